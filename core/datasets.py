@@ -35,3 +35,78 @@ class Dataset:
     @property
     def n(self) -> int:
         return int(self.X.shape[1])
+
+
+def make_synthetic(
+    m: int = 200,
+    n: int = 2,
+    *,
+    noise: float = 0.1,
+    scale_spread: float = 0.0,
+    correlation: float = 0.0,
+    seed: int = 0,
+) -> Dataset:
+    """Random regression data with known true coefficients.
+
+    Parameters
+    ----------
+    m, n : examples and features.
+    noise : standard deviation of the added noise, as a fraction of the signal's.
+    scale_spread : k; feature magnitudes are spread log-evenly over 10^0 .. 10^k (like
+        square feet next to number of floors), which makes the unscaled problem
+        ill-conditioned.
+    correlation : pairwise correlation between features, in [0, 1).
+    seed : everything is deterministic from it.
+    """
+    _check_int("m", m, 1)
+    _check_int("n", n, 1)
+    for label, value, lo, hi in (("noise", noise, 0.0, 1e6), ("scale spread", scale_spread,
+                                 0.0, 12.0), ("correlation", correlation, 0.0, 0.999)):
+        if not np.isfinite(value) or not lo <= value <= hi:
+            raise InputError(f"{label} must be between {lo:g} and {hi:g}, got {value!r}")
+    from core.backend import check_fits  # noqa: PLC0415  (avoid an import cycle)
+
+    check_fits(3 * m * n * 8, "cpu", f"a synthetic {m:,} x {n:,} dataset")
+    rng = np.random.default_rng(seed)
+    scales = 10.0 ** np.linspace(0.0, scale_spread, n) if n > 1 else np.array([10.0**scale_spread])
+    X = rng.standard_normal((m, n))
+    if correlation > 0:
+        shared = rng.standard_normal((m, 1))
+        X *= np.sqrt(1.0 - correlation)
+        X += np.sqrt(correlation) * shared
+    X *= scales
+    X += 2.0 * scales  # positive, offset features, like real measurements
+    true_w = rng.uniform(0.5, 2.0, n) * rng.choice([-1.0, 1.0], n) / scales
+    true_b = float(rng.uniform(-5.0, 5.0))
+    signal = X @ true_w + true_b
+    spread = float(np.std(signal)) or 1.0
+    y = signal + noise * spread * rng.standard_normal(m)
+    names = tuple(f"x{j + 1}" for j in range(n))
+    desc = (f"synthetic (m={m}, n={n}, noise={noise:g}, spread=10^{scale_spread:g}, "
+            f"correlation={correlation:g}, seed={seed})")
+    return Dataset(np.ascontiguousarray(X), y, names, "y", desc, None, true_w, true_b)
+
+
+HOUSING_FEATURES = ("size (sq ft)", "bedrooms", "floors", "age (years)")
+HOUSING_TARGET = "price ($1000s)"
+
+
+def make_housing(m: int = 100, *, seed: int = 1) -> Dataset:
+    """A course-like housing table: size, bedrooms, floors, age → price in $1000s."""
+    _check_int("m", m, 1)
+    rng = np.random.default_rng(seed)
+    size = np.round(rng.uniform(800.0, 3500.0, m))
+    bedrooms = np.clip(np.round(size / 700.0 + rng.normal(0.0, 0.7, m)), 1, 6)
+    floors = np.clip(np.round(size / 1500.0 + rng.normal(0.0, 0.4, m)), 1, 3)
+    age = np.round(rng.uniform(5.0, 95.0, m))
+    X = np.column_stack([size, bedrooms, floors, age])
+    true_w = np.array([0.27, -32.6, -67.3, -1.47])
+    true_b = 220.0
+    y = np.round(X @ true_w + true_b + rng.normal(0.0, 25.0, m), 1)
+    return Dataset(X, y, HOUSING_FEATURES, HOUSING_TARGET, f"housing demo (m={m}, seed={seed})",
+                   None, true_w, true_b)
+
+
+def _check_int(label: str, value, lo: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < lo:
+        raise InputError(f"{label} must be a whole number >= {lo}, got {value!r}")

@@ -1,0 +1,598 @@
+"""Load a numeric CSV (or similar delimited text) file into a :class:`~core.datasets.Dataset`.
+
+Pure standard library plus NumPy; never imports Qt.  The one public function is
+:func:`load_csv`.  Everything a user can get wrong in a file is reported as
+:class:`~core.errors.InputError` naming the file, the 1-based row (the physical line number a
+text editor shows) and the 1-based column with its header name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import operator
+import os
+import re
+import stat
+from collections import Counter
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from core.datasets import Dataset
+from core.errors import InputError
+
+__all__ = ["MAX_FILE_BYTES", "load_csv"]
+
+#: Files larger than this are refused (the whole file is read into memory).
+MAX_FILE_BYTES = 2 * 1024**3
+
+# Cell spellings (compared case-insensitively, after stripping) that mean "no value".
+_MISSING = frozenset({"", "na", "n/a", "#n/a", "nan", "+nan", "-nan", "null", "none", "?", "-"})
+# A number written with a decimal comma: "1,5", "-0,25", ",5", "1,5e3".
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
+_WS_RUN = re.compile(r"[ \t]+")
+# C0/C1 control characters that do not occur in text files (tab, LF, VT, FF, CR allowed).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+_WS = "whitespace"  # the "delimiter" that means runs of spaces and tabs
+_CANDIDATES = ("\t", ";", ",", _WS)  # also the tie-break order when sniffing
+_SNIFF_LINES = 20
+_SNIFF_CELLS = 100  # cells per line looked at when scoring how numeric a split is
+_CHUNK_CELLS = 1 << 20  # cells converted to float at a time (bounds the memory of strings)
+_SHOW_CHARS = 40
+
+
+def load_csv(
+    path: str | os.PathLike[str],
+    target: str | int | None = None,
+    header: bool | None = None,
+) -> Dataset:
+    """Read a delimited numeric text file; return its features ``X`` and target ``y``.
+
+    **Encoding.** UTF-8 with or without a byte-order mark, UTF-16/UTF-32 with a BOM (and
+    BOM-less UTF-16 that is clearly recognisable); bytes that are not valid UTF-8 are read as
+    Latin-1 (Windows-1252 where it applies) and a note says so.  Files with NUL bytes or many
+    control characters are refused as "not a text file".  Files over :data:`MAX_FILE_BYTES`
+    are refused.
+
+    **Lines.** LF, CRLF and CR line ends.  Blank and whitespace-only lines are skipped; row
+    numbers in errors are always the physical line numbers of the file.
+
+    **Delimiter.** Sniffed from the first non-blank lines: tab, ``;``, ``,`` or runs of
+    spaces/tabs.  Quoted fields follow the usual CSV rules (``"1,5"`` is one field).  When the
+    delimiter is not a comma, decimal commas (``1,5``) are accepted and a note says so; in a
+    comma-delimited file a comma inside a number is ambiguous and is reported as an error.
+    Whitespace around cells is ignored.  A delimiter at the end of every line is ignored.
+
+    **Header.** ``header=None`` detects one: the first non-blank row is a header when some
+    cell in it is neither a number nor a missing-value marker.  ``header=True`` forces the
+    first row to be a header, ``header=False`` forces no header; without a header the
+    features are named ``x1..xn`` (in feature order) and the target ``y``.  An empty header
+    name becomes ``x{k}`` (``k`` = 1-based column number).  Duplicate names are not an error:
+    the second and later copies get a suffix ``_2``, ``_3``, ... and a note lists them.
+
+    **Target.** ``None``: the last column.  A ``str``: the exact header name (stripped as a
+    fallback); when no column has that name and the string is an integer such as ``"3"`` or
+    ``"-1"``, it is used as an index.  An ``int``: 0-based column index, negative counting
+    from the end as in Python.  The features are the other columns, in file order.
+
+    **Numbers.** Python ``float`` syntax (a leading ``+`` is allowed).  Empty cells and
+    ``NA``, ``N/A``, ``NaN``, ``null``, ``None``, ``?``, ``-`` are "missing value" errors;
+    ``inf``, ``-inf``, ``Infinity`` and overflowing numbers like ``1e999`` are "non-finite
+    value" errors; anything else unreadable is a "non-numeric value" error quoting the cell
+    (up to 40 characters); a row with the wrong number of fields is an error too.
+
+    Returns a :class:`Dataset` with ``X`` float64 (m, n) C-contiguous, ``y`` float64 (m,),
+    ``source`` and ``path`` set to ``str(path)``, and ``notes`` whose first entry says how the
+    file was read, e.g. ``"delimiter ';', header detected, target 'price' (column 5 of 5),
+    120 rows, 4 features"``.
+
+    Raises :class:`InputError` for every problem with the file (missing, unreadable, not
+    text, malformed content) and for a target that does not name or index a column;
+    ``TypeError`` for arguments of the wrong type.
+    """
+    if target is not None and not isinstance(target, str):
+        if isinstance(target, bool):
+            raise TypeError("target must be a column name, a column index or None, not a bool")
+        try:
+            target = operator.index(target)
+        except TypeError:
+            raise TypeError(
+                f"target must be a column name, a column index or None, not {type(target)!r}"
+            ) from None
+    if header is not None and not isinstance(header, bool | np.bool_):
+        raise TypeError(f"header must be True, False or None, not {header!r}")
+
+    spath = str(os.fspath(path))
+    raw = _read_bytes(spath)
+    try:
+        return _Loader(spath, raw, target, None if header is None else bool(header)).load()
+    except InputError:
+        raise
+    except MemoryError:
+        raise InputError("not enough memory to load this file", path=spath) from None
+    except Exception as exc:  # anything unexpected from bad content becomes an InputError
+        raise InputError(
+            f"could not read the file ({type(exc).__name__}: {exc})", path=spath
+        ) from exc
+
+
+# --------------------------------------------------------------------------- reading bytes
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError("file not found", path=path) from None
+    except PermissionError:
+        raise InputError("permission denied (cannot access the file)", path=path) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot access the file ({_os_reason(exc)})", path=path) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError("is a directory, not a file", path=path)
+    if st.st_size > MAX_FILE_BYTES:
+        raise InputError(
+            f"file is too large ({_size_text(st.st_size)}); the limit is "
+            f"{_size_text(MAX_FILE_BYTES)}",
+            path=path,
+        )
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except PermissionError:
+        raise InputError("permission denied (cannot read the file)", path=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({_os_reason(exc)})", path=path) from None
+    except MemoryError:
+        raise InputError("not enough memory to read this file", path=path) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"file is too large (over {_size_text(MAX_FILE_BYTES)})", path=path)
+    return data
+
+
+def _os_reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _size_text(n: int) -> str:
+    if n >= 1024**3:
+        return f"{n / 1024**3:.1f} GB"
+    if n >= 1024**2:
+        return f"{n / 1024**2:.1f} MB"
+    return f"{n} bytes"
+
+
+def _decode(raw: bytes, path: str) -> tuple[str, list[str]]:
+    """Bytes -> text, plus notes about unusual encodings."""
+    notes: list[str] = []
+    boms = (
+        (b"\xff\xfe\x00\x00", "utf-32", "UTF-32"),
+        (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
+        (b"\xff\xfe", "utf-16", "UTF-16"),
+        (b"\xfe\xff", "utf-16", "UTF-16"),
+    )
+    for bom, codec, label in boms:
+        if raw.startswith(bom):
+            try:
+                text = raw.decode(codec)
+            except UnicodeDecodeError:
+                raise InputError(
+                    f"is not a text file (it starts with a {label} byte-order mark but is not "
+                    f"valid {label})",
+                    path=path,
+                ) from None
+            notes.append(f"read as {label}")
+            break
+    else:
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if b"\x00" in raw:
+            codec = _bomless_utf16(raw)
+            if codec is None:
+                raise InputError("is not a text file (it contains NUL bytes)", path=path)
+            try:
+                text = raw.decode(codec)
+            except UnicodeDecodeError:
+                raise InputError("is not a text file (it contains NUL bytes)", path=path) from None
+            notes.append("read as UTF-16 (no byte-order mark)")
+        else:
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                try:
+                    text = raw.decode("cp1252")
+                except UnicodeDecodeError:
+                    text = raw.decode("latin-1")
+                notes.append("read as Latin-1 (Windows-1252): the file is not valid UTF-8")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        raise InputError("is not a text file (it contains NUL characters)", path=path)
+    sample = text[:65536]
+    if sample and len(_CONTROL.findall(sample)) > max(2, len(sample) // 100):
+        raise InputError("is not a text file (it is mostly control characters)", path=path)
+    return text, notes
+
+
+def _bomless_utf16(raw: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when NUL bytes are clearly the high bytes of UTF-16 text."""
+    head = raw[:8192]
+    if len(raw) % 2 or len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    even_nul = even.count(0) / len(even)
+    odd_nul = odd.count(0) / len(odd)
+    if odd_nul > 0.9 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.9 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+
+# --------------------------------------------------------------------------- cells
+
+
+class _BadCell(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _show(cell: str) -> str:
+    text = cell.strip()
+    if len(text) > _SHOW_CHARS:
+        text = text[:_SHOW_CHARS] + "…"
+    return repr(text)
+
+
+def _cell_value(cell: str, decimal_comma: bool) -> tuple[float, bool]:
+    """Parse one cell; return (value, used a decimal comma). Raise _BadCell with the reason."""
+    s = cell.strip()
+    if s.lower() in _MISSING:
+        raise _BadCell("missing value (empty cell)" if not s else f"missing value ({s!r})")
+    used_comma = False
+    try:
+        v = float(s)
+    except ValueError:
+        if "," in s and _DECIMAL_COMMA.fullmatch(s):
+            if not decimal_comma:
+                raise _BadCell(
+                    f"non-numeric value {_show(cell)} (a comma inside a number is ambiguous "
+                    "in a comma-delimited file; use '.' as the decimal mark)"
+                ) from None
+            v = float(s.replace(",", "."))
+            used_comma = True
+        else:
+            hint = ""
+            if "\n" in s or "\r" in s:
+                hint = " (the field spans several lines: is a quote unbalanced?)"
+            raise _BadCell(f"non-numeric value {_show(cell)}{hint}") from None
+    if v != v:
+        raise _BadCell(f"missing value ({s!r})")
+    if v in (float("inf"), float("-inf")):
+        raise _BadCell(f"non-finite value {_show(cell)}")
+    return v, used_comma
+
+
+def _fix_comma(cell: str) -> str:
+    """'1,5' -> '1.5' for a well-formed decimal-comma number; anything else unchanged."""
+    s = cell.strip()
+    return s.replace(",", ".") if _DECIMAL_COMMA.fullmatch(s) else cell
+
+
+def _is_numberish(cell: str, decimal_comma: bool) -> bool | None:
+    """True: a number (even inf); None: a missing-value marker; False: text."""
+    s = cell.strip()
+    if s.lower() in _MISSING:
+        return None
+    try:
+        float(s)
+    except ValueError:
+        return bool(decimal_comma and _DECIMAL_COMMA.fullmatch(s))
+    return True
+
+
+# --------------------------------------------------------------------------- splitting
+
+
+def _split_ws(line: str) -> list[str]:
+    s = line.strip()
+    if '"' not in s:
+        return s.split()
+    return next(csv.reader([_WS_RUN.sub(" ", s)], delimiter=" ", skipinitialspace=True), [])
+
+
+def _split(line: str, delim: str) -> list[str]:
+    if delim == _WS:
+        return _split_ws(line)
+    return next(csv.reader([line.rstrip("\r\n")], delimiter=delim), [])
+
+
+def _describe_delim(delim: str) -> str:
+    return {"\t": "tab", _WS: "whitespace"}.get(delim, repr(delim))
+
+
+def _sniff(lines: Sequence[str]) -> tuple[str, int]:
+    """Pick the delimiter for the sample lines; return (delimiter, fields per line)."""
+    best: tuple[tuple[float, float, int], str, int] | None = None
+    for priority, delim in enumerate(_CANDIDATES):
+        rows = [_split(line, delim) for line in lines]
+        counts = [len(r) for r in rows]
+        mode, _ = Counter(counts).most_common(1)[0]
+        if mode < 2:
+            continue
+        agree = sum(c == mode for c in counts) / len(counts)
+        body = rows[1:] if len(rows) > 1 else rows
+        numeric = total = 0
+        for r in body:
+            for cell in r[:_SNIFF_CELLS]:
+                kind = _is_numberish(cell, delim != ",")
+                if kind is not None:
+                    total += 1
+                    numeric += kind
+        score = (round(agree, 6), numeric / total if total else 0.0, -priority)
+        if best is None or score > best[0]:
+            best = (score, delim, mode)
+    if best is None:
+        return ",", 1
+    return best[1], best[2]
+
+
+# --------------------------------------------------------------------------- the loader
+
+
+class _Loader:
+    def __init__(self, path: str, raw: bytes, target: str | int | None, header: bool | None):
+        self.path = path
+        self.raw = raw
+        self.target = target
+        self.header = header
+        self.notes: list[str] = []
+        self.names: list[str] = []  # one per column, for error messages
+        self.used_decimal_comma = False
+
+    def err(self, message: str, row: int | None = None, col: int | None = None) -> InputError:
+        name = self.names[col] if col is not None and col < len(self.names) else None
+        return InputError(
+            message,
+            path=self.path,
+            row=row,
+            column=None if col is None else col + 1,
+            column_name=name,
+        )
+
+    # records -----------------------------------------------------------------------------
+
+    def _records(self, text: str, delim: str) -> Iterator[tuple[int, list[str]]]:
+        """(first physical line number, fields) for every non-blank record."""
+        if delim == _WS:
+            for lineno, line in enumerate(io.StringIO(text, newline=""), 1):
+                if line.strip():
+                    try:
+                        yield lineno, _split_ws(line)
+                    except csv.Error as exc:
+                        raise self.err(f"cannot split the line ({exc})", lineno) from None
+            return
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        blank_ok = delim.isspace()
+        prev = 0
+        while True:
+            try:
+                rec = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise self.err(f"cannot split the line ({exc})", prev + 1) from None
+            start, prev = prev + 1, reader.line_num
+            if not rec:
+                continue
+            if len(rec) == 1 or blank_ok:
+                if not any(c.strip() for c in rec):
+                    continue
+            yield start, rec
+
+    # main --------------------------------------------------------------------------------
+
+    def load(self) -> Dataset:
+        text, enc_notes = _decode(self.raw, self.path)
+        self.raw = b""
+
+        sample: list[str] = []
+        for line in io.StringIO(text, newline=""):
+            if line.strip():
+                sample.append(line)
+                if len(sample) >= _SNIFF_LINES:
+                    break
+        if not sample:
+            raise self.err("no data rows (the file is empty or only has blank lines)")
+        delim, _ = _sniff(sample)
+        decimal_comma = delim != ","
+        trailing = delim != _WS and all(
+            line.rstrip("\r\n").rstrip(" ").endswith(delim) for line in sample
+        )
+
+        records = self._records(text, delim)
+        first_line, first = next(records)
+        if trailing and len(first) > 1 and not first[-1].strip():
+            first.pop()
+        ncols = len(first)
+        if ncols < 2:
+            raise self.err(
+                "needs at least two columns (features and a target), but found only one "
+                f"column (no comma, semicolon, tab or space delimiter in row {first_line})"
+            )
+
+        if self.header is None:
+            has_header = any(_is_numberish(c, decimal_comma) is False for c in first)
+            header_desc = "header detected" if has_header else "no header detected"
+        else:
+            has_header = self.header
+            header_desc = "header (forced)" if has_header else "no header (forced)"
+
+        if has_header:
+            self.names = self._header_names(first)
+            source_of_n = "the header"
+        else:
+            self.names = [f"column {k + 1}" for k in range(ncols)]
+            source_of_n = "the first row"
+        t = self._target_index(ncols, has_header)
+        if not has_header:
+            self.names = [f"x{k}" for k in range(1, ncols)]
+            self.names.insert(t, "y")
+
+        blocks: list[np.ndarray] = []
+        rows: list[list[str]] = [] if has_header else [first]
+        linenos: list[int] = [] if has_header else [first_line]
+        chunk_rows = max(1, _CHUNK_CELLS // ncols)
+        for lineno, rec in records:
+            if trailing and len(rec) == ncols + 1 and not rec[-1].strip():
+                rec.pop()
+            if len(rec) != ncols:
+                if rows:
+                    blocks.append(self._convert(rows, linenos, decimal_comma))
+                raise self.err(
+                    f"row has {len(rec)} fields, expected {ncols} (from {source_of_n})", lineno
+                )
+            rows.append(rec)
+            linenos.append(lineno)
+            if len(rows) >= chunk_rows:
+                blocks.append(self._convert(rows, linenos, decimal_comma))
+                rows, linenos = [], []
+        if rows:
+            blocks.append(self._convert(rows, linenos, decimal_comma))
+        del text
+        if not blocks:
+            raise self.err("no data rows (only a header row)" if has_header else "no data rows")
+
+        data = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+        del blocks
+        y = np.ascontiguousarray(data[:, t], dtype=np.float64)
+        X = np.ascontiguousarray(np.delete(data, t, axis=1), dtype=np.float64)
+        del data
+        feature_names = tuple(n for k, n in enumerate(self.names) if k != t)
+        target_name = self.names[t]
+
+        main = (
+            f"delimiter {_describe_delim(delim)}, {header_desc}, target {target_name!r} "
+            f"(column {t + 1} of {ncols}), {_plural(X.shape[0], 'row')}, "
+            f"{_plural(X.shape[1], 'feature')}"
+        )
+        notes = [main, *enc_notes, *self.notes]
+        if self.used_decimal_comma:
+            notes.append("decimal commas read as decimal points (e.g. '1,5' = 1.5)")
+        if trailing:
+            notes.append(f"ignored the {_describe_delim(delim)} at the end of every line")
+        return Dataset(
+            X=X,
+            y=y,
+            feature_names=feature_names,
+            target_name=target_name,
+            source=self.path,
+            path=self.path,
+            notes=tuple(notes),
+        )
+
+    def _header_names(self, cells: list[str]) -> list[str]:
+        names: list[str] = []
+        empties: list[str] = []
+        for k, cell in enumerate(cells, 1):
+            name = cell.strip()
+            if not name:
+                name = f"x{k}"
+                empties.append(name)
+            names.append(name)
+        if empties:
+            self.notes.append(f"empty header names replaced by {', '.join(empties)}")
+        seen = set(names)
+        counts: Counter[str] = Counter()
+        renamed: list[str] = []
+        for k, name in enumerate(names):
+            counts[name] += 1
+            if counts[name] == 1:
+                continue
+            i = counts[name]
+            while f"{name}_{i}" in seen:
+                i += 1
+            new = f"{name}_{i}"
+            seen.add(new)
+            renamed.append(f"{name!r} (column {k + 1}) -> {new!r}")
+            names[k] = new
+        if renamed:
+            shown = ", ".join(renamed[:10]) + (", ..." if len(renamed) > 10 else "")
+            self.notes.append(f"duplicate column names renamed: {shown}")
+        return names
+
+    def _target_index(self, ncols: int, has_header: bool) -> int:
+        target = self.target
+        if target is None:
+            return ncols - 1
+        if isinstance(target, str):
+            if has_header:
+                for candidate in (target, target.strip()):
+                    if candidate in self.names:
+                        return self.names.index(candidate)
+            if re.fullmatch(r"[+-]?\d+", target.strip()):
+                return self._check_index(int(target.strip()), ncols)
+            if not has_header:
+                raise self.err(
+                    f"target {target!r} is given by name, but the file has no header row; "
+                    f"give the target as a column index (0..{ncols - 1}) instead"
+                )
+            shown = ", ".join(repr(n) for n in self.names[:30])
+            if len(self.names) > 30:
+                shown += f", ... ({len(self.names)} columns)"
+            raise self.err(f"no column named {target!r}; the columns are: {shown}")
+        return self._check_index(target, ncols)
+
+    def _check_index(self, index: int, ncols: int) -> int:
+        if -ncols <= index < ncols:
+            return index % ncols
+        raise self.err(
+            f"target column index {index} is out of range: the file has {ncols} columns "
+            f"(indexes 0..{ncols - 1}, or -{ncols}..-1 from the end)"
+        )
+
+    def _convert(
+        self, rows: list[list[str]], linenos: list[int], decimal_comma: bool
+    ) -> np.ndarray:
+        """Strings -> float64 block; on any problem, find and report the first bad cell."""
+        try:
+            block = np.array(rows, dtype=np.float64)
+        except (ValueError, TypeError, OverflowError):
+            block = None
+        if block is None and decimal_comma:
+            try:
+                fixed = [[_fix_comma(c) if "," in c else c for c in rec] for rec in rows]
+                block = np.array(fixed, dtype=np.float64)
+                self.used_decimal_comma = True
+            except (ValueError, TypeError, OverflowError):
+                block = None
+        if block is not None and block.shape == (len(rows), len(rows[0])):
+            finite = np.isfinite(block)
+            if finite.all():
+                return block
+            i, j = (int(v) for v in np.argwhere(~finite)[0])
+            try:
+                _cell_value(rows[i][j], decimal_comma)
+            except _BadCell as bad:
+                raise self.err(bad.message, linenos[i], j) from None
+            raise self.err(f"non-finite value {_show(rows[i][j])}", linenos[i], j)
+        # Slow path: cell by cell, reporting the first problem in file order.
+        out = np.empty((len(rows), len(rows[0])), dtype=np.float64)
+        for i, rec in enumerate(rows):
+            for j, cell in enumerate(rec):
+                try:
+                    out[i, j], used = _cell_value(cell, decimal_comma)
+                except _BadCell as bad:
+                    raise self.err(bad.message, linenos[i], j) from None
+                if used:
+                    self.used_decimal_comma = True
+        return out

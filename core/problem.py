@@ -1,0 +1,232 @@
+"""A regression problem ready to train: expanded, scaled design on a device, plus its maths.
+
+``Problem`` owns the training design ``A = [X_s | 1]`` (features after polynomial expansion
+and scaling, the column of ones only when there is an intercept), and answers the questions
+the product asks about it: cost and gradient, the stability bound ``alpha_max``, the
+condition number, and the cost surface over two parameters for the contour view.
+
+Parameters come in two coordinate systems: *original units* (``w``, ``b``; what users read)
+and *training coordinates* (``w_s``, ``b_s``; what gradient descent moves, and the axes of
+the contour plot, where scaling turns ellipses into circles).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.backend import check_fits, namespace, to_host
+from core.datasets import Dataset
+from core.errors import InputError
+from core.features import Design, polynomial_features
+from core.scaling import Scaler, fit_scaler
+
+DTYPES = ("float64", "float32")
+_EPS = np.finfo(np.float64).eps
+
+
+@dataclass(frozen=True)
+class GramStats:
+    """``G = AᵀA/m``, ``c = Aᵀy/m`` and ``yy = yᵀy/m`` of the training design (host, float64)."""
+
+    G: np.ndarray
+    c: np.ndarray
+    yy: float
+
+
+class Problem:
+    """Linear regression of ``dataset`` with the given model and scaling, on one device."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        degree: int = 1,
+        intercept: bool = True,
+        scaling: str = "none",
+        device: str = "cpu",
+        dtype: str = "float64",
+    ) -> None:
+        if dtype not in DTYPES:
+            raise InputError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
+        self.dataset = dataset
+        self.intercept = bool(intercept)
+        self.device = device
+        self.dtype = dtype
+        self.design: Design = polynomial_features(dataset.X, dataset.feature_names, degree)
+        m, p = self.design.X.shape
+        n_params = p + int(self.intercept)
+        if m < n_params:
+            raise InputError(
+                f"{m} data rows but the model has {n_params} parameters "
+                f"({p} coefficients{' and an intercept' if self.intercept else ''}); "
+                "least squares needs at least as many rows as parameters",
+                path=dataset.path,
+            )
+        self.scaler: Scaler = fit_scaler(
+            self.design.X, scaling, intercept=self.intercept, names=self.design.names,
+            path=dataset.path,
+        )
+        self.warnings: list[str] = []
+        if not self.intercept and scaling in ("zscore", "mean", "minmax"):
+            self.warnings.append(
+                f"without an intercept, {scaling} scaling only divides by the spread "
+                "(centring would add an intercept the model does not have)"
+            )
+        self.xp = namespace(device)
+        itemsize = 4 if dtype == "float32" else 8
+        check_fits((m * p + m) * itemsize, device, f"the {m:,} x {p:,} design on the {device}")
+        host_scaled = self.scaler.transform(self.design.X)
+        self.X = self.xp.asarray(np.ascontiguousarray(host_scaled), dtype=dtype)
+        self.y = self.xp.asarray(dataset.y, dtype=dtype)
+
+    # -- sizes and names -------------------------------------------------------------------
+    @property
+    def m(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def n(self) -> int:
+        """Number of coefficients (features after polynomial expansion)."""
+        return int(self.X.shape[1])
+
+    @property
+    def n_params(self) -> int:
+        return self.n + int(self.intercept)
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return self.design.names
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return self.design.names + (("b",) if self.intercept else ())
+
+    @property
+    def scaling(self) -> str:
+        return self.scaler.method
+
+    # -- coordinates -------------------------------------------------------------------------
+    def to_original(self, w_s, b_s) -> tuple[np.ndarray, float | None]:
+        """Training coordinates → original units."""
+        return self.scaler.to_original(to_host(w_s), b_s if self.intercept else None)
+
+    def to_scaled(self, w, b) -> tuple[np.ndarray, float | None]:
+        """Original units → training coordinates."""
+        return self.scaler.to_scaled(np.asarray(w, np.float64), b if self.intercept else None)
+
+    def theta(self, w_s, b_s) -> np.ndarray:
+        """Training-coordinate parameter vector ``[w_s, b_s]`` (b only with an intercept)."""
+        w_s = np.asarray(to_host(w_s), np.float64)
+        return np.append(w_s, b_s) if self.intercept else w_s
+
+    # -- the maths ----------------------------------------------------------------------------
+    def errors(self, w_s, b_s):
+        """``e = ŷ - y`` on the device for training coordinates ``w_s``, ``b_s``."""
+        e = self.X @ self.xp.asarray(w_s, dtype=self.dtype) - self.y
+        if self.intercept:
+            e += b_s
+        return e
+
+    def cost(self, w_s, b_s) -> float:
+        """``J = 1/(2m)·Σe²`` evaluated directly from the data."""
+        e = self.errors(w_s, b_s)
+        return float(to_host(e @ e)) / (2 * self.m)
+
+    def gradient(self, w_s, b_s) -> tuple[np.ndarray, float | None]:
+        """``(∇w, ∂b) = ((1/m)Xᵀe, (1/m)Σe)`` as host arrays."""
+        e = self.errors(w_s, b_s)
+        gw = to_host(self.X.T @ e) / self.m
+        gb = float(to_host(e.sum())) / self.m if self.intercept else None
+        return np.asarray(gw, np.float64), gb
+
+    @functools.cached_property
+    def gram(self) -> GramStats:
+        """Gram statistics of the training design, computed once (O(m·p²), then O(p²))."""
+        X, y, m = self.X, self.y, self.m
+        xtx = to_host(X.T @ X).astype(np.float64) / m
+        xty = to_host(X.T @ y).astype(np.float64) / m
+        yy = float(to_host(y @ y)) / m
+        if self.intercept:
+            mean = to_host(X.sum(axis=0)).astype(np.float64) / m
+            p = self.n
+            G = np.empty((p + 1, p + 1))
+            G[:p, :p] = xtx
+            G[:p, p] = G[p, :p] = mean
+            G[p, p] = 1.0
+            c = np.append(xty, float(to_host(y.sum())) / m)
+        else:
+            G, c = xtx, xty
+        G = (G + G.T) / 2
+        return GramStats(G, c, yy)
+
+    @functools.cached_property
+    def _eigenvalues(self) -> np.ndarray:
+        return np.linalg.eigvalsh(self.gram.G)
+
+    @property
+    def alpha_max(self) -> float:
+        """Largest stable learning rate ``2/λ_max(AᵀA/m)`` for the training design."""
+        lam = float(self._eigenvalues[-1])
+        return 2.0 / lam if lam > 0 else float("inf")
+
+    @functools.cached_property
+    def condition_number(self) -> float:
+        """2-norm condition number of the training design ``A`` (``inf`` when singular).
+
+        The Gram eigenvalues give it cheaply, but only to about ``1e7``; past that, or when
+        cheap enough, it is taken from the singular values of R in ``A = QR``.
+        """
+        lam = self._eigenvalues
+        lmax, lmin = float(lam[-1]), float(lam[0])
+        if lmax <= 0:
+            return float("inf")
+        cheap = np.sqrt(lmax / lmin) if lmin > 0 else float("inf")
+        if cheap < 1e6 or self.m * self.n_params**2 > 4e10:
+            return float(cheap)
+        A = to_host(self.X).astype(np.float64)
+        if self.intercept:
+            A = np.column_stack([A, np.ones(self.m)])
+        s = np.linalg.svd(np.linalg.qr(A, mode="r"), compute_uv=False)
+        return float(s[0] / s[-1]) if s[-1] > 0 else float("inf")
+
+    def gram_optimum(self) -> np.ndarray:
+        """Least-squares optimum in training coordinates from the Gram statistics.
+
+        For display (contour centre) only: it squares the condition number. The answers the
+        product reports come from the stable normal equation in ``core.solvers``.
+        """
+        G, c = self.gram.G, self.gram.c
+        return np.linalg.lstsq(G, c, rcond=None)[0]
+
+    def cost_surface(
+        self,
+        i: int,
+        j: int,
+        u: np.ndarray,
+        v: np.ndarray,
+        base: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Cost over parameters ``i`` and ``j`` (training coordinates), the others at ``base``.
+
+        Parameter indices follow :attr:`parameter_names` (the intercept is the last one).
+        Returns ``J`` with ``J[k, l]`` the cost at ``θ_i = u[l]``, ``θ_j = v[k]``. It is the
+        quadratic form of the Gram statistics, so each grid costs O(grid), whatever m is;
+        only the cost at ``base`` is evaluated from the data, once.
+        """
+        P = self.n_params
+        if not (0 <= i < P and 0 <= j < P) or i == j:
+            raise InputError(f"choose two different parameters among 0..{P - 1}")
+        base = self.gram_optimum() if base is None else np.asarray(base, np.float64)
+        G = self.gram.G
+        g = G @ base - self.gram.c
+        w_s = base[: self.n]
+        b_s = float(base[self.n]) if self.intercept else None
+        J0 = self.cost(w_s, b_s)
+        du = np.asarray(u, np.float64)[None, :] - base[i]
+        dv = np.asarray(v, np.float64)[:, None] - base[j]
+        return J0 + du * g[i] + dv * g[j] + 0.5 * (
+            du * du * G[i, i] + 2 * du * dv * G[i, j] + dv * dv * G[j, j]
+        )
