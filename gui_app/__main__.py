@@ -1,0 +1,5 @@
+import sys
+
+from gui_app.launcher import main
+
+sys.exit(main())
