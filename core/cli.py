@@ -201,7 +201,7 @@ def format_report(r: dict) -> str:
     """The human-readable fit report."""
     width = max([len(nm) for nm in r["feature_names"]] + [11])
     lines = [
-        f"data        {r['source']}: {r['m']} rows x {r['n']} coefficients, "
+        f"data        {r['source']}: {r['m']} rows x {r['n']} features, "
         f"target {r['target_name']!r}",
         f"model       degree {r['degree']}, {'intercept' if r['intercept'] is not None else 'no intercept'}"
         f", scaling {r['scaling']}",
@@ -253,7 +253,10 @@ def main(argv: Sequence[str] | None = None,
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version, or a usage error already printed
+            return exc.code if isinstance(exc.code, int) else EXIT_USAGE
         if args.command == "fit":
             return run_fit(args)
         if args.command == "bench":
