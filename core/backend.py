@@ -33,7 +33,7 @@ class GpuStatus:
 def gpu_status() -> GpuStatus:
     """Probe CuPy and the first CUDA device once per process."""
     try:
-        import cupy  # noqa: PLC0415  (optional dependency, imported only when asked)
+        import cupy
     except Exception as exc:  # ImportError, or a broken CUDA install raising anything
         return GpuStatus(False, "", f"CuPy is not installed ({type(exc).__name__}). "
                          f"Install it with: {GPU_INSTALL_HINT}")
@@ -56,7 +56,7 @@ def namespace(device: str) -> ModuleType:
         status = gpu_status()
         if not status.available:
             raise InputError(f"the GPU device is not available: {status.reason}")
-        import cupy  # noqa: PLC0415
+        import cupy
 
         return cupy
     raise InputError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
@@ -81,7 +81,7 @@ def free_memory_bytes(device: str) -> int | None:
     """Bytes that can be allocated now on ``device`` (None when it cannot be told)."""
     if device == "gpu":
         try:
-            import cupy  # noqa: PLC0415
+            import cupy
 
             free, _total = cupy.cuda.runtime.memGetInfo()
             return int(free)
@@ -95,7 +95,7 @@ def free_memory_bytes(device: str) -> int | None:
     except OSError:
         pass
     try:
-        import os  # noqa: PLC0415
+        import os
 
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):

@@ -12,8 +12,6 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
 from core import __version__
 from core.datasets import Dataset, make_housing, make_synthetic
 from core.errors import InputError
@@ -93,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="time one GD step: loop, compiled, BLAS, fused, "
                                          "Gram, GPU")
     try:
-        from core import bench as bench_module  # noqa: PLC0415
+        from core import bench as bench_module
     except ImportError:
         bench_module = None
     if bench_module is not None:
@@ -108,7 +106,7 @@ def load_data(args: argparse.Namespace) -> Dataset:
     if args.data == "demo:synthetic":
         return make_synthetic(args.m, args.n, noise=args.noise, scale_spread=args.spread,
                               correlation=args.correlation, seed=args.seed)
-    from core.csvio import load_csv  # noqa: PLC0415
+    from core.csvio import load_csv
 
     target: str | int | None = args.target
     return load_csv(args.data, target=target, header=False if args.no_header else None)
@@ -116,7 +114,7 @@ def load_data(args: argparse.Namespace) -> Dataset:
 
 def fit_result(args: argparse.Namespace, dataset: Dataset) -> tuple[dict, list[Snapshot]]:
     """Run the fit the options describe; return the JSON-ready report and the history."""
-    from core.problem import Problem  # noqa: PLC0415
+    from core.problem import Problem
 
     if args.iterations < 0:
         raise InputError(f"--iterations must be >= 0, got {args.iterations}")
@@ -200,11 +198,11 @@ def _json_safe(value):
 def format_report(r: dict) -> str:
     """The human-readable fit report."""
     width = max([len(nm) for nm in r["feature_names"]] + [11])
+    has_b = "intercept" if r["intercept"] is not None else "no intercept"
     lines = [
         f"data        {r['source']}: {r['m']} rows x {r['n']} features, "
         f"target {r['target_name']!r}",
-        f"model       degree {r['degree']}, {'intercept' if r['intercept'] is not None else 'no intercept'}"
-        f", scaling {r['scaling']}",
+        f"model       degree {r['degree']}, {has_b}, scaling {r['scaling']}",
     ]
     if r["alpha"] is not None:
         lines.append(f"solver      {r['solver']}: α = {r['alpha']:g} (α_max = "
@@ -260,7 +258,7 @@ def main(argv: Sequence[str] | None = None,
         if args.command == "fit":
             return run_fit(args)
         if args.command == "bench":
-            from core import bench  # noqa: PLC0415
+            from core import bench
 
             return bench.run(args)
         if launch_gui is None:

@@ -64,7 +64,7 @@ def make_synthetic(
                                  0.0, 12.0), ("correlation", correlation, 0.0, 0.999)):
         if not np.isfinite(value) or not lo <= value <= hi:
             raise InputError(f"{label} must be between {lo:g} and {hi:g}, got {value!r}")
-    from core.backend import check_fits  # noqa: PLC0415  (avoid an import cycle)
+    from core.backend import check_fits
 
     check_fits(3 * m * n * 8, "cpu", f"a synthetic {m:,} x {n:,} dataset")
     rng = np.random.default_rng(seed)

@@ -42,7 +42,7 @@ def polynomial_features(X: np.ndarray, names: tuple[str, ...], degree: int) -> D
     if degree < 1 or degree > MAX_DEGREE:
         raise InputError(f"polynomial degree must be between 1 and {MAX_DEGREE}, got {degree}")
     X = np.ascontiguousarray(X, dtype=np.float64)
-    m, n = X.shape
+    n = X.shape[1]
     if degree == 1:
         return Design(X, None, tuple(names), 1, n)
     hi_cols = [X]

@@ -11,7 +11,7 @@ from core.cli import main as core_main
 
 
 def _launch(args: argparse.Namespace) -> int:
-    from gui_app.app import run_app  # noqa: PLC0415  (Qt is imported only for the window)
+    from gui_app.app import run_app
 
     return run_app(self_test=args.self_test)
 

@@ -158,7 +158,8 @@ def test_textbook_agrees_on_easy_data_and_warns_on_hard():
     assert_allclose(params(t), params(s), rtol=1e-9)
     x = np.linspace(0, 1, 40)
     hard = Problem(Dataset(x[:, None], np.cos(3 * x), ("x",), "y", "t"), degree=12)
-    assert any("untrustworthy" in w or "singular" in w for w in last(normal_textbook(hard)).warnings)
+    warnings = last(normal_textbook(hard)).warnings
+    assert any("untrustworthy" in w or "singular" in w for w in warnings)
 
 
 def test_rank_deficiency_is_reported_not_answered_silently():
@@ -180,7 +181,7 @@ def test_fewer_rows_than_parameters_is_an_error_naming_the_file():
 def test_constant_column_under_scaling_names_the_column():
     X = np.column_stack([np.arange(5.0), np.full(5, 7.0)])
     data = Dataset(X, np.arange(5.0), ("size", "floors"), "y", "h.csv", "h.csv")
-    with pytest.raises(InputError, match="h.csv: column 'floors'.*constant"):
+    with pytest.raises(InputError, match=r"h\.csv: column 'floors'.*constant"):
         Problem(data, scaling="zscore")
     Problem(data, scaling="none")  # fine without a division
 
