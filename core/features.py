@@ -48,11 +48,11 @@ def polynomial_features(X: np.ndarray, names: tuple[str, ...], degree: int) -> D
     hi_cols = [X]
     lo_cols = [np.zeros_like(X)]
     hi, lo = X, np.zeros_like(X)
-    for _ in range(2, degree + 1):
-        hi, lo = dd_mul(hi, lo, X)
-        hi_cols.append(hi)
-        lo_cols.append(lo)
     with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(2, degree + 1):
+            hi, lo = dd_mul(hi, lo, X)
+            hi_cols.append(hi)
+            lo_cols.append(lo)
         expanded = np.ascontiguousarray(np.concatenate(hi_cols, axis=1))
         expanded_lo = np.ascontiguousarray(np.concatenate(lo_cols, axis=1))
     if not np.all(np.isfinite(expanded)):

@@ -79,8 +79,26 @@ class Problem:
         itemsize = 4 if dtype == "float32" else 8
         check_fits((m * p + m) * itemsize, device, f"the {m:,} x {p:,} design on the {device}")
         host_scaled = self.scaler.transform(self.design.X)
+        if dtype == "float32":
+            self._check_float32(host_scaled)
         self.X = self.xp.asarray(np.ascontiguousarray(host_scaled), dtype=dtype)
         self.y = self.xp.asarray(dataset.y, dtype=dtype)
+
+    def _check_float32(self, X: np.ndarray) -> None:
+        """float32 holds magnitudes 1e-38..3e38 only: refuse overflow, warn of underflow."""
+        f32max, f32tiny = float(np.finfo(np.float32).max), float(np.finfo(np.float32).tiny)
+        both = (X, np.asarray(self.dataset.y))
+        top = max(float(np.max(np.abs(a))) if a.size else 0.0 for a in both)
+        if top > f32max:
+            raise InputError(
+                f"values up to {top:.3g} overflow float32 (largest {f32max:.3g}); use float64 "
+                "or scale the features", path=self.dataset.path)
+        nonzero = [np.abs(a[a != 0]) for a in both]
+        low = min((float(v.min()) for v in nonzero if v.size), default=1.0)
+        if top * top > f32max or low * low < f32tiny:
+            self.warnings.append(
+                f"float32 cannot hold the squares of values from {low:.3g} to {top:.3g}: the "
+                "cost and gradient may underflow to 0 or overflow; use float64 or scaling")
 
     # -- sizes and names -------------------------------------------------------------------
     @property
@@ -145,7 +163,11 @@ class Problem:
     @functools.cached_property
     def gram(self) -> GramStats:
         """Gram statistics of the training design, computed once (O(m·p²), then O(p²))."""
-        X, y, m = self.X, self.y, self.m
+        # float64 whatever the training dtype: the bound and the contours must not
+        # inherit float32's overflow or underflow.
+        X = self.X.astype(self.xp.float64, copy=False)
+        y = self.y.astype(self.xp.float64, copy=False)
+        m = self.m
         xtx = to_host(X.T @ X).astype(np.float64) / m
         xty = to_host(X.T @ y).astype(np.float64) / m
         yy = float(to_host(y @ y)) / m

@@ -35,6 +35,7 @@ RUNNING, CONVERGED, MAX_ITERATIONS, DIVERGED, CANCELLED, SOLVED = (
 )
 
 EXPLODE_FACTOR = 1e10
+ILL_CONDITIONED = 1e12
 RISING_STEPS = 50
 
 
@@ -359,6 +360,13 @@ def normal_equation(problem: Problem, *, cancel: CancelFlag | None = None,
         cond = float(sigma[0] / sigma[-1])
         message = (f"Solved by QR with {refinements} refinement step(s) "
                    f"(equilibrated condition number {cond:.3g}).")
+        if cond > ILL_CONDITIONED:
+            warnings.append(
+                f"the design is nearly singular (condition number {cond:.3g} even after "
+                "equilibrating its columns): the coefficients are exact for the data as "
+                "stored, but tiny changes in the data would change them a lot. Lower the "
+                "polynomial degree or drop a nearly redundant feature."
+            )
     x = z / s
     w = x[: problem.n]
     b = float(x[problem.n]) if problem.intercept else None

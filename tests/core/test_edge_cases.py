@@ -1,0 +1,118 @@
+"""Every row of docs/edge-cases.md: a defined outcome for each numerical edge case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.datasets import Dataset, make_housing
+from core.errors import InputError
+from core.problem import Problem
+from core.solvers import MAX_ITERATIONS, last, run_solver
+
+rng = np.random.default_rng(42)
+A = rng.normal(size=25)
+B = rng.normal(size=25)
+
+
+def data(*cols, y=None) -> Dataset:
+    X = np.column_stack(cols).astype(float)
+    names = tuple(f"x{i + 1}" for i in range(X.shape[1]))
+    return Dataset(X, rng.normal(size=len(X)) if y is None else np.asarray(y, float), names,
+                   "y", "edge")
+
+
+def test_collinear_features():
+    problem = Problem(data(A, 3 * A, B))
+    normal = last(run_solver(problem, "normal"))
+    assert "rank-deficient (rank 3 of 4)" in normal.warnings[0]
+    assert "x1, x2" in normal.warnings[0]
+    textbook = last(run_solver(problem, "normal-textbook"))
+    assert any("singular" in w or "untrustworthy" in w for w in textbook.warnings)
+    gd = last(run_solver(problem, "gd", alpha=0.5 * problem.alpha_max, iterations=3000))
+    assert not gd.diverged and gd.cost == pytest.approx(normal.cost, rel=1e-6)
+
+
+@pytest.mark.parametrize("scaling", ["zscore", "minmax", "mean"])
+def test_constant_feature_under_a_dividing_scaling(scaling):
+    with pytest.raises(InputError, match="'x2' is constant"):
+        Problem(data(A, np.full(25, 4.0)), scaling=scaling)
+
+
+def test_constant_feature_without_scaling_duplicates_the_intercept():
+    snap = last(run_solver(Problem(data(A, np.full(25, 4.0))), "normal"))
+    assert "rank-deficient" in snap.warnings[0] and "x2, b" in snap.warnings[0]
+
+
+def test_fewer_rows_than_parameters():
+    with pytest.raises(InputError, match="3 data rows but the model has 4 parameters"):
+        Problem(data(A[:3], B[:3], A[:3] ** 2))
+
+
+@pytest.mark.parametrize("solver", ["normal", "normal-textbook", "gd"])
+def test_all_zero_target(solver):
+    problem = Problem(data(A, B, y=np.zeros(25)))
+    snap = last(run_solver(problem, solver, **({"alpha": 0.1} if solver == "gd" else {})))
+    assert snap.cost == 0.0 and np.all(snap.w == 0) and snap.b == 0
+
+
+@pytest.mark.parametrize("alpha", [0.0, -1.0, float("nan"), float("inf")])
+def test_impossible_alpha(alpha):
+    with pytest.raises(InputError, match="α"):
+        last(run_solver(Problem(make_housing(20)), "gd", alpha=alpha))
+
+
+def test_absurd_alpha_diverges_at_once():
+    problem = Problem(make_housing(20))
+    snap = last(run_solver(problem, "gd", alpha=1e200, iterations=100))
+    assert snap.diverged and snap.iteration <= 2 and "α_max" in snap.message
+
+
+def test_zero_iterations_returns_the_start():
+    problem = Problem(make_housing(20))
+    snap = last(run_solver(problem, "gd", alpha=1e-7, iterations=0))
+    assert snap.status == MAX_ITERATIONS and snap.iteration == 0
+    assert snap.cost == pytest.approx(problem.cost(np.zeros(4), 0.0))
+
+
+def test_zero_tolerance_runs_every_iteration():
+    problem = Problem(make_housing(20), scaling="zscore")
+    snap = last(run_solver(problem, "gd", alpha=0.5, iterations=2000, tolerance=0.0))
+    assert snap.iteration == 2000
+
+
+def test_float32_overflow_is_refused():
+    with pytest.raises(InputError, match="overflow float32"):
+        Problem(data(A * 1e39, B), dtype="float32")
+
+
+def test_float32_underflow_is_warned():
+    problem = Problem(data(A * 1e-25, B * 1e-25, y=A * 1e-25), dtype="float32")
+    snap = last(run_solver(problem, "gd", alpha=0.1, iterations=5))
+    assert any("float32 cannot hold the squares" in w for w in snap.warnings)
+
+
+def test_float32_overflowing_cost_stops_as_diverged():
+    problem = Problem(data(A * 1e18, B, y=A * 1e19), dtype="float32")
+    snap = last(run_solver(problem, "gd", alpha=1e-40, iterations=5))
+    assert snap.diverged
+
+
+def test_high_degree_is_reported_singular():
+    x = np.linspace(0, 30, 31)
+    problem = Problem(data(x, y=np.sin(x)), degree=20)
+    snap = last(run_solver(problem, "normal"))
+    assert any("rank-deficient" in w or "nearly singular" in w for w in snap.warnings)
+    textbook = last(run_solver(problem, "normal-textbook"))
+    assert any("untrustworthy" in w or "singular" in w for w in textbook.warnings)
+
+
+def test_degree_overflowing_float64():
+    with pytest.raises(InputError, match="overflows float64"):
+        Problem(data(A * 1e200, B), degree=2)
+
+
+@pytest.mark.parametrize("degree", [0, 21, -1])
+def test_degree_out_of_range(degree):
+    with pytest.raises(InputError, match="degree"):
+        Problem(data(A, B), degree=degree)
