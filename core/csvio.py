@@ -9,7 +9,7 @@ text editor shows) and the 1-based column with its header name.
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 import operator
 import os
 import re
@@ -31,6 +31,7 @@ MAX_FILE_BYTES = 2 * 1024**3
 _MISSING = frozenset({"", "na", "n/a", "#n/a", "nan", "+nan", "-nan", "null", "none", "?", "-"})
 # A number written with a decimal comma: "1,5", "-0,25", ",5", "1,5e3".
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
+_LINE_BREAK = re.compile(r"\s*\n\s*")
 _WS_RUN = re.compile(r"[ \t]+")
 # C0/C1 control characters that do not occur in text files (tab, LF, VT, FF, CR allowed).
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
@@ -40,6 +41,7 @@ _CANDIDATES = ("\t", ";", ",", _WS)  # also the tie-break order when sniffing
 _SNIFF_LINES = 20
 _SNIFF_CELLS = 100  # cells per line looked at when scoring how numeric a split is
 _CHUNK_CELLS = 1 << 20  # cells converted to float at a time (bounds the memory of strings)
+_BLOCK_CHARS = 1 << 21  # characters of text split into lines at a time
 _SHOW_CHARS = 40
 
 
@@ -68,9 +70,11 @@ def load_csv(
     **Header.** ``header=None`` detects one: the first non-blank row is a header when some
     cell in it is neither a number nor a missing-value marker.  ``header=True`` forces the
     first row to be a header, ``header=False`` forces no header; without a header the
-    features are named ``x1..xn`` (in feature order) and the target ``y``.  An empty header
-    name becomes ``x{k}`` (``k`` = 1-based column number).  Duplicate names are not an error:
-    the second and later copies get a suffix ``_2``, ``_3``, ... and a note lists them.
+    features are named ``x1..xn`` (in feature order) and the target ``y``.  Header names are
+    stripped, and a line break inside a quoted name becomes a space.  An empty header name
+    becomes ``x{k}`` (``k`` = 1-based column number).  Duplicate names are not an error: the
+    second and later copies get a suffix ``_2``, ``_3``, ... (skipping names already taken)
+    and a note lists them.
 
     **Target.** ``None``: the last column.  A ``str``: the exact header name (stripped as a
     fallback); when no column has that name and the string is an integer such as ``"3"`` or
@@ -104,7 +108,7 @@ def load_csv(
     if header is not None and not isinstance(header, bool | np.bool_):
         raise TypeError(f"header must be True, False or None, not {header!r}")
 
-    spath = str(os.fspath(path))
+    spath = os.fsdecode(path)
     raw = _read_bytes(spath)
     try:
         return _Loader(spath, raw, target, None if header is None else bool(header)).load()
@@ -313,7 +317,7 @@ def _split_ws(line: str) -> list[str]:
 def _split(line: str, delim: str) -> list[str]:
     if delim == _WS:
         return _split_ws(line)
-    return next(csv.reader([line.rstrip("\r\n")], delimiter=delim), [])
+    return next(csv.reader([line], delimiter=delim), [])
 
 
 def _describe_delim(delim: str) -> str:
@@ -349,6 +353,28 @@ def _sniff(lines: Sequence[str]) -> tuple[str, int]:
 # --------------------------------------------------------------------------- the loader
 
 
+class _NeedCsv(Exception):
+    """A quoted field may span lines: read the file with the csv module instead."""
+
+
+def _line_blocks(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number of the first line, lines) for blocks of about _BLOCK_CHARS characters.
+
+    ``text`` has only LF line ends; the lines have none.
+    """
+    n = len(text)
+    pos = 0
+    lineno = 1
+    while pos < n:
+        end = text.find("\n", pos + _BLOCK_CHARS)
+        if end < 0:
+            end = n
+        lines = text[pos:end].split("\n")
+        yield lineno, lines
+        lineno += len(lines)
+        pos = end + 1
+
+
 class _Loader:
     def __init__(self, path: str, raw: bytes, target: str | int | None, header: bool | None):
         self.path = path
@@ -371,56 +397,100 @@ class _Loader:
 
     # records -----------------------------------------------------------------------------
 
-    def _records(self, text: str, delim: str) -> Iterator[tuple[int, list[str]]]:
-        """(first physical line number, fields) for every non-blank record."""
-        if delim == _WS:
-            for lineno, line in enumerate(io.StringIO(text, newline=""), 1):
-                if line.strip():
-                    try:
-                        yield lineno, _split_ws(line)
-                    except csv.Error as exc:
-                        raise self.err(f"cannot split the line ({exc})", lineno) from None
-            return
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    def _fast_batches(self, text: str, delim: str) -> Iterator[tuple[list[int], list[list[str]]]]:
+        """(line numbers, fields) of the non-blank lines, one block of text at a time.
+
+        Every line is one record; lines with quotes are split by the csv module.  A line with
+        an odd number of quotes may start a field that spans lines: raise _NeedCsv.
+        """
+        for base, lines in _line_blocks(text):
+            if delim == _WS:
+                if any('"' in line for line in lines):
+                    recs = [_split_ws(line) for line in lines]
+                else:
+                    recs = [line.split() for line in lines]
+                keep = [i for i, rec in enumerate(recs) if rec]
+            else:
+                keep = [i for i, line in enumerate(lines) if line and not line.isspace()]
+                if len(keep) < len(lines):
+                    lines = [lines[i] for i in keep]
+                if any('"' in line for line in lines):
+                    if any(line.count('"') % 2 for line in lines):
+                        raise _NeedCsv
+                    recs = [
+                        _split(line, delim) if '"' in line else line.split(delim) for line in lines
+                    ]
+                else:
+                    recs = [line.split(delim) for line in lines]
+            if delim == _WS and len(keep) < len(recs):
+                recs = [recs[i] for i in keep]
+            yield [base + i for i in keep], recs
+
+    def _csv_batches(self, text: str, delim: str) -> Iterator[tuple[list[int], list[list[str]]]]:
+        """(first line numbers, fields) of the non-blank records, read by the csv module."""
+        lines = (line + "\n" for _, block in _line_blocks(text) for line in block)
+        reader = csv.reader(lines, delimiter=delim)
         blank_ok = delim.isspace()
+        linenos: list[int] = []
+        recs: list[list[str]] = []
+        cells = 0
         prev = 0
-        while True:
-            try:
-                rec = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise self.err(f"cannot split the line ({exc})", prev + 1) from None
-            start, prev = prev + 1, reader.line_num
-            if not rec:
-                continue
-            if len(rec) == 1 or blank_ok:
-                if not any(c.strip() for c in rec):
+        try:
+            for rec in reader:
+                start, prev = prev + 1, reader.line_num
+                if not rec or ((len(rec) == 1 or blank_ok) and not any(c.strip() for c in rec)):
                     continue
-            yield start, rec
+                linenos.append(start)
+                recs.append(rec)
+                cells += len(rec)
+                if cells >= _CHUNK_CELLS:
+                    yield linenos, recs
+                    linenos, recs, cells = [], [], 0
+        except csv.Error as exc:
+            raise self.err(f"cannot split the line ({exc})", prev + 1) from None
+        if recs:
+            yield linenos, recs
 
     # main --------------------------------------------------------------------------------
 
     def load(self) -> Dataset:
         text, enc_notes = _decode(self.raw, self.path)
         self.raw = b""
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
 
         sample: list[str] = []
-        for line in io.StringIO(text, newline=""):
-            if line.strip():
-                sample.append(line)
-                if len(sample) >= _SNIFF_LINES:
-                    break
+        for _, lines in _line_blocks(text):
+            sample.extend(line for line in lines if line and not line.isspace())
+            if len(sample) >= _SNIFF_LINES:
+                break
+        del sample[_SNIFF_LINES:]
         if not sample:
             raise self.err("no data rows (the file is empty or only has blank lines)")
         delim, _ = _sniff(sample)
-        decimal_comma = delim != ","
-        trailing = delim != _WS and all(
-            line.rstrip("\r\n").rstrip(" ").endswith(delim) for line in sample
-        )
+        trailing = delim != _WS and all(line.rstrip(" ").endswith(delim) for line in sample)
 
-        records = self._records(text, delim)
-        first_line, first = next(records)
+        try:
+            return self._parse(text, delim, trailing, enc_notes, fast=True)
+        except _NeedCsv:
+            return self._parse(text, delim, trailing, enc_notes, fast=False)
+
+    def _parse(
+        self, text: str, delim: str, trailing: bool, enc_notes: list[str], *, fast: bool
+    ) -> Dataset:
+        self.notes = []
+        self.names = []
+        self.used_decimal_comma = False
+        decimal_comma = delim != ","
+        batches = self._fast_batches(text, delim) if fast else self._csv_batches(text, delim)
+
+        first_batch: tuple[list[int], list[list[str]]] = ([], [])
+        for first_batch in batches:
+            if first_batch[1]:
+                break
+        if not first_batch[1]:
+            raise self.err("no data rows (the file is empty or only has blank lines)")
+        first_line, first = first_batch[0][0], first_batch[1][0]
         if trailing and len(first) > 1 and not first[-1].strip():
             first.pop()
         ncols = len(first)
@@ -436,38 +506,21 @@ class _Loader:
         else:
             has_header = self.header
             header_desc = "header (forced)" if has_header else "no header (forced)"
-
         if has_header:
             self.names = self._header_names(first)
-            source_of_n = "the header"
+            where = "the header"
+            first_batch = (first_batch[0][1:], first_batch[1][1:])
         else:
-            self.names = [f"column {k + 1}" for k in range(ncols)]
-            source_of_n = "the first row"
+            where = "the first row"
         t = self._target_index(ncols, has_header)
         if not has_header:
             self.names = [f"x{k}" for k in range(1, ncols)]
             self.names.insert(t, "y")
 
         blocks: list[np.ndarray] = []
-        rows: list[list[str]] = [] if has_header else [first]
-        linenos: list[int] = [] if has_header else [first_line]
-        chunk_rows = max(1, _CHUNK_CELLS // ncols)
-        for lineno, rec in records:
-            if trailing and len(rec) == ncols + 1 and not rec[-1].strip():
-                rec.pop()
-            if len(rec) != ncols:
-                if rows:
-                    blocks.append(self._convert(rows, linenos, decimal_comma))
-                raise self.err(
-                    f"row has {len(rec)} fields, expected {ncols} (from {source_of_n})", lineno
-                )
-            rows.append(rec)
-            linenos.append(lineno)
-            if len(rows) >= chunk_rows:
-                blocks.append(self._convert(rows, linenos, decimal_comma))
-                rows, linenos = [], []
-        if rows:
-            blocks.append(self._convert(rows, linenos, decimal_comma))
+        for linenos, recs in itertools.chain([first_batch], batches):
+            if recs:
+                blocks.append(self._take(linenos, recs, ncols, trailing, decimal_comma, where))
         del text
         if not blocks:
             raise self.err("no data rows (only a header row)" if has_header else "no data rows")
@@ -500,11 +553,38 @@ class _Loader:
             notes=tuple(notes),
         )
 
+    def _take(
+        self,
+        linenos: list[int],
+        recs: list[list[str]],
+        ncols: int,
+        trailing: bool,
+        decimal_comma: bool,
+        where: str,
+    ) -> np.ndarray:
+        """Check the field counts of a batch of records and convert it to floats."""
+        if trailing:
+            for rec in recs:
+                if len(rec) == ncols + 1 and not rec[-1].strip():
+                    rec.pop()
+        if len(set(map(len, recs))) != 1 or len(recs[0]) != ncols:
+            k = next(i for i, rec in enumerate(recs) if len(rec) != ncols)
+            if k:
+                self._convert(recs[:k], linenos[:k], decimal_comma)
+            hint = ""
+            if any("\n" in cell for cell in recs[k]):
+                hint = "; a quoted field runs over several lines: is a quote unbalanced?"
+            raise self.err(
+                f"row has {len(recs[k])} fields, expected {ncols} (from {where}){hint}",
+                linenos[k],
+            )
+        return self._convert(recs, linenos, decimal_comma)
+
     def _header_names(self, cells: list[str]) -> list[str]:
         names: list[str] = []
         empties: list[str] = []
         for k, cell in enumerate(cells, 1):
-            name = cell.strip()
+            name = _LINE_BREAK.sub(" ", cell.strip())
             if not name:
                 name = f"x{k}"
                 empties.append(name)
