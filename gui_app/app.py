@@ -1,0 +1,172 @@
+"""Start the window (``gd-explorer``) or run the scripted self-test (``--self-test``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+SELF_TEST_BUDGET_S = 30.0
+WATCHDOG_S = 27.0
+
+
+def make_application():
+    """The QApplication, with a font size readable on a projector."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("GD Explorer")
+    app.setStyle("Fusion")  # the same look everywhere, offscreen screenshots included
+    font = app.font()
+    if font.pointSize() < 10:
+        font.setPointSize(10)
+        app.setFont(font)
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(antialias=True, background="w", foreground="#222")
+    return app
+
+
+def run_app(self_test: bool = False) -> int:
+    """Open the exploration window and run the event loop; or run the self-test."""
+    t0 = time.perf_counter()
+    app = make_application()
+    from gui_app.window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    if self_test:
+        return SelfTest(app, window, t0).run()
+    return app.exec()
+
+
+class _StepFailed(Exception):
+    pass
+
+
+class SelfTest:
+    """A short scripted session through the real controls and worker; one JSON report."""
+
+    def __init__(self, app, window, t0: float) -> None:
+        self.app = app
+        self.window = window
+        self.t0 = t0
+        self.steps: list[dict] = []
+        self._done = threading.Event()
+
+    def _watchdog(self) -> None:
+        if not self._done.wait(WATCHDOG_S):
+            report = {"passed": False, "error": f"watchdog: no result within {WATCHDOG_S:g} s",
+                      "steps": self.steps, "seconds": round(time.perf_counter() - self.t0, 3)}
+            sys.stdout.write(json.dumps(report) + "\n")
+            sys.stdout.flush()
+            os._exit(1)
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+        """Run the event loop until ``condition()`` holds (or fail the step)."""
+        from PySide6.QtCore import QEventLoop
+
+        deadline = time.perf_counter() + timeout
+        while not condition():
+            if time.perf_counter() > deadline:
+                raise _StepFailed(f"timed out after {timeout:g} s waiting for {what}")
+            self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            time.sleep(0.002)
+
+    def step(self, name: str, action: Callable[[], dict | None]) -> None:
+        t = time.perf_counter()
+        entry: dict = {"step": name}
+        try:
+            details = action() or {}
+            entry.update(details)
+            entry["passed"] = True
+        except Exception as exc:  # record and keep going: the report says what failed
+            entry["passed"] = False
+            entry["error"] = f"{type(exc).__name__}: {exc}"
+        entry["seconds"] = round(time.perf_counter() - t, 3)
+        self.steps.append(entry)
+
+    def run(self) -> int:
+        watchdog = threading.Thread(target=self._watchdog, name="self-test-watchdog",
+                                    daemon=True)
+        watchdog.start()
+        w = self.window
+        c = w.controls
+
+        def window_open():
+            self.wait_for(lambda: w.isVisible() and w.prepared is not None, 10,
+                          "the window and its first problem")
+            return {"open_seconds": round(time.perf_counter() - self.t0, 3)}
+
+        def choose_dataset():
+            c.source_combo.setCurrentIndex(0)  # housing demo
+            c.scaling_combo.setCurrentIndex(1)  # z-score
+            c.algorithm_combo.setCurrentIndex(0)
+            c.set_alpha(0.3)
+            c.iterations_spin.setValue(2000)
+            c.tolerance_edit.setText("1e-10")
+            self.wait_for(lambda: w.prepared is not None and not w.worker.is_busy()
+                          and w.prepared.spec == c.model_spec(), 10, "the housing problem")
+            return {"alpha_max": w.prepared.alpha_max,
+                    "condition_number": w.prepared.condition_number}
+
+        def gd_run():
+            c.run_button.click()
+            self.wait_for(lambda: w.final_snapshot is not None, 10, "gradient descent")
+            snap = w.final_snapshot
+            if not snap.converged:
+                raise _StepFailed(f"GD ended with status {snap.status}: {snap.message}")
+            self.gd = snap
+            return {"iterations": snap.iteration, "cost": snap.cost}
+
+        def normal_run():
+            c.algorithm_combo.setCurrentIndex(1)
+            c.run_button.click()
+            self.wait_for(lambda: w.final_snapshot is not None, 10, "the normal equation")
+            snap = w.final_snapshot
+            if snap.status != "solved":
+                raise _StepFailed(f"normal equation ended with {snap.status}")
+            import numpy as np
+
+            gap = float(np.max(np.abs(np.append(snap.w, snap.b)
+                                      - np.append(self.gd.w, self.gd.b))
+                               / (np.abs(np.append(snap.w, snap.b)) + 1e-9)))
+            if gap > 1e-3:
+                raise _StepFailed(f"GD and the normal equation differ by {gap:.3g} (relative)")
+            return {"cost": snap.cost, "max_relative_gap_to_gd": gap}
+
+        def plots_drawn():
+            traj_x, _ = w.contour.trajectory.getData()
+            levels = sum(1 for item in w.contour.level_items
+                         if item.getData()[0] is not None and len(item.getData()[0]))
+            curves = len(w.learning.curves)
+            gd_points = w.learning.curves[0].getData()[0]
+            image = w.grab()
+            if traj_x is None or levels < 5 or curves < 2 or gd_points is None \
+                    or len(gd_points) < 10 or image.isNull():
+                raise _StepFailed(f"plots incomplete: {levels} contour levels, "
+                                  f"{curves} learning curves")
+            return {"contour_levels": levels, "learning_curves": curves,
+                    "gd_curve_points": len(gd_points),
+                    "image": f"{image.width()}x{image.height()}"}
+
+        for name, action in (("open window", window_open), ("choose dataset", choose_dataset),
+                             ("gradient descent to convergence", gd_run),
+                             ("normal equation", normal_run),
+                             ("contour and curves drawn", plots_drawn)):
+            self.step(name, action)
+            if not self.steps[-1]["passed"]:
+                break
+        w.close()
+        self._done.set()
+        elapsed = time.perf_counter() - self.t0
+        passed = all(s["passed"] for s in self.steps) and len(self.steps) == 5 \
+            and elapsed < SELF_TEST_BUDGET_S
+        report = {"passed": passed, "seconds": round(elapsed, 3),
+                  "platform": self.app.platformName(), "steps": self.steps}
+        sys.stdout.write(json.dumps(report) + "\n")
+        sys.stdout.flush()
+        return 0 if passed else 1
