@@ -35,7 +35,9 @@ def power_name(name: str, k: int) -> str:
     return name if k == 1 else f"{name}^{k}"
 
 
-def polynomial_features(X: np.ndarray, names: tuple[str, ...], degree: int) -> Design:
+def polynomial_features(
+    X: np.ndarray, names: tuple[str, ...], degree: int, path: str | None = None
+) -> Design:
     """Expand ``X`` to powers 1..``degree`` of every column (see the module docstring)."""
     if isinstance(degree, bool) or not isinstance(degree, int | np.integer):
         raise InputError(f"polynomial degree must be a whole number, got {degree!r}")
@@ -61,6 +63,7 @@ def polynomial_features(X: np.ndarray, names: tuple[str, ...], degree: int) -> D
         raise InputError(
             f"degree {degree} overflows float64: {power_name(names[j], k + 1)} is too large "
             "for some rows (use a lower degree or rescale the data)",
+            path=path,
             column_name=names[j],
         )
     # Rounding errors of huge or denormal products can come out non-finite; they are then

@@ -24,6 +24,7 @@ from core.features import Design, polynomial_features
 from core.scaling import Scaler, fit_scaler
 
 DTYPES = ("float64", "float32")
+DENSE_EIGEN_LIMIT = 600
 _EPS = np.finfo(np.float64).eps
 
 
@@ -55,7 +56,8 @@ class Problem:
         self.intercept = bool(intercept)
         self.device = device
         self.dtype = dtype
-        self.design: Design = polynomial_features(dataset.X, dataset.feature_names, degree)
+        self.design: Design = polynomial_features(
+            dataset.X, dataset.feature_names, degree, dataset.path)
         m, p = self.design.X.shape
         n_params = p + int(self.intercept)
         if m < n_params:
@@ -79,26 +81,41 @@ class Problem:
         itemsize = 4 if dtype == "float32" else 8
         check_fits((m * p + m) * itemsize, device, f"the {m:,} x {p:,} design on the {device}")
         host_scaled = self.scaler.transform(self.design.X)
-        if dtype == "float32":
-            self._check_float32(host_scaled)
+        self.m_rows = m
+        self._check_range(host_scaled)
         self.X = self.xp.asarray(np.ascontiguousarray(host_scaled), dtype=dtype)
         self.y = self.xp.asarray(dataset.y, dtype=dtype)
 
-    def _check_float32(self, X: np.ndarray) -> None:
-        """float32 holds magnitudes 1e-38..3e38 only: refuse overflow, warn of underflow."""
-        f32max, f32tiny = float(np.finfo(np.float32).max), float(np.finfo(np.float32).tiny)
-        both = (X, np.asarray(self.dataset.y))
-        top = max(float(np.max(np.abs(a))) if a.size else 0.0 for a in both)
-        if top > f32max:
-            raise InputError(
-                f"values up to {top:.3g} overflow float32 (largest {f32max:.3g}); use float64 "
-                "or scale the features", path=self.dataset.path)
-        nonzero = [np.abs(a[a != 0]) for a in both]
-        low = min((float(v.min()) for v in nonzero if v.size), default=1.0)
-        if top * top > f32max or low * low < f32tiny:
+    def _check_range(self, X: np.ndarray) -> None:
+        """Refuse values whose squares overflow the cost; warn where they underflow.
+
+        The cost is a sum of m squares, so values beyond about ``sqrt(max/m)`` make it
+        infinite whatever the solver does: that is an input error naming the column (rescale
+        it). Squares below the smallest normal number flush towards 0: a warning.
+        """
+        info = np.finfo(np.dtype(self.dtype))
+        big, tiny = float(info.max), float(info.tiny)
+        limit = float(np.sqrt(big / (4 * max(self.m_rows, 1))))
+        names = (*self.design.names, self.dataset.target_name)
+        columns = [*np.abs(X).T, np.abs(np.asarray(self.dataset.y, np.float64))]
+        low = np.inf
+        for name, col in zip(names, columns, strict=True):
+            top = float(col.max()) if col.size else 0.0
+            if top > limit:
+                raise InputError(
+                    f"values up to {top:.3g} are too large for {self.dtype}: the cost sums "
+                    f"their squares, which overflow (largest {big:.3g}); rescale the column "
+                    "(e.g. divide it by a power of ten)"
+                    + (" or use float64" if self.dtype == "float32" else ""),
+                    path=self.dataset.path, column_name=name)
+            nonzero = col[col > 0]
+            if nonzero.size:
+                low = min(low, float(nonzero.min()))
+        if low * low < tiny:
             self.warnings.append(
-                f"float32 cannot hold the squares of values from {low:.3g} to {top:.3g}: the "
-                "cost and gradient may underflow to 0 or overflow; use float64 or scaling")
+                f"values as small as {low:.3g} have squares below {self.dtype}'s smallest "
+                f"normal number ({tiny:.3g}): the cost and gradient lose precision or underflow "
+                "to 0; rescale the data" + (" or use float64" if self.dtype == "float32" else ""))
 
     # -- sizes and names -------------------------------------------------------------------
     @property
@@ -186,12 +203,17 @@ class Problem:
 
     @functools.cached_property
     def _eigenvalues(self) -> np.ndarray:
-        return np.linalg.eigvalsh(self.gram.G)
+        """Smallest and largest eigenvalue of ``G`` (exact for small p, Lanczos beyond)."""
+        G = self.gram.G
+        if G.shape[0] <= DENSE_EIGEN_LIMIT:
+            lam = np.linalg.eigvalsh(G)
+            return np.array([lam[0], lam[-1]])
+        return extreme_eigenvalues(G)
 
     @property
     def alpha_max(self) -> float:
         """Largest stable learning rate ``2/λ_max(AᵀA/m)`` for the training design."""
-        lam = float(self._eigenvalues[-1])
+        lam = float(self._eigenvalues[1])
         return 2.0 / lam if lam > 0 else float("inf")
 
     @functools.cached_property
@@ -199,20 +221,27 @@ class Problem:
         """2-norm condition number of the training design ``A`` (``inf`` when singular).
 
         The Gram eigenvalues give it cheaply, but only to about ``1e7``; past that, or when
-        cheap enough, it is taken from the singular values of R in ``A = QR``.
+        cheap enough, it is taken from the singular values of R in ``A = QR``. With more than
+        ``DENSE_EIGEN_LIMIT`` parameters on a large design it is a Lanczos estimate (a lower
+        bound): :attr:`condition_is_estimate` says so.
         """
-        lam = self._eigenvalues
-        lmax, lmin = float(lam[-1]), float(lam[0])
+        lmin, lmax = (float(v) for v in self._eigenvalues)
         if lmax <= 0:
             return float("inf")
         cheap = np.sqrt(lmax / lmin) if lmin > 0 else float("inf")
-        if cheap < 1e6 or self.m * self.n_params**2 > 4e10:
+        if cheap < 1e6 or self.m * self.n_params**2 > 5e9:
             return float(cheap)
         A = to_host(self.X).astype(np.float64)
         if self.intercept:
             A = np.column_stack([A, np.ones(self.m)])
         s = np.linalg.svd(np.linalg.qr(A, mode="r"), compute_uv=False)
         return float(s[0] / s[-1]) if s[-1] > 0 else float("inf")
+
+    @property
+    def condition_is_estimate(self) -> bool:
+        """True when :attr:`condition_number` is a Lanczos estimate rather than exact."""
+        cheap_path = self.condition_number < 1e6 or self.m * self.n_params**2 > 5e9
+        return self.n_params > DENSE_EIGEN_LIMIT and cheap_path
 
     def gram_optimum(self) -> np.ndarray:
         """Least-squares optimum in training coordinates from the Gram statistics.
@@ -252,3 +281,36 @@ class Problem:
         return J0 + du * g[i] + dv * g[j] + 0.5 * (
             du * du * G[i, i] + 2 * du * dv * G[i, j] + dv * dv * G[j, j]
         )
+
+
+def extreme_eigenvalues(G: np.ndarray, steps: int = 120, seed: int = 0) -> np.ndarray:
+    """``[λ_min, λ_max]`` of a symmetric matrix by Lanczos with full reorthogonalisation.
+
+    Used when ``G`` is too large for a dense eigensolver (thousands of features): each step is
+    one O(p²) product, and the extreme Ritz values converge first. λ_max comes out to about
+    machine precision; λ_min is an estimate (good enough for a condition-number readout).
+    """
+    p = G.shape[0]
+    steps = min(steps, p)
+    rng = np.random.default_rng(seed)
+    Q = np.zeros((steps, p))
+    q = rng.standard_normal(p)
+    q /= np.linalg.norm(q)
+    alpha = np.zeros(steps)
+    beta = np.zeros(steps)
+    k_used = steps
+    for k in range(steps):
+        Q[k] = q
+        v = G @ q
+        alpha[k] = q @ v
+        v -= Q[: k + 1].T @ (Q[: k + 1] @ v)  # full reorthogonalisation, twice is enough
+        v -= Q[: k + 1].T @ (Q[: k + 1] @ v)
+        b = float(np.linalg.norm(v))
+        if b <= 1e-14 * max(abs(alpha[k]), 1e-300):
+            k_used = k + 1
+            break
+        beta[k] = b
+        q = v / b
+    T = np.diag(alpha[:k_used]) + np.diag(beta[: k_used - 1], 1) + np.diag(beta[: k_used - 1], -1)
+    ritz = np.linalg.eigvalsh(T)
+    return np.array([ritz[0], ritz[-1]])

@@ -1,0 +1,209 @@
+"""Fuzzing the CSV loader and ``gd-explorer fit`` with hostile inputs (hypothesis).
+
+Every input must end in a result with finite numbers (or an explicit divergence or warning)
+or in exit 2 with a one-line message: never a traceback, never exit 1 (an internal error).
+
+CI runs a bounded number of examples. A longer run is one command:
+
+    GDX_FUZZ_EXAMPLES=2000 GDX_FUZZ_LOG=fuzz.log .venv/bin/python -m pytest tests/core/test_fuzz.py
+    python benchmarks/fuzz_summary.py fuzz.log      # counts of inputs and outcomes
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.cli import main
+from core.csvio import load_csv
+from core.errors import InputError
+
+EXAMPLES = int(os.environ.get("GDX_FUZZ_EXAMPLES", "60"))
+LOG = os.environ.get("GDX_FUZZ_LOG")
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get(
+    "GDX_FUZZ_RANDOM"), suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def log(kind: str, outcome: str) -> None:
+    if LOG:
+        with open(LOG, "a", encoding="utf-8") as fh:
+            fh.write(f"{kind}\t{outcome}\n")
+
+
+def run_fit(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = main(argv)
+    return rc, out.getvalue(), err.getvalue()
+
+
+def check_fit_outcome(kind: str, argv: list[str], path: Path | None = None) -> str:
+    rc, out, err = run_fit(argv)
+    assert "Traceback" not in err and "Traceback" not in out
+    assert rc in (0, 2), f"exit {rc}: {err}"
+    if rc == 2:
+        assert err.count("\n") == 1 and err.startswith("gd-explorer")
+        if path is not None and "error: argument" not in err:
+            assert path.name in err, err
+        outcome = "exit 2: " + classify(err)
+    else:
+        report = json.loads(out)
+        values = [*report["coefficients"], report["intercept"] or 0.0, report["cost"]]
+        finite = all(isinstance(v, float | int) and math.isfinite(v) for v in values)
+        assert finite or report["diverged"] or report["warnings"], report
+        outcome = ("diverged" if report["diverged"] else
+                   "result with warnings" if report["warnings"] else "result")
+    log(kind, outcome)
+    return outcome
+
+
+def classify(message: str) -> str:
+    for key in ("not a text file", "non-numeric", "missing value", "non-finite", "fields",
+                "no data rows", "at least two columns", "constant", "data rows but",
+                "overflow", "degree", "is a directory", "does not exist", "permission",
+                "rank", "α", "iterations", "tolerance", "invalid choice", "not a number"):
+        if key in message:
+            return key
+    return "other"
+
+
+# -- random bytes --------------------------------------------------------------------------
+
+@FUZZ
+@given(raw=st.binary(max_size=2000))
+def test_random_bytes_load_or_explain(tmp_path, raw):
+    path = tmp_path / "random.bin"
+    path.write_bytes(raw)
+    try:
+        data = load_csv(path)
+    except InputError as exc:
+        assert "random.bin" in str(exc)
+        log("bytes", "InputError: " + classify(str(exc)))
+        return
+    assert data.X.shape[0] == data.y.shape[0] >= 1
+    assert all(map(math.isfinite, data.X.ravel())) and all(map(math.isfinite, data.y))
+    log("bytes", "loaded")
+
+
+# -- structured hostile tables ---------------------------------------------------------------
+
+finite_cells = st.one_of(
+    st.floats(-1e6, 1e6).map(repr),
+    st.integers(-10**6, 10**6).map(str),
+    st.floats(-1e3, 1e3).map(lambda v: f"{v:.3f}"),
+    st.floats(-1e3, 1e3).map(lambda v: f"{v:.3f}"),
+)
+extreme_cells = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.floats(1e300, 1.7e308).map(lambda v: f"{v:.17g}"),
+    st.floats(-1.7e308, -1e300).map(lambda v: f"{v:.17g}"),
+    st.floats(-1e-300, 1e-300).map(repr),
+)
+hostile_cells = st.one_of(
+    extreme_cells,
+    st.sampled_from(["", "NA", "N/A", "nan", "NaN", "null", "None", "?", "-", "inf", "-inf",
+                     "Infinity", "1e999", "abc", "1,234", "1.234,5", "\"1,5\"", "'3'",
+                     "1_000", "0x1F", " 7 ", "€12", "12%", "TRUE", "−3"]),
+    st.text(max_size=6),
+)
+
+
+@st.composite
+def tables(draw):
+    """Mostly well-formed numeric tables, each with a few hostile touches."""
+    n_cols = draw(st.integers(1, 6))
+    n_rows = draw(st.integers(0, 30))
+    hostile = draw(st.floats(0.0, 0.3)) if draw(st.booleans()) else 0.0
+    rows = []
+    for _ in range(n_rows):
+        rows.append([draw(hostile_cells) if draw(st.floats(0, 1)) < hostile
+                     else draw(finite_cells) for _ in range(n_cols)])
+    if rows and draw(st.integers(0, 9)) == 0:  # one ragged row
+        k = draw(st.integers(0, len(rows) - 1))
+        rows[k] = rows[k][:-1] if draw(st.booleans()) else [*rows[k], "1"]
+    name_chars = st.characters(whitelist_categories=("L", "N"), whitelist_characters=" _()$%é中")
+    header = draw(st.one_of(st.none(), st.lists(st.text(name_chars, max_size=8),
+                                                  min_size=n_cols, max_size=n_cols)))
+    delim = draw(st.sampled_from([",", ";", "\t", " ", "  ", ", ", "mixed"]))
+    newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "latin-1", "utf-16"]))
+    blank_lines = draw(st.booleans())
+    lines = []
+    for k, row in enumerate(([header] if header is not None else []) + rows):
+        sep = draw(st.sampled_from([",", ";", "\t"])) if delim == "mixed" else delim
+        lines.append(sep.join(row))
+        if blank_lines and k % 3 == 1:
+            lines.append(draw(st.sampled_from(["", "   ", "\t"])))
+    text = newline.join(lines) + draw(st.sampled_from(["", newline, newline * 3]))
+    raw = text.encode(encoding, errors="replace")
+    return raw
+
+
+fit_options = st.fixed_dictionaries({
+    "--solver": st.sampled_from(["normal", "normal-textbook", "gd", "gd-loop"]),
+    "--scaling": st.sampled_from(["none", "zscore", "minmax", "mean"]),
+    "--degree": st.integers(1, 4).map(str),
+    "--alpha": st.sampled_from(["1e-12", "0.001", "0.1", "1", "1e6"]),
+    "--iterations": st.sampled_from(["0", "1", "50"]),
+    "--target": st.one_of(st.none(), st.sampled_from(["0", "-1", "1", "y", "nonexistent"])),
+})
+
+
+@FUZZ
+@given(raw=tables(), options=fit_options, no_header=st.booleans(),
+       no_intercept=st.booleans())
+def test_hostile_tables_fit_or_exit_2(tmp_path, raw, options, no_header, no_intercept):
+    path = tmp_path / "table.csv"
+    path.write_bytes(raw)
+    argv = ["fit", str(path), "--json"]
+    for key, value in options.items():
+        if value is not None:
+            argv += [key, value]
+    argv += ["--no-header"] * no_header + ["--no-intercept"] * no_intercept
+    check_fit_outcome("table", argv, path)
+
+
+# -- shapes and paths --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("one_row.csv", "1,2,3\n"),
+    ("one_column.csv", "y\n1\n2\n3\n"),
+    ("header_only.csv", "a,b,y\n"),
+    ("empty.csv", ""),
+    ("blank.csv", "\n\n  \n"),
+    ("huge.csv", "x,y\n1e308,1e308\n-1e308,1.5e308\n1,2\n"),
+    ("long_line.csv", ",".join(["1"] * 20000) + "\n" + ",".join(["2"] * 20000) + "\n"),
+])
+def test_awkward_shapes(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content)
+    check_fit_outcome("shape", ["fit", str(path), "--json"], path)
+
+
+def test_very_wide_file(tmp_path):
+    path = tmp_path / "wide.csv"
+    rows = 3100
+    with path.open("w") as fh:
+        for i in range(rows):
+            fh.write(",".join(str((i * 7 + j * 13) % 101) for j in range(3001)) + "\n")
+    outcome = check_fit_outcome("shape", ["fit", str(path), "--json", "--solver", "gd",
+                                          "--scaling", "zscore", "--iterations", "5"], path)
+    assert outcome.startswith(("result", "exit 2"))
+
+
+@pytest.mark.parametrize("kind", ["directory", "missing"])
+def test_paths_that_are_not_files(tmp_path, kind):
+    path = tmp_path / "data"
+    if kind == "directory":
+        path.mkdir()
+    outcome = check_fit_outcome("path", ["fit", str(path), "--json"], path)
+    assert outcome.startswith("exit 2")
