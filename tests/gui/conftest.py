@@ -1,0 +1,54 @@
+"""GUI test fixtures: the real window, and a check that no Qt thread or window outlives a test."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QCoreApplication, QEvent, QThread
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow
+
+
+def _flush_deletes() -> None:
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
+
+
+@pytest.fixture(autouse=True)
+def _no_qt_leftovers(qapp):
+    """Fail a test that leaves a running QThread or a new top-level widget behind."""
+    before = {id(w) for w in QApplication.topLevelWidgets()}
+    yield
+    _flush_deletes()
+    gc.collect()
+    _flush_deletes()
+    # Visible windows, and any main window or dialog not deleted; pyqtgraph's hidden context
+    # menus are parentless and live as long as their Python owners, so they are not counted.
+    leftover = [w for w in QApplication.topLevelWidgets() if id(w) not in before
+                and (w.isVisible() or isinstance(w, QMainWindow | QDialog))]
+    names = [type(w).__name__ for w in leftover]
+    for w in leftover:
+        w.close()
+        w.deleteLater()
+    _flush_deletes()
+    running = [t for t in gc.get_objects() if isinstance(t, QThread) and t.isRunning()
+               and t is not QThread.currentThread()]
+    assert not names, f"top-level widgets left open after the test: {names}"
+    assert not running, f"QThreads left running after the test: {running}"
+
+
+@pytest.fixture
+def window(qtbot):
+    """The main window, shown, with the default housing problem prepared."""
+    from gui_app.window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.problem_ready, timeout=10_000):
+        w.show()
+    return w

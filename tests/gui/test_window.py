@@ -1,0 +1,168 @@
+"""The exploration window through its real controls and worker (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+TIMEOUT = 15_000
+
+
+def _long_gd(window, m=20_000, n=40, iterations=5_000_000):
+    """Controls set for a gradient-descent run that lasts far longer than any test."""
+    c = window.controls
+    c.source_combo.setCurrentIndex(1)  # synthetic
+    c.m_spin.setValue(m)
+    c.n_spin.setValue(n)
+    c.iterations_spin.setValue(iterations)
+    c.tolerance_edit.setText("0")
+    c.set_alpha(1e-3)
+
+
+def test_window_opens_with_housing_problem(window):
+    prep = window.prepared
+    assert prep.dataset.source.startswith("housing")
+    assert prep.alpha_max > 0
+    assert "α_max" in window.controls.alpha_max_label.text()
+    levels = [item.getData()[0] for item in window.contour.level_items]
+    assert sum(1 for x in levels if x is not None and len(x)) >= 5
+
+
+def test_run_completes_and_plots_hold_its_trajectory(window, qtbot):
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
+        window.controls.run_button.click()
+    snap = blocker.args[0]
+    assert snap.converged, snap.message
+    x, y = window.contour.trajectory.getData()
+    assert len(x) == snap.iteration + 1  # every iteration, none lost to throttling
+    i, j = window.pair
+    theta = window.history_theta.view()
+    np.testing.assert_allclose(x[-1], theta[-1, i])
+    np.testing.assert_allclose(y[-1], theta[-1, j])
+    cx, cy = window.learning.curves[-1].getData()
+    assert len(cx) == snap.iteration + 1
+    assert 10 ** cy[-1] == pytest.approx(snap.cost)  # the curve holds log10 (log y axis)
+    assert window.message_kind == "ok" and "Converged" in window.message.text()
+    # the normal equation lands on the same point
+    window.controls.algorithm_combo.setCurrentIndex(1)
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
+        window.controls.run_button.click()
+    exact = blocker.args[0]
+    np.testing.assert_allclose(exact.w, snap.w, rtol=1e-3)
+    assert len(window.learning.curves) == 2  # the GD curve is kept for comparison
+
+
+def test_stop_mid_run(window, qtbot):
+    _long_gd(window)
+    window.controls.run_button.click()
+    qtbot.waitUntil(lambda: window.last_snapshot is not None
+                    and window.last_snapshot.iteration >= 5, timeout=TIMEOUT)
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
+        window.controls.stop_button.click()
+    snap = blocker.args[0]
+    assert snap.status == "cancelled"
+    assert "Stopped by the user" in window.message.text()
+    assert not window.running and not window.worker.is_busy()
+
+
+def test_new_run_while_one_is_going_drops_the_old_results(window, qtbot):
+    _long_gd(window)
+    first = window.run()
+    qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=TIMEOUT)
+    finals = []
+    window.run_finished.connect(finals.append)
+    c = window.controls
+    c.iterations_spin.setValue(30)
+    c.set_alpha(2e-3)
+    second = window.run()
+    assert second != first
+    qtbot.waitUntil(lambda: len(finals) == 1, timeout=TIMEOUT)
+    qtbot.wait(100)  # anything late from the first run would arrive now
+    assert len(finals) == 1 and finals[0].status == "max_iterations"
+    assert finals[0].iteration == 30
+    it = window.history_iter[0]
+    np.testing.assert_array_equal(it, np.arange(31))  # only the second run's history
+    assert len(window.learning.curves) == 2
+
+
+def test_divergence_is_a_message_and_the_app_stays_usable(window, qtbot):
+    c = window.controls
+    c.quick_alpha_buttons[-1].click()  # 1.05 α_max
+    assert "will diverge" in c.alpha_max_label.text()
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
+        c.run_button.click()
+    assert blocker.args[0].diverged
+    assert window.message_kind == "error"
+    assert "Diverged" in window.message.text() and "α_max" in window.message.text()
+    c.quick_alpha_buttons[1].click()  # 0.5 α_max
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
+        c.run_button.click()
+    assert blocker.args[0].converged
+    assert window.message_kind == "ok"
+
+
+def test_malformed_csv_shows_its_error_in_the_window(window, qtbot, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("size,price\n1,2\n2,oops\n3,4\n", encoding="utf-8")
+    window.open_csv(str(bad))
+    qtbot.waitUntil(lambda: window.message_kind == "error", timeout=TIMEOUT)
+    text = window.message.text()
+    assert "bad.csv" in text and "row 3" in text
+    # still usable: a good file loads, its columns fill the target picker, and it runs
+    good = tmp_path / "good.csv"
+    good.write_text("size,rooms,price\n" + "".join(
+        f"{s},{r},{3 * s + 10 * r + 5}\n" for s, r in
+        [(1, 2), (2, 1), (3, 3), (4, 1), (5, 2), (6, 4)]), encoding="utf-8")
+    with qtbot.waitSignal(window.problem_ready, timeout=TIMEOUT):
+        window.open_csv(str(good))
+    c = window.controls
+    assert [c.target_combo.itemText(k) for k in range(c.target_combo.count())] == \
+        ["size", "rooms", "price"]
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
+        c.algorithm_combo.setCurrentIndex(1)
+        c.run_button.click()
+    np.testing.assert_allclose(blocker.args[0].w, [3, 10], atol=1e-8)
+
+
+def test_step_and_pause(window, qtbot):
+    c = window.controls
+    c.step_button.click()  # idle: starts a run paused after one step
+    qtbot.waitUntil(lambda: window.last_snapshot is not None
+                    and window.last_snapshot.iteration == 1, timeout=TIMEOUT)
+    c.step10_button.click()
+    qtbot.waitUntil(lambda: window.last_snapshot.iteration == 11, timeout=TIMEOUT)
+    assert window.worker.is_paused() and "Resume" in c.pause_button.text()
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
+        c.pause_button.click()  # resume to the end
+    assert blocker.args[0].converged
+
+
+def test_click_on_contour_sets_the_start_point(window, qtbot):
+    i, j = window.pair
+    window.contour.start_clicked.emit(50.0, -20.0)
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
+        window.controls.run_button.click()
+    first = window.history_theta.view()[0]
+    assert first[i] == pytest.approx(50.0) and first[j] == pytest.approx(-20.0)
+    sx, sy = window.contour.start_marker.getData()
+    assert sx[0] == pytest.approx(50.0) and sy[0] == pytest.approx(-20.0)
+
+
+def test_reset_clears_runs(window, qtbot):
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
+        window.controls.run_button.click()
+    window.controls.reset_button.click()
+    assert window.learning.curves == [] and window.last_snapshot is None
+    x, _ = window.contour.trajectory.getData()
+    assert x is None or len(x) == 0
+
+
+def test_gpu_choice_disabled_with_reason_when_unavailable(window, qtbot):
+    from core.backend import gpu_status
+
+    status = gpu_status()
+    item = window.controls.device_combo.model().item(1)
+    qtbot.waitUntil(lambda: "checking" not in item.text(), timeout=TIMEOUT)
+    assert item.isEnabled() == status.available
+    if not status.available:
+        assert "pip install" in window.controls.device_info.text()
