@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--correlation", type=_positive_float, default=0.0)
     synth.add_argument("--seed", type=_int, default=0)
 
+    lesson = sub.add_parser("lesson", help="list the lessons, or run one without a window "
+                                           "and check that it makes its point")
+    lesson.add_argument("name", nargs="?", metavar="NAME|FILE",
+                        help="a lesson's number, id (e.g. 2-learning-rate) or a lesson file")
+
     bench = sub.add_parser("bench", help="time one GD step: loop, compiled, BLAS, fused, "
                                          "Gram, GPU")
     try:
@@ -245,6 +250,34 @@ def run_fit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_lesson_command(args: argparse.Namespace) -> int:
+    """``gd-explorer lesson [NAME]``: list lessons, or run one headless and check its claims."""
+    from core import lessons
+
+    builtin = lessons.builtin_lessons()
+    if args.name is None:
+        for k, lesson in enumerate(builtin, 1):
+            print(f"{k}. {lesson.title}   ({lesson.id})")
+        return EXIT_OK
+    chosen = [lsn for k, lsn in enumerate(builtin, 1) if args.name in (str(k), lsn.id)]
+    lesson = chosen[0] if chosen else lessons.load_lesson(args.name)
+    results = lessons.run_lesson(lesson)
+    print(lesson.title)
+    print("=" * len(lesson.title))
+    print(lesson.explanation)
+    print()
+    for label, run in results.items():
+        alpha = f", α = {run.alpha:.4g}" if run.alpha is not None else ""
+        print(f"- {label}: {run.final.status} after {run.final.iteration} iterations, "
+              f"J = {run.final.cost:.6g}{alpha}, α_max = {run.problem.alpha_max:.4g}, "
+              f"cond = {run.problem.condition_number:.3g}")
+    failed = 0
+    for claim, ok, detail in lessons.check_claims(lesson, results):
+        failed += not ok
+        print(f"{'✓' if ok else '✗'} {claim['kind']}: {detail}")
+    return EXIT_OK if not failed else EXIT_FAILED
+
+
 def main(argv: Sequence[str] | None = None,
          launch_gui: Callable[[argparse.Namespace], int] | None = None) -> int:
     """Entry point. Returns the exit status; never lets a traceback reach the user."""
@@ -257,6 +290,8 @@ def main(argv: Sequence[str] | None = None,
             return exc.code if isinstance(exc.code, int) else EXIT_USAGE
         if args.command == "fit":
             return run_fit(args)
+        if args.command == "lesson":
+            return run_lesson_command(args)
         if args.command == "bench":
             from core import bench
 
