@@ -1,0 +1,235 @@
+"""The timing lab gives the same step everywhere; speeds are the bench's business, not tests'."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+import pytest
+
+from core import bench
+from core.backend import format_bytes
+from core.cli import main
+from core.errors import Cancelled, InputError
+
+FAST = dict(repeats=1, warmup=1, warmup_s=0.0, bandwidth_bytes=1 << 20)
+
+
+def small(**kw) -> bench.BenchConfig:
+    return bench.BenchConfig(**{"m": 203, "n": 17, **FAST, **kw})
+
+
+def data(m: int, n: int, dtype: str = "float64", seed: int = 1):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, n)).astype(dtype)
+    y = rng.standard_normal(m).astype(dtype)
+    w = rng.standard_normal(n).astype(dtype)
+    return X, y, w, 0.375
+
+
+def exact_step(X, y, w, b) -> np.ndarray:
+    """The step in float64 from the same (possibly float32) numbers, with NumPy."""
+    X, y, w = (np.asarray(a, np.float64) for a in (X, y, w))
+    e = X @ w + b - y
+    return np.append(X.T @ e, e.sum()) / X.shape[0]
+
+
+# -- every implementation computes the same step ---------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_every_implementation_matches_the_vectorised_step(dtype):
+    report = bench.run_benchmark(small(dtype=dtype))
+    done = [r for r in report.results if not r.skipped]
+    impls = {r.impl for r in done}
+    assert {"loop", "numpy", bench.BARE, "gram"} <= impls
+    if bench._kernels() is not None:
+        assert {"compiled-loop", "fused"} <= impls
+    tol = bench.TOLERANCE[dtype]
+    for r in done:
+        assert r.verified, (r.impl, r.rel_error)
+        assert r.rel_error <= tol, (r.impl, r.rel_error)
+        assert r.seconds_min <= r.seconds_median <= r.seconds_max
+        assert not r.estimated
+    for r in report.results:
+        if r.skipped:
+            assert r.reason
+    assert report.summary["all_verified"]
+
+
+def test_loop_numpy_and_gram_agree_to_1e_10_directly():
+    X, y, w, b = data(301, 13)
+    ref = exact_step(X, y, w, b)
+    loop = np.array(bench.loop_step(X.tolist(), y.tolist(), w.tolist(), b))
+    gw, gb = bench.numpy_step(X, y, w, b)
+    gram_w, gram_b = bench.GramForm.precompute(X, y).step(w, b)
+    bare = bench.bare_step(X, y, w, b)
+    for got in (loop, np.append(gw, gb), np.append(gram_w, gram_b)):
+        assert bench.relative_error(got, ref) <= 1e-13
+    assert bench.relative_error(bare, ref[:-1]) <= 1e-13
+
+
+kernels = bench._kernels()  # None without numba
+
+
+@pytest.mark.skipif(kernels is None, reason="numba is not installed")
+@pytest.mark.parametrize("m", [1, 2, 3, 4, 5, 7, 255, 257, 1030])
+@pytest.mark.parametrize("chunks", [1, 2, 3])
+def test_numba_kernels_handle_every_row_count(m, chunks):
+    X, y, w, b = data(m, 9, seed=m)
+    ref = exact_step(X, y, w, b)
+    kernels.set_threads(min(chunks, kernels.max_threads()))
+    assert bench.relative_error(kernels.fused_step(X, y, w, b, chunks), ref) <= 1e-12
+    assert bench.relative_error(kernels.compiled_loop_step(X, y, w, b), ref) <= 1e-12
+
+
+@pytest.mark.skipif(kernels is None, reason="numba is not installed")
+def test_numba_kernels_in_float32_are_close():
+    X, y, w, b = data(1001, 31, "float32")
+    ref = exact_step(X, y, w, b)
+    got = kernels.fused_step(X, y, w, np.float32(b), 2)
+    assert bench.relative_error(got, ref) <= 1e-4
+    assert bench.relative_error(kernels.compiled_loop_step(X, y, w, b), ref) <= 1e-4
+
+
+def test_a_wrong_step_is_flagged_not_hidden():
+    row = bench.BenchResult("numpy", 3, 2, "float64", 1)
+    bench._verify(row, np.array([1.0, 2.0, 3.0 + 1e-6]), np.array([1.0, 2.0, 3.0]), "float64")
+    assert row.verified is False and "differs" in row.note
+
+
+# -- measurement ------------------------------------------------------------------------------
+
+def test_too_slow_implementations_are_estimated_from_a_row_subsample():
+    report = bench.run_benchmark(small(m=5000, n=40, impls=("loop", "numpy"),
+                                       time_budget_s=1e-3))
+    loop = report.rows("loop")[0]
+    assert loop.estimated and 0 < loop.rows_timed < loop.m
+    assert loop.label == f"estimated from {loop.rows_timed:,} rows"
+    assert loop.verified
+    assert report.summary["loop_estimated"] is True
+    assert bench.format_table(report).count("estimated from") >= 1
+
+
+def test_fast_enough_implementations_are_measured_in_full():
+    report = bench.run_benchmark(small(impls=("loop",), time_budget_s=1e9))
+    loop = report.rows("loop")[0]
+    assert not loop.estimated and loop.rows_timed == loop.m and loop.label == ""
+
+
+def test_a_size_that_does_not_fit_is_refused_with_its_size():
+    config = bench.BenchConfig(m=10**8, n=10**5, **FAST)
+    with pytest.raises(InputError) as info:
+        bench.run_benchmark(config)
+    assert format_bytes(8 * 10**13) in str(info.value)  # "80.0 TB"
+
+
+def test_rates_speedups_and_break_even_are_derived():
+    report = bench.run_benchmark(small(m=2000, n=50, impls=("loop", "numpy", "gram")))
+    for r in report.results:
+        assert r.gflops > 0 and r.gbps > 0 and r.bandwidth_fraction > 0
+        assert r.speedup_vs_loop > 0 and r.speedup_vs_numpy > 0
+    gram = report.rows("gram")
+    assert all(g.precompute_seconds > 0 for g in gram)
+    assert all(g.break_even_iterations is None or g.break_even_iterations >= 1 for g in gram)
+    numpy_rows = report.rows("numpy")
+    assert {r.threads for r in numpy_rows} == set(bench._thread_counts(report.config))
+    assert report.machine["read_bandwidth_gbps"]
+
+
+def test_progress_runs_from_0_to_1_and_cancel_stops_promptly():
+    seen: list[float] = []
+    bench.run_benchmark(small(impls=("loop", "numpy")),
+                        progress=lambda f, text: seen.append(f))
+    assert seen and all(0.0 <= f <= 1.0 for f in seen) and seen[-1] == 1.0
+
+    cancel = threading.Event()
+    calls = []
+
+    def progress(fraction, text):
+        calls.append(text)
+        if len(calls) == 3:
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        bench.run_benchmark(small(m=20000, n=50, impls=("loop",), repeats=50),
+                            progress=progress, cancel=cancel)
+    assert len(calls) <= 6
+
+
+def test_missing_numba_and_threadpoolctl_are_skipped_with_reasons(monkeypatch):
+    monkeypatch.setattr(bench, "_kernels", lambda: None)
+    monkeypatch.setattr(bench, "_threadpoolctl", lambda: None)
+    report = bench.run_benchmark(small(impls=("compiled-loop", "fused", "numpy")))
+    skipped = {r.impl: r for r in report.results if r.skipped}
+    assert set(skipped) == {"compiled-loop", "fused"}
+    assert all("numba" in r.reason for r in skipped.values())
+    assert "threadpoolctl" in report.machine["blas"]["reason"]
+    assert all(r.verified for r in report.rows("numpy"))
+
+
+def test_a_sweep_measures_each_size_and_fits_slopes():
+    report = bench.run_benchmark(small(m=4000, n=8, impls=("numpy",), sweep="m", points=3))
+    sizes = sorted({r.m for r in report.rows("numpy")})
+    assert len(sizes) == 3 and sizes[-1] == 4000
+    assert any(name.startswith("numpy") for name in report.summary["slopes"])
+
+
+def test_bad_options_are_input_errors():
+    for kw in (dict(m=0), dict(n=-1), dict(repeats=0), dict(impls=("nope",)),
+               dict(dtype="float16"), dict(sweep="k")):
+        with pytest.raises(InputError):
+            bench.run_benchmark(small(**kw))
+
+
+# -- command line -------------------------------------------------------------------------------
+
+ROW_FIELDS = {"impl", "m", "n", "dtype", "threads", "seconds_median", "seconds_min",
+              "seconds_max", "estimated", "gflops", "gbps"}
+
+
+def test_bench_json_schema(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(bench, "DEFAULT_BANDWIDTH_BYTES", 1 << 20)
+    out = tmp_path / "bench.json"
+    code = main(["bench", "--m", "300", "--n", "12", "--repeats", "2", "--impl", "loop",
+                 "numpy", "gram", "cupy", "--json", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "numpy-bare" in captured.out and "loop" in captured.out
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert set(doc) >= {"machine", "results"}
+    machine = doc["machine"]
+    assert {"cpu", "cores", "blas", "read_bandwidth_gbps", "gpu"} <= set(machine)
+    assert {"library", "version", "threads"} <= set(machine["blas"])
+    assert "available" in machine["gpu"]
+    if not machine["gpu"]["available"]:
+        assert machine["gpu"]["reason"]
+    for row in doc["results"]:
+        assert ROW_FIELDS <= set(row), ROW_FIELDS - set(row)
+        assert isinstance(row["estimated"], bool)
+        if not row["skipped"]:
+            assert row["m"] == 300 and row["n"] == 12 and row["dtype"] in ("float64", "float32")
+            assert row["seconds_min"] <= row["seconds_median"] <= row["seconds_max"]
+            assert row["verified"] is True
+    assert {r["impl"] for r in doc["results"]} >= {"loop", "numpy", "numpy-bare", "gram", "cupy"}
+
+
+def test_bench_sweep_on_the_command_line(capsys, monkeypatch):
+    monkeypatch.setattr(bench, "DEFAULT_BANDWIDTH_BYTES", 1 << 20)
+    code = main(["bench", "--m", "400", "--n", "40", "--impl", "numpy", "--repeats", "1",
+                 "--sweep", "n", "--points", "2"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "slope of log(time) vs log(n)" in out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["bench", "--m", "0"], "--m must be"),
+    (["bench", "--points", "3"], "--points needs --sweep"),
+    (["bench", "--m", "100000000", "--n", "100000"], "80.0 TB"),
+    (["bench", "--m", "10", "--json", "/no/such/folder/x.json"], "does not exist"),
+])
+def test_bench_bad_input_exits_2_with_one_line(argv, words, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and "\n" not in err
