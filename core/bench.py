@@ -294,6 +294,16 @@ def limit_threads(count: int) -> Iterator[None]:
             kernels.set_threads(previous)
 
 
+_NO_TPC = ("threadpoolctl is not installed, so BLAS cannot be limited to this many threads; "
+           "pip install threadpoolctl")
+
+
+def _blas_threads_settable(count: int, counts: Sequence[int]) -> bool:
+    """Whether BLAS can run on ``count`` threads: always with threadpoolctl; without it only
+    at its default, taken to be all cores (the largest count compared)."""
+    return _threadpoolctl() is not None or count == max(counts)
+
+
 def blas_info() -> dict[str, Any]:
     """The BLAS NumPy calls: library, version, threads (threadpoolctl), or what is known."""
     tpc = _threadpoolctl()
@@ -758,7 +768,9 @@ def _measure_point(report: BenchReport, config: BenchConfig, X: np.ndarray, y: n
                 else:
                     items.append(_compiled_item(kernels, X, y, w, b, calls, budget, ref_for,
                                                 compile_seconds))
-            if "numpy" in impls:
+            if "numpy" in impls and not _blas_threads_settable(t, threads):
+                report.results.append(_skipped("numpy", X, t, _NO_TPC))
+            elif "numpy" in impls:
                 items.append(_linear_item("numpy", X, y, w, dt(b), t, calls, budget, ref_for,
                                           numpy_step))
                 items.append(_linear_item(BARE, X, y, w, dt(b), t, calls, budget, ref_for,
@@ -842,6 +854,9 @@ def _gram_rows(X, y, w, b, threads: list[int], config: BenchConfig,
         reference = reference_step(X, y, w, float(b))
     rows = []
     for t in threads:
+        if not _blas_threads_settable(t, threads):
+            rows.append(_skipped("gram", X, t, _NO_TPC))
+            continue
         row = _row("gram", X, t)
         row.precompute_seconds = precompute
         row.note = (f"XᵀX, Xᵀy precomputed once in {precompute:.3g} s "
@@ -1075,7 +1090,7 @@ def format_table(report: BenchReport) -> str:
     lines = [
         "One GD step: e = Xw + b - y, ∇w = Xᵀe/m, ∂b = Σe/m",
         f"machine  {mc['cpu']}, {mc['cores']} cores; BLAS {blas.get('library')} "
-        f"{blas.get('version') or ''} ({blas.get('threads')} threads)",
+        f"{blas.get('version') or ''} ({blas.get('threads') or '?'} threads)",
         f"memory   read bandwidth {bw}",
     ]
     gpu = mc["gpu"]
