@@ -67,11 +67,12 @@ class Problem:
                 "least squares needs at least as many rows as parameters",
                 path=dataset.path,
             )
+        self.warnings: list[str] = []
+        self._check_range(self.design.X, m)
         self.scaler: Scaler = fit_scaler(
             self.design.X, scaling, intercept=self.intercept, names=self.design.names,
             path=dataset.path,
         )
-        self.warnings: list[str] = []
         if not self.intercept and scaling in ("zscore", "mean", "minmax"):
             self.warnings.append(
                 f"without an intercept, {scaling} scaling only divides by the spread "
@@ -81,12 +82,10 @@ class Problem:
         itemsize = 4 if dtype == "float32" else 8
         check_fits((m * p + m) * itemsize, device, f"the {m:,} x {p:,} design on the {device}")
         host_scaled = self.scaler.transform(self.design.X)
-        self.m_rows = m
-        self._check_range(host_scaled)
         self.X = self.xp.asarray(np.ascontiguousarray(host_scaled), dtype=dtype)
         self.y = self.xp.asarray(dataset.y, dtype=dtype)
 
-    def _check_range(self, X: np.ndarray) -> None:
+    def _check_range(self, X: np.ndarray, m: int) -> None:
         """Refuse values whose squares overflow the cost; warn where they underflow.
 
         The cost is a sum of m squares, so values beyond about ``sqrt(max/m)`` make it
@@ -95,7 +94,7 @@ class Problem:
         """
         info = np.finfo(np.dtype(self.dtype))
         big, tiny = float(info.max), float(info.tiny)
-        limit = float(np.sqrt(big / (4 * max(self.m_rows, 1))))
+        limit = float(np.sqrt(big / (4 * max(m, 1))))
         names = (*self.design.names, self.dataset.target_name)
         columns = [*np.abs(X).T, np.abs(np.asarray(self.dataset.y, np.float64))]
         low = np.inf

@@ -16,6 +16,7 @@ import io
 import json
 import math
 import os
+import warnings
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,14 @@ def log(kind: str, outcome: str) -> None:
 
 
 def run_fit(argv: list[str]) -> tuple[int, str, str]:
+    """Run the CLI in-process; a Python warning (which a user would see) fails the test."""
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         rc = main(argv)
+    shown = [f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})" for w in caught]
+    assert not shown, shown
     return rc, out.getvalue(), err.getvalue()
 
 
