@@ -481,6 +481,17 @@ def _time_call(call: Callable[[], Any], number: int) -> float:
     return (time.perf_counter() - t0) / number
 
 
+def _probe(call: Callable[[], Any], calls: int = 3) -> float:
+    """Seconds of the fastest of a few calls on a small subsample (one stall must not decide
+    that an implementation is too slow to run in full)."""
+    best = math.inf
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def _rows_to_time(per_row_s: float, m: int, calls: int, budget_s: float, floor: int) -> int:
     """Rows to time so that ``calls`` calls fit in ``budget_s`` (all m when they do)."""
     if per_row_s <= 0 or per_row_s * m * calls <= budget_s:
@@ -760,10 +771,8 @@ def _measure_point(report: BenchReport, config: BenchConfig, X: np.ndarray, y: n
         row = _row("loop", X, 1)
         k0 = _probe_rows(n, m)
         w_list = [float(v) for v in w]
-        probe_rows = X[:k0].tolist()
-        t0 = time.perf_counter()
-        loop_step(probe_rows, y[:k0].tolist(), w_list, b, cancel)
-        per_row = (time.perf_counter() - t0) / k0
+        probe_rows, probe_y = X[:k0].tolist(), y[:k0].tolist()
+        per_row = _probe(lambda: loop_step(probe_rows, probe_y, w_list, b, cancel)) / k0
         del probe_rows
         k = _rows_to_time(per_row, m, calls, budget, k0)
         check_fits(k * n * _LIST_BYTES_PER_NUMBER, "cpu",
@@ -835,9 +844,8 @@ def _linear_item(impl: str, X, y, w, b, threads: int, calls: int, budget: float,
     m, n = X.shape
     row = _row(impl, X, threads)
     k0 = max(1, min(m, 2_000_000 // max(n, 1)))
-    t0 = time.perf_counter()
-    step(X[:k0], y[:k0], w, b)
-    per_row = (time.perf_counter() - t0) / k0
+    Xp, yp = X[:k0], y[:k0]
+    per_row = _probe(lambda: step(Xp, yp, w, b)) / k0
     k = _rows_to_time(per_row, m, calls, budget, k0)
     _label_estimated(row, k)
     Xk, yk = X[:k], y[:k]
@@ -855,9 +863,8 @@ def _compiled_item(kernels, X, y, w, b, calls, budget, ref_for, compile_seconds)
     row = _row("compiled-loop", X, 1)
     row.compile_seconds = compile_seconds.get(f"compiled-loop/{X.dtype}")
     k0 = max(1, min(m, 200_000 // max(n, 1)))
-    t0 = time.perf_counter()
-    kernels.compiled_loop_step(X[:k0], y[:k0], w, b)
-    per_row = (time.perf_counter() - t0) / k0
+    Xp, yp = X[:k0], y[:k0]
+    per_row = _probe(lambda: kernels.compiled_loop_step(Xp, yp, w, b)) / k0
     k = _rows_to_time(per_row, m, calls, budget, k0)
     _label_estimated(row, k)
     Xk, yk = X[:k], y[:k]
