@@ -21,7 +21,7 @@ OUT=$(cd "$OUT" && pwd)
 cd "$(dirname "$0")/.." || exit 2
 PY=${PYTHON:-$(command -v python || command -v python3)}
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-export NUMBA_CACHE_DIR="$OUT/numba-cache"
+export NUMBA_CACHE_DIR="${TMPDIR:-/tmp}/gdx-numba-cache"
 export PYTHONDONTWRITEBYTECODE=1
 SUMMARY="$OUT/summary.txt"
 : >"$SUMMARY"
@@ -85,6 +85,7 @@ for r in doc["results"]:
               f"fraction of measured bandwidth {r['bandwidth_fraction']}  "
               f"speed-up vs numpy {r['speedup_vs_numpy']}  verified {r['verified']}  "
               f"first call {r['compile_seconds']} s  transfer {r['transfer_seconds']} s "
+              f"fraction of theoretical bandwidth {r.get('peak_fraction')} "
               f"{r['reason']}")
 PYEOF
 echo "total $(( $(date +%s) - t_start )) s; $([ $failed -eq 0 ] && echo PASSED || echo FAILED)" \

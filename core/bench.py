@@ -179,6 +179,8 @@ class BenchResult:
     gflops: float | None = None
     gbps: float | None = None
     bandwidth_fraction: float | None = None
+    #: GPU rows: GB/s as a fraction of the theoretical bandwidth (memory clock × bus width).
+    peak_fraction: float | None = None
     speedup_vs_loop: float | None = None
     speedup_vs_numpy: float | None = None
     rel_error: float | None = None
@@ -961,11 +963,10 @@ def _cupy_rows(X, y, w, b: float, config: BenchConfig, cancel: CancelFlag | None
             cp.get_default_memory_pool().free_all_blocks()
     if gpu_block.get("peak_bandwidth_gbps") is None:
         gpu_block["peak_bandwidth_gbps"] = _gpu_peak_bandwidth(cp)
+    peak = gpu_block.get("peak_bandwidth_gbps")
     for row in rows:
-        peak = gpu_block.get("peak_bandwidth_gbps")
         if peak and row.seconds_median:
-            row.note += (f"; {row.bytes_per_step / row.seconds_median / 1e9 / peak:.0%} of the "
-                         f"theoretical {peak:.0f} GB/s")
+            row.peak_fraction = row.bytes_per_step / row.seconds_median / 1e9 / peak
     return rows
 
 
@@ -1083,6 +1084,13 @@ def _summary(report: BenchReport) -> dict[str, Any]:
         "fused_threads": best("fused").threads if best("fused") else None,
         "gram_threads": best("gram").threads if best("gram") else None,
     }
+    for dt in ("float32", "float64"):
+        gpu_row = one("cupy", dtype=dt)
+        if gpu_row is not None and not gpu_row.skipped:
+            out[f"cupy_{dt}"] = {"seconds": gpu_row.seconds_median,
+                                 "bandwidth_fraction": gpu_row.bandwidth_fraction,
+                                 "peak_fraction": gpu_row.peak_fraction,
+                                 "speedup_vs_numpy": gpu_row.speedup_vs_numpy}
     loop = one("loop")
     out["loop_estimated"] = loop.estimated if loop else None
     out["loop_label"] = loop.label if loop else None
@@ -1215,6 +1223,8 @@ def _extra_note(r: BenchResult) -> str:
                      f"{_fmt_s(r.compile_seconds)}")
     if r.transfer_seconds is not None:
         parts.append(f"transfer {_fmt_s(r.transfer_seconds)}")
+    if r.peak_fraction is not None:
+        parts.append(f"{r.peak_fraction:.0%} of the theoretical GPU bandwidth")
     if r.impl == BARE:
         parts.append("reference line")
     if r.verified is False:
