@@ -340,6 +340,36 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+class _OtherLoad:
+    """How many cores other processes kept busy while we measured (Linux; else None).
+
+    The machine's busy time from ``/proc/stat`` less this process's own CPU time, divided by
+    the wall time: on a shared 2-core machine, 1.0 means our threaded rows ran on one core.
+    """
+
+    def __init__(self) -> None:
+        self.start = self._sample()
+
+    @staticmethod
+    def _sample():
+        try:
+            with open("/proc/stat", encoding="ascii") as fh:
+                vals = [int(v) for v in fh.readline().split()[1:]]
+            hz = os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, AttributeError):
+            return None
+        busy = sum(vals[:8]) - vals[3] - (vals[4] if len(vals) > 4 else 0)
+        own = os.times()
+        return busy / hz, own.user + own.system, time.perf_counter()
+
+    def cores(self) -> float | None:
+        end = self._sample()
+        if self.start is None or end is None or end[2] - self.start[2] <= 0:
+            return None
+        others = (end[0] - self.start[0]) - (end[1] - self.start[1])
+        return max(0.0, others / (end[2] - self.start[2]))
+
+
 def _virtual_machine() -> bool | None:
     """Whether the CPU says it runs under a hypervisor (None when it cannot be told)."""
     try:
@@ -693,6 +723,7 @@ def run_benchmark(config: BenchConfig | None = None, progress: Progress | None =
 
     machine = machine_info(config)
     report = BenchReport(config, machine)
+    other_load = _OtherLoad()
 
     prog.tick(0.0, "measuring memory bandwidth")
     bw_bytes = config.bandwidth_bytes
@@ -722,6 +753,7 @@ def run_benchmark(config: BenchConfig | None = None, progress: Progress | None =
         _measure_point(report, config, X, y, w, b, threads, bandwidth, compile_seconds,
                        prog, cancel)
         del X
+    machine["other_load_cores"] = other_load.cores()
     _derive(report)
     report.elapsed_s = time.perf_counter() - t_start
     prog.tick(1.0, f"done in {report.elapsed_s:.0f} s")
@@ -1206,6 +1238,11 @@ def format_table(report: BenchReport) -> str:
         for name, slope in s.get("slopes", {}).items():
             lines.append(f"  slope of log(time) vs log({report.config.sweep}): {name} "
                          f"{slope:.2f}")
+    busy = mc.get("other_load_cores")
+    if busy is not None and busy > 0.25:
+        lines.append(f"warning: other processes kept about {busy:.1f} of {mc['cores']} cores "
+                     "busy during this run; its timings, the threaded ones above all, are "
+                     "less reliable")
     lines.append(f"(GB/s counts the bytes a step must read: X twice, or once for fused; "
                  f"'of bw' is the fraction of the read bandwidth at the same thread count. "
                  f"Total {report.elapsed_s:.0f} s.)")

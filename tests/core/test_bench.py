@@ -200,7 +200,8 @@ def test_bench_json_schema(tmp_path, capsys, monkeypatch):
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert set(doc) >= {"machine", "results"}
     machine = doc["machine"]
-    assert {"cpu", "cores", "blas", "read_bandwidth_gbps", "gpu"} <= set(machine)
+    assert {"cpu", "cores", "blas", "read_bandwidth_gbps", "gpu", "other_load_cores"} <= set(
+        machine)
     assert {"library", "version", "threads"} <= set(machine["blas"])
     assert "available" in machine["gpu"]
     if not machine["gpu"]["available"]:
