@@ -390,6 +390,11 @@ def _thread_counts(config: BenchConfig) -> list[int]:
 
 # -- the implementations ------------------------------------------------------------------
 
+def _block_rows(n: int) -> int:
+    """Rows in a block of about 64 MB: long enough for BLAS, short enough to cancel."""
+    return max(256, (64 << 20) // (8 * max(n, 1)))
+
+
 def _check(cancel: CancelFlag | None) -> None:
     if cancel is not None and cancel.is_set():
         raise Cancelled("benchmark cancelled")
@@ -449,9 +454,16 @@ class GramForm:
     y_mean: float
 
     @classmethod
-    def precompute(cls, X: np.ndarray, y: np.ndarray) -> GramForm:
+    def precompute(cls, X: np.ndarray, y: np.ndarray,
+                   cancel: CancelFlag | None = None) -> GramForm:
+        """One pass of row blocks (``XᵀX`` as a sum of block products, checking ``cancel``)."""
         m = X.shape[0]
-        G = X.T @ X
+        G = np.zeros((X.shape[1], X.shape[1]), X.dtype)
+        block = _block_rows(X.shape[1])
+        for start in range(0, m, block):
+            _check(cancel)
+            Xb = X[start:start + block]
+            G += Xb.T @ Xb
         G /= m
         c = X.T @ y
         c /= m
@@ -735,7 +747,12 @@ def run_benchmark(config: BenchConfig | None = None, progress: Progress | None =
     prog.advance("generating the test data")
 
     rng = np.random.default_rng(config.seed)
-    X_full = rng.standard_normal((m_max, n_max), dtype=config.dtype)
+    X_full = np.empty((m_max, n_max), dtype=config.dtype)
+    block = _block_rows(n_max)
+    for start in range(0, m_max, block):  # in blocks, so that cancel stays prompt
+        _check(cancel)
+        prog.tick(start / m_max, f"generating the {m_max:,} x {n_max:,} test matrix")
+        rng.standard_normal(out=X_full[start:start + block], dtype=config.dtype)
     w_true = rng.standard_normal(n_max)
     y_full = (X_full @ w_true.astype(config.dtype) + 0.5
               + rng.standard_normal(m_max).astype(config.dtype)).astype(config.dtype)
@@ -918,7 +935,7 @@ def _gram_rows(X, y, w, b, threads: list[int], config: BenchConfig,
     prog.tick(0.0, f"gram (m={m:,}, n={n:,}): precomputing XᵀX and Xᵀy")
     with limit_threads(max(threads)):
         t0 = time.perf_counter()
-        form = GramForm.precompute(X, y)
+        form = GramForm.precompute(X, y, cancel)
         precompute = time.perf_counter() - t0
         reference = reference_step(X, y, w, float(b))
     rows = []
