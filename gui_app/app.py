@@ -11,12 +11,16 @@ from collections.abc import Callable
 
 SELF_TEST_BUDGET_S = 30.0
 WATCHDOG_S = 27.0
+GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 def make_application():
     """The QApplication, with a font size readable on a projector."""
     from PySide6.QtWidgets import QApplication
 
+    # The GUI thread runs long stretches of Python (pyqtgraph paints); by default the worker,
+    # back from each BLAS call, waits up to 5 ms for the GIL. Hand it over sooner.
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("GD Explorer")
     app.setStyle("Fusion")  # the same look everywhere, offscreen screenshots included

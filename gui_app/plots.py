@@ -18,6 +18,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QTabWidget,
@@ -61,7 +62,28 @@ def style_plot(plot: pg.PlotItem, title: str, bottom: str, left: str) -> None:
         ax.setTickFont(AXIS_FONT)
         ax.setTextPen("#222")
         ax.setPen("#444")
-    plot.showGrid(x=True, y=True, alpha=0.15)
+    plot.showGrid(x=False, y=False)
+
+
+def nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 5 × 10^k at or above ``x`` (axis ends that change seldom)."""
+    if not x > 0:
+        return 1.0
+    k = math.floor(math.log10(x))
+    for step in (1, 2, 5, 10):
+        if step * 10.0**k >= x:
+            return step * 10.0**k
+    return 10.0 ** (k + 1)
+
+
+def grow_x_range(plot: pg.PlotItem, last: float, current: list[float]) -> None:
+    """Widen the x axis in 1-2-5 steps only: an axis whose range moves every frame is
+    re-laid out and repainted every frame, the costliest part of a live redraw."""
+    upper = nice_ceiling(last)
+    if current and current[0] == upper:
+        return
+    current[:] = [upper]
+    plot.setXRange(0, upper, padding=0.02)
 
 
 def contour_levels(J: np.ndarray, count: int = N_LEVELS) -> np.ndarray:
@@ -108,6 +130,8 @@ class ContourView(QWidget):
         self.level_items = []
         for k in range(N_LEVELS):
             item = pg.PlotDataItem(connect="finite", pen=pg.mkPen(colors[k], width=1.5))
+            # the levels only change with the problem: repaint them from a cached pixmap
+            item.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.plot.addItem(item)
             self.level_items.append(item)
         self.trajectory = pg.PlotDataItem(pen=pg.mkPen("#d62728", width=2), symbol="o",
@@ -217,6 +241,7 @@ class LearningCurveView(pg.PlotWidget):
         self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="10pt")
         self.curves: list[pg.PlotDataItem] = []
         self.run_count = 0
+        self._x_range: list[float] = []
 
     def new_run(self, label: str) -> None:
         """Start a curve for a new run; older ones fade but keep their labels."""
@@ -241,6 +266,10 @@ class LearningCurveView(pg.PlotWidget):
             return
         ok = np.isfinite(cost) & (cost > 0)
         self.curves[-1].setData(iterations[ok], cost[ok])
+        if len(iterations):
+            longest = max([float(iterations[-1])] + [float(c.xData[-1]) for c in self.curves
+                                                     if c.xData is not None and len(c.xData)])
+            grow_x_range(self.plot, longest, self._x_range)
 
     def clear_runs(self) -> None:
         for curve in self.curves:
@@ -248,6 +277,8 @@ class LearningCurveView(pg.PlotWidget):
             self.plot.removeItem(curve)
         self.curves.clear()
         self.run_count = 0
+        self._x_range.clear()
+        self.plot.enableAutoRange()
 
     def current_points(self) -> int:
         if not self.curves:
@@ -269,6 +300,7 @@ class ParametersView(pg.PlotWidget):
         self.curves: list[pg.PlotDataItem] = []
         self.targets: list[pg.InfiniteLine] = []
         self._names: list[str] = []
+        self._x_range: list[float] = []
 
     def set_names(self, names: list[str]) -> None:
         names = names[:MAX_PARAM_CURVES] + ([names[-1]] if len(names) > MAX_PARAM_CURVES
@@ -304,6 +336,8 @@ class ParametersView(pg.PlotWidget):
         for k, curve in enumerate(self.curves):
             if k < values.shape[1]:
                 curve.setData(iterations, values[:, k])
+        if len(iterations):
+            grow_x_range(self.plot, float(iterations[-1]), self._x_range)
 
     def set_targets(self, values: np.ndarray | None) -> None:
         for k, line in enumerate(self.targets):
@@ -317,7 +351,7 @@ class ParametersView(pg.PlotWidget):
 class DataView(QWidget):
     """Target against one feature with the model's predictions; histograms before/after scaling."""
 
-    MAX_POINTS = 3000
+    MAX_POINTS = 1000
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -355,6 +389,7 @@ class DataView(QWidget):
         self.hist_after.addItem(self.hist_after_item)
         self.tabs.addTab(hist, "Feature scaling")
         self._rows: np.ndarray | None = None
+        self._X_shown: np.ndarray | None = None
         self.feature_combo.currentIndexChanged.connect(lambda _i: self.redraw())
         self._problem = None
         self._w: np.ndarray | None = None
@@ -376,6 +411,7 @@ class DataView(QWidget):
             self._rows = np.random.default_rng(0).choice(m, self.MAX_POINTS, replace=False)
         else:
             self._rows = np.arange(m)
+        self._X_shown = problem.design.X[self._rows]  # rows drawn; copied once, not per frame
         self._w, self._b = None, None
         self.redraw()
 
@@ -413,9 +449,11 @@ class DataView(QWidget):
             self.pred_points.setData([], [])
             return
         k = max(self.feature_combo.currentIndex(), 0)
-        X = problem.design.X[self._rows]
+        X = self._X_shown
         with np.errstate(all="ignore"):
-            pred = X @ self._w + (self._b or 0.0)
+            # einsum, not BLAS: a BLAS call here would queue behind the worker's big
+            # matrix-vector products and stall the event loop for hundreds of ms.
+            pred = np.einsum("ij,j->i", X, np.asarray(self._w, np.float64)) + (self._b or 0.0)
         ok = np.isfinite(pred)
         self.pred_points.setData(X[ok, k], pred[ok])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -32,6 +33,10 @@ from gui_app.plots import (
 from gui_app.worker import Prepared, RunWorker
 
 GRID_POINTS = 121
+REDRAW_PARTS = ("contour", "learning", "params", "numbers", "data")
+MIN_FRAME_S = 1 / 30  # at most ~30 redraws a second
+MAX_FRAME_S = 0.5  # and at least 2 a second
+GUI_CPU_SHARE = 0.03  # live redraws use at most this share of one core
 SCALING_SHORT = {"none": "unscaled", "zscore": "z-score", "minmax": "min-max", "mean": "mean"}
 MESSAGE_STYLES = {
     "info": "background:#eef3fb; color:#123; border:1px solid #b8c8e0;",
@@ -84,6 +89,14 @@ class MainWindow(QMainWindow):
         self.run_alpha: float | None = None
         self.message_kind = "info"
         self._reset_history(0)
+        self._dirty: set[str] = set()
+        self._predictions_at = 0.0
+        self._redraw_timer = QTimer(self, singleShot=True, interval=0)
+        self._next_cycle_at = 0.0
+        self._redraw_pending = False
+        self._finishing: tuple[int, Snapshot] | None = None
+        self._cycle_cpu = time.thread_time()
+        self._redraw_timer.timeout.connect(self._redraw_next)
         self._build()
         self._connect()
         self._prepare_timer = QTimer(self, singleShot=True, interval=150)
@@ -300,7 +313,7 @@ class MainWindow(QMainWindow):
                 pts_j += [traj[fin, j].min(), traj[fin, j].max()]
         u = _axis(pts_i, opt[i])
         v = _axis(pts_j, opt[j])
-        J = problem.cost_surface(i, j, u, v, base=opt)
+        J = prep.cost_surface(i, j, u, v)
         self.contour.set_surface(u, v, J)
         self.contour.set_optimum(opt[i], opt[j])
         self.contour.set_start(start[i], start[j])
@@ -331,6 +344,7 @@ class MainWindow(QMainWindow):
             spec = type(spec)(**{**spec.__dict__, "w0": None, "b0": None})
         self._prepare_timer.stop()
         self.run_id = self.worker.submit("run", spec)
+        self._cycle_cpu = time.thread_time()  # pace redraws by this run's costs only
         self.running = True
         self.final_snapshot = None
         self.last_snapshot = None
@@ -442,9 +456,52 @@ class MainWindow(QMainWindow):
         self.history_theta.extend(theta)
         self.history_params.extend(params)
         self.last_snapshot = batch[-1]
-        self._redraw()
+        self._schedule_redraw()
 
-    def _redraw(self) -> None:
+    def _schedule_redraw(self) -> None:
+        """Redraw the views one per event-loop turn, paced to a share of one core.
+
+        Qt paints every dirty widget of a window in one event; on big data, with BLAS busy
+        on every core, painting all five views at once stalled the event loop for over
+        100 ms. Staggered, each view's update and paint is a short event of its own. Cycles
+        are paced so that the GUI thread uses at most GUI_CPU_SHARE of a core (measured with
+        its CPU clock), which leaves the cores to the worker: a cheap cycle (small data)
+        redraws ~30 times a second, an expensive one less often. No history is lost.
+        """
+        self._redraw_pending = True
+        if not self._dirty and not self._redraw_timer.isActive():
+            self._start_cycle_timer()
+
+    def _start_cycle_timer(self) -> None:
+        delay = max(0.0, self._next_cycle_at - time.perf_counter())
+        self._redraw_timer.start(round(delay * 1000))
+
+    def _redraw_next(self) -> None:
+        if not self._dirty:  # start a cycle, and pace the next one by this one's cost
+            if not self._redraw_pending:
+                return
+            self._redraw_pending = False
+            self._dirty = set(REDRAW_PARTS)
+            now, cpu = time.perf_counter(), time.thread_time()
+            used = cpu - self._cycle_cpu
+            self._cycle_cpu = cpu
+            self._next_cycle_at = now + min(MAX_FRAME_S, max(MIN_FRAME_S, used / GUI_CPU_SHARE))
+        for part in REDRAW_PARTS:
+            if part in self._dirty:
+                self._dirty.discard(part)
+                self._redraw(part)
+                break
+        if self._dirty:
+            self._redraw_timer.start(0)
+        elif self._redraw_pending:
+            self._start_cycle_timer()
+        elif self._finishing is not None:
+            self._complete_finish()
+
+    def _redraw(self, part: str | None = None) -> None:
+        """Bring the views (all, or one of REDRAW_PARTS) up to date with the run's history."""
+        if part is None:
+            self._dirty.clear()
         if not self.history_iter or self.prepared is None:
             self.contour.set_trajectory(np.array([]), np.array([]))
             self.learning.set_current(np.array([]), np.array([]))
@@ -455,28 +512,47 @@ class MainWindow(QMainWindow):
             self.history_iter = [np.concatenate(self.history_iter)]
             self.history_cost = [np.concatenate(self.history_cost)]
         it, cost = self.history_iter[0], self.history_cost[0]
-        theta = self.history_theta.view()
-        if self.pair is not None and theta.shape[1] > max(self.pair):
-            self.contour.set_trajectory(theta[:, self.pair[0]], theta[:, self.pair[1]])
-        self.learning.set_current(it, cost)
-        problem = self.prepared.problem
-        cols = self.params.columns(problem.n, problem.intercept)
-        params = self.history_params.view()
-        if params.shape[1] > max(cols):
-            self.params.set_history(it, params[:, cols])
+        if part in (None, "contour"):
+            theta = self.history_theta.view()
+            if self.pair is not None and theta.shape[1] > max(self.pair):
+                self.contour.set_trajectory(theta[:, self.pair[0]], theta[:, self.pair[1]])
+        if part in (None, "learning"):
+            self.learning.set_current(it, cost)
+        if part in (None, "params"):
+            problem = self.prepared.problem
+            cols = self.params.columns(problem.n, problem.intercept)
+            params = self.history_params.view()
+            if params.shape[1] > max(cols):
+                self.params.set_history(it, params[:, cols])
         snap = self.last_snapshot
-        if snap is not None:
+        if part in (None, "numbers") and snap is not None:
             self.numbers.update_numbers(snap, self.run_alpha,
                                         "running" if not snap.final else snap.status)
+        now = time.perf_counter()
+        if part in (None, "data") and snap is not None and (
+                part is None or snap.final or now - self._predictions_at > 0.25):
+            # predictions scatter: a few times a second is enough to watch the fit move
+            self._predictions_at = now
             self.data_view.set_model(np.asarray(snap.w), snap.b)
 
     def _on_finished(self, run_id: int, snap: Snapshot) -> None:
         if run_id != self.run_id:
             return
         self.running = False
-        self.final_snapshot = snap
         self.controls.set_running(False)
-        self._redraw()
+        # Finish after the last redraw cycle (staggered like the others, not one long paint).
+        self._finishing = (run_id, snap)
+        self._next_cycle_at = 0.0
+        self._schedule_redraw()
+        if not self._dirty:
+            self._redraw_timer.start(0)  # no waiting for the pace: the run is over
+
+    def _complete_finish(self) -> None:
+        run_id, snap = self._finishing
+        self._finishing = None
+        if run_id != self.run_id:
+            return
+        self.final_snapshot = snap
         if snap.diverged:
             self.show_message(snap.message + " The app is ready for another run: lower α "
                               "(the red part of the slider is divergent) or scale the "
@@ -491,7 +567,7 @@ class MainWindow(QMainWindow):
                 self.prepared = Prepared(self.prepared.spec, self.prepared.dataset, problem,
                                          self.prepared.alpha_max,
                                          self.prepared.condition_number, opt,
-                                         self.prepared.seconds)
+                                         self.prepared.seconds, snap.cost)
                 if self.pair is not None:
                     self.contour.set_optimum(opt[self.pair[0]], opt[self.pair[1]])
                 self.params.set_targets(np.append(snap.w, snap.b)[

@@ -80,6 +80,24 @@ class Prepared:
     condition_number: float
     optimum: np.ndarray  # least-squares optimum in training coordinates (display only)
     seconds: float
+    optimum_cost: float = float("nan")  # J at ``optimum``, read from the data once
+
+    def cost_surface(self, i: int, j: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """``Problem.cost_surface`` around the optimum, without re-reading the data.
+
+        The same quadratic form as the engine's, with the cost at the optimum computed once in
+        the worker: on 100,000 x 1,000 data re-reading X costs ~100 ms, too long for the GUI
+        thread (``test_prepared_surface_matches_engine`` keeps the two identical).
+        """
+        if not np.isfinite(self.optimum_cost):
+            return self.problem.cost_surface(i, j, u, v, base=self.optimum)
+        G, c = self.problem.gram.G, self.problem.gram.c
+        base = self.optimum
+        g = G @ base - c
+        du = np.asarray(u, np.float64)[None, :] - base[i]
+        dv = np.asarray(v, np.float64)[:, None] - base[j]
+        return self.optimum_cost + du * g[i] + dv * g[j] + 0.5 * (
+            du * du * G[i, i] + 2 * du * dv * G[i, j] + dv * dv * G[j, j])
 
 
 def report_every_for(iterations: int) -> int:
@@ -304,7 +322,10 @@ class RunWorker(QObject):
         alpha_max = problem.alpha_max
         cond = problem.condition_number
         optimum = problem.gram_optimum()
-        prep = Prepared(spec, ds, problem, alpha_max, cond, optimum, time.perf_counter() - t0)
+        w_s = optimum[: problem.n]
+        optimum_cost = problem.cost(w_s, float(optimum[problem.n]) if problem.intercept else 0.0)
+        prep = Prepared(spec, ds, problem, alpha_max, cond, optimum, time.perf_counter() - t0,
+                        optimum_cost)
         self._prepared = prep
         return prep
 
@@ -327,8 +348,7 @@ class RunWorker(QObject):
                                spec.iterations))
             if spec.w0 is not None:
                 options.update(w0=np.asarray(spec.w0, np.float64), b0=spec.b0)
-        gen = run_solver(prep.problem, spec.solver, **options)
-        for snap in gen:
+        for snap in run_solver(prep.problem, spec.solver, **options):
             self._post(job.run_id, "snapshot", snap)
             if snap.final:
                 self._post(job.run_id, "finished", snap)
