@@ -113,11 +113,13 @@ def main() -> int:
 
     interval_ms = int(os.environ.get("GDX_PROBE_MS", "10"))
     lateness: list[float] = []
+    stamps: list[float] = []
     last = [time.perf_counter()]
 
     def tick() -> None:
         now = time.perf_counter()
         lateness.append((now - last[0]) * 1000 - interval_ms)
+        stamps.append(now)
         last[0] = now
 
     timer = QTimer()
@@ -166,6 +168,9 @@ def main() -> int:
         "gui_worker_iterations_per_second": round(gui_rate, 2),
         "gui_rate_share_of_headless": round(gui_rate / headless_rate, 3),
         "gui_event_loop_max_stall_ms": round(max(lateness), 1),
+        "gui_event_loop_worst_stalls_ms_at_s": [
+            (round(lateness[k], 1), round(stamps[k] - t_run, 2))
+            for k in sorted(range(len(lateness)), key=lateness.__getitem__)[-3:]],
         "gui_event_loop_p99_lateness_ms": round(float(np.percentile(lateness, 99)), 1),
         "gui_event_loop_ticks": len(lateness),
         "gui_thread_cpu_share": round(gui_cpu / run_wall, 3),

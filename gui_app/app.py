@@ -34,17 +34,55 @@ def make_application():
     return app
 
 
+def _no_display() -> bool:
+    return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run_app(self_test: bool = False) -> int:
     """Open the exploration window and run the event loop; or run the self-test."""
     t0 = time.perf_counter()
+    if _no_display():
+        if not self_test:
+            print("gd-explorer: no display found (DISPLAY/WAYLAND_DISPLAY unset). Run it on a "
+                  "desktop, or set QT_QPA_PLATFORM=offscreen; headless commands: fit, bench",
+                  file=sys.stderr)
+            return 2
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the self-test needs no screen
     app = make_application()
     from gui_app.window import MainWindow
 
     window = MainWindow()
     window.show()
     if self_test:
-        return SelfTest(app, window, t0).run()
-    return app.exec()
+        status = SelfTest(app, window, t0).run()
+        _dispose(app, window)
+        return status
+    previous_hook = sys.excepthook
+
+    def show_bug(kind, exc, tb) -> None:
+        # A bug in a slot must not pass silently nor end the session: say so in the window.
+        previous_hook(kind, exc, tb)
+        window.show_message(f"Internal error ({kind.__name__}: {exc}). The window stays "
+                            "usable; please report this.", "error")
+
+    sys.excepthook = show_bug
+    try:
+        return app.exec()
+    finally:
+        sys.excepthook = previous_hook
+        _dispose(app, window)
+
+
+def _dispose(app, window) -> None:
+    """Delete the window while the event loop still runs: left to interpreter exit, PySide
+    destroys Qt objects in an arbitrary order and can crash after a successful run."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    window.close()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
 
 
 class _StepFailed(Exception):

@@ -117,7 +117,11 @@ class MainWindow(QMainWindow):
                               "cost surface. Click the contour plot to choose where it starts.")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self._style_message("info")
+        # A fixed height: a message of another length must not re-layout (and so repaint)
+        # every plot, which took ~60 ms on a run's first frame.
+        self.message.setFixedHeight(self.message.fontMetrics().lineSpacing() * 3 + 24)
         self.contour = ContourView()
         self.learning = LearningCurveView()
         self.params = ParametersView()

@@ -166,3 +166,29 @@ def test_gpu_choice_disabled_with_reason_when_unavailable(window, qtbot):
     assert item.isEnabled() == status.available
     if not status.available:
         assert "pip install" in window.controls.device_info.text()
+
+
+def test_prepared_surface_matches_engine(window):
+    prep = window.prepared
+    i, j = 0, prep.problem.n_params - 1
+    u = np.linspace(-50, 300, 7)
+    v = np.linspace(-100, 600, 5)
+    np.testing.assert_allclose(prep.cost_surface(i, j, u, v),
+                               prep.problem.cost_surface(i, j, u, v, base=prep.optimum),
+                               rtol=1e-9)
+
+
+def test_self_test_command_exits_zero():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": root}
+    proc = subprocess.run([sys.executable, "-m", "gui_app", "--self-test"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=60)
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert report["passed"] and report["seconds"] < 30
+    assert [s["step"] for s in report["steps"]][-1] == "contour and curves drawn"
