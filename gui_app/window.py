@@ -182,9 +182,10 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str, kind: str = "info") -> None:
         """Show ``text`` in the message panel above the plots (never a blocking dialog)."""
+        if kind != self.message_kind or not self.message.styleSheet():
+            self._style_message(kind)  # re-styling re-polishes the widget: only on change
         self.message_kind = kind
         self.message.setText(html.escape(text).replace("\n", "<br>"))
-        self._style_message(kind)
         self.statusBar().showMessage(text.splitlines()[0][:200] if text else "")
         self.message_shown.emit(text, kind)
 
@@ -212,6 +213,9 @@ class MainWindow(QMainWindow):
 
     def _on_prepared(self, run_id: int, prep: Prepared) -> None:
         if run_id != self.run_id:
+            return
+        if self.prepared is not None and prep is self.prepared and self.running:
+            self.problem_ready.emit()  # a run on the problem already shown: nothing to redo
             return
         new_problem = self.prepared is None or prep.problem is not self.prepared.problem
         self.prepared = prep
