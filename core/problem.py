@@ -258,13 +258,15 @@ class Problem:
         u: np.ndarray,
         v: np.ndarray,
         base: np.ndarray | None = None,
+        base_cost: float | None = None,
     ) -> np.ndarray:
         """Cost over parameters ``i`` and ``j`` (training coordinates), the others at ``base``.
 
         Parameter indices follow :attr:`parameter_names` (the intercept is the last one).
         Returns ``J`` with ``J[k, l]`` the cost at ``θ_i = u[l]``, ``θ_j = v[k]``. It is the
         quadratic form of the Gram statistics, so each grid costs O(grid), whatever m is;
-        only the cost at ``base`` is evaluated from the data, once.
+        only the cost at ``base`` is evaluated from the data, unless the caller already
+        knows it (``base_cost``, e.g. kept from an earlier slice).
         """
         P = self.n_params
         if not (0 <= i < P and 0 <= j < P) or i == j:
@@ -274,7 +276,7 @@ class Problem:
         g = G @ base - self.gram.c
         w_s = base[: self.n]
         b_s = float(base[self.n]) if self.intercept else None
-        J0 = self.cost(w_s, b_s)
+        J0 = self.cost(w_s, b_s) if base_cost is None else float(base_cost)
         du = np.asarray(u, np.float64)[None, :] - base[i]
         dv = np.asarray(v, np.float64)[:, None] - base[j]
         return J0 + du * g[i] + dv * g[j] + 0.5 * (

@@ -83,21 +83,11 @@ class Prepared:
     optimum_cost: float = float("nan")  # J at ``optimum``, read from the data once
 
     def cost_surface(self, i: int, j: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """``Problem.cost_surface`` around the optimum, without re-reading the data.
-
-        The same quadratic form as the engine's, with the cost at the optimum computed once in
-        the worker: on 100,000 x 1,000 data re-reading X costs ~100 ms, too long for the GUI
-        thread (``test_prepared_surface_matches_engine`` keeps the two identical).
-        """
-        if not np.isfinite(self.optimum_cost):
-            return self.problem.cost_surface(i, j, u, v, base=self.optimum)
-        G, c = self.problem.gram.G, self.problem.gram.c
-        base = self.optimum
-        g = G @ base - c
-        du = np.asarray(u, np.float64)[None, :] - base[i]
-        dv = np.asarray(v, np.float64)[:, None] - base[j]
-        return self.optimum_cost + du * g[i] + dv * g[j] + 0.5 * (
-            du * du * G[i, i] + 2 * du * dv * G[i, j] + dv * dv * G[j, j])
+        """``Problem.cost_surface`` around the optimum, without re-reading the data: the cost
+        at the optimum was computed once in the worker (re-reading 100,000 x 1,000 data
+        costs ~100 ms, too long for the GUI thread)."""
+        cost = self.optimum_cost if np.isfinite(self.optimum_cost) else None
+        return self.problem.cost_surface(i, j, u, v, base=self.optimum, base_cost=cost)
 
 
 def report_every_for(iterations: int) -> int:

@@ -69,7 +69,7 @@ def test_corrupt_or_foreign_sessions_are_refused(tmp_path, content, message):
 def test_binary_file_is_refused(tmp_path):
     path = tmp_path / "photo.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
-    with pytest.raises(InputError, match="not UTF-8|corrupt"):
+    with pytest.raises(InputError, match=r"not UTF-8|corrupt"):
         load_session(path)
 
 
