@@ -251,6 +251,8 @@ def _numba_reason() -> str:
     try:
         import numba  # noqa: F401
     except Exception as exc:
+        if getattr(sys, "frozen", False):  # the packaged app: nothing for a student to install
+            return "this packaged build leaves out numba (to stay small)"
         return f"numba is not installed ({type(exc).__name__}); pip install numba"
     return "numba could not load core.kernels"
 
