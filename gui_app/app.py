@@ -54,6 +54,8 @@ def run_app(self_test: bool = False) -> int:
 
     window = MainWindow()
     window.show()
+    if not self_test:
+        window.classroom.restore_remembered()  # last session and layout; never blocks start
     if self_test:
         status = SelfTest(app, window, t0).run()
         _dispose(app, window)

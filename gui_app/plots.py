@@ -33,6 +33,8 @@ RUN_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", 
 AXIS_FONT = QFont()
 AXIS_FONT.setPointSize(10)
 LABEL_STYLE = {"font-size": "11pt", "color": "#222"}
+#: Multiplies the width of run and parameter curves created from now on (presentation mode).
+LINE_SCALE = 1.0
 
 
 def unit_of(name: str) -> str:
@@ -254,15 +256,34 @@ class LearningCurveView(pg.PlotWidget):
             pen = curve.opts["pen"]
             color = pg.mkColor(pen.color())
             color.setAlpha(140)
-            curve.setPen(pg.mkPen(color, width=1.5))
+            curve.setPen(pg.mkPen(color, width=1.5 * LINE_SCALE))
         color = RUN_COLORS[(self.run_count - 1) % len(RUN_COLORS)]
-        curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2.5), name=f"#{self.run_count} "
+        curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2.5 * LINE_SCALE),
+                                name=f"#{self.run_count} "
                                 + label)
         self.plot.addItem(curve)
         self.curves.append(curve)
+        self._finished_shown = False
+
+    def rename_last(self, name: str) -> None:
+        """Give the latest curve another legend label (a lesson's run name)."""
+        if not self.curves:
+            return
+        curve = self.curves[-1]
+        curve.opts["name"] = name
+        for sample, label in self.legend.items:
+            if sample.item is curve:
+                label.setText(name)
+
+    def add_finished_run(self, name: str, iterations: np.ndarray, cost: np.ndarray) -> None:
+        """Show a finished run (from a reopened session) as the latest curve."""
+        self.new_run(name)
+        self.rename_last(name)
+        self.set_current(np.asarray(iterations, float), np.asarray(cost, float))
+        self._finished_shown = True  # no live run owns it: an empty redraw must not wipe it
 
     def set_current(self, iterations: np.ndarray, cost: np.ndarray) -> None:
-        if not self.curves:
+        if not self.curves or (getattr(self, "_finished_shown", False) and not len(iterations)):
             return
         ok = np.isfinite(cost) & (cost > 0)
         self.curves[-1].setData(iterations[ok], cost[ok])
@@ -316,7 +337,7 @@ class ParametersView(pg.PlotWidget):
         self._names = names
         for k, name in enumerate(names):
             color = RUN_COLORS[k % len(RUN_COLORS)]
-            curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2), name=name)
+            curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2 * LINE_SCALE), name=name)
             self.plot.addItem(curve)
             self.curves.append(curve)
             dash = pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine)

@@ -104,6 +104,9 @@ class MainWindow(QMainWindow):
         self.controls.set_cpu_info(_cpu_label())
         self.worker.probe_gpu()
         self.request_prepare()
+        from gui_app.classroom import Classroom  # menus: lessons, sessions, export, about
+
+        self.classroom = Classroom(self)
 
     # -- construction ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -178,7 +181,8 @@ class MainWindow(QMainWindow):
 
     # -- messages ---------------------------------------------------------------------------
     def _style_message(self, kind: str) -> None:
-        self.message.setStyleSheet(MESSAGE_STYLES[kind] + " padding:6px; font-size:11pt;")
+        size = getattr(self, "message_font_pt", 11)  # presentation mode enlarges it
+        self.message.setStyleSheet(MESSAGE_STYLES[kind] + f" padding:6px; font-size:{size}pt;")
 
     def show_message(self, text: str, kind: str = "info") -> None:
         """Show ``text`` in the message panel above the plots (never a blocking dialog)."""

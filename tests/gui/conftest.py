@@ -13,6 +13,23 @@ from PySide6.QtCore import QCoreApplication, QEvent, QThread
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_config(tmp_path_factory):
+    """No test reads or writes the user's settings or remembered session: both go to tmp."""
+    import os
+
+    from PySide6.QtCore import QStandardPaths
+
+    QStandardPaths.setTestModeEnabled(True)
+    previous = os.environ.get("GD_EXPLORER_CONFIG_DIR")
+    os.environ["GD_EXPLORER_CONFIG_DIR"] = str(tmp_path_factory.mktemp("gdx-config"))
+    yield
+    if previous is None:
+        os.environ.pop("GD_EXPLORER_CONFIG_DIR", None)
+    else:
+        os.environ["GD_EXPLORER_CONFIG_DIR"] = previous
+
+
 def _flush_deletes() -> None:
     for _ in range(3):
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
