@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +31,7 @@ from gui_app.plots import (
     short_name,
     unit_of,
 )
+from gui_app.timing_view import TimingView
 from gui_app.worker import Prepared, RunWorker
 
 GRID_POINTS = 121
@@ -155,7 +157,14 @@ class MainWindow(QMainWindow):
         main.addWidget(right)
         main.setStretchFactor(1, 1)
         main.setSizes([420, 1180])
-        self.setCentralWidget(main)
+        self.timing = TimingView()  # the Timing tab (issue 4)
+        self.timing.run_started.connect(self.stop)  # one measurement at a time, honestly
+        self.worker.gpu_probed.connect(self.timing.set_gpu_status)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(main, "Explore")
+        self.tabs.addTab(self.timing, "Timing")
+        self.setCentralWidget(self.tabs)
         self.statusBar().showMessage("Ready")
         self.resize(1600, 1000)
 
@@ -614,8 +623,16 @@ class MainWindow(QMainWindow):
                 event.acceptProposedAction()
                 return
 
+    def show_timing_tab(self, preset: str | None = "textbook") -> None:
+        """Switch to the Timing tab and apply a size preset (``timing_view.PRESETS``); a
+        lesson calls this. It does not start the benchmark."""
+        self.tabs.setCurrentWidget(self.timing)
+        if preset is not None:
+            self.timing.apply_preset(preset)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self._prepare_timer.stop()
+        self.timing.shutdown()
         self.worker.shutdown()
         super().closeEvent(event)
 
