@@ -33,6 +33,9 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QMenu,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -52,7 +55,13 @@ from core.session import (
 )
 from core.session import save_session as core_save_session
 from gui_app import plots
-from gui_app.settings_bridge import apply_settings, apply_view, model_matches, read_settings
+from gui_app.settings_bridge import (
+    apply_settings,
+    apply_view,
+    model_matches,
+    read_settings,
+    show_tab,
+)
 
 if TYPE_CHECKING:
     from gui_app.window import MainWindow
@@ -256,6 +265,12 @@ class PresentationLook:
     symbol_scale: float = 1.5
 
 
+def _legend_text_size(legend: pg.LegendItem, size: str) -> None:
+    legend.setLabelTextSize(size)
+    for _sample, label in legend.items:
+        label.setText(label.text)  # setLabelTextSize alone does not re-render the labels
+
+
 def _rgb(color: QColor) -> str:
     return color.name().lower()
 
@@ -308,6 +323,26 @@ class Presentation:
             big = QFont(f)
             big.setPointSizeF(max(f.pointSizeF(), 1.0) * factor)
             wd.setFont(big)
+        # the numbers and equations tables must not widen the window beyond the screen
+        saved["policies"] = [(label, label.sizePolicy()) for label in
+                             (w.numbers.numbers, w.numbers.equations)]
+        for label, _policy in saved["policies"]:
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # a narrower control panel leaves the plots room for their larger text
+        scroll = w.controls.parentWidget().parentWidget()
+        splitter = scroll.parentWidget() if isinstance(scroll, QScrollArea) else None
+        if isinstance(splitter, QSplitter):
+            sizes = splitter.sizes()
+            saved["splitter"] = (splitter, sizes, scroll, scroll.minimumWidth())
+            scroll.setMinimumWidth(300)
+            k = splitter.indexOf(scroll)
+            total = sum(sizes)
+            narrow = min(sizes[k], max(300, total // 6))
+            splitter.setSizes([narrow if i == k else (total - narrow) // (len(sizes) - 1)
+                               for i in range(len(sizes))])
+        # the live numbers matter more from the back of the room than the static equations
+        saved["equations_visible"] = w.numbers.equations.isVisibleTo(w.numbers)
+        w.numbers.equations.hide()
         saved["message_pt"] = getattr(w, "message_font_pt", 11)
         self._set_message_size(look.message_pt)
         saved["colors"] = (plots.RUN_COLORS, plots.LINE_SCALE, dict(plots.LABEL_STYLE))
@@ -334,6 +369,13 @@ class Presentation:
             except RuntimeError:  # deleted meanwhile
                 pass
         self._set_message_size(saved["message_pt"])
+        for label, policy in saved["policies"]:
+            label.setSizePolicy(policy)
+        if "splitter" in saved:
+            splitter, sizes, scroll, minimum = saved["splitter"]
+            scroll.setMinimumWidth(minimum)
+            splitter.setSizes(sizes)
+        self.window.numbers.equations.setVisible(saved["equations_visible"])
         colors, scale, label_style = saved["colors"]
         plots.RUN_COLORS, plots.LINE_SCALE = colors, scale
         plots.LABEL_STYLE.clear()
@@ -410,7 +452,7 @@ class Presentation:
         legend = getattr(plot, "legend", None)
         if legend is not None:
             state["legend"] = legend.opts.get("labelTextSize", "9pt")
-            legend.setLabelTextSize(f"{look.legend_pt}pt")
+            _legend_text_size(legend, f"{look.legend_pt}pt")
         self._restyle_items(plot, self._saved["color_map"], look.line_scale, look.symbol_scale)
         return plot, state
 
@@ -428,7 +470,7 @@ class Presentation:
                 if label_visible and ax.label.isVisible():
                     ax.setLabel(ax.labelText, ax.labelUnits or None, **label_style)
             if "legend" in state and getattr(plot, "legend", None) is not None:
-                plot.legend.setLabelTextSize(state["legend"])
+                _legend_text_size(plot.legend, state["legend"])
             reverse = {o.lower(): c for c, o in self._saved["color_map"].items()}
             self._restyle_items(plot, reverse, 1 / look.line_scale, 1 / look.symbol_scale)
         except RuntimeError:  # the plot was deleted meanwhile
@@ -485,6 +527,7 @@ class LessonPlayer(QObject):
         self.outcome = LessonOutcome(lesson)
         self._index = -1
         self.window.reset()
+        show_tab(self.window, "explore")  # the runs play on the Explore tab
         self.classroom.runs.clear()  # the learning curve starts afresh, and so do the runs
         self.outcome.notes += apply_settings(self.window, lesson.settings)
         self._state = "holding"
@@ -506,8 +549,9 @@ class LessonPlayer(QObject):
         self.outcome.notes += apply_settings(self.window, self._settings)
         self.classroom.show_lesson_progress(self.outcome, f"Preparing “{label}” …")
         self._state = "preparing"
-        if model_matches(self.window) and not self.window.running:
-            QTimer.singleShot(0, self._on_problem_ready)
+        # always let the window (re)announce the problem: α_max and the contour are shown
+        # from its answer (a cached problem comes back at once)
+        self.window.request_prepare()
 
     def _on_problem_ready(self) -> None:
         if self._state != "preparing" or self.window.running or not model_matches(self.window):
@@ -913,6 +957,7 @@ class Classroom(QObject):
         for run in session.runs[-w.learning.MAX_RUNS:]:
             w.learning.add_finished_run(run.label, np.asarray(run.iterations, float),
                                         np.asarray(run.costs, float))
+        show_tab(w, session.settings["tab"])
         if restore_layout and session.window.get("state"):
             w.restoreState(QByteArray.fromBase64(session.window["state"].encode("ascii")))
         if notes:

@@ -56,7 +56,24 @@ def read_settings(window: MainWindow) -> dict[str, Any]:
         if max(i, j) < len(names):
             values["contour_x"], values["contour_y"] = names[i], names[j]
     values["equal_axes"] = window.contour.equal_axes.isChecked()
+    values["tab"] = current_tab(window, values["tab"])
     return settings_mod.validate(values, "current window")
+
+
+def current_tab(window: MainWindow, default: str = "explore") -> str:
+    """"timing" when the window has a Timing tab and shows it, else "explore"."""
+    tabs, timing = getattr(window, "tabs", None), getattr(window, "timing", None)
+    if tabs is None or timing is None:
+        return default
+    return "timing" if tabs.currentWidget() is timing else "explore"
+
+
+def show_tab(window: MainWindow, tab: str) -> None:
+    """Bring the Explore or the Timing tab forward (where the window has tabs)."""
+    if tab == "timing" and hasattr(window, "show_timing_tab"):
+        window.show_timing_tab(None)
+    elif tab == "explore" and getattr(window, "tabs", None) is not None:
+        window.tabs.setCurrentIndex(0)
 
 
 def _set_combo_data(combo, value) -> bool:
@@ -122,7 +139,8 @@ def apply_settings(window: MainWindow, values: dict[str, Any]) -> list[str]:
     else:
         _set_combo_data(c.device_combo, values["device"])
     window.contour.equal_axes.setChecked(values["equal_axes"])
-    window.request_prepare()
+    if not model_matches(window):
+        window.request_prepare()  # (a run cancels a pending prepare: only when needed)
     return notes
 
 

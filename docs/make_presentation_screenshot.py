@@ -1,0 +1,66 @@
+"""Regenerate docs/presentation.png: presentation mode at 1920x1080, shown at 50 % (960x540).
+
+The learning-rate lesson plays from the Lessons menu; the window is grabbed at 1920x1080 in
+presentation mode and scaled down by half, which is what must stay readable.
+
+    QT_QPA_PLATFORM=offscreen python docs/make_presentation_screenshot.py [out.png] [lesson]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("GD_EXPLORER_CONFIG_DIR", os.path.join(os.path.dirname(__file__),
+                                                             ".screenshot-config"))
+
+
+def main() -> int:
+    here = os.path.dirname(__file__)
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "presentation.png")
+    lesson_index = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    from PySide6.QtCore import Qt
+
+    from gui_app.app import make_application
+
+    app = make_application()
+    from gui_app.window import MainWindow
+
+    window = MainWindow()
+    window.resize(1920, 1080)
+    window.show()
+
+    def wait(cond, timeout=30.0):
+        deadline = time.perf_counter() + timeout
+        while not cond():
+            if time.perf_counter() > deadline:
+                raise TimeoutError
+            app.processEvents()
+            time.sleep(0.005)
+
+    wait(lambda: window.prepared is not None)
+    classroom = window.classroom
+    classroom.presentation_action.trigger()
+    done = []
+    classroom.player.finished.connect(done.append)
+    classroom.player.hold_ms = 0
+    classroom.lesson_actions[lesson_index].trigger()
+    wait(lambda: bool(done))
+    for _ in range(30):
+        app.processEvents()
+    full = window.grab()
+    half = full.scaled(full.width() // 2, full.height() // 2,
+                       Qt.AspectRatioMode.KeepAspectRatio,
+                       Qt.TransformationMode.SmoothTransformation)
+    half.save(out)
+    window.close()
+    print(out, f"{full.width()}x{full.height()} -> {half.width()}x{half.height()},",
+          os.path.getsize(out), "bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
