@@ -335,10 +335,11 @@ class BandwidthView(pg.PlotWidget):
             pct = pcts[i]
             note = " (from cache)" if pct > 100 else ""
             body = f"{r.gbps:.3g} GB/s = <b>{pct:.0f}%</b>{note}"
-            if pct > cap:
+            if widths[i] >= 0.6 * cap:  # long bars carry their text inside (no clipping)
+                arrow = " →" if pct > cap else ""
                 item = _text(f'<span style="color:#111; background-color:rgba(255,255,255,0.85)'
-                             f'">&nbsp;{body} →&nbsp;</span>', (1, 0.5))
-                item.setPos(cap, ys[i])
+                             f'">&nbsp;{body}{arrow}&nbsp;</span>', (1, 0.5))
+                item.setPos(widths[i], ys[i])
             else:
                 item = _text(f'<span style="color:#111">{body}</span>', (0, 0.5))
                 item.setPos(pct + 0.01 * cap, ys[i])

@@ -1,0 +1,51 @@
+"""Regenerate docs/timing.png: the real window's Timing tab after a benchmark with a sweep.
+
+    QT_QPA_PLATFORM=offscreen python docs/make_timing_screenshot.py [out.png] [m] [n]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> int:
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__),
+                                                             "timing.png")
+    m = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 500
+    from gui_app.app import make_application
+
+    app = make_application()
+    from gui_app.window import MainWindow
+
+    window = MainWindow()
+    window.resize(1600, 1000)
+    window.show()
+    window.show_timing_tab(None)
+    timing = window.timing
+    timing.m_spin.setValue(m)
+    timing.n_spin.setValue(n)
+    timing.sweep_combo.setCurrentIndex(1)  # sweep m
+    timing.run()
+    deadline = time.perf_counter() + 300
+    while timing.running:
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the benchmark did not finish")
+        app.processEvents()
+        time.sleep(0.005)
+    for _ in range(20):
+        app.processEvents()
+    image = window.grab()
+    image.save(out, "PNG", 0)  # 0: smallest file (PNG is lossless at any level)
+    window.close()
+    print(out, os.path.getsize(out), "bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
