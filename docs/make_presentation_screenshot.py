@@ -4,6 +4,10 @@ The learning-rate lesson plays from the Lessons menu; the window is grabbed at 1
 presentation mode and scaled down by half, which is what must stay readable.
 
     QT_QPA_PLATFORM=offscreen python docs/make_presentation_screenshot.py [out.png] [lesson]
+        [full.png] [controls]
+
+``full.png`` also keeps the unscaled 1920x1080 grab; ``controls`` grabs it with the control
+panel shown (F9) to check that nothing in it is cut off.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ def main() -> int:
     here = os.path.dirname(__file__)
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "presentation.png")
     lesson_index = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    full_out = sys.argv[3] if len(sys.argv) > 3 else None
+    show_controls = len(sys.argv) > 4 and sys.argv[4] == "controls"
     from PySide6.QtCore import Qt
 
     from gui_app.app import make_application
@@ -49,9 +55,13 @@ def main() -> int:
     classroom.player.hold_ms = 0
     classroom.lesson_actions[lesson_index].trigger()
     wait(lambda: bool(done))
+    if show_controls:
+        classroom.controls_action.trigger()
     for _ in range(30):
         app.processEvents()
     full = window.grab()
+    if full_out:
+        full.save(full_out)
     half = full.scaled(full.width() // 2, full.height() // 2,
                        Qt.AspectRatioMode.KeepAspectRatio,
                        Qt.TransformationMode.SmoothTransformation)

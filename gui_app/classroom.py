@@ -33,10 +33,12 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QMenu,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QSplitter,
     QTextBrowser,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -72,6 +74,7 @@ APPLICATION = "GD Explorer"
 CONFIG_DIR_ENV = "GD_EXPLORER_CONFIG_DIR"
 LAST_SESSION_FILE = "last-session.json"
 PRESENTATION_SHORTCUT = "F11"
+CONTROLS_SHORTCUT = "F9"  # shows the control panel again in presentation mode
 TIMING_PRESET = "textbook"
 MAX_RECORD_VALUES = 1_000_000  # a run's history is thinned beyond this many numbers
 
@@ -275,6 +278,95 @@ def _rgb(color: QColor) -> str:
     return color.name().lower()
 
 
+#: Shorter plot titles and axis labels for presentation mode: with large fonts the long ones
+#: do not fit (the contour's y label runs along a short axis).
+PRESENTATION_TITLES = {
+    "Cost J(w, b): contours and the gradient-descent path": "Cost J(w, b) and the descent path",
+    "Learning curve": "Learning curve (log scale)",
+}
+PRESENTATION_LABELS = {"cost J (log scale)": "cost J"}
+#: Pixels between legend rows in presentation mode (the large labels carry wide margins):
+#: the looser when the legend fits beside its plot, else the tighter.
+LEGEND_ROW_SPACING = (-4, -10)
+
+
+def short_contour_label(text: str) -> str:
+    """"w[size]  (training coordinates, z-score)" → "w[size] (z-score)"."""
+    text = text.replace("(training coordinates, ", "(").replace("  (training coordinates)", "")
+    return " ".join(text.split())
+
+
+def controls_area(window: MainWindow) -> tuple[QScrollArea, QSplitter] | None:
+    """The scroll area holding the control panel and the splitter it sits in."""
+    scroll = window.controls.parentWidget().parentWidget()
+    splitter = scroll.parentWidget() if isinstance(scroll, QScrollArea) else None
+    return (scroll, splitter) if isinstance(splitter, QSplitter) else None
+
+
+def _legend_outside(plot: pg.PlotItem, legend: pg.LegendItem, top: float) -> tuple:
+    """Move a plot's legend out of the data area, to the right of it: the (otherwise unused)
+    right axis reserves the legend's width and follows it when entries come and go."""
+    axis = plot.getAxis("right")
+    state = (legend.parentItem(), legend.columnCount, legend.layout.verticalSpacing(),
+             axis.isVisible(), {k: axis.style[k] for k in ("showValues", "tickLength")},
+             axis.fixedWidth)
+    plot.showAxis("right")
+    axis.setStyle(showValues=False, tickLength=0)
+    axis.setPen(pg.mkPen(None))
+    legend.setParentItem(plot)
+    legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-6, top + 4))
+
+    busy = []
+
+    def fit() -> None:
+        """Size the legend by its layout (LegendItem's own sizing keeps stale row heights and
+        undercounts two columns); rows closer, then two columns, when it is too tall."""
+        if busy:
+            return
+        busy.append(True)
+        try:
+            room = plot.height() - top - 8  # it may reach down beside the bottom axis
+            loose, tight = LEGEND_ROW_SPACING
+            for columns, spacing in ((1, loose), (1, tight), (2, tight)):
+                if legend.columnCount != columns:
+                    legend.setColumnCount(columns)
+                legend.layout.setVerticalSpacing(spacing)
+                hint = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+                if hint.height() <= room or room <= 40:
+                    break
+            legend.resize(hint)
+            width = math.ceil(hint.width()) + 14
+            if axis.fixedWidth != width:
+                axis.setWidth(width)
+        except RuntimeError:  # deleted meanwhile
+            pass
+        finally:
+            busy.clear()
+
+    legend.geometryChanged.connect(fit)
+    plot.vb.sigResized.connect(fit)
+    fit()
+    return (*state, fit)
+
+
+def _legend_inside(plot: pg.PlotItem, legend: pg.LegendItem, state: tuple) -> None:
+    parent, columns, spacing, visible, style, width, fit = state
+    legend.layout.setVerticalSpacing(spacing)
+    with contextlib.suppress(RuntimeError, TypeError):
+        legend.geometryChanged.disconnect(fit)
+    with contextlib.suppress(RuntimeError, TypeError):
+        plot.vb.sigResized.disconnect(fit)
+    axis = plot.getAxis("right")
+    axis.setStyle(**style)
+    axis.setPen()
+    axis.setWidth(width)
+    if not visible:
+        plot.hideAxis("right")
+    if legend.columnCount != columns:
+        legend.setColumnCount(columns)
+    legend.setParentItem(parent)  # anchored again by its own offset
+
+
 class Presentation:
     """Switches the window to large fonts, thick lines, a light background and the Okabe–Ito
     palette, and back. Sizes are in points and pens are cosmetic (device-independent
@@ -328,18 +420,15 @@ class Presentation:
                              (w.numbers.numbers, w.numbers.equations)]
         for label, _policy in saved["policies"]:
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        # a narrower control panel leaves the plots room for their larger text
-        scroll = w.controls.parentWidget().parentWidget()
-        splitter = scroll.parentWidget() if isinstance(scroll, QScrollArea) else None
-        if isinstance(splitter, QSplitter):
-            sizes = splitter.sizes()
-            saved["splitter"] = (splitter, sizes, scroll, scroll.minimumWidth())
-            scroll.setMinimumWidth(300)
-            k = splitter.indexOf(scroll)
-            total = sum(sizes)
-            narrow = min(sizes[k], max(300, total // 6))
-            splitter.setSizes([narrow if i == k else (total - narrow) // (len(sizes) - 1)
-                               for i in range(len(sizes))])
+        # the control panel collapses and the plots take the width; "Controls" (F9) on the
+        # presentation strip brings it back, laid out for the large fonts (nothing elided)
+        w.controls.set_presentation_layout(True)
+        area = controls_area(w)
+        if area is not None:
+            scroll, splitter = area
+            saved["splitter"] = (splitter, splitter.sizes(), scroll, scroll.minimumWidth(),
+                                 scroll.isVisibleTo(w))
+            scroll.hide()
         # the live numbers matter more from the back of the room than the static equations
         saved["equations_visible"] = w.numbers.equations.isVisibleTo(w.numbers)
         w.numbers.equations.hide()
@@ -355,6 +444,9 @@ class Presentation:
         saved["plots"] = []
         for plot in self._plot_items():
             saved["plots"].append(self._style_plot(plot, big=True))
+        w.contour.label_filter = short_contour_label
+        if any(w.contour.axis_texts):
+            w.contour.set_axis_labels(*w.contour.axis_texts)
         for view in w.findChildren(pg.GraphicsView):
             view.setBackground("w")
 
@@ -371,9 +463,11 @@ class Presentation:
         self._set_message_size(saved["message_pt"])
         for label, policy in saved["policies"]:
             label.setSizePolicy(policy)
+        self.window.controls.set_presentation_layout(False)
         if "splitter" in saved:
-            splitter, sizes, scroll, minimum = saved["splitter"]
+            splitter, sizes, scroll, minimum, visible = saved["splitter"]
             scroll.setMinimumWidth(minimum)
+            scroll.setVisible(visible)
             splitter.setSizes(sizes)
         self.window.numbers.equations.setVisible(saved["equations_visible"])
         colors, scale, label_style = saved["colors"]
@@ -382,6 +476,10 @@ class Presentation:
         plots.LABEL_STYLE.update(label_style)
         for plot, state in saved["plots"]:
             self._unstyle_plot(plot, state)
+        contour = self.window.contour
+        contour.label_filter = None
+        if any(contour.axis_texts):
+            contour.set_axis_labels(*contour.axis_texts)
         self._saved = {}
 
     def _set_message_size(self, pt: int) -> None:
@@ -431,9 +529,11 @@ class Presentation:
                                  "axes": {}}
         title_font = QFont(QApplication.instance().font())
         title_font.setPointSize(look.title_pt)
+        top = 0
         if plot.titleLabel.isVisible():
-            plot.setTitle(plot.titleLabel.text, size=f"{look.title_pt}pt", color="#000")
-            height = QFontMetrics(title_font).height() + 10
+            text = PRESENTATION_TITLES.get(plot.titleLabel.text, plot.titleLabel.text)
+            plot.setTitle(text, size=f"{look.title_pt}pt", color="#000")
+            top = height = QFontMetrics(title_font).height() + 10
             plot.titleLabel.setMaximumHeight(height)
             plot.layout.setRowFixedHeight(0, height)
         tick_font = QFont(QApplication.instance().font())
@@ -441,18 +541,20 @@ class Presentation:
         for name in ("bottom", "left"):
             ax = plot.getAxis(name)
             state["axes"][name] = (ax.style.get("tickFont"), dict(ax.labelStyle),
-                                   ax.label.isVisible())
+                                   ax.label.isVisible(), ax.labelText)
             ax.setTickFont(tick_font)
             ax.setTextPen("#000")
             ax.setPen(pg.mkPen("#000", width=2))
             if ax.label.isVisible():
-                ax.setLabel(ax.labelText, ax.labelUnits or None,
+                ax.setLabel(PRESENTATION_LABELS.get(ax.labelText, ax.labelText),
+                            ax.labelUnits or None,
                             **{**ax.labelStyle, "font-size": f"{look.label_pt}pt",
                                "color": "#000"})
         legend = getattr(plot, "legend", None)
         if legend is not None:
             state["legend"] = legend.opts.get("labelTextSize", "9pt")
             _legend_text_size(legend, f"{look.legend_pt}pt")
+            state["legend_outside"] = _legend_outside(plot, legend, top)
         self._restyle_items(plot, self._saved["color_map"], look.line_scale, look.symbol_scale)
         return plot, state
 
@@ -462,13 +564,17 @@ class Presentation:
             text, opts, visible = state["title"]
             if visible:
                 plot.setTitle(text, **{k: v for k, v in opts.items() if k in ("size", "color")})
-            for name, (tick_font, label_style, label_visible) in state["axes"].items():
+            for name, (tick_font, label_style, label_visible, text) in state["axes"].items():
                 ax = plot.getAxis(name)
                 ax.setTickFont(tick_font)
                 ax.setTextPen("#222")
                 ax.setPen("#444")
                 if label_visible and ax.label.isVisible():
-                    ax.setLabel(ax.labelText, ax.labelUnits or None, **label_style)
+                    if ax.labelText != PRESENTATION_LABELS.get(text, text):
+                        text = ax.labelText  # set anew meanwhile (another feature, say)
+                    ax.setLabel(text, ax.labelUnits or None, **label_style)
+            if "legend_outside" in state:
+                _legend_inside(plot, plot.legend, state["legend_outside"])
             if "legend" in state and getattr(plot, "legend", None) is not None:
                 _legend_text_size(plot.legend, state["legend"])
             reverse = {o.lower(): c for c, o in self._saved["color_map"].items()}
@@ -734,6 +840,13 @@ class Classroom(QObject):
         self.presentation_action.toggled.connect(self.set_presentation)
         view_menu.addAction(self.presentation_action)
         view_menu.addAction(self.panel.toggleViewAction())
+        self.controls_action = QAction(f"Controls ({CONTROLS_SHORTCUT})", w, checkable=True,
+                                       checked=True)
+        self.controls_action.setShortcut(QKeySequence(CONTROLS_SHORTCUT))
+        self.controls_action.setToolTip("Show or hide the control panel")
+        self.controls_action.toggled.connect(self.set_controls_visible)
+        view_menu.addAction(self.controls_action)
+        self._build_presentation_bar()
 
         help_menu = self._menu("&Help")
         self.about_action = self._action(help_menu, "About GD Explorer", self.show_about)
@@ -742,6 +855,89 @@ class Classroom(QObject):
             widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             widget.customContextMenuRequested.connect(
                 lambda pos, n=name, wd=widget: self._plot_context_menu(n, wd, pos))
+
+    def _build_presentation_bar(self) -> None:
+        """The compact strip shown in presentation mode instead of the control panel: the
+        Controls toggle, the run buttons (their keys keep working while the panel is hidden)
+        and the way out."""
+        w = self.window
+        c = w.controls
+        bar = QToolBar("Presentation", w)
+        bar.setObjectName("presentationBar")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.addAction(self.controls_action)
+        bar.addSeparator()
+        # (text, button, key): the action clicks the panel's button, so enabled states and
+        # the window's handling stay the panel's; the key moves here while the panel is hidden
+        self.run_actions: list[tuple[QAction, QPushButton, str]] = []
+        for text, button, key, on_bar in (
+                ("▶ Run (F5)", c.run_button, "F5", True),
+                ("Pause (F6)", c.pause_button, "F6", True),
+                ("Step (F7)", c.step_button, "F7", True),
+                ("Step ×10 (F8)", c.step10_button, "F8", False),
+                ("■ Stop (Esc)", c.stop_button, "Esc", True),
+                ("Reset (Ctrl+R)", c.reset_button, "Ctrl+R", True)):
+            action = QAction(text, w)
+            action.setToolTip(button.toolTip())
+            action.triggered.connect(lambda _checked=False, b=button: b.isEnabled() and
+                                     b.click())
+            w.addAction(action)  # its key works whether or not the strip shows it
+            if on_bar:
+                bar.addAction(action)
+            self.run_actions.append((action, button, key))
+        bar.addSeparator()
+        lesson = self.panel.toggleViewAction()
+        bar.addAction(lesson)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        self.exit_presentation_action = QAction(f"Exit presentation ({PRESENTATION_SHORTCUT})",
+                                                w)
+        self.exit_presentation_action.triggered.connect(lambda: self.set_presentation(False))
+        bar.addAction(self.exit_presentation_action)
+        w.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        bar.hide()
+        self.presentation_bar = bar
+        self._sync_controls()
+
+    def set_controls_visible(self, on: bool) -> None:
+        """Show or hide the control panel (F9). In presentation mode the panel comes back as
+        wide as its large-font layout needs, so no text in it is cut off."""
+        area = controls_area(self.window)
+        if area is None:
+            return
+        scroll, splitter = area
+        if on and self.presentation.active:
+            controls = self.window.controls
+            need = (controls.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                    + 2 * scroll.frameWidth() + 2)
+            scroll.setMinimumWidth(need)
+            sizes = splitter.sizes()
+            k = splitter.indexOf(scroll)
+            total = sum(sizes)
+            others = max(len(sizes) - 1, 1)
+            splitter.setSizes([need if i == k else max(total - need, 0) // others
+                               for i in range(len(sizes))])
+        scroll.setVisible(on)
+        self._sync_controls()
+
+    def controls_visible(self) -> bool:
+        area = controls_area(self.window)
+        return area is None or area[0].isVisibleTo(self.window)
+
+    def _sync_controls(self) -> None:
+        """The Controls toggle shows the panel's state; the run keys belong to the panel's
+        buttons while it shows and to the window's actions while it is hidden."""
+        shown = self.controls_visible()
+        if self.controls_action.isChecked() != shown:
+            self.controls_action.blockSignals(True)
+            self.controls_action.setChecked(shown)
+            self.controls_action.blockSignals(False)
+        for action, _button, key in self.run_actions:
+            action.setShortcut(QKeySequence() if shown else QKeySequence(key))
+        self.presentation_bar.setVisible(self.presentation.active)
 
     def _plot_widgets(self) -> dict[str, QWidget]:
         w = self.window
@@ -960,6 +1156,7 @@ class Classroom(QObject):
         show_tab(w, session.settings["tab"])
         if restore_layout and session.window.get("state"):
             w.restoreState(QByteArray.fromBase64(session.window["state"].encode("ascii")))
+            self._sync_controls()  # the presentation strip shows only in presentation mode
         if notes:
             w.statusBar().showMessage("; ".join(notes))
 
@@ -987,6 +1184,7 @@ class Classroom(QObject):
                 problems.append("the saved window size was not usable")
             if isinstance(state, QByteArray) and not w.restoreState(state):
                 problems.append("the saved panel layout was not usable")
+            self._sync_controls()
         except Exception as exc:  # any broken store: defaults, and say so
             problems.append(f"the saved window layout is unreadable ({type(exc).__name__})")
         path = last_session_path()
@@ -1027,6 +1225,7 @@ class Classroom(QObject):
         self.presentation.set_active(on)
         if self.presentation_action.isChecked() != on:
             self.presentation_action.setChecked(on)
+        self._sync_controls()
 
     def _gpu_probed(self, status) -> None:
         self._gpu = status

@@ -150,6 +150,7 @@ class ControlPanel(QWidget):
         self._m = 0
         self._n = 0
         self._csv_columns: list[str] = []
+        self._presentation_saved: dict = {}  # what set_presentation_layout(True) changed
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self._build_data())
@@ -483,6 +484,48 @@ class ControlPanel(QWidget):
     def set_running(self, running: bool, paused: bool = False) -> None:
         self.pause_button.setText("Resume  (F6)" if paused else "Pause  (F6)")
         self.pause_button.setShortcut("F6")
+
+    # -- presentation layout ------------------------------------------------------------------
+    def set_presentation_layout(self, on: bool) -> None:
+        """Large fonts need another layout: labels above their fields, combo boxes as wide as
+        their texts, no width caps on buttons and long texts wrapped, so that nothing is
+        elided or cut off; ``False`` restores the normal layout exactly."""
+        if on == bool(self._presentation_saved):
+            return
+        if on:
+            saved = self._presentation_saved
+            saved["forms"] = [(f, f.rowWrapPolicy()) for f in self.findChildren(QFormLayout)]
+            for form, _policy in saved["forms"]:
+                form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+            saved["combos"] = [(c, c.sizeAdjustPolicy(), c.minimumContentsLength())
+                               for c in self.findChildren(QComboBox)]
+            for combo, _policy, _length in saved["combos"]:
+                combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+                combo.setMinimumContentsLength(0)
+            capped = [self.alpha_edit, self.start_reset, *self.quick_alpha_buttons]
+            saved["caps"] = [(w, w.maximumWidth()) for w in capped]
+            for w in capped:
+                w.setMaximumWidth(16_777_215)
+            labels = [label for label in self.findChildren(QLabel)
+                      if label.text() and label.parentWidget() is not None]
+            saved["wraps"] = [(label, label.wordWrap()) for label in labels]
+            for label in labels:
+                label.setWordWrap(True)
+        else:
+            saved, self._presentation_saved = self._presentation_saved, {}
+            for form, policy in saved["forms"]:
+                form.setRowWrapPolicy(policy)
+            for combo, policy, length in saved["combos"]:
+                combo.setSizeAdjustPolicy(policy)
+                combo.setMinimumContentsLength(length)
+            for w, width in saved["caps"]:
+                w.setMaximumWidth(width)
+            for label, wrap in saved["wraps"]:
+                label.setWordWrap(wrap)
+        self.updateGeometry()
+
+    def presentation_layout(self) -> bool:
+        return bool(self._presentation_saved)
 
     # -- values ---------------------------------------------------------------------------------
     def source(self) -> str:

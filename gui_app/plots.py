@@ -154,6 +154,8 @@ class ContourView(QWidget):
         self.x_combo.activated.connect(self._pair_activated)
         self.y_combo.activated.connect(self._pair_activated)
         self.grid_extent: tuple[float, float, float, float] | None = None
+        self.axis_texts = ("", "")
+        self.label_filter = None  # str -> str applied to the axis labels, or None
 
     def set_parameters(self, labels: list[str], i: int, j: int) -> None:
         for combo, k in ((self.x_combo, i), (self.y_combo, j)):
@@ -189,6 +191,9 @@ class ContourView(QWidget):
         self.start_clicked.emit(point.x(), point.y())
 
     def set_axis_labels(self, x: str, y: str) -> None:
+        self.axis_texts = (x, y)
+        if self.label_filter is not None:  # presentation mode: shorter labels
+            x, y = self.label_filter(x), self.label_filter(y)
         self.plot.setLabel("bottom", x, **LABEL_STYLE)
         self.plot.setLabel("left", y, **LABEL_STYLE)
 
@@ -238,6 +243,8 @@ class LearningCurveView(pg.PlotWidget):
         self.plot.setMenuEnabled(False)
         style_plot(self.plot, "Learning curve", "iteration", "cost J (log scale)")
         self.plot.setLogMode(y=True)
+        # no "(x1e+12)" after the label: on a log axis that scale factor is meaningless
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setClipToView(True)
         self.plot.setDownsampling(auto=True, mode="peak")
         self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="10pt")
