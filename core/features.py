@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.backend import check_fits
 from core.errors import InputError
 from core.precise import dd_mul
 
@@ -47,6 +48,11 @@ def polynomial_features(
     n = X.shape[1]
     if degree == 1:
         return Design(X, None, tuple(names), 1, n)
+    m = X.shape[0]
+    # refuse before allocating: the steps below hold about four copies of the result
+    check_fits(4 * m * n * degree * 8, "cpu",
+               f"the degree-{degree} expansion ({m:,} x {n * degree:,} values, with its "
+               "rounding errors)")
     hi_cols = [X]
     lo_cols = [np.zeros_like(X)]
     hi, lo = X, np.zeros_like(X)

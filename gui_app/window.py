@@ -547,8 +547,8 @@ class MainWindow(QMainWindow):
                 self.params.set_history(it, params[:, cols])
         snap = self.last_snapshot
         if part in (None, "numbers") and snap is not None:
-            self.numbers.update_numbers(snap, self.run_alpha,
-                                        "running" if not snap.final else snap.status)
+            self.numbers.update_numbers(snap, self.run_alpha, snap.status if snap.final
+                                        else "running" if self.running else "failed")
         now = time.perf_counter()
         if part in (None, "data") and snap is not None and (
                 part is None or snap.final or now - self._predictions_at > 0.25):
@@ -607,7 +607,11 @@ class MainWindow(QMainWindow):
             return
         self.running = False
         self.controls.set_running(False)
-        if self.prepared is None or "csv" in message.lower() or self.controls.source() == "csv":
+        if self.last_snapshot is not None and not self.last_snapshot.final:
+            # a fault mid-run (e.g. the GPU failed): the history so far stays on screen
+            self._schedule_redraw()
+        elif self.prepared is None or "csv" in message.lower() \
+                or self.controls.source() == "csv":
             self.controls.set_problem_info(None, 0, 0, "")
         self.show_message(message, "error")
 

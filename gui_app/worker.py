@@ -95,6 +95,36 @@ def report_every_for(iterations: int) -> int:
     return max(1, iterations // 20_000)
 
 
+def _is_gpu_fault(exc: BaseException, device: str) -> bool:
+    """A CuPy/CUDA failure (out of GPU memory, device lost, driver error)?"""
+    kind = type(exc)
+    text = f"{kind.__name__} {exc}".lower()
+    return (kind.__module__.startswith(("cupy", "cupy_backends")) or "cuda" in text
+            or "outofmemory" in text or (device == "gpu" and isinstance(exc, MemoryError)))
+
+
+def fault_message(exc: BaseException, job: _Job) -> str:
+    """The window's message for an exception that ended ``job``: what happened, how far the
+    run got (its history so far stays on screen) and what to do next."""
+    snap = job.last_snapshot
+    done = ""
+    if snap is not None:
+        done = (f" after {snap.iteration:,} iterations; the {snap.iteration:,} iterations "
+                "done so far are kept in the plots")
+    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if _is_gpu_fault(exc, job.device):
+        oom = isinstance(exc, MemoryError) or "outofmemory" in what.lower().replace(" ", "") \
+            or "out of memory" in what.lower()
+        head = "The GPU ran out of memory" if oom else "The GPU failed"
+        return (f"{head}{done or ' before the first iteration'} ({what}). Choose Device → "
+                "CPU (NumPy) and run again" + (", or use fewer rows or columns." if oom
+                                               else "."))
+    if isinstance(exc, MemoryError):
+        return (f"Not enough memory for this request{done}; use fewer rows or columns "
+                "(or a lower polynomial degree).")
+    return (f"Internal error ({what}){done}. The window stays usable; please report this.")
+
+
 class _Job:
     def __init__(self, run_id: int, kind: str, spec: Any) -> None:
         self.run_id = run_id
@@ -103,6 +133,9 @@ class _Job:
         self.cancel = threading.Event()
         self.paused = isinstance(spec, RunSpec) and spec.start_paused
         self.step_budget = spec.step_budget if isinstance(spec, RunSpec) else 0
+        self.device = spec.model.device if isinstance(spec, RunSpec) else getattr(
+            spec, "device", "cpu")
+        self.last_snapshot: Snapshot | None = None  # the latest one sent (a fault keeps it)
 
 
 class RunWorker(QObject):
@@ -243,7 +276,8 @@ class RunWorker(QObject):
 
     # -- worker thread -----------------------------------------------------------------------
     def _ensure_thread(self) -> None:
-        if self._thread is None and not self._closing:
+        alive = self._thread is not None and self._thread.is_alive()
+        if not alive and not self._closing:  # first use, or (never seen) a thread that died
             self._thread = threading.Thread(target=self._main, name="gdx-worker")
             self._thread.start()
 
@@ -266,13 +300,11 @@ class RunWorker(QObject):
                 self._do(job)
             except InputError as exc:
                 self._post(job.run_id, "error", str(exc))
-            except MemoryError:
-                self._post(job.run_id, "error", "Not enough memory for this request; use "
-                           "fewer rows or columns.")
-            except Exception as exc:  # a bug: report it in the window, keep the app alive
-                traceback.print_exc()
-                self._post(job.run_id, "error",
-                           f"Internal error ({type(exc).__name__}: {exc}).")
+            except BaseException as exc:  # whatever a solver raises (a bug, a
+                # failing GPU), the thread lives on for the next job and the window says so
+                if not isinstance(exc, MemoryError):
+                    traceback.print_exc()
+                self._post(job.run_id, "error", fault_message(exc, job))
             finally:
                 with self._lock:
                     self._current = None
@@ -338,7 +370,9 @@ class RunWorker(QObject):
                                spec.iterations))
             if spec.w0 is not None:
                 options.update(w0=np.asarray(spec.w0, np.float64), b0=spec.b0)
+        job.device = getattr(prep.problem, "device", spec.model.device)
         for snap in run_solver(prep.problem, spec.solver, **options):
+            job.last_snapshot = snap
             self._post(job.run_id, "snapshot", snap)
             if snap.final:
                 self._post(job.run_id, "finished", snap)
