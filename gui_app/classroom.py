@@ -367,6 +367,20 @@ def _legend_inside(plot: pg.PlotItem, legend: pg.LegendItem, state: tuple) -> No
     legend.setParentItem(parent)  # anchored again by its own offset
 
 
+class _ResizeWatcher(QObject):
+    """Calls ``callback`` whenever ``widget`` is resized."""
+
+    def __init__(self, widget: QWidget, callback) -> None:
+        super().__init__(widget)
+        self.callback = callback
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.callback()
+        return False
+
+
 class Presentation:
     """Switches the window to large fonts, thick lines, a light background and the Okabe–Ito
     palette, and back. Sizes are in points and pens are cosmetic (device-independent
@@ -377,6 +391,7 @@ class Presentation:
         self.look = look or PresentationLook()
         self.active = False
         self._saved: dict[str, Any] = {}
+        self._watcher: _ResizeWatcher | None = None
 
     def _plot_items(self) -> list[pg.PlotItem]:
         items = []
@@ -424,11 +439,17 @@ class Presentation:
         # presentation strip brings it back, laid out for the large fonts (nothing elided)
         w.controls.set_presentation_layout(True)
         area = controls_area(w)
-        if area is not None:
+        if area is not None:  # it becomes a drawer over the left edge of the plots
             scroll, splitter = area
-            saved["splitter"] = (splitter, splitter.sizes(), scroll, scroll.minimumWidth(),
-                                 scroll.isVisibleTo(w))
+            index = splitter.indexOf(scroll)
+            host = splitter.widget(1 if index == 0 else 0)
+            saved["splitter"] = (splitter, splitter.sizes(), index, scroll,
+                                 scroll.isVisibleTo(w), scroll.autoFillBackground())
+            scroll.setParent(host)  # a child outside the host's layout floats over it
+            scroll.setAutoFillBackground(True)
             scroll.hide()
+            saved["drawer"] = scroll
+            self._watcher = _ResizeWatcher(host, self._fit_drawer)
         # the live numbers matter more from the back of the room than the static equations
         saved["equations_visible"] = w.numbers.equations.isVisibleTo(w.numbers)
         w.numbers.equations.hide()
@@ -465,8 +486,11 @@ class Presentation:
             label.setSizePolicy(policy)
         self.window.controls.set_presentation_layout(False)
         if "splitter" in saved:
-            splitter, sizes, scroll, minimum, visible = saved["splitter"]
-            scroll.setMinimumWidth(minimum)
+            splitter, sizes, index, scroll, visible, fill = saved["splitter"]
+            self._watcher.deleteLater()
+            self._watcher = None
+            scroll.setAutoFillBackground(fill)
+            splitter.insertWidget(index, scroll)
             scroll.setVisible(visible)
             splitter.setSizes(sizes)
         self.window.numbers.equations.setVisible(saved["equations_visible"])
@@ -481,6 +505,32 @@ class Presentation:
         if any(contour.axis_texts):
             contour.set_axis_labels(*contour.axis_texts)
         self._saved = {}
+
+    def drawer(self) -> QScrollArea | None:
+        """The control panel's scroll area while it is a drawer (presentation mode)."""
+        return self._saved.get("drawer")
+
+    def show_drawer(self, on: bool) -> None:
+        scroll = self.drawer()
+        if scroll is None:
+            return
+        scroll.setVisible(on)
+        if on:
+            scroll.raise_()
+            self._fit_drawer()
+            QTimer.singleShot(0, self._fit_drawer)  # once the shown panel is polished
+
+    def _fit_drawer(self) -> None:
+        """As wide as the panel's large-font layout needs (nothing in it cut off), as tall as
+        the plots' area."""
+        scroll = self.drawer()
+        if scroll is None or not scroll.isVisible():
+            return
+        host = scroll.parentWidget()
+        controls = self.window.controls
+        need = (max(controls.sizeHint().width(), controls.minimumSizeHint().width())
+                + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth() + 2)
+        scroll.setGeometry(0, 0, min(need, host.width()), host.height())
 
     def _set_message_size(self, pt: int) -> None:
         w = self.window
@@ -903,27 +953,21 @@ class Classroom(QObject):
         self._sync_controls()
 
     def set_controls_visible(self, on: bool) -> None:
-        """Show or hide the control panel (F9). In presentation mode the panel comes back as
-        wide as its large-font layout needs, so no text in it is cut off."""
-        area = controls_area(self.window)
-        if area is None:
-            return
-        scroll, splitter = area
-        if on and self.presentation.active:
-            controls = self.window.controls
-            need = (controls.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
-                    + 2 * scroll.frameWidth() + 2)
-            scroll.setMinimumWidth(need)
-            sizes = splitter.sizes()
-            k = splitter.indexOf(scroll)
-            total = sum(sizes)
-            others = max(len(sizes) - 1, 1)
-            splitter.setSizes([need if i == k else max(total - need, 0) // others
-                               for i in range(len(sizes))])
-        scroll.setVisible(on)
+        """Show or hide the control panel (F9). In presentation mode it is a drawer over the
+        plots' left edge, as wide as its large-font layout needs (no text in it cut off) and
+        the plots keep their layout."""
+        if self.presentation.drawer() is not None:
+            self.presentation.show_drawer(on)
+        else:
+            area = controls_area(self.window)
+            if area is not None:
+                area[0].setVisible(on)
         self._sync_controls()
 
     def controls_visible(self) -> bool:
+        drawer = self.presentation.drawer()
+        if drawer is not None:
+            return drawer.isVisibleTo(self.window)
         area = controls_area(self.window)
         return area is None or area[0].isVisibleTo(self.window)
 

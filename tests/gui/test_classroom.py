@@ -295,6 +295,91 @@ def test_presentation_mode_toggles_fonts_lines_and_palette(window, qtbot):
     assert window.classroom.presentation_action.shortcut().toString() == "F11"
 
 
+def _cut_off(widget, viewport) -> str | None:
+    """Why ``widget``'s text would be elided or cut off, or None."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QLabel, QLineEdit
+
+    right = widget.mapTo(viewport, QPoint(widget.width(), 0)).x()
+    if right > viewport.width() + 1:
+        return f"reaches x={right} beyond the panel's {viewport.width()}"
+    if isinstance(widget, QLineEdit):  # its size hint is generic: the text must fit
+        if widget.fontMetrics().horizontalAdvance(widget.text()) + 8 > widget.width():
+            return f"text wider than the field's {widget.width()} px"
+        return None
+    wraps = isinstance(widget, QLabel) and widget.wordWrap()
+    hint = widget.minimumSizeHint() if wraps else widget.sizeHint()
+    if hint.width() > widget.width() + 1:
+        return f"needs {hint.width()} px, has {widget.width()}"
+    return None
+
+
+def test_presentation_mode_fits_1920x1080_and_toggles_back(window, qtbot):
+    """The control panel collapses (F9 brings it back as a drawer in which no text is cut
+    off), the run keys keep working, legends sit beside their plots, and F11 again restores
+    the normal layout."""
+    from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton
+
+    from gui_app.classroom import controls_area
+
+    classroom = window.classroom
+    window.resize(1920, 1080)
+    scroll, splitter = controls_area(window)
+    sizes = splitter.sizes()
+    c = window.controls
+    combo_policy = c.scaling_combo.sizeAdjustPolicy()
+    _finished_run(window, qtbot)
+    classroom.presentation_action.trigger()
+    qtbot.wait(50)
+    assert not classroom.controls_visible() and not classroom.controls_action.isChecked()
+    assert classroom.presentation_bar.isVisible()
+    keys = {a.shortcut().toString() for a, _b, _k in classroom.run_actions}
+    assert {"F5", "F6", "F7", "F8", "Esc", "Ctrl+R"} <= keys
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):  # F5 without the panel
+        next(a for a, _b, k in classroom.run_actions if k == "F5").trigger()
+    qtbot.wait(50)
+    for view in (window.contour, window.learning, window.params):
+        plot, legend = view.plot, view.legend
+        assert plot.width() <= plot.getViewWidget().width() + 1, "plot wider than its view"
+        box = legend.mapRectToItem(plot, legend.boundingRect())
+        assert plot.boundingRect().adjusted(-1, -1, 1, 1).contains(box), "legend cut off"
+        vb = plot.vb.mapRectToItem(plot, plot.vb.boundingRect())
+        assert not box.intersects(vb), "legend covers the data"
+        assert len(legend.items) == len([i for i in plot.items if i.name()]) or \
+            view is window.contour
+    assert "training coordinates" not in window.contour.plot.getAxis("left").labelText
+
+    classroom.controls_action.trigger()  # F9: the panel as a drawer
+    qtbot.wait(50)
+    assert classroom.controls_visible() and classroom.controls_action.isChecked()
+    assert not any(a.shortcut().toString() for a, _b, _k in classroom.run_actions)
+    viewport = scroll.viewport()
+    checked = 0
+    for widget in c.findChildren(QLabel) + c.findChildren(QComboBox) + \
+            c.findChildren(QPushButton) + c.findChildren(QLineEdit):
+        if widget.isVisibleTo(c) and (not isinstance(widget, QLabel) or widget.text()):
+            problem = _cut_off(widget, viewport)
+            assert problem is None, f"{type(widget).__name__} {widget.objectName()!r} " \
+                f"{getattr(widget, 'text', lambda: '')()!r}: {problem}"
+            checked += 1
+    assert checked > 20
+    classroom.controls_action.trigger()
+    assert not classroom.controls_visible()
+
+    classroom.presentation_action.trigger()  # back to the normal layout
+    qtbot.wait(50)
+    assert controls_area(window) == (scroll, splitter) and splitter.indexOf(scroll) == 0
+    assert scroll.isVisible() and classroom.controls_action.isChecked()
+    assert splitter.sizes() == pytest.approx(sizes, abs=2)
+    assert not c.presentation_layout()
+    assert c.scaling_combo.sizeAdjustPolicy() == combo_policy
+    assert not classroom.presentation_bar.isVisible()
+    assert not any(a.shortcut().toString() for a, _b, _k in classroom.run_actions)
+    assert window.contour.plot.getAxis("left").labelText.endswith("(training coordinates, "
+                                                                 "z-score)")
+    assert not window.learning.plot.getAxis("right").isVisible()
+
+
 def test_about_lists_the_versions(window, qtbot):
     dialog = window.classroom.show_about()
     text = dialog.plain_text()
