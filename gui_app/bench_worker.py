@@ -143,23 +143,24 @@ class BenchWorker(QObject):
                     return
                 job, self._pending = self._pending, None
                 self._current = job
+            outcome: tuple[str, Any]
             try:
-                report = self._run(job)
-                self._post(job.run_id, "finished", report)
+                outcome = ("finished", self._run(job))
             except Cancelled:
-                self._post(job.run_id, "cancelled", None)
+                outcome = ("cancelled", None)
             except InputError as exc:
-                self._post(job.run_id, "error", str(exc))
+                outcome = ("error", str(exc))
             except MemoryError:
-                self._post(job.run_id, "error", "Not enough memory for this benchmark; "
+                outcome = ("error", "Not enough memory for this benchmark; "
                            "choose fewer rows (m) or features (n).")
             except Exception as exc:  # a bug: say so in the window, keep the app alive
                 traceback.print_exc()
-                self._post(job.run_id, "error",
+                outcome = ("error",
                            f"Internal error in the benchmark ({type(exc).__name__}: {exc}).")
-            finally:
-                with self._lock:
-                    self._current = None
+            # Idle and the last word together: whoever sees the outcome sees an idle worker.
+            with self._lock:
+                self._current = None
+                self._outbox.append((job.run_id, *outcome))
 
     def _run(self, job: _Job) -> BenchReport:
         def progress(fraction: float, text: str) -> None:
