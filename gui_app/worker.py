@@ -10,6 +10,7 @@ redraw at most ~30 Hz and no snapshot is lost) and emits plain Qt signals.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import traceback
@@ -26,6 +27,7 @@ from core.problem import Problem
 from core.solvers import Snapshot, run_solver
 
 DRAIN_INTERVAL_MS = 33  # ~30 redraws a second at most
+GIL_SWITCH_INTERVAL_S = 0.0005  # as in gui_app.app
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,11 @@ class RunWorker(QObject):
         self._prepared: Prepared | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(DRAIN_INTERVAL_MS)
+        # A run on small data is pure Python: with the default 5 ms GIL switch interval the
+        # GUI thread, which needs the GIL back after every call into Qt, starved until the
+        # run ended. Set here too, not only in make_application (tests, embedding).
+        if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
+            sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         self._timer.timeout.connect(self.drain)
 
     # -- GUI-thread API --------------------------------------------------------------------
