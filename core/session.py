@@ -120,6 +120,9 @@ def load_session(path: str | Path) -> Session:
     except json.JSONDecodeError as exc:
         raise InputError(f"is corrupt or not a session file (broken JSON: {exc.msg})",
                          path=where, row=exc.lineno, column=exc.colno) from None
+    except RecursionError:  # e.g. "[[[[…" thousands deep: json recurses per level
+        raise InputError("is corrupt or not a session file (JSON nested too deeply)",
+                         path=where) from None
     return parse_session(data, where)
 
 

@@ -55,7 +55,7 @@ def run_app(self_test: bool = False) -> int:
     window = MainWindow()
     window.show()
     if not self_test:
-        window.classroom.restore_remembered()  # last session and layout; never blocks start
+        restore_remembered_safely(window)
     if self_test:
         status = SelfTest(app, window, t0).run()
         _dispose(app, window)
@@ -74,6 +74,16 @@ def run_app(self_test: bool = False) -> int:
     finally:
         sys.excepthook = previous_hook
         _dispose(app, window)
+
+
+def restore_remembered_safely(window) -> None:
+    """Restore the last session and layout; whatever is in those files (corrupt, foreign,
+    unreadable), the window starts: a failure is a warning in it, with the defaults."""
+    try:
+        window.classroom.restore_remembered()
+    except Exception as exc:
+        window.show_message(f"Starting with the defaults: the remembered session or layout "
+                            f"could not be restored ({type(exc).__name__}: {exc}).", "warning")
 
 
 def _dispose(app, window) -> None:
