@@ -40,6 +40,9 @@ def main() -> int:
     parser.add_argument("--warmup-seconds", type=float, default=60.0,
                         help="growth is measured from the first sample after this")
     parser.add_argument("--max-growth", type=float, default=0.10)
+    parser.add_argument("--cap-session-runs", type=int, default=0,
+                        help="keep only the last N runs in the session record (0: keep all, "
+                        "as the app does today); isolates the window's own memory")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
 
@@ -84,8 +87,15 @@ def main() -> int:
             QTimer.singleShot(150, window.stop)
             state["stopped"] += 1
 
+    def session_runs() -> list:
+        classroom = getattr(window, "classroom", None)
+        return getattr(classroom, "runs", [])
+
     def finished(snap) -> None:
         state["statuses"][snap.status] = state["statuses"].get(snap.status, 0) + 1
+        runs = session_runs()
+        if args.cap_session_runs and len(runs) > args.cap_session_runs:
+            del runs[: len(runs) - args.cap_session_runs]
         QTimer.singleShot(20, start_run)
 
     def failed(run_id: int, text: str) -> None:
@@ -109,6 +119,7 @@ def main() -> int:
     sampler.stop()
     sample()
     duration = time.perf_counter() - t0
+    kept = len(session_runs())
     window.close()
     window.deleteLater()
     app.processEvents()
@@ -129,6 +140,7 @@ def main() -> int:
         "rss_end_mb": round(samples[-1][1] / 1e6, 1),
         "growth_after_warmup": round(samples[-1][1] / base - 1, 4),
         "threads_left": left,
+        "session_runs_kept": kept,
     }
     ok = (not left and state["failed"] == 0
           and result["growth_after_warmup"] < args.max_growth)
