@@ -1061,7 +1061,7 @@ class Classroom(QObject):
 
     # -- runs ----------------------------------------------------------------------------------
     def _record_run(self, snap) -> None:
-        """Keep every finished run (its history in original units) for export and sessions."""
+        """Keep the finished runs (histories in original units) for export and sessions."""
         w = self.window
         if w.prepared is None or not w.history_iter or w.last_snapshot is not snap:
             return  # no snapshot of this run reached the window: nothing to keep
@@ -1086,6 +1086,9 @@ class Classroom(QObject):
                            tuple(tuple(float(v) for v in row) for row in params),
                            tuple(snap.warnings))
         self.runs.append(record)
+        # A session keeps the runs the learning curve can show; older ones would only grow
+        # memory through a long lesson (a 30-minute soak grew 2 MB per run without this).
+        del self.runs[: -plots.LearningCurveView.MAX_RUNS]
 
     def export_runs(self, path: str | Path, last: bool = True) -> bool:
         try:

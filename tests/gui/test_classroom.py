@@ -388,3 +388,14 @@ def test_about_lists_the_versions(window, qtbot):
     assert "threads" in text and np.__version__ in text
     dialog.close()
     assert math.isfinite(len(text))
+
+
+def test_session_keeps_only_the_runs_the_learning_curve_shows(window, qtbot):
+    """A long lesson must not grow memory without bound: older run records are dropped."""
+    window.controls.iterations_spin.setValue(5)
+    limit = window.learning.MAX_RUNS
+    for _ in range(limit + 3):
+        _finished_run(window, qtbot)
+    assert len(window.classroom.runs) == limit
+    names = [c.opts["name"] for c in window.learning.curves]
+    assert [r.label for r in window.classroom.runs] == names
