@@ -52,6 +52,8 @@ def coefficient_unit(feature: str, target: str) -> str:
     """Unit of the coefficient of ``feature``: target unit per feature unit."""
     tu = unit_of(target) or "units of " + short_name(target)
     fu = unit_of(feature) or short_name(feature)
+    if re.fullmatch(r"[A-Za-z]{3,}[^s]s", fu):  # "per year", "per bedroom", not "per mas"
+        fu = fu[:-1]
     return f"{tu} per {fu}"
 
 
