@@ -119,7 +119,7 @@ Evaluate = Callable[[object, object], tuple[float, object, object, float]]
 
 
 def _descend(problem: Problem, evaluate: Evaluate, w_s, b_s, *, alpha, iterations, tolerance,
-             report_every, cancel, xp) -> Iterator[Snapshot]:
+             report_every, cancel) -> Iterator[Snapshot]:
     """The shared driver: bookkeeping, stopping rules and snapshots; ``evaluate`` does maths.
 
     ``evaluate(w_s, b_s)`` returns ``(cost, grad_w, grad_b, grad_norm)`` at that point.
@@ -198,7 +198,7 @@ def gradient_descent(problem: Problem, *, alpha: float, iterations: int = 1000,
 
     with np.errstate(over="ignore", invalid="ignore"):
         yield from _descend(problem, evaluate, w_s, b_s, alpha=alpha, iterations=iterations,
-                            tolerance=tolerance, report_every=report_every, cancel=cancel, xp=xp)
+                            tolerance=tolerance, report_every=report_every, cancel=cancel)
 
 
 def gradient_descent_loop(problem: Problem, *, alpha: float, iterations: int = 1000,
@@ -246,19 +246,18 @@ def gradient_descent_loop(problem: Problem, *, alpha: float, iterations: int = 1
         return sq / (2 * m), _ListVec(grad), gb, gnorm
 
     last = None
+    t_start = time.perf_counter()
     try:
         for snap in _descend(problem, evaluate, _ListVec(w_list), b_val, alpha=alpha,
                              iterations=iterations, tolerance=tolerance,
-                             report_every=report_every, cancel=cancel, xp=None):
+                             report_every=report_every, cancel=cancel):
             last = snap
             yield snap
     except _Stop:
-        t = last.elapsed if last else 0.0
         it = last.iteration if last else 0
         if last is None:
-            w_s0 = np.asarray(w_list)
-            yield _snapshot(problem, 0, float("nan"), w_s0, b_val, float("nan"),
-                            time.perf_counter() - t, CANCELLED, "Stopped by the user.")
+            yield _snapshot(problem, 0, float("nan"), np.asarray(w_list), b_val, float("nan"),
+                            t_start, CANCELLED, "Stopped by the user.")
         else:
             yield Snapshot(it, last.cost, last.w, last.b, last.w_scaled, last.b_scaled,
                            last.grad_norm, last.elapsed, CANCELLED,
