@@ -44,7 +44,7 @@ def main() -> int:
     import numpy as np
     from PySide6.QtCore import QEventLoop, Qt, QTimer
 
-    from gui_app.window import MainWindow
+    from gui_app.explore.window import MainWindow
 
     window = MainWindow()
     window.show()
@@ -79,8 +79,8 @@ def main() -> int:
     wait(lambda: window.prepared is not None)
 
     # -- 1. headless --------------------------------------------------------------------------
-    from core.datasets import make_synthetic
-    from core.problem import Problem
+    from core.data.datasets import make_synthetic
+    from core.model.problem import Problem
     from core.solvers import gradient_descent
 
     m, n, iters = args.rows, args.features, args.iterations

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core import bench
+from core.timing import bench
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,9 +13,9 @@ import sys
 from collections.abc import Callable, Sequence
 
 from core import __version__
-from core.datasets import Dataset, make_housing, make_synthetic
+from core.data.datasets import Dataset, make_housing, make_synthetic
 from core.errors import InputError
-from core.scaling import SCALINGS
+from core.model.scaling import SCALINGS
 from core.solvers import SOLVERS, Snapshot, run_solver
 
 PROG = "gd-explorer"
@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="time one GD step: loop, compiled, BLAS, fused, "
                                          "Gram, GPU")
     try:
-        from core import bench as bench_module
+        from core.timing import bench as bench_module
     except ImportError:
         bench_module = None
     if bench_module is not None:
@@ -111,7 +111,7 @@ def load_data(args: argparse.Namespace) -> Dataset:
     if args.data == "demo:synthetic":
         return make_synthetic(args.m, args.n, noise=args.noise, scale_spread=args.spread,
                               correlation=args.correlation, seed=args.seed)
-    from core.csvio import load_csv
+    from core.data.csvio import load_csv
 
     target: str | int | None = args.target
     return load_csv(args.data, target=target, header=False if args.no_header else None)
@@ -119,7 +119,7 @@ def load_data(args: argparse.Namespace) -> Dataset:
 
 def fit_result(args: argparse.Namespace, dataset: Dataset) -> tuple[dict, list[Snapshot]]:
     """Run the fit the options describe; return the JSON-ready report and the history."""
-    from core.problem import Problem
+    from core.model.problem import Problem
 
     if args.iterations < 0:
         raise InputError(f"--iterations must be >= 0, got {args.iterations}")
@@ -293,7 +293,7 @@ def main(argv: Sequence[str] | None = None,
         if args.command == "lesson":
             return run_lesson_command(args)
         if args.command == "bench":
-            from core import bench
+            from core.timing import bench
 
             return bench.run(args)
         if launch_gui is None:

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from core import settings as settings_mod
-from core.datasets import Dataset, make_housing, make_synthetic
+from core.data.builder import build_dataset, build_problem
+from core.data.datasets import Dataset
 from core.errors import InputError
-from core.problem import Problem
+from core.model.problem import Problem
 from core.solvers import Snapshot, run_solver
 
 FORMAT = "gd-explorer-lesson"
@@ -151,22 +152,15 @@ def save_lesson(path: str | Path, title: str, explanation: str, current: dict[st
 # -- running a lesson without a window -----------------------------------------------------
 
 def dataset_for(s: dict[str, Any]) -> Dataset:
-    """The dataset the settings describe."""
-    if s["source"] == "housing":
-        return make_housing()  # the fixed demo table: 100 houses
-    if s["source"] == "synthetic":
-        return make_synthetic(s["m"], s["n"], noise=s["noise"], scale_spread=s["scale_spread"],
-                              correlation=s["correlation"], seed=s["seed"])
-    from core.csvio import load_csv
-
-    target: str | int | None = s["target"]
-    return load_csv(s["csv_path"], target=target, header=False if s["no_header"] else None)
+    """The dataset the flat settings ``s`` describe (``core.data.builder.build_dataset``)."""
+    return build_dataset(settings_mod.Settings.from_flat(s).data)
 
 
 def problem_for(s: dict[str, Any], dataset: Dataset | None = None) -> Problem:
-    """The Problem the settings describe."""
-    return Problem(dataset if dataset is not None else dataset_for(s), degree=s["degree"],
-                   intercept=s["intercept"], scaling=s["scaling"], device=s["device"])
+    """The Problem the flat settings ``s`` describe."""
+    settings = settings_mod.Settings.from_flat(s)
+    return build_problem(dataset if dataset is not None else build_dataset(settings.data),
+                         settings.model)
 
 
 def alpha_for(s: dict[str, Any], problem: Problem) -> float:

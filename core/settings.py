@@ -1,24 +1,51 @@
-"""The app's settings as one flat, validated dictionary: what lessons set and sessions save.
+"""Every setting of GD Explorer, defined once: name, type, default, range, label, unit, help.
 
-Every control of the window has one key here, with its type, default and allowed values, so
-a lesson or session file written by hand or by an older version is checked in one place and
-every mistake is reported by key name.
+The settings are frozen dataclasses grouped by what they describe:
+
+- :class:`DataSettings`: where the data comes from (demo, synthetic, a file);
+- :class:`ModelSettings`: the model trained on it (polynomial degree, intercept, scaling,
+  device);
+- :class:`RunSettings`: how it is trained (solver, learning rate α, iterations, tolerance);
+- :class:`ViewSettings`: what the window shows (contour pair, tab).
+
+:class:`Settings` holds one of each. Each field is declared with :func:`knob`, which records
+its label, unit, range and help next to its default; :data:`SCHEMA` is derived from the
+dataclasses, so the window's widgets (ranges, defaults, labels), the command line (its options
+and their defaults), lessons and sessions (validation, field by field) all read the same
+definition. The window and the CLI share these defaults: the housing demo, z-score scaling,
+batch gradient descent with α = 0.1 for 1,000 iterations.
+
+Lessons and sessions store the settings as one flat JSON object (``{"alpha": 0.1, ...}``);
+:meth:`Settings.flat` and :meth:`Settings.from_flat` convert, and :func:`validate` checks a
+flat dict and names the file and key of every mistake.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import InputError
-from core.scaling import SCALINGS
+from core.model.scaling import SCALINGS
 from core.solvers import SOLVERS
+
+SOURCES = ("housing", "synthetic", "csv")
+DEVICES = ("cpu", "gpu")
+TABS = ("explore", "timing")
+SEED_MAX = 2**31 - 1  # Qt's spin boxes hold a signed 32-bit int
+MAX_TEXT = 4096  # longest text value (a path, a column name) accepted from a file
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One key: its type, default, and allowed values (choices or a numeric range)."""
+    """One knob: its type, default, allowed values (choices or a numeric range) and words.
+
+    ``low``/``high`` are inclusive. ``unit`` is the unit shown after the value ("" for none);
+    ``label`` is the short name a control shows; ``help`` one sentence for tooltips and
+    ``--help``; ``cli`` the command-line option ("" when the CLI has none).
+    """
 
     kind: type
     default: Any
@@ -27,67 +54,193 @@ class Setting:
     high: float | None = None
     nullable: bool = False
     help: str = ""
+    label: str = ""
+    unit: str = ""
+    name: str = ""
+    section: str = ""
+    cli: str = ""
+
+    def check(self, value: Any, where: str) -> Any:
+        """``value`` converted to this knob's type; InputError naming ``where`` otherwise."""
+        return _check(self.name, self, value, where)
 
 
-SCHEMA: dict[str, Setting] = {
-    # data
-    "source": Setting(str, "housing", ("housing", "synthetic", "csv"), help="data source"),
-    "m": Setting(int, 200, low=1, high=10**8, help="synthetic: examples"),
-    "n": Setting(int, 2, low=1, high=10**5, help="synthetic: features"),
-    "noise": Setting(float, 0.1, low=0, high=1e6, help="synthetic: noise / signal"),
-    "scale_spread": Setting(float, 0.0, low=0, high=12, help="synthetic: 10^k magnitude spread"),
-    "correlation": Setting(float, 0.0, low=0, high=0.999, help="synthetic: correlation"),
-    "seed": Setting(int, 0, low=0, high=2**32 - 1, help="random seed"),
-    "csv_path": Setting(str, "", help="CSV file"),
-    "target": Setting(str, None, nullable=True, help="CSV target column (name or index)"),
-    "no_header": Setting(bool, False, help="CSV: first row is data"),
-    # model
-    "degree": Setting(int, 1, low=1, high=20, help="polynomial degree"),
-    "intercept": Setting(bool, True, help="fit an intercept b"),
-    "scaling": Setting(str, "zscore", SCALINGS, help="feature scaling"),
-    # algorithm
-    "solver": Setting(str, "gd", SOLVERS, help="algorithm"),
-    "alpha": Setting(float, 0.1, low=1e-300, high=1e300, help="learning rate α"),
-    "alpha_factor": Setting(float, None, low=1e-6, high=1e6, nullable=True,
-                            help="α as a multiple of α_max (overrides alpha when set)"),
-    "iterations": Setting(int, 1000, low=0, high=10**9, help="iterations"),
-    "tolerance": Setting(float, 1e-9, low=0, high=1, help="stopping tolerance (0: off)"),
-    "device": Setting(str, "cpu", ("cpu", "gpu"), help="device"),
-    # view
-    "contour_x": Setting(str, None, nullable=True, help="contour x-axis parameter name"),
-    "contour_y": Setting(str, None, nullable=True, help="contour y-axis parameter name"),
-    "equal_axes": Setting(bool, False, help="contour with equal axes"),
-    "tab": Setting(str, "explore", ("explore", "timing"), help="which tab to show"),
-}
+def knob(default: Any, label: str, *, kind: type | None = None, choices: tuple | None = None,
+         low: float | None = None, high: float | None = None, nullable: bool = False,
+         unit: str = "", help: str = "", cli: str | None = None) -> Any:
+    """A dataclass field whose metadata is the :class:`Setting` that describes it."""
+    meta = {"kind": kind or type(default), "choices": choices, "low": low, "high": high,
+            "nullable": nullable, "label": label, "unit": unit, "help": help, "cli": cli}
+    return field(default=default, metadata={"setting": meta})
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """Where the data comes from; equal values give the same dataset."""
+
+    source: str = knob("housing", "Data", choices=SOURCES,
+                       help="housing demo, synthetic data, or a CSV/text file", cli="")
+    m: int = knob(200, "examples m", low=2, high=10_000_000,
+                  help="synthetic data: number of examples (rows)")
+    n: int = knob(2, "features n", low=1, high=10_000,
+                  help="synthetic data: number of features (columns of X)")
+    noise: float = knob(0.1, "noise", low=0.0, high=100.0, unit="× signal",
+                        help="synthetic data: noise standard deviation relative to the signal")
+    scale_spread: float = knob(2.0, "scale spread", low=0.0, high=12.0, unit="decades",
+                               help="synthetic data: feature magnitudes spread over "
+                                    "10^0..10^k (unequal scales make tall, skinny contours)",
+                               cli="--spread")
+    correlation: float = knob(0.0, "correlation", low=0.0, high=0.99,
+                              help="synthetic data: correlation between neighbouring features")
+    seed: int = knob(0, "seed", low=0, high=SEED_MAX,
+                     help="synthetic data: random seed (the same seed gives the same data)")
+    csv_path: str = knob("", "file", help="CSV or text file", cli="")
+    target: str | None = knob(None, "target", kind=str, nullable=True,
+                              help="target column: header name or 0-based index "
+                                   "(default: the last column)")
+    no_header: bool = knob(False, "no header row",
+                           help="the first row is data (names become x1..xn and y)")
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The model fitted to the data: everything that defines the prepared problem."""
+
+    degree: int = knob(1, "polynomial degree", low=1, high=20,
+                       help="polynomial features x, x², …, x^K of every feature")
+    intercept: bool = knob(True, "intercept b", help="fit an intercept b", cli="")
+    scaling: str = knob("zscore", "feature scaling", choices=SCALINGS,
+                        help="how features are scaled for training (coefficients are always "
+                             "reported in original units)")
+    device: str = knob("cpu", "device", choices=DEVICES,
+                       help="cpu: NumPy/BLAS; gpu: CuPy (needs the gpu extra and an NVIDIA GPU)")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How the model is trained."""
+
+    solver: str = knob("gd", "solver", choices=SOLVERS,
+                       help="gd: batch gradient descent; gd-loop: the same in Python loops; "
+                            "normal: stable least squares; normal-textbook: (XᵀX)⁻¹Xᵀy")
+    alpha: float = knob(0.1, "learning rate α", low=1e-300, high=1e300,
+                        help="step size of gradient descent (stable below α_max)")
+    alpha_factor: float | None = knob(None, "α / α_max", kind=float, low=1e-6, high=1e6,
+                                      nullable=True,
+                                      help="α as a multiple of α_max (overrides α when set)")
+    iterations: int = knob(1000, "iterations", low=0, high=100_000_000,
+                           help="maximum number of gradient-descent iterations")
+    tolerance: float = knob(1e-9, "tolerance", low=0.0, high=1.0,
+                            help="stop when the relative cost change or the gradient norm "
+                                 "falls below it (0: never stop early)")
+
+
+@dataclass(frozen=True)
+class ViewSettings:
+    """What the window shows (no effect on any number)."""
+
+    contour_x: str | None = knob(None, "contour x", kind=str, nullable=True,
+                                 help="parameter on the contour's x-axis", cli="")
+    contour_y: str | None = knob(None, "contour y", kind=str, nullable=True,
+                                 help="parameter on the contour's y-axis", cli="")
+    equal_axes: bool = knob(False, "equal axes", help="contour with equal axes", cli="")
+    tab: str = knob("explore", "tab", choices=TABS, help="which tab to show", cli="")
+
+
+SECTIONS: dict[str, type] = {"data": DataSettings, "model": ModelSettings, "run": RunSettings,
+                             "view": ViewSettings}
+
+
+def _collect() -> dict[str, Setting]:
+    schema: dict[str, Setting] = {}
+    for section, cls in SECTIONS.items():
+        for f in dataclasses.fields(cls):
+            meta = dict(f.metadata["setting"])
+            cli = meta.pop("cli")
+            if cli is None:
+                cli = "--" + f.name.replace("_", "-")
+            schema[f.name] = Setting(default=f.default, name=f.name, section=section, cli=cli,
+                                     **meta)
+    return schema
+
+
+#: Every setting by its flat key, in declaration order.
+SCHEMA: dict[str, Setting] = _collect()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings: one of each section. Immutable; :meth:`replace` makes a changed copy."""
+
+    data: DataSettings = field(default_factory=DataSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+    view: ViewSettings = field(default_factory=ViewSettings)
+
+    def flat(self) -> dict[str, Any]:
+        """The settings as one flat dict (the form lessons and sessions store)."""
+        out: dict[str, Any] = {}
+        for section in SECTIONS:
+            out.update(dataclasses.asdict(getattr(self, section)))
+        return out
+
+    @classmethod
+    def from_flat(cls, values: dict, where: str = "settings") -> Settings:
+        """Validated settings from a flat dict; missing keys take their defaults.
+
+        Raises InputError naming ``where`` and the key for an unknown key, a wrong type or a
+        value out of range.
+        """
+        return _build(validate(values, where))
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with the flat keys in ``changes`` set (each validated)."""
+        return _build(validate({**self.flat(), **changes}, "settings"))
+
+
+def _build(values: dict[str, Any]) -> Settings:
+    parts = {}
+    for section, cls in SECTIONS.items():
+        names = [f.name for f in dataclasses.fields(cls)]
+        parts[section] = cls(**{k: values[k] for k in names})
+    return Settings(**parts)
 
 
 def defaults() -> dict[str, Any]:
-    """Every setting at its default."""
+    """Every setting at its default, as a flat dict."""
     return {key: s.default for key, s in SCHEMA.items()}
 
 
 def validate(values: dict, where: str, *, partial: bool = False) -> dict[str, Any]:
-    """Check ``values`` against :data:`SCHEMA`; return them (complete unless ``partial``).
+    """Check a flat dict against :data:`SCHEMA`; return it (complete unless ``partial``).
 
     ``where`` names the file or part being read, for messages such as
-    ``lesson.json: settings: 'alpha' must be a number > 0, got 'fast'``.
+    ``lesson.json: settings: 'alpha' must be a number > 0, got 'fast'``. Raises InputError.
     """
     if not isinstance(values, dict):
         raise InputError(f"{where}: settings must be an object of key: value pairs")
     out = {} if partial else defaults()
     for key, value in values.items():
-        spec = SCHEMA.get(key)
+        spec = SCHEMA.get(key) if isinstance(key, str) else None
         if spec is None:
             close = [k for k in SCHEMA if k.lower() == str(key).lower()]
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise InputError(f"{where}: unknown setting {key!r}{hint}")
+            raise InputError(f"{where}: unknown setting {_short(key)}{hint}")
         out[key] = _check(key, spec, value, where)
     return out
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters (a 5,000-digit number stays readable)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"a {len(str(abs(value))) if value.bit_length() < 20000 else 'huge'}-digit number"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _check(key: str, spec: Setting, value: Any, where: str) -> Any:
     def bad(expected: str) -> InputError:
-        return InputError(f"{where}: setting {key!r} must be {expected}, got {value!r}")
+        return InputError(f"{where}: setting {key!r} must be {expected}, got {_short(value)}")
 
     if value is None:
         if spec.nullable:
@@ -99,16 +252,24 @@ def _check(key: str, spec: Setting, value: Any, where: str) -> Any:
         return value
     if spec.kind is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise bad("a whole number")
+            if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+                value = int(value)
+            else:
+                raise bad("a whole number")
     elif spec.kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise bad("a number")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise bad("a finite number") from None
         if not math.isfinite(value):
             raise bad("a finite number")
     elif spec.kind is str:
         if not isinstance(value, str):
             raise bad("text")
+        if len(value) > MAX_TEXT:
+            raise bad(f"text of at most {MAX_TEXT} characters")
     if spec.choices is not None and value not in spec.choices:
         raise bad("one of " + ", ".join(map(str, spec.choices)))
     if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):

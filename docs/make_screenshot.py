@@ -19,7 +19,7 @@ def main() -> int:
     from gui_app.app import make_application
 
     app = make_application()
-    from gui_app.window import MainWindow
+    from gui_app.explore.window import MainWindow
 
     window = MainWindow()
     window.resize(1600, 1000)
@@ -37,7 +37,7 @@ def main() -> int:
     c = window.controls
     if len(sys.argv) > 2:
         c.scaling_combo.setCurrentIndex([k for k, _ in
-                                         __import__("gui_app.controls").controls.SCALINGS]
+                                         __import__("gui_app.explore.controls").controls.SCALINGS]
                                         .index(sys.argv[2]))
         wait(lambda: window.prepared.spec == c.model_spec() and not window.worker.is_busy())
     if len(sys.argv) > 3:

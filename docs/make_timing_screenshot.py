@@ -21,7 +21,7 @@ def main() -> int:
     from gui_app.app import make_application
 
     app = make_application()
-    from gui_app.window import MainWindow
+    from gui_app.explore.window import MainWindow
 
     window = MainWindow()
     window.resize(1600, 1000)

@@ -50,7 +50,7 @@ def run_app(self_test: bool = False) -> int:
             return 2
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the self-test needs no screen
     app = make_application()
-    from gui_app.window import MainWindow
+    from gui_app.explore.window import MainWindow
 
     window = MainWindow()
     window.show()

@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from core import bench
+from core.timing import bench
 from core.backend import format_bytes
 from core.cli import main
 from core.errors import Cancelled, InputError

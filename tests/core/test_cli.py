@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from core.cli import main
-from core.datasets import make_housing
+from core.data.datasets import make_housing
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON_FIELDS = {"solver", "scaling", "m", "n", "feature_names", "target_name", "coefficients",
@@ -125,8 +125,8 @@ def test_core_runs_without_qt(tmp_path):
         "            raise ImportError('blocked: ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
         "import pkgutil, importlib, core\n"
-        "for m in pkgutil.iter_modules(core.__path__):\n"
-        "    if m.name != '__main__': importlib.import_module('core.' + m.name)\n"
+        "for m in pkgutil.walk_packages(core.__path__, 'core.'):\n"
+        "    if m.name != 'core.__main__': importlib.import_module(m.name)\n"
         "from core.cli import main\n"
         "sys.exit(main(['fit', 'demo:housing', '--json']))\n"
     )

@@ -1,4 +1,4 @@
-"""Tests for core.csvio.load_csv: valid variants load exactly, bad files fail precisely."""
+"""Tests for core.data.csvio.load_csv: valid variants load exactly, bad files fail precisely."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import csvio
-from core.csvio import load_csv
+from core.data import csvio
+from core.data.csvio import load_csv
 from core.errors import InputError
 
 
@@ -416,7 +416,7 @@ def test_never_imports_qt():
     import subprocess
 
     code = (
-        "import sys, core.csvio; "
+        "import sys, core.data.csvio; "
         "assert not any(m.startswith(('PySide', 'PyQt', 'pyqtgraph')) for m in sys.modules)"
     )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

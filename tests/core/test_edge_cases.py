@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.datasets import Dataset, make_housing
+from core.data.datasets import Dataset, make_housing
 from core.errors import InputError
-from core.problem import Problem
+from core.model.problem import Problem
 from core.solvers import MAX_ITERATIONS, last, run_solver
 
 rng = np.random.default_rng(42)

@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from core.datasets import Dataset, make_housing, make_synthetic
+from core.data.datasets import Dataset, make_housing, make_synthetic
 from core.errors import InputError
-from core.problem import Problem
-from core.scaling import SCALINGS, fit_scaler
+from core.model.problem import Problem
+from core.model.scaling import SCALINGS, fit_scaler
 from core.solvers import (
     CANCELLED,
     CONVERGED,

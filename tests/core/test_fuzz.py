@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.cli import main
-from core.csvio import load_csv
+from core.data.csvio import load_csv
 from core.errors import InputError
 
 EXAMPLES = int(os.environ.get("GDX_FUZZ_EXAMPLES", "60"))

@@ -11,11 +11,11 @@ import json
 import numpy as np
 import pytest
 
-from core import bench
+from core.timing import bench
 from core.backend import gpu_status
 from core.cli import main
-from core.datasets import make_synthetic
-from core.problem import Problem
+from core.data.datasets import make_synthetic
+from core.model.problem import Problem
 from core.solvers import gradient_descent, last
 
 pytestmark = [

@@ -9,9 +9,9 @@ import json
 import pytest
 
 from core import settings
-from core.datasets import make_housing
+from core.data.datasets import make_housing
 from core.errors import InputError
-from core.problem import Problem
+from core.model.problem import Problem
 from core.session import (
     RunRecord,
     Session,

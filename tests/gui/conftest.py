@@ -62,7 +62,7 @@ def _no_qt_leftovers(qapp):
 @pytest.fixture
 def window(qtbot):
     """The main window, shown, with the default housing problem prepared."""
-    from gui_app.window import MainWindow
+    from gui_app.explore.window import MainWindow
 
     w = MainWindow()
     qtbot.addWidget(w)

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtGui import QGuiApplication, QImage
 
 from core.lessons import builtin_lessons
-from gui_app.settings_bridge import read_settings
+from gui_app.classroom.settings_bridge import read_settings
 
 TIMEOUT = 30_000
 LESSONS = {lesson.id: k for k, lesson in enumerate(builtin_lessons())}
@@ -191,8 +191,8 @@ def test_corrupt_or_foreign_session_changes_nothing(window, qtbot, tmp_path):
 
 def test_remembered_session_restores_and_a_corrupt_one_does_not_block(qtbot, tmp_path,
                                                                     monkeypatch):
-    from gui_app import classroom as classroom_mod
-    from gui_app.window import MainWindow
+    from gui_app.classroom import classroom as classroom_mod
+    from gui_app.explore.window import MainWindow
 
     monkeypatch.setenv(classroom_mod.CONFIG_DIR_ENV, str(tmp_path))
     w = MainWindow()
@@ -270,8 +270,8 @@ def test_model_summary_goes_to_the_clipboard(window, qtbot):
 
 
 def test_presentation_mode_toggles_fonts_lines_and_palette(window, qtbot):
-    from gui_app import classroom as classroom_mod
-    from gui_app import plots
+    from gui_app.classroom import classroom as classroom_mod
+    from gui_app.explore import plots
 
     _finished_run(window, qtbot)
     app = QGuiApplication.instance()
@@ -320,7 +320,7 @@ def test_presentation_mode_fits_1920x1080_and_toggles_back(window, qtbot):
     the normal layout."""
     from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton
 
-    from gui_app.classroom import controls_area
+    from gui_app.classroom.classroom import controls_area
 
     classroom = window.classroom
     window.resize(1920, 1080)

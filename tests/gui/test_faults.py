@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import gui_app.worker as worker_module
+import gui_app.explore.worker as worker_module
 
 TIMEOUT = 15_000
 
@@ -141,7 +141,7 @@ def _rss_bytes() -> int:
 
 
 def test_request_too_large_is_refused_before_allocating(window, qtbot, monkeypatch):
-    from gui_app.worker import DatasetSpec
+    from gui_app.explore.worker import DatasetSpec
 
     huge = DatasetSpec("synthetic", m=10**8, n=10**4)
     monkeypatch.setattr(window.controls, "dataset_spec", lambda: huge)
@@ -156,7 +156,7 @@ def test_request_too_large_is_refused_before_allocating(window, qtbot, monkeypat
 def test_polynomial_expansion_too_large_is_refused(monkeypatch):
     import core.backend
     from core.errors import InputError
-    from core.features import polynomial_features
+    from core.model.features import polynomial_features
 
     monkeypatch.setattr(core.backend, "free_memory_bytes", lambda device: 1_000_000)
     X = np.ones((1000, 10))

@@ -17,7 +17,7 @@ import pytest
 from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-import gui_app.controls as controls_module
+import gui_app.explore.controls as controls_module
 
 CYCLES = int(os.environ.get("GDX_SOAK_CYCLES", "500"))
 BASELINE_CYCLE = 50

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from gui_app import classroom as classroom_mod
+from gui_app.classroom import classroom as classroom_mod
 
 TIMEOUT = 15_000
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -43,7 +43,7 @@ def _write(folder, session: bytes | None, settings: bytes | None) -> None:
 
 def _start_and_check_usable(qtbot):
     from gui_app.app import restore_remembered_safely
-    from gui_app.window import MainWindow
+    from gui_app.explore.window import MainWindow
 
     w = MainWindow()
     qtbot.addWidget(w)
@@ -89,7 +89,7 @@ def test_directories_in_place_of_the_files(qtbot, tmp_path, monkeypatch):
 
 
 def test_restore_raising_anything_still_starts(qtbot, tmp_path, monkeypatch):
-    from gui_app.classroom import Classroom
+    from gui_app.classroom.classroom import Classroom
 
     monkeypatch.setenv(classroom_mod.CONFIG_DIR_ENV, str(tmp_path))
 
@@ -114,7 +114,7 @@ def test_the_real_start_up_with_corrupt_files_exits_cleanly(tmp_path):
         app = make_application()
 
         def report():
-            from gui_app.window import MainWindow
+            from gui_app.explore.window import MainWindow
             windows = [w for w in QApplication.topLevelWidgets()
                        if isinstance(w, MainWindow) and w.isVisible()]
             print("WINDOWS", len(windows), windows[0].isVisible() if windows else "-")

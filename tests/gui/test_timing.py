@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from gui_app.bench_worker import THREAD_NAME
+from gui_app.timing.bench_worker import THREAD_NAME
 
 TIMEOUT = 20_000
 QUICK = {"warmup_s": 0.01, "bandwidth_bytes": 32 << 20, "time_budget_s": 0.5}

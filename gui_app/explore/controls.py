@@ -1,7 +1,7 @@
 """The control panel: data, model, scaling, algorithm, device and the run buttons.
 
-The panel only holds inputs and says what changed; it builds :class:`~gui_app.worker.ModelSpec`
-and :class:`~gui_app.worker.RunSpec` values for the window, which decides what to do with them.
+The panel only holds inputs and says what changed; it builds :class:`~gui_app.explore.worker.ModelSpec`
+and :class:`~gui_app.explore.worker.RunSpec` values for the window, which decides what to do with them.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.backend import GPU_INSTALL_HINT, GpuStatus
-from gui_app.worker import DatasetSpec, ModelSpec, RunSpec
+from gui_app.explore.worker import DatasetSpec, ModelSpec, RunSpec
 
 SCALINGS = (
     ("none", "none (raw units)"),

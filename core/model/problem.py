@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.backend import check_fits, namespace, to_host
-from core.datasets import Dataset
+from core.data.datasets import Dataset
 from core.errors import InputError
-from core.features import Design, polynomial_features
-from core.scaling import Scaler, fit_scaler
+from core.model.features import Design, polynomial_features
+from core.model.scaling import Scaler, fit_scaler
 
 DTYPES = ("float64", "float32")
 DENSE_EIGEN_LIMIT = 600

@@ -1,7 +1,7 @@
 """Classroom features of the window: lessons, presentation mode, export, sessions, About.
 
 :class:`Classroom` adds the File / Lessons / View / Help menus and a lesson side panel to a
-:class:`~gui_app.window.MainWindow`. Everything it runs goes through the window's own
+:class:`~gui_app.explore.window.MainWindow`. Everything it runs goes through the window's own
 controls and worker; the engine parts (lesson files, settings, sessions, exports) live in
 ``core`` and are only called from here.
 """
@@ -56,8 +56,8 @@ from core.session import (
     write_atomically,
 )
 from core.session import save_session as core_save_session
-from gui_app import plots
-from gui_app.settings_bridge import (
+from gui_app.explore import plots
+from gui_app.classroom.settings_bridge import (
     apply_settings,
     apply_view,
     model_matches,
@@ -66,7 +66,7 @@ from gui_app.settings_bridge import (
 )
 
 if TYPE_CHECKING:
-    from gui_app.window import MainWindow
+    from gui_app.explore.window import MainWindow
 
 ORGANIZATION = "GD Explorer"
 APPLICATION = "GD Explorer"
@@ -197,7 +197,7 @@ def about_info(gpu=None) -> list[tuple[str, str]]:
 
     import core
     from core.backend import gpu_status
-    from core.bench import blas_info
+    from core.timing.bench import blas_info
 
     rows = [("GD Explorer", core.__version__),
             ("Python", f"{platform.python_version()} ({platform.python_implementation()}, "

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from core import settings as settings_mod
 
 if TYPE_CHECKING:
-    from gui_app.window import MainWindow
+    from gui_app.explore.window import MainWindow
 
 #: Settings that name a model/data choice: changing any of them needs a new prepare.
 MODEL_KEYS = ("source", "m", "n", "noise", "scale_spread", "correlation", "seed", "csv_path",

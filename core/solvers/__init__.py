@@ -16,10 +16,10 @@ from typing import Protocol
 
 import numpy as np
 
-from core import precise
+from core.model import precise
 from core.backend import to_host
 from core.errors import InputError
-from core.problem import Problem
+from core.model.problem import Problem
 
 SOLVERS = ("gd", "gd-loop", "normal", "normal-textbook")
 SOLVER_LABELS = {
@@ -303,7 +303,7 @@ def normal_equation(problem: Problem, *, cancel: CancelFlag | None = None,
     Columns are equilibrated by powers of two (exact), the design is factored ``A = QR``
     (Householder; never ``XᵀX`` nor an inverse), and the augmented system
     ``[I A; Aᵀ 0][r; x] = [y; 0]`` is refined with residuals accumulated in double-double
-    precision (``core.precise``), which recovers the digits QR alone loses on
+    precision (``core.model.precise``), which recovers the digits QR alone loses on
     ill-conditioned designs. Rank deficiency is reported, with the minimum-norm solution.
     """
     t0 = time.perf_counter()

@@ -3,7 +3,7 @@
 It follows the exploration worker's discipline (``gui_app/worker.py``) with a thread of its
 own, so that a benchmark and the exploration view never cancel each other's jobs or share
 a run-id sequence. One long-lived Python thread takes jobs from :meth:`BenchWorker.submit`;
-a new job cancels the one in progress (``core.bench`` checks the flag between timed calls
+a new job cancels the one in progress (``core.timing.bench`` checks the flag between timed calls
 and every few hundred rows of the Python loop). The thread never touches Qt: it writes the
 latest progress and its results into an outbox under a lock, and a GUI-thread ``QTimer``
 drains it about 30 times a second, drops what belongs to a replaced run and emits signals.
@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from core.bench import BenchConfig, BenchReport, run_benchmark
+from core.timing.bench import BenchConfig, BenchReport, run_benchmark
 from core.errors import Cancelled, InputError
 
 DRAIN_INTERVAL_MS = 33
@@ -32,7 +32,7 @@ class _Job:
 
 
 class BenchWorker(QObject):
-    """Runs :func:`core.bench.run_benchmark` on a background thread; signals carry run ids."""
+    """Runs :func:`core.timing.bench.run_benchmark` on a background thread; signals carry run ids."""
 
     progress = Signal(int, float, str)  # run id, fraction 0..1, what is being measured
     finished = Signal(int, object)  # run id, BenchReport

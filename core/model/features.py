@@ -15,7 +15,7 @@ import numpy as np
 
 from core.backend import check_fits
 from core.errors import InputError
-from core.precise import dd_mul
+from core.model.precise import dd_mul
 
 MAX_DEGREE = 20
 

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.solvers import Snapshot
-from gui_app.controls import ControlPanel, format_seconds
-from gui_app.plots import (
+from gui_app.explore.controls import ControlPanel, format_seconds
+from gui_app.explore.plots import (
     ContourView,
     DataView,
     LearningCurveView,
@@ -31,8 +31,8 @@ from gui_app.plots import (
     short_name,
     unit_of,
 )
-from gui_app.timing_view import TimingView
-from gui_app.worker import Prepared, RunWorker
+from gui_app.timing.view import TimingView
+from gui_app.explore.worker import Prepared, RunWorker
 
 GRID_POINTS = 121
 REDRAW_PARTS = ("contour", "learning", "params", "numbers", "data")
@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self.controls.set_cpu_info(_cpu_label())
         self.worker.probe_gpu()
         self.request_prepare()
-        from gui_app.classroom import Classroom  # menus: lessons, sessions, export, about
+        from gui_app.classroom.classroom import Classroom  # menus: lessons, sessions, export, about
 
         self.classroom = Classroom(self)
 

@@ -1,4 +1,4 @@
-"""Load a numeric CSV (or similar delimited text) file into a :class:`~core.datasets.Dataset`.
+"""Load a numeric CSV (or similar delimited text) file into a :class:`~core.data.datasets.Dataset`.
 
 Pure standard library plus NumPy; never imports Qt.  The one public function is
 :func:`load_csv`.  Everything a user can get wrong in a file is reported as
@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from core.datasets import Dataset
+from core.data.datasets import Dataset
 from core.errors import InputError
 
 __all__ = ["MAX_FILE_BYTES", "load_csv"]

@@ -239,9 +239,9 @@ def _json_safe(value):
 # -- optional dependencies and threads ------------------------------------------------------
 
 def _kernels():
-    """``core.kernels`` or None when numba cannot be imported."""
+    """``core.solvers.kernels`` or None when numba cannot be imported."""
     try:
-        from core import kernels
+        from core.solvers import kernels
     except Exception:  # ImportError, or a broken numba/llvmlite raising anything
         return None
     return kernels
@@ -254,7 +254,7 @@ def _numba_reason() -> str:
         if getattr(sys, "frozen", False):  # the packaged app: nothing for a student to install
             return "this packaged build leaves out numba (to stay small)"
         return f"numba is not installed ({type(exc).__name__}); pip install numba"
-    return "numba could not load core.kernels"
+    return "numba could not load core.solvers.kernels"
 
 
 def _threadpoolctl():

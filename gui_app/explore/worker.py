@@ -22,9 +22,9 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.backend import GpuStatus, gpu_status
-from core.datasets import Dataset, make_housing, make_synthetic
+from core.data.datasets import Dataset, make_housing, make_synthetic
 from core.errors import InputError
-from core.problem import Problem
+from core.model.problem import Problem
 from core.solvers import Snapshot, run_solver
 
 DRAIN_INTERVAL_MS = 33  # ~30 redraws a second at most
@@ -362,7 +362,7 @@ class RunWorker(QObject):
         elif spec.source == "csv":
             if not spec.path:
                 raise InputError("choose a CSV file first (Open… or drag one onto the window)")
-            from core.csvio import load_csv
+            from core.data.csvio import load_csv
 
             ds = load_csv(spec.path, target=spec.target)
         else:

@@ -1,6 +1,6 @@
 """The Timing tab: one GD step measured six ways on this machine, and why the times differ.
 
-The benchmark is :func:`core.bench.run_benchmark`, run by :class:`BenchWorker` off the GUI
+The benchmark is :func:`core.timing.bench.run_benchmark`, run by :class:`BenchWorker` off the GUI
 thread; this module only builds the controls, draws the report and exports it. Charts:
 
 - seconds per step per implementation, horizontal bars on a log scale, the speed-up written
@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.bench import (
+from core.timing.bench import (
     BARE,
     DTYPES,
     IMPLS,
@@ -54,7 +54,7 @@ from core.bench import (
     sweep_slopes,
 )
 from core.errors import InputError
-from gui_app.bench_worker import BenchWorker
+from gui_app.timing.bench_worker import BenchWorker
 
 #: Named size presets a lesson (or the button) can apply.
 PRESETS: dict[str, dict] = {

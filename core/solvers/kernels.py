@@ -1,6 +1,6 @@
-"""numba kernels of one gradient-descent step, for the timing lab (``core.bench``).
+"""numba kernels of one gradient-descent step, for the timing lab (``core.timing.bench``).
 
-Importing this module needs numba; ``core.bench`` imports it lazily and skips the compiled
+Importing this module needs numba; ``core.timing.bench`` imports it lazily and skips the compiled
 implementations, with the reason, when it is missing. Both kernels return the step
 ``[∇w, ∂b] = [Xᵀe, Σe] / m`` with ``e = Xw + b − y`` as one float64 vector of n + 1 entries.
 

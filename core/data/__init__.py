@@ -1,0 +1,1 @@
+"""Data in: readers, datasets (demo, synthetic, files) and the one dataset builder."""

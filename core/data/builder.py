@@ -1,0 +1,41 @@
+"""The one builder: settings in, dataset and prepared problem out (CLI, lessons and window).
+
+Every part of the product that turns settings into data goes through here, so the housing
+demo, a synthetic table or a CSV file is read the same way wherever it is asked for.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.data.datasets import Dataset, make_housing, make_synthetic
+
+if TYPE_CHECKING:
+    from core.model.problem import Problem
+    from core.settings import DataSettings, ModelSettings
+
+
+def build_dataset(data: DataSettings) -> Dataset:
+    """The dataset ``data`` describes: the housing demo (a fixed table of 100 houses), a
+    synthetic table (deterministic from its seed) or a CSV/text file.
+
+    Raises InputError for a file that cannot be read (the message names file, row, column).
+    """
+    if data.source == "housing":
+        return make_housing()
+    if data.source == "synthetic":
+        return make_synthetic(data.m, data.n, noise=data.noise, scale_spread=data.scale_spread,
+                              correlation=data.correlation, seed=data.seed)
+    from core.data.csvio import load_csv
+
+    return load_csv(data.csv_path, target=data.target,
+                    header=False if data.no_header else None)
+
+
+def build_problem(dataset: Dataset, model: ModelSettings, *, dtype: str = "float64") -> Problem:
+    """The least-squares problem of ``model`` on ``dataset`` (features expanded and scaled on
+    ``model.device``). Raises InputError when it cannot be built (memory, device)."""
+    from core.model.problem import Problem
+
+    return Problem(dataset, degree=model.degree, intercept=model.intercept,
+                   scaling=model.scaling, device=model.device, dtype=dtype)

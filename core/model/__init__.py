@@ -1,0 +1,1 @@
+"""The model: polynomial features, feature scaling and the prepared least-squares problem."""

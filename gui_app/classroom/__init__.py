@@ -1,0 +1,1 @@
+"""Classroom: lessons, presentation mode, sessions, exports and About."""

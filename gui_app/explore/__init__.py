@@ -1,0 +1,1 @@
+"""The Explore tab: controls, live views and the window that holds them."""

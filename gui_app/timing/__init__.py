@@ -1,0 +1,1 @@
+"""The Timing tab: the benchmark in the window."""
