@@ -16,9 +16,9 @@ from typing import Protocol
 
 import numpy as np
 
-from core.model import precise
 from core.backend import to_host
 from core.errors import InputError
+from core.model import precise
 from core.model.problem import Problem
 
 SOLVERS = ("gd", "gd-loop", "normal", "normal-textbook")

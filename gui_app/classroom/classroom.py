@@ -56,7 +56,6 @@ from core.session import (
     write_atomically,
 )
 from core.session import save_session as core_save_session
-from gui_app.explore import plots
 from gui_app.classroom.settings_bridge import (
     apply_settings,
     apply_view,
@@ -64,6 +63,7 @@ from gui_app.classroom.settings_bridge import (
     read_settings,
     show_tab,
 )
+from gui_app.explore import plots
 
 if TYPE_CHECKING:
     from gui_app.explore.window import MainWindow

@@ -1,7 +1,7 @@
 """The control panel: data, model, scaling, algorithm, device and the run buttons.
 
-The panel only holds inputs and says what changed; it builds :class:`~gui_app.explore.worker.ModelSpec`
-and :class:`~gui_app.explore.worker.RunSpec` values for the window, which decides what to do with them.
+The panel only holds inputs and says what changed; it builds ``ModelSpec`` and ``RunSpec``
+values (:mod:`gui_app.explore.worker`) for the window, which decides what to do with them.
 """
 
 from __future__ import annotations

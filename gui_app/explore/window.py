@@ -31,8 +31,8 @@ from gui_app.explore.plots import (
     short_name,
     unit_of,
 )
-from gui_app.timing.view import TimingView
 from gui_app.explore.worker import Prepared, RunWorker
+from gui_app.timing.view import TimingView
 
 GRID_POINTS = 121
 REDRAW_PARTS = ("contour", "learning", "params", "numbers", "data")

@@ -17,8 +17,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from core.timing.bench import BenchConfig, BenchReport, run_benchmark
 from core.errors import Cancelled, InputError
+from core.timing.bench import BenchConfig, BenchReport, run_benchmark
 
 DRAIN_INTERVAL_MS = 33
 THREAD_NAME = "gdx-bench"
@@ -32,7 +32,7 @@ class _Job:
 
 
 class BenchWorker(QObject):
-    """Runs :func:`core.timing.bench.run_benchmark` on a background thread; signals carry run ids."""
+    """Runs ``core.timing.bench.run_benchmark`` on a background thread; signals carry run ids."""
 
     progress = Signal(int, float, str)  # run id, fraction 0..1, what is being measured
     finished = Signal(int, object)  # run id, BenchReport

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import InputError
 from core.timing.bench import (
     BARE,
     DTYPES,
@@ -53,7 +54,6 @@ from core.timing.bench import (
     cpu_count,
     sweep_slopes,
 )
-from core.errors import InputError
 from gui_app.timing.bench_worker import BenchWorker
 
 #: Named size presets a lesson (or the button) can apply.

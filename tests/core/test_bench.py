@@ -8,10 +8,10 @@ import threading
 import numpy as np
 import pytest
 
-from core.timing import bench
 from core.backend import format_bytes
 from core.cli import main
 from core.errors import Cancelled, InputError
+from core.timing import bench
 
 FAST = dict(repeats=1, warmup=1, warmup_s=0.0, bandwidth_bytes=1 << 20)
 

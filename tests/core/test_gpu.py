@@ -11,12 +11,12 @@ import json
 import numpy as np
 import pytest
 
-from core.timing import bench
 from core.backend import gpu_status
 from core.cli import main
 from core.data.datasets import make_synthetic
 from core.model.problem import Problem
 from core.solvers import gradient_descent, last
+from core.timing import bench
 
 pytestmark = [
     pytest.mark.gpu,
