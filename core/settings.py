@@ -101,6 +101,9 @@ class DataSettings:
     no_header: bool = knob(False, "no header row",
                            help="the first row is data (names become x1..xn and y)")
 
+    def __post_init__(self) -> None:
+        _validate_fields(self)
+
 
 @dataclass(frozen=True)
 class ModelSettings:
@@ -114,6 +117,9 @@ class ModelSettings:
                              "reported in original units)")
     device: str = knob("cpu", "device", choices=DEVICES,
                        help="cpu: NumPy/BLAS; gpu: CuPy (needs the gpu extra and an NVIDIA GPU)")
+
+    def __post_init__(self) -> None:
+        _validate_fields(self)
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,9 @@ class RunSettings:
                             help="stop when the relative cost change or the gradient norm "
                                  "falls below it (0: never stop early)")
 
+    def __post_init__(self) -> None:
+        _validate_fields(self)
+
 
 @dataclass(frozen=True)
 class ViewSettings:
@@ -145,6 +154,19 @@ class ViewSettings:
                                  help="parameter on the contour's y-axis", cli="")
     equal_axes: bool = knob(False, "equal axes", help="contour with equal axes", cli="")
     tab: str = knob("explore", "tab", choices=TABS, help="which tab to show", cli="")
+
+    def __post_init__(self) -> None:
+        _validate_fields(self)
+
+
+def _validate_fields(obj: Any) -> None:
+    """Check every field of a settings dataclass against its Setting (``__post_init__``)."""
+    where = type(obj).__name__
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        checked = _check(f.name, SCHEMA[f.name], value, where)
+        if checked is not value:
+            object.__setattr__(obj, f.name, checked)  # e.g. 1 -> 1.0 for a float knob
 
 
 SECTIONS: dict[str, type] = {"data": DataSettings, "model": ModelSettings, "run": RunSettings,

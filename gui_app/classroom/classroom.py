@@ -1079,7 +1079,7 @@ class Classroom(QObject):
             it, cost, params = it[keep], cost[keep], params[keep]
         label = w.learning.curves[-1].opts.get("name") if w.learning.curves else "run"
         spec = getattr(w, "_run_spec", None)
-        solver = spec.solver if spec is not None else "gd"
+        solver = spec.run.solver if spec is not None else "gd"
         record = RunRecord(str(label), solver, w.run_alpha, snap.status, snap.message,
                            tuple(names), tuple(int(i) for i in it),
                            tuple(float(c) for c in cost),

@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.backend import GPU_INSTALL_HINT, GpuStatus
-from gui_app.explore.worker import DatasetSpec, ModelSpec, RunSpec
+from core.settings import DataSettings, ModelSettings, RunSettings
+from gui_app.explore.worker import ModelSpec, RunSpec
 
 SCALINGS = (
     ("none", "none (raw units)"),
@@ -551,23 +552,22 @@ class ControlPanel(QWidget):
             return None
         return value if math.isfinite(value) and value >= 0 else None
 
-    def dataset_spec(self) -> DatasetSpec:
+    def data_settings(self) -> DataSettings:
         source = self.source()
         if source == "synthetic":
-            return DatasetSpec("synthetic", m=self.m_spin.value(), n=self.n_spin.value(),
-                               noise=self.noise_spin.value(),
-                               scale_spread=self.spread_spin.value(),
-                               correlation=self.corr_spin.value(), seed=self.seed_spin.value())
+            return DataSettings("synthetic", m=self.m_spin.value(), n=self.n_spin.value(),
+                                noise=self.noise_spin.value(),
+                                scale_spread=self.spread_spin.value(),
+                                correlation=self.corr_spin.value(), seed=self.seed_spin.value())
         if source == "csv":
             target = self.target_combo.currentText() or None
-            return DatasetSpec("csv", path=self.csv_path.text(), target=target)
-        return DatasetSpec("housing")
+            return DataSettings("csv", csv_path=self.csv_path.text(), target=target)
+        return DataSettings("housing")
 
     def model_spec(self) -> ModelSpec:
-        return ModelSpec(self.dataset_spec(), degree=self.degree_spin.value(),
-                         intercept=self.intercept_check.isChecked(),
-                         scaling=self.scaling_combo.currentData(),
-                         device=self.device_combo.currentData())
+        return ModelSpec(self.data_settings(), ModelSettings(
+            degree=self.degree_spin.value(), intercept=self.intercept_check.isChecked(),
+            scaling=self.scaling_combo.currentData(), device=self.device_combo.currentData()))
 
     def run_spec(self, w0=None, b0=None, start_paused=False, step_budget=0) -> RunSpec:
         """The run the controls describe; raises ValueError with a message for bad entries."""
@@ -582,7 +582,8 @@ class ControlPanel(QWidget):
                 raise ValueError(f"the tolerance must be a number >= 0, got "
                                  f"{self.tolerance_edit.text()!r}")
             solver = self.implementation()
-        return RunSpec(self.model_spec(), solver=solver, alpha=alpha or 0.1,
-                       iterations=self.iterations_spin.value(), tolerance=tolerance or 0.0,
+        run = RunSettings(solver=solver, alpha=alpha or 0.1,
+                          iterations=self.iterations_spin.value(), tolerance=tolerance or 0.0)
+        return RunSpec(self.model_spec(), run,
                        w0=None if w0 is None else tuple(float(v) for v in w0),
                        b0=b0, start_paused=start_paused, step_budget=step_budget)

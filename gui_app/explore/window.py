@@ -369,14 +369,14 @@ class MainWindow(QMainWindow):
         self.running = True
         self.final_snapshot = None
         self.last_snapshot = None
-        self.run_alpha = spec.alpha if spec.solver in ("gd", "gd-loop") else None
+        self.run_alpha = spec.run.alpha if spec.run.solver in ("gd", "gd-loop") else None
         self._new_run_pending = True
         self._run_spec = spec
         label = self._run_label(spec)
         self.learning.new_run(label)
         self.controls.set_running(True, start_paused)
         text = f"Running {label} …"
-        if spec.solver == "gd-loop":
+        if spec.run.solver == "gd-loop":
             est = self.controls.loop_estimate_seconds()
             if est > 10:
                 text += (f" The Python loops will take about {format_seconds(est)}; "
@@ -385,12 +385,13 @@ class MainWindow(QMainWindow):
         return self.run_id
 
     def _run_label(self, spec) -> str:
-        scaling = SCALING_SHORT[spec.model.scaling]
-        if spec.solver == "gd":
-            return f"GD α={spec.alpha:.3g}, {scaling}"
-        if spec.solver == "gd-loop":
-            return f"GD loops α={spec.alpha:.3g}, {scaling}"
-        return "normal eq." if spec.solver == "normal" else "textbook inverse"
+        scaling = SCALING_SHORT[spec.problem.model.scaling]
+        run = spec.run
+        if run.solver == "gd":
+            return f"GD α={run.alpha:.3g}, {scaling}"
+        if run.solver == "gd-loop":
+            return f"GD loops α={run.alpha:.3g}, {scaling}"
+        return "normal eq." if run.solver == "normal" else "textbook inverse"
 
     def toggle_pause(self) -> None:
         if not self.running:

@@ -22,9 +22,11 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.backend import GpuStatus, gpu_status
-from core.data.datasets import Dataset, make_housing, make_synthetic
+from core.data.builder import build_dataset, build_problem
+from core.data.datasets import Dataset
 from core.errors import InputError
 from core.model.problem import Problem
+from core.settings import DataSettings, ModelSettings, RunSettings
 from core.solvers import Snapshot, run_solver
 
 DRAIN_INTERVAL_MS = 33  # ~30 redraws a second at most
@@ -32,40 +34,19 @@ GIL_SWITCH_INTERVAL_S = 0.0005  # as in gui_app.app
 
 
 @dataclass(frozen=True)
-class DatasetSpec:
-    """Where the data comes from; equal specs give the same dataset (it is cached)."""
-
-    source: str = "housing"  # "housing" | "synthetic" | "csv"
-    m: int = 200
-    n: int = 2
-    noise: float = 0.1
-    scale_spread: float = 0.0
-    correlation: float = 0.0
-    seed: int = 0
-    path: str = ""
-    target: str | None = None
-
-
-@dataclass(frozen=True)
 class ModelSpec:
-    """Everything that defines the ``Problem`` (its Gram statistics are cached per spec)."""
+    """What defines a prepared problem: the data and the model settings (a cache key)."""
 
-    dataset: DatasetSpec = field(default_factory=DatasetSpec)
-    degree: int = 1
-    intercept: bool = True
-    scaling: str = "zscore"
-    device: str = "cpu"
+    data: DataSettings = field(default_factory=DataSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
 
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One solver run on a model."""
+    """One solver run: the problem, the run settings, and where and how it starts."""
 
-    model: ModelSpec
-    solver: str = "gd"  # one of core.solvers.SOLVERS
-    alpha: float = 0.1
-    iterations: int = 1000
-    tolerance: float = 1e-9
+    problem: ModelSpec
+    run: RunSettings = field(default_factory=RunSettings)
     w0: tuple[float, ...] | None = None
     b0: float | None = None
     start_paused: bool = False
@@ -166,7 +147,7 @@ class _Job:
         self.cancel = threading.Event()
         self.paused = isinstance(spec, RunSpec) and spec.start_paused
         self.step_budget = spec.step_budget if isinstance(spec, RunSpec) else 0
-        self.device = spec.model.device if isinstance(spec, RunSpec) else getattr(
+        self.device = spec.problem.model.device if isinstance(spec, RunSpec) else getattr(
             spec, "device", "cpu")
         self.last_snapshot: Snapshot | None = None  # the latest one sent (a fault keeps it)
 
@@ -194,7 +175,7 @@ class RunWorker(QObject):
         self._latest_id = 0
         self._closing = False
         self._thread: threading.Thread | None = None
-        self._datasets: dict[DatasetSpec, Dataset] = {}
+        self._datasets: dict[DataSettings, Dataset] = {}
         self._prepared: Prepared | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(DRAIN_INTERVAL_MS)
@@ -349,24 +330,13 @@ class RunWorker(QObject):
                     self._current = None
                     self._outbox.append((job.run_id, "state", "idle"))
 
-    def _dataset(self, spec: DatasetSpec) -> Dataset:
+    def _dataset(self, spec: DataSettings) -> Dataset:
         cached = self._datasets.get(spec)
         if cached is not None:
             return cached
-        if spec.source == "housing":
-            ds = make_housing()
-        elif spec.source == "synthetic":
-            ds = make_synthetic(spec.m, spec.n, noise=spec.noise,
-                                scale_spread=spec.scale_spread,
-                                correlation=spec.correlation, seed=spec.seed)
-        elif spec.source == "csv":
-            if not spec.path:
-                raise InputError("choose a CSV file first (Open… or drag one onto the window)")
-            from core.data.csvio import load_csv
-
-            ds = load_csv(spec.path, target=spec.target)
-        else:
-            raise InputError(f"unknown data source {spec.source!r}")
+        if spec.source == "csv" and not spec.csv_path:
+            raise InputError("choose a CSV file first (Open… or drag one onto the window)")
+        ds = build_dataset(spec)
         self._datasets = {spec: ds}  # keep one: big synthetic sets are hundreds of MB
         return ds
 
@@ -375,9 +345,8 @@ class RunWorker(QObject):
             return self._prepared
         t0 = time.perf_counter()
         self._prepared = None
-        ds = self._dataset(spec.dataset)
-        problem = Problem(ds, degree=spec.degree, intercept=spec.intercept,
-                          scaling=spec.scaling, device=spec.device)
+        ds = self._dataset(spec.data)
+        problem = build_problem(ds, spec.model)
         # The Gram statistics behind alpha_max, cond and the contour take seconds on big
         # data: compute them here, never on the GUI thread.
         alpha_max = problem.alpha_max
@@ -397,20 +366,21 @@ class RunWorker(QObject):
                 self._post(job.run_id, "prepared", prep)
             return
         spec: RunSpec = job.spec
-        prep = self._prepare(job, spec.model)
+        prep = self._prepare(job, spec.problem)
         self._post(job.run_id, "prepared", prep)
         if job.cancel.is_set():
             return
         self._post(job.run_id, "state", "paused" if job.paused else "running")
         options: dict[str, Any] = {"cancel": job.cancel}
-        if spec.solver in ("gd", "gd-loop"):
-            options.update(alpha=spec.alpha, iterations=spec.iterations,
-                           tolerance=spec.tolerance, report_every=report_every_for(
-                               spec.iterations))
+        run = spec.run
+        if run.solver in ("gd", "gd-loop"):
+            options.update(alpha=run.alpha, iterations=run.iterations,
+                           tolerance=run.tolerance, report_every=report_every_for(
+                               run.iterations))
             if spec.w0 is not None:
                 options.update(w0=np.asarray(spec.w0, np.float64), b0=spec.b0)
-        job.device = getattr(prep.problem, "device", spec.model.device)
-        for snap in run_solver(prep.problem, spec.solver, **options):
+        job.device = getattr(prep.problem, "device", spec.problem.model.device)
+        for snap in run_solver(prep.problem, run.solver, **options):
             job.last_snapshot = snap
             self._post(job.run_id, "snapshot", snap)
             if snap.final:

@@ -141,13 +141,13 @@ def _rss_bytes() -> int:
 
 
 def test_request_too_large_is_refused_before_allocating(window, qtbot, monkeypatch):
-    from gui_app.explore.worker import DatasetSpec
+    from core.settings import DataSettings
 
-    huge = DatasetSpec("synthetic", m=10**8, n=10**4)
-    monkeypatch.setattr(window.controls, "dataset_spec", lambda: huge)
+    huge = DataSettings("synthetic", m=10**7, n=10**4)
+    monkeypatch.setattr(window.controls, "data_settings", lambda: huge)
     before = _rss_bytes()
     text = _run_to_error(window, qtbot)
-    assert "100,000,000 x 10,000" in text and "needs 24.0 TB" in text
+    assert "10,000,000 x 10,000" in text and "needs 2.4 TB" in text
     assert "fewer rows or columns" in text
     assert _rss_bytes() - before < 200e6  # refused, not allocated
     _still_usable(window, qtbot, monkeypatch)
