@@ -37,6 +37,21 @@ TABS = ("explore", "timing")
 SEED_MAX = 2**31 - 1  # Qt's spin boxes hold a signed 32-bit int
 MAX_TEXT = 4096  # longest text value (a path, a column name) accepted from a file
 
+#: What a control or a report shows for each choice of a choice setting (one wording
+#: everywhere: window, CLI help, docs).
+CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "source": {"housing": "housing demo (100 houses)", "synthetic": "synthetic",
+               "csv": "CSV file"},
+    "scaling": {"none": "none (raw units)", "zscore": "z-score  (x − μ) / σ",
+                "minmax": "min-max  (x − min) / (max − min)",
+                "mean": "mean normalisation  (x − μ) / (max − min)"},
+    "solver": {"gd": "gradient descent (vectorised)", "gd-loop": "gradient descent (Python loops)",
+               "normal": "normal equation (stable, QR)",
+               "normal-textbook": "normal equation (textbook (XᵀX)⁻¹)"},
+    "device": {"cpu": "CPU — NumPy / BLAS", "gpu": "GPU — CuPy"},
+    "tab": {"explore": "Explore", "timing": "Timing"},
+}
+
 
 @dataclass(frozen=True)
 class Setting:
