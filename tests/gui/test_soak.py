@@ -1,9 +1,11 @@
-"""Soak (issue 6, item 4): 500 cycles of run / stop / new run / a dialog opened and closed,
-with no crash, no thread left behind and memory (RSS) growing less than 10 % between cycle
-50 and the last one. Tiny data (the housing demo) keeps it well under a minute and a half.
+"""Soak (issue 6, item 4), short version: 30 cycles of run / stop / new run / a dialog opened
+and closed, with no crash, no error, no thread left behind, and resident memory (RSS) growing
+less than 10 % between cycle 10 and the last one. Tiny data (the housing demo) keeps it to a
+few seconds, so it runs in CI.
 
-``GDX_SOAK_CYCLES=2000 pytest tests/gui/test_soak.py`` soaks longer; the 30-minute run of the
-real window is ``benchmarks/soak_gui.py``.
+The 500-cycle soak is ``python benchmarks/soak_cycles.py`` (it runs this test with
+``GDX_SOAK_CYCLES=500``, baseline at cycle 50, and prints the measurements); the 30-minute
+run of the real window is ``benchmarks/soak_gui.py``.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import gui_app.explore.controls as controls_module
 
-CYCLES = int(os.environ.get("GDX_SOAK_CYCLES", "500"))
-BASELINE_CYCLE = 50
+CYCLES = int(os.environ.get("GDX_SOAK_CYCLES", "30"))
+# Memory is compared from a cycle after warm-up (first runs, JIT, plot buffers) to the end.
+BASELINE_CYCLE = max(1, min(50, CYCLES // 3))
+MAX_GROWTH = float(os.environ.get("GDX_SOAK_MAX_GROWTH", "0.10"))  # RSS end / baseline - 1
 TIMEOUT = 15_000
 _DIALOG_DIR = [""]  # a small folder for the file dialog to list (set by the test)
 
@@ -102,7 +106,7 @@ def test_soak_run_stop_new_run_dialog(window, qtbot, monkeypatch, tmp_path):
     growth = end / baseline - 1
     print(f"soak: {CYCLES} cycles in {seconds:.1f} s; RSS at cycle {BASELINE_CYCLE} "
           f"{baseline / 1e6:.1f} MB, at the end {end / 1e6:.1f} MB ({growth:+.1%})")
-    assert growth < 0.10, f"RSS grew {growth:.1%} from cycle {BASELINE_CYCLE} to {CYCLES}"
+    assert growth < MAX_GROWTH, f"RSS grew {growth:.1%} from cycle {BASELINE_CYCLE} to {CYCLES}"
     assert threading.active_count() == threads_at_baseline  # one worker, reused
     window.close()
     assert not any(t.name == "gdx-worker" for t in threading.enumerate())
