@@ -150,3 +150,17 @@ def test_table_covers_what_the_installed_xcb_plugin_loads():
     x11_family = {s for s in sonames if s.startswith(("libxcb", "libxkbcommon", "libX11"))}
     assert "libxcb-cursor.so.0" in x11_family  # the parse found the plugin's libraries
     assert x11_family <= set(launcher.XCB_LIBRARIES), x11_family - set(launcher.XCB_LIBRARIES)
+
+
+def _install_line(readme: str, command: str) -> set[str]:
+    start = readme.index(command) + len(command)
+    block = readme[start:readme.index("```", start)]
+    return set(block.replace("\\\n", " ").split())
+
+
+def test_readme_names_the_same_packages():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert _install_line(readme, "sudo apt install") == {
+        debian for debian, _ in launcher.XCB_LIBRARIES.values()}
+    assert _install_line(readme, "sudo dnf install") == {
+        fedora for _, fedora in launcher.XCB_LIBRARIES.values()}
