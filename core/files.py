@@ -117,11 +117,13 @@ def _depth_ok(text: str, limit: int) -> bool:
     return True
 
 
-def parse_json(text: str, where: str) -> Any:
+def parse_json(text: str, where: str, *, allow_constants: bool = False) -> Any:
     """Parse a JSON document from a file the user gave; InputError names ``where``.
 
-    Refuses nesting deeper than :data:`MAX_JSON_DEPTH`, ``NaN``/``Infinity`` and integers
-    longer than Python converts; replaces lone surrogates in strings.
+    Refuses nesting deeper than :data:`MAX_JSON_DEPTH`, ``NaN``/``Infinity`` (unless
+    ``allow_constants``: then they become floats, for a caller that validates every field and
+    can name the one that holds them) and integers longer than Python converts; replaces lone
+    surrogates in strings.
     """
 
     def no_constant(name: str) -> Any:
@@ -131,7 +133,7 @@ def parse_json(text: str, where: str) -> Any:
         raise InputError(f"{where}: nested deeper than {MAX_JSON_DEPTH} levels; not a file "
                          "this app writes")
     try:
-        data = json.loads(text, parse_constant=no_constant)
+        data = json.loads(text, parse_constant=float if allow_constants else no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(f"{where}: broken JSON ({exc.msg}) at line {exc.lineno}, "
                          f"column {exc.colno}") from None
@@ -144,14 +146,15 @@ def parse_json(text: str, where: str) -> Any:
     return _sanitize(data)
 
 
-def read_json(path: str | Path, what: str = "file", max_bytes: int = MAX_JSON_BYTES) -> Any:
+def read_json(path: str | Path, what: str = "file", max_bytes: int = MAX_JSON_BYTES, *,
+              allow_constants: bool = False) -> Any:
     """Read and parse a JSON file under the rules of :func:`parse_json` (InputError)."""
     data = read_bytes(path, what, max_bytes)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"is not a {what} (not UTF-8 text)", path=str(path)) from None
-    return parse_json(text, str(path))
+    return parse_json(text, str(path), allow_constants=allow_constants)
 
 
 def check_output_path(path: str | Path, what: str = "output file") -> Path:
@@ -210,6 +213,87 @@ def atomic_write_text(path: str | Path, text: str, what: str = "file") -> None:
 def atomic_write_bytes(path: str | Path, data: bytes, what: str = "file") -> None:
     """:func:`atomic_write` of bytes."""
     atomic_write(path, lambda fh: fh.write(data), what)
+
+
+class AtomicTextFile:
+    """A text file written as work goes, which appears at ``path`` only as a whole.
+
+    Text goes to a temporary file in the same folder; :meth:`commit` flushes it to disk and
+    renames it onto ``path``; :meth:`discard` removes it and leaves ``path`` as it was. Used
+    as a context manager it commits when the block ends normally *or* is interrupted by
+    Ctrl+C (what was written so far is kept), and discards on any other error. A failed
+    write raises InputError naming ``path`` (a full disk) after removing the temporary file.
+    """
+
+    def __init__(self, path: str | Path, what: str = "file") -> None:
+        self.path = Path(path)
+        self.what = what
+        folder = str(self.path.parent) if str(self.path.parent) else "."
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX + self.path.name + ".", dir=folder)
+        except OSError as exc:
+            raise self._error(exc) from None
+        self.temp_path: Path | None = Path(tmp)
+        self._fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+    def _error(self, exc: BaseException) -> InputError:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return InputError(f"could not write the {self.what}: {reason}; the previous file "
+                          "(if any) is unchanged", path=str(self.path))
+
+    def write(self, text: str) -> None:
+        """Append ``text`` (lone surrogates replaced); InputError when the disk refuses."""
+        try:
+            self._fh.write(sanitize_text(text))
+        except OSError as exc:
+            self.discard()
+            raise self._error(exc) from None
+
+    def flush(self) -> None:
+        """Hand what was written to the operating system (a batch is done)."""
+        try:
+            self._fh.flush()
+        except OSError as exc:
+            self.discard()
+            raise self._error(exc) from None
+
+    def commit(self) -> None:
+        """Flush to disk and rename the temporary file onto ``path``."""
+        if self.temp_path is None:
+            return
+        try:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+            os.replace(self.temp_path, self.path)
+            self.temp_path = None
+        except OSError as exc:
+            self.discard()
+            raise self._error(exc) from None
+
+    def discard(self) -> None:
+        """Remove the temporary file; ``path`` stays as it was."""
+        if self.temp_path is None:
+            return
+        try:
+            self._fh.close()
+        except OSError:
+            pass
+        try:
+            os.unlink(self.temp_path)
+        except OSError:
+            pass
+        self.temp_path = None
+
+    def __enter__(self) -> AtomicTextFile:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: Any) -> None:
+        if kind is None or issubclass(kind, KeyboardInterrupt):
+            self.commit()
+        else:
+            self.discard()
 
 
 def remove_stale_temps(folder: str | Path, name: str) -> list[Path]:
