@@ -176,6 +176,33 @@ def check_output_path(path: str | Path, what: str = "output file") -> Path:
     return path
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux allows (threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _give_mode(fd: int, path: Path) -> None:
+    """Give a temporary file (created 0600) the mode the final file should have: the mode
+    of the file it replaces, else what ``open()`` would have given a new file."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()
+    try:
+        os.fchmod(fd, mode)
+    except (OSError, AttributeError):  # no fchmod (Windows): the default is fine there
+        pass
+
+
 def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None],
                  what: str = "file") -> None:
     """Write ``path`` atomically: ``write(fh)`` fills a temporary file in the same folder,
@@ -187,6 +214,7 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None],
     try:
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX + path.name + ".",
                                    dir=str(path.parent) if str(path.parent) else ".")
+        _give_mode(fd, path)
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
@@ -233,6 +261,7 @@ class AtomicTextFile:
             fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX + self.path.name + ".", dir=folder)
         except OSError as exc:
             raise self._error(exc) from None
+        _give_mode(fd, self.path)
         self.temp_path: Path | None = Path(tmp)
         self._fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
 
