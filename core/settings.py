@@ -23,6 +23,7 @@ flat dict and names the file and key of every mistake.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -270,7 +271,9 @@ def validate(values: dict, where: str, *, partial: bool = False) -> dict[str, An
     for key, value in values.items():
         spec = SCHEMA.get(key) if isinstance(key, str) else None
         if spec is None:
-            close = [k for k in SCHEMA if k.lower() == str(key).lower()]
+            close = [k for k in SCHEMA if k.lower() == str(key).lower()] or (
+                difflib.get_close_matches(key, list(SCHEMA), n=1) if isinstance(key, str)
+                and len(key) <= 100 else [])
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise InputError(f"{where}: unknown setting {_short(key)}{hint}")
         out[key] = _check(key, spec, value, where)
