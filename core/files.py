@@ -234,13 +234,16 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None],
 
 def atomic_write_text(path: str | Path, text: str, what: str = "file") -> None:
     """:func:`atomic_write` of UTF-8 text (lone surrogates replaced)."""
-    data = sanitize_text(text).encode("utf-8")
-    atomic_write(path, lambda fh: fh.write(data), what)
+    atomic_write_bytes(path, sanitize_text(text).encode("utf-8"), what)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, what: str = "file") -> None:
     """:func:`atomic_write` of bytes."""
-    atomic_write(path, lambda fh: fh.write(data), what)
+
+    def write(fh: IO[bytes]) -> None:
+        fh.write(data)
+
+    atomic_write(path, write, what)
 
 
 class AtomicTextFile:

@@ -59,11 +59,11 @@ def decode_text(raw: bytes, path: str) -> tuple[str, list[str]]:
         if raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         if b"\x00" in raw:
-            codec = _bomless_utf16(raw)
-            if codec is None:
+            utf16 = _bomless_utf16(raw)
+            if utf16 is None:
                 raise InputError("is not a text file (it contains NUL bytes)", path=path)
             try:
-                text = raw.decode(codec)
+                text = raw.decode(utf16)
             except UnicodeDecodeError:
                 raise InputError("is not a text file (it contains NUL bytes)", path=path) from None
             notes.append("read as UTF-16 (no byte-order mark)")

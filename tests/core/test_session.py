@@ -11,11 +11,11 @@ import re
 import numpy as np
 import pytest
 
+from core import session as session_mod
 from core import settings
 from core.data.datasets import make_housing
 from core.errors import InputError
 from core.model.problem import Problem
-from core import session as session_mod
 from core.session import (
     MAX_POINTS_PER_RUN,
     MAX_SESSION_RUNS,
@@ -247,7 +247,7 @@ def test_parse_session_names_where_for_a_document_in_memory(saved):
 # -- what a session keeps ------------------------------------------------------------------
 
 def _long_run(points: int, n_params: int = 2, label: str = "long") -> RunRecord:
-    names = tuple(f"w{j}" for j in range(n_params - 1)) + ("b",)
+    names = (*tuple(f"w{j}" for j in range(n_params - 1)), "b")
     return RunRecord(label, "gd", 0.1, "max_iterations", "", names, tuple(range(points)),
                      tuple(float(k) for k in range(points)),
                      tuple(tuple(float(k + j) for j in range(n_params)) for k in range(points)))
