@@ -202,7 +202,8 @@ def test_very_wide_file(tmp_path):
         for i in range(rows):
             fh.write(",".join(str((i * 7 + j * 13) % 101) for j in range(3001)) + "\n")
     outcome = check_fit_outcome("shape", ["fit", str(path), "--json", "--solver", "gd",
-                                          "--scaling", "zscore", "--iterations", "5"], path)
+                                          "--scaling", "zscore", "--alpha", "0.01",
+                                          "--iterations", "5"], path)
     assert outcome.startswith(("result", "exit 2"))
 
 
