@@ -73,6 +73,11 @@ def _option_type(spec: Setting) -> Callable[[str], Any]:
 
     def parse(text: str) -> Any:
         value: Any = text
+        digits = text.strip().lstrip("+-")
+        if spec.kind is int and digits.isdigit() and len(digits) > 18:
+            # int() refuses over 4,300 digits; no knob's range reaches 19 digits anyway
+            raise argparse.ArgumentTypeError(f"must be {spec.range_text()}, got a "
+                                             f"{len(digits)}-digit number")
         if spec.kind is int:
             value = _whole_number(text)
         elif spec.kind is float:

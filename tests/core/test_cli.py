@@ -204,7 +204,8 @@ def test_limits_are_the_settings_limits(capsys, key):
     (["--seed", str(2**31)], "must be between 0 and 2147483647, got 2147483648"),
     (["--seed", str(2**32 - 1)], "got 4294967295"),
     (["--iterations", str(10**12)], "--iterations: must be between 0 and 100000000"),
-    (["--iterations", "9" * 5000], "not a whole number"),
+    (["--iterations", "9" * 5000], "--iterations: must be between 0 and 100000000, got a "
+                                   "5000-digit number"),
     (["--iterations", "1.5"], "not a whole number"),
     (["--iterations", "inf"], "not a whole number"),
     (["--alpha", "nan"], "must be a finite number"),
