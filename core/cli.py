@@ -104,7 +104,9 @@ def _option_help(spec: Setting) -> str:
 
 def _add_setting(group: argparse._ArgumentGroup, key: str) -> None:
     spec = SCHEMA[key]
-    if spec.kind is bool:  # only flags that turn a False default on have an option
+    if spec.kind is bool:
+        if spec.default is not False:  # a store_true flag could never turn it off
+            raise TypeError(f"setting {key!r}: only a False default can have a flag option")
         group.add_argument(spec.cli, dest=key, action="store_true", default=spec.default,
                            help=_option_help(spec))
     elif spec.choices is not None:
