@@ -42,6 +42,9 @@ MAX_SESSION_RUNS = 20
 MAX_POINTS_PER_RUN = 2_000
 #: Numbers a run's history keeps (points × parameters): wide models keep fewer points.
 MAX_VALUES_PER_RUN = 50_000
+#: Numbers a whole session keeps (about 20 bytes each in the file): older runs beyond it are
+#: dropped, so that even very wide models give a file that opens again.
+MAX_SESSION_VALUES = 2_000_000
 #: Longest run label and warning; longest message; most warnings per run.
 MAX_LABEL, MAX_MESSAGE, MAX_WARNINGS = 200, 2_000, 50
 #: Most parameters a run may have: every feature of the widest synthetic data at the highest
@@ -112,10 +115,19 @@ class Session:
 
 
 def cap_session(session: Session) -> Session:
-    """``session`` with what a session keeps: the newest :data:`MAX_SESSION_RUNS` runs, each
-    thinned to :data:`MAX_POINTS_PER_RUN` points (fewer for wide models), texts cut to the
-    lengths :func:`load_session` accepts."""
-    runs = tuple(_cut_texts(r.thinned()) for r in session.runs[-MAX_SESSION_RUNS:])
+    """``session`` with what a session keeps: the newest :data:`MAX_SESSION_RUNS` runs (fewer
+    when they hold over :data:`MAX_SESSION_VALUES` numbers), each thinned to
+    :data:`MAX_POINTS_PER_RUN` points (fewer for wide models), texts cut to the lengths
+    :func:`load_session` accepts."""
+    kept: list[RunRecord] = []
+    total = 0
+    for run in reversed(session.runs[-MAX_SESSION_RUNS:]):  # newest first
+        run = _cut_texts(run.thinned())
+        total += len(run.iterations) * (len(run.parameter_names) + 2)
+        if kept and total > MAX_SESSION_VALUES:
+            break
+        kept.append(run)
+    runs = tuple(reversed(kept))
     return session if runs == session.runs else replace(session, runs=runs)
 
 
@@ -272,7 +284,7 @@ def parse_session(data: Any, where: str) -> Session:
         if len(key) > MAX_LABEL or not isinstance(value, str) or len(value) > MAX_WINDOW_TEXT:
             raise InputError(f"{where}: window: {_show(key)} must be text of at most "
                              f"{MAX_WINDOW_TEXT:,} characters, got {_show(value)}")
-    return Session(values, runs, dict(window))
+    return cap_session(Session(values, runs, dict(window)))
 
 
 def _field(d: dict, key: str, where: str) -> Any:

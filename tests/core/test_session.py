@@ -274,6 +274,15 @@ def test_wide_runs_keep_fewer_points(tmp_path):
     assert run.iterations[-1] == MAX_POINTS_PER_RUN - 1
 
 
+def test_the_whole_session_keeps_within_its_number_budget(tmp_path, monkeypatch):
+    width, points = 10, 3  # each run holds points * (width + 2) = 36 numbers
+    monkeypatch.setattr(session_mod, "MAX_SESSION_VALUES", 5 * 36 + 10)
+    runs = tuple(_long_run(points, width, label=f"run {k}") for k in range(MAX_SESSION_RUNS))
+    path = tmp_path / "s.json"
+    save_session(path, Session(settings.defaults(), runs))
+    assert [r.label for r in load_session(path).runs] == [r.label for r in runs[-5:]]
+
+
 def test_only_the_newest_runs_are_kept(tmp_path, record):
     runs = tuple(RunRecord(f"run {k}", "gd", 0.1, "converged", "", ("w", "b"), (0,), (1.0,),
                            ((0.0, 0.0),)) for k in range(MAX_SESSION_RUNS + 15))
