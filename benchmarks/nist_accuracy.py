@@ -32,7 +32,8 @@ def lre(estimate: float, certified: float) -> float:
 
 def fit(path: Path, info: dict, solver: str) -> list[float]:
     argv = ["fit", str(path), "--no-header", "--target", "0", "--solver", solver, "--json",
-            "--degree", str(info.get("degree") or 1)]
+            "--degree", str(info.get("degree") or 1),
+            "--scaling", "none"]  # the certified values are for the raw design
     if not info["intercept"]:
         argv.append("--no-intercept")
     out = io.StringIO()

@@ -1,4 +1,6 @@
-"""``python -m core fit|bench ...``: the headless commands, for machines without Qt."""
+"""``python -m core fit|lesson|bench ...``: the headless commands, for machines without Qt."""
+
+from __future__ import annotations
 
 import sys
 

@@ -1,26 +1,37 @@
-"""The ``gd-explorer`` command line: ``fit`` and ``bench`` run headless; no command opens
-the window (through a launcher that ``gui_app`` passes in, so ``core`` never imports Qt).
+"""The ``gd-explorer`` command line: ``fit``, ``lesson`` and ``bench`` run headless; no command
+opens the window (through a launcher that ``gui_app`` passes in, so ``core`` never imports Qt).
+
+The options of ``fit`` are built from :data:`core.settings.SCHEMA`: type, default, range, unit
+and help come from the one settings model the window reads too, so both share one set of
+defaults (housing demo, z-score scaling, gradient descent with α = 0.1 for 1,000 iterations,
+tolerance 1e-9) and one set of limits.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import math
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from core import __version__
-from core.data.datasets import Dataset, make_housing, make_synthetic
 from core.errors import InputError
-from core.model.scaling import SCALINGS
-from core.solvers import SOLVERS, Snapshot, run_solver
+from core.settings import SCHEMA, DataSettings, ModelSettings, RunSettings, Setting
 
 PROG = "gd-explorer"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEMO_SOURCES = ("demo:housing", "demo:synthetic")
+DTYPES = ("float64", "float32")
+#: The history file is flushed after this many snapshots or this many seconds, whichever
+#: comes first, so Ctrl+C (or a crash of the machine) loses at most one batch.
+HISTORY_FLUSH_ROWS, HISTORY_FLUSH_SECONDS = 500, 1.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,24 +41,118 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-    return value
+class StdoutError(Exception):
+    """Standard output refused the report (a full disk, a closed pipe)."""
 
 
-def _int(text: str) -> int:
+def _whole_number(text: str) -> int:
+    """Command-line text as an int: ``1000``, also ``1e6`` (an exact whole number)."""
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
+    if not (math.isfinite(value) and value.is_integer() and abs(value) < 2**53):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number")
+    return int(value)
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number") from None
+
+
+def _option_type(spec: Setting) -> Callable[[str], Any]:
+    """The argparse ``type`` of a setting: converts the text, then checks it against the
+    setting's range (so the CLI refuses exactly what the window's controls cannot hold)."""
+
+    def parse(text: str) -> Any:
+        value: Any = text
+        digits = text.strip().lstrip("+-")
+        if spec.kind is int and digits.isdigit() and len(digits) > 18:
+            # int() refuses over 4,300 digits; no knob's range reaches 19 digits anyway
+            raise argparse.ArgumentTypeError(f"must be {spec.range_text()}, got a "
+                                             f"{len(digits)}-digit number")
+        if spec.kind is int:
+            value = _whole_number(text)
+        elif spec.kind is float:
+            value = _number(text)
+        problem = spec.problem(value)
+        if problem is not None:
+            raise argparse.ArgumentTypeError(problem)
+        return value
+
+    return parse
+
+
+def _option_help(spec: Setting) -> str:
+    """Help from the settings model: what it does, unit, allowed values, default."""
+    parts = [spec.help or spec.label]
+    if spec.unit:
+        parts.append(f"unit: {spec.unit}")
+    if spec.choices is None and spec.kind is not bool and spec.low is not None:
+        parts.append(spec.range_text())
+    if spec.kind is not bool and not (spec.default is None and "default" in spec.help):
+        parts.append(f"default: {'none' if spec.default is None else spec.default}")
+    return "; ".join(parts).replace("%", "%%")
+
+
+def _add_setting(group: argparse._ArgumentGroup, key: str) -> None:
+    spec = SCHEMA[key]
+    if spec.kind is bool:
+        if spec.default is not False:  # a store_true flag could never turn it off
+            raise TypeError(f"setting {key!r}: only a False default can have a flag option")
+        group.add_argument(spec.cli, dest=key, action="store_true", default=spec.default,
+                           help=_option_help(spec))
+    elif spec.choices is not None:
+        group.add_argument(spec.cli, dest=key, choices=spec.choices, default=spec.default,
+                           help=_option_help(spec))
+    else:
+        group.add_argument(spec.cli, dest=key, type=_option_type(spec), default=spec.default,
+                           metavar=spec.cli.lstrip("-").upper().replace("-", "_"),
+                           help=_option_help(spec))
+
+
+def _cli_keys(section: str) -> list[str]:
+    return [k for k, s in SCHEMA.items() if s.section == section and s.cli]
+
+
+def _add_fit_arguments(fit: argparse.ArgumentParser) -> None:
+    fit.add_argument("data", metavar="DATA",
+                     help="a CSV/text file, demo:housing (100 houses) or demo:synthetic")
+    data = fit.add_argument_group("data (--target, --no-header: files; the rest: "
+                                  "demo:synthetic)")
+    for key in _cli_keys("data"):
+        _add_setting(data, key)
+    model = fit.add_argument_group("model")
+    for key in _cli_keys("model"):
+        _add_setting(model, key)
+    model.add_argument("--no-intercept", action="store_true",
+                       help="fit without an intercept b (default: with one)")
+    model.add_argument("--dtype", choices=DTYPES, default="float64",
+                       help="floating-point type of the computation (default: float64)")
+    run = fit.add_argument_group("run")
+    for key in _cli_keys("run"):
+        _add_setting(run, key)
+    every = Setting(int, 1, low=1, high=SCHEMA["iterations"].high, name="report_every")
+    run.add_argument("--report-every", type=_option_type(every), default=1, metavar="K",
+                     help=f"keep a snapshot every K iterations; {every.range_text()}; "
+                          "default: 1")
+    out = fit.add_argument_group("output")
+    out.add_argument("--history", metavar="FILE.csv",
+                     help="write iteration, cost, gradient norm, w and b (original units) per "
+                          "snapshot, as the run goes (Ctrl+C keeps what was done)")
+    out.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``gd-explorer`` parser: ``fit`` (options from the settings model), ``lesson``,
+    ``bench``."""
     parser = _Parser(prog=PROG, description="Explore how linear regression is trained.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--self-test", action="store_true",
@@ -56,37 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     fit = sub.add_parser("fit", help="fit a linear regression without a window",
-                         description="Fit y from the other columns of DATA (a CSV/text file, "
-                                     "or demo:housing / demo:synthetic).")
-    fit.add_argument("data", metavar="DATA")
-    fit.add_argument("--target", help="target column: header name or 0-based index "
-                                      "(default: the last column)")
-    fit.add_argument("--no-header", action="store_true",
-                     help="the first row is data (names become x1..xn and y)")
-    fit.add_argument("--degree", type=_int, default=1, help="polynomial degree K (default 1)")
-    fit.add_argument("--no-intercept", action="store_true", help="fit without an intercept b")
-    fit.add_argument("--scaling", choices=SCALINGS, default="none")
-    fit.add_argument("--solver", choices=SOLVERS, default="normal")
-    fit.add_argument("--alpha", type=_positive_float, default=0.01, help="learning rate α")
-    fit.add_argument("--iterations", type=_int, default=1000)
-    fit.add_argument("--tolerance", type=_positive_float, default=0.0,
-                     help="stop when the relative cost change or gradient norm falls below "
-                          "it (0 disables)")
-    fit.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
-    fit.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    fit.add_argument("--history", metavar="FILE.csv",
-                     help="write iteration, cost, w and b (original units) per snapshot")
-    fit.add_argument("--report-every", type=_int, default=1,
-                     help="keep a snapshot every K iterations (default 1)")
-    fit.add_argument("--json", action="store_true", help="print one JSON object")
-    synth = fit.add_argument_group("demo:synthetic options")
-    synth.add_argument("--m", type=_int, default=200, help="examples")
-    synth.add_argument("--n", type=_int, default=2, help="features")
-    synth.add_argument("--noise", type=_positive_float, default=0.1)
-    synth.add_argument("--spread", type=_positive_float, default=0.0,
-                       help="feature magnitudes spread over 10^0..10^K")
-    synth.add_argument("--correlation", type=_positive_float, default=0.0)
-    synth.add_argument("--seed", type=_int, default=0)
+                         description="Fit y from the other columns of DATA. Defaults are the "
+                                     "window's: housing demo, z-score scaling, gradient "
+                                     "descent, α = 0.1, 1000 iterations, tolerance 1e-9.")
+    _add_fit_arguments(fit)
 
     lesson = sub.add_parser("lesson", help="list the lessons, or run one without a window "
                                            "and check that it makes its point")
@@ -97,58 +175,138 @@ def build_parser() -> argparse.ArgumentParser:
                                          "Gram, GPU")
     try:
         from core.timing import bench as bench_module
-    except ImportError:
-        bench_module = None
-    if bench_module is not None:
-        bench_module.add_arguments(bench)
+    except ImportError:  # a trimmed install without the timing lab: bench has no options
+        return parser
+    bench_module.add_arguments(bench)
     return parser
 
 
-def load_data(args: argparse.Namespace) -> Dataset:
-    """The dataset named by ``DATA``: a file, or one of the built-in demos."""
+def settings_from_args(args: argparse.Namespace) -> tuple[DataSettings, ModelSettings,
+                                                          RunSettings]:
+    """The validated settings ``fit``'s options describe (InputError for a bad DATA)."""
+
+    def section(name: str, cls: type, **fixed: Any) -> Any:
+        values = {k: getattr(args, k) for k in _cli_keys(name) if hasattr(args, k)}
+        return cls(**{**values, **fixed})
+
     if args.data == "demo:housing":
-        return make_housing(seed=args.seed if args.seed else 1)
-    if args.data == "demo:synthetic":
-        return make_synthetic(args.m, args.n, noise=args.noise, scale_spread=args.spread,
-                              correlation=args.correlation, seed=args.seed)
-    from core.data.csvio import load_csv
+        data = section("data", DataSettings, source="housing")
+    elif args.data == "demo:synthetic":
+        data = section("data", DataSettings, source="synthetic")
+    elif args.data.startswith("demo:") and not os.path.lexists(args.data):
+        raise InputError(f"unknown demo {args.data!r}; choose {' or '.join(DEMO_SOURCES)} "
+                         "or a file")
+    else:
+        data = section("data", DataSettings, source="csv", csv_path=args.data)
+    model = section("model", ModelSettings, intercept=not args.no_intercept)
+    return data, model, section("run", RunSettings)
 
-    target: str | int | None = args.target
-    return load_csv(args.data, target=target, header=False if args.no_header else None)
+
+class HistoryWriter:
+    """``--history FILE.csv``: one row per snapshot, written while the run goes.
+
+    Rows go to a temporary file next to FILE (flushed every :data:`HISTORY_FLUSH_ROWS`
+    snapshots or :data:`HISTORY_FLUSH_SECONDS`), renamed onto FILE when the run ends or is
+    interrupted with Ctrl+C; a failed run or a failed write leaves FILE as it was.
+    """
+
+    def __init__(self, path: Path, feature_names: Sequence[str], intercept: bool) -> None:
+        from core.files import AtomicTextFile
+
+        self.file = AtomicTextFile(path, "history file")
+        self.rows = 0
+        self._pending = 0
+        self._last_flush = time.monotonic()
+        self._buffer = io.StringIO()
+        self._csv = csv.writer(self._buffer, lineterminator="\n")
+        header = ["iteration", "cost", "gradient_norm", *[f"w[{nm}]" for nm in feature_names]]
+        self._csv.writerow(header + (["b"] if intercept else []))
+        self._drain()
+        self.file.flush()
+
+    def _drain(self) -> None:
+        self.file.write(self._buffer.getvalue())
+        self._buffer.seek(0)
+        self._buffer.truncate()
+
+    def add(self, snap: Any) -> None:
+        """Append one snapshot (iteration, cost, gradient norm, w..., b in original units)."""
+        row = [snap.iteration, repr(snap.cost), repr(snap.grad_norm),
+               *[repr(float(v)) for v in snap.w]]
+        if snap.b is not None:
+            row.append(repr(snap.b))
+        self._csv.writerow(row)
+        self.rows += 1
+        self._pending += 1
+        now = time.monotonic()
+        if self._pending >= HISTORY_FLUSH_ROWS or now - self._last_flush >= HISTORY_FLUSH_SECONDS:
+            self._drain()
+            self.file.flush()
+            self._pending, self._last_flush = 0, now
+
+    def __enter__(self) -> HistoryWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: Any) -> None:
+        if kind is None or issubclass(kind, KeyboardInterrupt):
+            self._drain()  # the rows since the last flush belong to what was done
+        self.file.__exit__(kind, exc, tb)
 
 
-def fit_result(args: argparse.Namespace, dataset: Dataset) -> tuple[dict, list[Snapshot]]:
-    """Run the fit the options describe; return the JSON-ready report and the history."""
-    from core.model.problem import Problem
+class _Interrupted(Exception):
+    """Ctrl+C during a run, after what was done has been kept."""
 
-    if args.iterations < 0:
-        raise InputError(f"--iterations must be >= 0, got {args.iterations}")
-    if args.alpha <= 0:
-        raise InputError(f"--alpha must be greater than 0, got {args.alpha:g}")
-    if args.report_every < 1:
-        raise InputError(f"--report-every must be >= 1, got {args.report_every}")
-    problem = Problem(dataset, degree=args.degree, intercept=not args.no_intercept,
-                      scaling=args.scaling, device=args.device, dtype=args.dtype)
-    options: dict = {}
-    if args.solver in ("gd", "gd-loop"):
-        options = {"alpha": args.alpha, "iterations": args.iterations,
-                   "tolerance": args.tolerance, "report_every": args.report_every}
-    history: list[Snapshot] = []
-    keep = args.history is not None
-    final = None
-    for snap in run_solver(problem, args.solver, **options):
-        if keep:
-            history.append(snap)
-        final = snap
+
+def fit_result(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the fit the options describe; write ``--history`` as it goes; return the
+    JSON-ready report. Raises InputError for bad data or options, _Interrupted on Ctrl+C."""
+    from core.data.builder import build_dataset, build_problem
+    from core.files import check_output_path, require_regular_file
+    from core.solvers import Snapshot, run_solver
+
+    data, model, run = settings_from_args(args)
+    history_path = check_output_path(args.history, "history file") if args.history else None
+    if data.source == "csv":
+        require_regular_file(data.csv_path, "data file")
+    dataset = build_dataset(data)
+    problem = build_problem(dataset, model, dtype=args.dtype)
+    gd = run.solver in ("gd", "gd-loop")
+    alpha = run.alpha if run.alpha_factor is None else run.alpha_factor * problem.alpha_max
+    options: dict[str, Any] = {}
+    if gd:
+        options = {"alpha": alpha, "iterations": run.iterations, "tolerance": run.tolerance,
+                   "report_every": args.report_every}
+    final: Snapshot | None = None
+    writer = (HistoryWriter(history_path, problem.feature_names, model.intercept)
+              if history_path is not None else None)
+    try:
+        for snap in run_solver(problem, run.solver, **options):
+            if writer is not None:
+                writer.add(snap)
+            final = snap
+    except KeyboardInterrupt:
+        where = ""
+        if writer is not None:
+            writer.__exit__(KeyboardInterrupt, None, None)
+            where = f"; the history so far ({writer.rows} snapshots) is in {history_path}"
+        done = f" after iteration {final.iteration}" if final is not None else ""
+        raise _Interrupted(f"interrupted{done}{where}") from None
+    except BaseException as exc:
+        if writer is not None:
+            writer.__exit__(type(exc), exc, None)
+        raise
+    if writer is not None:
+        writer.__exit__(None, None, None)
     assert final is not None
     warnings = list(final.warnings)
     if final.diverged:
         warnings.append(final.message)
-    report = {
-        "solver": args.solver,
+    return {
+        "solver": run.solver,
         "scaling": problem.scaling,
-        "degree": args.degree,
-        "device": args.device,
+        "degree": model.degree,
+        "device": model.device,
         "dtype": args.dtype,
         "source": dataset.source,
         "m": problem.m,
@@ -162,7 +320,7 @@ def fit_result(args: argparse.Namespace, dataset: Dataset) -> tuple[dict, list[S
         "status": final.status,
         "converged": final.converged,
         "diverged": final.diverged,
-        "alpha": args.alpha if args.solver in ("gd", "gd-loop") else None,
+        "alpha": alpha if gd else None,
         "alpha_max": problem.alpha_max,
         "condition_number": problem.condition_number,
         "gradient_norm": final.grad_norm,
@@ -171,26 +329,9 @@ def fit_result(args: argparse.Namespace, dataset: Dataset) -> tuple[dict, list[S
         "warnings": warnings,
         "notes": list(dataset.notes),
     }
-    return report, history
 
 
-def write_history(path: str, report: dict, history: list[Snapshot]) -> None:
-    """Write the run history as CSV: iteration, cost, gradient norm, w..., b."""
-    names = report["feature_names"]
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
-        header = ["iteration", "cost", "gradient_norm", *[f"w[{nm}]" for nm in names]]
-        if report["intercept"] is not None:
-            header.append("b")
-        out.writerow(header)
-        for s in history:
-            row = [s.iteration, repr(s.cost), repr(s.grad_norm), *[repr(float(v)) for v in s.w]]
-            if s.b is not None:
-                row.append(repr(s.b))
-            out.writerow(row)
-
-
-def _json_safe(value):
+def _json_safe(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
     if isinstance(value, list):
@@ -200,7 +341,7 @@ def _json_safe(value):
     return value
 
 
-def format_report(r: dict) -> str:
+def format_report(r: dict[str, Any]) -> str:
     """The human-readable fit report."""
     width = max([len(nm) for nm in r["feature_names"]] + [11])
     has_b = "intercept" if r["intercept"] is not None else "no intercept"
@@ -234,19 +375,35 @@ def format_report(r: dict) -> str:
     return "\n".join(lines)
 
 
+def write_stdout(text: str) -> None:
+    """Print ``text`` and a newline, flushed now: a full disk or a closed pipe behind
+    standard output raises :class:`StdoutError` here, not as a traceback at exit."""
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:  # ValueError: stdout was closed
+        raise StdoutError(getattr(exc, "strerror", None) or str(exc)) from None
+
+
+def _silence_stdout() -> None:
+    """Point the stdout descriptor at /dev/null so that Python's flush at exit cannot
+    print "Exception ignored ... BrokenPipeError" after our one-line message."""
+    try:
+        fd = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def run_fit(args: argparse.Namespace) -> int:
-    dataset = load_data(args)
-    report, history = fit_result(args, dataset)
-    if args.history:
-        try:
-            write_history(args.history, report, history)
-        except OSError as exc:
-            raise InputError(f"cannot write the history file: {exc.strerror}",
-                             path=args.history) from None
+    """``gd-explorer fit``: train, print the report (or one JSON object)."""
+    report = fit_result(args)
     if args.json:
-        print(json.dumps(_json_safe(report), ensure_ascii=False))
+        write_stdout(json.dumps(_json_safe(report), ensure_ascii=False))
     else:
-        print(format_report(report))
+        write_stdout(format_report(report))
     return EXIT_OK
 
 
@@ -256,26 +413,31 @@ def run_lesson_command(args: argparse.Namespace) -> int:
 
     builtin = lessons.builtin_lessons()
     if args.name is None:
-        for k, lesson in enumerate(builtin, 1):
-            print(f"{k}. {lesson.title}   ({lesson.id})")
+        write_stdout("\n".join(f"{k}. {lesson.title}   ({lesson.id})"
+                               for k, lesson in enumerate(builtin, 1)))
         return EXIT_OK
     chosen = [lsn for k, lsn in enumerate(builtin, 1) if args.name in (str(k), lsn.id)]
     lesson = chosen[0] if chosen else lessons.load_lesson(args.name)
     results = lessons.run_lesson(lesson)
-    print(lesson.title)
-    print("=" * len(lesson.title))
-    print(lesson.explanation)
-    print()
+    lines = [lesson.title, "=" * len(lesson.title), lesson.explanation, ""]
     for label, run in results.items():
         alpha = f", α = {run.alpha:.4g}" if run.alpha is not None else ""
-        print(f"- {label}: {run.final.status} after {run.final.iteration} iterations, "
-              f"J = {run.final.cost:.6g}{alpha}, α_max = {run.problem.alpha_max:.4g}, "
-              f"cond = {run.problem.condition_number:.3g}")
+        lines.append(f"- {label}: {run.final.status} after {run.final.iteration} iterations, "
+                     f"J = {run.final.cost:.6g}{alpha}, α_max = {run.problem.alpha_max:.4g}, "
+                     f"cond = {run.problem.condition_number:.3g}")
     failed = 0
     for claim, ok, detail in lessons.check_claims(lesson, results):
         failed += not ok
-        print(f"{'✓' if ok else '✗'} {claim['kind']}: {detail}")
+        lines.append(f"{'✓' if ok else '✗'} {claim['kind']}: {detail}")
+    write_stdout("\n".join(lines))
     return EXIT_OK if not failed else EXIT_FAILED
+
+
+def _error(message: str) -> None:
+    try:
+        print(f"{PROG}: {message}", file=sys.stderr)
+    except (OSError, ValueError):
+        pass  # stderr is gone too: the exit status is all that is left
 
 
 def main(argv: Sequence[str] | None = None,
@@ -297,27 +459,33 @@ def main(argv: Sequence[str] | None = None,
 
             return bench.run(args)
         if launch_gui is None:
-            print(f"{PROG}: the window needs the GUI (PySide6); headless commands: fit, bench",
-                  file=sys.stderr)
+            _error("the window needs the GUI (PySide6); headless commands: fit, lesson, bench")
             return EXIT_USAGE
         return launch_gui(args)
     except InputError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        _error(f"error: {exc}")
         return EXIT_USAGE
-    except MemoryError:
-        print(f"{PROG}: error: not enough memory for this request; use less data",
-              file=sys.stderr)
-        return EXIT_USAGE
+    except _Interrupted as exc:
+        _error(str(exc))
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        _error("error: not enough memory for this request; use less data")
+        return EXIT_USAGE
+    except StdoutError as exc:
+        _silence_stdout()
+        _error(f"error: could not write to standard output ({exc}); the output is incomplete")
+        return EXIT_FAILED
+    except OSError as exc:  # e.g. a full disk under the bench's progress or output
+        _silence_stdout()
+        _error(f"error: input/output failed ({exc.strerror or exc})")
+        return EXIT_FAILED
     except Exception as exc:  # a bug: say so in one line, keep the traceback for developers
         if os.environ.get("GDX_DEBUG"):
             raise
-        print(f"{PROG}: internal error ({type(exc).__name__}: {exc}); set GDX_DEBUG=1 for "
-              "details", file=sys.stderr)
+        _error(f"internal error ({type(exc).__name__}: {exc}); set GDX_DEBUG=1 for details")
         return EXIT_FAILED
 
 

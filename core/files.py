@@ -117,11 +117,13 @@ def _depth_ok(text: str, limit: int) -> bool:
     return True
 
 
-def parse_json(text: str, where: str) -> Any:
+def parse_json(text: str, where: str, *, allow_constants: bool = False) -> Any:
     """Parse a JSON document from a file the user gave; InputError names ``where``.
 
-    Refuses nesting deeper than :data:`MAX_JSON_DEPTH`, ``NaN``/``Infinity`` and integers
-    longer than Python converts; replaces lone surrogates in strings.
+    Refuses nesting deeper than :data:`MAX_JSON_DEPTH`, ``NaN``/``Infinity`` (unless
+    ``allow_constants``: then they become floats, for a caller that validates every field and
+    can name the one that holds them) and integers longer than Python converts; replaces lone
+    surrogates in strings.
     """
 
     def no_constant(name: str) -> Any:
@@ -131,7 +133,7 @@ def parse_json(text: str, where: str) -> Any:
         raise InputError(f"{where}: nested deeper than {MAX_JSON_DEPTH} levels; not a file "
                          "this app writes")
     try:
-        data = json.loads(text, parse_constant=no_constant)
+        data = json.loads(text, parse_constant=float if allow_constants else no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(f"{where}: broken JSON ({exc.msg}) at line {exc.lineno}, "
                          f"column {exc.colno}") from None
@@ -144,14 +146,15 @@ def parse_json(text: str, where: str) -> Any:
     return _sanitize(data)
 
 
-def read_json(path: str | Path, what: str = "file", max_bytes: int = MAX_JSON_BYTES) -> Any:
+def read_json(path: str | Path, what: str = "file", max_bytes: int = MAX_JSON_BYTES, *,
+              allow_constants: bool = False) -> Any:
     """Read and parse a JSON file under the rules of :func:`parse_json` (InputError)."""
     data = read_bytes(path, what, max_bytes)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"is not a {what} (not UTF-8 text)", path=str(path)) from None
-    return parse_json(text, str(path))
+    return parse_json(text, str(path), allow_constants=allow_constants)
 
 
 def check_output_path(path: str | Path, what: str = "output file") -> Path:
@@ -173,6 +176,33 @@ def check_output_path(path: str | Path, what: str = "output file") -> Path:
     return path
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux allows (threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _give_mode(fd: int, path: Path) -> None:
+    """Give a temporary file (created 0600) the mode the final file should have: the mode
+    of the file it replaces, else what ``open()`` would have given a new file."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()
+    try:
+        os.fchmod(fd, mode)
+    except (OSError, AttributeError):  # no fchmod (Windows): the default is fine there
+        pass
+
+
 def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None],
                  what: str = "file") -> None:
     """Write ``path`` atomically: ``write(fh)`` fills a temporary file in the same folder,
@@ -184,6 +214,7 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None],
     try:
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX + path.name + ".",
                                    dir=str(path.parent) if str(path.parent) else ".")
+        _give_mode(fd, path)
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
@@ -203,13 +234,98 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None],
 
 def atomic_write_text(path: str | Path, text: str, what: str = "file") -> None:
     """:func:`atomic_write` of UTF-8 text (lone surrogates replaced)."""
-    data = sanitize_text(text).encode("utf-8")
-    atomic_write(path, lambda fh: fh.write(data), what)
+    atomic_write_bytes(path, sanitize_text(text).encode("utf-8"), what)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, what: str = "file") -> None:
     """:func:`atomic_write` of bytes."""
-    atomic_write(path, lambda fh: fh.write(data), what)
+
+    def write(fh: IO[bytes]) -> None:
+        fh.write(data)
+
+    atomic_write(path, write, what)
+
+
+class AtomicTextFile:
+    """A text file written as work goes, which appears at ``path`` only as a whole.
+
+    Text goes to a temporary file in the same folder; :meth:`commit` flushes it to disk and
+    renames it onto ``path``; :meth:`discard` removes it and leaves ``path`` as it was. Used
+    as a context manager it commits when the block ends normally *or* is interrupted by
+    Ctrl+C (what was written so far is kept), and discards on any other error. A failed
+    write raises InputError naming ``path`` (a full disk) after removing the temporary file.
+    """
+
+    def __init__(self, path: str | Path, what: str = "file") -> None:
+        self.path = Path(path)
+        self.what = what
+        folder = str(self.path.parent) if str(self.path.parent) else "."
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX + self.path.name + ".", dir=folder)
+        except OSError as exc:
+            raise self._error(exc) from None
+        _give_mode(fd, self.path)
+        self.temp_path: Path | None = Path(tmp)
+        self._fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+    def _error(self, exc: BaseException) -> InputError:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return InputError(f"could not write the {self.what}: {reason}; the previous file "
+                          "(if any) is unchanged", path=str(self.path))
+
+    def write(self, text: str) -> None:
+        """Append ``text`` (lone surrogates replaced); InputError when the disk refuses."""
+        try:
+            self._fh.write(sanitize_text(text))
+        except OSError as exc:
+            self.discard()
+            raise self._error(exc) from None
+
+    def flush(self) -> None:
+        """Hand what was written to the operating system (a batch is done)."""
+        try:
+            self._fh.flush()
+        except OSError as exc:
+            self.discard()
+            raise self._error(exc) from None
+
+    def commit(self) -> None:
+        """Flush to disk and rename the temporary file onto ``path``."""
+        if self.temp_path is None:
+            return
+        try:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+            os.replace(self.temp_path, self.path)
+            self.temp_path = None
+        except OSError as exc:
+            self.discard()
+            raise self._error(exc) from None
+
+    def discard(self) -> None:
+        """Remove the temporary file; ``path`` stays as it was."""
+        if self.temp_path is None:
+            return
+        try:
+            self._fh.close()
+        except OSError:
+            pass
+        try:
+            os.unlink(self.temp_path)
+        except OSError:
+            pass
+        self.temp_path = None
+
+    def __enter__(self) -> AtomicTextFile:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: Any) -> None:
+        if kind is None or issubclass(kind, KeyboardInterrupt):
+            self.commit()
+        else:
+            self.discard()
 
 
 def remove_stale_temps(folder: str | Path, name: str) -> list[Path]:

@@ -23,6 +23,7 @@ flat dict and names the file and key of every mistake.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +79,16 @@ class Setting:
     def check(self, value: Any, where: str) -> Any:
         """``value`` converted to this knob's type; InputError naming ``where`` otherwise."""
         return _check(self.name, self, value, where)
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is not allowed (``"must be between 0 and 2147483647, got -1"``), or
+        None when it is. For callers that name the place themselves (the CLI's options)."""
+        _, expected = _conform(self, value)
+        return None if expected is None else f"must be {expected}, got {_short(value)}"
+
+    def range_text(self) -> str:
+        """The allowed values in words (``between 1 and 20``, ``one of cpu, gpu``)."""
+        return range_text(self)
 
 
 def knob(default: Any, label: str, *, kind: type | None = None, choices: tuple | None = None,
@@ -260,7 +271,9 @@ def validate(values: dict, where: str, *, partial: bool = False) -> dict[str, An
     for key, value in values.items():
         spec = SCHEMA.get(key) if isinstance(key, str) else None
         if spec is None:
-            close = [k for k in SCHEMA if k.lower() == str(key).lower()]
+            close = [k for k in SCHEMA if k.lower() == str(key).lower()] or (
+                difflib.get_close_matches(key, list(SCHEMA), n=1) if isinstance(key, str)
+                and len(key) <= 100 else [])
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise InputError(f"{where}: unknown setting {_short(key)}{hint}")
         out[key] = _check(key, spec, value, where)
@@ -270,45 +283,70 @@ def validate(values: dict, where: str, *, partial: bool = False) -> dict[str, An
 def _short(value: Any, limit: int = 60) -> str:
     """``repr(value)`` cut to ``limit`` characters (a 5,000-digit number stays readable)."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
-        return f"a {len(str(abs(value))) if value.bit_length() < 20000 else 'huge'}-digit number"
+        # str() of an int over 4,300 digits raises ValueError; log10 counts them exactly
+        # enough (a float's error only matters within 1e-12 of a power of ten)
+        return f"a {math.floor(math.log10(abs(value))) + 1}-digit number"
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _check(key: str, spec: Setting, value: Any, where: str) -> Any:
-    def bad(expected: str) -> InputError:
-        return InputError(f"{where}: setting {key!r} must be {expected}, got {_short(value)}")
+    value, expected = _conform(spec, value)
+    if expected is not None:
+        raise InputError(f"{where}: {key!r} must be {expected}, got {_short(value)}")
+    return value
 
-    if value is None:
-        if spec.nullable:
-            return None
-        raise bad(f"a {spec.kind.__name__}")
+
+def _number_text(spec: Setting, bound: float) -> str:
+    """A range bound as written: whole numbers in full (2147483647, not 2.14748e+09)."""
+    if spec.kind is int:
+        return str(int(bound))
+    return f"{bound:g}"
+
+
+def range_text(spec: Setting) -> str:
+    """The allowed values of ``spec`` in words: ``between 0 and 2147483647``, ``one of a, b``,
+    ``true or false``; "" when any value of its type is allowed."""
+    if spec.choices is not None:
+        return "one of " + ", ".join(map(str, spec.choices))
     if spec.kind is bool:
-        if not isinstance(value, bool):
-            raise bad("true or false")
-        return value
+        return "true or false"
+    if spec.low is not None and spec.high is not None:
+        return f"between {_number_text(spec, spec.low)} and {_number_text(spec, spec.high)}"
+    if spec.kind is str:
+        return f"text of at most {MAX_TEXT} characters"
+    return ""
+
+
+def _conform(spec: Setting, value: Any) -> tuple[Any, str | None]:
+    """``(value converted to the knob's type, None)``, or ``(value, what was expected)``."""
+    if value is None:
+        return value, None if spec.nullable else f"a {spec.kind.__name__}"
+    if spec.kind is bool:
+        return value, None if isinstance(value, bool) else "true or false"
     if spec.kind is int:
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
                 value = int(value)
             else:
-                raise bad("a whole number")
+                return value, "a whole number"
     elif spec.kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise bad("a number")
+            return value, "a number"
         try:
-            value = float(value)
+            converted = float(value)
         except OverflowError:
-            raise bad("a finite number") from None
-        if not math.isfinite(value):
-            raise bad("a finite number")
+            return value, "a finite number"
+        if not math.isfinite(converted):
+            return value, "a finite number"
+        value = converted
     elif spec.kind is str:
         if not isinstance(value, str):
-            raise bad("text")
+            return value, "text"
         if len(value) > MAX_TEXT:
-            raise bad(f"text of at most {MAX_TEXT} characters")
+            return value, f"text of at most {MAX_TEXT} characters"
     if spec.choices is not None and value not in spec.choices:
-        raise bad("one of " + ", ".join(map(str, spec.choices)))
+        return value, range_text(spec)
     if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
-        raise bad(f"between {spec.low:g} and {spec.high:g}")
-    return value
+        return value, range_text(spec)
+    return value, None

@@ -1,7 +1,8 @@
 """Load a numeric CSV (or similar delimited text) file into a :class:`~core.data.datasets.Dataset`.
 
 Pure standard library plus NumPy; never imports Qt.  The one public function is
-:func:`load_csv`.  Everything a user can get wrong in a file is reported as
+:func:`load_csv`; how the text is decoded, split and its cells read is in
+:mod:`core.data.sniff`.  Everything a user can get wrong in a file is reported as
 :class:`~core.errors.InputError` naming the file, the 1-based row (the physical line number a
 text editor shows) and the 1-based column with its header name.
 """
@@ -15,34 +16,36 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import numpy as np
 
 from core.data.datasets import Dataset
+from core.data.sniff import (
+    SNIFF_LINES,
+    WHITESPACE,
+    BadCell,
+    cell_value,
+    decode_text,
+    describe_delimiter,
+    fix_comma,
+    is_numberish,
+    line_blocks,
+    show_cell,
+    sniff_delimiter,
+    split_line,
+    split_whitespace,
+)
 from core.errors import InputError
+from core.files import require_regular_file
 
 __all__ = ["MAX_FILE_BYTES", "load_csv"]
 
 #: Files larger than this are refused (the whole file is read into memory).
 MAX_FILE_BYTES = 2 * 1024**3
 
-# Cell spellings (compared case-insensitively, after stripping) that mean "no value".
-_MISSING = frozenset({"", "na", "n/a", "#n/a", "nan", "+nan", "-nan", "null", "none", "?", "-"})
-# A number written with a decimal comma: "1,5", "-0,25", ",5", "1,5e3".
-_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
 _LINE_BREAK = re.compile(r"\s*\n\s*")
-_WS_RUN = re.compile(r"[ \t]+")
-# C0/C1 control characters that do not occur in text files (tab, LF, VT, FF, CR allowed).
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-
-_WS = "whitespace"  # the "delimiter" that means runs of spaces and tabs
-_CANDIDATES = ("\t", ";", ",", _WS)  # also the tie-break order when sniffing
-_SNIFF_LINES = 20
-_SNIFF_CELLS = 100  # cells per line looked at when scoring how numeric a split is
 _CHUNK_CELLS = 1 << 20  # cells converted to float at a time (bounds the memory of strings)
-_BLOCK_CHARS = 1 << 21  # characters of text split into lines at a time
-_SHOW_CHARS = 40
 
 
 def load_csv(
@@ -136,6 +139,8 @@ def _read_bytes(path: str) -> bytes:
         raise InputError(f"cannot access the file ({_os_reason(exc)})", path=path) from None
     if stat.S_ISDIR(st.st_mode):
         raise InputError("is a directory, not a file", path=path)
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or a device: opening it could block forever
+        require_regular_file(path, "data file")
     if st.st_size > MAX_FILE_BYTES:
         raise InputError(
             f"file is too large ({_size_text(st.st_size)}); the limit is "
@@ -173,206 +178,11 @@ def _size_text(n: int) -> str:
         return f"{n / 1024**2:.1f} MB"
     return f"{n} bytes"
 
-
-def _decode(raw: bytes, path: str) -> tuple[str, list[str]]:
-    """Bytes -> text, plus notes about unusual encodings."""
-    notes: list[str] = []
-    boms = (
-        (b"\xff\xfe\x00\x00", "utf-32", "UTF-32"),
-        (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
-        (b"\xff\xfe", "utf-16", "UTF-16"),
-        (b"\xfe\xff", "utf-16", "UTF-16"),
-    )
-    for bom, codec, label in boms:
-        if raw.startswith(bom):
-            try:
-                text = raw.decode(codec)
-            except UnicodeDecodeError:
-                raise InputError(
-                    f"is not a text file (it starts with a {label} byte-order mark but is not "
-                    f"valid {label})",
-                    path=path,
-                ) from None
-            notes.append(f"read as {label}")
-            break
-    else:
-        if raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if b"\x00" in raw:
-            codec = _bomless_utf16(raw)
-            if codec is None:
-                raise InputError("is not a text file (it contains NUL bytes)", path=path)
-            try:
-                text = raw.decode(codec)
-            except UnicodeDecodeError:
-                raise InputError("is not a text file (it contains NUL bytes)", path=path) from None
-            notes.append("read as UTF-16 (no byte-order mark)")
-        else:
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                try:
-                    text = raw.decode("cp1252")
-                except UnicodeDecodeError:
-                    text = raw.decode("latin-1")
-                notes.append("read as Latin-1 (Windows-1252): the file is not valid UTF-8")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if "\x00" in text:
-        raise InputError("is not a text file (it contains NUL characters)", path=path)
-    sample = text[:65536]
-    if sample and len(_CONTROL.findall(sample)) > max(2, len(sample) // 100):
-        raise InputError("is not a text file (it is mostly control characters)", path=path)
-    return text, notes
-
-
-def _bomless_utf16(raw: bytes) -> str | None:
-    """'utf-16-le'/'utf-16-be' when NUL bytes are clearly the high bytes of UTF-16 text."""
-    head = raw[:8192]
-    if len(raw) % 2 or len(head) < 4:
-        return None
-    even, odd = head[0::2], head[1::2]
-    even_nul = even.count(0) / len(even)
-    odd_nul = odd.count(0) / len(odd)
-    if odd_nul > 0.9 and even_nul < 0.05:
-        return "utf-16-le"
-    if even_nul > 0.9 and odd_nul < 0.05:
-        return "utf-16-be"
-    return None
-
-
-# --------------------------------------------------------------------------- cells
-
-
-class _BadCell(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def _show(cell: str) -> str:
-    text = cell.strip()
-    if len(text) > _SHOW_CHARS:
-        text = text[:_SHOW_CHARS] + "…"
-    return repr(text)
-
-
-def _cell_value(cell: str, decimal_comma: bool) -> tuple[float, bool]:
-    """Parse one cell; return (value, used a decimal comma). Raise _BadCell with the reason."""
-    s = cell.strip()
-    if s.lower() in _MISSING:
-        raise _BadCell("missing value (empty cell)" if not s else f"missing value ({s!r})")
-    used_comma = False
-    try:
-        v = float(s)
-    except ValueError:
-        if "," in s and _DECIMAL_COMMA.fullmatch(s):
-            if not decimal_comma:
-                raise _BadCell(
-                    f"non-numeric value {_show(cell)} (a comma inside a number is ambiguous "
-                    "in a comma-delimited file; use '.' as the decimal mark)"
-                ) from None
-            v = float(s.replace(",", "."))
-            used_comma = True
-        else:
-            hint = ""
-            if "\n" in s or "\r" in s:
-                hint = " (the field spans several lines: is a quote unbalanced?)"
-            raise _BadCell(f"non-numeric value {_show(cell)}{hint}") from None
-    if v != v:
-        raise _BadCell(f"missing value ({s!r})")
-    if v in (float("inf"), float("-inf")):
-        raise _BadCell(f"non-finite value {_show(cell)}")
-    return v, used_comma
-
-
-def _fix_comma(cell: str) -> str:
-    """'1,5' -> '1.5' for a well-formed decimal-comma number; anything else unchanged."""
-    s = cell.strip()
-    return s.replace(",", ".") if _DECIMAL_COMMA.fullmatch(s) else cell
-
-
-def _is_numberish(cell: str, decimal_comma: bool) -> bool | None:
-    """True: a number (even inf); None: a missing-value marker; False: text."""
-    s = cell.strip()
-    if s.lower() in _MISSING:
-        return None
-    try:
-        float(s)
-    except ValueError:
-        return bool(decimal_comma and _DECIMAL_COMMA.fullmatch(s))
-    return True
-
-
-# --------------------------------------------------------------------------- splitting
-
-
-def _split_ws(line: str) -> list[str]:
-    s = line.strip()
-    if '"' not in s:
-        return s.split()
-    return next(csv.reader([_WS_RUN.sub(" ", s)], delimiter=" ", skipinitialspace=True), [])
-
-
-def _split(line: str, delim: str) -> list[str]:
-    if delim == _WS:
-        return _split_ws(line)
-    return next(csv.reader([line], delimiter=delim), [])
-
-
-def _describe_delim(delim: str) -> str:
-    return {"\t": "tab", _WS: "whitespace"}.get(delim, repr(delim))
-
-
-def _sniff(lines: Sequence[str]) -> tuple[str, int]:
-    """Pick the delimiter for the sample lines; return (delimiter, fields per line)."""
-    best: tuple[tuple[float, float, int], str, int] | None = None
-    for priority, delim in enumerate(_CANDIDATES):
-        rows = [_split(line, delim) for line in lines]
-        counts = [len(r) for r in rows]
-        mode, _ = Counter(counts).most_common(1)[0]
-        if mode < 2:
-            continue
-        agree = sum(c == mode for c in counts) / len(counts)
-        body = rows[1:] if len(rows) > 1 else rows
-        numeric = total = 0
-        for r in body:
-            for cell in r[:_SNIFF_CELLS]:
-                kind = _is_numberish(cell, delim != ",")
-                if kind is not None:
-                    total += 1
-                    numeric += kind
-        score = (round(agree, 6), numeric / total if total else 0.0, -priority)
-        if best is None or score > best[0]:
-            best = (score, delim, mode)
-    if best is None:
-        return ",", 1
-    return best[1], best[2]
-
-
 # --------------------------------------------------------------------------- the loader
 
 
 class _NeedCsv(Exception):
     """A quoted field may span lines: read the file with the csv module instead."""
-
-
-def _line_blocks(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number of the first line, lines) for blocks of about _BLOCK_CHARS characters.
-
-    ``text`` has only LF line ends; the lines have none.
-    """
-    n = len(text)
-    pos = 0
-    lineno = 1
-    while pos < n:
-        end = text.find("\n", pos + _BLOCK_CHARS)
-        if end < 0:
-            end = n
-        lines = text[pos:end].split("\n")
-        yield lineno, lines
-        lineno += len(lines)
-        pos = end + 1
 
 
 class _Loader:
@@ -403,10 +213,10 @@ class _Loader:
         Every line is one record; lines with quotes are split by the csv module.  A line with
         an odd number of quotes may start a field that spans lines: raise _NeedCsv.
         """
-        for base, lines in _line_blocks(text):
-            if delim == _WS:
+        for base, lines in line_blocks(text):
+            if delim == WHITESPACE:
                 if any('"' in line for line in lines):
-                    recs = [_split_ws(line) for line in lines]
+                    recs = [split_whitespace(line) for line in lines]
                 else:
                     recs = [line.split() for line in lines]
                 keep = [i for i, rec in enumerate(recs) if rec]
@@ -417,18 +227,17 @@ class _Loader:
                 if any('"' in line for line in lines):
                     if any(line.count('"') % 2 for line in lines):
                         raise _NeedCsv
-                    recs = [
-                        _split(line, delim) if '"' in line else line.split(delim) for line in lines
-                    ]
+                    recs = [split_line(line, delim) if '"' in line else line.split(delim)
+                            for line in lines]
                 else:
                     recs = [line.split(delim) for line in lines]
-            if delim == _WS and len(keep) < len(recs):
+            if delim == WHITESPACE and len(keep) < len(recs):
                 recs = [recs[i] for i in keep]
             yield [base + i for i in keep], recs
 
     def _csv_batches(self, text: str, delim: str) -> Iterator[tuple[list[int], list[list[str]]]]:
         """(first line numbers, fields) of the non-blank records, read by the csv module."""
-        lines = (line + "\n" for _, block in _line_blocks(text) for line in block)
+        lines = (line + "\n" for _, block in line_blocks(text) for line in block)
         reader = csv.reader(lines, delimiter=delim)
         blank_ok = delim.isspace()
         linenos: list[int] = []
@@ -454,21 +263,21 @@ class _Loader:
     # main --------------------------------------------------------------------------------
 
     def load(self) -> Dataset:
-        text, enc_notes = _decode(self.raw, self.path)
+        text, enc_notes = decode_text(self.raw, self.path)
         self.raw = b""
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
 
         sample: list[str] = []
-        for _, lines in _line_blocks(text):
+        for _, lines in line_blocks(text):
             sample.extend(line for line in lines if line and not line.isspace())
-            if len(sample) >= _SNIFF_LINES:
+            if len(sample) >= SNIFF_LINES:
                 break
-        del sample[_SNIFF_LINES:]
+        del sample[SNIFF_LINES:]
         if not sample:
             raise self.err("no data rows (the file is empty or only has blank lines)")
-        delim, _ = _sniff(sample)
-        trailing = delim != _WS and all(line.rstrip(" ").endswith(delim) for line in sample)
+        delim, _ = sniff_delimiter(sample)
+        trailing = delim != WHITESPACE and all(line.rstrip(" ").endswith(delim) for line in sample)
 
         try:
             return self._parse(text, delim, trailing, enc_notes, fast=True)
@@ -501,7 +310,7 @@ class _Loader:
             )
 
         if self.header is None:
-            has_header = any(_is_numberish(c, decimal_comma) is False for c in first)
+            has_header = any(is_numberish(c, decimal_comma) is False for c in first)
             header_desc = "header detected" if has_header else "no header detected"
         else:
             has_header = self.header
@@ -534,7 +343,7 @@ class _Loader:
         target_name = self.names[t]
 
         main = (
-            f"delimiter {_describe_delim(delim)}, {header_desc}, target {target_name!r} "
+            f"delimiter {describe_delimiter(delim)}, {header_desc}, target {target_name!r} "
             f"(column {t + 1} of {ncols}), {_plural(X.shape[0], 'row')}, "
             f"{_plural(X.shape[1], 'feature')}"
         )
@@ -542,7 +351,7 @@ class _Loader:
         if self.used_decimal_comma:
             notes.append("decimal commas read as decimal points (e.g. '1,5' = 1.5)")
         if trailing:
-            notes.append(f"ignored the {_describe_delim(delim)} at the end of every line")
+            notes.append(f"ignored the {describe_delimiter(delim)} at the end of every line")
         return Dataset(
             X=X,
             y=y,
@@ -650,7 +459,7 @@ class _Loader:
             block = None
         if block is None and decimal_comma:
             try:
-                fixed = [[_fix_comma(c) if "," in c else c for c in rec] for rec in rows]
+                fixed = [[fix_comma(c) if "," in c else c for c in rec] for rec in rows]
                 block = np.array(fixed, dtype=np.float64)
                 self.used_decimal_comma = True
             except (ValueError, TypeError, OverflowError):
@@ -661,17 +470,17 @@ class _Loader:
                 return block
             i, j = (int(v) for v in np.argwhere(~finite)[0])
             try:
-                _cell_value(rows[i][j], decimal_comma)
-            except _BadCell as bad:
+                cell_value(rows[i][j], decimal_comma)
+            except BadCell as bad:
                 raise self.err(bad.message, linenos[i], j) from None
-            raise self.err(f"non-finite value {_show(rows[i][j])}", linenos[i], j)
+            raise self.err(f"non-finite value {show_cell(rows[i][j])}", linenos[i], j)
         # Slow path: cell by cell, reporting the first problem in file order.
         out = np.empty((len(rows), len(rows[0])), dtype=np.float64)
         for i, rec in enumerate(rows):
             for j, cell in enumerate(rec):
                 try:
-                    out[i, j], used = _cell_value(cell, decimal_comma)
-                except _BadCell as bad:
+                    out[i, j], used = cell_value(cell, decimal_comma)
+                except BadCell as bad:
                     raise self.err(bad.message, linenos[i], j) from None
                 if used:
                     self.used_decimal_comma = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -11,8 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.cli import main
+from core import cli, solvers
+from core.cli import build_parser, main
+from core.data import builder
+from core.data.builder import build_dataset
 from core.data.datasets import make_housing
+from core.errors import InputError
+from core.settings import SCHEMA, DataSettings, ModelSettings, RunSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON_FIELDS = {"solver", "scaling", "m", "n", "feature_names", "target_name", "coefficients",
@@ -37,7 +43,8 @@ def run_json(capsys, *argv) -> dict:
 
 
 def test_json_report_has_the_published_fields(capsys, housing_file):
-    r = run_json(capsys, housing_file, "--solver", "gd", "--scaling", "zscore", "--alpha", "0.1")
+    r = run_json(capsys, housing_file, "--solver", "gd", "--scaling", "zscore", "--alpha", "0.1",
+                 "--tolerance", "0")
     assert JSON_FIELDS <= set(r)
     assert (r["m"], r["n"], len(r["coefficients"])) == (100, 4, 4)
     assert r["feature_names"] == ["x1", "x2", "x3", "x4"] and r["target_name"] == "y"
@@ -46,7 +53,7 @@ def test_json_report_has_the_published_fields(capsys, housing_file):
 
 def test_zscore_gd_matches_normal_to_eight_digits(capsys, housing_file):
     gd = run_json(capsys, housing_file, "--solver", "gd", "--scaling", "zscore",
-                  "--alpha", "0.1", "--iterations", "1000")
+                  "--alpha", "0.1", "--iterations", "1000", "--tolerance", "0")
     exact = run_json(capsys, housing_file, "--solver", "normal")
     a = np.array([*gd["coefficients"], gd["intercept"]])
     b = np.array([*exact["coefficients"], exact["intercept"]])
@@ -54,9 +61,12 @@ def test_zscore_gd_matches_normal_to_eight_digits(capsys, housing_file):
 
 
 def test_unscaled_gd_diverges_just_above_alpha_max_only(capsys, housing_file):
-    alpha_max = run_json(capsys, housing_file, "--solver", "normal")["alpha_max"]
-    below = run_json(capsys, housing_file, "--solver", "gd", "--alpha", 0.99 * alpha_max)
-    above = run_json(capsys, housing_file, "--solver", "gd", "--alpha", 1.01 * alpha_max)
+    alpha_max = run_json(capsys, housing_file, "--solver", "normal",
+                         "--scaling", "none")["alpha_max"]
+    below = run_json(capsys, housing_file, "--solver", "gd", "--scaling", "none",
+                     "--alpha", 0.99 * alpha_max)
+    above = run_json(capsys, housing_file, "--solver", "gd", "--scaling", "none",
+                     "--alpha", 1.01 * alpha_max)
     assert not below["diverged"] and above["diverged"]
     assert any("α_max" in w for w in above["warnings"])
 
@@ -71,7 +81,8 @@ def test_degree_expands_names_in_power_order(capsys, tmp_path):
 def test_history_csv_holds_every_snapshot(capsys, tmp_path, housing_file):
     hist = tmp_path / "h.csv"
     r = run_json(capsys, housing_file, "--solver", "gd", "--scaling", "zscore", "--alpha",
-                 "0.1", "--iterations", "50", "--report-every", "10", "--history", hist)
+                 "0.1", "--iterations", "50", "--report-every", "10", "--tolerance", "0",
+                 "--history", hist)
     rows = hist.read_text().splitlines()
     assert rows[0].startswith("iteration,cost,gradient_norm,w[x1]")
     assert [int(line.split(",")[0]) for line in rows[1:]] == [0, 10, 20, 30, 40, 50]
@@ -135,3 +146,229 @@ def test_core_runs_without_qt(tmp_path):
                           timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["m"] == 100
+
+
+# -- options from the settings model ------------------------------------------------------
+
+def _fit_parser():
+    parser = build_parser()
+    return parser._subparsers._group_actions[0].choices["fit"]  # the fit sub-parser
+
+
+def test_every_setting_with_an_option_is_on_the_command_line_with_its_default():
+    parser = _fit_parser()
+    args = parser.parse_args(["demo:housing"])
+    options = {opt for action in parser._actions for opt in action.option_strings}
+    with_cli = {key: spec for key, spec in SCHEMA.items() if spec.cli}
+    assert {"seed", "alpha", "iterations", "tolerance", "scaling", "solver"} <= set(with_cli)
+    for key, spec in with_cli.items():
+        assert spec.cli in options, key
+        assert getattr(args, key) == spec.default, key
+    help_text = parser.format_help()
+    assert "decades" in help_text  # the unit of --spread comes from the settings model
+    assert "between 0 and 2147483647" in help_text  # the seed's range
+
+
+def test_cli_and_window_share_the_settings_defaults(capsys):
+    r = run_json(capsys, "demo:housing")
+    run, model = RunSettings(), ModelSettings()
+    assert (r["solver"], r["scaling"], r["alpha"], r["degree"]) == (
+        run.solver, model.scaling, run.alpha, model.degree)
+    assert r["iterations"] <= run.iterations and r["converged"]  # stopped by the tolerance
+    housing = build_dataset(DataSettings())
+    assert (r["m"], r["n"], r["feature_names"]) == (housing.m, housing.n,
+                                                    list(housing.feature_names))
+
+
+def test_the_housing_demo_has_no_seed(capsys):
+    plain = run_json(capsys, "demo:housing", "--solver", "normal")
+    seeded = run_json(capsys, "demo:housing", "--solver", "normal", "--seed", "5")
+    assert plain["coefficients"] == seeded["coefficients"]
+
+
+@pytest.mark.parametrize("key", [k for k, s in SCHEMA.items()
+                                 if s.cli and s.kind in (int, float) and s.high is not None])
+def test_limits_are_the_settings_limits(capsys, key):
+    spec = SCHEMA[key]
+    parser = _fit_parser()
+    assert getattr(parser.parse_args(["x", spec.cli, str(spec.high)]), key) == spec.high
+    assert getattr(parser.parse_args(["x", spec.cli, str(spec.low)]), key) == spec.low
+    too_big = spec.high + 1 if spec.kind is int else spec.high * 2
+    assert main(["fit", "demo:housing", spec.cli, str(too_big)]) == 2
+    err = capsys.readouterr().err
+    assert spec.range_text() in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("argv", "text"), [
+    (["--seed", "-1"], "--seed: must be between 0 and 2147483647, got -1"),
+    (["--seed", str(2**31)], "must be between 0 and 2147483647, got 2147483648"),
+    (["--seed", str(2**32 - 1)], "got 4294967295"),
+    (["--iterations", str(10**12)], "--iterations: must be between 0 and 100000000"),
+    (["--iterations", "9" * 5000], "--iterations: must be between 0 and 100000000, got a "
+                                   "5000-digit number"),
+    (["--iterations", "1.5"], "not a whole number"),
+    (["--iterations", "inf"], "not a whole number"),
+    (["--alpha", "nan"], "must be a finite number"),
+    (["--alpha", "0"], "--alpha: must be between"),
+    (["--alpha-factor", "0"], "--alpha-factor: must be between"),
+    (["--tolerance", "2"], "--tolerance: must be between 0 and 1"),
+    (["--m", "1"], "--m: must be between 2 and 10000000"),
+    (["--correlation", "1"], "--correlation: must be between 0 and 0.99"),
+    (["--degree", "21"], "--degree: must be between 1 and 20"),
+    (["--report-every", "0"], "--report-every: must be between 1"),
+])
+def test_out_of_range_options_name_the_range(capsys, argv, text):
+    assert main(["fit", "demo:synthetic", *argv]) == 2
+    err = capsys.readouterr().err
+    assert text in err and err.count("\n") == 1
+    assert "internal error" not in err and "Traceback" not in err
+
+
+def test_iterations_may_be_written_in_e_notation(capsys):
+    r = run_json(capsys, "demo:housing", "--iterations", "1e1", "--tolerance", "0")
+    assert r["iterations"] == 10
+
+
+def test_alpha_factor_sets_alpha_from_alpha_max(capsys):
+    r = run_json(capsys, "demo:housing", "--alpha-factor", "0.5", "--iterations", "5")
+    assert r["alpha"] == pytest.approx(0.5 * r["alpha_max"], rel=1e-12)
+
+
+@pytest.mark.parametrize(("data", "text"), [
+    ("demo:nope", "unknown demo 'demo:nope'"),
+    ("x" * 5000, "at most 4096 characters"),
+])
+def test_bad_data_names_are_one_line(capsys, data, text):
+    assert main(["fit", data]) == 2
+    err = capsys.readouterr().err
+    assert text in err and err.count("\n") == 1
+
+
+def test_a_fifo_as_data_is_refused_without_opening_it(capsys, tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    assert main(["fit", str(fifo)]) == 2  # would block forever if it were opened
+    err = capsys.readouterr().err
+    assert "pipe.csv" in err and "named pipe" in err
+
+
+# -- outputs: the history as the run goes, Ctrl+C, a full stdout -------------------------
+
+def _interrupting_solver(after: int, seen: list, exc: BaseException | None = None):
+    """A run_solver that yields ``after`` real snapshots, then raises (Ctrl+C by default)."""
+    real = solvers.run_solver
+
+    def run_solver(problem, solver, **options):
+        for k, snap in enumerate(real(problem, solver, **options)):
+            if k == after:
+                raise exc if exc is not None else KeyboardInterrupt
+            seen.append(snap)
+            yield snap
+
+    return run_solver
+
+
+def test_ctrl_c_keeps_the_history_so_far_and_exits_130(capsys, tmp_path, monkeypatch):
+    seen: list = []
+    monkeypatch.setattr(solvers, "run_solver", _interrupting_solver(25, seen))
+    hist = tmp_path / "h.csv"
+    assert main(["fit", "demo:housing", "--tolerance", "0", "--history", str(hist)]) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "interrupted after iteration 24" in err and str(hist) in err
+    rows = hist.read_text().splitlines()
+    assert [int(r.split(",")[0]) for r in rows[1:]] == [s.iteration for s in seen]
+    assert [p.name for p in tmp_path.iterdir()] == ["h.csv"]  # no temporary file left
+
+
+def test_ctrl_c_without_history_is_one_line(capsys, monkeypatch):
+    monkeypatch.setattr(solvers, "run_solver", _interrupting_solver(3, []))
+    assert main(["fit", "demo:housing"]) == 130
+    err = capsys.readouterr().err
+    assert err == "gd-explorer: interrupted after iteration 2\n"
+
+
+def test_history_is_written_as_the_run_goes(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "HISTORY_FLUSH_ROWS", 10)
+    monkeypatch.setattr(cli, "HISTORY_FLUSH_SECONDS", 1e9)
+    real = solvers.run_solver
+    on_disk: list[int] = []
+
+    def watching(problem, solver, **options):
+        for snap in real(problem, solver, **options):
+            temps = list(tmp_path.glob(".gdx-tmp-h.csv.*"))
+            assert len(temps) == 1 and not (tmp_path / "h.csv").exists()
+            on_disk.append(len(temps[0].read_text().splitlines()) - 1)
+            yield snap
+
+    monkeypatch.setattr(solvers, "run_solver", watching)
+    run_json(capsys, "demo:housing", "--tolerance", "0", "--iterations", "30",
+             "--history", tmp_path / "h.csv")
+    # before snapshot k is handed over, the rows of the last full batch of 10 are on disk
+    assert on_disk == [10 * (k // 10) for k in range(31)]
+    assert len((tmp_path / "h.csv").read_text().splitlines()) == 32
+
+
+def test_a_failed_run_leaves_the_previous_history(tmp_path, monkeypatch, capsys):
+    hist = tmp_path / "h.csv"
+    hist.write_text("old\n")
+    monkeypatch.setattr(solvers, "run_solver",
+                        _interrupting_solver(5, [], InputError("the device went away")))
+    assert main(["fit", "demo:housing", "--history", str(hist)]) == 2
+    assert "the device went away" in capsys.readouterr().err
+    assert hist.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["h.csv"]
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("missing/h.csv", "does not exist"),
+    (".", "is a folder"),
+])
+def test_history_path_is_checked_before_the_run(tmp_path, monkeypatch, capsys, name, text):
+    def never(*args, **kwargs):
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr(solvers, "run_solver", never)
+    monkeypatch.setattr(builder, "build_dataset", never)
+    assert main(["fit", "demo:housing", "--history", str(tmp_path / name)]) == 2
+    err = capsys.readouterr().err
+    assert text in err and err.count("\n") == 1
+
+
+class _BrokenStdout:
+    def __init__(self, errno_: int, reason: str) -> None:
+        self.error = OSError(errno_, reason)
+
+    def write(self, text):
+        raise self.error
+
+    def flush(self):
+        raise self.error
+
+
+@pytest.mark.parametrize(("errno_", "reason", "json_flag"), [
+    (errno.ENOSPC, "No space left on device", "--json"),
+    (errno.ENOSPC, "No space left on device", None),
+    (errno.EPIPE, "Broken pipe", "--json"),
+])
+def test_a_full_or_closed_stdout_is_one_clear_line(capsys, monkeypatch, errno_, reason,
+                                                   json_flag):
+    monkeypatch.setattr(sys, "stdout", _BrokenStdout(errno_, reason))
+    argv = ["fit", "demo:housing", "--iterations", "3"] + ([json_flag] if json_flag else [])
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err == (f"gd-explorer: error: could not write to standard output ({reason}); "
+                   "the output is incomplete\n")
+
+
+def test_a_closed_stdout_in_a_real_pipe_prints_no_traceback(tmp_path):
+    """``gd-explorer fit ... | head -c 1``: the reader goes away; one line, exit 1."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "core", "fit", "demo:synthetic", "--m",
+                             "20000", "--n", "3", "--solver", "normal", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            cwd=tmp_path)
+    proc.stdout.close()  # nobody reads: the first write meets EPIPE
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    assert "standard output" in err

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.data import csvio
+from core.data import csvio, sniff
 from core.data.csvio import load_csv
 from core.errors import InputError
 
@@ -234,17 +233,17 @@ def test_numbers_syntax(tmp_path):
     assert ds.y.tolist() == [-0.002, 100.0]
 
 
-def test_large_file_is_fast(tmp_path):
+def test_large_file_loads_exactly(tmp_path):
+    """200,000 rows read back bit for bit (its speed is measured by
+    benchmarks/csv_read_speed.py, not asserted here)."""
     rng = np.random.default_rng(1)
     data = rng.normal(size=(200_000, 5))
     p = tmp_path / "big.csv"
     body = "\n".join(",".join(map(repr, row)) for row in data.tolist())
     p.write_text("a,b,c,d,e\n" + body + "\n")
-    start = time.perf_counter()
     ds = load_csv(p)
-    elapsed = time.perf_counter() - start
     assert np.array_equal(ds.X, data[:, :4]) and np.array_equal(ds.y, data[:, 4])
-    assert elapsed < 3.0  # about 0.4 s on the development machine; generous for CI
+    assert ds.feature_names == ("a", "b", "c", "d") and ds.target_name == "e"
 
 
 def test_wide_file(tmp_path):
@@ -261,7 +260,7 @@ def test_wide_file(tmp_path):
 
 
 def test_errors_found_in_a_later_chunk(tmp_path, monkeypatch):
-    monkeypatch.setattr(csvio, "_BLOCK_CHARS", 64)
+    monkeypatch.setattr(sniff, "BLOCK_CHARS", 64)
     monkeypatch.setattr(csvio, "_CHUNK_CELLS", 10)
     rows = "\n".join(f"{i},{i * 2},{i * 3}" for i in range(100))
     ds = load_csv(write(tmp_path, "a,b,c\n" + rows + "\n"))
@@ -376,6 +375,17 @@ def test_path_problems(tmp_path):
     expect_error(tmp_path, "is a directory")
 
 
+def test_fifo_is_refused_before_it_is_opened(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    expect_error(fifo, "named pipe (FIFO), not a data file")  # opening it would block
+
+
+def test_character_device_is_refused():
+    with pytest.raises(InputError, match="/dev/zero: is a device, not a data file"):
+        load_csv("/dev/zero")
+
+
 @pytest.mark.skipif(
     sys.platform == "win32" or (hasattr(os, "geteuid") and os.geteuid() == 0),
     reason="needs POSIX permissions and a non-root user",
@@ -408,7 +418,7 @@ def test_unexpected_failures_become_input_errors(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr(csvio, "_sniff", boom)
+    monkeypatch.setattr(csvio, "sniff_delimiter", boom)
     expect_error(write(tmp_path, "a,b\n1,2\n"), "kaput")
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from core.errors import InputError
 from core.files import (
+    AtomicTextFile,
     atomic_write_text,
     check_output_path,
     parse_json,
@@ -87,3 +88,61 @@ def test_stale_temporary_files_are_removed(tmp_path):
     other.write_text("{}")
     assert remove_stale_temps(tmp_path, "session.json") == [stale]
     assert not stale.exists() and other.exists()
+
+
+def test_constants_can_be_left_to_a_validator_that_names_the_field():
+    data = parse_json('{"iterations": Infinity, "x": NaN}', "s.json", allow_constants=True)
+    assert data["iterations"] == float("inf") and data["x"] != data["x"]
+
+
+def test_atomic_text_file_appears_only_when_committed(tmp_path):
+    target = tmp_path / "h.csv"
+    target.write_text("old\n")
+    out = AtomicTextFile(target, "history file")
+    out.write("a\n")
+    out.flush()
+    assert target.read_text() == "old\n"  # the previous file stays until the commit
+    assert out.temp_path is not None and out.temp_path.read_text() == "a\n"
+    out.commit()
+    assert target.read_text() == "a\n" and list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize(("error", "kept"), [(KeyboardInterrupt, True), (ValueError, False)])
+def test_atomic_text_file_keeps_work_on_ctrl_c_only(tmp_path, error, kept):
+    target = tmp_path / "h.csv"
+    with pytest.raises(error), AtomicTextFile(target) as out:
+        out.write("row 1\n")
+        raise error
+    assert target.exists() == kept
+    assert [p.name for p in tmp_path.iterdir()] == (["h.csv"] if kept else [])
+
+
+def test_atomic_text_file_reports_a_full_disk_and_leaves_nothing(tmp_path, monkeypatch):
+    target = tmp_path / "h.csv"
+    out = AtomicTextFile(target, "history file")
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(InputError, match="history file: No space left") as info:
+        out.commit()
+    assert "h.csv" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_writes_keep_the_mode_a_plain_open_would_give(tmp_path):
+    old = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "new.txt", "x")
+        with AtomicTextFile(tmp_path / "stream.txt") as out:
+            out.write("x")
+        existing = tmp_path / "shared.txt"
+        existing.write_text("x")
+        existing.chmod(0o640)
+        atomic_write_text(existing, "y")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "stream.txt").stat().st_mode & 0o777 == 0o644
+    assert existing.stat().st_mode & 0o777 == 0o640

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from core.cli import main
 from core.data.csvio import load_csv
 from core.errors import InputError
+from core.settings import SCHEMA
 
 EXAMPLES = int(os.environ.get("GDX_FUZZ_EXAMPLES", "60"))
 LOG = os.environ.get("GDX_FUZZ_LOG")
@@ -202,7 +203,8 @@ def test_very_wide_file(tmp_path):
         for i in range(rows):
             fh.write(",".join(str((i * 7 + j * 13) % 101) for j in range(3001)) + "\n")
     outcome = check_fit_outcome("shape", ["fit", str(path), "--json", "--solver", "gd",
-                                          "--scaling", "zscore", "--iterations", "5"], path)
+                                          "--scaling", "zscore", "--alpha", "0.01",
+                                          "--iterations", "5"], path)
     assert outcome.startswith(("result", "exit 2"))
 
 
@@ -213,3 +215,37 @@ def test_paths_that_are_not_files(tmp_path, kind):
         path.mkdir()
     outcome = check_fit_outcome("path", ["fit", str(path), "--json"], path)
     assert outcome.startswith("exit 2")
+
+
+# -- hostile option values -------------------------------------------------------------------
+
+def _option_values(key: str):
+    """Odd spellings, the edges of the setting's range and just beyond them, random text."""
+    spec = SCHEMA[key]
+    odd = ["", " ", "nan", "inf", "-inf", "1e999", "-0", "0x10", "1_000", " 5 ", "1e3", "2.5",
+           "-1", "9" * 30, "٣", "true", "none"]
+    edges: list[str] = []
+    if spec.low is not None and spec.high is not None:
+        step = 1 if spec.kind is int else abs(spec.high) * 1e-9 + 1e-12
+        edges = [repr(spec.low), repr(spec.low - step), repr(spec.high + step)]
+        if key not in ("m", "n", "iterations"):  # the top of these is a long run, not a bug
+            edges.append(repr(spec.high))
+    if spec.choices:
+        edges = [*spec.choices, spec.choices[0].upper(), f"{spec.choices[0]} "]
+    return st.one_of(st.sampled_from(odd + edges), st.text(max_size=8))
+
+
+@st.composite
+def option_lists(draw):
+    keys = [k for k, s in SCHEMA.items() if s.cli and s.kind is not bool]
+    argv = ["fit", draw(st.sampled_from(["demo:housing", "demo:synthetic"])), "--json"]
+    for key in draw(st.lists(st.sampled_from(keys), min_size=1, max_size=3, unique=True)):
+        argv += [SCHEMA[key].cli, draw(_option_values(key))]
+    return argv
+
+
+@FUZZ
+@given(argv=option_lists())
+def test_hostile_option_values_give_a_result_or_exit_2(argv):
+    """Every option value gives a result or one line and exit 2: never an internal error."""
+    check_fit_outcome("options", argv)

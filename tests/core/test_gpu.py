@@ -54,7 +54,8 @@ def test_gpu_gradient_and_gram_match_the_cpu():
 
 def test_fit_with_device_gpu_on_the_command_line(capsys):
     argv = ["fit", "demo:synthetic", "--m", "20000", "--n", "8", "--solver", "gd",
-            "--scaling", "zscore", "--alpha", "0.5", "--iterations", "200", "--json"]
+            "--scaling", "zscore", "--alpha", "0.5", "--iterations", "200", "--tolerance", "0",
+            "--json"]
     assert main([*argv, "--device", "gpu"]) == 0
     gpu = json.loads(capsys.readouterr().out)
     assert main([*argv, "--device", "cpu"]) == 0

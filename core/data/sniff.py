@@ -1,0 +1,234 @@
+"""How a delimited text file is written: its encoding, its delimiter, and what each cell says.
+
+The parts of :mod:`core.data.csvio` that look at text before it is read as numbers: decoding
+bytes (byte-order marks, BOM-less UTF-16, Latin-1 fallback), sniffing the delimiter from the
+first lines, splitting a line, and reading one cell (numbers, decimal commas, missing-value
+markers). Errors name what is wrong; :mod:`core.data.csvio` adds the file, row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+
+from core.errors import InputError
+
+# Cell spellings (compared case-insensitively, after stripping) that mean "no value".
+MISSING_MARKERS = frozenset({"", "na", "n/a", "#n/a", "nan", "+nan", "-nan", "null", "none",
+                             "?", "-"})
+# A number written with a decimal comma: "1,5", "-0,25", ",5", "1,5e3".
+DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
+_WS_RUN = re.compile(r"[ \t]+")
+# C0/C1 control characters that do not occur in text files (tab, LF, VT, FF, CR allowed).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+WHITESPACE = "whitespace"  # the "delimiter" that means runs of spaces and tabs
+_CANDIDATES = ("\t", ";", ",", WHITESPACE)  # also the tie-break order when sniffing
+SNIFF_LINES = 20
+_SNIFF_CELLS = 100  # cells per line looked at when scoring how numeric a split is
+_SHOW_CHARS = 40
+BLOCK_CHARS = 1 << 21  # characters of text split into lines at a time
+
+# --------------------------------------------------------------------------- decoding
+
+
+def decode_text(raw: bytes, path: str) -> tuple[str, list[str]]:
+    """Bytes -> text, plus notes about unusual encodings."""
+    notes: list[str] = []
+    boms = (
+        (b"\xff\xfe\x00\x00", "utf-32", "UTF-32"),
+        (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
+        (b"\xff\xfe", "utf-16", "UTF-16"),
+        (b"\xfe\xff", "utf-16", "UTF-16"),
+    )
+    for bom, codec, label in boms:
+        if raw.startswith(bom):
+            try:
+                text = raw.decode(codec)
+            except UnicodeDecodeError:
+                raise InputError(
+                    f"is not a text file (it starts with a {label} byte-order mark but is not "
+                    f"valid {label})",
+                    path=path,
+                ) from None
+            notes.append(f"read as {label}")
+            break
+    else:
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if b"\x00" in raw:
+            utf16 = _bomless_utf16(raw)
+            if utf16 is None:
+                raise InputError("is not a text file (it contains NUL bytes)", path=path)
+            try:
+                text = raw.decode(utf16)
+            except UnicodeDecodeError:
+                raise InputError("is not a text file (it contains NUL bytes)", path=path) from None
+            notes.append("read as UTF-16 (no byte-order mark)")
+        else:
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                try:
+                    text = raw.decode("cp1252")
+                except UnicodeDecodeError:
+                    text = raw.decode("latin-1")
+                notes.append("read as Latin-1 (Windows-1252): the file is not valid UTF-8")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        raise InputError("is not a text file (it contains NUL characters)", path=path)
+    sample = text[:65536]
+    if sample and len(_CONTROL.findall(sample)) > max(2, len(sample) // 100):
+        raise InputError("is not a text file (it is mostly control characters)", path=path)
+    return text, notes
+
+
+def _bomless_utf16(raw: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when NUL bytes are clearly the high bytes of UTF-16 text."""
+    head = raw[:8192]
+    if len(raw) % 2 or len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    even_nul = even.count(0) / len(even)
+    odd_nul = odd.count(0) / len(odd)
+    if odd_nul > 0.9 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.9 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+# --------------------------------------------------------------------------- cells
+
+
+class BadCell(Exception):
+    """A cell that is not a finite number; ``message`` says why (no file, row or column)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def show_cell(cell: str) -> str:
+    """A cell as quoted in a message: stripped, cut to 40 characters."""
+    text = cell.strip()
+    if len(text) > _SHOW_CHARS:
+        text = text[:_SHOW_CHARS] + "…"
+    return repr(text)
+
+
+def cell_value(cell: str, decimal_comma: bool) -> tuple[float, bool]:
+    """Parse one cell; return (value, used a decimal comma). Raise BadCell with the reason."""
+    s = cell.strip()
+    if s.lower() in MISSING_MARKERS:
+        raise BadCell("missing value (empty cell)" if not s else f"missing value ({s!r})")
+    used_comma = False
+    try:
+        v = float(s)
+    except ValueError:
+        if "," in s and DECIMAL_COMMA.fullmatch(s):
+            if not decimal_comma:
+                raise BadCell(
+                    f"non-numeric value {show_cell(cell)} (a comma inside a number is ambiguous "
+                    "in a comma-delimited file; use '.' as the decimal mark)"
+                ) from None
+            v = float(s.replace(",", "."))
+            used_comma = True
+        else:
+            hint = ""
+            if "\n" in s or "\r" in s:
+                hint = " (the field spans several lines: is a quote unbalanced?)"
+            raise BadCell(f"non-numeric value {show_cell(cell)}{hint}") from None
+    if v != v:
+        raise BadCell(f"missing value ({s!r})")
+    if v in (float("inf"), float("-inf")):
+        raise BadCell(f"non-finite value {show_cell(cell)}")
+    return v, used_comma
+
+
+def fix_comma(cell: str) -> str:
+    """'1,5' -> '1.5' for a well-formed decimal-comma number; anything else unchanged."""
+    s = cell.strip()
+    return s.replace(",", ".") if DECIMAL_COMMA.fullmatch(s) else cell
+
+
+def is_numberish(cell: str, decimal_comma: bool) -> bool | None:
+    """True: a number (even inf); None: a missing-value marker; False: text."""
+    s = cell.strip()
+    if s.lower() in MISSING_MARKERS:
+        return None
+    try:
+        float(s)
+    except ValueError:
+        return bool(decimal_comma and DECIMAL_COMMA.fullmatch(s))
+    return True
+
+
+# --------------------------------------------------------------------------- splitting
+
+
+def split_whitespace(line: str) -> list[str]:
+    """The fields of a line separated by runs of spaces and tabs (quotes respected)."""
+    s = line.strip()
+    if '"' not in s:
+        return s.split()
+    return next(csv.reader([_WS_RUN.sub(" ", s)], delimiter=" ", skipinitialspace=True), [])
+
+
+def line_blocks(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number of the first line, lines) for blocks of about BLOCK_CHARS characters.
+
+    ``text`` has only LF line ends; the lines have none.
+    """
+    n = len(text)
+    pos = 0
+    lineno = 1
+    while pos < n:
+        end = text.find("\n", pos + BLOCK_CHARS)
+        if end < 0:
+            end = n
+        lines = text[pos:end].split("\n")
+        yield lineno, lines
+        lineno += len(lines)
+        pos = end + 1
+
+
+def split_line(line: str, delim: str) -> list[str]:
+    """The fields of one line for ``delim`` (or :data:`WHITESPACE`), CSV quoting respected."""
+    if delim == WHITESPACE:
+        return split_whitespace(line)
+    return next(csv.reader([line], delimiter=delim), [])
+
+
+def describe_delimiter(delim: str) -> str:
+    """A delimiter as a note names it: ``tab``, ``whitespace``, ``';'``."""
+    return {"\t": "tab", WHITESPACE: "whitespace"}.get(delim, repr(delim))
+
+
+def sniff_delimiter(lines: Sequence[str]) -> tuple[str, int]:
+    """Pick the delimiter for the sample lines; return (delimiter, fields per line)."""
+    best: tuple[tuple[float, float, int], str, int] | None = None
+    for priority, delim in enumerate(_CANDIDATES):
+        rows = [split_line(line, delim) for line in lines]
+        counts = [len(r) for r in rows]
+        mode, _ = Counter(counts).most_common(1)[0]
+        if mode < 2:
+            continue
+        agree = sum(c == mode for c in counts) / len(counts)
+        body = rows[1:] if len(rows) > 1 else rows
+        numeric = total = 0
+        for r in body:
+            for cell in r[:_SNIFF_CELLS]:
+                kind = is_numberish(cell, delim != ",")
+                if kind is not None:
+                    total += 1
+                    numeric += kind
+        score = (round(agree, 6), numeric / total if total else 0.0, -priority)
+        if best is None or score > best[0]:
+            best = (score, delim, mode)
+    if best is None:
+        return ",", 1
+    return best[1], best[2]
+
