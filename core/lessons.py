@@ -26,6 +26,7 @@ from core.claims import (
     MAX_LABEL,
     check_claim,
     claim_runs,
+    contour_axis_ratio,
     iterations_to_converge,
     validate_claim,
 )
@@ -36,9 +37,9 @@ from core.files import atomic_write_text, read_json
 from core.model.problem import Problem
 from core.solvers import Snapshot, run_solver
 
-__all__ = ["CLAIM_FIELDS", "CLAIM_KINDS", "FORMAT", "VERSION", "Lesson", "LessonRun",
-           "builtin_lessons", "check_claims", "iterations_to_converge", "load_lesson",
-           "parse_lesson", "run_lesson", "save_lesson"]
+__all__ = ["CLAIM_FIELDS", "CLAIM_KINDS", "FORMAT", "VERSION", "ContourPanel", "Lesson",
+           "LessonRun", "builtin_lessons", "check_claims", "contour_panel",
+           "iterations_to_converge", "load_lesson", "parse_lesson", "run_lesson", "save_lesson"]
 
 FORMAT = "gd-explorer-lesson"
 VERSION = 1
@@ -327,3 +328,76 @@ def check_claims(lesson: Lesson, results: dict[str, LessonRun]) -> list[tuple[di
             continue
         out.append((claim, *check_claim(claim, complete)))
     return out
+
+
+# -- the compare-contours view ---------------------------------------------------------------
+
+MAX_PATH_POINTS = 2000  # a path drawn with more points than this looks the same
+
+
+@dataclass(frozen=True, eq=False)
+class ContourPanel:
+    """What one side of the compare-contours view draws, in training coordinates.
+
+    ``J[k, l]`` is the cost at ``(u[l], v[k])`` over the parameters ``x_name``, ``y_name``
+    (the others at the optimum); the grid is square around the optimum and holds the path, so
+    equal axes show the contours' true shape. ``alpha_fraction`` is α / α_max (None for a
+    direct solve), ``axis_ratio`` the ellipses' long / short axis.
+    """
+
+    label: str
+    x_name: str
+    y_name: str
+    pair: tuple[int, int]
+    u: np.ndarray
+    v: np.ndarray
+    J: np.ndarray
+    path_x: np.ndarray
+    path_y: np.ndarray
+    optimum: tuple[float, float]
+    alpha_fraction: float | None
+    iterations: int
+    status: str
+    axis_ratio: float
+
+
+def contour_panel(run: LessonRun, path: np.ndarray | None = None,
+                  pair: tuple[int, int] | None = None, points: int = 81) -> ContourPanel:
+    """The contours of ``run``'s cost over its contour pair (or ``pair``) with its path.
+
+    ``path`` (k × P, original units ``[w..., b]``; default ``run.path``, else the final point)
+    is thinned to :data:`MAX_PATH_POINTS` and converted to training coordinates. The surface
+    comes from :meth:`Problem.cost_surface` on a ``points`` × ``points`` grid. Raises
+    InputError for a pair the run's model does not have.
+    """
+    problem = run.problem
+    names = problem.parameter_names
+    i, j = run.contour_pair() if pair is None else pair
+    if not (0 <= i < len(names) and 0 <= j < len(names)) or i == j:
+        raise InputError(f"{run.label}: choose two different parameters of the model")
+    rows = run.path if path is None else path
+    rows = np.asarray(rows if rows is not None and len(rows) else
+                      [np.append(run.final.w, run.final.b) if run.final.b is not None
+                       else run.final.w], np.float64)
+    if len(rows) > MAX_PATH_POINTS:  # thin evenly, always keeping the last point
+        keep = np.unique(np.append(np.linspace(0, len(rows) - 1, MAX_PATH_POINTS).astype(int),
+                                   len(rows) - 1))
+        rows = rows[keep]
+    n = problem.n
+    scaled = np.array([problem.theta(*problem.to_scaled(r[:n], r[n] if problem.intercept
+                                                         else None)) for r in rows])
+    best = run.optimum()
+    best_s = problem.theta(*problem.to_scaled(best[:n], best[n] if problem.intercept else None))
+    cx, cy = float(best_s[i]), float(best_s[j])
+    px, py = scaled[:, i], scaled[:, j]
+    finite = np.isfinite(px) & np.isfinite(py)
+    reach = np.max(np.maximum(np.abs(px[finite] - cx), np.abs(py[finite] - cy)),
+                   initial=0.0)
+    half = 1.15 * reach if reach > 0 else max(abs(cx), abs(cy), 1.0) * 0.5
+    u = np.linspace(cx - half, cx + half, points)
+    v = np.linspace(cy - half, cy + half, points)
+    J = problem.cost_surface(i, j, u, v, base=best_s)
+    fraction = run.alpha / problem.alpha_max if run.alpha is not None else None
+    ratio = contour_axis_ratio(dataclasses.replace(run, contour=(names[i], names[j])))
+    return ContourPanel(run.label, names[i], names[j], (i, j), u, v, J, px, py, (cx, cy),
+                        fraction, run.final.iteration, run.final.status, ratio)
