@@ -118,7 +118,7 @@ def validate_claim(claim: Any, where: str, labels: list[str]) -> dict[str, Any]:
     if extra:
         raise InputError(f"{where} ({kind}): unknown field {_short(extra[0])}; a {kind} claim "
                          f"has the fields {', '.join(fields)}")
-    out = {"kind": kind}
+    out: dict[str, Any] = {"kind": kind}
     for name, ftype in fields.items():
         out[name] = float(claim[name]) if ftype == NUMBER else claim[name]
     for ref in claim_runs(out):
@@ -160,7 +160,8 @@ def distance_to_optimum(run: LessonRun) -> float:
     """Relative distance ``‖θ − θ*‖ / ‖θ*‖`` of the run's final parameters (original units)
     from the least-squares answer θ* of the same problem (the stable normal equation)."""
     best = run.optimum()
-    return float(np.linalg.norm(parameters(run) - best) / max(np.linalg.norm(best), 1e-300))
+    return float(np.linalg.norm(parameters(run) - best)) / max(float(np.linalg.norm(best)),
+                                                                 1e-300)
 
 
 def contour_axis_ratio(run: LessonRun) -> float:
