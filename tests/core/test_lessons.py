@@ -103,6 +103,20 @@ def test_lesson_6_relates_lost_digits_to_the_condition_number():
     assert "different_answer" in claim_kinds(LESSONS[5])
 
 
+def test_the_data_the_lesson_texts_describe():
+    from core.lessons import dataset_for
+
+    lesson1 = LESSONS[0]
+    X = dataset_for(lesson1.settings).X  # "x1 ≈ 2 ± 1 and x2 ≈ 20 ± 10"
+    assert "x1 ≈ 2 ± 1 and x2 ≈ 20 ± 10" in lesson1.explanation
+    np.testing.assert_allclose(X.mean(axis=0), [2, 20], rtol=0.05)
+    np.testing.assert_allclose(X.std(axis=0), [1, 10], rtol=0.05)
+    lesson5 = LESSONS[4]
+    speed = dataset_for(lesson5.settings).X[:, 0]  # "80 cars: speed (20–130 km/h)"
+    assert "80 cars: speed (20–130 km/h)" in lesson5.explanation
+    assert len(speed) == 80 and speed.min() >= 20 and speed.max() <= 130
+
+
 def test_lesson_parameters_name_real_contour_axes():
     for lesson in LESSONS:
         for label, _ in lesson.runs:
