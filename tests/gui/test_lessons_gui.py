@@ -116,3 +116,13 @@ def test_playing_lesson_1_in_the_window_opens_the_side_by_side_view(window, qtbo
         assert len(x) == min(len(outcome.records[label].params), 2000)
     assert view.panels[0].axis_ratio > 10 and view.panels[1].axis_ratio < 1.1
     assert all(ok for _c, ok, _d in outcome.claims), outcome.claims
+
+
+def test_the_window_offers_the_stopping_distance_demo(window, qtbot):
+    combo = window.controls.source_combo
+    index = combo.findData("curve")
+    assert index >= 0
+    with qtbot.waitSignal(window.problem_ready, timeout=10_000):
+        combo.setCurrentIndex(index)
+    assert window.prepared.dataset.feature_names == ("speed (km/h)",)
+    assert window.prepared.dataset.m == 80
