@@ -104,20 +104,22 @@ def lesson_paths(outcome: Any, labels: Sequence[str]) -> list[np.ndarray | None]
 
 
 def show_lesson_view(window: QWidget, outcome: Any) -> CompareContoursView | None:
-    """After a lesson's runs: show the view the lesson declares, or do nothing (None).
+    """After a lesson's runs: show the view the lesson declares (else hide an earlier
+    lesson's and return None).
 
     ``outcome`` is the lesson player's record (``lesson``, ``results`` by label and the
     window's ``records`` by label). The view is one top-level window per main window, sized
     to fit the screen it is on, and reused by the next lesson that declares it.
     """
     lesson: Lesson = outcome.lesson
-    if lesson.view is None or lesson.view[0] != "compare-contours":
-        return None
-    labels = lesson.view[1]
-    results: Mapping[str, LessonRun] = outcome.results
-    if any(label not in results for label in labels):
-        return None
     view = window.findChild(CompareContoursView, OBJECT_NAME)
+    labels = lesson.view[1] if lesson.view is not None else ()
+    results: Mapping[str, LessonRun] = outcome.results
+    if (lesson.view is None or lesson.view[0] != "compare-contours"
+            or any(label not in results for label in labels)):
+        if view is not None:  # an earlier lesson's contours would not belong to this one
+            view.hide()
+        return None
     if view is None:
         view = CompareContoursView(window)
         view.setWindowFlag(Qt.WindowType.Window, True)  # its own window, owned by the main one

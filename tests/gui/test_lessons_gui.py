@@ -80,7 +80,7 @@ def test_show_lesson_view_only_for_lessons_that_declare_it(qtbot):
     assert show_lesson_view(main, outcome) is shown  # reused, not one more window
     assert show_lesson_view(main, SimpleNamespace(lesson=LESSONS[1], results={},
                                                   records={})) is None
-    shown.close()
+    assert not shown.isVisible()  # lesson 1's contours do not stay up for lesson 2
 
 
 def test_recorded_paths_from_the_window_are_used(qtbot):
