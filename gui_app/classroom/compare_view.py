@@ -99,13 +99,13 @@ def lesson_paths(outcome: Any, labels: Sequence[str]) -> list[np.ndarray | None]
     for label in labels:
         record = records.get(label)
         params = getattr(record, "params", None)
-        out.append(np.asarray(params, np.float64) if params else None)
+        out.append(np.asarray(params, np.float64) if params is not None and len(params)
+                   else None)
     return out
 
 
 def show_lesson_view(window: QWidget, outcome: Any) -> CompareContoursView | None:
-    """After a lesson's runs: show the view the lesson declares (else hide an earlier
-    lesson's and return None).
+    """Show the view a finished lesson declares; otherwise hide an earlier one, return None.
 
     ``outcome`` is the lesson player's record (``lesson``, ``results`` by label and the
     window's ``records`` by label). The view is one top-level window per main window, sized
