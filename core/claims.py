@@ -30,7 +30,7 @@ RUN_PAIR = "run_pair"  # a list of two different run labels
 NUMBER = "number"  # a finite number > 0
 TEXT = "text"  # non-empty text
 
-_TYPE_WORDS = {RUN: "the label of one of the lesson's runs (text)",
+_TYPE_WORDS = {RUN: "the label of one of the lesson's runs",
                RUN_PAIR: "a list of two run labels",
                NUMBER: "a finite number greater than 0",
                TEXT: "non-empty text"}
