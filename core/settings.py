@@ -32,7 +32,7 @@ from core.errors import InputError
 from core.model.scaling import SCALINGS
 from core.solvers import SOLVERS
 
-SOURCES = ("housing", "synthetic", "csv")
+SOURCES = ("housing", "synthetic", "csv", "curve")
 DEVICES = ("cpu", "gpu")
 TABS = ("explore", "timing")
 SEED_MAX = 2**31 - 1  # Qt's spin boxes hold a signed 32-bit int
@@ -42,7 +42,7 @@ MAX_TEXT = 4096  # longest text value (a path, a column name) accepted from a fi
 #: everywhere: window, CLI help, docs).
 CHOICE_LABELS: dict[str, dict[str, str]] = {
     "source": {"housing": "housing demo (100 houses)", "synthetic": "synthetic",
-               "csv": "CSV file"},
+               "csv": "CSV file", "curve": "stopping-distance demo (80 cars)"},
     "scaling": {"none": "none (raw units)", "zscore": "z-score  (x − μ) / σ",
                 "minmax": "min-max  (x − min) / (max − min)",
                 "mean": "mean normalisation  (x − μ) / (max − min)"},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.data.datasets import Dataset, make_housing, make_synthetic
+from core.data.datasets import Dataset, make_curve, make_housing, make_synthetic
 
 if TYPE_CHECKING:
     from core.model.problem import Problem
@@ -16,13 +16,16 @@ if TYPE_CHECKING:
 
 
 def build_dataset(data: DataSettings) -> Dataset:
-    """The dataset ``data`` describes: the housing demo (a fixed table of 100 houses), a
-    synthetic table (deterministic from its seed) or a CSV/text file.
+    """The dataset ``data`` describes: the housing demo (a fixed table of 100 houses), the
+    stopping-distance demo (80 cars, a curved relation), a synthetic table (deterministic from
+    its seed) or a CSV/text file.
 
     Raises InputError for a file that cannot be read (the message names file, row, column).
     """
     if data.source == "housing":
         return make_housing()
+    if data.source == "curve":
+        return make_curve()
     if data.source == "synthetic":
         return make_synthetic(data.m, data.n, noise=data.noise, scale_spread=data.scale_spread,
                               correlation=data.correlation, seed=data.seed)

@@ -1,4 +1,5 @@
-"""Datasets: the synthetic generator, the housing demo and the common ``Dataset`` record."""
+"""Datasets: the synthetic generator, the housing and stopping-distance demos, and the common
+``Dataset`` record."""
 
 from __future__ import annotations
 
@@ -105,6 +106,33 @@ def make_housing(m: int = 100, *, seed: int = 1) -> Dataset:
     y = np.round(X @ true_w + true_b + rng.normal(0.0, 25.0, m), 1)
     return Dataset(X, y, HOUSING_FEATURES, HOUSING_TARGET, f"housing demo (m={m}, seed={seed})",
                    None, true_w, true_b)
+
+
+CURVE_FEATURES = ("speed (km/h)",)
+CURVE_TARGET = "stopping distance (m)"
+REACTION_TIME_S = 1.5  # a driver's reaction time, seconds
+BRAKING_M_PER_S2 = 0.7 * 9.81  # deceleration on a dry road (friction 0.7 × g), m/s²
+
+
+def make_curve(m: int = 80, *, seed: int = 5) -> Dataset:
+    """A fixed table that a straight line cannot fit: car speed → stopping distance.
+
+    Stopping distance = reaction distance + braking distance ``d = v·t + v²/(2a)`` (``v`` in
+    m/s, reaction time ``t`` = 1.5 s, deceleration ``a`` = 0.7·g on a dry road; the physics of
+    any driving-school manual), so it is quadratic in the speed. Speeds are 20–130 km/h;
+    distances carry 3 % measurement noise and are rounded to 0.1 m. ``m`` rows (80 by
+    default); deterministic from ``seed``. ``true_w`` holds the coefficients of speed and
+    speed² (km/h units).
+    """
+    _check_int("m", m, 1)
+    rng = np.random.default_rng(seed)
+    speed = np.round(rng.uniform(20.0, 130.0, m))
+    v = speed / 3.6  # km/h -> m/s
+    exact = v * REACTION_TIME_S + v * v / (2.0 * BRAKING_M_PER_S2)
+    distance = np.round(exact * (1.0 + 0.03 * rng.standard_normal(m)), 1)
+    true_w = np.array([REACTION_TIME_S / 3.6, 1.0 / (2.0 * BRAKING_M_PER_S2 * 3.6**2)])
+    return Dataset(speed[:, None].copy(), distance, CURVE_FEATURES, CURVE_TARGET,
+                   f"stopping-distance demo (m={m}, seed={seed})", None, true_w, 0.0)
 
 
 def _check_int(label: str, value, lo: int) -> None:

@@ -56,6 +56,7 @@ from core.session import (
     write_atomically,
 )
 from core.session import save_session as core_save_session
+from gui_app.classroom.compare_view import show_lesson_view
 from gui_app.classroom.settings_bridge import (
     apply_settings,
     apply_view,
@@ -757,6 +758,7 @@ class LessonPlayer(QObject):
                                                                      "show_timing_tab"):
             self.window.show_timing_tab(TIMING_PRESET)
         self.classroom.show_lesson_progress(outcome, "")
+        show_lesson_view(self.window, outcome)  # e.g. lesson 1's contours side by side
         self.finished.emit(outcome)
 
 

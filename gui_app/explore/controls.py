@@ -48,7 +48,7 @@ ALGORITHMS = (
     ("normal-textbook", "normal equation (textbook (XᵀX)⁻¹)"),
 )
 SOURCES = (("housing", "housing demo (100 houses)"), ("synthetic", "synthetic"),
-           ("csv", "CSV file"))
+           ("csv", "CSV file"), ("curve", "stopping-distance demo (80 cars)"))
 SLIDER_STEPS_PER_DECADE = 100
 
 #: Seconds a pure-Python multiply-add takes here (calibrated once, see loop_seconds_per_op).
@@ -205,6 +205,7 @@ class ControlPanel(QWidget):
         cv.addWidget(QLabel("target"), 1, 0)
         cv.addWidget(self.target_combo, 2, 0, 1, 2)
         self.source_stack.addWidget(csv)
+        self.source_stack.addWidget(QLabel("speed (km/h) → stopping distance (m)"))
         form.addRow(self.source_stack)
         self._show_source_page(0)
         self.data_info = QLabel("")
@@ -562,6 +563,8 @@ class ControlPanel(QWidget):
         if source == "csv":
             target = self.target_combo.currentText() or None
             return DataSettings("csv", csv_path=self.csv_path.text(), target=target)
+        if source == "curve":
+            return DataSettings("curve")
         return DataSettings("housing")
 
     def model_spec(self) -> ModelSpec:

@@ -61,7 +61,7 @@ def test_scaling_lesson_unscaled_needs_many_times_the_iterations(window, qtbot):
         ("synthetic", 200, 2, 3, "zscore")
     assert window.contour.equal_axes.isChecked()
     assert window.contour.plot.getViewBox().state["aspectLocked"]
-    assert (s["contour_x"], s["contour_y"]) == ("x1", "x2")
+    assert (s["contour_x"], s["contour_y"]) == ("x2", "x1")  # x2 across: tall ellipses
     assert _legend_labels(window.learning) == ["unscaled", "z-score"]
     # the explanation is beside the plots, with the numbers the runs produced
     assert window.classroom.panel.isVisible()
