@@ -12,14 +12,31 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from core.errors import InputError
 
 if TYPE_CHECKING:
-    from core.lessons import LessonRun
+    from core.model.problem import Problem
+    from core.solvers import Snapshot
+
+
+class LessonRun(Protocol):
+    """What a claim reads of a finished lesson run (:class:`core.lessons.LessonRun`)."""
+
+    label: str
+    problem: Problem
+    final: Snapshot
+    costs: tuple[float, ...]
+    alpha: float | None
+    path: np.ndarray | None
+    contour: tuple[str | None, str | None]
+
+    def optimum(self) -> np.ndarray: ...
+
+    def contour_pair(self) -> tuple[int, int]: ...
 
 FLOAT64_DIGITS = 16  # float64 carries about 16 significant decimal digits
 MAX_LABEL = 200  # longest run label or claim text accepted from a lesson file
@@ -181,7 +198,7 @@ def _fmt_param(names: tuple[str, ...], k: int) -> str:
     return names[k] if k < len(names) else f"θ{k}"
 
 
-Check = Callable[[dict[str, Any], Mapping[str, "LessonRun"]], tuple[bool, str]]
+Check = Callable[[dict[str, Any], Mapping[str, LessonRun]], tuple[bool, str]]
 
 
 def _converges(c, r):

@@ -261,7 +261,7 @@ class _Interrupted(Exception):
 def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     """Run the fit the options describe; write ``--history`` as it goes; return the
     JSON-ready report. Raises InputError for bad data or options, _Interrupted on Ctrl+C."""
-    from core.data.builder import build_dataset, build_problem
+    from core.builder import build_dataset, build_problem
     from core.files import check_output_path, require_regular_file
     from core.solvers import Snapshot, run_solver
 

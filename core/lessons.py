@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from core import settings as settings_mod
+from core.builder import build_dataset, build_problem
 from core.claims import (
     CLAIM_FIELDS,
     CLAIM_KINDS,
@@ -30,7 +31,6 @@ from core.claims import (
     iterations_to_converge,
     validate_claim,
 )
-from core.data.builder import build_dataset, build_problem
 from core.data.datasets import Dataset
 from core.errors import InputError
 from core.files import atomic_write_text, read_json
@@ -208,7 +208,7 @@ def save_lesson(path: str | Path, title: str, explanation: str, current: dict[st
 # -- running a lesson without a window -----------------------------------------------------
 
 def dataset_for(s: dict[str, Any]) -> Dataset:
-    """The dataset the flat settings ``s`` describe (``core.data.builder.build_dataset``)."""
+    """The dataset the flat settings ``s`` describe (``core.builder.build_dataset``)."""
     return build_dataset(settings_mod.Settings.from_flat(s).data)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.backend import GpuStatus, gpu_status
-from core.data.builder import build_dataset, build_problem
+from core.builder import build_dataset, build_problem
 from core.data.datasets import Dataset
 from core.errors import InputError
 from core.model.problem import Problem

@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import cli, solvers
+from core import builder, cli, solvers
+from core.builder import build_dataset
 from core.cli import build_parser, main
-from core.data import builder
-from core.data.builder import build_dataset
 from core.data.datasets import make_housing
 from core.errors import InputError
 from core.settings import SCHEMA, DataSettings, ModelSettings, RunSettings

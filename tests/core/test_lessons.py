@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from core import claims as claims_mod
 from core import settings as settings_mod
+from core.builder import build_dataset, build_problem
 from core.claims import CLAIM_FIELDS, NUMBER, RUN, RUN_PAIR, TEXT, check_claim, digits_agree
 from core.cli import main
-from core.data.builder import build_problem
 from core.data.datasets import make_curve, make_synthetic
 from core.errors import InputError
 from core.lessons import (
@@ -147,7 +147,6 @@ def test_curve_demo_is_fixed_and_a_straight_line_cannot_fit_it():
 def test_curve_is_a_source_of_the_one_builder():
     settings = settings_mod.Settings.from_flat({"source": "curve"})
     assert "curve" in settings_mod.CHOICE_LABELS["source"]
-    from core.data.builder import build_dataset
 
     assert np.array_equal(build_dataset(settings.data).y, make_curve().y)
 

@@ -1,4 +1,4 @@
-"""The one builder: settings in, dataset and prepared problem out (CLI, lessons and window).
+"""The one builder: settings in, dataset and least-squares problem out (CLI, lessons, window).
 
 Every part of the product that turns settings into data goes through here, so the housing
 demo, a synthetic table or a CSV file is read the same way wherever it is asked for.
@@ -6,13 +6,9 @@ demo, a synthetic table or a CSV file is read the same way wherever it is asked 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from core.data.datasets import Dataset, make_curve, make_housing, make_synthetic
-
-if TYPE_CHECKING:
-    from core.model.problem import Problem
-    from core.settings import DataSettings, ModelSettings
+from core.model.problem import Problem
+from core.settings import DataSettings, ModelSettings
 
 
 def build_dataset(data: DataSettings) -> Dataset:
@@ -38,7 +34,5 @@ def build_dataset(data: DataSettings) -> Dataset:
 def build_problem(dataset: Dataset, model: ModelSettings, *, dtype: str = "float64") -> Problem:
     """The least-squares problem of ``model`` on ``dataset`` (features expanded and scaled on
     ``model.device``). Raises InputError when it cannot be built (memory, device)."""
-    from core.model.problem import Problem
-
     return Problem(dataset, degree=model.degree, intercept=model.intercept,
                    scaling=model.scaling, device=model.device, dtype=dtype)
