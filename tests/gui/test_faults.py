@@ -119,7 +119,7 @@ def test_any_exception_in_the_worker_is_a_message(window, qtbot, monkeypatch, ex
     text = _run_to_error(window, qtbot)
     assert "Internal error" in text and type(exc).__name__ in text
     assert "after 2 iterations" in text
-    assert window.worker._thread.is_alive()  # the worker thread survived
+    assert window.worker.thread_alive()  # the worker thread survived
     _still_usable(window, qtbot, monkeypatch)
 
 
