@@ -42,6 +42,8 @@ from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from PySide6.QtCore import QObject, QTimer
+
 from core.errors import Cancelled, InputError
 
 DRAIN_INTERVAL_MS = 33  # ~30 deliveries (redraws) a second at most
@@ -122,7 +124,7 @@ class Job:
         self.notes: dict[str, Any] = {}
         self._runner = runner
         self._fn = fn
-        self._gen: Generator[Any, None, Any] | None = None
+        self._gen: Generator[Any, Any, Any] | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -173,7 +175,7 @@ class Runner:
                  sync: bool = False,
                  describe_error: Callable[[Job, BaseException], str] = internal_error_message,
                  on_start: Callable[[Callable[[str, Any], None]], None] | None = None,
-                 lower_priority: bool = False, parent: Any = None,
+                 lower_priority: bool = False, parent: QObject | None = None,
                  interval_ms: int = DRAIN_INTERVAL_MS) -> None:
         self.sync = sync
         self.name = name
@@ -191,10 +193,8 @@ class Runner:
         self._pumping = False
         self._draining = False
         self._thread: threading.Thread | None = None
-        self._timer = None
+        self._timer: QTimer | None = None
         if not sync:
-            from PySide6.QtCore import QTimer
-
             self._timer = QTimer(parent)
             self._timer.setInterval(interval_ms)
             self._timer.timeout.connect(self.drain)
@@ -396,15 +396,16 @@ class Runner:
     def _run(self, job: Job) -> bool:
         """Run ``job`` until it ends (True) or, in sync mode, parks paused (False)."""
         try:
-            if job._gen is None:
+            gen = job._gen
+            if gen is None:
                 out = job._fn(job)
                 if not inspect.isgenerator(out):
                     self._end(job, out)
                     return True
-                job._gen = out
+                gen = job._gen = out
             while True:
                 try:
-                    next(job._gen)
+                    next(gen)
                 except StopIteration as stop:
                     self._end(job, stop.value)
                     return True
@@ -458,7 +459,8 @@ class Runner:
                     return
                 job, self._pending = self._pending, None
                 self._current = job
-            self._run(job)
+            if job is not None:  # always (the wait above); for the type checker
+                self._run(job)
 
     # -- sync mode -----------------------------------------------------------------------------
     def _pump(self) -> None:

@@ -15,7 +15,7 @@ iterations (Step 1 is one iteration, Step ×10 ten, whatever the snapshot interv
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -287,7 +287,7 @@ class RunWorker(QObject):
         if prep is not None and not job.cancelled:
             job.emit("prepared", prep)
 
-    def _run_job(self, job: Job) -> Iterator[None]:
+    def _run_job(self, job: Job) -> Generator[None, None, Snapshot | None]:
         """A generator: each ``yield`` follows a snapshot and is where a paused run waits."""
         spec: RunSpec = job.spec
         job.notes["device"] = spec.problem.model.device

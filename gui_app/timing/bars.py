@@ -140,7 +140,7 @@ class BandwidthView(pg.PlotWidget):
         super().__init__(parent)
         self.plot_item = self.getPlotItem()
         style_plot(self.plot_item, "Memory bandwidth used",
-               "bytes read per second ÷ measured read bandwidth (%)", "")
+               "% of the measured memory read bandwidth", "")
         self.plot_item.setMouseEnabled(x=False, y=False)
         self.plot_item.showGrid(x=True, y=False, alpha=0.25)
         self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.62, brush="w", pen="w")
@@ -149,7 +149,7 @@ class BandwidthView(pg.PlotWidget):
                                                                 style=Qt.PenStyle.DashLine))
         # The line's caption sits in a strip above the top bar, where no bar text can be.
         self.limit_text = text_item('<span style="color:#111; background-color:rgba(255,255,255,'
-                                '0.9)">&nbsp;← 100% = measured memory read bandwidth&nbsp;</span>',
+                                '0.9)">&nbsp;← 100% = measured read bandwidth&nbsp;</span>',
                                 (0, 0.5))
         self.addItem(self.limit_text)
         self.addItem(self.limit)
