@@ -22,9 +22,10 @@ dropped):
   the thread is a daemon, holds only memory (arrays; files are read inside ``with`` blocks),
   and nothing it posts afterwards is delivered.
 - ``Runner(sync=True)`` runs each job inline on the calling thread and delivers its events
-  as they are emitted, without threads or timers (for controller tests). A paused job parks
-  at its checkpoint and resumes inline on :meth:`Runner.step`, :meth:`Runner.set_paused` or
-  :meth:`Runner.stop`.
+  as they are emitted, without threads or timers (for controller tests). A submitted job
+  runs at the next :meth:`Runner.drain` (so the caller knows its id before its events
+  arrive, as with the thread); a paused job parks at its checkpoint and resumes inline on
+  :meth:`Runner.step`, :meth:`Runner.set_paused` or :meth:`Runner.stop`.
 
 Every job ends with exactly one ``ended`` event (``"finished"``, ``"cancelled"`` or
 ``"failed"``), posted together with the job's ``result`` or ``failed`` event and at the moment
@@ -233,7 +234,7 @@ class Runner:
             if not self._started:
                 self._started = True
                 self._run_on_start()
-                self.drain()
+                self._flush()
             return
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._main, name=self.name, daemon=True)
@@ -255,7 +256,8 @@ class Runner:
                 self._current.cancel.set()
             self._pending = job  # a job still queued is replaced without a word
             self._cond.notify_all()
-        self._kick()
+        if not self.sync:  # sync: it runs at the next drain, once the caller knows its id
+            self._kick()
         return job.id
 
     def stop(self) -> None:
@@ -322,16 +324,30 @@ class Runner:
 
     def drain(self) -> None:
         """Hand the events that arrived since the last drain to ``deliver`` (GUI thread),
-        dropping those of replaced jobs."""
+        dropping those of replaced jobs. In sync mode, first run the queued job inline (until
+        it ends or parks paused): a test's stand-in for the event loop turning."""
+        if self.sync:
+            self._pump()
+            self._flush()
+            return
+        events = self._flush()
+        with self._cond:
+            idle = self._pending is None and self._current is None and not self._outbox
+        if idle and not events and self._timer is not None:
+            self._timer.stop()
+
+    def _flush(self) -> list[Event]:
+        """Deliver the outbox; returns what was taken (fresh or not)."""
         if self._draining:
-            return  # called from inside a delivery: the outer drain goes on with the rest
+            return []  # called from inside a delivery: the outer flush goes on with the rest
         self._draining = True
+        taken: list[Event] = []
         try:
             while True:
                 with self._cond:
                     events, self._outbox = self._outbox, []
-                    idle = self._pending is None and self._current is None
                     latest = self._latest_id
+                taken += events
                 fresh = [e for e in events if e.job_id in (latest, GLOBAL_ID)]
                 if fresh and not self._closing:
                     self._deliver(fresh)
@@ -341,8 +357,7 @@ class Runner:
                     break
         finally:
             self._draining = False
-        if idle and not events and self._timer is not None:
-            self._timer.stop()
+        return taken
 
     def is_stale(self, event: Event) -> bool:
         """``event`` belongs to a job that has been replaced since it was drained (a delivery
@@ -353,7 +368,6 @@ class Runner:
     def _kick(self) -> None:
         """Threaded: make sure the drain timer runs. Sync: run what can run now."""
         if self.sync:
-            self._pump()
             self.drain()
         elif self._timer is not None and not self._closing:
             self._timer.start()
@@ -368,7 +382,7 @@ class Runner:
             else:
                 box.append(Event(job.id, kind, payload))
         if self.sync:
-            self.drain()
+            self._flush()  # as emitted: a slot may pause or stop the job in the middle
 
     def _post_global(self, kind: str, payload: Any = None) -> None:
         with self._cond:
@@ -444,7 +458,7 @@ class Runner:
                 self._outbox.extend(Event(job.id, kind, payload) for kind, payload in events)
             self._cond.notify_all()
         if self.sync:
-            self.drain()
+            self._flush()
 
     # -- the thread ----------------------------------------------------------------------------
     def _main(self) -> None:

@@ -72,6 +72,8 @@ def test_sync_runs_inline_and_delivers_in_order_with_the_end_last():
     rec = Recorder()
     runner = Runner(rec, sync=True)
     job_id = runner.submit(counting_job, 5)
+    assert rec.events == [] and runner.is_busy()  # the caller learns the id first
+    runner.drain()
     assert not runner.is_busy() and not runner.thread_alive()
     assert rec.events == [(job_id, "tick", k) for k in range(5)] + [
         (job_id, RESULT, 5), (job_id, ENDED, "finished")]
@@ -81,6 +83,7 @@ def test_sync_paused_job_parks_and_steps_exactly_in_iterations():
     rec = Recorder()
     runner = Runner(rec, sync=True)
     job_id = runner.submit(paced_job, 10_000, pausable=True, paused=True)
+    runner.drain()
     assert runner.is_busy() and runner.is_paused()
     snaps = lambda: [p for i, k, p in rec.events if k == "snapshot" and i == job_id]  # noqa: E731
     assert snaps() == [0]
@@ -107,7 +110,9 @@ def test_sync_new_job_cancels_a_parked_one_and_drops_its_late_events():
         job.emit("late")  # after the new job was submitted: must not arrive
 
     old = runner.submit(parked, pausable=True, paused=True)
+    runner.drain()
     new = runner.submit(counting_job, 2)
+    runner.drain()
     assert seen == [True]  # the old job resumed only to see its cancel
     assert rec.kinds(old) == ["before"]
     assert rec.kinds(new) == ["tick", "tick", RESULT, ENDED]
@@ -127,6 +132,7 @@ def test_sync_delivery_that_submits_drops_the_rest_of_the_old_batch():
 
     runner = Runner(deliver, sync=True)
     runner.submit(counting_job, 4)
+    runner.drain()
     assert [(e.job_id, e.kind) for e in stale_seen] == [
         (1, "tick"), (1, "tick"), (2, "tick"), (2, RESULT), (2, ENDED)]
 
@@ -147,10 +153,12 @@ def test_sync_any_exception_becomes_a_message_and_the_next_job_runs(exc, message
         raise exc
 
     bad = runner.submit(broken)
+    runner.drain()
     failed = [p for i, k, p in rec.events if i == bad and k == FAILED]
     assert len(failed) == 1 and message in failed[0]
     assert rec.kinds(bad) == ["tick", FAILED, ENDED] and rec.events[-1][2] == "failed"
     good = runner.submit(counting_job, 1)
+    runner.drain()
     assert rec.kinds(good) == ["tick", RESULT, ENDED]
 
 
@@ -162,6 +170,7 @@ def test_sync_cancelled_exception_ends_the_job_as_cancelled():
         raise Cancelled()
 
     job_id = runner.submit(cancelled)
+    runner.drain()
     assert rec.events == [(job_id, ENDED, "cancelled")]
 
 
@@ -169,6 +178,7 @@ def test_sync_stop_ends_a_parked_job_and_shutdown_closes_it():
     rec = Recorder()
     runner = Runner(rec, sync=True)
     job_id = runner.submit(paced_job, 1000, pausable=True, paused=True)
+    runner.drain()
     runner.stop()
     assert not runner.is_busy()
     assert rec.events[-1] == (job_id, ENDED, "finished")  # it returned its last iteration
@@ -181,6 +191,7 @@ def test_sync_stop_ends_a_parked_job_and_shutdown_closes_it():
             closed.append(True)
 
     runner.submit(parked, pausable=True, paused=True)
+    runner.drain()
     assert runner.shutdown() is True
     assert closed == [True] and not runner.is_busy()
     assert runner.submit(counting_job, 1) == 0  # nothing runs after shutdown
@@ -349,6 +360,7 @@ def sync_worker(qtbot):
 def test_step_one_is_one_iteration_and_step_ten_is_ten(sync_worker):
     worker, sig = sync_worker
     run_id = worker.submit("run", _run_spec(1_000_000, paused=True))
+    worker.drain()
     assert worker.is_paused() and sig.states(run_id) == ["paused"]
     assert sig.iterations(run_id) == [0]
     assert worker.step(1)
@@ -389,6 +401,7 @@ def test_pause_resume_and_end_each_say_their_state(sync_worker):
 
     worker.snapshots.connect(pause_at_five)
     run_id = worker.submit("run", _run_spec(20))
+    worker.drain()
     assert worker.is_paused() and sig.states(run_id) == ["running", "paused"]
     assert sig.iterations(run_id)[-1] == 5  # it parked at the next snapshot
     worker.snapshots.disconnect(pause_at_five)
@@ -406,10 +419,12 @@ def test_failed_prepare_ends_idle_and_the_next_run_works(sync_worker, tmp_path, 
     data = DataSettings(source="csv", csv_path=str(bad))
     spec = ModelSpec(data=data) if kind == "prepare" else _run_spec(100, data=data)
     bad_id = worker.submit(kind, spec)
+    worker.drain()
     assert sig.names(bad_id) == ["failed", "state_changed"]
     assert str(bad) in sig.log[0][2] and sig.states(bad_id) == ["idle"]
     assert not worker.is_busy() and not worker.is_paused()
     good_id = worker.submit("run", _run_spec(100))
+    worker.drain()
     assert sig.names(good_id)[0] == "prepared"
     assert sig.states(good_id) == ["running", "idle"]
     assert sig.iterations(good_id)[-1] == 100
