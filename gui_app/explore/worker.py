@@ -30,21 +30,16 @@ from core.model.problem import Problem
 from core.settings import DataSettings, ModelSettings, RunSettings
 from core.solvers import Snapshot, run_solver
 from gui_app.runner import (
-    DRAIN_INTERVAL_MS,
     ENDED,
     FAILED,
-    GIL_SWITCH_INTERVAL_S,
     PAUSED,
     RESULT,
     SHUTDOWN_TIMEOUT_S,
     Event,
     Job,
     Runner,
-    yield_to_gui,
 )
 
-__all__ = ["DRAIN_INTERVAL_MS", "GIL_SWITCH_INTERVAL_S", "ModelSpec", "Prepared", "RunSpec",
-           "RunWorker", "fault_message", "report_every_for", "yield_to_gui"]
 THREAD_NAME = "gdx-worker"
 
 

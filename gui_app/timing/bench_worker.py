@@ -13,9 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from core.timing.bench import BenchConfig, BenchReport, run_benchmark
-from gui_app.runner import DRAIN_INTERVAL_MS, ENDED, FAILED, RESULT, Event, Job, Runner
-
-__all__ = ["DRAIN_INTERVAL_MS", "SHUTDOWN_TIMEOUT_S", "THREAD_NAME", "BenchWorker"]
+from gui_app.runner import ENDED, FAILED, RESULT, Event, Job, Runner
 
 THREAD_NAME = "gdx-bench"
 # A benchmark notices a cancel within one timed call; the first call of a compiled kernel
