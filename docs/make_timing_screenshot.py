@@ -1,6 +1,9 @@
 """Regenerate docs/timing.png: the real window's Timing tab after a benchmark with a sweep.
 
-    QT_QPA_PLATFORM=offscreen python docs/make_timing_screenshot.py [out.png] [m] [n]
+    QT_QPA_PLATFORM=offscreen python docs/make_timing_screenshot.py [out.png] [m] [n] [WxH]
+
+WxH is the window size (default 1366x768, the common classroom projector; the README also
+shows 1920x1080).
 """
 
 from __future__ import annotations
@@ -18,13 +21,15 @@ def main() -> int:
                                                              "timing.png")
     m = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 500
+    width, height = (int(v) for v in (sys.argv[4] if len(sys.argv) > 4 else "1366x768")
+                     .lower().split("x"))
     from gui_app.app import make_application
 
     app = make_application()
     from gui_app.explore.window import MainWindow
 
     window = MainWindow()
-    window.resize(1600, 1000)
+    window.resize(width, height)
     window.show()
     window.show_timing_tab(None)
     timing = window.timing
@@ -35,9 +40,10 @@ def main() -> int:
     deadline = time.perf_counter() + 300
     while timing.running:
         if time.perf_counter() > deadline:
+            window.close()
             raise TimeoutError("the benchmark did not finish")
         app.processEvents()
-        time.sleep(0.005)
+        time.sleep(0.005)  # a script polling the event loop, not a test
     for _ in range(20):
         app.processEvents()
     image = window.grab()

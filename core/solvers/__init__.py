@@ -407,8 +407,30 @@ def normal_textbook(problem: Problem, *, cancel: CancelFlag | None = None) -> It
     yield _final_normal(problem, w, b, t0, "Solved with the explicit inverse of XᵀX.", warnings)
 
 
+def _paced(snapshots: Iterator[Snapshot], every: int, pace: Callable[[int], int]
+           ) -> Iterator[Snapshot]:
+    """Snapshot 0, then one after each chunk of ``pace(every)`` iterations (1..every), and
+    the final one. Minimal stand-in for the engine's ``pace`` hook (the driver underneath
+    reports every iteration); the engine's own version replaces it at merge."""
+    target = 0
+    for snap in snapshots:
+        if snap.final or snap.iteration >= target:
+            yield snap
+            if not snap.final:
+                target = snap.iteration + max(1, min(every, int(pace(every))))
+
+
 def run_solver(problem: Problem, solver: str, **options) -> Iterator[Snapshot]:
-    """Start ``solver`` (one of :data:`SOLVERS`) on ``problem``; GD options pass through."""
+    """Start ``solver`` (one of :data:`SOLVERS`) on ``problem``; GD options pass through.
+
+    ``pace=fn`` (GD only): ``fn(k)`` is called before each chunk with its planned length k
+    (``report_every``) and returns how many iterations (1..k) to run before the next snapshot.
+    """
+    pace = options.pop("pace", None)
+    if pace is not None and solver in ("gd", "gd-loop"):
+        every = int(options.get("report_every", 1))
+        return _paced(run_solver(problem, solver, **{**options, "report_every": 1}), every,
+                      pace)
     if solver == "gd":
         return gradient_descent(problem, **options)
     if solver == "gd-loop":

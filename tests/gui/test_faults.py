@@ -119,7 +119,7 @@ def test_any_exception_in_the_worker_is_a_message(window, qtbot, monkeypatch, ex
     text = _run_to_error(window, qtbot)
     assert "Internal error" in text and type(exc).__name__ in text
     assert "after 2 iterations" in text
-    assert window.worker._thread.is_alive()  # the worker thread survived
+    assert window.worker.thread_alive()  # the worker thread survived
     _still_usable(window, qtbot, monkeypatch)
 
 
@@ -163,3 +163,34 @@ def test_polynomial_expansion_too_large_is_refused(monkeypatch):
     with pytest.raises(InputError, match=r"degree-5 expansion .* needs 1\.6 MB"):
         polynomial_features(X, tuple(f"x{k}" for k in range(10)), 5)
     assert polynomial_features(X, tuple(f"x{k}" for k in range(10)), 1).X.shape == (1000, 10)
+
+
+def test_closing_while_data_is_prepared_does_not_wait_for_it(window, qtbot, monkeypatch):
+    """Closing the window in the middle of an uninterruptible prepare (a huge dataset being
+    made) returns without waiting for it; the abandoned job delivers nothing afterwards."""
+    import threading
+
+    from core.settings import DataSettings
+    from gui_app.explore.worker import ModelSpec
+
+    entered, release = threading.Event(), threading.Event()
+    real = worker_module.build_dataset
+
+    def slow_builder(data):
+        entered.set()
+        release.wait(60)
+        return real(DataSettings())
+
+    monkeypatch.setattr(worker_module, "build_dataset", slow_builder)
+    prepared: list[int] = []
+    window.worker.prepared.connect(lambda run_id, _prep: prepared.append(run_id))
+    window.worker.submit("prepare", ModelSpec(DataSettings(source="synthetic", m=999, seed=7)))
+    qtbot.waitUntil(entered.is_set, timeout=TIMEOUT)
+    window.close()  # bounded: the worker waits SHUTDOWN_TIMEOUT_S at most, then abandons
+    assert not release.is_set()  # close returned while the builder was still at work
+    thread = window.worker._runner._thread
+    release.set()
+    thread.join(60)
+    assert not thread.is_alive()
+    window.worker.drain()  # nothing is delivered after the close
+    assert prepared == []

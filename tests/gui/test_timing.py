@@ -143,6 +143,11 @@ def test_export_writes_parseable_csv_and_json(timing, qtbot, tmp_path):
     # a path that cannot be written is a message, not a traceback
     timing.export(str(tmp_path / "missing-dir" / "x.json"))
     assert timing.message_kind == "error" and "Could not export" in timing.message.text()
+    assert "missing-dir" in timing.message.text()  # the message names the path
+    # a folder is refused, and the earlier export is still whole
+    timing.export(str(tmp_path))
+    assert timing.message_kind == "error" and "folder" in timing.message.text()
+    assert json.loads(json_path.read_text(encoding="utf-8")) == data
 
 
 def test_absurd_size_is_a_message(timing, qtbot):
