@@ -153,6 +153,12 @@ class ClassroomMenus:
                 bar.addAction(action)
             self.run_actions.append((action, button, key))
         bar.addSeparator()
+        if getattr(w, "tabs", None) is not None:  # the tab bar hides while presenting
+            self.switch_tab_action = QAction("Explore ⇄ Timing", w)
+            self.switch_tab_action.setToolTip("Show the other tab (Explore or Timing)")
+            self.switch_tab_action.triggered.connect(
+                lambda _checked=False: w.tabs.setCurrentIndex(1 - w.tabs.currentIndex()))
+            bar.addAction(self.switch_tab_action)
         lesson = self.panel.toggleViewAction()
         bar.addAction(lesson)
         spacer = QWidget()

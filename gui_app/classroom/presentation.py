@@ -3,8 +3,9 @@ fits a 1366×768 projector with the lesson panel open.
 
 In presentation mode the control panel becomes a drawer (F9) over the plots' left edge, the
 run keys move to a strip of buttons, the status bar hides (the message panel says the same,
-larger), and the plots are laid out two by two with the live numbers in a column beside them,
-so that no plot is squeezed under a tall table. Leaving it restores the window exactly:
+larger), and the plots are laid out two by two with the live numbers in a dock beside them,
+so that no plot is squeezed under a tall table; the lesson panel shares that column
+as a tab. Leaving it restores the window exactly:
 its normal or maximised geometry, every splitter and every style.
 """
 
@@ -15,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QApplication, QScrollArea, QSizePolicy, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QWidget,
+)
 
 from gui_app.classroom.presentation_style import (
     OKABE_ITO,
@@ -63,8 +71,12 @@ class Presentation:
         self.window = window
         self.look = look or PresentationLook()
         self.active = False
+        #: Whether presenting fills the screen (tests that measure the layout at a given
+        #: window size turn it off: the offscreen platform's screen has one fixed size).
+        self.full_screen = True
         self._saved: dict[str, Any] = {}
         self._watcher: _ResizeWatcher | None = None
+        self._watchers: list[_ResizeWatcher] = []
 
     def _plot_items(self) -> list[pg.PlotItem]:
         items = []
@@ -95,12 +107,22 @@ class Presentation:
         self._screen_state = (w.windowState(), QByteArray(w.saveGeometry()),
                               w.statusBar().isVisibleTo(w))
         w.statusBar().hide()  # the message panel above the plots says the same, larger
-        w.showFullScreen()
+        tabs = getattr(w, "tabs", None)  # the strip's Explore/Timing button replaces the tabs
+        if tabs is not None:
+            self._tab_bar_visible = tabs.tabBar().isVisibleTo(w)
+            tabs.tabBar().hide()
+        if self.full_screen:
+            w.showFullScreen()
 
     def _leave_full_screen(self) -> None:
         w = self.window
         state, geometry, status_visible = self._screen_state
         w.statusBar().setVisible(status_visible)
+        tabs = getattr(w, "tabs", None)
+        if tabs is not None:
+            tabs.tabBar().setVisible(self._tab_bar_visible)
+        if not self.full_screen:
+            return
         if state & Qt.WindowState.WindowMaximized:
             w.showMaximized()
         else:
@@ -123,9 +145,9 @@ class Presentation:
         return found
 
     def _arrange_plots(self) -> None:
-        """Two by two (contour, learning curve / data, parameters) with the live numbers in a
-        column on the right: a tall numbers table under the plots left them a few dozen
-        pixels at 1366×768."""
+        """Two by two (contour, learning curve / data, parameters); the live numbers, whose
+        table is taller than a row of plots at 1366×768, move to a dock on the right, which
+        the lesson panel shares as a tab."""
         w = self.window
         splitters = self._splitters()
         if splitters is None:
@@ -135,24 +157,34 @@ class Presentation:
         splitters["top"].insertWidget(1, w.learning)
         splitters["bottom"].addWidget(w.params)
         splitters["pair"].hide()
-        splitters["main"].addWidget(w.numbers)
+        # the balance of the rows needs the headers' heights in the new layout
+        self._watchers.append(_ResizeWatcher(splitters["plots"], self.fit_columns))
+        dock = QDockWidget("Numbers", w)
+        dock.setObjectName("presentationNumbers")
+        dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        dock.setWidget(w.numbers)
+        w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self._saved["numbers_dock"] = dock
         self.fit_columns()
 
     def fit_columns(self) -> None:
-        """Share the width: the numbers column as wide as it needs (at most a third), equal
-        halves for the plots; equal heights for the two rows of plots."""
+        """Equal halves for the two columns; the two rows share the height so that their
+        plots (below each view's own header row) are equally tall."""
         arrangement = self._saved.get("arrangement")
         if arrangement is None:
             return
         splitters = arrangement[0]
-        main = splitters["main"]
-        total = sum(main.sizes())
-        need = min(self.window.numbers.sizeHint().width(), total // 3)
-        main.setSizes([*([0] * (main.count() - 2)), total - need, need])
-        for name in ("top", "bottom", "plots"):
+        for name in ("top", "bottom"):
             s = splitters[name]
             size = sum(s.sizes())
             s.setSizes([size // s.count()] * s.count())
+        w = self.window
+        headers = (w.data_view.height() - w.data_view.fit_plot.getViewWidget().height()) - \
+            (w.contour.height() - w.contour.plot.getViewWidget().height())
+        rows = splitters["plots"]
+        total = sum(rows.sizes())
+        bottom = max(0, min(total, total // 2 + headers // 2))
+        rows.setSizes([total - bottom, bottom])
 
     def _unarrange_plots(self) -> None:
         arrangement = self._saved.pop("arrangement", None)
@@ -164,16 +196,40 @@ class Presentation:
         splitters["pair"].insertWidget(1, w.params)
         splitters["pair"].show()
         splitters["bottom"].insertWidget(numbers_index, w.numbers)
+        w.numbers.show()
+        for watcher in self._watchers:
+            watcher.deleteLater()
+        self._watchers.clear()
+        dock = self._saved.pop("numbers_dock")
+        w.removeDockWidget(dock)
+        dock.deleteLater()
         for name, s in splitters.items():
             s.setSizes(sizes[name])
 
-    def fit_lesson_panel(self, panel: QWidget) -> None:
-        """Give the lesson panel its share of the width (presentation mode only)."""
+    def fit_lesson_panel(self, panel: QDockWidget) -> None:
+        """Presenting: the lesson panel shares the right dock with the numbers, as a tab in
+        front of them, and takes its share of the width."""
         w = self.window
-        if self.active and panel.isVisible():
-            width = max(panel.minimumSizeHint().width(), int(w.width() * LESSON_PANEL_SHARE))
-            w.resizeDocks([panel], [width], Qt.Orientation.Horizontal)
+        dock = self._saved.get("numbers_dock")
+        if not self.active or dock is None:
+            return
+        if panel.isVisible() and not panel.isFloating():
+            if dock not in w.tabifiedDockWidgets(panel):
+                w.tabifyDockWidget(dock, panel)
+            panel.raise_()
+        width = max(panel.minimumSizeHint().width(), dock.minimumSizeHint().width(),
+                    int(w.width() * LESSON_PANEL_SHARE))
+        w.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
         self.fit_columns()
+
+    def _plot_items(self) -> list[pg.PlotItem]:
+        items = []
+        for view in self.window.findChildren(pg.GraphicsView):
+            scene = view.scene()
+            if scene is None:
+                continue
+            items += [it for it in scene.items() if isinstance(it, pg.PlotItem)]
+        return items
 
     def _apply(self) -> None:
         app = QApplication.instance()

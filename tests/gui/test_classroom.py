@@ -13,10 +13,22 @@ import pytest
 from PySide6.QtGui import QGuiApplication, QImage
 
 from core.lessons import builtin_lessons
+from gui_app.classroom import storage
 from gui_app.classroom.settings_bridge import read_settings
+from tests.gui.classroom_window import make_window
 
 TIMEOUT = 30_000
 LESSONS = {lesson.id: k for k, lesson in enumerate(builtin_lessons())}
+
+
+@pytest.fixture
+def window(qtbot):
+    """The main window with its Classroom, shown, with the default problem prepared."""
+    w = make_window()
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.problem_ready, timeout=10_000):
+        w.show()
+    return w
 
 
 def _play_from_menu(window, qtbot, lesson_id):
@@ -150,7 +162,8 @@ def test_session_round_trip(window, qtbot, tmp_path):
     _finished_run(window, qtbot)
     saved = read_settings(window)
     path = tmp_path / "lesson-day.gdx.json"
-    assert window.classroom.save_session(path)
+    with qtbot.waitSignal(window.classroom.sessions.writer.saved, timeout=TIMEOUT):
+        assert window.classroom.save_session(path)
     # change everything, then reopen
     c.algorithm_combo.setCurrentIndex(0)
     c.iterations_spin.setValue(7)
@@ -191,11 +204,8 @@ def test_corrupt_or_foreign_session_changes_nothing(window, qtbot, tmp_path):
 
 def test_remembered_session_restores_and_a_corrupt_one_does_not_block(qtbot, tmp_path,
                                                                     monkeypatch):
-    from gui_app.classroom import classroom as classroom_mod
-    from gui_app.explore.window import MainWindow
-
-    monkeypatch.setenv(classroom_mod.CONFIG_DIR_ENV, str(tmp_path))
-    w = MainWindow()
+    monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
+    w = make_window()
     qtbot.addWidget(w)
     with qtbot.waitSignal(w.problem_ready, timeout=TIMEOUT):
         w.show()
@@ -203,17 +213,17 @@ def test_remembered_session_restores_and_a_corrupt_one_does_not_block(qtbot, tmp
     w.controls.iterations_spin.setValue(321)
     _finished_run(w, qtbot)
     w.close()  # remembers
-    assert (tmp_path / classroom_mod.LAST_SESSION_FILE).exists()
-    w2 = MainWindow()
+    assert (tmp_path / storage.LAST_SESSION_FILE).exists()
+    w2 = make_window()
     qtbot.addWidget(w2)
     w2.show()
     w2.classroom.restore_remembered()
     assert w2.controls.iterations_spin.value() == 321 and len(w2.classroom.runs) == 1
     w2.classroom.remember = False
     w2.close()
-    (tmp_path / classroom_mod.LAST_SESSION_FILE).write_text("{not json", "utf-8")
+    (tmp_path / storage.LAST_SESSION_FILE).write_text("{not json", "utf-8")
     (tmp_path / "gd-explorer.ini").write_bytes(b"\x00\xff[window]\ngeometry=@ByteArray(zz")
-    w3 = MainWindow()
+    w3 = make_window()
     qtbot.addWidget(w3)
     w3.show()
     w3.classroom.restore_remembered()
@@ -270,7 +280,7 @@ def test_model_summary_goes_to_the_clipboard(window, qtbot):
 
 
 def test_presentation_mode_toggles_fonts_lines_and_palette(window, qtbot):
-    from gui_app.classroom import classroom as classroom_mod
+    from gui_app.classroom.presentation_style import OKABE_ITO
     from gui_app.explore import plots
 
     _finished_run(window, qtbot)
@@ -285,8 +295,8 @@ def test_presentation_mode_toggles_fonts_lines_and_palette(window, qtbot):
     assert curve.opts["pen"].widthF() >= 2 * width
     assert axis.style["tickFont"].pointSize() >= 16
     assert "18pt" in axis.labelStyle["font-size"]
-    assert curve.opts["pen"].color().name().upper() in classroom_mod.OKABE_ITO
-    assert plots.RUN_COLORS == classroom_mod.OKABE_ITO
+    assert curve.opts["pen"].color().name().upper() in OKABE_ITO
+    assert plots.RUN_COLORS == OKABE_ITO
     window.classroom.presentation_action.trigger()
     assert not window.classroom.presentation.active
     assert app.font().pointSizeF() == base_pt
@@ -320,7 +330,7 @@ def test_presentation_mode_fits_1920x1080_and_toggles_back(window, qtbot):
     the normal layout."""
     from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton
 
-    from gui_app.classroom.classroom import controls_area
+    from gui_app.classroom.presentation import controls_area
 
     classroom = window.classroom
     window.resize(1920, 1080)
@@ -352,7 +362,10 @@ def test_presentation_mode_fits_1920x1080_and_toggles_back(window, qtbot):
     classroom.controls_action.trigger()  # F9: the panel as a drawer
     qtbot.wait(50)
     assert classroom.controls_visible() and classroom.controls_action.isChecked()
-    assert not any(a.shortcut().toString() for a, _b, _k in classroom.run_actions)
+    # the panel's buttons have their keys again, except Esc: presenting, it is the window's
+    assert [a.shortcut().toString() for a, _b, _k in classroom.run_actions
+            if a.shortcut().toString()] == ["Esc"]
+    assert not c.stop_button.shortcut().toString()
     viewport = scroll.viewport()
     checked = 0
     for widget in c.findChildren(QLabel) + c.findChildren(QComboBox) + \
@@ -375,6 +388,7 @@ def test_presentation_mode_fits_1920x1080_and_toggles_back(window, qtbot):
     assert c.scaling_combo.sizeAdjustPolicy() == combo_policy
     assert not classroom.presentation_bar.isVisible()
     assert not any(a.shortcut().toString() for a, _b, _k in classroom.run_actions)
+    assert c.stop_button.shortcut().toString() == "Esc"
     assert window.contour.plot.getAxis("left").labelText.endswith("(training coordinates, "
                                                                  "z-score)")
     assert not window.learning.plot.getAxis("right").isVisible()

@@ -10,7 +10,8 @@ import textwrap
 
 import pytest
 
-from gui_app.classroom import classroom as classroom_mod
+from gui_app.classroom import storage
+from tests.gui.classroom_window import make_window
 
 TIMEOUT = 15_000
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -36,16 +37,15 @@ SETTINGS_CORRUPTIONS = {
 
 def _write(folder, session: bytes | None, settings: bytes | None) -> None:
     if session is not None:
-        (folder / classroom_mod.LAST_SESSION_FILE).write_bytes(session)
+        (folder / storage.LAST_SESSION_FILE).write_bytes(session)
     if settings is not None:
         (folder / "gd-explorer.ini").write_bytes(settings)
 
 
 def _start_and_check_usable(qtbot):
     from gui_app.app import restore_remembered_safely
-    from gui_app.explore.window import MainWindow
 
-    w = MainWindow()
+    w = make_window()
     qtbot.addWidget(w)
     w.show()
     shown = []
@@ -67,14 +67,14 @@ def _start_and_check_usable(qtbot):
 @pytest.mark.parametrize("name", sorted(SESSION_CORRUPTIONS))
 def test_corrupt_remembered_session_does_not_block_the_start(qtbot, tmp_path, monkeypatch,
                                                              name):
-    monkeypatch.setenv(classroom_mod.CONFIG_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
     _write(tmp_path, SESSION_CORRUPTIONS[name], None)
     _start_and_check_usable(qtbot)
 
 
 @pytest.mark.parametrize("name", sorted(SETTINGS_CORRUPTIONS))
 def test_corrupt_settings_file_does_not_block_the_start(qtbot, tmp_path, monkeypatch, name):
-    monkeypatch.setenv(classroom_mod.CONFIG_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
     # a corrupt session too: the message must then say "defaults" whatever QSettings made
     # of the junk (it reads some of it without an error status)
     _write(tmp_path, b"{", SETTINGS_CORRUPTIONS[name])
@@ -82,8 +82,8 @@ def test_corrupt_settings_file_does_not_block_the_start(qtbot, tmp_path, monkeyp
 
 
 def test_directories_in_place_of_the_files(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv(classroom_mod.CONFIG_DIR_ENV, str(tmp_path))
-    (tmp_path / classroom_mod.LAST_SESSION_FILE).mkdir()
+    monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
+    (tmp_path / storage.LAST_SESSION_FILE).mkdir()
     (tmp_path / "gd-explorer.ini").mkdir()
     _start_and_check_usable(qtbot)
 
@@ -91,7 +91,7 @@ def test_directories_in_place_of_the_files(qtbot, tmp_path, monkeypatch):
 def test_restore_raising_anything_still_starts(qtbot, tmp_path, monkeypatch):
     from gui_app.classroom.classroom import Classroom
 
-    monkeypatch.setenv(classroom_mod.CONFIG_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
 
     def broken(self):
         raise RuntimeError("a bug while restoring")
@@ -124,7 +124,7 @@ def test_the_real_start_up_with_corrupt_files_exits_cleanly(tmp_path):
         sys.exit(run_app())
     """)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": ROOT,
-           classroom_mod.CONFIG_DIR_ENV: str(tmp_path)}
+           storage.CONFIG_DIR_ENV: str(tmp_path)}
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]

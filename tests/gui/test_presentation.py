@@ -1,0 +1,158 @@
+"""Presentation mode (F11): real full screen, a layout that fits 1366×768 and 1280×720 with the
+lesson panel open or closed, keys that work, and a clean way back (pytest-qt, offscreen).
+
+The offscreen platform has one fixed screen, so the layout is measured with the window
+resized to each size (``presentation.full_screen`` off: full screen would take the test
+screen's size); one test checks the real full screen and the geometry restored after it.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QByteArray
+
+from tests.gui.classroom_window import make_window
+
+TIMEOUT = 30_000
+MIN_PLOT_PX = 180
+MIN_LESSON_PT = 12  # the lesson text must be readable from the back of the room
+
+
+@pytest.fixture
+def window(qtbot):
+    w = make_window()
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.problem_ready, timeout=10_000):
+        w.show()
+    return w
+
+
+def _play_first_lesson(window, qtbot):
+    classroom = window.classroom
+    classroom.player.hold_ms = 0
+    with qtbot.waitSignal(classroom.player.finished, timeout=TIMEOUT):
+        classroom.lesson_actions[0].trigger()
+
+
+def _visible_plots(window):
+    return [view for view in window.findChildren(pg.GraphicsView) if view.isVisible()
+            and view.window() is window]
+
+
+def _check_layout(window, lesson_open: bool) -> None:
+    classroom = window.classroom
+    plots = _visible_plots(window)
+    assert len(plots) >= 4, "the contour, learning curve, parameters and data plots show"
+    for view in plots:
+        assert view.height() >= MIN_PLOT_PX, f"a plot {view.width()}×{view.height()} px"
+        right = view.mapTo(window, view.rect().bottomRight())
+        assert right.x() <= window.width() and right.y() <= window.height(), "off the window"
+    message = window.message
+    assert message.isVisible() and message.height() >= message.fontMetrics().lineSpacing() * 2
+    if lesson_open:
+        text = classroom.panel_text
+        assert classroom.panel.isVisible() and text.isVisible()
+        assert text.width() >= 300 and text.height() >= 200
+        assert text.font().pointSizeF() >= MIN_LESSON_PT
+        assert "Feature scaling" in text.toPlainText()
+        # the panel does not cover the plots
+        panel_left = classroom.panel.mapTo(window, classroom.panel.rect().topLeft()).x()
+        for view in plots:
+            assert view.mapTo(window, view.rect().topRight()).x() <= panel_left + 1
+    else:
+        assert not classroom.panel.isVisible()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 720)])
+def test_presentation_fits_with_the_lesson_panel_open_and_closed(window, qtbot, size):
+    classroom = window.classroom
+    classroom.presentation.full_screen = False
+    _play_first_lesson(window, qtbot)
+    before = {name: s.sizes() for name, s in classroom.presentation._splitters().items()}
+    classroom.presentation_action.trigger()
+    assert classroom.presentation.active
+    qtbot.wait(50)  # the large fonts' layout requests are posted events
+    window.resize(*size)  # the screen's size, as full screen would make it
+    qtbot.waitUntil(lambda: window.size().toTuple() == size, timeout=5000)
+    qtbot.wait(50)  # let the docks and splitters settle (layout is posted)
+    _check_layout(window, lesson_open=True)
+    classroom.panel.toggleViewAction().trigger()  # the Lesson button of the strip
+    qtbot.wait(50)
+    _check_layout(window, lesson_open=False)
+    classroom.panel.toggleViewAction().trigger()
+    qtbot.wait(50)
+    _check_layout(window, lesson_open=True)
+    # the run keys work without the control panel
+    keys = {a.shortcut().toString(): a for a, _b, _k in classroom.run_actions}
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
+        keys["F5"].trigger()
+    classroom.presentation_action.trigger()  # F11: back
+    assert not classroom.presentation.active
+    qtbot.wait(50)
+    after = {name: s.sizes() for name, s in classroom.presentation._splitters().items()}
+    assert set(after) == set(before) and window.learning.parentWidget() is \
+        window.params.parentWidget()
+    assert window.numbers.parentWidget() is window.data_view.parentWidget()
+    assert window.statusBar().isVisible()
+
+
+def test_real_full_screen_and_the_geometry_restored(window, qtbot):
+    classroom = window.classroom
+    hint = window.minimumSizeHint()
+    size = (hint.width() + 37, hint.height() + 23)  # a size of the user's, not a default
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size, timeout=5000)
+    classroom.presentation_action.trigger()
+    qtbot.waitUntil(window.isFullScreen, timeout=5000)
+    screen = window.screen().geometry()  # (the test screen is smaller than the layout's
+    assert window.geometry().topLeft() == screen.topLeft()  # minimum: only its corner)
+    assert not window.statusBar().isVisible()
+    classroom.presentation_action.trigger()
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=5000)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size, timeout=5000)
+    assert window.statusBar().isVisible()
+
+
+def test_maximised_window_comes_back_maximised(window, qtbot):
+    classroom = window.classroom
+    window.showMaximized()
+    qtbot.waitUntil(window.isMaximized, timeout=5000)
+    classroom.set_presentation(True)
+    qtbot.waitUntil(window.isFullScreen, timeout=5000)
+    classroom.set_presentation(False)
+    qtbot.waitUntil(window.isMaximized, timeout=5000)
+
+
+def test_escape_stops_a_run_then_leaves_presentation(window, qtbot):
+    classroom = window.classroom
+    classroom.presentation.full_screen = False
+    esc = next(a for a, _b, k in classroom.run_actions if k == "Esc")
+    # not presenting: Esc belongs to the Stop button and stops a run
+    assert window.controls.stop_button.shortcut().toString() == "Esc"
+    window.controls.iterations_spin.setValue(5_000_000)
+    window.controls.tolerance_edit.setText("0")
+    classroom.set_presentation(True)
+    assert esc.shortcut().toString() == "Esc"
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
+        next(a for a, _b, k in classroom.run_actions if k == "F5").trigger()
+        qtbot.waitUntil(lambda: window.running, timeout=TIMEOUT)
+        esc.trigger()  # stops the run, stays presenting
+    assert blocker.args[0].status == "cancelled"
+    assert classroom.presentation.active
+    esc.trigger()  # nothing running: leaves presentation
+    assert not classroom.presentation.active
+    assert window.controls.stop_button.shortcut().toString() == "Esc"
+
+
+def test_layout_saved_while_presenting_restores_cleanly(window, qtbot):
+    """A session saved in presentation mode reopens in the normal window without an empty
+    Numbers dock (it exists only while presenting)."""
+    classroom = window.classroom
+    classroom.presentation.full_screen = False
+    classroom.set_presentation(True)
+    state = QByteArray(window.saveState())
+    classroom.set_presentation(False)
+    window.restoreState(state)
+    assert window.numbers.isVisible()
+    assert window.numbers.parentWidget() is window.data_view.parentWidget()
