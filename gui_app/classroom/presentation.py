@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
@@ -104,7 +104,7 @@ class Presentation:
     # -- the screen ----------------------------------------------------------------------------
     def _enter_full_screen(self) -> None:
         w = self.window
-        self._screen_state = (w.windowState(), QByteArray(w.saveGeometry()),
+        self._screen_state = (w.windowState(), QRect(w.geometry()),
                               w.statusBar().isVisibleTo(w))
         w.statusBar().hide()  # the message panel above the plots says the same, larger
         tabs = getattr(w, "tabs", None)  # the strip's Explore/Timing button replaces the tabs
@@ -127,7 +127,9 @@ class Presentation:
             w.showMaximized()
         else:
             w.showNormal()
-            w.restoreGeometry(geometry)  # bytes this window wrote a moment ago
+            w.setGeometry(geometry)
+            # again once the normal fonts' smaller minimum size is laid out (posted events)
+            QTimer.singleShot(0, lambda: w.isFullScreen() or w.setGeometry(geometry))
 
     # -- the plots' layout ----------------------------------------------------------------------
     def _splitters(self) -> dict[str, QSplitter] | None:
