@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QMenu,
     QPushButton,
-    QSizePolicy,
     QToolBar,
     QWidget,
 )
@@ -129,6 +128,14 @@ class ClassroomMenus:
         bar.setMovable(False)
         bar.setFloatable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        # the way out comes first: it must never fall into the strip's overflow menu
+        self.exit_presentation_action = QAction(f"✕ Exit ({PRESENTATION_SHORTCUT})", w)
+        self.exit_presentation_action.setToolTip(
+            f"Leave presentation mode ({PRESENTATION_SHORTCUT}, or {ESCAPE_KEY} when no run "
+            "is going)")
+        self.exit_presentation_action.triggered.connect(lambda: self.set_presentation(False))
+        bar.addAction(self.exit_presentation_action)
+        bar.addSeparator()
         bar.addAction(self.controls_action)
         bar.addSeparator()
         # (text, button, key): the action clicks the panel's button, so enabled states and
@@ -140,7 +147,7 @@ class ClassroomMenus:
                 ("Step (F7)", c.step_button, "F7", True),
                 ("Step ×10 (F8)", c.step10_button, "F8", False),
                 ("■ Stop (Esc)", c.stop_button, ESCAPE_KEY, True),
-                ("Reset (Ctrl+R)", c.reset_button, "Ctrl+R", True)):
+                ("Reset (Ctrl+R)", c.reset_button, "Ctrl+R", False)):
             action = QAction(text, w)
             action.setToolTip(button.toolTip())
             if key == ESCAPE_KEY:  # presenting, Esc also leaves presentation mode
@@ -159,15 +166,7 @@ class ClassroomMenus:
             self.switch_tab_action.triggered.connect(
                 lambda _checked=False: w.tabs.setCurrentIndex(1 - w.tabs.currentIndex()))
             bar.addAction(self.switch_tab_action)
-        lesson = self.panel.toggleViewAction()
-        bar.addAction(lesson)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        bar.addWidget(spacer)
-        self.exit_presentation_action = QAction(
-            f"Exit presentation ({PRESENTATION_SHORTCUT} / {ESCAPE_KEY})", w)
-        self.exit_presentation_action.triggered.connect(lambda: self.set_presentation(False))
-        bar.addAction(self.exit_presentation_action)
+        bar.addAction(self.panel.toggleViewAction())
         w.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         bar.hide()
         self.presentation_bar = bar

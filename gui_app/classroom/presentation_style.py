@@ -46,8 +46,8 @@ def _rgb(color: QColor) -> str:
 #: Shorter plot titles and axis labels for presentation mode: with large fonts the long ones
 #: do not fit (the contour's y label runs along a short axis).
 PRESENTATION_TITLES = {
-    "Cost J(w, b): contours and the gradient-descent path": "Cost J(w, b) and the descent path",
-    "Learning curve": "Learning curve (log scale)",
+    "Cost J(w, b): contours and the gradient-descent path": "Cost J and the descent path",
+    "Learning curve": "Learning curve (log)",
 }
 PRESENTATION_LABELS = {"cost J (log scale)": "cost J"}
 #: Pixels between legend rows in presentation mode (the large labels carry wide margins):
@@ -59,6 +59,29 @@ def short_contour_label(text: str) -> str:
     """"w[size]  (training coordinates, z-score)" → "w[size] (z-score)"."""
     text = text.replace("(training coordinates, ", "(").replace("  (training coordinates)", "")
     return " ".join(text.split())
+
+
+def _loosen_title(label: pg.LabelItem) -> None:
+    """Let ``label`` be narrower than its text (LabelItem pins its minimum width to the text
+    at every setText; wrap that, until :func:`_tighten_title`)."""
+    if "updateMin" in vars(label):
+        return
+    original = label.updateMin
+
+    def update_min() -> None:
+        original()
+        label.setMinimumWidth(0)
+
+    label.updateMin = update_min
+    label.opts["justify"] = "left"  # a long title runs to the right, over the legend's column
+    update_min()
+
+
+def _tighten_title(label: pg.LabelItem) -> None:
+    if "updateMin" in vars(label):
+        del label.updateMin
+        label.opts["justify"] = "center"
+        label.updateMin()
 
 
 def _legend_outside(plot: pg.PlotItem, legend: pg.LegendItem, top: float) -> tuple:
@@ -174,6 +197,9 @@ def style_plot(plot: pg.PlotItem, look: PresentationLook,
         top = height = QFontMetrics(title_font).height() + 10
         plot.titleLabel.setMaximumHeight(height)
         plot.layout.setRowFixedHeight(0, height)
+        # the title may reach over the axes beside it (the legend sits below the title row):
+        # its full width must not make the plot wider than its column at 1366×768
+        _loosen_title(plot.titleLabel)
     tick_font = QFont(QApplication.instance().font())
     tick_font.setPointSize(look.tick_pt)
     for name in ("bottom", "left"):
@@ -201,6 +227,7 @@ def unstyle_plot(plot: pg.PlotItem, state: dict[str, Any], look: PresentationLoo
     """Undo :func:`style_plot` (a plot deleted meanwhile is skipped)."""
     try:
         text, opts, visible = state["title"]
+        _tighten_title(plot.titleLabel)
         if visible:
             plot.setTitle(text, **{k: v for k, v in opts.items() if k in ("size", "color")})
         for name, (tick_font, label_style, label_visible, text) in state["axes"].items():

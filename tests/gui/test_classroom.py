@@ -333,6 +333,7 @@ def test_presentation_mode_fits_1920x1080_and_toggles_back(window, qtbot):
     from gui_app.classroom.presentation import controls_area
 
     classroom = window.classroom
+    classroom.presentation.full_screen = False  # the test screen is smaller: resize instead
     window.resize(1920, 1080)
     scroll, splitter = controls_area(window)
     sizes = splitter.sizes()
@@ -341,6 +342,8 @@ def test_presentation_mode_fits_1920x1080_and_toggles_back(window, qtbot):
     _finished_run(window, qtbot)
     classroom.presentation_action.trigger()
     qtbot.wait(50)
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1920, 1080), timeout=5000)
     assert not classroom.controls_visible() and not classroom.controls_action.isChecked()
     assert classroom.presentation_bar.isVisible()
     keys = {a.shortcut().toString() for a, _b, _k in classroom.run_actions}
