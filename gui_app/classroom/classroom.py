@@ -175,9 +175,10 @@ class Classroom(ClassroomMenus, QObject):
 
     def escape(self) -> None:
         """Esc: stop the run when one is going; else, presenting, leave presentation mode."""
-        stop = self.window.controls.stop_button
-        if self.window.running and stop.isEnabled():
-            stop.click()
+        if self.window.running:
+            # the Stop button's own signal (the window and the lesson player listen to it),
+            # also in the instant before the button is enabled for a run just started
+            self.window.controls.stop_requested.emit()
         elif self.presentation.active:
             self.set_presentation(False)
 

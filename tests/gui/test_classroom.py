@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -416,3 +417,135 @@ def test_session_keeps_only_the_runs_the_learning_curve_shows(window, qtbot):
     assert len(window.classroom.runs) == limit
     names = [c.opts["name"] for c in window.learning.curves]
     assert [r.label for r in window.classroom.runs] == names
+
+
+# -- hostile files and faults (issue 9, item 10) ----------------------------------------------
+
+def _hostile_session_files(tmp_path):
+    base = {"format": "gd-explorer-session", "version": 1}
+    files = {
+        "missing-field.gdx.json": json.dumps({**base, "runs": [{"label": "x"}]}),
+        "seed-2-32.gdx.json": json.dumps({**base, "settings": {"seed": 2**32 - 1}}),
+        "nested.gdx.json": "[" * 5000 + "]" * 5000,
+        "huge-int.gdx.json": '{"format": "gd-explorer-session", "version": 1, "settings": '
+                             '{"iterations": ' + "9" * 5000 + "}}",
+        "infinity.gdx.json": '{"format": "gd-explorer-session", "version": 1, "settings": '
+                             '{"iterations": Infinity}}',
+    }
+    paths = []
+    for name, text in files.items():
+        path = tmp_path / name
+        path.write_text(text, "utf-8")
+        paths.append(path)
+    fifo = tmp_path / "fifo.gdx.json"
+    os.mkfifo(fifo)
+    return [*paths, fifo]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs need a POSIX system")
+def test_hostile_sessions_are_one_message_each_and_the_window_stays_usable(window, qtbot,
+                                                                           tmp_path):
+    shown = []
+    window.message_shown.connect(lambda text, kind: shown.append((kind, text)))
+    for path in _hostile_session_files(tmp_path):
+        before = read_settings(window)
+        shown.clear()
+        opened = window.classroom.open_session(path)
+        if path.name == "seed-2-32.gdx.json" and opened:
+            # a valid seed beyond the window's spin box: applied as the nearest, and said so
+            assert window.controls.seed_spin.value() == window.controls.seed_spin.maximum()
+            assert any("seed" in text for _k, text in shown), shown
+            continue
+        assert not opened, path.name
+        assert [k for k, _t in shown] == ["error"], (path.name, shown)
+        assert path.name in shown[0][1] and "Traceback" not in shown[0][1]
+        assert read_settings(window) == before
+    qtbot.waitUntil(lambda: not window.worker.is_busy(), timeout=TIMEOUT)
+    assert _finished_run(window, qtbot).status in ("converged", "max_iterations", "solved")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs need a POSIX system")
+def test_hostile_lessons_are_one_message_each(window, qtbot, tmp_path):
+    base = {"format": "gd-explorer-lesson", "version": 1, "title": "t", "explanation": "e"}
+    files = {"missing-runs.json": json.dumps(base),
+             "seed.json": json.dumps({**base, "settings": {"seed": 2**32 - 1},
+                                      "runs": [{"label": "a", "settings": {}}],
+                                      "claims": [{"kind": "converges"}]}),
+             "nested.json": "{\"a\":" * 5000 + "1" + "}" * 5000}
+    paths = []
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, "utf-8")
+        paths.append(tmp_path / name)
+    os.mkfifo(tmp_path / "fifo.json")
+    paths.append(tmp_path / "fifo.json")
+    for path in paths:
+        shown = []
+        window.message_shown.connect(lambda text, kind, s=shown: s.append((kind, text)))
+        lesson = window.classroom.open_lesson(path)
+        window.message_shown.disconnect()
+        if lesson is not None:  # a lesson the core accepts plays; stop it
+            window.classroom.player.stop()
+            continue
+        assert [k for k, _t in shown] == ["error"], (path.name, shown)
+        assert "Traceback" not in shown[0][1]
+    window.stop()
+    qtbot.waitUntil(lambda: not window.worker.is_busy(), timeout=TIMEOUT)
+    assert _finished_run(window, qtbot).status in ("converged", "max_iterations", "solved",
+                                                   "diverged", "cancelled")
+
+
+def test_plot_export_on_a_full_disk_keeps_the_old_file(window, qtbot, tmp_path, monkeypatch):
+    import errno
+
+    import core.files
+
+    _finished_run(window, qtbot)
+    target = tmp_path / "curve.png"
+    assert window.classroom.export_plot("learning curve", target)
+    good = target.read_bytes()
+
+    def full_disk(_fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(core.files.os, "fsync", full_disk)
+    for name in ("curve.png", "curve.svg"):
+        path = tmp_path / name
+        if name.endswith(".svg"):
+            path.write_bytes(b"<svg/>")
+        old = path.read_bytes()
+        assert not window.classroom.export_plot("learning curve", path)
+        assert window.message_kind == "error" and "No space left" in window.message.text()
+        assert path.read_bytes() == old
+    assert target.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curve.png", "curve.svg"]
+    assert not window.classroom.export_runs(tmp_path / "runs.csv", last=False)
+    assert not (tmp_path / "runs.csv").exists()
+
+
+def test_the_lesson_panel_survives_a_restart(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
+    w = make_window()
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.problem_ready, timeout=TIMEOUT):
+        w.show()
+    w.classroom.remember = True
+    outcome = _play_from_menu(w, qtbot, "2-learning-rate")
+    w.close()  # remembers the session, with the lesson on the panel
+    w2 = make_window()
+    qtbot.addWidget(w2)
+    w2.show()
+    w2.classroom.restore_remembered()
+    w2.classroom.remember = False
+    panel = w2.classroom.panel
+    assert panel.isVisible()
+    text = w2.classroom.panel_text.toPlainText()
+    assert outcome.lesson.title in text
+    for label in outcome.results:  # each run's result, from the remembered runs
+        assert label in text
+    assert "not run yet" not in text and "3 of 3 runs" in text
+    assert w2.classroom.replay_button.isVisible()
+    w2.classroom.player.hold_ms = 0
+    with qtbot.waitSignal(w2.classroom.player.finished, timeout=TIMEOUT) as blocker:
+        w2.classroom.replay_button.click()
+    assert blocker.args[0].lesson.id == "2-learning-rate"
+    w2.close()
