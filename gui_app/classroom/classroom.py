@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -108,8 +108,8 @@ class Classroom(ClassroomMenus, QObject):
         self.panel.setWidget(body)
         self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel)
         self.panel.hide()
-        self.panel.visibilityChanged.connect(
-            lambda _shown: self.presentation.fit_lesson_panel(self.panel))
+        self.presentation.lesson_panel = self.panel
+        self.panel.visibilityChanged.connect(lambda _shown: self._fit_lesson_panel())
 
     def _build_notice(self) -> None:
         """A strip above the plots for what must stay visible until read (a remembered file
@@ -170,6 +170,8 @@ class Classroom(ClassroomMenus, QObject):
             if key == ESCAPE_KEY:
                 button.setShortcut(QKeySequence() if presenting else QKeySequence(key))
         self.presentation_bar.setVisible(presenting)
+        if not self.notice_label.text():  # a restored layout may show the strip, empty
+            self.notice_bar.hide()
 
     _sync_controls = sync_controls
 
@@ -424,7 +426,12 @@ class Classroom(ClassroomMenus, QObject):
         if self.presentation_action.isChecked() != on:
             self.presentation_action.setChecked(on)
         self.sync_controls()
+        self._fit_lesson_panel()
+
+    def _fit_lesson_panel(self) -> None:
         self.presentation.fit_lesson_panel(self.panel)
+        # and once the docks are laid out (a dock shown now is sized by the next layout)
+        QTimer.singleShot(0, self, lambda: self.presentation.fit_lesson_panel(self.panel))
 
     def _gpu_probed(self, status) -> None:
         self._gpu = status

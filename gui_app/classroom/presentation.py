@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from gui_app.explore.window import MainWindow
 
 #: Share of the width the lesson panel takes in presentation mode (at least its minimum).
-LESSON_PANEL_SHARE = 0.27
+LESSON_PANEL_SHARE = 0.26
 
 
 def controls_area(window: MainWindow) -> tuple[QScrollArea, QSplitter] | None:
@@ -77,6 +77,7 @@ class Presentation:
         self._saved: dict[str, Any] = {}
         self._watcher: _ResizeWatcher | None = None
         self._watchers: list[_ResizeWatcher] = []
+        self.lesson_panel: QDockWidget | None = None  # set by the Classroom
 
     def _plot_items(self) -> list[pg.PlotItem]:
         items = []
@@ -167,6 +168,7 @@ class Presentation:
         dock.setWidget(w.numbers)
         w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self._saved["numbers_dock"] = dock
+        self._watchers.append(_ResizeWatcher(w, self.fit_lesson_panel))
         self.fit_columns()
 
     def fit_columns(self) -> None:
@@ -208,12 +210,14 @@ class Presentation:
         for name, s in splitters.items():
             s.setSizes(sizes[name])
 
-    def fit_lesson_panel(self, panel: QDockWidget) -> None:
+    def fit_lesson_panel(self, panel: QDockWidget | None = None) -> None:
         """Presenting: the lesson panel shares the right dock with the numbers, as a tab in
-        front of them, and takes its share of the width."""
+        front of them, and takes its share of the width (again at every resize of the
+        window: full screen arrives as a resize after the switch)."""
         w = self.window
         dock = self._saved.get("numbers_dock")
-        if not self.active or dock is None:
+        panel = panel or self.lesson_panel
+        if not self.active or dock is None or panel is None:
             return
         if panel.isVisible() and not panel.isFloating():
             if dock not in w.tabifiedDockWidgets(panel):
@@ -221,7 +225,8 @@ class Presentation:
             panel.raise_()
         width = max(panel.minimumSizeHint().width(), dock.minimumSizeHint().width(),
                     int(w.width() * LESSON_PANEL_SHARE))
-        w.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+        docks = [dock, panel] if panel.isVisible() and not panel.isFloating() else [dock]
+        w.resizeDocks(docks, [width] * len(docks), Qt.Orientation.Horizontal)
         self.fit_columns()
 
     def _plot_items(self) -> list[pg.PlotItem]:

@@ -200,6 +200,8 @@ class Sessions:
         """At close: save the layout (QSettings, small) and hand the session to the
         background writer; wait for it at most ``close_wait_s``. Never raises."""
         try:
+            if self.classroom.presentation.active:  # remember the normal window, not the
+                self.classroom.set_presentation(False)  # full-screen one
             store = storage.app_settings()
             layout = self.layout()
             store.setValue("window/geometry", layout["geometry"])

@@ -155,3 +155,26 @@ def test_layout_saved_while_presenting_restores_cleanly(window, qtbot):
     window.restoreState(state)
     assert window.numbers.isVisible()
     assert window.numbers.parentWidget() is window.data_view.parentWidget()
+
+
+def test_closing_while_presenting_remembers_the_normal_window(qtbot, tmp_path, monkeypatch):
+    from gui_app.classroom import storage
+
+    monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
+    w = make_window()
+    qtbot.addWidget(w)
+    w.show()
+    w.classroom.remember = True
+    w.classroom.set_presentation(True)
+    qtbot.waitUntil(w.isFullScreen, timeout=5000)
+    w.close()
+    w2 = make_window()
+    qtbot.addWidget(w2)
+    w2.show()
+    w2.classroom.restore_remembered()
+    w2.classroom.remember = False
+    qtbot.wait(50)
+    assert not w2.isFullScreen() and not w2.classroom.presentation.active
+    assert not w2.classroom.presentation_bar.isVisible()
+    assert not w2.classroom.notice_bar.isVisible()
+    assert w2.statusBar().isVisible() and w2.tabs.tabBar().isVisible()
