@@ -52,9 +52,15 @@ def main() -> int:
     from gui_app.app import make_application
 
     app = make_application()
-    from tests.gui.classroom_window import make_window
+    try:  # the window with its Classroom, however this version builds it
+        from gui_app.app import create_main_window
+    except ImportError:
+        from gui_app.explore.window import MainWindow as create_main_window
+    window = create_main_window()
+    if getattr(window, "classroom", None) is None:
+        from gui_app.classroom.classroom import Classroom
 
-    window = make_window()
+        Classroom(window)
     window.show()
 
     def wait(cond, timeout=60.0):

@@ -51,7 +51,6 @@ from gui_app.classroom.settings_bridge import (
     read_settings,
     show_tab,
 )
-from gui_app.explore import plots
 
 if TYPE_CHECKING:
     from gui_app.explore.window import MainWindow
@@ -225,7 +224,7 @@ class Classroom(ClassroomMenus, QObject):
         self.runs.append(record)
         # A session keeps the runs the learning curve can show; older ones would only grow
         # memory through a long lesson (a 30-minute soak grew 2 MB per run without this).
-        del self.runs[: -plots.LearningCurveView.MAX_RUNS]
+        del self.runs[: -w.learning.MAX_RUNS]
 
     def export_runs(self, path: str | Path, last: bool = True) -> bool:
         """Write the last run's (or all runs') history; True when written, else a message."""

@@ -178,3 +178,66 @@ def test_closing_while_presenting_remembers_the_normal_window(qtbot, tmp_path, m
     assert not w2.classroom.presentation_bar.isVisible()
     assert not w2.classroom.notice_bar.isVisible()
     assert w2.statusBar().isVisible() and w2.tabs.tabBar().isVisible()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 720)])
+def test_real_full_screen_on_a_projector_sized_screen(tmp_path, size):
+    """In its own process, on an offscreen screen of exactly that size: F11 fills it, and
+    with a lesson's panel open every plot keeps at least MIN_PLOT_PX."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    screen = tmp_path / "screen.json"
+    screen.write_text(json.dumps({"screens": [{
+        "name": "projector", "x": 0, "y": 0, "width": size[0], "height": size[1],
+        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    script = textwrap.dedent("""
+        import json, time
+        import pyqtgraph as pg
+        from gui_app.app import make_application
+        from tests.gui.classroom_window import make_window
+
+        app = make_application()
+        w = make_window()
+        w.show()
+
+        def wait(cond, timeout=60):
+            deadline = time.monotonic() + timeout
+            while not cond():
+                assert time.monotonic() < deadline
+                app.processEvents()
+                time.sleep(0.005)
+
+        wait(lambda: w.prepared is not None)
+        c = w.classroom
+        c.remember = False
+        c.presentation_action.trigger()
+        wait(w.isFullScreen)
+        done = []
+        c.player.finished.connect(done.append)
+        c.player.hold_ms = 0
+        c.lesson_actions[0].trigger()
+        wait(lambda: bool(done))
+        for _ in range(30):
+            app.processEvents()
+        views = [v for v in w.findChildren(pg.GraphicsView) if v.isVisible()]
+        print(json.dumps({"size": [w.width(), w.height()], "full": w.isFullScreen(),
+                          "plots": [[v.width(), v.height()] for v in views],
+                          "panel": c.panel.isVisible(), "text": c.panel_text.width()}))
+        w.close()
+    """)
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}",
+           "PYTHONPATH": root, "GD_EXPLORER_CONFIG_DIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", script], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["full"] and report["size"] == list(size)
+    assert report["panel"] and report["text"] >= 300
+    assert len(report["plots"]) >= 4
+    assert all(h >= MIN_PLOT_PX for _w, h in report["plots"]), report["plots"]
