@@ -148,7 +148,7 @@ class Presentation:
         return found
 
     def _arrange_plots(self) -> None:
-        """Two by two (contour, learning curve / data, parameters); the live numbers, whose
+        """Two by two (contour, parameters / data, learning curve); the live numbers, whose
         table is taller than a row of plots at 1366×768, move to a dock on the right, which
         the lesson panel shares as a tab."""
         w = self.window
@@ -157,8 +157,10 @@ class Presentation:
             return
         self._saved["arrangement"] = (splitters, {k: s.sizes() for k, s in splitters.items()},
                                       splitters["bottom"].indexOf(w.numbers))
-        splitters["top"].insertWidget(1, w.learning)
-        splitters["bottom"].addWidget(w.params)
+        # the learning curve, with the longer legend (run labels), goes where the column is
+        # wider: the contour's header row makes the top row's first column the wider one
+        splitters["top"].insertWidget(1, w.params)
+        splitters["bottom"].addWidget(w.learning)
         splitters["pair"].hide()
         # the balance of the rows needs the headers' heights in the new layout
         self._watchers.append(_ResizeWatcher(splitters["plots"], self.fit_columns))

@@ -48,6 +48,7 @@ def _rgb(color: QColor) -> str:
 PRESENTATION_TITLES = {
     "Cost J(w, b): contours and the gradient-descent path": "Cost J and the descent path",
     "Learning curve": "Learning curve (log)",
+    "Parameters (original units)": "Parameters",
 }
 PRESENTATION_LABELS = {"cost J (log scale)": "cost J"}
 #: Pixels between legend rows in presentation mode (the large labels carry wide margins):
@@ -207,6 +208,9 @@ def style_plot(plot: pg.PlotItem, look: PresentationLook,
         state["axes"][name] = (ax.style.get("tickFont"), dict(ax.labelStyle),
                                ax.label.isVisible(), ax.labelText)
         ax.setTickFont(tick_font)
+        # large tick labels of the finer levels ran into each other in a narrow plot
+        state.setdefault("text_levels", {})[name] = ax.style["maxTextLevel"]
+        ax.setStyle(maxTextLevel=0)
         ax.setTextPen("#000")
         ax.setPen(pg.mkPen("#000", width=2))
         if ax.label.isVisible():
@@ -233,6 +237,7 @@ def unstyle_plot(plot: pg.PlotItem, state: dict[str, Any], look: PresentationLoo
         for name, (tick_font, label_style, label_visible, text) in state["axes"].items():
             ax = plot.getAxis(name)
             ax.setTickFont(tick_font)
+            ax.setStyle(maxTextLevel=state.get("text_levels", {}).get(name, 2))
             ax.setTextPen("#222")
             ax.setPen("#444")
             if label_visible and ax.label.isVisible():

@@ -48,6 +48,13 @@ def _check_layout(window, lesson_open: bool) -> None:
         assert view.height() >= MIN_PLOT_PX, f"a plot {view.width()}×{view.height()} px"
         right = view.mapTo(window, view.rect().bottomRight())
         assert right.x() <= window.width() and right.y() <= window.height(), "off the window"
+    for view in (window.contour, window.learning, window.params):  # nothing cut off
+        plot = view.plot
+        assert plot.width() <= plot.getViewWidget().width() + 1, "plot wider than its view"
+        text = plot.titleLabel.item  # the title's text, where it is drawn
+        box = text.mapRectToItem(plot, text.boundingRect())
+        assert plot.boundingRect().adjusted(-1, -1, 1, 1).contains(box), \
+            f"title {plot.titleLabel.text!r} cut off"
     message = window.message
     assert message.isVisible() and message.height() >= message.fontMetrics().lineSpacing() * 2
     if lesson_open:
