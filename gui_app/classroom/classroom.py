@@ -172,8 +172,6 @@ class Classroom(ClassroomMenus, QObject):
         if not self.notice_label.text():  # a restored layout may show the strip, empty
             self.notice_bar.hide()
 
-    _sync_controls = sync_controls
-
     def escape(self) -> None:
         """Esc: stop the run when one is going; else, presenting, leave presentation mode."""
         if self.window.running:

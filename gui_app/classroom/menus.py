@@ -170,7 +170,7 @@ class ClassroomMenus:
         w.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         bar.hide()
         self.presentation_bar = bar
-        self._sync_controls()
+        self.sync_controls()
 
     def _plot_context_menu(self, name: str, widget: QWidget, pos) -> None:
         menu = QMenu(widget)
