@@ -549,3 +549,20 @@ def test_the_lesson_panel_survives_a_restart(qtbot, tmp_path, monkeypatch):
         w2.classroom.replay_button.click()
     assert blocker.args[0].lesson.id == "2-learning-rate"
     w2.close()
+
+
+def test_a_value_beyond_a_spin_box_is_clamped_not_overflowed(qtbot):
+    """Qt spin boxes hold a C int: 2**31 and more overflowed into a traceback."""
+    from PySide6.QtWidgets import QSpinBox
+
+    from gui_app.classroom.settings_bridge import _set_spin
+
+    spin = QSpinBox()
+    qtbot.addWidget(spin)
+    spin.setRange(0, 2**31 - 1)
+    notes: list[str] = []
+    _set_spin(spin, 2**32 - 1, "seed", notes)
+    assert spin.value() == 2**31 - 1
+    assert len(notes) == 1 and "seed" in notes[0] and "nearest" in notes[0]
+    _set_spin(spin, -5, "seed", notes)
+    assert spin.value() == 0 and len(notes) == 2
