@@ -11,6 +11,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QByteArray
+from PySide6.QtGui import QGuiApplication
 
 from tests.gui.classroom_window import make_window
 
@@ -26,6 +27,12 @@ def window(qtbot):
     with qtbot.waitSignal(w.problem_ready, timeout=10_000):
         w.show()
     return w
+
+
+def _finished_run(window, qtbot):
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
+        window.controls.run_button.click()
+    return blocker.args[0]
 
 
 def _play_first_lesson(window, qtbot):
@@ -248,3 +255,121 @@ def test_real_full_screen_on_a_projector_sized_screen(tmp_path, size):
     assert report["panel"] and report["text"] >= 300
     assert len(report["plots"]) >= 4
     assert all(h >= MIN_PLOT_PX for _w, h in report["plots"]), report["plots"]
+
+
+def test_presentation_mode_toggles_fonts_lines_and_palette(window, qtbot):
+    from gui_app.classroom.presentation_style import OKABE_ITO
+    from gui_app.explore import plots
+
+    _finished_run(window, qtbot)
+    app = QGuiApplication.instance()
+    base_pt = app.font().pointSizeF()
+    curve = window.learning.curves[-1]
+    width = curve.opts["pen"].widthF()
+    axis = window.learning.plot.getAxis("bottom")
+    window.classroom.presentation_action.trigger()
+    assert window.classroom.presentation.active
+    assert app.font().pointSizeF() >= 1.5 * base_pt
+    assert curve.opts["pen"].widthF() >= 2 * width
+    assert axis.style["tickFont"].pointSize() >= 16
+    assert "18pt" in axis.labelStyle["font-size"]
+    assert curve.opts["pen"].color().name().upper() in OKABE_ITO
+    assert plots.RUN_COLORS == OKABE_ITO
+    window.classroom.presentation_action.trigger()
+    assert not window.classroom.presentation.active
+    assert app.font().pointSizeF() == base_pt
+    assert curve.opts["pen"].widthF() == pytest.approx(width)
+    assert plots.LINE_SCALE == 1.0 and plots.LABEL_STYLE["font-size"] == "11pt"
+    assert window.classroom.presentation_action.shortcut().toString() == "F11"
+
+
+def _cut_off(widget, viewport) -> str | None:
+    """Why ``widget``'s text would be elided or cut off, or None."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QLabel, QLineEdit
+
+    right = widget.mapTo(viewport, QPoint(widget.width(), 0)).x()
+    if right > viewport.width() + 1:
+        return f"reaches x={right} beyond the panel's {viewport.width()}"
+    if isinstance(widget, QLineEdit):  # its size hint is generic: the text must fit
+        if widget.fontMetrics().horizontalAdvance(widget.text()) + 8 > widget.width():
+            return f"text wider than the field's {widget.width()} px"
+        return None
+    wraps = isinstance(widget, QLabel) and widget.wordWrap()
+    hint = widget.minimumSizeHint() if wraps else widget.sizeHint()
+    if hint.width() > widget.width() + 1:
+        return f"needs {hint.width()} px, has {widget.width()}"
+    return None
+
+
+def test_presentation_mode_fits_1920x1080_and_toggles_back(window, qtbot):
+    """The control panel collapses (F9 brings it back as a drawer in which no text is cut
+    off), the run keys keep working, legends sit beside their plots, and F11 again restores
+    the normal layout."""
+    from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton
+
+    from gui_app.classroom.presentation import controls_area
+
+    classroom = window.classroom
+    classroom.presentation.full_screen = False  # the test screen is smaller: resize instead
+    window.resize(1920, 1080)
+    scroll, splitter = controls_area(window)
+    sizes = splitter.sizes()
+    c = window.controls
+    combo_policy = c.scaling_combo.sizeAdjustPolicy()
+    _finished_run(window, qtbot)
+    classroom.presentation_action.trigger()
+    qtbot.wait(50)
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1920, 1080), timeout=5000)
+    assert not classroom.controls_visible() and not classroom.controls_action.isChecked()
+    assert classroom.presentation_bar.isVisible()
+    keys = {a.shortcut().toString() for a, _b, _k in classroom.run_actions}
+    assert {"F5", "F6", "F7", "F8", "Esc", "Ctrl+R"} <= keys
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):  # F5 without the panel
+        next(a for a, _b, k in classroom.run_actions if k == "F5").trigger()
+    qtbot.wait(50)
+    for view in (window.contour, window.learning, window.params):
+        plot, legend = view.plot, view.legend
+        assert plot.width() <= plot.getViewWidget().width() + 1, "plot wider than its view"
+        box = legend.mapRectToItem(plot, legend.boundingRect())
+        assert plot.boundingRect().adjusted(-1, -1, 1, 1).contains(box), "legend cut off"
+        vb = plot.vb.mapRectToItem(plot, plot.vb.boundingRect())
+        assert not box.intersects(vb), "legend covers the data"
+        assert len(legend.items) == len([i for i in plot.items if i.name()]) or \
+            view is window.contour
+    assert "training coordinates" not in window.contour.plot.getAxis("left").labelText
+
+    classroom.controls_action.trigger()  # F9: the panel as a drawer
+    qtbot.wait(50)
+    assert classroom.controls_visible() and classroom.controls_action.isChecked()
+    # the panel's buttons have their keys again, except Esc: presenting, it is the window's
+    assert [a.shortcut().toString() for a, _b, _k in classroom.run_actions
+            if a.shortcut().toString()] == ["Esc"]
+    assert not c.stop_button.shortcut().toString()
+    viewport = scroll.viewport()
+    checked = 0
+    for widget in c.findChildren(QLabel) + c.findChildren(QComboBox) + \
+            c.findChildren(QPushButton) + c.findChildren(QLineEdit):
+        if widget.isVisibleTo(c) and (not isinstance(widget, QLabel) or widget.text()):
+            problem = _cut_off(widget, viewport)
+            assert problem is None, f"{type(widget).__name__} {widget.objectName()!r} " \
+                f"{getattr(widget, 'text', lambda: '')()!r}: {problem}"
+            checked += 1
+    assert checked > 20
+    classroom.controls_action.trigger()
+    assert not classroom.controls_visible()
+
+    classroom.presentation_action.trigger()  # back to the normal layout
+    qtbot.wait(50)
+    assert controls_area(window) == (scroll, splitter) and splitter.indexOf(scroll) == 0
+    assert scroll.isVisible() and classroom.controls_action.isChecked()
+    assert splitter.sizes() == pytest.approx(sizes, abs=2)
+    assert not c.presentation_layout()
+    assert c.scaling_combo.sizeAdjustPolicy() == combo_policy
+    assert not classroom.presentation_bar.isVisible()
+    assert not any(a.shortcut().toString() for a, _b, _k in classroom.run_actions)
+    assert c.stop_button.shortcut().toString() == "Esc"
+    assert window.contour.plot.getAxis("left").labelText.endswith("(training coordinates, "
+                                                                 "z-score)")
+    assert not window.learning.plot.getAxis("right").isVisible()
