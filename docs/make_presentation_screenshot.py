@@ -1,45 +1,69 @@
-"""Regenerate docs/presentation.png: presentation mode at 1920x1080, shown at 50 % (960x540).
+"""Regenerate docs/presentation.png: presentation mode (F11) on a projector-sized screen.
 
-The learning-rate lesson plays from the Lessons menu; the window is grabbed at 1920x1080 in
-presentation mode and scaled down by half, which is what must stay readable.
+A lesson plays from the Lessons menu with the lesson panel open; the window is grabbed in
+real full screen on an offscreen screen of the given size (Qt's offscreen platform reads the
+screen from a small JSON file), and optionally scaled down.
 
-    QT_QPA_PLATFORM=offscreen python docs/make_presentation_screenshot.py [out.png] [lesson]
-        [full.png] [controls]
+    python docs/make_presentation_screenshot.py [out.png] [--size 1366x768] [--lesson N]
+        [--scale 1.0] [--controls]
 
-``full.png`` also keeps the unscaled 1920x1080 grab; ``controls`` grabs it with the control
-panel shown (F9) to check that nothing in it is cut off.
+``--controls`` grabs it with the control panel shown (F9) as a drawer, to check that nothing
+in it is cut off.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import sys
+import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("GD_EXPLORER_CONFIG_DIR", os.path.join(os.path.dirname(__file__),
-                                                             ".screenshot-config"))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+def _screen(width: int, height: int) -> None:
+    """Point the offscreen platform at one screen of ``width`` × ``height`` pixels."""
+    config = {"screens": [{"name": "projector", "x": 0, "y": 0, "width": width,
+                           "height": height, "logicalDpi": 96, "logicalBaseDpi": 96,
+                           "dpr": 1}]}
+    fd, path = tempfile.mkstemp(prefix="gdx-screen-", suffix=".json")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(config, fh)
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={path}"
 
 
 def main() -> int:
-    here = os.path.dirname(__file__)
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "presentation.png")
-    lesson_index = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-    full_out = sys.argv[3] if len(sys.argv) > 3 else None
-    show_controls = len(sys.argv) > 4 and sys.argv[4] == "controls"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", default=os.path.join(ROOT, "docs",
+                                                               "presentation.png"))
+    parser.add_argument("--size", default="1366x768", help="screen size, WIDTHxHEIGHT")
+    parser.add_argument("--lesson", type=int, default=1, help="lesson number (1-based)")
+    parser.add_argument("--scale", type=float, default=1.0, help="scale of the saved image")
+    parser.add_argument("--controls", action="store_true", help="show the control drawer")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    _screen(width, height)
+    os.environ.setdefault("GD_EXPLORER_CONFIG_DIR", tempfile.mkdtemp(prefix="gdx-shot-"))
     from PySide6.QtCore import Qt
 
     from gui_app.app import make_application
 
     app = make_application()
-    from gui_app.explore.window import MainWindow
+    try:  # the window with its Classroom, however this version builds it
+        from gui_app.app import create_main_window
+    except ImportError:
+        from gui_app.explore.window import MainWindow as create_main_window
+    window = create_main_window()
+    if getattr(window, "classroom", None) is None:
+        from gui_app.classroom.classroom import Classroom
 
-    window = MainWindow()
-    window.resize(1920, 1080)
+        Classroom(window)
     window.show()
 
-    def wait(cond, timeout=30.0):
+    def wait(cond, timeout=60.0):
         deadline = time.perf_counter() + timeout
         while not cond():
             if time.perf_counter() > deadline:
@@ -50,25 +74,27 @@ def main() -> int:
     wait(lambda: window.prepared is not None)
     classroom = window.classroom
     classroom.presentation_action.trigger()
+    wait(window.isFullScreen)
     done = []
     classroom.player.finished.connect(done.append)
     classroom.player.hold_ms = 0
-    classroom.lesson_actions[lesson_index].trigger()
+    classroom.lesson_actions[args.lesson - 1].trigger()
     wait(lambda: bool(done))
-    if show_controls:
+    if args.controls:
         classroom.controls_action.trigger()
     for _ in range(30):
         app.processEvents()
-    full = window.grab()
-    if full_out:
-        full.save(full_out)
-    half = full.scaled(full.width() // 2, full.height() // 2,
-                       Qt.AspectRatioMode.KeepAspectRatio,
-                       Qt.TransformationMode.SmoothTransformation)
-    half.save(out)
+    image = window.grab()
+    if args.scale != 1.0:
+        image = image.scaled(round(image.width() * args.scale),
+                             round(image.height() * args.scale),
+                             Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+    image.save(args.out)
+    print(args.out, f"{window.width()}x{window.height()} -> {image.width()}x{image.height()},",
+          os.path.getsize(args.out), "bytes")
+    classroom.remember = False
     window.close()
-    print(out, f"{full.width()}x{full.height()} -> {half.width()}x{half.height()},",
-          os.path.getsize(out), "bytes")
     return 0
 
 

@@ -85,10 +85,12 @@ def _set_combo_data(combo, value) -> bool:
 
 
 def _set_spin(spin, value, name: str, notes: list[str]) -> None:
-    if value < spin.minimum() or value > spin.maximum():
+    low, high = spin.minimum(), spin.maximum()
+    if value < low or value > high:
         notes.append(f"{name} = {value:g} is outside this window's range "
-                     f"({spin.minimum():g} to {spin.maximum():g}); using the nearest")
-    spin.setValue(value)
+                     f"({low:g} to {high:g}); using the nearest")
+    # clamp before setValue: a Qt spin box holds a C int, and 2**31 or more overflows
+    spin.setValue(min(max(value, low), high))
 
 
 def apply_settings(window: MainWindow, values: dict[str, Any]) -> list[str]:

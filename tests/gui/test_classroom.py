@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -13,10 +14,22 @@ import pytest
 from PySide6.QtGui import QGuiApplication, QImage
 
 from core.lessons import builtin_lessons
+from gui_app.classroom import storage
 from gui_app.classroom.settings_bridge import read_settings
+from tests.gui.classroom_window import make_window
 
 TIMEOUT = 30_000
 LESSONS = {lesson.id: k for k, lesson in enumerate(builtin_lessons())}
+
+
+@pytest.fixture
+def window(qtbot):
+    """The main window with its Classroom, shown, with the default problem prepared."""
+    w = make_window()
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.problem_ready, timeout=10_000):
+        w.show()
+    return w
 
 
 def _play_from_menu(window, qtbot, lesson_id):
@@ -150,7 +163,8 @@ def test_session_round_trip(window, qtbot, tmp_path):
     _finished_run(window, qtbot)
     saved = read_settings(window)
     path = tmp_path / "lesson-day.gdx.json"
-    assert window.classroom.save_session(path)
+    with qtbot.waitSignal(window.classroom.sessions.writer.saved, timeout=TIMEOUT):
+        assert window.classroom.save_session(path)
     # change everything, then reopen
     c.algorithm_combo.setCurrentIndex(0)
     c.iterations_spin.setValue(7)
@@ -191,11 +205,8 @@ def test_corrupt_or_foreign_session_changes_nothing(window, qtbot, tmp_path):
 
 def test_remembered_session_restores_and_a_corrupt_one_does_not_block(qtbot, tmp_path,
                                                                     monkeypatch):
-    from gui_app.classroom import classroom as classroom_mod
-    from gui_app.explore.window import MainWindow
-
-    monkeypatch.setenv(classroom_mod.CONFIG_DIR_ENV, str(tmp_path))
-    w = MainWindow()
+    monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
+    w = make_window()
     qtbot.addWidget(w)
     with qtbot.waitSignal(w.problem_ready, timeout=TIMEOUT):
         w.show()
@@ -203,17 +214,17 @@ def test_remembered_session_restores_and_a_corrupt_one_does_not_block(qtbot, tmp
     w.controls.iterations_spin.setValue(321)
     _finished_run(w, qtbot)
     w.close()  # remembers
-    assert (tmp_path / classroom_mod.LAST_SESSION_FILE).exists()
-    w2 = MainWindow()
+    assert (tmp_path / storage.LAST_SESSION_FILE).exists()
+    w2 = make_window()
     qtbot.addWidget(w2)
     w2.show()
     w2.classroom.restore_remembered()
     assert w2.controls.iterations_spin.value() == 321 and len(w2.classroom.runs) == 1
     w2.classroom.remember = False
     w2.close()
-    (tmp_path / classroom_mod.LAST_SESSION_FILE).write_text("{not json", "utf-8")
+    (tmp_path / storage.LAST_SESSION_FILE).write_text("{not json", "utf-8")
     (tmp_path / "gd-explorer.ini").write_bytes(b"\x00\xff[window]\ngeometry=@ByteArray(zz")
-    w3 = MainWindow()
+    w3 = make_window()
     qtbot.addWidget(w3)
     w3.show()
     w3.classroom.restore_remembered()
@@ -269,117 +280,6 @@ def test_model_summary_goes_to_the_clipboard(window, qtbot):
     assert "price" in text and f"{snap.b:.6g}" in text
 
 
-def test_presentation_mode_toggles_fonts_lines_and_palette(window, qtbot):
-    from gui_app.classroom import classroom as classroom_mod
-    from gui_app.explore import plots
-
-    _finished_run(window, qtbot)
-    app = QGuiApplication.instance()
-    base_pt = app.font().pointSizeF()
-    curve = window.learning.curves[-1]
-    width = curve.opts["pen"].widthF()
-    axis = window.learning.plot.getAxis("bottom")
-    window.classroom.presentation_action.trigger()
-    assert window.classroom.presentation.active
-    assert app.font().pointSizeF() >= 1.5 * base_pt
-    assert curve.opts["pen"].widthF() >= 2 * width
-    assert axis.style["tickFont"].pointSize() >= 16
-    assert "18pt" in axis.labelStyle["font-size"]
-    assert curve.opts["pen"].color().name().upper() in classroom_mod.OKABE_ITO
-    assert plots.RUN_COLORS == classroom_mod.OKABE_ITO
-    window.classroom.presentation_action.trigger()
-    assert not window.classroom.presentation.active
-    assert app.font().pointSizeF() == base_pt
-    assert curve.opts["pen"].widthF() == pytest.approx(width)
-    assert plots.LINE_SCALE == 1.0 and plots.LABEL_STYLE["font-size"] == "11pt"
-    assert window.classroom.presentation_action.shortcut().toString() == "F11"
-
-
-def _cut_off(widget, viewport) -> str | None:
-    """Why ``widget``'s text would be elided or cut off, or None."""
-    from PySide6.QtCore import QPoint
-    from PySide6.QtWidgets import QLabel, QLineEdit
-
-    right = widget.mapTo(viewport, QPoint(widget.width(), 0)).x()
-    if right > viewport.width() + 1:
-        return f"reaches x={right} beyond the panel's {viewport.width()}"
-    if isinstance(widget, QLineEdit):  # its size hint is generic: the text must fit
-        if widget.fontMetrics().horizontalAdvance(widget.text()) + 8 > widget.width():
-            return f"text wider than the field's {widget.width()} px"
-        return None
-    wraps = isinstance(widget, QLabel) and widget.wordWrap()
-    hint = widget.minimumSizeHint() if wraps else widget.sizeHint()
-    if hint.width() > widget.width() + 1:
-        return f"needs {hint.width()} px, has {widget.width()}"
-    return None
-
-
-def test_presentation_mode_fits_1920x1080_and_toggles_back(window, qtbot):
-    """The control panel collapses (F9 brings it back as a drawer in which no text is cut
-    off), the run keys keep working, legends sit beside their plots, and F11 again restores
-    the normal layout."""
-    from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton
-
-    from gui_app.classroom.classroom import controls_area
-
-    classroom = window.classroom
-    window.resize(1920, 1080)
-    scroll, splitter = controls_area(window)
-    sizes = splitter.sizes()
-    c = window.controls
-    combo_policy = c.scaling_combo.sizeAdjustPolicy()
-    _finished_run(window, qtbot)
-    classroom.presentation_action.trigger()
-    qtbot.wait(50)
-    assert not classroom.controls_visible() and not classroom.controls_action.isChecked()
-    assert classroom.presentation_bar.isVisible()
-    keys = {a.shortcut().toString() for a, _b, _k in classroom.run_actions}
-    assert {"F5", "F6", "F7", "F8", "Esc", "Ctrl+R"} <= keys
-    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):  # F5 without the panel
-        next(a for a, _b, k in classroom.run_actions if k == "F5").trigger()
-    qtbot.wait(50)
-    for view in (window.contour, window.learning, window.params):
-        plot, legend = view.plot, view.legend
-        assert plot.width() <= plot.getViewWidget().width() + 1, "plot wider than its view"
-        box = legend.mapRectToItem(plot, legend.boundingRect())
-        assert plot.boundingRect().adjusted(-1, -1, 1, 1).contains(box), "legend cut off"
-        vb = plot.vb.mapRectToItem(plot, plot.vb.boundingRect())
-        assert not box.intersects(vb), "legend covers the data"
-        assert len(legend.items) == len([i for i in plot.items if i.name()]) or \
-            view is window.contour
-    assert "training coordinates" not in window.contour.plot.getAxis("left").labelText
-
-    classroom.controls_action.trigger()  # F9: the panel as a drawer
-    qtbot.wait(50)
-    assert classroom.controls_visible() and classroom.controls_action.isChecked()
-    assert not any(a.shortcut().toString() for a, _b, _k in classroom.run_actions)
-    viewport = scroll.viewport()
-    checked = 0
-    for widget in c.findChildren(QLabel) + c.findChildren(QComboBox) + \
-            c.findChildren(QPushButton) + c.findChildren(QLineEdit):
-        if widget.isVisibleTo(c) and (not isinstance(widget, QLabel) or widget.text()):
-            problem = _cut_off(widget, viewport)
-            assert problem is None, f"{type(widget).__name__} {widget.objectName()!r} " \
-                f"{getattr(widget, 'text', lambda: '')()!r}: {problem}"
-            checked += 1
-    assert checked > 20
-    classroom.controls_action.trigger()
-    assert not classroom.controls_visible()
-
-    classroom.presentation_action.trigger()  # back to the normal layout
-    qtbot.wait(50)
-    assert controls_area(window) == (scroll, splitter) and splitter.indexOf(scroll) == 0
-    assert scroll.isVisible() and classroom.controls_action.isChecked()
-    assert splitter.sizes() == pytest.approx(sizes, abs=2)
-    assert not c.presentation_layout()
-    assert c.scaling_combo.sizeAdjustPolicy() == combo_policy
-    assert not classroom.presentation_bar.isVisible()
-    assert not any(a.shortcut().toString() for a, _b, _k in classroom.run_actions)
-    assert window.contour.plot.getAxis("left").labelText.endswith("(training coordinates, "
-                                                                 "z-score)")
-    assert not window.learning.plot.getAxis("right").isVisible()
-
-
 def test_about_lists_the_versions(window, qtbot):
     dialog = window.classroom.show_about()
     text = dialog.plain_text()
@@ -399,3 +299,152 @@ def test_session_keeps_only_the_runs_the_learning_curve_shows(window, qtbot):
     assert len(window.classroom.runs) == limit
     names = [c.opts["name"] for c in window.learning.curves]
     assert [r.label for r in window.classroom.runs] == names
+
+
+# -- hostile files and faults (issue 9, item 10) ----------------------------------------------
+
+def _hostile_session_files(tmp_path):
+    base = {"format": "gd-explorer-session", "version": 1}
+    files = {
+        "missing-field.gdx.json": json.dumps({**base, "runs": [{"label": "x"}]}),
+        "seed-2-32.gdx.json": json.dumps({**base, "settings": {"seed": 2**32 - 1}}),
+        "nested.gdx.json": "[" * 5000 + "]" * 5000,
+        "huge-int.gdx.json": '{"format": "gd-explorer-session", "version": 1, "settings": '
+                             '{"iterations": ' + "9" * 5000 + "}}",
+        "infinity.gdx.json": '{"format": "gd-explorer-session", "version": 1, "settings": '
+                             '{"iterations": Infinity}}',
+    }
+    paths = []
+    for name, text in files.items():
+        path = tmp_path / name
+        path.write_text(text, "utf-8")
+        paths.append(path)
+    fifo = tmp_path / "fifo.gdx.json"
+    os.mkfifo(fifo)
+    return [*paths, fifo]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs need a POSIX system")
+def test_hostile_sessions_are_one_message_each_and_the_window_stays_usable(window, qtbot,
+                                                                           tmp_path):
+    shown = []
+    window.message_shown.connect(lambda text, kind: shown.append((kind, text)))
+    for path in _hostile_session_files(tmp_path):
+        before = read_settings(window)
+        shown.clear()
+        opened = window.classroom.open_session(path)
+        if path.name == "seed-2-32.gdx.json" and opened:
+            # a valid seed beyond the window's spin box: applied as the nearest, and said so
+            assert window.controls.seed_spin.value() == window.controls.seed_spin.maximum()
+            assert any("seed" in text for _k, text in shown), shown
+            continue
+        assert not opened, path.name
+        assert [k for k, _t in shown] == ["error"], (path.name, shown)
+        assert path.name in shown[0][1] and "Traceback" not in shown[0][1]
+        assert read_settings(window) == before
+    qtbot.waitUntil(lambda: not window.worker.is_busy(), timeout=TIMEOUT)
+    assert _finished_run(window, qtbot).status in ("converged", "max_iterations", "solved")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs need a POSIX system")
+def test_hostile_lessons_are_one_message_each(window, qtbot, tmp_path):
+    base = {"format": "gd-explorer-lesson", "version": 1, "title": "t", "explanation": "e"}
+    files = {"missing-runs.json": json.dumps(base),
+             "seed.json": json.dumps({**base, "settings": {"seed": 2**32 - 1},
+                                      "runs": [{"label": "a", "settings": {}}],
+                                      "claims": [{"kind": "converges"}]}),
+             "nested.json": "{\"a\":" * 5000 + "1" + "}" * 5000}
+    paths = []
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, "utf-8")
+        paths.append(tmp_path / name)
+    os.mkfifo(tmp_path / "fifo.json")
+    paths.append(tmp_path / "fifo.json")
+    for path in paths:
+        shown = []
+        window.message_shown.connect(lambda text, kind, s=shown: s.append((kind, text)))
+        lesson = window.classroom.open_lesson(path)
+        window.message_shown.disconnect()
+        if lesson is not None:  # a lesson the core accepts plays; stop it
+            window.classroom.player.stop()
+            continue
+        assert [k for k, _t in shown] == ["error"], (path.name, shown)
+        assert "Traceback" not in shown[0][1]
+    window.stop()
+    qtbot.waitUntil(lambda: not window.worker.is_busy(), timeout=TIMEOUT)
+    assert _finished_run(window, qtbot).status in ("converged", "max_iterations", "solved",
+                                                   "diverged", "cancelled")
+
+
+def test_plot_export_on_a_full_disk_keeps_the_old_file(window, qtbot, tmp_path, monkeypatch):
+    import errno
+
+    import core.files
+
+    _finished_run(window, qtbot)
+    target = tmp_path / "curve.png"
+    assert window.classroom.export_plot("learning curve", target)
+    good = target.read_bytes()
+
+    def full_disk(_fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(core.files.os, "fsync", full_disk)
+    for name in ("curve.png", "curve.svg"):
+        path = tmp_path / name
+        if name.endswith(".svg"):
+            path.write_bytes(b"<svg/>")
+        old = path.read_bytes()
+        assert not window.classroom.export_plot("learning curve", path)
+        assert window.message_kind == "error" and "No space left" in window.message.text()
+        assert path.read_bytes() == old
+    assert target.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curve.png", "curve.svg"]
+    assert not window.classroom.export_runs(tmp_path / "runs.csv", last=False)
+    assert not (tmp_path / "runs.csv").exists()
+
+
+def test_the_lesson_panel_survives_a_restart(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
+    w = make_window()
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.problem_ready, timeout=TIMEOUT):
+        w.show()
+    w.classroom.remember = True
+    outcome = _play_from_menu(w, qtbot, "2-learning-rate")
+    w.close()  # remembers the session, with the lesson on the panel
+    w2 = make_window()
+    qtbot.addWidget(w2)
+    w2.show()
+    w2.classroom.restore_remembered()
+    w2.classroom.remember = False
+    panel = w2.classroom.panel
+    assert panel.isVisible()
+    text = w2.classroom.panel_text.toPlainText()
+    assert outcome.lesson.title in text
+    for label in outcome.results:  # each run's result, from the remembered runs
+        assert label in text
+    assert "not run yet" not in text and "3 of 3 runs" in text
+    assert w2.classroom.replay_button.isVisible()
+    w2.classroom.player.hold_ms = 0
+    with qtbot.waitSignal(w2.classroom.player.finished, timeout=TIMEOUT) as blocker:
+        w2.classroom.replay_button.click()
+    assert blocker.args[0].lesson.id == "2-learning-rate"
+    w2.close()
+
+
+def test_a_value_beyond_a_spin_box_is_clamped_not_overflowed(qtbot):
+    """Qt spin boxes hold a C int: 2**31 and more overflowed into a traceback."""
+    from PySide6.QtWidgets import QSpinBox
+
+    from gui_app.classroom.settings_bridge import _set_spin
+
+    spin = QSpinBox()
+    qtbot.addWidget(spin)
+    spin.setRange(0, 2**31 - 1)
+    notes: list[str] = []
+    _set_spin(spin, 2**32 - 1, "seed", notes)
+    assert spin.value() == 2**31 - 1
+    assert len(notes) == 1 and "seed" in notes[0] and "nearest" in notes[0]
+    _set_spin(spin, -5, "seed", notes)
+    assert spin.value() == 0 and len(notes) == 2

@@ -1,0 +1,192 @@
+"""Lessons in the window: a player that runs a lesson's runs one after the other through the
+window's controls and worker, and the text of the lesson panel."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import Signal as QtSignal
+
+from core.lessons import Lesson, LessonRun, check_claims, iterations_to_converge
+from core.session import RunRecord
+from gui_app.classroom.compare_view import show_lesson_view
+from gui_app.classroom.settings_bridge import apply_settings, apply_view, model_matches, show_tab
+
+if TYPE_CHECKING:
+    from gui_app.classroom.classroom import Classroom
+
+TIMING_PRESET = "textbook"
+
+
+@dataclass
+class LessonOutcome:
+    """What a played lesson produced: each run's record and result, and its claims checked."""
+
+    lesson: Lesson
+    records: dict[str, RunRecord] = field(default_factory=dict)
+    results: dict[str, LessonRun] = field(default_factory=dict)
+    claims: list[tuple[dict, bool, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def iterations(self, label: str) -> int:
+        """Iterations the run needed to converge (its budget + 1 when it did not)."""
+        return iterations_to_converge(self.results[label])
+
+
+class LessonPlayer(QObject):
+    """Plays a lesson's runs one after the other through the window's controls and worker."""
+
+    run_done = QtSignal(str, object)  # label, RunRecord
+    finished = QtSignal(object)  # LessonOutcome
+    failed = QtSignal(str)
+
+    def __init__(self, classroom: Classroom, hold_ms: int = 1200) -> None:
+        super().__init__(classroom)
+        self.classroom = classroom
+        self.window = classroom.window
+        self.hold_ms = hold_ms  # pause between runs, to look at the contour before it changes
+        self.outcome: LessonOutcome | None = None
+        self._state = "idle"  # idle | preparing | running | holding
+        self._index = -1
+        self._run_id: int | None = None
+        self._settings: dict[str, Any] = {}
+        self._hold = QTimer(self, singleShot=True)
+        self._hold.timeout.connect(self._next)
+        w = self.window
+        w.problem_ready.connect(self._on_problem_ready)
+        w.run_finished.connect(self._on_run_finished)
+        w.worker.failed.connect(self._on_failed)
+
+    @property
+    def playing(self) -> bool:
+        return self._state != "idle"
+
+    def play(self, lesson: Lesson) -> None:
+        self.stop()
+        self.outcome = LessonOutcome(lesson)
+        self._index = -1
+        self.window.reset()
+        show_tab(self.window, "explore")  # the runs play on the Explore tab
+        self.classroom.runs.clear()  # the learning curve starts afresh, and so do the runs
+        self.outcome.notes += apply_settings(self.window, lesson.settings)
+        self._state = "holding"
+        self._next()
+
+    def stop(self) -> None:
+        """Abandon the lesson (the current run, if any, goes on as an ordinary run)."""
+        self._hold.stop()
+        self._state = "idle"
+
+    def _next(self) -> None:
+        lesson = self.outcome.lesson
+        self._index += 1
+        if self._index >= len(lesson.runs):
+            self._finish()
+            return
+        label, _changes = lesson.runs[self._index]
+        self._settings = lesson.run_settings(label)
+        self.outcome.notes += apply_settings(self.window, self._settings)
+        self.classroom.show_lesson_progress(self.outcome, f"Preparing “{label}” …")
+        self._state = "preparing"
+        # always let the window (re)announce the problem: α_max and the contour are shown
+        # from its answer (a cached problem comes back at once)
+        self.window.request_prepare()
+
+    def _on_problem_ready(self) -> None:
+        if self._state != "preparing" or self.window.running or not model_matches(self.window):
+            return
+        w = self.window
+        apply_view(w, self._settings)
+        label = self.outcome.lesson.runs[self._index][0]
+        self._state = "running"
+        run_id = w.run()
+        if run_id is None:
+            self._fail(f"the lesson's run “{label}” could not start")
+            return
+        self._run_id = run_id
+        w.learning.rename_last(label)
+        self.classroom.show_lesson_progress(self.outcome, f"Running “{label}” …")
+
+    def _on_run_finished(self, snap) -> None:
+        if self._state != "running" or self.window.run_id != self._run_id:
+            return
+        w = self.window
+        label = self.outcome.lesson.runs[self._index][0]
+        record = self.classroom.runs[-1] if self.classroom.runs else None
+        costs = tuple(record.costs) if record is not None else (snap.cost,)
+        self.outcome.records[label] = record
+        self.outcome.results[label] = LessonRun(label, w.prepared.problem, snap, costs,
+                                                w.run_alpha)
+        self.run_done.emit(label, record)
+        self._state = "holding"
+        self.classroom.show_lesson_progress(self.outcome, "")
+        self._hold.start(self.hold_ms if self._index + 1 < len(self.outcome.lesson.runs)
+                         else 0)
+
+    def _on_failed(self, run_id: int, message: str) -> None:
+        if self._state in ("preparing", "running") and run_id == self.window.run_id:
+            self._fail(message)
+
+    def _fail(self, message: str) -> None:
+        self._state = "idle"
+        self.classroom.show_lesson_progress(self.outcome, f"Stopped: {message}")
+        self.failed.emit(message)
+
+    def _finish(self) -> None:
+        outcome = self.outcome
+        outcome.claims = check_claims(outcome.lesson, outcome.results)
+        self._state = "idle"
+        if outcome.lesson.settings.get("tab") == "timing" and hasattr(self.window,
+                                                                     "show_timing_tab"):
+            self.window.show_timing_tab(TIMING_PRESET)
+        self.classroom.show_lesson_progress(outcome, "")
+        show_lesson_view(self.window, outcome)  # e.g. lesson 1's contours side by side
+        self.finished.emit(outcome)
+
+
+def lesson_html(outcome: LessonOutcome, status: str) -> str:
+    """The lesson panel's text: explanation, each run's result, the claims checked, notes."""
+    lesson = outcome.lesson
+    paras = "".join(f"<p>{html.escape(p)}</p>" for p in lesson.explanation.split("\n\n"))
+    rows = []
+    for label, _ in lesson.runs:
+        res = outcome.results.get(label)
+        if res is None:
+            rows.append(f"<li>{html.escape(label)}: waiting</li>")
+            continue
+        f = res.final
+        text = f"{f.status} after {f.iteration:,} iterations, J = {f.cost:.6g}"
+        if res.alpha is not None:
+            text += f", α = {res.alpha:.4g}"
+        text += f", cond = {res.problem.condition_number:.3g}"
+        rows.append(f"<li><b>{html.escape(label)}</b>: {html.escape(text)}</li>")
+    claims = "".join(
+        f"<li><span style='color:{'#009E73' if ok else '#D55E00'}'><b>{'✓' if ok else '✗'}"
+        f"</b></span> {html.escape(c['kind'].replace('_', ' '))}: {html.escape(detail)}</li>"
+        for c, ok, detail in outcome.claims)
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in outcome.notes)
+    return (f"<h2>{html.escape(lesson.title)}</h2>{paras}<h3>Runs</h3><ul>{''.join(rows)}</ul>"
+            + (f"<p><i>{html.escape(status)}</i></p>" if status else "")
+            + (f"<h3>What the runs show</h3><ul>{claims}</ul>" if claims else "")
+            + (f"<h3>Notes</h3><ul>{notes}</ul>" if notes else ""))
+
+
+
+def restored_lesson_html(lesson: Lesson, runs: list[RunRecord], step: int) -> str:
+    """The lesson panel after a restart: the explanation and the runs the remembered session
+    kept (their claims are checked again when the lesson is replayed)."""
+    kept = {r.label: r for r in runs}
+    paras = "".join(f"<p>{html.escape(p)}</p>" for p in lesson.explanation.split("\n\n"))
+    rows = []
+    for label, _ in lesson.runs:
+        r = kept.get(label)
+        text = "not run yet" if r is None else \
+            f"{r.status} after {r.iterations[-1]:,} iterations, J = {r.costs[-1]:.6g}"
+        rows.append(f"<li><b>{html.escape(label)}</b>: {html.escape(text)}</li>")
+    done = min(step, len(lesson.runs))
+    return (f"<h2>{html.escape(lesson.title)}</h2>{paras}<h3>Runs</h3><ul>{''.join(rows)}</ul>"
+            f"<p><i>Restored from the last session ({done} of {len(lesson.runs)} runs played). "
+            "Press “Replay the lesson” to run it again and check what its runs show.</i></p>")
