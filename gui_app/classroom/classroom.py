@@ -1088,7 +1088,7 @@ class Classroom(QObject):
         self.runs.append(record)
         # A session keeps the runs the learning curve can show; older ones would only grow
         # memory through a long lesson (a 30-minute soak grew 2 MB per run without this).
-        del self.runs[: -plots.LearningCurveView.MAX_RUNS]
+        del self.runs[: -plots.MAX_RUNS]
 
     def export_runs(self, path: str | Path, last: bool = True) -> bool:
         try:

@@ -21,16 +21,11 @@ from PySide6.QtWidgets import (
 
 from core.solvers import Snapshot
 from gui_app.explore.controls import ControlPanel, format_seconds
-from gui_app.explore.plots import (
-    ContourView,
-    DataView,
-    LearningCurveView,
-    NumbersPanel,
-    ParametersView,
-    coefficient_unit,
-    short_name,
-    unit_of,
-)
+from gui_app.explore.plots import coefficient_unit, short_name, unit_of
+from gui_app.explore.views.contour import ContourView
+from gui_app.explore.views.curves import LearningCurveView, ParametersView
+from gui_app.explore.views.data import DataView
+from gui_app.explore.views.numbers import NumbersPanel
 from gui_app.explore.worker import Prepared, RunWorker
 from gui_app.timing.view import TimingView
 
