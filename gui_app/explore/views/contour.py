@@ -20,6 +20,12 @@ from gui_app.explore import plots as style
 from gui_app.explore.plots import style_plot
 
 N_LEVELS = 14
+GRID_POINTS = 121
+MIN_PLOT_HEIGHT = 180  # px: no plot is shorter on a 1280 × 720 screen
+LEGEND_HTML = ("<span style='color:#d62728'>━━</span> gradient-descent path &nbsp; "
+               "<span style='color:#2ca02c'>●</span> start &nbsp; "
+               "<span style='color:#ff7f0e'>●</span> current &nbsp; "
+               "<span style='color:#c9a400'>★</span> normal equation")
 
 
 def contour_levels(J: np.ndarray, count: int = N_LEVELS) -> np.ndarray:
@@ -55,12 +61,16 @@ class ContourView(QWidget):
         bar.addWidget(self.y_combo, 1)
         bar.addWidget(self.equal_axes)
         layout.addLayout(bar)
+        # the legend sits outside the plot: inside it would hide parts of the path
+        self.legend_label = QLabel(LEGEND_HTML)
+        self.legend_label.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.legend_label)
         self.widget = pg.PlotWidget()
+        self.widget.setMinimumHeight(MIN_PLOT_HEIGHT)
         layout.addWidget(self.widget, 1)
         self.plot = self.widget.getPlotItem()
         self.plot.setMenuEnabled(False)
         style_plot(self.plot, "Cost J(w, b): contours and the gradient-descent path", "", "")
-        self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="10pt")
         cmap = pg.colormap.get("viridis")
         colors = cmap.getLookupTable(0.0, 0.85, N_LEVELS)
         self.level_items = []
@@ -82,7 +92,7 @@ class ContourView(QWidget):
                                                  name="normal equation")
         for item in (self.trajectory, self.start_marker, self.current_marker,
                      self.optimum_marker):
-            self.plot.addItem(item)  # items with a name join the legend by themselves
+            self.plot.addItem(item)
         self.widget.scene().sigMouseClicked.connect(self._clicked)
         self.equal_axes.toggled.connect(self._equal_toggled)
         self.x_combo.activated.connect(self._pair_activated)
@@ -92,6 +102,7 @@ class ContourView(QWidget):
         self.label_filter = None  # str -> str applied to the axis labels, or None
 
     def set_parameters(self, labels: list[str], i: int, j: int) -> None:
+        """Offer ``labels`` in the pair combos (and only them), ``i`` and ``j`` chosen."""
         for combo, k in ((self.x_combo, i), (self.y_combo, j)):
             combo.blockSignals(True)
             if [combo.itemText(t) for t in range(combo.count())] != labels:
@@ -164,3 +175,42 @@ class ContourView(QWidget):
 
     def set_optimum(self, x: float, y: float) -> None:
         self.optimum_marker.setData([x], [y])
+
+    def clear(self) -> None:
+        """No problem: no contours, no markers, no pair choices."""
+        self.set_parameters([], -1, -1)
+        for item in self.level_items:
+            item.setData([], [])
+        for marker in (self.start_marker, self.current_marker, self.optimum_marker):
+            marker.setData([], [])
+        self.set_trajectory(np.array([]), np.array([]))
+        self.grid_extent = None
+
+    def show_problem(self, prep, pair: tuple[int, int], start: np.ndarray,
+                     path: np.ndarray | None, labels: tuple[str, str]) -> None:
+        """Contours of the prepared problem ``prep`` over parameters ``pair`` around the
+        optimum, the start point ``start`` (θ, training coordinates) and a grid wide enough
+        for ``path`` (k × n_params, or None) when it is given."""
+        i, j = pair
+        opt = prep.optimum
+        pts_i, pts_j = [opt[i], start[i]], [opt[j], start[j]]
+        if path is not None and len(path):
+            fin = np.isfinite(path[:, i]) & np.isfinite(path[:, j])
+            if fin.any():
+                pts_i += [path[fin, i].min(), path[fin, i].max()]
+                pts_j += [path[fin, j].min(), path[fin, j].max()]
+        u, v = grid_axis(pts_i, opt[i]), grid_axis(pts_j, opt[j])
+        self.set_surface(u, v, prep.cost_surface(i, j, u, v))
+        self.set_optimum(opt[i], opt[j])
+        self.set_start(start[i], start[j])
+        self.set_axis_labels(*labels)
+
+
+def grid_axis(points: list[float], centre: float, count: int = GRID_POINTS) -> np.ndarray:
+    """Grid coordinates covering ``points`` with a margin (never an empty span)."""
+    lo, hi = float(min(points)), float(max(points))
+    span = hi - lo
+    if not span > 0:
+        span = max(abs(centre), 1.0)
+        lo, hi = centre - span / 2, centre + span / 2
+    return np.linspace(lo - 0.25 * span, hi + 0.25 * span, count)

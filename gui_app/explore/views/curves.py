@@ -80,6 +80,20 @@ class LearningCurveView(pg.PlotWidget):
                                                      if c.xData is not None and len(c.xData)])
             grow_x_range(self.plot, longest, self._x_range)
 
+    def set_curve(self, curve: pg.PlotDataItem, iterations: np.ndarray,
+                  cost: np.ndarray) -> None:
+        """Give ``curve`` (one run's) its cost history (positive finite values only)."""
+        if curve in self.curves:
+            ok = np.isfinite(cost) & (cost > 0)
+            curve.setData(iterations[ok], cost[ok])
+
+    def remove_curve(self, curve: pg.PlotDataItem) -> None:
+        """Take one run's curve away (a run that never took a step)."""
+        if curve in self.curves:
+            self.curves.remove(curve)
+            self.legend.removeItem(curve)
+            self.plot.removeItem(curve)
+
     def clear_runs(self) -> None:
         for curve in self.curves:
             self.legend.removeItem(curve)
@@ -105,7 +119,10 @@ class ParametersView(pg.PlotWidget):
         self.plot.setMenuEnabled(False)
         style_plot(self.plot, "Parameters (original units)", "iteration", "value")
         self.plot.setClipToView(True)
-        self.legend = self.plot.addLegend(offset=(-5, -5), labelTextSize="9pt")
+        # the legend goes beside the plot (the curves fill every corner of it)
+        self.legend = pg.LegendItem(offset=None, labelTextSize="9pt")
+        self.plot.legend = self.legend
+        self.plot.layout.addItem(self.legend, 2, 3)
         self.curves: list[pg.PlotDataItem] = []
         self.targets: list[pg.InfiniteLine] = []
         self._names: list[str] = []
@@ -133,6 +150,7 @@ class ParametersView(pg.PlotWidget):
             line.setVisible(False)
             self.plot.addItem(line)
             self.targets.append(line)
+        self.legend.setColumnCount(2 if len(names) > 6 else 1)
 
     def columns(self, n_coef: int, intercept: bool) -> list[int]:
         """Indices into [w..., b] of the curves shown."""

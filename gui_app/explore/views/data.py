@@ -77,6 +77,18 @@ class DataView(QWidget):
         self._w, self._b = None, None
         self.redraw()
 
+    def clear(self) -> None:
+        """No problem: no points, no feature choices."""
+        self._problem, self._rows, self._X_shown = None, None, None
+        self._w, self._b = None, None
+        self.feature_combo.blockSignals(True)
+        self.feature_combo.clear()
+        self.feature_combo.blockSignals(False)
+        for item in (self.data_points, self.pred_points):
+            item.setData([], [])
+        for item in (self.hist_before_item, self.hist_after_item):
+            item.setData([0, 1], [0])
+
     def set_model(self, w: np.ndarray | None, b: float | None) -> None:
         self._w, self._b = w, b
         self._redraw_predictions()

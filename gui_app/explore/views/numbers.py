@@ -47,8 +47,10 @@ class NumbersPanel(QWidget):
         self.units: list[str] = []
         self.update_numbers(None)
 
-    def set_problem_numbers(self, alpha_max: float, condition: float, names: list[str],
-                            units: list[str]) -> None:
+    def set_problem_numbers(self, alpha_max: float | None, condition: float | None,
+                            names: list[str], units: list[str]) -> None:
+        """α_max, the condition number and the parameters' names and units (None: no
+        problem prepared)."""
         self.alpha_max, self.condition = alpha_max, condition
         self.names, self.units = names, units
 
