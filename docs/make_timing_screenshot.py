@@ -21,7 +21,7 @@ def main() -> int:
     from gui_app.app import make_application
 
     app = make_application()
-    from gui_app.explore.window import MainWindow
+    from gui_app.app import create_main_window as MainWindow  # window + classroom
 
     window = MainWindow()
     window.resize(1600, 1000)

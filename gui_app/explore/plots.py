@@ -10,6 +10,7 @@ import math
 import re
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
 RUN_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
@@ -84,3 +85,41 @@ def fmt(x: float | None, digits: int = 5) -> str:
     if not math.isfinite(x):
         return str(x)
     return f"{x:.{digits}g}"
+
+
+def legend_beside(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
+    """Keep ``legend`` to the right of the data area of ``plot``, never over the data: the
+    (otherwise unused) right axis reserves the legend's width and follows it when entries
+    come and go; two columns when one is taller than the plot."""
+    axis = plot.getAxis("right")
+    plot.showAxis("right")
+    axis.setStyle(showValues=False, tickLength=0)
+    axis.setPen(pg.mkPen(None))
+    legend.setParentItem(plot)  # placed by fit() (no pyqtgraph anchor: it outlives items)
+    busy: list[bool] = []
+
+    def fit() -> None:
+        if busy:
+            return
+        busy.append(True)
+        try:
+            columns = 1
+            legend.setColumnCount(1)
+            hint = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+            if hint.height() > plot.height() - 8 and len(legend.items) > 1:
+                columns = 2
+                legend.setColumnCount(columns)
+                hint = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+            legend.resize(hint)
+            width = math.ceil(hint.width()) + 10 if legend.items else 0
+            if axis.fixedWidth != width:
+                axis.setWidth(width)
+            legend.setPos(plot.width() - hint.width() - 4, 4)
+        except RuntimeError:  # deleted meanwhile
+            pass
+        finally:
+            busy.clear()
+
+    legend.geometryChanged.connect(fit)
+    plot.vb.sigResized.connect(fit)
+    fit()

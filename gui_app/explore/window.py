@@ -14,7 +14,14 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QShowEvent
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from core.errors import InputError
@@ -40,6 +47,7 @@ PREFERRED_SIZE = QSize(1600, 1000)  # on a screen with room for it
 FRAME_ALLOWANCE = QSize(16, 48)  # title bar and borders the window manager adds
 CONTROLS_WIDTH = 380
 MIN_PLOT_HEIGHT = 180
+STACKED_MIN_HEIGHT = 820  # window height from which three plot rows keep MIN_PLOT_HEIGHT
 MESSAGE_STYLES = {
     "info": "background:#eef3fb; color:#123; border:1px solid #b8c8e0;",
     "ok": "background:#e9f6ea; color:#143d17; border:1px solid #9fd0a3;",
@@ -118,12 +126,20 @@ class MainWindow(QMainWindow):
         self.numbers = NumbersPanel()
         for view in (self.learning, self.params, self.data_view):
             view.setMinimumHeight(MIN_PLOT_HEIGHT)
-        # two rows at most, so that every plot keeps ≥ 180 px on a 1280 × 720 screen
+        # On a tall window the learning curve and the parameters share a column next to the
+        # contour; on a short one (a 1366 × 768 laptop) they stand side by side, so that
+        # every plot keeps ≥ 180 px (see _arrange_plots).
+        self.curves_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.curves_splitter.addWidget(self.learning)
+        self.curves_splitter.addWidget(self.params)
+        self.curves_splitter.setChildrenCollapsible(False)
         top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.contour)
+        top.addWidget(self.curves_splitter)
+        top.setChildrenCollapsible(False)
+        self.top_splitter = top
         for view in (self.contour, self.learning, self.params):
-            top.addWidget(view)
-            view.setMinimumWidth(220)
-        top.setSizes([520, 420, 380])
+            view.setMinimumWidth(200)
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.data_view)
         bottom.addWidget(self.numbers)
@@ -181,6 +197,23 @@ class MainWindow(QMainWindow):
         self.move(area.left() + max(0, (area.width() - size.width()) // 2),
                   area.top() + max(0, (area.height() - size.height() - 32) // 2))
 
+    def _arrange_plots(self) -> None:
+        """Learning curve over parameters when the window is tall enough for three plot rows
+        of MIN_PLOT_HEIGHT, else side by side."""
+        stacked = self.height() >= STACKED_MIN_HEIGHT
+        orientation = Qt.Orientation.Vertical if stacked else Qt.Orientation.Horizontal
+        if self.curves_splitter.orientation() == orientation:
+            return
+        self.curves_splitter.setOrientation(orientation)
+        width = max(self.top_splitter.width(), 600)
+        share = 0.5 if stacked else 0.4  # the contour's share of the row
+        self.top_splitter.setSizes([round(width * share), round(width * (1 - share))])
+        self.curves_splitter.setSizes([1, 1])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange_plots()
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         screen = self.screen()
@@ -226,6 +259,13 @@ class MainWindow(QMainWindow):
     def run_alpha(self) -> float | None:
         run = self.state.current
         return run.alpha if run is not None else None
+
+    @property
+    def _run_spec(self):
+        """The current run's settings (``.run.solver``...); kept for the classroom, which
+        should read ``state.current.settings``."""
+        run = self.state.current
+        return run.settings if run is not None else None
 
     @property
     def history_iter(self) -> list[np.ndarray]:

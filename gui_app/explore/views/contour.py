@@ -71,6 +71,10 @@ class ContourView(QWidget):
         self.plot = self.widget.getPlotItem()
         self.plot.setMenuEnabled(False)
         style_plot(self.plot, "Cost J(w, b): contours and the gradient-descent path", "", "")
+        # pyqtgraph's legend stays hidden (the label row above is the legend); it exists for
+        # code that restyles every plot's legend (presentation mode)
+        self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="10pt")
+        self.legend.setVisible(False)
         cmap = pg.colormap.get("viridis")
         colors = cmap.getLookupTable(0.0, 0.85, N_LEVELS)
         self.level_items = []

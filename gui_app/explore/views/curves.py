@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from gui_app.explore import plots as style
-from gui_app.explore.plots import grow_x_range, style_plot
+from gui_app.explore.plots import grow_x_range, legend_beside, style_plot
 
 MAX_PARAM_CURVES = 10  # the parameters plot shows the first coefficients and b
 
@@ -119,10 +119,10 @@ class ParametersView(pg.PlotWidget):
         self.plot.setMenuEnabled(False)
         style_plot(self.plot, "Parameters (original units)", "iteration", "value")
         self.plot.setClipToView(True)
-        # the legend goes beside the plot (the curves fill every corner of it)
-        self.legend = pg.LegendItem(offset=None, labelTextSize="9pt")
-        self.plot.legend = self.legend
-        self.plot.layout.addItem(self.legend, 2, 3)
+        # the legend goes beside the plot: the curves may fill every corner of it
+        self.legend = pg.LegendItem(labelTextSize="9pt")
+        self.plot.legend = self.legend  # named curves join it as they are added
+        legend_beside(self.plot, self.legend)
         self.curves: list[pg.PlotDataItem] = []
         self.targets: list[pg.InfiniteLine] = []
         self._names: list[str] = []
@@ -150,7 +150,6 @@ class ParametersView(pg.PlotWidget):
             line.setVisible(False)
             self.plot.addItem(line)
             self.targets.append(line)
-        self.legend.setColumnCount(2 if len(names) > 6 else 1)
 
     def columns(self, n_coef: int, intercept: bool) -> list[int]:
         """Indices into [w..., b] of the curves shown."""
