@@ -87,10 +87,12 @@ def fmt(x: float | None, digits: int = 5) -> str:
     return f"{x:.{digits}g}"
 
 
-def legend_beside(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
+def legend_beside(plot: pg.PlotItem, legend: pg.LegendItem, min_data_width: int = 170) -> None:
     """Keep ``legend`` to the right of the data area of ``plot``, never over the data: the
     (otherwise unused) right axis reserves the legend's width and follows it when entries
-    come and go; two columns when one is taller than the plot."""
+    come and go; two columns when one is taller than the plot. When the plot is too narrow
+    to leave ``min_data_width`` px of data beside it, the legend goes in the top-right corner
+    of the data area instead, on a translucent background."""
     axis = plot.getAxis("right")
     plot.showAxis("right")
     axis.setStyle(showValues=False, tickLength=0)
@@ -103,23 +105,29 @@ def legend_beside(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
             return
         busy.append(True)
         try:
-            columns = 1
             legend.setColumnCount(1)
             hint = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
             if hint.height() > plot.height() - 8 and len(legend.items) > 1:
-                columns = 2
-                legend.setColumnCount(columns)
+                legend.setColumnCount(2)
                 hint = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
             legend.resize(hint)
-            width = math.ceil(hint.width()) + 10 if legend.items else 0
+            view = plot.getViewWidget()
+            total = view.width() if view is not None else plot.width()
+            left = plot.getAxis("left").width()
+            beside = bool(legend.items) and total - left - hint.width() - 10 >= min_data_width
+            width = math.ceil(hint.width()) + 10 if beside else 0
             if axis.fixedWidth != width:
                 axis.setWidth(width)
-            legend.setPos(plot.width() - hint.width() - 4, 4)
+            legend.setBrush(None if beside else pg.mkBrush(255, 255, 255, 200))
+            vb = plot.vb.geometry()
+            right = plot.width() if beside else vb.right()
+            legend.setPos(right - hint.width() - 4, 4 if beside else vb.top() + 4)
         except RuntimeError:  # deleted meanwhile
             pass
         finally:
             busy.clear()
 
     legend.geometryChanged.connect(fit)
+    plot.geometryChanged.connect(fit)
     plot.vb.sigResized.connect(fit)
     fit()

@@ -22,7 +22,15 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShowEvent,
 )
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QSizePolicy,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.errors import InputError
 from core.solvers import Snapshot
@@ -138,12 +146,12 @@ class MainWindow(QMainWindow):
         top.addWidget(self.curves_splitter)
         top.setChildrenCollapsible(False)
         self.top_splitter = top
-        for view in (self.contour, self.learning, self.params):
-            view.setMinimumWidth(200)
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.data_view)
         bottom.addWidget(self.numbers)
-        bottom.setSizes([560, 760])
+        bottom.setStretchFactor(0, 1)  # the numbers keep their width; the data plot grows
+        bottom.setStretchFactor(1, 0)
+        self.numbers.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         plots = QSplitter(Qt.Orientation.Vertical)
         plots.addWidget(top)
         plots.addWidget(bottom)
@@ -206,7 +214,7 @@ class MainWindow(QMainWindow):
             return
         self.curves_splitter.setOrientation(orientation)
         width = max(self.top_splitter.width(), 600)
-        share = 0.5 if stacked else 0.4  # the contour's share of the row
+        share = 0.5 if stacked else 0.36  # the contour's share of the row
         self.top_splitter.setSizes([round(width * share), round(width * (1 - share))])
         self.curves_splitter.setSizes([1, 1])
 

@@ -22,10 +22,10 @@ from gui_app.explore.plots import style_plot
 N_LEVELS = 14
 GRID_POINTS = 121
 MIN_PLOT_HEIGHT = 180  # px: no plot is shorter on a 1280 × 720 screen
-LEGEND_HTML = ("<span style='color:#d62728'>━━</span> gradient-descent path &nbsp; "
+LEGEND_HTML = ("<span style='color:#d62728'>━━</span> GD path &nbsp; "
                "<span style='color:#2ca02c'>●</span> start &nbsp; "
                "<span style='color:#ff7f0e'>●</span> current &nbsp; "
-               "<span style='color:#c9a400'>★</span> normal equation")
+               "<span style='color:#c9a400'>★</span> optimum")
 
 
 def contour_levels(J: np.ndarray, count: int = N_LEVELS) -> np.ndarray:
@@ -53,24 +53,31 @@ class ContourView(QWidget):
         bar = QHBoxLayout()
         self.x_combo = QComboBox()
         self.y_combo = QComboBox()
+        for combo in (self.x_combo, self.y_combo):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         self.equal_axes = QCheckBox("equal axes")
         self.equal_axes.setToolTip("Same scale on both axes: after scaling, ellipses → circles")
-        bar.addWidget(QLabel("Contour of J over"))
+        bar.addWidget(QLabel("J over"))
         bar.addWidget(self.x_combo, 1)
         bar.addWidget(QLabel("and"))
         bar.addWidget(self.y_combo, 1)
-        bar.addWidget(self.equal_axes)
         layout.addLayout(bar)
         # the legend sits outside the plot: inside it would hide parts of the path
+        row = QHBoxLayout()
         self.legend_label = QLabel(LEGEND_HTML)
         self.legend_label.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(self.legend_label)
+        self.legend_label.setWordWrap(True)
+        row.addWidget(self.legend_label, 1)
+        row.addWidget(self.equal_axes)
+        layout.addLayout(row)
         self.widget = pg.PlotWidget()
         self.widget.setMinimumHeight(MIN_PLOT_HEIGHT)
         layout.addWidget(self.widget, 1)
         self.plot = self.widget.getPlotItem()
         self.plot.setMenuEnabled(False)
-        style_plot(self.plot, "Cost J(w, b): contours and the gradient-descent path", "", "")
+        style_plot(self.plot, "Cost J(w, b) and the path of gradient descent", "", "")
         # pyqtgraph's legend stays hidden (the label row above is the legend); it exists for
         # code that restyles every plot's legend (presentation mode)
         self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="10pt")

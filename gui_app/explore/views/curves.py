@@ -28,7 +28,8 @@ class LearningCurveView(pg.PlotWidget):
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setClipToView(True)
         self.plot.setDownsampling(auto=True, mode="peak")
-        self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="10pt")
+        # top right: a converging run's curve starts top left and ends bottom right
+        self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
         self.curves: list[pg.PlotDataItem] = []
         self.run_count = 0
         self._x_range: list[float] = []
@@ -117,10 +118,10 @@ class ParametersView(pg.PlotWidget):
         super().__init__(parent)
         self.plot = self.getPlotItem()
         self.plot.setMenuEnabled(False)
-        style_plot(self.plot, "Parameters (original units)", "iteration", "value")
+        style_plot(self.plot, "Parameters w, b", "iteration", "value (original units)")
         self.plot.setClipToView(True)
         # the legend goes beside the plot: the curves may fill every corner of it
-        self.legend = pg.LegendItem(labelTextSize="9pt")
+        self.legend = pg.LegendItem(labelTextSize="8pt")
         self.plot.legend = self.legend  # named curves join it as they are added
         legend_beside(self.plot, self.legend)
         self.curves: list[pg.PlotDataItem] = []
