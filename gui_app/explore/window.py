@@ -116,7 +116,10 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.set_footer(self.controls.run_box)  # Run and Stop never scroll out of view
-        scroll.setMinimumWidth(300)
+        # as wide as the panel needs with its scroll bar shown: it scrolls, it never clips
+        scroll.setMinimumWidth(self.controls.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width()
+                               + 2 * scroll.frameWidth())
         self.controls_scroll = scroll
         self.message = QLabel()
         self.message.setTextFormat(Qt.TextFormat.PlainText)  # no markup, no entities
@@ -132,7 +135,7 @@ class MainWindow(QMainWindow):
         self.params = ParametersView()
         self.data_view = DataView()
         self.numbers = NumbersPanel()
-        for view in (self.learning, self.params, self.data_view):
+        for view in (self.learning, self.params):
             view.setMinimumHeight(MIN_PLOT_HEIGHT)
         # On a tall window the learning curve and the parameters share a column next to the
         # contour; on a short one (a 1366 × 768 laptop) they stand side by side, so that
@@ -202,6 +205,7 @@ class MainWindow(QMainWindow):
         area = screen.availableGeometry()
         size = fit_size(area.size())
         self.resize(size)
+        self._arrange_plots()  # before the first show: the minimum size depends on it
         self.move(area.left() + max(0, (area.width() - size.width()) // 2),
                   area.top() + max(0, (area.height() - size.height() - 32) // 2))
 
@@ -224,15 +228,23 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        # Before the first show, hidden pages (the Timing tab) and wrapped labels report
+        # minimum sizes larger than they need; once laid out, fit the screen again.
+        QTimer.singleShot(0, self._shrink_into_screen)
+
+    def _shrink_into_screen(self) -> None:
         screen = self.screen()
         if screen is None or self.isFullScreen() or self.isMaximized():
             return
         area, frame = screen.availableGeometry(), self.frameGeometry()
-        if frame.width() > area.width() or frame.height() > area.height():
-            # the window manager's frame is larger than allowed for: shrink to fit
-            extra = frame.size() - self.size()
-            self.resize(min(self.width(), area.width() - extra.width()),
-                        min(self.height(), area.height() - extra.height()))
+        if frame.width() <= area.width() and frame.height() <= area.height():
+            return
+        extra = frame.size() - self.size()
+        self.resize(min(self.width(), area.width() - extra.width()),
+                    min(self.height(), area.height() - extra.height()))
+        frame = self.frameGeometry()
+        self.move(max(area.left(), min(frame.left(), area.right() - frame.width() + 1)),
+                  max(area.top(), min(frame.top(), area.bottom() - frame.height() + 1)))
 
     # -- what other parts read (the classroom, the self-test, tests) -----------------------------
     @property

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxL
 from gui_app.explore import plots as style
 from gui_app.explore.plots import short_name, style_plot
 
+MIN_PLOT_HEIGHT = 180  # px: no plot is shorter on a 1280 × 720 screen
+
 
 class DataView(QWidget):
     """Target against one feature with the model's predictions; histograms before/after scaling."""
@@ -19,17 +21,24 @@ class DataView(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        bar = QHBoxLayout()
+        # the feature choice sits beside the tabs: the plot keeps the height
+        corner = QWidget()
+        bar = QHBoxLayout(corner)
+        bar.setContentsMargins(6, 0, 0, 0)
         bar.addWidget(QLabel("Feature"))
         self.feature_combo = QComboBox()
+        self.feature_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.feature_combo.setMinimumContentsLength(6)
         bar.addWidget(self.feature_combo, 1)
-        layout.addLayout(bar)
         self.tabs = QTabWidget()
+        self.tabs.setCornerWidget(corner)
         layout.addWidget(self.tabs, 1)
         self.fit_widget = pg.PlotWidget()
+        self.fit_widget.setMinimumHeight(MIN_PLOT_HEIGHT)
         self.fit_plot = self.fit_widget.getPlotItem()
         self.fit_plot.setMenuEnabled(False)
-        style_plot(self.fit_plot, "Data and predictions", "feature", "target")
+        style_plot(self.fit_plot, "Data and predictions ŷ", "feature", "target")
         self.fit_plot.addLegend(offset=(5, 5), labelTextSize="9pt")
         self.data_points = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(31, 119, 180, 150),
                                               pen=None, name="data y")

@@ -10,12 +10,14 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 from gui_app.explore.plots import fmt
 
 EQUATIONS = (
-    "<div><b>One gradient-descent step</b></div><table cellspacing='4'>"
+    "<div><b>One gradient-descent step</b></div><table cellspacing='2'>"
     "<tr><td>prediction</td><td><b>ŷ = Xw + b</b></td></tr>"
     "<tr><td>error</td><td><b>e = ŷ − y</b></td></tr>"
     "<tr><td>cost</td><td><b>J = (1/2m) Σ e²</b></td></tr>"
-    "<tr><td>gradient</td><td><b>∇w = (1/m) Xᵀe</b>,&nbsp; <b>∂b = (1/m) Σ e</b></td></tr>"
-    "<tr><td>update</td><td><b>w := w − α∇w</b>,&nbsp; <b>b := b − α∂b</b></td></tr>"
+    "<tr><td>gradient</td><td><b>∇w = (1/m) Xᵀe</b></td></tr>"
+    "<tr><td></td><td><b>∂b = (1/m) Σ e</b></td></tr>"
+    "<tr><td>update</td><td><b>w := w − α∇w</b></td></tr>"
+    "<tr><td></td><td><b>b := b − α∂b</b></td></tr>"
     "</table>"
 )
 
