@@ -93,14 +93,13 @@ class ContourView(QWidget):
             self.level_items.append(item)
         self.trajectory = pg.PlotDataItem(pen=pg.mkPen("#d62728", width=2), symbol="o",
                                           symbolSize=4, symbolBrush="#d62728",
-                                          symbolPen=None, name="gradient-descent path")
+                                          symbolPen=None)
         self.start_marker = pg.ScatterPlotItem(size=14, symbol="o", brush="#2ca02c",
-                                               pen=pg.mkPen("k", width=1), name="start")
+                                               pen=pg.mkPen("k", width=1))
         self.current_marker = pg.ScatterPlotItem(size=14, symbol="o", brush="#ff7f0e",
-                                                 pen=pg.mkPen("k", width=1), name="current")
+                                                 pen=pg.mkPen("k", width=1))
         self.optimum_marker = pg.ScatterPlotItem(size=20, symbol="star", brush="#ffd700",
-                                                 pen=pg.mkPen("k", width=1),
-                                                 name="normal equation")
+                                                 pen=pg.mkPen("k", width=1))
         for item in (self.trajectory, self.start_marker, self.current_marker,
                      self.optimum_marker):
             self.plot.addItem(item)
