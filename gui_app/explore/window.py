@@ -25,7 +25,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -93,6 +92,7 @@ class MainWindow(QMainWindow):
         self._finishing: Snapshot | None = None
         self._shown_final: Snapshot | None = None  # the last final snapshot drawn
         self._drawn_run = None  # the run whose history the views hold
+        self._shown_once = False
         self._cycle_cpu = time.thread_time()
         self._redraw_timer.timeout.connect(self._redraw_next)
         self._prepare_timer = QTimer(self, singleShot=True, interval=150)
@@ -152,9 +152,9 @@ class MainWindow(QMainWindow):
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.data_view)
         bottom.addWidget(self.numbers)
-        bottom.setStretchFactor(0, 1)  # the numbers keep their width; the data plot grows
-        bottom.setStretchFactor(1, 0)
-        self.numbers.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        bottom.setStretchFactor(0, 1)
+        bottom.setStretchFactor(1, 1)
+        bottom.setChildrenCollapsible(False)
         plots = QSplitter(Qt.Orientation.Vertical)
         plots.addWidget(top)
         plots.addWidget(bottom)
@@ -230,13 +230,20 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         # Before the first show, hidden pages (the Timing tab) and wrapped labels report
         # minimum sizes larger than they need; once laid out, fit the screen again.
-        QTimer.singleShot(0, self._shrink_into_screen)
+        if not self._shown_once:
+            self._shown_once = True
+            QTimer.singleShot(0, self._shrink_into_screen)
 
     def _shrink_into_screen(self) -> None:
+        """No larger than fit_size() of the screen, and inside its available area."""
         screen = self.screen()
         if screen is None or self.isFullScreen() or self.isMaximized():
             return
-        area, frame = screen.availableGeometry(), self.frameGeometry()
+        area = screen.availableGeometry()
+        target = fit_size(area.size())
+        if self.width() > target.width() or self.height() > target.height():
+            self.resize(min(self.width(), target.width()), min(self.height(), target.height()))
+        frame = self.frameGeometry()
         if frame.width() <= area.width() and frame.height() <= area.height():
             return
         extra = frame.size() - self.size()

@@ -77,7 +77,7 @@ class ContourView(QWidget):
         layout.addWidget(self.widget, 1)
         self.plot = self.widget.getPlotItem()
         self.plot.setMenuEnabled(False)
-        style_plot(self.plot, "Cost J(w, b) and the path of gradient descent", "", "")
+        style_plot(self.plot, "Cost J(w, b) and the GD path", "", "")
         # pyqtgraph's legend stays hidden (the label row above is the legend); it exists for
         # code that restyles every plot's legend (presentation mode)
         self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="10pt")

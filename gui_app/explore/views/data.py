@@ -25,7 +25,7 @@ class DataView(QWidget):
         corner = QWidget()
         bar = QHBoxLayout(corner)
         bar.setContentsMargins(6, 0, 0, 0)
-        bar.addWidget(QLabel("Feature"))
+        bar.addWidget(QLabel("x:"))
         self.feature_combo = QComboBox()
         self.feature_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -58,7 +58,7 @@ class DataView(QWidget):
                                                brush=(44, 160, 44, 120), pen="#2ca02c")
         self.hist_before.addItem(self.hist_before_item)
         self.hist_after.addItem(self.hist_after_item)
-        self.tabs.addTab(hist, "Feature scaling")
+        self.tabs.addTab(hist, "Scaling")
         self._rows: np.ndarray | None = None
         self._X_shown: np.ndarray | None = None
         self.feature_combo.currentIndexChanged.connect(lambda _i: self.redraw())

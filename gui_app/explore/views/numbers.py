@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from gui_app.explore.plots import fmt
 
@@ -27,22 +28,45 @@ class NumbersPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
+        # the numbers scroll when a short window has no room for all of them
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        scroll.setWidget(inner)
+        outer.addWidget(scroll)
+        layout = QHBoxLayout(inner)
         layout.setContentsMargins(8, 4, 8, 4)
         self.numbers = QLabel()
         self.numbers.setTextFormat(Qt.TextFormat.RichText)
+        self.numbers.setWordWrap(True)  # long units wrap: the window never outgrows a screen
         self.numbers.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.numbers.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.equations = QLabel(EQUATIONS)
         self.equations.setTextFormat(Qt.TextFormat.RichText)
+        self.equations.setWordWrap(True)
         self.equations.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         font = self.font()
         font.setPointSize(font.pointSize() + 1)
         self.numbers.setFont(font)
         self.equations.setFont(font)
         self.equations.setStyleSheet("background:#f4f6fa; border:1px solid #ccd; padding:6px;")
+        # wide enough for a number and its name side by side; long units wrap below that
+        self.numbers.setMinimumWidth(self.numbers.fontMetrics().horizontalAdvance(
+            "condition number of A  0.00084741") + 8)
+        bold = QFont(font)
+        bold.setBold(True)
+        self.equations.setMinimumWidth(QFontMetrics(bold).horizontalAdvance(
+            "prediction  w := w − α∇w") + 28)
         layout.addWidget(self.numbers, 1)
         layout.addWidget(self.equations, 1)
+        margins = layout.contentsMargins()
+        scroll.setMinimumWidth(self.numbers.minimumWidth() + self.equations.minimumWidth()
+                               + layout.spacing() + margins.left() + margins.right()
+                               + scroll.verticalScrollBar().sizeHint().width())
         self.alpha_max: float | None = None
         self.condition: float | None = None
         self.names: list[str] = []
