@@ -4,8 +4,8 @@ the explore state.
 The truth lives in :class:`~gui_app.explore.state.ExploreState`; the
 :class:`~gui_app.explore.controller.ExploreController` changes it and calls :meth:`render`
 with what changed. The window never decides anything about runs; it paints (live redraws
-are paced, see :meth:`_schedule_redraw`). The classroom (lessons, sessions, presentation) is
-attached from outside, by :func:`gui_app.app.create_main_window`.
+are paced by :class:`~gui_app.explore.live.LiveRedraw`). The classroom (lessons, sessions,
+presentation) is attached from outside, by :func:`gui_app.app.create_main_window`.
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
-    QGuiApplication,
-    QResizeEvent,
-    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QLabel,
@@ -33,28 +30,25 @@ from PySide6.QtWidgets import (
 
 from core.errors import InputError
 from core.solvers import Snapshot
+from gui_app.explore.access import StateAccess
 from gui_app.explore.alpha import format_seconds
 from gui_app.explore.controller import ExploreController, parameter_short_names, start_theta
 from gui_app.explore.controls import ControlPanel
+from gui_app.explore.live import LiveRedraw
 from gui_app.explore.plots import coefficient_unit, unit_of
-from gui_app.explore.state import SCALING_SHORT, ExploreState, Growing, RunStatus
+from gui_app.explore.screen_fit import FitsScreen
+from gui_app.explore.state import SCALING_SHORT, ExploreState, RunStatus
 from gui_app.explore.views.contour import ContourView
 from gui_app.explore.views.curves import LearningCurveView, ParametersView
 from gui_app.explore.views.data import DataView
 from gui_app.explore.views.numbers import NumbersPanel
-from gui_app.explore.worker import Prepared, RunWorker
+from gui_app.explore.worker import RunWorker
 from gui_app.timing.view import TimingView
 from gui_app.widgets import FooterScrollArea
 
 REDRAW_PARTS = ("contour", "learning", "params", "numbers", "data")
-MIN_FRAME_S = 1 / 30  # at most ~30 redraws a second
-MAX_FRAME_S = 2.0  # and at least one every 2 s (big data: leave the cores to BLAS)
-GUI_CPU_SHARE = 0.03  # live redraws use at most this share of one core
-PREFERRED_SIZE = QSize(1600, 1000)  # on a screen with room for it
-FRAME_ALLOWANCE = QSize(16, 48)  # title bar and borders the window manager adds
 CONTROLS_WIDTH = 380
 MIN_PLOT_HEIGHT = 180
-STACKED_MIN_HEIGHT = 820  # window height from which three plot rows keep MIN_PLOT_HEIGHT
 MESSAGE_STYLES = {
     "info": "background:#eef3fb; color:#123; border:1px solid #b8c8e0;",
     "ok": "background:#e9f6ea; color:#143d17; border:1px solid #9fd0a3;",
@@ -63,14 +57,7 @@ MESSAGE_STYLES = {
 }
 
 
-def fit_size(available: QSize, preferred: QSize = PREFERRED_SIZE) -> QSize:
-    """The window's size on a screen whose available area is ``available``: the preferred
-    size, or less, so that the window and its frame fit."""
-    return QSize(min(preferred.width(), available.width() - FRAME_ALLOWANCE.width()),
-                 min(preferred.height(), available.height() - FRAME_ALLOWANCE.height()))
-
-
-class MainWindow(QMainWindow):
+class MainWindow(StateAccess, FitsScreen, QMainWindow):
     """GD Explorer's main window."""
 
     run_finished = Signal(object)  # final Snapshot of the current run (after the plots update)
@@ -84,17 +71,12 @@ class MainWindow(QMainWindow):
         self.worker = RunWorker(self)
         self.message_kind = "info"
         self._curves: dict[int, object] = {}  # learning-curve item of each run, by job id
-        self._dirty: set[str] = set()
         self._predictions_at = 0.0
-        self._redraw_timer = QTimer(self, singleShot=True, interval=0)
-        self._next_cycle_at = 0.0
-        self._redraw_pending = False
         self._finishing: Snapshot | None = None
         self._shown_final: Snapshot | None = None  # the last final snapshot drawn
         self._drawn_run = None  # the run whose history the views hold
         self._shown_once = False
-        self._cycle_cpu = time.thread_time()
-        self._redraw_timer.timeout.connect(self._redraw_next)
+        self.live = LiveRedraw(self, REDRAW_PARTS, self._redraw, self._on_redrawn)
         self._prepare_timer = QTimer(self, singleShot=True, interval=150)
         self._build()
         self.controller = ExploreController(self, self.worker)
@@ -196,124 +178,6 @@ class MainWindow(QMainWindow):
         self.contour.start_clicked.connect(ctl.contour_clicked)
         self.contour.pair_changed.connect(ctl.pair_chosen)
 
-    def fit_to_screen(self) -> None:
-        """Size and place the window inside the available area of its screen."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is None:
-            self.resize(PREFERRED_SIZE)
-            return
-        area = screen.availableGeometry()
-        size = fit_size(area.size())
-        self.resize(size)
-        self._arrange_plots()  # before the first show: the minimum size depends on it
-        self.move(area.left() + max(0, (area.width() - size.width()) // 2),
-                  area.top() + max(0, (area.height() - size.height() - 32) // 2))
-
-    def _arrange_plots(self) -> None:
-        """Learning curve over parameters when the window is tall enough for three plot rows
-        of MIN_PLOT_HEIGHT, else side by side."""
-        stacked = self.height() >= STACKED_MIN_HEIGHT
-        orientation = Qt.Orientation.Vertical if stacked else Qt.Orientation.Horizontal
-        if self.curves_splitter.orientation() == orientation:
-            return
-        self.curves_splitter.setOrientation(orientation)
-        width = max(self.top_splitter.width(), 600)
-        share = 0.5 if stacked else 0.36  # the contour's share of the row
-        self.top_splitter.setSizes([round(width * share), round(width * (1 - share))])
-        self.curves_splitter.setSizes([1, 1])
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._arrange_plots()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        # Before the first show, hidden pages (the Timing tab) and wrapped labels report
-        # minimum sizes larger than they need; once laid out, fit the screen again.
-        if not self._shown_once:
-            self._shown_once = True
-            QTimer.singleShot(0, self._shrink_into_screen)
-
-    def _shrink_into_screen(self) -> None:
-        """No larger than fit_size() of the screen, and inside its available area."""
-        screen = self.screen()
-        if screen is None or self.isFullScreen() or self.isMaximized():
-            return
-        area = screen.availableGeometry()
-        target = fit_size(area.size())
-        if self.width() > target.width() or self.height() > target.height():
-            self.resize(min(self.width(), target.width()), min(self.height(), target.height()))
-        frame = self.frameGeometry()
-        if frame.width() <= area.width() and frame.height() <= area.height():
-            return
-        extra = frame.size() - self.size()
-        self.resize(min(self.width(), area.width() - extra.width()),
-                    min(self.height(), area.height() - extra.height()))
-        frame = self.frameGeometry()
-        self.move(max(area.left(), min(frame.left(), area.right() - frame.width() + 1)),
-                  max(area.top(), min(frame.top(), area.bottom() - frame.height() + 1)))
-
-    # -- what other parts read (the classroom, the self-test, tests) -----------------------------
-    @property
-    def prepared(self) -> Prepared | None:
-        return self.state.prepared
-
-    @property
-    def pair(self) -> tuple[int, int] | None:
-        return self.state.pair
-
-    @property
-    def running(self) -> bool:
-        return self.controller.running
-
-    @property
-    def run_id(self) -> int:
-        return self.state.job_id
-
-    @property
-    def last_snapshot(self) -> Snapshot | None:
-        run = self.state.current
-        return run.last if run is not None else None
-
-    @property
-    def final_snapshot(self) -> Snapshot | None:
-        """The current run's final snapshot, once the plots show it (as ``run_finished``)."""
-        run = self.state.current
-        final = run.final if run is not None else None
-        return final if final is not None and final is self._shown_final else None
-
-    @property
-    def run_alpha(self) -> float | None:
-        run = self.state.current
-        return run.alpha if run is not None else None
-
-    @property
-    def _run_spec(self):
-        """The current run's settings (``.run.solver``...); kept for the classroom, which
-        should read ``state.current.settings``."""
-        run = self.state.current
-        return run.settings if run is not None else None
-
-    @property
-    def history_iter(self) -> list[np.ndarray]:
-        history = self.state.current_history()
-        return history.iterations if history is not None else []
-
-    @property
-    def history_cost(self) -> list[np.ndarray]:
-        history = self.state.current_history()
-        return history.cost if history is not None else []
-
-    @property
-    def history_theta(self) -> Growing:
-        history = self.state.current_history()
-        return history.theta if history is not None else Growing(1)
-
-    @property
-    def history_params(self) -> Growing:
-        history = self.state.current_history()
-        return history.params if history is not None else Growing(1)
-
     # -- user actions, forwarded -------------------------------------------------------------
     def show_message(self, text: str, kind: str = "info") -> None:
         """Show ``text`` in the message panel above the plots (never a blocking dialog)."""
@@ -355,7 +219,7 @@ class MainWindow(QMainWindow):
             if est > 10:
                 note = (f"The Python loops will take about {format_seconds(est)}; press Stop "
                         "(Esc) to cancel.")
-        self._cycle_cpu = time.thread_time()  # pace redraws by this run's costs only
+        self.live.restart_pacing()  # pace redraws by this run's costs only
         return self.controller.run(start_paused, step_budget, note)
 
     def toggle_pause(self) -> None:
@@ -399,7 +263,7 @@ class MainWindow(QMainWindow):
             if state.current_history() is None:
                 self._redraw()  # at once: nothing of an old problem stays
             else:
-                self._schedule_redraw()
+                self.live.schedule()
         if "optimum" in changed:
             self._render_optimum()
         if "status" in changed:
@@ -410,10 +274,7 @@ class MainWindow(QMainWindow):
             self._render_message()
         if "finished" in changed and state.current is not None:
             self._finishing = state.current.final
-            self._next_cycle_at = 0.0
-            self._schedule_redraw()
-            if not self._dirty:
-                self._redraw_timer.start(0)  # no waiting for the pace: the run is over
+            self.live.finish_soon()
         if "ready" in changed:
             self.problem_ready.emit()
 
@@ -529,50 +390,10 @@ class MainWindow(QMainWindow):
         self.params.set_targets(values[self.params.columns(problem.n, problem.intercept)])
 
     # -- live redraws ------------------------------------------------------------------------
-    def _schedule_redraw(self) -> None:
-        """Redraw the views one per event-loop turn, paced to a share of one core.
-
-        Qt paints every dirty widget of a window in one event; on big data, with BLAS busy
-        on every core, painting all five views at once stalled the event loop for over
-        100 ms. Staggered, each view's update and paint is a short event of its own. Cycles
-        are paced so that the GUI thread uses at most GUI_CPU_SHARE of a core (measured with
-        its CPU clock), which leaves the cores to the worker: a cheap cycle (small data)
-        redraws ~30 times a second, an expensive one less often. No history is lost.
-        """
-        self._redraw_pending = True
-        if not self._dirty and not self._redraw_timer.isActive():
-            self._start_cycle_timer()
-
-    def _start_cycle_timer(self) -> None:
-        delay = max(0.0, self._next_cycle_at - time.perf_counter())
-        self._redraw_timer.start(round(delay * 1000))
-
-    def _redraw_next(self) -> None:
-        if not self._dirty:  # start a cycle, and pace the next one by this one's cost
-            if not self._redraw_pending:
-                return
-            self._redraw_pending = False
-            self._dirty = set(REDRAW_PARTS)
-            now, cpu = time.perf_counter(), time.thread_time()
-            used = cpu - self._cycle_cpu
-            self._cycle_cpu = cpu
-            self._next_cycle_at = now + min(MAX_FRAME_S, max(MIN_FRAME_S, used / GUI_CPU_SHARE))
-        for part in REDRAW_PARTS:
-            if part in self._dirty:
-                self._dirty.discard(part)
-                self._redraw(part)
-                break
-        if self._dirty:
-            self._redraw_timer.start(0)
-        elif self._redraw_pending:
-            self._start_cycle_timer()
-        elif self._finishing is not None:
-            self._complete_finish()
-
     def _redraw(self, part: str | None = None) -> None:
         """Bring the views (all, or one of REDRAW_PARTS) up to date with the current run."""
         if part is None:
-            self._dirty.clear()
+            self.live.cancel()
         state = self.state
         history = state.current_history()
         run = state.current
@@ -607,6 +428,10 @@ class MainWindow(QMainWindow):
             # predictions scatter: a few times a second is enough to watch the fit move
             self._predictions_at = now
             self.data_view.set_model(np.asarray(snap.w), snap.b)
+
+    def _on_redrawn(self) -> None:
+        if self._finishing is not None:
+            self._complete_finish()
 
     def _complete_finish(self) -> None:
         snap, self._finishing = self._finishing, None

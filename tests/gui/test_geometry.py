@@ -14,7 +14,8 @@ import textwrap
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSize
 
-from gui_app.explore.window import MIN_PLOT_HEIGHT, fit_size
+from gui_app.explore.screen_fit import fit_size
+from gui_app.explore.window import MIN_PLOT_HEIGHT
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCREENS = [(1280, 720), (1366, 768), (1920, 1080)]
