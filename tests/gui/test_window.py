@@ -244,8 +244,9 @@ def test_scaling_change_clears_the_numbers(window, qtbot):
     with qtbot.waitSignal(window.problem_ready, timeout=TIMEOUT):
         c.scaling_combo.setCurrentIndex(c.scaling_combo.findData("none"))
     assert "converged" not in window.numbers.numbers.text()
-    assert "unscaled" in window.contour.plot.getAxis("bottom").labelText or \
-        "training coordinates" in window.contour.plot.getAxis("bottom").labelText
+    assert "z-score" not in window.contour.plot.getAxis("bottom").labelText
+    x, _y = window.contour.trajectory.getData()
+    assert x is None or len(x) == 0
     assert window.params.curves[0].getData()[0] is None or \
         len(window.params.curves[0].getData()[0]) == 0
     with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):

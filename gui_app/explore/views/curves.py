@@ -141,6 +141,8 @@ class ParametersView(pg.PlotWidget):
             self.plot.removeItem(line)
         self.curves, self.targets = [], []
         self._names = names
+        self._x_range.clear()  # a new problem: no axis range of the old one stays
+        self.plot.enableAutoRange()
         for k, name in enumerate(names):
             color = style.RUN_COLORS[k % len(style.RUN_COLORS)]
             curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2 * style.LINE_SCALE), name=name)
@@ -160,8 +162,11 @@ class ParametersView(pg.PlotWidget):
         return cols
 
     def set_history(self, iterations: np.ndarray, values: np.ndarray) -> None:
+        """The shown parameters' values (k × curves) at ``iterations`` (k); none: empty."""
         for k, curve in enumerate(self.curves):
-            if k < values.shape[1]:
+            if len(iterations) == 0:
+                curve.setData([], [])
+            elif k < values.shape[1]:
                 curve.setData(iterations, values[:, k])
         if len(iterations):
             grow_x_range(self.plot, float(iterations[-1]), self._x_range)
