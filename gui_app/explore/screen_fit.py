@@ -24,6 +24,12 @@ class FitsScreen:
     of its screen, plots arranged for the window's height."""
 
     _shown_once = False
+    _fitted: QSize | None = None  # the size fit_to_screen chose, until someone resizes
+
+    def resize(self, *args) -> None:
+        """As QWidget.resize; a size asked for explicitly is kept as it is."""
+        self._fitted = None
+        super().resize(*args)
 
     def fit_to_screen(self) -> None:
         """Size and place the window inside the available area of its screen."""
@@ -34,6 +40,7 @@ class FitsScreen:
         area = screen.availableGeometry()
         size = fit_size(area.size())
         self.resize(size)
+        self._fitted = size
         self._arrange_plots()  # before the first show: the minimum size depends on it
         self.move(area.left() + max(0, (area.width() - size.width()) // 2),
                   area.top() + max(0, (area.height() - size.height() - 32) // 2))
@@ -64,20 +71,22 @@ class FitsScreen:
             QTimer.singleShot(0, self._shrink_into_screen)
 
     def _shrink_into_screen(self) -> None:
-        """No larger than fit_size() of the screen, and inside its available area."""
+        """Back to the size fit_to_screen chose (the first layout may have grown the window),
+        and inside the screen's available area; a size asked for explicitly stays."""
         screen = self.screen()
-        if screen is None or self.isFullScreen() or self.isMaximized():
+        if screen is None or self.isFullScreen() or self.isMaximized() or self._fitted is None:
             return
         area = screen.availableGeometry()
-        target = fit_size(area.size())
+        target = self._fitted
         if self.width() > target.width() or self.height() > target.height():
-            self.resize(min(self.width(), target.width()), min(self.height(), target.height()))
+            super().resize(min(self.width(), target.width()),
+                           min(self.height(), target.height()))
         frame = self.frameGeometry()
         if frame.width() <= area.width() and frame.height() <= area.height():
             return
         extra = frame.size() - self.size()
-        self.resize(min(self.width(), area.width() - extra.width()),
-                    min(self.height(), area.height() - extra.height()))
+        super().resize(min(self.width(), area.width() - extra.width()),
+                       min(self.height(), area.height() - extra.height()))
         frame = self.frameGeometry()
         self.move(max(area.left(), min(frame.left(), area.right() - frame.width() + 1)),
                   max(area.top(), min(frame.top(), area.bottom() - frame.height() + 1)))
