@@ -137,6 +137,7 @@ class MainWindow(StateAccess, FitsScreen, QMainWindow):
         bottom.setStretchFactor(0, 1)
         bottom.setStretchFactor(1, 1)
         bottom.setChildrenCollapsible(False)
+        bottom.setSizes([450, 550])  # the numbers with their units on one line when there is room
         plots = QSplitter(Qt.Orientation.Vertical)
         plots.addWidget(top)
         plots.addWidget(bottom)

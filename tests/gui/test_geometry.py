@@ -84,10 +84,11 @@ def test_legends_stay_off_the_contour_and_parameters_data(window, qtbot):
     contour = window.contour
     assert not contour.legend.isVisible()  # the legend is the row above the plot
     assert contour.legend_label.isVisible() and "optimum" in contour.legend_label.text()
-    params = window.params
-    box = params.legend.mapRectToItem(params.plot, params.legend.boundingRect())
-    data = params.plot.vb.mapRectToItem(params.plot, params.plot.vb.boundingRect())
-    assert not box.intersects(data)
+    for view in (window.params, window.learning):  # wide enough: beside the data
+        box = view.legend.mapRectToItem(view.plot, view.legend.boundingRect())
+        data = view.plot.vb.mapRectToItem(view.plot, view.plot.vb.boundingRect())
+        assert view.legend.items and not box.intersects(data)
+        assert view.plot.boundingRect().adjusted(-1, -1, 1, 1).contains(box)
 
 
 @pytest.mark.parametrize("width, height", [(1366, 768), (1280, 720)])

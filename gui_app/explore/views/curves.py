@@ -28,8 +28,11 @@ class LearningCurveView(pg.PlotWidget):
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setClipToView(True)
         self.plot.setDownsampling(auto=True, mode="peak")
-        # top right: a converging run's curve starts top left and ends bottom right
-        self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        # beside the plot when it is wide enough, else in the top-right corner (a converging
+        # run's curve starts top left and ends bottom right)
+        self.legend = pg.LegendItem(labelTextSize="8pt")
+        self.plot.legend = self.legend  # each run's curve joins it as it is added
+        legend_beside(self.plot, self.legend, min_data_width=260)
         self.curves: list[pg.PlotDataItem] = []
         self.run_count = 0
         self._x_range: list[float] = []
