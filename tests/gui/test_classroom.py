@@ -191,8 +191,8 @@ def test_corrupt_or_foreign_session_changes_nothing(window, qtbot, tmp_path):
 
 def test_remembered_session_restores_and_a_corrupt_one_does_not_block(qtbot, tmp_path,
                                                                     monkeypatch):
-    from gui_app.classroom import classroom as classroom_mod
     from gui_app.app import create_main_window as MainWindow  # window + classroom
+    from gui_app.classroom import classroom as classroom_mod
 
     monkeypatch.setenv(classroom_mod.CONFIG_DIR_ENV, str(tmp_path))
     w = MainWindow()

@@ -42,8 +42,8 @@ def _write(folder, session: bytes | None, settings: bytes | None) -> None:
 
 
 def _start_and_check_usable(qtbot):
-    from gui_app.app import restore_remembered_safely
     from gui_app.app import create_main_window as MainWindow  # window + classroom
+    from gui_app.app import restore_remembered_safely
 
     w = MainWindow()
     qtbot.addWidget(w)
