@@ -259,9 +259,7 @@ class ControlPanel(QWidget):
 
     def _source_changed(self, _index: int) -> None:
         self._show_source_page(SOURCE_PAGES.get(self.source(), 0))
-        if self.source() == "csv" and not self.csv_path.text():
-            return  # wait for a file before preparing anything
-        self.model_changed.emit()
+        self.model_changed.emit()  # (CSV without a file: the window says to choose one)
 
     def _open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a CSV file", "",

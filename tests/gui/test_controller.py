@@ -372,3 +372,13 @@ def test_stop_keeps_what_the_run_did(ctl, runner):
     run = ctl.state.current
     assert run.final.status == "cancelled" and ctl.state.status is RunStatus.IDLE
     assert len(ctl.state.current_history()) >= 6
+
+
+def test_csv_source_without_a_file_shows_no_old_problem(ctl, runner, view):
+    ctl.settings_changed(ctl.state.settings.replace(source="csv"))
+    assert ctl.prepare_now() is None  # nothing to prepare yet
+    state = ctl.state
+    assert state.prepared is None and state.status is RunStatus.IDLE
+    assert "CSV file" in state.message.text
+    assert ctl.run() is None and state.runs == []
+    assert not [k for k, _s in runner.submitted if k == "run"]
