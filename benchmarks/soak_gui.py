@@ -51,7 +51,7 @@ def main() -> int:
     app = make_application()
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from gui_app.explore.window import MainWindow
+    from gui_app.app import create_main_window as MainWindow  # window + classroom
 
     window = MainWindow()
     window.show()

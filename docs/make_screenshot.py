@@ -1,6 +1,9 @@
-"""Regenerate docs/screenshot.png: the real window after a GD run on the housing demo.
+"""Regenerate docs/screenshot.png: the real window after two GD runs on the housing demo.
 
-    QT_QPA_PLATFORM=offscreen python docs/make_screenshot.py [out.png] [scaling] [alpha]
+    QT_QPA_PLATFORM=offscreen python docs/make_screenshot.py [out.png] [WIDTHxHEIGHT] [scaling]
+
+The window opens on an offscreen screen of WIDTH × HEIGHT (default 1366x768, the common
+classroom laptop and projector) and sizes itself as it does on a real one.
 """
 
 from __future__ import annotations
@@ -10,19 +13,31 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def offscreen_screen(width: int, height: int) -> str:
+    """A QT_QPA_PLATFORM value for Qt's offscreen platform with one screen of that size."""
+    import json
+    import tempfile
+
+    config = {"screens": [{"name": f"screen {width}x{height}", "x": 0, "y": 0,
+                           "width": width, "height": height, "logicalDpi": 96,
+                           "logicalBaseDpi": 96, "dpr": 1}]}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(config, fh)
+    return f"offscreen:configfile={fh.name}"
 
 
 def main() -> int:
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__),
                                                              "screenshot.png")
-    from gui_app.app import make_application
+    width, height = (int(v) for v in (sys.argv[2] if len(sys.argv) > 2
+                                      else "1366x768").split("x"))
+    os.environ["QT_QPA_PLATFORM"] = offscreen_screen(width, height)
+    from gui_app.app import create_main_window, make_application
 
     app = make_application()
-    from gui_app.explore.window import MainWindow
-
-    window = MainWindow()
-    window.resize(1600, 1000)
+    window = create_main_window()
     window.show()
 
     def wait(cond, timeout=20.0):
@@ -35,23 +50,19 @@ def main() -> int:
 
     wait(lambda: window.prepared is not None)
     c = window.controls
-    if len(sys.argv) > 2:
-        c.scaling_combo.setCurrentIndex([k for k, _ in
-                                         __import__("gui_app.explore.controls").controls.SCALINGS]
-                                        .index(sys.argv[2]))
-        wait(lambda: window.prepared.spec == c.model_spec() and not window.worker.is_busy())
     if len(sys.argv) > 3:
-        c.set_alpha(float(sys.argv[3]))
-    for alpha in ([float(sys.argv[3])] if len(sys.argv) > 3 else [0.03, 0.3]):
+        c.scaling_combo.setCurrentIndex(c.scaling_combo.findData(sys.argv[3]))
+        wait(lambda: window.prepared is not None and window.prepared.spec == c.model_spec()
+             and not window.worker.is_busy())
+    for alpha in (0.03, 0.3):
         c.set_alpha(alpha)
-        window.final_snapshot = None
         c.run_button.click()
         wait(lambda: window.final_snapshot is not None)
     for _ in range(20):
         app.processEvents()
     window.grab().save(out)
     window.close()
-    print(out, os.path.getsize(out), "bytes")
+    print(out, f"{window.width()}x{window.height()}", os.path.getsize(out), "bytes")
     return 0
 
 

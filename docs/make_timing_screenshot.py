@@ -13,7 +13,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_screenshot import offscreen_screen
+
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = offscreen_screen(1920, 1080)
 
 
 def main() -> int:
@@ -26,7 +30,7 @@ def main() -> int:
     from gui_app.app import make_application
 
     app = make_application()
-    from gui_app.explore.window import MainWindow
+    from gui_app.app import create_main_window as MainWindow  # window + classroom
 
     window = MainWindow()
     window.resize(width, height)

@@ -34,6 +34,17 @@ def make_application():
     return app
 
 
+def create_main_window():
+    """The main window with the classroom (lessons, sessions, presentation, exports, About)
+    attached: the one place where the two are composed (the window never imports it)."""
+    from gui_app.classroom.classroom import Classroom
+    from gui_app.explore.window import MainWindow
+
+    window = MainWindow()
+    window.classroom = Classroom(window)
+    return window
+
+
 def _no_display() -> bool:
     return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
@@ -50,9 +61,7 @@ def run_app(self_test: bool = False) -> int:
             return 2
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the self-test needs no screen
     app = make_application()
-    from gui_app.explore.window import MainWindow
-
-    window = MainWindow()
+    window = create_main_window()
     window.show()
     if not self_test:
         restore_remembered_safely(window)

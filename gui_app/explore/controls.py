@@ -1,19 +1,20 @@
 """The control panel: data, model, scaling, algorithm, device and the run buttons.
 
-The panel only holds inputs and says what changed; it builds ``ModelSpec`` and ``RunSpec``
-values (:mod:`gui_app.explore.worker`) for the window, which decides what to do with them.
+The panel only holds inputs and says what changed; :meth:`ControlPanel.settings` reads them as
+a :class:`core.settings.Settings` and :meth:`ControlPanel.set_settings` shows one. Every
+input's range, default, label and tooltip come from :data:`core.settings.SCHEMA` (see
+:mod:`gui_app.widgets`). The run buttons are built here but placed by the window, outside
+the scrolling part, so that Run and Stop stay in view on a small screen.
 """
 
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -23,116 +24,34 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
-    QSlider,
-    QSpinBox,
     QStackedWidget,
-    QStyle,
-    QStyleOptionSlider,
     QVBoxLayout,
     QWidget,
 )
 
-from core.backend import GPU_INSTALL_HINT, GpuStatus
-from core.settings import DataSettings, ModelSettings, RunSettings
-from gui_app.explore.worker import ModelSpec, RunSpec
-
-SCALINGS = (
-    ("none", "none (raw units)"),
-    ("zscore", "z-score  (x − μ) / σ"),
-    ("minmax", "min-max  (x − min) / (max − min)"),
-    ("mean", "mean normalisation  (x − μ) / (max − min)"),
+from core.backend import GpuStatus
+from core.settings import SCHEMA, DataSettings, ModelSettings, RunSettings, Settings
+from gui_app.explore.alpha import AlphaSlider
+from gui_app.explore.device import IMPLEMENTATIONS, DeviceBox
+from gui_app.explore.worker import ModelSpec
+from gui_app.widgets import (
+    choice_combo,
+    float_spin,
+    int_spin,
+    relayout_for_large_fonts,
+    restore_layout,
+    set_combo_data,
+    setting_label,
+    setting_tooltip,
 )
-ALGORITHMS = (
-    ("gd", "gradient descent"),
-    ("normal", "normal equation (stable, QR)"),
-    ("normal-textbook", "normal equation (textbook (XᵀX)⁻¹)"),
-)
-SOURCES = (("housing", "housing demo (100 houses)"), ("synthetic", "synthetic"),
-           ("csv", "CSV file"), ("curve", "stopping-distance demo (80 cars)"))
-SLIDER_STEPS_PER_DECADE = 100
 
-#: Seconds a pure-Python multiply-add takes here (calibrated once, see loop_seconds_per_op).
-_LOOP_OP_SECONDS: float | None = None
+#: The Algorithm choice: gradient descent (its implementation chosen apart) or a direct solver.
+ALGORITHMS = ("gd", "normal", "normal-textbook")
+ALGORITHM_LABELS = {"gd": "gradient descent"}
 
-
-def loop_seconds_per_op() -> float:
-    """Time of one multiply-add in the Python-loop GD, measured once on this machine."""
-    global _LOOP_OP_SECONDS
-    if _LOOP_OP_SECONDS is None:
-        import time
-
-        row = [0.5] * 200
-        w = [0.25] * 200
-        t0 = time.perf_counter()
-        for _ in range(50):
-            s = 0.0
-            for j in range(200):
-                s += row[j] * w[j]
-        _LOOP_OP_SECONDS = max((time.perf_counter() - t0) / 10_000, 1e-9)
-    return _LOOP_OP_SECONDS
-
-
-def format_seconds(s: float) -> str:
-    if s < 1:
-        return f"{s * 1000:.0f} ms"
-    if s < 120:
-        return f"{s:.1f} s"
-    if s < 7200:
-        return f"{s / 60:.0f} min"
-    return f"{s / 3600:.1f} h"
-
-
-class AlphaSlider(QSlider):
-    """A log-scale slider for α that paints the divergent range (α ≥ α_max) in red."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(Qt.Orientation.Horizontal, parent)
-        self._lo_decade = -7
-        self._hi_decade = 1
-        self._alpha_max: float | None = None
-        self._apply_range()
-
-    def _apply_range(self) -> None:
-        self.setRange(0, (self._hi_decade - self._lo_decade) * SLIDER_STEPS_PER_DECADE)
-
-    def alpha_at(self, position: int) -> float:
-        return 10.0 ** (self._lo_decade + position / SLIDER_STEPS_PER_DECADE)
-
-    def position_of(self, alpha: float) -> int:
-        if alpha <= 0 or not math.isfinite(alpha):
-            return 0
-        pos = (math.log10(alpha) - self._lo_decade) * SLIDER_STEPS_PER_DECADE
-        return round(min(max(pos, 0), self.maximum()))
-
-    def set_alpha_max(self, alpha_max: float | None, keep_alpha: float) -> None:
-        """Centre the range on α_max (4 decades below, 1 above) and mark the divergent part."""
-        self._alpha_max = alpha_max
-        if alpha_max is not None and math.isfinite(alpha_max) and alpha_max > 0:
-            top = math.floor(math.log10(alpha_max)) + 1
-            self._lo_decade, self._hi_decade = top - 5, top + 1
-        self.blockSignals(True)
-        self._apply_range()
-        self.setValue(self.position_of(keep_alpha))
-        self.blockSignals(False)
-        self.update()
-
-    def paintEvent(self, event) -> None:
-        super().paintEvent(event)
-        if self._alpha_max is None or not math.isfinite(self._alpha_max):
-            return
-        opt = QStyleOptionSlider()
-        self.initStyleOption(opt)
-        groove = self.style().subControlRect(QStyle.ComplexControl.CC_Slider, opt,
-                                             QStyle.SubControl.SC_SliderGroove, self)
-        frac = self.position_of(self._alpha_max) / max(self.maximum(), 1)
-        x = groove.left() + int(frac * groove.width())
-        painter = QPainter(self)
-        painter.fillRect(QRect(x, groove.top() - 3, groove.right() - x, groove.height() + 6),
-                         QColor(220, 40, 40, 110))
-        painter.fillRect(QRect(x - 1, groove.top() - 6, 3, groove.height() + 12),
-                         QColor(200, 0, 0))
-        painter.end()
-
+#: Sources with controls of their own; any other source (a fixed demo table) has none.
+SOURCE_PAGES = {"synthetic": 1, "csv": 2}
+SYNTHETIC_KEYS = ("m", "n", "noise", "scale_spread", "correlation", "seed")
 
 class ControlPanel(QWidget):
     """All the inputs of a run, grouped as a teacher would explain them."""
@@ -148,8 +67,7 @@ class ControlPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._alpha_max: float | None = None
-        self._m = 0
-        self._n = 0
+        self._preparing = True
         self._csv_columns: list[str] = []
         self._presentation_saved: dict = {}  # what set_presentation_layout(True) changed
         layout = QVBoxLayout(self)
@@ -158,8 +76,9 @@ class ControlPanel(QWidget):
         layout.addWidget(self._build_model())
         layout.addWidget(self._build_algorithm())
         layout.addWidget(self._build_device())
-        layout.addWidget(self._build_buttons())
         layout.addStretch(1)
+        self._no_header = SCHEMA["no_header"].default  # a setting without a control here
+        self.run_box = self._build_buttons()  # placed by the window, outside the scrolling
         for combo in self.findChildren(QComboBox):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -170,44 +89,42 @@ class ControlPanel(QWidget):
     def _build_data(self) -> QGroupBox:
         box = QGroupBox("Data")
         form = QFormLayout(box)
-        self.source_combo = QComboBox()
-        for key, label in SOURCES:
-            self.source_combo.addItem(label, key)
+        self.source_combo = choice_combo("source")
         form.addRow("Source", self.source_combo)
         self.source_stack = QStackedWidget()
-        self.source_stack.addWidget(QLabel("size, bedrooms, floors, age → price ($1000s)"))
+        self.source_stack.addWidget(QWidget())  # a fixed table: nothing to set
         syn = QWidget()
         g = QGridLayout(syn)
         g.setContentsMargins(0, 0, 0, 0)
-        self.m_spin = QSpinBox(minimum=2, maximum=2_000_000, value=200, singleStep=100)
-        self.n_spin = QSpinBox(minimum=1, maximum=5000, value=2)
-        self.noise_spin = QDoubleSpinBox(minimum=0, maximum=10, value=0.1, singleStep=0.05)
-        self.spread_spin = QDoubleSpinBox(minimum=0, maximum=12, value=2, singleStep=0.5)
-        self.corr_spin = QDoubleSpinBox(minimum=0, maximum=0.99, value=0, singleStep=0.1)
-        self.seed_spin = QSpinBox(minimum=0, maximum=999_999, value=0)
-        self.m_spin.setGroupSeparatorShown(True)
-        for k, (label, w) in enumerate((("rows m", self.m_spin), ("features n", self.n_spin),
-                                        ("noise", self.noise_spin),
-                                        ("scale spread 10^", self.spread_spin),
-                                        ("correlation", self.corr_spin),
-                                        ("seed", self.seed_spin))):
-            g.addWidget(QLabel(label), k // 2, 2 * (k % 2))
-            g.addWidget(w, k // 2, 2 * (k % 2) + 1)
+        self.m_spin = int_spin("m", step=100)
+        self.n_spin = int_spin("n")
+        self.noise_spin = float_spin("noise", 0.05, 3)
+        self.spread_spin = float_spin("scale_spread", 0.5, 1)
+        self.corr_spin = float_spin("correlation", 0.1, 2)
+        self.seed_spin = int_spin("seed")
+        spins = (self.m_spin, self.n_spin, self.noise_spin, self.spread_spin, self.corr_spin,
+                 self.seed_spin)
+        for k, (key, w) in enumerate(zip(SYNTHETIC_KEYS, spins, strict=True)):
+            label = QLabel(setting_label(key))
+            label.setToolTip(setting_tooltip(key))
+            g.addWidget(label, k, 0)
+            g.addWidget(w, k, 1)
         self.source_stack.addWidget(syn)
         csv = QWidget()
         cv = QGridLayout(csv)
         cv.setContentsMargins(0, 0, 0, 0)
         self.csv_path = QLineEdit(readOnly=True, placeholderText="drop a CSV file on the window")
+        self.csv_path.setToolTip(setting_tooltip("csv_path"))
         self.open_button = QPushButton("Open…")
         self.target_combo = QComboBox()
+        self.target_combo.setToolTip(setting_tooltip("target"))
         cv.addWidget(self.csv_path, 0, 0)
         cv.addWidget(self.open_button, 0, 1)
-        cv.addWidget(QLabel("target"), 1, 0)
+        cv.addWidget(QLabel(SCHEMA["target"].label), 1, 0)
         cv.addWidget(self.target_combo, 2, 0, 1, 2)
         self.source_stack.addWidget(csv)
-        self.source_stack.addWidget(QLabel("speed (km/h) → stopping distance (m)"))
         form.addRow(self.source_stack)
-        self._show_source_page(0)
+        self._show_source_page(SOURCE_PAGES.get(self.source(), 0))
         self.data_info = QLabel("")
         self.data_info.setWordWrap(True)
         form.addRow(self.data_info)
@@ -225,17 +142,16 @@ class ControlPanel(QWidget):
         box = QGroupBox("Model and scaling")
         form = QFormLayout(box)
         row = QHBoxLayout()
-        self.degree_spin = QSpinBox(minimum=1, maximum=10, value=1)
-        self.intercept_check = QCheckBox("intercept b", checked=True)
+        self.degree_spin = int_spin("degree")
+        self.intercept_check = QCheckBox(SCHEMA["intercept"].label,
+                                         checked=SCHEMA["intercept"].default)
+        self.intercept_check.setToolTip(setting_tooltip("intercept"))
         row.addWidget(self.degree_spin)
         row.addWidget(self.intercept_check)
         row.addStretch(1)
-        form.addRow("Polynomial degree", row)
-        self.scaling_combo = QComboBox()
-        for key, label in SCALINGS:
-            self.scaling_combo.addItem(label, key)
-        self.scaling_combo.setCurrentIndex(1)
-        form.addRow("Feature scaling", self.scaling_combo)
+        form.addRow(setting_label("degree").capitalize(), row)
+        self.scaling_combo = choice_combo("scaling")
+        form.addRow(setting_label("scaling").capitalize(), self.scaling_combo)
         self.degree_spin.valueChanged.connect(lambda _v: self.model_changed.emit())
         self.intercept_check.toggled.connect(lambda _v: self.model_changed.emit())
         self.scaling_combo.currentIndexChanged.connect(lambda _i: self.model_changed.emit())
@@ -244,19 +160,18 @@ class ControlPanel(QWidget):
     def _build_algorithm(self) -> QGroupBox:
         box = QGroupBox("Algorithm")
         form = QFormLayout(box)
-        self.algorithm_combo = QComboBox()
-        for key, label in ALGORITHMS:
-            self.algorithm_combo.addItem(label, key)
-        form.addRow("Method", self.algorithm_combo)
+        self.algorithm_combo = choice_combo("solver", ALGORITHMS, ALGORITHM_LABELS)
+        form.addRow("Solver", self.algorithm_combo)
         self.alpha_slider = AlphaSlider()
         self.alpha_slider.setToolTip("Learning rate α on a log scale; red: α ≥ α_max, where "
                                      "gradient descent diverges")
-        self.alpha_edit = QLineEdit("0.1")
+        self.alpha_edit = QLineEdit(f"{SCHEMA['alpha'].default:g}")
+        self.alpha_edit.setToolTip(setting_tooltip("alpha"))
         self.alpha_edit.setMaximumWidth(90)
         arow = QHBoxLayout()
         arow.addWidget(self.alpha_slider, 1)
         arow.addWidget(self.alpha_edit)
-        form.addRow("Learning rate α", arow)
+        form.addRow(setting_label("alpha").capitalize(), arow)
         self.alpha_max_label = QLabel("α_max = …")
         qrow = QHBoxLayout()
         qrow.addWidget(self.alpha_max_label, 1)
@@ -272,14 +187,11 @@ class ControlPanel(QWidget):
         for b in self.quick_alpha_buttons:
             quick.addWidget(b)
         form.addRow(quick)
-        self.iterations_spin = QSpinBox(minimum=1, maximum=10_000_000, value=1000,
-                                        singleStep=100)
-        self.iterations_spin.setGroupSeparatorShown(True)
-        form.addRow("Max iterations", self.iterations_spin)
-        self.tolerance_edit = QLineEdit("1e-9")
-        self.tolerance_edit.setToolTip("Stop when the relative change of the cost (or the "
-                                       "gradient norm) falls below this; 0 disables it")
-        form.addRow("Tolerance", self.tolerance_edit)
+        self.iterations_spin = int_spin("iterations", step=100)
+        form.addRow("Max " + setting_label("iterations"), self.iterations_spin)
+        self.tolerance_edit = QLineEdit(f"{SCHEMA['tolerance'].default:g}")
+        self.tolerance_edit.setToolTip(setting_tooltip("tolerance"))
+        form.addRow(setting_label("tolerance").capitalize(), self.tolerance_edit)
         srow = QHBoxLayout()
         self.start_label = QLabel("w = 0, b = 0")
         self.start_label.setToolTip("Click on the contour plot to choose the start point")
@@ -288,34 +200,19 @@ class ControlPanel(QWidget):
         srow.addWidget(self.start_label, 1)
         srow.addWidget(self.start_reset)
         form.addRow("Start point", srow)
-        self.alpha_slider.setValue(self.alpha_slider.position_of(0.1))
+        self.alpha_slider.setValue(self.alpha_slider.position_of(SCHEMA["alpha"].default))
         self.alpha_slider.valueChanged.connect(self._slider_moved)
         self.alpha_edit.editingFinished.connect(self._alpha_edited)
         self.algorithm_combo.currentIndexChanged.connect(lambda _i: self._update_enabled())
         return box
 
     def _build_device(self) -> QGroupBox:
-        box = QGroupBox("Device and implementation")
-        form = QFormLayout(box)
-        self.device_combo = QComboBox()
-        self.device_combo.addItem("CPU — NumPy / BLAS", "cpu")
-        self.device_combo.addItem("GPU — CuPy (checking…)", "gpu")
-        self._set_gpu_enabled(False)
-        form.addRow("Device", self.device_combo)
-        self.device_info = QLabel("")
-        self.device_info.setWordWrap(True)
-        self.device_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow(self.device_info)
-        self.impl_combo = QComboBox()
-        self.impl_combo.addItem("vectorised (NumPy: Xᵀe in one call)", "gd")
-        self.impl_combo.addItem("Python loops (one multiply-add at a time)", "gd-loop")
-        form.addRow("Implementation", self.impl_combo)
-        self.estimate_label = QLabel("")
-        self.estimate_label.setWordWrap(True)
-        form.addRow(self.estimate_label)
+        box = DeviceBox(self.iterations_spin.value)
+        self.device_box = box
+        self.device_combo, self.device_info = box.device_combo, box.device_info
+        self.impl_combo, self.estimate_label = box.impl_combo, box.estimate_label
         self.device_combo.currentIndexChanged.connect(lambda _i: self.model_changed.emit())
-        self.impl_combo.currentIndexChanged.connect(lambda _i: self._update_estimate())
-        self.iterations_spin.valueChanged.connect(lambda _v: self._update_estimate())
+        self.iterations_spin.valueChanged.connect(lambda _v: box.update_estimate())
         return box
 
     def _build_buttons(self) -> QGroupBox:
@@ -360,11 +257,9 @@ class ControlPanel(QWidget):
         self.source_stack.setCurrentIndex(index)
         self.source_stack.adjustSize()
 
-    def _source_changed(self, index: int) -> None:
-        self._show_source_page(index)
-        if self.source() == "csv" and not self.csv_path.text():
-            return  # wait for a file before preparing anything
-        self.model_changed.emit()
+    def _source_changed(self, _index: int) -> None:
+        self._show_source_page(SOURCE_PAGES.get(self.source(), 0))
+        self.model_changed.emit()  # (CSV without a file: the window says to choose one)
 
     def _open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a CSV file", "",
@@ -378,8 +273,8 @@ class ControlPanel(QWidget):
         self._csv_columns = []
         self.target_combo.clear()
         self.source_combo.blockSignals(True)
-        self.source_combo.setCurrentIndex(2)
-        self._show_source_page(2)
+        set_combo_data(self.source_combo, "csv")
+        self._show_source_page(SOURCE_PAGES["csv"])
         self.source_combo.blockSignals(False)
 
     def set_csv_columns(self, feature_names: tuple[str, ...], target: str) -> None:
@@ -415,10 +310,13 @@ class ControlPanel(QWidget):
         self.alpha_edit.setText(f"{alpha:.4g}")
         self._alpha_edited()
 
-    def set_problem_info(self, alpha_max: float | None, m: int, n: int, text: str) -> None:
-        """Show α_max (and mark the divergent range) for the current data and model."""
+    def set_problem_info(self, alpha_max: float | None, m: int, n: int, text: str,
+                         preparing: bool = False) -> None:
+        """Show α_max (and mark the divergent range) for the current data and model; with
+        ``alpha_max`` None, "computing" while ``preparing``, else that there is none."""
         self._alpha_max = alpha_max
-        self._m, self._n = m, n
+        self._preparing = preparing
+        self.device_box.set_problem_size(m, n)
         self.data_info.setText(text)
         self.alpha_slider.set_alpha_max(alpha_max, self.alpha() or 0.1)
         self._update_alpha_label()
@@ -427,7 +325,8 @@ class ControlPanel(QWidget):
     def _update_alpha_label(self) -> None:
         a_max = self._alpha_max
         if a_max is None:
-            self.alpha_max_label.setText("α_max = … (computing)")
+            self.alpha_max_label.setText("α_max = … (computing)" if self._preparing
+                                         else "α_max = — (no data prepared)")
             return
         alpha = self.alpha()
         text = f"α_max = 2/λ_max(AᵀA/m) = <b>{a_max:.4g}</b>"
@@ -438,41 +337,18 @@ class ControlPanel(QWidget):
         self.alpha_max_label.setText(text)
 
     def _update_estimate(self) -> None:
-        if self.implementation() != "gd-loop" or self._m == 0:
-            self.estimate_label.setText("")
-            return
-        ops = 2 * self._m * (self._n + 1)
-        per_iter = ops * loop_seconds_per_op()
-        total = per_iter * self.iterations_spin.value()
-        text = (f"Python loops: ≈ {format_seconds(per_iter)} per iteration, "
-                f"≈ {format_seconds(total)} for {self.iterations_spin.value():,} iterations")
-        if total > 10:
-            text = f"<span style='color:#b05000'><b>{text}</b></span>"
-        self.estimate_label.setText(text)
+        self.device_box.update_estimate()
 
     def loop_estimate_seconds(self) -> float:
-        ops = 2 * self._m * (self._n + 1)
-        return ops * loop_seconds_per_op() * self.iterations_spin.value()
+        """How long the Python-loop GD would take with these settings (seconds)."""
+        return self.device_box.loop_estimate_seconds()
 
     def set_gpu_status(self, status: GpuStatus) -> None:
-        self._set_gpu_enabled(status.available)
-        if status.available:
-            self.device_combo.setItemText(1, f"GPU — CuPy ({status.name})")
-            self.device_info.setText("")
-        else:
-            self.device_combo.setItemText(1, "GPU — CuPy (not available)")
-            reason = status.reason.split(". Install it with")[0]
-            self.device_info.setText(f"GPU unavailable: {reason}.<br>Install: "
-                                     f"<code>{GPU_INSTALL_HINT}</code>")
-            self.device_combo.setItemData(1, status.reason, Qt.ItemDataRole.ToolTipRole)
-
-    def _set_gpu_enabled(self, enabled: bool) -> None:
-        item = self.device_combo.model().item(1)
-        item.setEnabled(enabled)
-        if not enabled and self.device_combo.currentIndex() == 1:
-            self.device_combo.setCurrentIndex(0)
+        """Enable the GPU choice, or disable it with the reason and the install command."""
+        self.device_box.set_gpu_status(status)
 
     def set_cpu_info(self, text: str) -> None:
+        """Name the CPU choice (BLAS library and threads)."""
         self.device_combo.setItemText(0, text)
 
     def _update_enabled(self) -> None:
@@ -495,35 +371,11 @@ class ControlPanel(QWidget):
         if on == bool(self._presentation_saved):
             return
         if on:
-            saved = self._presentation_saved
-            saved["forms"] = [(f, f.rowWrapPolicy()) for f in self.findChildren(QFormLayout)]
-            for form, _policy in saved["forms"]:
-                form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-            saved["combos"] = [(c, c.sizeAdjustPolicy(), c.minimumContentsLength())
-                               for c in self.findChildren(QComboBox)]
-            for combo, _policy, _length in saved["combos"]:
-                combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-                combo.setMinimumContentsLength(0)
             capped = [self.alpha_edit, self.start_reset, *self.quick_alpha_buttons]
-            saved["caps"] = [(w, w.maximumWidth()) for w in capped]
-            for w in capped:
-                w.setMaximumWidth(16_777_215)
-            labels = [label for label in self.findChildren(QLabel)
-                      if label.text() and label.parentWidget() is not None]
-            saved["wraps"] = [(label, label.wordWrap()) for label in labels]
-            for label in labels:
-                label.setWordWrap(True)
+            self._presentation_saved = relayout_for_large_fonts(self, capped)
         else:
             saved, self._presentation_saved = self._presentation_saved, {}
-            for form, policy in saved["forms"]:
-                form.setRowWrapPolicy(policy)
-            for combo, policy, length in saved["combos"]:
-                combo.setSizeAdjustPolicy(policy)
-                combo.setMinimumContentsLength(length)
-            for w, width in saved["caps"]:
-                w.setMaximumWidth(width)
-            for label, wrap in saved["wraps"]:
-                label.setWordWrap(wrap)
+            restore_layout(saved)
         self.updateGeometry()
 
     def presentation_layout(self) -> bool:
@@ -531,6 +383,7 @@ class ControlPanel(QWidget):
 
     # -- values ---------------------------------------------------------------------------------
     def source(self) -> str:
+        """The data source chosen (a key of SCHEMA["source"].choices)."""
         return self.source_combo.currentData()
 
     def algorithm(self) -> str:
@@ -540,6 +393,7 @@ class ControlPanel(QWidget):
         return self.impl_combo.currentData()
 
     def alpha(self) -> float | None:
+        """The learning rate typed in; None when it is not a number > 0."""
         try:
             value = float(self.alpha_edit.text().replace(",", "."))
         except ValueError:
@@ -547,6 +401,7 @@ class ControlPanel(QWidget):
         return value if math.isfinite(value) and value > 0 else None
 
     def tolerance(self) -> float | None:
+        """The tolerance typed in; None when it is not a number >= 0."""
         try:
             value = float(self.tolerance_edit.text().replace(",", "."))
         except ValueError:
@@ -554,6 +409,7 @@ class ControlPanel(QWidget):
         return value if math.isfinite(value) and value >= 0 else None
 
     def data_settings(self) -> DataSettings:
+        """The data settings the controls show."""
         source = self.source()
         if source == "synthetic":
             return DataSettings("synthetic", m=self.m_spin.value(), n=self.n_spin.value(),
@@ -562,31 +418,78 @@ class ControlPanel(QWidget):
                                 correlation=self.corr_spin.value(), seed=self.seed_spin.value())
         if source == "csv":
             target = self.target_combo.currentText() or None
-            return DataSettings("csv", csv_path=self.csv_path.text(), target=target)
-        if source == "curve":
-            return DataSettings("curve")
-        return DataSettings("housing")
+            return DataSettings("csv", csv_path=self.csv_path.text(), target=target,
+                                no_header=self._no_header)
+        return DataSettings(source)
 
     def model_spec(self) -> ModelSpec:
+        """The data and model settings the controls show."""
         return ModelSpec(self.data_settings(), ModelSettings(
             degree=self.degree_spin.value(), intercept=self.intercept_check.isChecked(),
             scaling=self.scaling_combo.currentData(), device=self.device_combo.currentData()))
 
-    def run_spec(self, w0=None, b0=None, start_paused=False, step_budget=0) -> RunSpec:
-        """The run the controls describe; raises ValueError with a message for bad entries."""
-        solver = self.algorithm()
-        alpha = self.alpha()
-        tolerance = self.tolerance()
-        if solver == "gd":
+    def settings(self, base: Settings, strict: bool = True) -> Settings:
+        """The settings the controls show; keys without a control come from ``base``.
+
+        With ``strict``, an α or tolerance that is not a number raises ValueError with a
+        message; otherwise ``base``'s value is kept. A value outside its setting's range
+        raises InputError (core.errors) naming it.
+        """
+        alpha, tolerance = self.alpha(), self.tolerance()
+        if strict and self.algorithm() == "gd":
             if alpha is None:
                 raise ValueError(f"the learning rate α must be a number > 0, got "
                                  f"{self.alpha_edit.text()!r}")
             if tolerance is None:
                 raise ValueError(f"the tolerance must be a number >= 0, got "
                                  f"{self.tolerance_edit.text()!r}")
-            solver = self.implementation()
-        run = RunSettings(solver=solver, alpha=alpha or 0.1,
-                          iterations=self.iterations_spin.value(), tolerance=tolerance or 0.0)
-        return RunSpec(self.model_spec(), run,
-                       w0=None if w0 is None else tuple(float(v) for v in w0),
-                       b0=b0, start_paused=start_paused, step_budget=step_budget)
+        solver = self.algorithm()
+        run = RunSettings(solver=self.implementation() if solver == "gd" else solver,
+                          alpha=alpha or base.run.alpha, iterations=self.iterations_spin.value(),
+                          tolerance=base.run.tolerance if tolerance is None else tolerance)
+        spec = self.model_spec()
+        return Settings(spec.data, spec.model, run, base.view)
+
+    def set_settings(self, settings: Settings) -> None:
+        """Show ``settings`` (without emitting any change signal)."""
+        widgets = [self.source_combo, self.m_spin, self.n_spin, self.noise_spin,
+                   self.spread_spin, self.corr_spin, self.seed_spin, self.degree_spin,
+                   self.intercept_check, self.scaling_combo, self.algorithm_combo,
+                   self.impl_combo, self.iterations_spin, self.device_combo,
+                   self.target_combo]
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            d, m, r = settings.data, settings.model, settings.run
+            set_combo_data(self.source_combo, d.source)
+            self._show_source_page(SOURCE_PAGES.get(d.source, 0))
+            for key, spin in zip(SYNTHETIC_KEYS, (self.m_spin, self.n_spin, self.noise_spin,
+                                                  self.spread_spin, self.corr_spin,
+                                                  self.seed_spin), strict=True):
+                if spin.value() != getattr(d, key):
+                    spin.setValue(getattr(d, key))
+            if d.csv_path != self.csv_path.text():
+                self.csv_path.setText(d.csv_path)
+            if d.target and d.target != self.target_combo.currentText() \
+                    and self.target_combo.findText(d.target) >= 0:
+                self.target_combo.setCurrentText(d.target)
+            self._no_header = d.no_header
+            self.degree_spin.setValue(m.degree)
+            self.intercept_check.setChecked(m.intercept)
+            set_combo_data(self.scaling_combo, m.scaling)
+            set_combo_data(self.device_combo, m.device)
+            if r.solver in IMPLEMENTATIONS:
+                set_combo_data(self.algorithm_combo, "gd")
+                set_combo_data(self.impl_combo, r.solver)
+            else:
+                set_combo_data(self.algorithm_combo, r.solver)
+            if self.alpha() != r.alpha:
+                self.set_alpha(r.alpha)
+            if self.iterations_spin.value() != r.iterations:
+                self.iterations_spin.setValue(r.iterations)
+            if self.tolerance() != r.tolerance:
+                self.tolerance_edit.setText(f"{r.tolerance:g}")
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        self._update_enabled()

@@ -61,10 +61,11 @@ def _no_qt_leftovers(qapp):
 
 @pytest.fixture
 def window(qtbot):
-    """The main window, shown, with the default housing problem prepared."""
-    from gui_app.explore.window import MainWindow
+    """The main window (with its classroom), shown, with the default housing problem
+    prepared."""
+    from gui_app.app import create_main_window
 
-    w = MainWindow()
+    w = create_main_window()
     qtbot.addWidget(w)
     with qtbot.waitSignal(w.problem_ready, timeout=10_000):
         w.show()

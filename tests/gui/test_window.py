@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QWidget
 
 TIMEOUT = 15_000
 
@@ -192,3 +193,153 @@ def test_self_test_command_exits_zero():
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert report["passed"] and report["seconds"] < 30
     assert [s["step"] for s in report["steps"]][-1] == "contour and curves drawn"
+
+
+# -- issue 9: what the window shows always belongs to the data and model on screen ------------
+
+def _labels(combo) -> list[str]:
+    return [combo.itemText(k) for k in range(combo.count())]
+
+
+def _choose_synthetic(window, qtbot, n: int) -> None:
+    c = window.controls
+    with qtbot.waitSignal(window.problem_ready, timeout=TIMEOUT):
+        c.n_spin.setValue(n)
+        c.source_combo.setCurrentIndex(c.source_combo.findData("synthetic"))
+    qtbot.waitUntil(lambda: window.prepared is not None
+                    and window.prepared.problem.n == n, timeout=TIMEOUT)
+
+
+def test_new_data_leaves_no_old_number_path_or_marker(window, qtbot):
+    """Housing demo, Run, then synthetic with n = 10, then the contour pair "w: x7"."""
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
+        window.controls.run_button.click()
+    old_cost = f"{blocker.args[0].cost:.7g}"
+    assert old_cost in window.numbers.numbers.text()
+    _choose_synthetic(window, qtbot, 10)
+    x, _y = window.contour.trajectory.getData()
+    assert x is None or len(x) == 0
+    cx, _cy = window.contour.current_marker.getData()
+    assert len(cx) == 0
+    text = window.numbers.numbers.text()
+    assert old_cost not in text and "size" not in text  # no housing number or name
+    # the housing run stays in the learning curve, labelled with its data
+    assert [c.opts["name"] for c in window.learning.curves] == \
+        ["#1 GD α=0.1, z-score · housing"]
+    labels = _labels(window.contour.x_combo)
+    assert len(labels) == 11 and _labels(window.contour.y_combo) == labels
+    combo = window.contour.x_combo
+    combo.setCurrentIndex(labels.index("w: x7"))
+    combo.activated.emit(combo.currentIndex())
+    assert window.pair[0] == labels.index("w: x7")
+    assert window.message_kind != "error", window.message.text()
+    levels = [item.getData()[0] for item in window.contour.level_items]
+    assert sum(1 for v in levels if v is not None and len(v)) >= 5
+
+
+def test_scaling_change_clears_the_numbers(window, qtbot):
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
+        window.controls.run_button.click()
+    c = window.controls
+    with qtbot.waitSignal(window.problem_ready, timeout=TIMEOUT):
+        c.scaling_combo.setCurrentIndex(c.scaling_combo.findData("none"))
+    assert "converged" not in window.numbers.numbers.text()
+    assert "z-score" not in window.contour.plot.getAxis("bottom").labelText
+    x, _y = window.contour.trajectory.getData()
+    assert x is None or len(x) == 0
+    assert window.params.curves[0].getData()[0] is None or \
+        len(window.params.curves[0].getData()[0]) == 0
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
+        c.set_alpha(1e-7)
+        c.run_button.click()
+    assert window.learning.curves[-1].opts["name"].endswith("unscaled · housing")
+
+
+def test_step_buttons_ask_for_exactly_one_and_ten_iterations(window, qtbot, monkeypatch):
+    c = window.controls
+    c.iterations_spin.setValue(1_000_000)  # 50 iterations a snapshot before issue 9
+    c.tolerance_edit.setText("0")
+    submitted, steps = [], []
+    real_submit, real_step = window.worker.submit, window.worker.step
+    monkeypatch.setattr(window.worker, "submit",
+                        lambda kind, spec: (submitted.append(spec), real_submit(kind, spec))[1])
+    monkeypatch.setattr(window.worker, "step",
+                        lambda count: (steps.append(count), real_step(count))[1])
+    c.step_button.click()
+    assert submitted[-1].start_paused and submitted[-1].step_budget == 1
+    qtbot.waitUntil(lambda: window.worker.is_paused() and window.last_snapshot is not None,
+                    timeout=TIMEOUT)
+    c.step10_button.click()
+    c.step_button.click()
+    assert steps == [10, 1]
+    window.stop()
+
+
+def test_pause_banner_and_status_bar_agree(window, qtbot):
+    _long_gd(window, m=2000, n=5)
+    window.controls.run_button.click()
+    qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=TIMEOUT)
+    window.controls.pause_button.click()
+    qtbot.waitUntil(lambda: window.message.text().startswith("Paused"), timeout=TIMEOUT)
+    assert window.statusBar().currentMessage().startswith("Paused")
+    assert "Resume" in window.controls.pause_button.text()
+    window.controls.pause_button.click()
+    qtbot.waitUntil(lambda: window.message.text().startswith("Running"), timeout=TIMEOUT)
+    assert window.statusBar().currentMessage().startswith("Running")
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
+        window.controls.stop_button.click()
+
+
+def test_f5_after_a_failed_file_adds_no_run_and_alpha_max_says_why(window, qtbot, tmp_path):
+    bad = tmp_path / "it's bad.csv"
+    bad.write_text("size,price\n1,2\n2,oops\n3,4\n", encoding="utf-8")
+    window.open_csv(str(bad))
+    qtbot.waitUntil(lambda: window.message_kind == "error", timeout=TIMEOUT)
+    assert "it's bad.csv" in window.message.text()  # plain text: no &#x27;
+    assert "&#" not in window.message.text()
+    label = window.controls.alpha_max_label.text()
+    assert "computing" not in label and "no data" in label
+    curves = len(window.learning.curves)
+    assert window.run() is None  # F5
+    assert len(window.learning.curves) == curves
+    assert window.message_kind == "error" and window.message.text().startswith("Cannot run")
+
+
+def test_banner_is_plain_text(window):
+    window.show_message("Can't <b>parse</b> “x” & y\nsecond line", "warning")
+    assert window.message.text() == "Can't <b>parse</b> “x” & y\nsecond line"
+    assert window.statusBar().currentMessage() == "Can't <b>parse</b> “x” & y"
+
+
+def test_controls_take_their_ranges_from_the_settings_model(window):
+    from core.settings import CHOICE_LABELS, SCHEMA
+
+    c = window.controls
+    assert c.seed_spin.maximum() == 2**31 - 1 and c.seed_spin.minimum() == 0
+    c.seed_spin.setValue(2**31 - 1)
+    assert c.seed_spin.value() == 2**31 - 1
+    assert c.degree_spin.maximum() == SCHEMA["degree"].high
+    assert c.spread_spin.value() == SCHEMA["scale_spread"].default
+    assert [c.source_combo.itemData(k) for k in range(c.source_combo.count())] == \
+        list(SCHEMA["source"].choices)
+    assert _labels(c.scaling_combo) == [CHOICE_LABELS["scaling"][k]
+                                        for k in SCHEMA["scaling"].choices]
+    assert SCHEMA["m"].help[:20].lower() in c.m_spin.toolTip().lower()
+
+
+def test_each_source_shows_only_its_own_controls(window, qtbot):
+    c = window.controls
+    pages = {}
+    for k in range(c.source_combo.count()):
+        c.source_combo.blockSignals(True)
+        c.source_combo.setCurrentIndex(k)
+        c.source_combo.blockSignals(False)
+        c._source_changed(k)
+        pages[c.source_combo.itemData(k)] = c.source_stack.currentWidget()
+    assert c.m_spin.parentWidget() is pages["synthetic"]
+    assert c.csv_path.parentWidget() is pages["csv"]
+    others = [page for source, page in pages.items() if source not in ("synthetic", "csv")]
+    assert others and all(not page.findChildren(QWidget) for page in others)
+
+
+

@@ -1,0 +1,209 @@
+"""The Explore tab's state: one object holds what the window shows; the views draw from it.
+
+No Qt here. :class:`ExploreState` keeps the settings (a :class:`core.settings.Settings`), the
+prepared problem, every run with the data and model it belongs to and its history, the
+contour pair, the start point, the run status and the message. The controller
+(:mod:`gui_app.explore.controller`) is the only writer; after each change it tells the view
+which aspects changed (:data:`ASPECTS`), and the view redraws those from the state.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.settings import DataSettings, ModelSettings, RunSettings, Settings
+from core.solvers import Snapshot
+
+#: What a view may have to redraw after a change (the controller names them).
+ASPECTS = frozenset({
+    "problem",  # the prepared problem (α_max, contour surface, pair choices, data view)
+    "pair",  # the contour pair
+    "start",  # the start point
+    "runs",  # the list of runs (learning-curve entries and their labels)
+    "history",  # the current run's history (path, curves, numbers)
+    "status",  # run status (buttons, pause text)
+    "message",  # the banner (and the status bar, from the same text)
+    "finished",  # the current run has ended (its final snapshot is in the state)
+})
+
+SCALING_SHORT = {"none": "unscaled", "zscore": "z-score", "minmax": "min-max", "mean": "mean"}
+
+
+class RunStatus(enum.Enum):
+    """What the Explore tab is doing."""
+
+    IDLE = "idle"
+    PREPARING = "preparing"  # data and model are being prepared (α_max, contours)
+    RUNNING = "running"
+    PAUSED = "paused"
+
+
+class Growing:
+    """Rows appended in batches to a buffer that doubles when full (a run's history)."""
+
+    def __init__(self, width: int) -> None:
+        self.data = np.empty((256, max(width, 1)))
+        self.size = 0
+
+    def extend(self, rows: np.ndarray) -> None:
+        """Append ``rows`` (k × width)."""
+        need = self.size + len(rows)
+        if need > len(self.data):
+            new = np.empty((max(need, 2 * len(self.data)), self.data.shape[1]))
+            new[: self.size] = self.data[: self.size]
+            self.data = new
+        self.data[self.size:need] = rows
+        self.size = need
+
+    def view(self) -> np.ndarray:
+        """The rows so far (size × width), without a copy."""
+        return self.data[: self.size]
+
+
+class History:
+    """Everything one run reported: iterations, cost, parameters (training coordinates θ
+    and original units [w, b])."""
+
+    def __init__(self, n_params: int) -> None:
+        self.iterations: list[np.ndarray] = []
+        self.cost: list[np.ndarray] = []
+        self.theta = Growing(n_params)
+        self.params = Growing(n_params)
+
+    def add(self, iterations: np.ndarray, cost: np.ndarray, theta: np.ndarray,
+            params: np.ndarray) -> None:
+        """Append one batch of snapshots (k entries; θ and params k × n_params)."""
+        self.iterations.append(iterations)
+        self.cost.append(cost)
+        self.theta.extend(theta)
+        self.params.extend(params)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(iterations, cost) as single arrays (the batches are joined once, then kept)."""
+        if not self.iterations:
+            return np.array([]), np.array([])
+        if len(self.iterations) > 1:
+            self.iterations = [np.concatenate(self.iterations)]
+            self.cost = [np.concatenate(self.cost)]
+        return self.iterations[0], self.cost[0]
+
+    def __len__(self) -> int:
+        return self.theta.size
+
+
+def data_label(data: DataSettings) -> str:
+    """A short name of the data a run belongs to ("housing", "synthetic m=200 n=2 seed 0")."""
+    if data.source == "synthetic":
+        return f"synthetic m={data.m:,} n={data.n:,} seed {data.seed}"
+    if data.source == "csv":
+        name = data.csv_path.replace("\\", "/").rsplit("/", 1)[-1] or "CSV"
+        return f"{name} → {data.target}" if data.target else name
+    return data.source
+
+
+def model_label(model: ModelSettings) -> str:
+    """The model's scaling, and its degree and intercept when they differ from the plain
+    linear model ("z-score", "unscaled, degree 3, no b")."""
+    parts = [SCALING_SHORT.get(model.scaling, model.scaling)]
+    if model.degree != 1:
+        parts.append(f"degree {model.degree}")
+    if not model.intercept:
+        parts.append("no b")
+    if model.device != "cpu":
+        parts.append(model.device.upper())
+    return ", ".join(parts)
+
+
+def run_label(run: RunSettings, model: ModelSettings, data: DataSettings) -> str:
+    """A run's learning-curve label with its data and model: "GD α=0.1, z-score · housing"."""
+    if run.solver == "gd":
+        head = f"GD α={run.alpha:.3g}"
+    elif run.solver == "gd-loop":
+        head = f"GD loops α={run.alpha:.3g}"
+    elif run.solver == "normal":
+        head = "normal eq."
+    elif run.solver == "normal-textbook":
+        head = "textbook inverse"
+    else:
+        head = run.solver
+    return f"{head}, {model_label(model)} · {data_label(data)}"
+
+
+@dataclass
+class Run:
+    """One run: its request, the problem it ran on, what it reported so far."""
+
+    job_id: int
+    settings: Settings
+    label: str
+    alpha: float | None  # None for the normal equation
+    history: History | None = None  # created with the first snapshot
+    problem: object | None = None  # the core Problem it ran on (set with the first snapshot)
+    last: Snapshot | None = None
+    final: Snapshot | None = None
+    failed: str = ""  # the message when the run ended in an error
+
+    @property
+    def model_key(self) -> tuple[DataSettings, ModelSettings]:
+        """The data and model the run belongs to."""
+        return self.settings.data, self.settings.model
+
+
+@dataclass
+class Message:
+    """The banner's text and kind ("info", "ok", "warning", "error")."""
+
+    text: str
+    kind: str = "info"
+
+
+WELCOME = ("Welcome: press Run (F5) to watch gradient descent walk down the cost surface. "
+           "Click the contour plot to choose where it starts.")
+
+
+@dataclass
+class ExploreState:
+    """The one truth of the Explore tab; the controller writes it, views read it."""
+
+    settings: Settings = field(default_factory=Settings)
+    prepared: object | None = None  # gui_app.explore.worker.Prepared for ``settings``
+    prepare_error: str = ""  # why the last prepare failed ("" when it did not)
+    status: RunStatus = RunStatus.IDLE
+    job_id: int = 0  # the runner job whose events are accepted
+    runs: list[Run] = field(default_factory=list)
+    current: Run | None = None  # the run on screen (path, numbers); None after a model change
+    pair: tuple[int, int] | None = None
+    pair_names: tuple[str, ...] = ()  # the parameter names ``pair`` indexes into
+    start_w: np.ndarray | None = None  # original units; None: zeros
+    start_b: float | None = None
+    message: Message = field(default_factory=lambda: Message(WELCOME))
+
+    @property
+    def model_key(self) -> tuple[DataSettings, ModelSettings]:
+        """The data and model the settings describe now."""
+        return self.settings.data, self.settings.model
+
+    def prepared_matches(self) -> bool:
+        """Whether the prepared problem is the one the settings describe."""
+        prep = self.prepared
+        return prep is not None and (prep.spec.data, prep.spec.model) == self.model_key
+
+    def current_history(self) -> History | None:
+        """The history of the run on screen, only when it belongs to the prepared problem."""
+        run = self.current
+        if run is None or run.history is None or self.prepared is None \
+                or run.problem is not self.prepared.problem:
+            return None
+        return run.history
+
+    def parameter_labels(self) -> list[str]:
+        """The contour-pair choices: the parameters of the prepared problem only."""
+        prep = self.prepared
+        if prep is None:
+            return []
+        problem = prep.problem
+        return [f"w: {n}" for n in problem.feature_names] + (
+            ["b (intercept)"] if problem.intercept else [])

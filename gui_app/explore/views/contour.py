@@ -1,0 +1,226 @@
+"""The cost-contour view: J over two parameters (training coordinates) with the path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from contourpy import LineType, contour_generator
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui_app.explore import plots as style
+from gui_app.explore.plots import style_plot
+
+N_LEVELS = 14
+GRID_POINTS = 121
+MIN_PLOT_HEIGHT = 180  # px: no plot is shorter on a 1280 × 720 screen
+LEGEND_HTML = ("<span style='color:#d62728'>━━</span> GD path &nbsp; "
+               "<span style='color:#2ca02c'>●</span> start &nbsp; "
+               "<span style='color:#ff7f0e'>●</span> current &nbsp; "
+               "<span style='color:#c9a400'>★</span> optimum")
+
+
+def contour_levels(J: np.ndarray, count: int = N_LEVELS) -> np.ndarray:
+    """Levels spaced logarithmically above the minimum: the valley floor and the walls show."""
+    finite = J[np.isfinite(J)]
+    if finite.size == 0:
+        return np.array([])
+    lo, hi = float(finite.min()), float(finite.max())
+    span = hi - lo
+    if not span > 0:
+        return np.array([lo])
+    return lo + span * np.geomspace(2e-4, 0.9, count)
+
+
+class ContourView(QWidget):
+    """Cost contours over two parameters (training coordinates) with the live trajectory."""
+
+    start_clicked = Signal(float, float)  # training coordinates of the click (θ_i, θ_j)
+    pair_changed = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.x_combo = QComboBox()
+        self.y_combo = QComboBox()
+        for combo in (self.x_combo, self.y_combo):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+        self.equal_axes = QCheckBox("equal axes")
+        self.equal_axes.setToolTip("Same scale on both axes: after scaling, ellipses → circles")
+        bar.addWidget(QLabel("J over"))
+        bar.addWidget(self.x_combo, 1)
+        bar.addWidget(QLabel("and"))
+        bar.addWidget(self.y_combo, 1)
+        layout.addLayout(bar)
+        # the legend sits outside the plot: inside it would hide parts of the path
+        row = QHBoxLayout()
+        self.legend_label = QLabel(LEGEND_HTML)
+        self.legend_label.setTextFormat(Qt.TextFormat.RichText)
+        self.legend_label.setWordWrap(True)
+        row.addWidget(self.legend_label, 1)
+        row.addWidget(self.equal_axes)
+        layout.addLayout(row)
+        self.widget = pg.PlotWidget()
+        self.widget.setMinimumHeight(MIN_PLOT_HEIGHT)
+        layout.addWidget(self.widget, 1)
+        self.plot = self.widget.getPlotItem()
+        self.plot.setMenuEnabled(False)
+        style_plot(self.plot, "Cost J(w, b) and the GD path", "", "")
+        # pyqtgraph's legend stays hidden (the label row above is the legend); it exists for
+        # code that restyles every plot's legend (presentation mode)
+        self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="10pt")
+        self.legend.setVisible(False)
+        cmap = pg.colormap.get("viridis")
+        colors = cmap.getLookupTable(0.0, 0.85, N_LEVELS)
+        self.level_items = []
+        for k in range(N_LEVELS):
+            item = pg.PlotDataItem(connect="finite", pen=pg.mkPen(colors[k], width=1.5))
+            # the levels only change with the problem: repaint them from a cached pixmap
+            item.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.plot.addItem(item)
+            self.level_items.append(item)
+        self.trajectory = pg.PlotDataItem(pen=pg.mkPen("#d62728", width=2), symbol="o",
+                                          symbolSize=4, symbolBrush="#d62728",
+                                          symbolPen=None)
+        self.start_marker = pg.ScatterPlotItem(size=14, symbol="o", brush="#2ca02c",
+                                               pen=pg.mkPen("k", width=1))
+        self.current_marker = pg.ScatterPlotItem(size=14, symbol="o", brush="#ff7f0e",
+                                                 pen=pg.mkPen("k", width=1))
+        self.optimum_marker = pg.ScatterPlotItem(size=20, symbol="star", brush="#ffd700",
+                                                 pen=pg.mkPen("k", width=1))
+        for item in (self.trajectory, self.start_marker, self.current_marker,
+                     self.optimum_marker):
+            self.plot.addItem(item)
+        self.widget.scene().sigMouseClicked.connect(self._clicked)
+        self.equal_axes.toggled.connect(self._equal_toggled)
+        self.x_combo.activated.connect(self._pair_activated)
+        self.y_combo.activated.connect(self._pair_activated)
+        self.grid_extent: tuple[float, float, float, float] | None = None
+        self.axis_texts = ("", "")
+        self.label_filter = None  # str -> str applied to the axis labels, or None
+
+    def set_parameters(self, labels: list[str], i: int, j: int) -> None:
+        """Offer ``labels`` in the pair combos (and only them), ``i`` and ``j`` chosen."""
+        for combo, k in ((self.x_combo, i), (self.y_combo, j)):
+            combo.blockSignals(True)
+            if [combo.itemText(t) for t in range(combo.count())] != labels:
+                combo.clear()
+                combo.addItems(labels)
+            combo.setCurrentIndex(k)
+            combo.blockSignals(False)
+
+    def pair(self) -> tuple[int, int]:
+        return self.x_combo.currentIndex(), self.y_combo.currentIndex()
+
+    def _pair_activated(self, _index: int) -> None:
+        i, j = self.pair()
+        if i == j:  # keep two different parameters: move the other combo along
+            other = self.y_combo if self.sender() is self.x_combo else self.x_combo
+            other.setCurrentIndex((i + 1) % max(other.count(), 1))
+            i, j = self.pair()
+        self.pair_changed.emit(i, j)
+
+    def _equal_toggled(self, on: bool) -> None:
+        self.plot.getViewBox().setAspectLocked(on, ratio=1.0)
+        self.plot.getViewBox().autoRange()
+
+    def _clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        vb = self.plot.getViewBox()
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point: QPointF = vb.mapSceneToView(event.scenePos())
+        self.start_clicked.emit(point.x(), point.y())
+
+    def set_axis_labels(self, x: str, y: str) -> None:
+        self.axis_texts = (x, y)
+        if self.label_filter is not None:  # presentation mode: shorter labels
+            x, y = self.label_filter(x), self.label_filter(y)
+        self.plot.setLabel("bottom", x, **style.LABEL_STYLE)
+        self.plot.setLabel("left", y, **style.LABEL_STYLE)
+
+    def set_surface(self, u: np.ndarray, v: np.ndarray, J: np.ndarray) -> None:
+        """Draw the contour lines of ``J[k, l]`` over ``u[l]``, ``v[k]``."""
+        levels = contour_levels(J)
+        gen = contour_generator(x=u, y=v, z=J, line_type=LineType.ChunkCombinedNan)
+        for k, item in enumerate(self.level_items):
+            if k < len(levels):
+                points = gen.lines(float(levels[k]))[0][0]
+                if points is not None and len(points):
+                    item.setData(points[:, 0], points[:, 1])
+                    continue
+            item.setData([], [])
+        self.grid_extent = (float(u[0]), float(u[-1]), float(v[0]), float(v[-1]))
+        self.plot.getViewBox().setRange(xRange=(u[0], u[-1]), yRange=(v[0], v[-1]),
+                                        padding=0.02)
+
+    def set_trajectory(self, x: np.ndarray, y: np.ndarray) -> None:
+        ok = np.isfinite(x) & np.isfinite(y)
+        x, y = x[ok], y[ok]
+        if len(x) > 2000:  # dots only where they can still be told apart
+            self.trajectory.setSymbol(None)
+        else:
+            self.trajectory.setSymbol("o")
+        self.trajectory.setData(x, y)
+        if len(x):
+            self.current_marker.setData([x[-1]], [y[-1]])
+        else:
+            self.current_marker.setData([], [])
+
+    def set_start(self, x: float, y: float) -> None:
+        self.start_marker.setData([x], [y])
+
+    def set_optimum(self, x: float, y: float) -> None:
+        self.optimum_marker.setData([x], [y])
+
+    def clear(self) -> None:
+        """No problem: no contours, no markers, no pair choices."""
+        self.set_parameters([], -1, -1)
+        for item in self.level_items:
+            item.setData([], [])
+        for marker in (self.start_marker, self.current_marker, self.optimum_marker):
+            marker.setData([], [])
+        self.set_trajectory(np.array([]), np.array([]))
+        self.grid_extent = None
+
+    def show_problem(self, prep, pair: tuple[int, int], start: np.ndarray,
+                     path: np.ndarray | None, labels: tuple[str, str]) -> None:
+        """Contours of the prepared problem ``prep`` over parameters ``pair`` around the
+        optimum, the start point ``start`` (θ, training coordinates) and a grid wide enough
+        for ``path`` (k × n_params, or None) when it is given."""
+        i, j = pair
+        opt = prep.optimum
+        pts_i, pts_j = [opt[i], start[i]], [opt[j], start[j]]
+        if path is not None and len(path):
+            fin = np.isfinite(path[:, i]) & np.isfinite(path[:, j])
+            if fin.any():
+                pts_i += [path[fin, i].min(), path[fin, i].max()]
+                pts_j += [path[fin, j].min(), path[fin, j].max()]
+        u, v = grid_axis(pts_i, opt[i]), grid_axis(pts_j, opt[j])
+        self.set_surface(u, v, prep.cost_surface(i, j, u, v))
+        self.set_optimum(opt[i], opt[j])
+        self.set_start(start[i], start[j])
+        self.set_axis_labels(*labels)
+
+
+def grid_axis(points: list[float], centre: float, count: int = GRID_POINTS) -> np.ndarray:
+    """Grid coordinates covering ``points`` with a margin (never an empty span)."""
+    lo, hi = float(min(points)), float(max(points))
+    span = hi - lo
+    if not span > 0:
+        span = max(abs(centre), 1.0)
+        lo, hi = centre - span / 2, centre + span / 2
+    return np.linspace(lo - 0.25 * span, hi + 0.25 * span, count)

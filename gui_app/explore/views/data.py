@@ -1,0 +1,141 @@
+"""The data view: target against one feature with the predictions; histograms of scaling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from gui_app.explore import plots as style
+from gui_app.explore.plots import short_name, style_plot
+
+MIN_PLOT_HEIGHT = 180  # px: no plot is shorter on a 1280 × 720 screen
+
+
+class DataView(QWidget):
+    """Target against one feature with the model's predictions; histograms before/after scaling."""
+
+    MAX_POINTS = 1000
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        # the feature choice sits beside the tabs: the plot keeps the height
+        corner = QWidget()
+        bar = QHBoxLayout(corner)
+        bar.setContentsMargins(6, 0, 0, 0)
+        bar.addWidget(QLabel("x:"))
+        self.feature_combo = QComboBox()
+        self.feature_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.feature_combo.setMinimumContentsLength(6)
+        bar.addWidget(self.feature_combo, 1)
+        self.tabs = QTabWidget()
+        self.tabs.setCornerWidget(corner)
+        layout.addWidget(self.tabs, 1)
+        self.fit_widget = pg.PlotWidget()
+        self.fit_widget.setMinimumHeight(MIN_PLOT_HEIGHT)
+        self.fit_plot = self.fit_widget.getPlotItem()
+        self.fit_plot.setMenuEnabled(False)
+        style_plot(self.fit_plot, "Data and predictions ŷ", "feature", "target")
+        self.fit_plot.addLegend(offset=(5, 5), labelTextSize="9pt")
+        self.data_points = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(31, 119, 180, 150),
+                                              pen=None, name="data y")
+        self.pred_points = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(214, 39, 40, 200),
+                                              pen=None, symbol="x", name="prediction ŷ")
+        self.fit_plot.addItem(self.data_points)
+        self.fit_plot.addItem(self.pred_points)
+        self.tabs.addTab(self.fit_widget, "Fit")
+        hist = pg.GraphicsLayoutWidget()
+        self.hist_before = hist.addPlot(row=0, col=0)
+        self.hist_after = hist.addPlot(row=0, col=1)
+        style_plot(self.hist_before, "before scaling", "value", "count")
+        style_plot(self.hist_after, "after scaling", "value", "count")
+        self.hist_before_item = pg.PlotDataItem(stepMode="center", fillLevel=0,
+                                                brush=(31, 119, 180, 120), pen="#1f77b4")
+        self.hist_after_item = pg.PlotDataItem(stepMode="center", fillLevel=0,
+                                               brush=(44, 160, 44, 120), pen="#2ca02c")
+        self.hist_before.addItem(self.hist_before_item)
+        self.hist_after.addItem(self.hist_after_item)
+        self.tabs.addTab(hist, "Scaling")
+        self._rows: np.ndarray | None = None
+        self._X_shown: np.ndarray | None = None
+        self.feature_combo.currentIndexChanged.connect(lambda _i: self.redraw())
+        self._problem = None
+        self._w: np.ndarray | None = None
+        self._b: float | None = None
+
+    def set_problem(self, problem) -> None:
+        self._problem = problem
+        names = list(problem.feature_names)
+        current = self.feature_combo.currentText()
+        self.feature_combo.blockSignals(True)
+        if [self.feature_combo.itemText(k) for k in range(self.feature_combo.count())] != names:
+            self.feature_combo.clear()
+            self.feature_combo.addItems(names)
+            if current in names:
+                self.feature_combo.setCurrentText(current)
+        self.feature_combo.blockSignals(False)
+        m = problem.m
+        if m > self.MAX_POINTS:
+            self._rows = np.random.default_rng(0).choice(m, self.MAX_POINTS, replace=False)
+        else:
+            self._rows = np.arange(m)
+        self._X_shown = problem.design.X[self._rows]  # rows drawn; copied once, not per frame
+        self._w, self._b = None, None
+        self.redraw()
+
+    def clear(self) -> None:
+        """No problem: no points, no feature choices."""
+        self._problem, self._rows, self._X_shown = None, None, None
+        self._w, self._b = None, None
+        self.feature_combo.blockSignals(True)
+        self.feature_combo.clear()
+        self.feature_combo.blockSignals(False)
+        for item in (self.data_points, self.pred_points):
+            item.setData([], [])
+        for item in (self.hist_before_item, self.hist_after_item):
+            item.setData([0, 1], [0])
+
+    def set_model(self, w: np.ndarray | None, b: float | None) -> None:
+        self._w, self._b = w, b
+        self._redraw_predictions()
+
+    def redraw(self) -> None:
+        problem = self._problem
+        if problem is None or self._rows is None:
+            return
+        k = max(self.feature_combo.currentIndex(), 0)
+        X = problem.design.X
+        x = X[self._rows, k]
+        y = problem.dataset.y[self._rows]
+        fname = problem.feature_names[k]
+        self.fit_plot.setLabel("bottom", fname, **style.LABEL_STYLE)
+        self.fit_plot.setLabel("left", problem.dataset.target_name, **style.LABEL_STYLE)
+        self.data_points.setData(x, y)
+        self._redraw_predictions()
+        full = X[:, k]
+        counts, edges = np.histogram(full[np.isfinite(full)], bins=30)
+        self.hist_before_item.setData(edges, counts)
+        scaled = (full - problem.scaler.shift[k]) / problem.scaler.scale[k] \
+            if problem.scaling != "none" else full
+        counts, edges = np.histogram(scaled[np.isfinite(scaled)], bins=30)
+        self.hist_after_item.setData(edges, counts)
+        self.hist_before.setLabel("bottom", fname, **style.LABEL_STYLE)
+        self.hist_after.setLabel("bottom", f"{short_name(fname)} ({problem.scaling})",
+                                 **style.LABEL_STYLE)
+
+    def _redraw_predictions(self) -> None:
+        problem = self._problem
+        if problem is None or self._rows is None or self._w is None:
+            self.pred_points.setData([], [])
+            return
+        k = max(self.feature_combo.currentIndex(), 0)
+        X = self._X_shown
+        with np.errstate(all="ignore"):
+            # einsum, not BLAS: a BLAS call here would queue behind the worker's big
+            # matrix-vector products and stall the event loop for hundreds of ms.
+            pred = np.einsum("ij,j->i", X, np.asarray(self._w, np.float64)) + (self._b or 0.0)
+        ok = np.isfinite(pred)
+        self.pred_points.setData(X[ok, k], pred[ok])

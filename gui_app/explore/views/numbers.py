@@ -1,0 +1,119 @@
+"""The live numbers of a run next to the equations of one gradient-descent step."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from gui_app.explore.plots import fmt
+
+EQUATIONS = (
+    "<div><b>One gradient-descent step</b></div><table cellspacing='2'>"
+    "<tr><td>prediction</td><td><b>ŷ = Xw + b</b></td></tr>"
+    "<tr><td>error</td><td><b>e = ŷ − y</b></td></tr>"
+    "<tr><td>cost</td><td><b>J = (1/2m) Σ e²</b></td></tr>"
+    "<tr><td>gradient</td><td><b>∇w = (1/m) Xᵀe</b></td></tr>"
+    "<tr><td></td><td><b>∂b = (1/m) Σ e</b></td></tr>"
+    "<tr><td>update</td><td><b>w := w − α∇w</b></td></tr>"
+    "<tr><td></td><td><b>b := b − α∂b</b></td></tr>"
+    "</table>"
+)
+
+
+class NumbersPanel(QWidget):
+    """The live numbers of the run next to the equations of one gradient-descent step."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # the numbers scroll when a short window has no room for all of them
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        scroll.setWidget(inner)
+        outer.addWidget(scroll)
+        layout = QHBoxLayout(inner)
+        layout.setContentsMargins(8, 4, 8, 4)
+        self.numbers = QLabel()
+        self.numbers.setTextFormat(Qt.TextFormat.RichText)
+        self.numbers.setWordWrap(True)  # long units wrap: the window never outgrows a screen
+        self.numbers.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.numbers.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.equations = QLabel(EQUATIONS)
+        self.equations.setTextFormat(Qt.TextFormat.RichText)
+        self.equations.setWordWrap(True)
+        self.equations.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        font = self.font()
+        font.setPointSize(font.pointSize() + 1)
+        self.numbers.setFont(font)
+        self.equations.setFont(font)
+        self.equations.setStyleSheet("background:#f4f6fa; border:1px solid #ccd; padding:6px;")
+        # wide enough for a number and its name side by side; long units wrap below that
+        self.numbers.setMinimumWidth(self.numbers.fontMetrics().horizontalAdvance(
+            "condition number of A  0.00084741") + 8)
+        bold = QFont(font)
+        bold.setBold(True)
+        self.equations.setMinimumWidth(QFontMetrics(bold).horizontalAdvance(
+            "prediction  w := w − α∇w") + 28)
+        layout.addWidget(self.numbers, 1)
+        layout.addWidget(self.equations, 1)
+        margins = layout.contentsMargins()
+        scroll.setMinimumWidth(self.numbers.minimumWidth() + self.equations.minimumWidth()
+                               + layout.spacing() + margins.left() + margins.right()
+                               + scroll.verticalScrollBar().sizeHint().width())
+        self.alpha_max: float | None = None
+        self.condition: float | None = None
+        self.names: list[str] = []
+        self.units: list[str] = []
+        self.update_numbers(None)
+
+    def set_problem_numbers(self, alpha_max: float | None, condition: float | None,
+                            names: list[str], units: list[str]) -> None:
+        """α_max, the condition number and the parameters' names and units (None: no
+        problem prepared)."""
+        self.alpha_max, self.condition = alpha_max, condition
+        self.names, self.units = names, units
+
+    def update_numbers(self, snap, alpha: float | None = None, status: str = "") -> None:
+        rows = []
+        if snap is None:
+            rows.append(("iteration", "—"))
+            rows.append(("cost J", "—"))
+            rows.append(("gradient norm ‖∇J‖", "—"))
+        else:
+            rows.append(("iteration", f"{snap.iteration:,}"))
+            rows.append(("cost J", fmt(snap.cost, 7)))
+            rows.append(("gradient norm ‖∇J‖", fmt(snap.grad_norm, 4)))
+        if alpha is not None:
+            rows.append(("learning rate α", fmt(alpha, 4)))
+        rows.append(("α_max", fmt(self.alpha_max, 4)))
+        rows.append(("condition number of A", fmt(self.condition, 4)))
+        if status:
+            rows.append(("status", status))
+        html_rows = "".join(f"<tr><td>{html.escape(k)}&nbsp;&nbsp;</td>"
+                            f"<td><b>{html.escape(v)}</b></td></tr>" for k, v in rows)
+        coef_rows = ""
+        if snap is not None:
+            params = list(snap.w) + ([snap.b] if snap.b is not None else [])
+            shown = list(range(min(len(params), 6)))
+            if snap.b is not None and len(params) - 1 not in shown:
+                shown.append(len(params) - 1)
+            for k in shown:
+                name = self.names[k] if k < len(self.names) else f"θ{k}"
+                unit = self.units[k] if k < len(self.units) else ""
+                coef_rows += (f"<tr><td>{html.escape(name)}&nbsp;&nbsp;</td>"
+                              f"<td><b>{fmt(params[k], 6)}"
+                              f"</b> <span style='color:#555'>{html.escape(unit)}</span>"
+                              f"</td></tr>")
+            if len(params) > len(shown):
+                coef_rows += f"<tr><td colspan=2>… {len(params) - len(shown)} more</td></tr>"
+        self.numbers.setText(
+            "<table cellspacing='0' cellpadding='1'>" + html_rows + "</table>"
+            + ("<div style='margin-top:4px'><b>Coefficients (original units)</b></div>"
+               "<table cellspacing='1'>" + coef_rows + "</table>" if coef_rows else ""))
