@@ -4,7 +4,7 @@ ellipses next to the z-scored run's circles, at the same α / α_max).
 
 The maths (grid, surface, path in training coordinates, axis ratio) is
 :func:`core.lessons.contour_panel`; this module only draws it, each side with
-:class:`gui_app.explore.plots.ContourView` (equal axes, so the shapes are true).
+:class:`gui_app.explore.views.contour.ContourView` (equal axes, so the shapes are true).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from core.errors import InputError
 from core.lessons import ContourPanel, Lesson, LessonRun, contour_panel
-from gui_app.explore.plots import ContourView
+from gui_app.explore.views.contour import ContourView
 
 OBJECT_NAME = "compareContours"
 

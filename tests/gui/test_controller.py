@@ -13,8 +13,8 @@ from unittest.mock import MagicMock
 
 import numpy as np
 import pytest
-from core.data.builder import build_dataset, build_problem
 
+from core.builder import build_dataset, build_problem
 from core.errors import InputError
 from core.settings import Settings
 from core.solvers import run_solver
