@@ -345,8 +345,10 @@ class MainWindow(StateAccess, FitsScreen, QMainWindow):
             f"training coordinates, {SCALING_SHORT[problem.scaling]}"
         names = parameter_short_names(problem)
         i, j = state.pair
+        # The vertical axis is short on a 768-px screen: it names the scaling only.
+        short = "unscaled" if problem.scaling == "none" else SCALING_SHORT[problem.scaling]
         self.contour.show_problem(prep, state.pair, start_theta(state), path,
-                                  (f"{names[i]}  ({tag})", f"{names[j]}  ({tag})"))
+                                  (f"{names[i]}  ({tag})", f"{names[j]}  ({short})"))
 
     def _render_start(self) -> None:
         state = self.state

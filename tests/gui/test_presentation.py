@@ -371,6 +371,7 @@ def test_presentation_mode_fits_1920x1080_and_toggles_back(window, qtbot):
     assert not classroom.presentation_bar.isVisible()
     assert not any(a.shortcut().toString() for a, _b, _k in classroom.run_actions)
     assert c.stop_button.shortcut().toString() == "Esc"
-    assert window.contour.plot.getAxis("left").labelText.endswith("(training coordinates, "
-                                                                 "z-score)")
+    assert window.contour.plot.getAxis("bottom").labelText.endswith("(training coordinates, "
+                                                                   "z-score)")
+    assert window.contour.plot.getAxis("left").labelText.endswith("(z-score)")
     assert window.learning.plot.getAxis("right").isVisible() == right_axis
