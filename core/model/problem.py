@@ -60,14 +60,17 @@ class Problem:
             dataset.X, dataset.feature_names, degree, dataset.path)
         m, p = self.design.X.shape
         n_params = p + int(self.intercept)
-        if m < n_params:
-            raise InputError(
-                f"{m} data rows but the model has {n_params} parameters "
-                f"({p} coefficients{' and an intercept' if self.intercept else ''}); "
-                "least squares needs at least as many rows as parameters",
-                path=dataset.path,
-            )
         self.warnings: list[str] = []
+        if m < n_params:
+            # Not an error: every solver still has an answer to give, and says which.
+            norm = "‖(w, b)‖" if self.intercept else "‖w‖"
+            self.warnings.append(
+                f"{m} data rows but the model has {n_params} parameters "
+                f"({p} coefficients{' and an intercept' if self.intercept else ''}): least "
+                "squares has infinitely many solutions, all fitting equally well; the normal "
+                f"solver shows the minimum-norm one (smallest {norm} in the units shown), "
+                "gradient descent the one it reaches from its start point"
+            )
         self._check_range(self.design.X, m)
         self.scaler: Scaler = fit_scaler(
             self.design.X, scaling, intercept=self.intercept, names=self.design.names,
@@ -225,7 +228,7 @@ class Problem:
         bound): :attr:`condition_is_estimate` says so.
         """
         lmin, lmax = (float(v) for v in self._eigenvalues)
-        if lmax <= 0:
+        if lmax <= 0 or self.m < self.n_params:  # fewer rows than parameters: singular
             return float("inf")
         cheap = np.sqrt(lmax / lmin) if lmin > 0 else float("inf")
         if cheap < 1e6 or self.m * self.n_params**2 > 5e9:

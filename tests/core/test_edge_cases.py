@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 
 from core.data.datasets import Dataset, make_housing
 from core.errors import InputError
@@ -45,8 +46,15 @@ def test_constant_feature_without_scaling_duplicates_the_intercept():
 
 
 def test_fewer_rows_than_parameters():
-    with pytest.raises(InputError, match="3 data rows but the model has 4 parameters"):
-        Problem(data(A[:3], B[:3], A[:3] ** 2))
+    problem = Problem(data(A[:3], B[:3], A[:3] ** 2))
+    normal = last(run_solver(problem, "normal"))
+    assert "infinitely many solutions" in normal.message
+    expected = np.linalg.lstsq(np.column_stack([A[:3], B[:3], A[:3] ** 2, np.ones(3)]),
+                               problem.dataset.y, rcond=None)[0]
+    assert_allclose(np.append(normal.w, normal.b), expected, rtol=1e-9, atol=1e-12)
+    assert any("3 data rows but the model has 4 parameters" in w for w in normal.warnings)
+    textbook = last(run_solver(problem, "normal-textbook"))
+    assert any("singular" in w or "untrustworthy" in w for w in textbook.warnings)
 
 
 @pytest.mark.parametrize("solver", ["normal", "normal-textbook", "gd"])
@@ -66,6 +74,12 @@ def test_absurd_alpha_diverges_at_once():
     problem = Problem(make_housing(20))
     snap = last(run_solver(problem, "gd", alpha=1e200, iterations=100))
     assert snap.diverged and snap.iteration <= 2 and "α_max" in snap.message
+
+
+def test_a_short_run_above_alpha_max_ending_above_its_start_is_diverging():
+    problem = Problem(make_housing(100))
+    snap = last(run_solver(problem, "gd", alpha=1.01 * problem.alpha_max, iterations=10))
+    assert snap.diverged and snap.iteration == 10 and "α_max" in snap.message
 
 
 def test_zero_iterations_returns_the_start():
