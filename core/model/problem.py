@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -146,33 +147,33 @@ class Problem:
         return self.scaler.method
 
     # -- coordinates -------------------------------------------------------------------------
-    def to_original(self, w_s, b_s) -> tuple[np.ndarray, float | None]:
+    def to_original(self, w_s: Any, b_s: float | None) -> tuple[np.ndarray, float | None]:
         """Training coordinates → original units."""
         return self.scaler.to_original(to_host(w_s), b_s if self.intercept else None)
 
-    def to_scaled(self, w, b) -> tuple[np.ndarray, float | None]:
+    def to_scaled(self, w: Any, b: float | None) -> tuple[np.ndarray, float | None]:
         """Original units → training coordinates."""
         return self.scaler.to_scaled(np.asarray(w, np.float64), b if self.intercept else None)
 
-    def theta(self, w_s, b_s) -> np.ndarray:
+    def theta(self, w_s: Any, b_s: float | None) -> np.ndarray:
         """Training-coordinate parameter vector ``[w_s, b_s]`` (b only with an intercept)."""
         w_s = np.asarray(to_host(w_s), np.float64)
-        return np.append(w_s, b_s) if self.intercept else w_s
+        return np.append(w_s, 0.0 if b_s is None else b_s) if self.intercept else w_s
 
     # -- the maths ----------------------------------------------------------------------------
-    def errors(self, w_s, b_s):
+    def errors(self, w_s: Any, b_s: float | None) -> Any:
         """``e = ŷ - y`` on the device for training coordinates ``w_s``, ``b_s``."""
         e = self.X @ self.xp.asarray(w_s, dtype=self.dtype) - self.y
         if self.intercept:
             e += b_s
         return e
 
-    def cost(self, w_s, b_s) -> float:
+    def cost(self, w_s: Any, b_s: float | None) -> float:
         """``J = 1/(2m)·Σe²`` evaluated directly from the data."""
         e = self.errors(w_s, b_s)
         return float(to_host(e @ e)) / (2 * self.m)
 
-    def gradient(self, w_s, b_s) -> tuple[np.ndarray, float | None]:
+    def gradient(self, w_s: Any, b_s: float | None) -> tuple[np.ndarray, float | None]:
         """``(∇w, ∂b) = ((1/m)Xᵀe, (1/m)Σe)`` as host arrays."""
         e = self.errors(w_s, b_s)
         gw = to_host(self.X.T @ e) / self.m
@@ -294,27 +295,27 @@ def extreme_eigenvalues(G: np.ndarray, steps: int = 120, seed: int = 0) -> np.nd
     one O(p²) product, and the extreme Ritz values converge first. λ_max comes out to about
     machine precision; λ_min is an estimate (good enough for a condition-number readout).
     """
-    p = G.shape[0]
+    p = int(G.shape[0])
     steps = min(steps, p)
     rng = np.random.default_rng(seed)
     Q = np.zeros((steps, p))
     q = rng.standard_normal(p)
     q /= np.linalg.norm(q)
-    alpha = np.zeros(steps)
-    beta = np.zeros(steps)
+    diag = np.zeros(steps)
+    off = np.zeros(steps)
     k_used = steps
     for k in range(steps):
         Q[k] = q
         v = G @ q
-        alpha[k] = q @ v
+        diag[k] = q @ v
         v -= Q[: k + 1].T @ (Q[: k + 1] @ v)  # full reorthogonalisation, twice is enough
         v -= Q[: k + 1].T @ (Q[: k + 1] @ v)
-        b = float(np.linalg.norm(v))
-        if b <= 1e-14 * max(abs(alpha[k]), 1e-300):
+        norm = float(np.linalg.norm(v))
+        if norm <= 1e-14 * max(abs(diag[k]), 1e-300):
             k_used = k + 1
             break
-        beta[k] = b
-        q = v / b
-    T = np.diag(alpha[:k_used]) + np.diag(beta[: k_used - 1], 1) + np.diag(beta[: k_used - 1], -1)
+        off[k] = norm
+        q = v / norm
+    T = np.diag(diag[:k_used]) + np.diag(off[: k_used - 1], 1) + np.diag(off[: k_used - 1], -1)
     ritz = np.linalg.eigvalsh(T)
     return np.array([ritz[0], ritz[-1]])

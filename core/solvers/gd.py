@@ -179,10 +179,11 @@ def gradient_descent(problem: Problem, *, alpha: float, iterations: int = 1000,
 class _ListVec(list[float]):
     """A list of floats with the two vector operations the GD driver needs (no NumPy)."""
 
-    def __sub__(self, other: Iterable[float]) -> _ListVec:  # type: ignore[override]
+    def __sub__(self, other: Iterable[float]) -> _ListVec:
         return _ListVec(a - b for a, b in zip(self, other, strict=True))
 
-    def __rmul__(self, k: float) -> _ListVec:
+    # list's k * list repeats it; here it scales each entry (the GD step α·∇w)
+    def __rmul__(self, k: float) -> _ListVec:  # type: ignore[override]
         return _ListVec(k * a for a in self)
 
 

@@ -7,8 +7,11 @@ device is synchronised around every timing (CUDA events), as DESIGN.md §6 asks.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -27,8 +30,9 @@ from core.timing.results import BenchResult
 from core.timing.steps import numpy_step
 
 
-def cupy_rows(X, y, w, b: float, config: BenchConfig, cancel: CancelFlag | None,
-               prog: ProgressSplitter, reference: np.ndarray, gpu_block: dict) -> list[BenchResult]:
+def cupy_rows(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, config: BenchConfig,
+              cancel: CancelFlag | None, prog: ProgressSplitter, reference: np.ndarray,
+              gpu_block: dict[str, Any]) -> list[BenchResult]:
     """CuPy, float32 and float64: transfer and first call timed apart, device synchronised."""
     status = gpu_status()
     dtypes = ("float32", "float64")
@@ -71,10 +75,10 @@ def cupy_rows(X, y, w, b: float, config: BenchConfig, cancel: CancelFlag | None,
             verify(row, value, reference, str(X.dtype))
             for _ in range(max(1, config.warmup)):
                 numpy_step(Xg, yg, wg, bg)
-            times = _gpu_times(cp, lambda Xg=Xg, yg=yg, wg=wg, bg=bg: numpy_step(Xg, yg, wg, bg),
+            times = _gpu_times(cp, functools.partial(numpy_step, Xg, yg, wg, bg),
                                config.repeats, cancel)
             finish_times(row, times)
-            prog.tick(0.5, f"cupy {dt}: {row.seconds_median * 1e3:.3g} ms")
+            prog.tick(0.5, f"cupy {dt}: {(row.seconds_median or 0.0) * 1e3:.3g} ms")
             rows.append(row)
             del Xg, yg
     finally:
@@ -90,7 +94,9 @@ def cupy_rows(X, y, w, b: float, config: BenchConfig, cancel: CancelFlag | None,
     return rows
 
 
-def _gpu_times(cp, call, repeats: int, cancel: CancelFlag | None) -> list[float]:
+def _gpu_times(cp: Any, call: Callable[[], object], repeats: int,
+               cancel: CancelFlag | None) -> list[float]:
+    """Seconds per call, ``max(repeats, 5)`` times, from CUDA events (device-side time)."""
     start, end = cp.cuda.Event(), cp.cuda.Event()
     start.record()
     call()
@@ -110,7 +116,7 @@ def _gpu_times(cp, call, repeats: int, cancel: CancelFlag | None) -> list[float]
     return times
 
 
-def _gpu_read_bandwidth(cp, X_d, repeats: int) -> float | None:
+def _gpu_read_bandwidth(cp: Any, X_d: Any, repeats: int) -> float | None:
     """GPU memory read bandwidth from a full reduction of the matrix on the device (GB/s)."""
     try:
         times = _gpu_times(cp, lambda: X_d.sum(), repeats, None)
@@ -119,7 +125,7 @@ def _gpu_read_bandwidth(cp, X_d, repeats: int) -> float | None:
         return None
 
 
-def _gpu_peak_bandwidth(cp) -> float | None:
+def _gpu_peak_bandwidth(cp: Any) -> float | None:
     """Theoretical bandwidth from the memory clock and bus width, when the driver says them."""
     try:
         dev = cp.cuda.Device().id

@@ -124,7 +124,7 @@ def finish_times(row: BenchResult, times: list[float]) -> None:
     row.repeats = len(times)
 
 
-def verify(row: BenchResult, value, reference: np.ndarray, ref_dtype: str) -> None:
+def verify(row: BenchResult, value: Any, reference: np.ndarray, ref_dtype: str) -> None:
     """Compare with the vectorised step; float32 on either side gets the float32 tolerance."""
     row.rel_error = relative_error(as_vector(value), reference)
     tol = TOLERANCE["float32" if "float32" in (row.dtype, ref_dtype) else "float64"]

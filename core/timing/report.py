@@ -29,22 +29,30 @@ def rates(row: BenchResult, bandwidth: dict[int, float], machine_block: dict[str
     row.bandwidth_fraction = row.gbps / bw if bw else None
 
 
+def _seconds(row: BenchResult) -> float:
+    """The median time of a measured row (callers pass only rows that have one)."""
+    if row.seconds_median is None:
+        raise ValueError(f"the {row.impl} row has no time")
+    return row.seconds_median
+
+
 def derive(report: BenchReport) -> None:
     """Speed-ups, break-even iterations, the GPU block and the headline summary."""
     threads_all = max(machine.thread_counts(report.config))
     for row in report.results:
         if row.skipped or row.seconds_median is None:
             continue
+        secs = row.seconds_median
         same = dict(m=row.m, n=row.n)
         loop = [r for r in report.rows("loop", **same) if r.seconds_median]
         if loop:
-            row.speedup_vs_loop = loop[0].seconds_median / row.seconds_median
+            row.speedup_vs_loop = _seconds(loop[0]) / secs
         numpy_rows = {r.threads: r for r in report.rows("numpy", **same) if r.seconds_median}
         base = numpy_rows.get(row.threads) or numpy_rows.get(threads_all)
         if base is not None:
-            row.speedup_vs_numpy = base.seconds_median / row.seconds_median
+            row.speedup_vs_numpy = _seconds(base) / secs
             if row.impl == "gram" and row.precompute_seconds is not None:
-                saved = base.seconds_median - row.seconds_median
+                saved = _seconds(base) - secs
                 row.break_even_iterations = (math.ceil(row.precompute_seconds / saved)
                                              if saved > 0 else None)
     report.summary = _summary(report)
@@ -63,7 +71,7 @@ def _summary(report: BenchReport) -> dict[str, Any]:
         return {}
     m, n = max((r.m, r.n) for r in done)
 
-    def one(impl, **kw):
+    def one(impl: str, **kw: Any) -> BenchResult | None:
         rows = report.rows(impl, m=m, n=n, **kw)
         return rows[0] if rows else None
 
@@ -76,18 +84,17 @@ def _summary(report: BenchReport) -> dict[str, Any]:
     out["gram_speedup_vs_numpy"] = {str(t): _ratio(one("numpy", threads=t),
                                                    one("gram", threads=t)) for t in threads}
 
-    def best(impl):
+    def best(impl: str) -> BenchResult | None:
         rows = [r for r in report.rows(impl, m=m, n=n) if r.seconds_median]
-        return min(rows, key=lambda r: r.seconds_median) if rows else None
+        return min(rows, key=_seconds) if rows else None
 
     # Each at its best thread count: on a busy or virtual 2-core machine, waking a second
     # BLAS thread for a sub-millisecond call can cost more than the call (see the rows).
+    fastest = {impl: best(impl) for impl in ("numpy", "fused", "gram")}
     out["best_vs_best"] = {
-        "fused_speedup_vs_numpy": _ratio(best("numpy"), best("fused")),
-        "gram_speedup_vs_numpy": _ratio(best("numpy"), best("gram")),
-        "numpy_threads": best("numpy").threads if best("numpy") else None,
-        "fused_threads": best("fused").threads if best("fused") else None,
-        "gram_threads": best("gram").threads if best("gram") else None,
+        "fused_speedup_vs_numpy": _ratio(fastest["numpy"], fastest["fused"]),
+        "gram_speedup_vs_numpy": _ratio(fastest["numpy"], fastest["gram"]),
+        **{f"{impl}_threads": (row.threads if row else None) for impl, row in fastest.items()},
     }
     for dt in ("float32", "float64"):
         gpu_row = one("cupy", dtype=dt)
@@ -110,12 +117,14 @@ def _summary(report: BenchReport) -> dict[str, Any]:
 def sweep_slopes(report: BenchReport) -> dict[str, float]:
     """Fitted log–log slope of time against the swept size, per implementation and threads."""
     axis = report.config.sweep
+    if axis is None:
+        return {}
     series: dict[str, list[tuple[float, float]]] = {}
     for r in report.results:
         if r.skipped or not r.seconds_median:
             continue
         name = f"{r.impl} ({'GPU' if r.device == 'gpu' else r.threads}, {r.dtype})"
-        series.setdefault(name, []).append((getattr(r, axis), r.seconds_median))
+        series.setdefault(name, []).append((getattr(r, axis), _seconds(r)))
     slopes = {}
     for name, pts in series.items():
         if len({p[0] for p in pts}) >= 2:

@@ -7,6 +7,9 @@ Use :func:`run_benchmark` from code (a GUI worker passes ``progress`` and ``canc
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -85,7 +88,9 @@ def run_benchmark(config: BenchConfig | None = None, progress: Progress | None =
     for start in range(0, m_max, block):  # in blocks, so that cancel stays prompt
         check_cancel(cancel)
         prog.tick(start / m_max, f"generating the {m_max:,} x {n_max:,} test matrix")
-        rng.standard_normal(out=X_full[start:start + block], dtype=config.dtype)
+        # numpy's stubs know the dtype only as a literal; it is float32 or float64 here
+        rng.standard_normal(out=X_full[start:start + block],  # type: ignore[call-overload]
+                            dtype=config.dtype)
     w_true = rng.standard_normal(n_max)
     y_full = (X_full @ w_true.astype(config.dtype) + 0.5
               + rng.standard_normal(m_max).astype(config.dtype)).astype(config.dtype)
@@ -179,8 +184,9 @@ def _measure_point(result: BenchReport, config: BenchConfig, X: np.ndarray, y: n
                 if kernels is None:
                     result.results.append(skipped_row("fused", X, t, machine.numba_reason()))
                 else:
-                    def fused(Xk, yk, wk, bk, _t=t):
-                        return kernels.fused_step(Xk, yk, wk, bk, _t)
+                    def fused(Xk: np.ndarray, yk: np.ndarray, wk: np.ndarray, bk: Any,
+                              _t: int = t, _k: ModuleType = kernels) -> np.ndarray:
+                        return _k.fused_step(Xk, yk, wk, bk, _t)
 
                     item = _linear_item("fused", X, y, w, dt(b), t, calls, budget, ref_for,
                                         fused)
@@ -202,8 +208,12 @@ def _measure_point(result: BenchReport, config: BenchConfig, X: np.ndarray, y: n
             derived.rates(row, bandwidth, result.machine)
 
 
-def _linear_item(impl: str, X, y, w, b, threads: int, calls: int, budget: float, ref_for,
-                 step, bare: bool = False) -> Timed:
+RefFor = Callable[[int], np.ndarray]
+
+
+def _linear_item(impl: str, X: np.ndarray, y: np.ndarray, w: np.ndarray, b: Any, threads: int,
+                 calls: int, budget: float, ref_for: RefFor, step: Callable[..., Any],
+                 bare: bool = False) -> Timed:
     """An implementation linear in m: timed in full, or on k rows when too slow."""
     m, n = X.shape
     row = new_row(impl, X, threads)
@@ -222,7 +232,10 @@ def _linear_item(impl: str, X, y, w, b, threads: int, calls: int, budget: float,
                   pool="blas" if impl in ("numpy", BARE) else impl)
 
 
-def _compiled_item(kernels, X, y, w, b, calls, budget, ref_for, compile_seconds) -> Timed:
+def _compiled_item(kernels: ModuleType, X: np.ndarray, y: np.ndarray, w: np.ndarray,
+                   b: float, calls: int, budget: float, ref_for: RefFor,
+                   compile_seconds: dict[str, float]) -> Timed:
+    """The compiled loop, one thread, timed in full or on its first k rows."""
     m, n = X.shape
     row = new_row("compiled-loop", X, 1)
     row.compile_seconds = compile_seconds.get(f"compiled-loop/{X.dtype}")
@@ -236,7 +249,8 @@ def _compiled_item(kernels, X, y, w, b, calls, budget, ref_for, compile_seconds)
                   scale=m / k)
 
 
-def _gram_rows(X, y, w, b, threads: list[int], config: BenchConfig,
+def _gram_rows(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: Any, threads: list[int],
+               config: BenchConfig,
                cancel: CancelFlag | None, prog: ProgressSplitter) -> list[BenchResult]:
     m, n = X.shape
     predicted = 2.0 * m * n * n / (_GRAM_FLOPS_PER_THREAD * max(threads))
