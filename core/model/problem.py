@@ -144,7 +144,7 @@ class Problem:
 
     @property
     def scaling(self) -> str:
-        return self.scaler.method
+        return self.scaler.scaling
 
     # -- coordinates -------------------------------------------------------------------------
     def to_original(self, w_s: Any, b_s: float | None) -> tuple[np.ndarray, float | None]:

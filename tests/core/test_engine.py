@@ -250,14 +250,14 @@ finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
         st.tuples(st.floats(-1e4, 1e4), st.floats(0.01, 1e4)), min_size=1, max_size=5),
     coefs=st.lists(finite, min_size=5, max_size=5),
     b=finite,
-    method=st.sampled_from(SCALINGS),
+    scaling=st.sampled_from(SCALINGS),
     intercept=st.booleans(),
     seed=st.integers(0, 2**16),
 )
-def test_scaling_round_trip_is_exact_up_to_rounding(columns, coefs, b, method, intercept, seed):
+def test_scaling_round_trip_is_exact_up_to_rounding(columns, coefs, b, scaling, intercept, seed):
     rng = np.random.default_rng(seed)
     X = np.column_stack([c + s * rng.standard_normal(12) for c, s in columns])
-    scaler = fit_scaler(X, method, intercept=intercept)
+    scaler = fit_scaler(X, scaling, intercept=intercept)
     w = np.array(coefs[: X.shape[1]])
     bb = b if intercept else None
     w_s, b_s = scaler.to_scaled(w, bb)
