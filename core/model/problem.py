@@ -123,6 +123,7 @@ class Problem:
     # -- sizes and names -------------------------------------------------------------------
     @property
     def m(self) -> int:
+        """Number of data rows (examples)."""
         return int(self.X.shape[0])
 
     @property
@@ -132,18 +133,22 @@ class Problem:
 
     @property
     def n_params(self) -> int:
+        """Number of parameters: coefficients, plus the intercept when there is one."""
         return self.n + int(self.intercept)
 
     @property
     def feature_names(self) -> tuple[str, ...]:
+        """Names of the expanded features (``x``, ``x^2``, ...), one per coefficient."""
         return self.design.names
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
+        """Names of the parameters in ``theta`` order: features, then ``b``."""
         return self.design.names + (("b",) if self.intercept else ())
 
     @property
     def scaling(self) -> str:
+        """The feature scaling used for training (one of ``SCALINGS``)."""
         return self.scaler.scaling
 
     # -- coordinates -------------------------------------------------------------------------

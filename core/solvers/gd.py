@@ -152,7 +152,10 @@ def gradient_descent(problem: Problem, *, alpha: float, iterations: int = 1000,
     ``w0`` (n values) and ``b0`` are the start point in original units (zeros by default).
     ``pace(k)``, when given, is called before each chunk with the planned chunk length k
     (``report_every``, or fewer at the end) and returns the iterations to run before the next
-    snapshot (1..k). Raises :class:`InputError` for bad options.
+    snapshot (1..k); it may block (a window waiting for Step), and should return when the
+    run is cancelled: ``cancel`` is checked after the next iteration. Raises
+    :class:`InputError` for bad options, ``ValueError`` when ``pace`` returns a number
+    outside 1..k.
     """
     _validate_gd(alpha, iterations, tolerance, report_every)
     xp, X, y, m = problem.xp, problem.X, problem.y, problem.m

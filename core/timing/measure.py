@@ -41,6 +41,7 @@ class Timed:
 
 
 def time_call(call: Callable[[], Any], number: int) -> float:
+    """Seconds per call of ``call``, averaged over ``number`` back-to-back calls."""
     t0 = time.perf_counter()
     for _ in range(number):
         call()
@@ -66,6 +67,7 @@ def rows_to_time(per_row_s: float, m: int, calls: int, budget_s: float, floor: i
 
 
 def label_estimated(row: BenchResult, k: int) -> None:
+    """Mark ``row`` as timed on ``k`` of its m rows (estimated) or in full."""
     row.estimated = k < row.m
     row.rows_timed = k
     row.label = f"estimated from {k:,} rows" if row.estimated else ""
@@ -118,6 +120,7 @@ def run_group(items: list[Timed], config: BenchConfig, cancel: CancelFlag | None
 
 
 def finish_times(row: BenchResult, times: list[float]) -> None:
+    """Median, min and max of the timed calls into ``row``."""
     row.seconds_median = statistics.median(times)
     row.seconds_min = min(times)
     row.seconds_max = max(times)
@@ -135,6 +138,7 @@ def verify(row: BenchResult, value: Any, reference: np.ndarray, ref_dtype: str) 
 
 
 def variant(row: BenchResult) -> str:
+    """``numpy (2 threads, float64, m=..., n=...)``: a row's name in progress texts."""
     where = f"{row.threads} thread{'s' if row.threads != 1 else ''}"
     if row.device == "gpu":
         where = "GPU"
@@ -155,6 +159,7 @@ def cost_model(row: BenchResult, itemsize: int) -> None:
 
 def new_row(impl: str, X: np.ndarray, threads: int, device: str = "cpu",
          dtype: str | None = None) -> BenchResult:
+    """An empty result row for ``impl`` on X's size, with its FLOP and byte counts."""
     row = BenchResult(impl, X.shape[0], X.shape[1], dtype or str(X.dtype), threads, device)
     row.rows_timed = X.shape[0]
     cost_model(row, np.dtype(row.dtype).itemsize)
@@ -163,6 +168,7 @@ def new_row(impl: str, X: np.ndarray, threads: int, device: str = "cpu",
 
 def skipped_row(impl: str, X: np.ndarray, threads: int, reason: str, device: str = "cpu",
              dtype: str | None = None) -> BenchResult:
+    """A row for ``impl`` that was not measured, with the reason."""
     row = new_row(impl, X, threads, device, dtype)
     row.skipped = True
     row.reason = reason
@@ -183,11 +189,13 @@ class ProgressSplitter:
         self.done = 0.0
 
     def tick(self, fraction: float, text: str) -> None:
+        """Report ``fraction`` (0..1) of the current task done."""
         if self.callback is not None:
             self.callback(min(1.0, (self.done + min(max(fraction, 0.0), 1.0)) / self.total),
                           text)
 
     def advance(self, text: str = "") -> None:
+        """Finish the current task; optionally report what comes next."""
         self.done += 1
         if text:
             self.tick(0.0, text)

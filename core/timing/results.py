@@ -49,6 +49,7 @@ class BenchResult:
 
     @property
     def key(self) -> tuple[str, int, int, str, int]:
+        """What identifies a row: implementation, size, dtype and threads."""
         return (self.impl, self.m, self.n, self.dtype, self.threads)
 
 
