@@ -190,6 +190,10 @@ class Problem:
         """Gram statistics of the training design, computed once (O(m·p²), then O(p²))."""
         # float64 whatever the training dtype: the bound and the contours must not
         # inherit float32's overflow or underflow.
+        P = self.n_params
+        # A wide design (few rows, many features) makes this p×p matrix the largest thing
+        # the problem holds: refuse it before allocating rather than swap for minutes.
+        check_fits(3 * 8 * P * P, "cpu", f"the {P:,} x {P:,} Gram matrix (for the contours)")
         X = self.X.astype(self.xp.float64, copy=False)
         y = self.y.astype(self.xp.float64, copy=False)
         m = self.m
@@ -211,7 +215,19 @@ class Problem:
 
     @functools.cached_property
     def _eigenvalues(self) -> np.ndarray:
-        """Smallest and largest eigenvalue of ``G`` (exact for small p, Lanczos beyond)."""
+        """Smallest and largest eigenvalue of ``G`` (exact for small p, Lanczos beyond).
+
+        With fewer rows than parameters, ``G = AᵀA/m`` is singular (λ_min = 0) and shares its
+        non-zero eigenvalues with the m × m matrix ``AAᵀ/m``, which is far cheaper to form.
+        """
+        if self.m < self.n_params:
+            A = to_host(self.X).astype(np.float64)
+            if self.intercept:
+                A = np.column_stack([A, np.ones(self.m)])
+            K = (A @ A.T) / self.m
+            lam_max = (float(np.linalg.eigvalsh(K)[-1]) if K.shape[0] <= DENSE_EIGEN_LIMIT
+                       else float(extreme_eigenvalues(K)[1]))
+            return np.array([0.0, lam_max])
         G = self.gram.G
         if G.shape[0] <= DENSE_EIGEN_LIMIT:
             lam = np.linalg.eigvalsh(G)
@@ -233,8 +249,10 @@ class Problem:
         ``DENSE_EIGEN_LIMIT`` parameters on a large design it is a Lanczos estimate (a lower
         bound): :attr:`condition_is_estimate` says so.
         """
+        if self.m < self.n_params:  # fewer rows than parameters: singular
+            return float("inf")
         lmin, lmax = (float(v) for v in self._eigenvalues)
-        if lmax <= 0 or self.m < self.n_params:  # fewer rows than parameters: singular
+        if lmax <= 0:
             return float("inf")
         cheap = np.sqrt(lmax / lmin) if lmin > 0 else float("inf")
         if cheap < 1e6 or self.m * self.n_params**2 > 5e9:

@@ -42,19 +42,19 @@ def _original_design(problem: Problem) -> tuple[np.ndarray, np.ndarray | None]:
     return X, X_lo
 
 
-def minimum_norm_in_original_units(x: np.ndarray, null_b: np.ndarray,
+def minimum_norm_in_original_units(x: np.ndarray, row_b: np.ndarray,
                                    s: np.ndarray) -> np.ndarray:
     """The least-squares solution of smallest 2-norm, in original units.
 
-    ``x`` is one least-squares solution of ``A x ≈ y``; ``null_b`` (k × p, orthonormal rows)
-    spans the null space of the equilibrated design ``B = A / s``. Since ``A x = B (s·x)``,
-    the null space of ``A`` is spanned by the columns of ``null_bᵀ / s``; removing ``x``'s
-    component in it (orthogonal projection, via QR) leaves the minimum-norm solution, which
-    equals ``pinv(A) @ y`` (Golub & Van Loan, *Matrix Computations*, §5.5).
+    ``x`` (p) is one least-squares solution of ``A x ≈ y``; ``row_b`` (r × p, orthonormal
+    rows) spans the row space of the equilibrated design ``B = A / s`` (r its rank). Since
+    ``A = B·diag(s)``, the row space of ``A`` is spanned by the columns of ``row_bᵀ·s``. The
+    minimum-norm solution is the one in that row space, orthogonal to the null space: the
+    orthogonal projection of ``x`` onto it (via QR, O(p·r²)), which equals ``pinv(A) @ y``
+    (Golub & Van Loan, *Matrix Computations*, §5.5).
     """
-    N = null_b.T / s[:, None]
-    Qn, _ = np.linalg.qr(N)
-    return x - Qn @ (Qn.T @ x)
+    Qw, _ = np.linalg.qr(row_b.T * s[:, None])
+    return Qw @ (Qw.T @ x)
 
 
 def normal_equation(problem: Problem, *, cancel: CancelFlag | None = None,
@@ -83,7 +83,8 @@ def normal_equation(problem: Problem, *, cancel: CancelFlag | None = None,
     B = A / s
     B_lo = A_lo / s if A_lo is not None else None
     Q, R = np.linalg.qr(B)  # m < p: Q is m×m and R is m×p
-    U, sigma, Vt = np.linalg.svd(R)  # Vt is p×p: its last p - rank rows span the null space
+    # Thin SVD: with m < p, Vt is m × p (a full one would be p × p, too big for wide data).
+    U, sigma, Vt = np.linalg.svd(R, full_matrices=False)
     tol = sigma[0] * max(m, p) * _EPS if sigma[0] > 0 else 0.0
     rank = int(np.sum(sigma > tol))
     names = problem.parameter_names
@@ -91,7 +92,7 @@ def normal_equation(problem: Problem, *, cancel: CancelFlag | None = None,
     if rank < p:
         qty = Q.T @ y
         z = Vt[:rank].T @ ((U[:, :rank].T @ qty) / sigma[:rank])
-        x = minimum_norm_in_original_units(z / s, Vt[rank:], s)
+        x = minimum_norm_in_original_units(z / s, Vt[:rank], s)
         norm_text = ("the minimum-norm solution (the smallest ‖(w, b)‖ in the units shown)"
                      if problem.intercept else
                      "the minimum-norm solution (the smallest ‖w‖ in the units shown)")
@@ -158,11 +159,14 @@ def normal_textbook(problem: Problem, *, cancel: CancelFlag | None = None) -> It
         A = np.column_stack([A, np.ones(problem.m)])
     y = np.asarray(to_host(problem.y), np.float64)
     warnings: list[str] = []
-    AtA = A.T @ A
-    try:
-        theta = np.linalg.inv(AtA) @ (A.T @ y)
-    except np.linalg.LinAlgError:
+    if A.shape[0] < A.shape[1]:
+        # rank(XᵀX) <= m < p: singular for certain, and p×p may be too big to form at all
         theta = np.full(A.shape[1], np.nan)
+    else:
+        try:
+            theta = np.linalg.inv(A.T @ A) @ (A.T @ y)
+        except np.linalg.LinAlgError:
+            theta = np.full(A.shape[1], np.nan)
     cond = problem.condition_number
     digits = 16 - 2 * math.log10(cond) if math.isfinite(cond) and cond > 0 else -1
     if not np.all(np.isfinite(theta)):

@@ -132,3 +132,19 @@ def test_degree_overflowing_float64():
 def test_degree_out_of_range(degree):
     with pytest.raises(InputError, match="degree"):
         Problem(data(A, B), degree=degree)
+
+
+def test_a_wide_design_with_two_rows_is_answered_without_p_by_p_matrices():
+    # 2 rows, 3,000 features: the p×p Gram matrix is never needed for the answer or α_max.
+    X = rng.normal(size=(2, 3000))
+    y = np.array([1.0, -2.0])
+    problem = Problem(Dataset(X, y, tuple(f"x{i}" for i in range(3000)), "y", "wide"))
+    A = np.column_stack([X, np.ones(2)])
+    top = np.linalg.svd(A, compute_uv=False)[0]
+    assert problem.alpha_max == pytest.approx(2 / (top**2 / 2), rel=1e-12)
+    assert problem.condition_number == float("inf")
+    normal = last(run_solver(problem, "normal"))
+    assert_allclose(np.append(normal.w, normal.b), np.linalg.lstsq(A, y, rcond=None)[0],
+                    rtol=1e-9, atol=1e-15)
+    textbook = last(run_solver(problem, "normal-textbook"))
+    assert any("singular" in w for w in textbook.warnings)
