@@ -19,9 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.cli import main
+from tests.core.nist import NIST_DIR
 
-NIST = Path(sys.argv[1]) if len(sys.argv) > 1 else (
-    Path(__file__).resolve().parents[2] / "shared" / "reference" / "nist")
+NIST = Path(sys.argv[1]) if len(sys.argv) > 1 else NIST_DIR
 
 
 def lre(estimate: float, certified: float) -> float:

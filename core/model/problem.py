@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -60,14 +61,17 @@ class Problem:
             dataset.X, dataset.feature_names, degree, dataset.path)
         m, p = self.design.X.shape
         n_params = p + int(self.intercept)
-        if m < n_params:
-            raise InputError(
-                f"{m} data rows but the model has {n_params} parameters "
-                f"({p} coefficients{' and an intercept' if self.intercept else ''}); "
-                "least squares needs at least as many rows as parameters",
-                path=dataset.path,
-            )
         self.warnings: list[str] = []
+        if m < n_params:
+            # Not an error: every solver still has an answer to give, and says which.
+            norm = "‖(w, b)‖" if self.intercept else "‖w‖"
+            self.warnings.append(
+                f"{m} data rows but the model has {n_params} parameters "
+                f"({p} coefficients{' and an intercept' if self.intercept else ''}): least "
+                "squares has infinitely many solutions, all fitting equally well; the normal "
+                f"solver shows the minimum-norm one (smallest {norm} in the units shown), "
+                "gradient descent the one it reaches from its start point"
+            )
         self._check_range(self.design.X, m)
         self.scaler: Scaler = fit_scaler(
             self.design.X, scaling, intercept=self.intercept, names=self.design.names,
@@ -119,6 +123,7 @@ class Problem:
     # -- sizes and names -------------------------------------------------------------------
     @property
     def m(self) -> int:
+        """Number of data rows (examples)."""
         return int(self.X.shape[0])
 
     @property
@@ -128,48 +133,52 @@ class Problem:
 
     @property
     def n_params(self) -> int:
+        """Number of parameters: coefficients, plus the intercept when there is one."""
         return self.n + int(self.intercept)
 
     @property
     def feature_names(self) -> tuple[str, ...]:
+        """Names of the expanded features (``x``, ``x^2``, ...), one per coefficient."""
         return self.design.names
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
+        """Names of the parameters in ``theta`` order: features, then ``b``."""
         return self.design.names + (("b",) if self.intercept else ())
 
     @property
     def scaling(self) -> str:
-        return self.scaler.method
+        """The feature scaling used for training (one of ``SCALINGS``)."""
+        return self.scaler.scaling
 
     # -- coordinates -------------------------------------------------------------------------
-    def to_original(self, w_s, b_s) -> tuple[np.ndarray, float | None]:
+    def to_original(self, w_s: Any, b_s: float | None) -> tuple[np.ndarray, float | None]:
         """Training coordinates → original units."""
         return self.scaler.to_original(to_host(w_s), b_s if self.intercept else None)
 
-    def to_scaled(self, w, b) -> tuple[np.ndarray, float | None]:
+    def to_scaled(self, w: Any, b: float | None) -> tuple[np.ndarray, float | None]:
         """Original units → training coordinates."""
         return self.scaler.to_scaled(np.asarray(w, np.float64), b if self.intercept else None)
 
-    def theta(self, w_s, b_s) -> np.ndarray:
+    def theta(self, w_s: Any, b_s: float | None) -> np.ndarray:
         """Training-coordinate parameter vector ``[w_s, b_s]`` (b only with an intercept)."""
         w_s = np.asarray(to_host(w_s), np.float64)
-        return np.append(w_s, b_s) if self.intercept else w_s
+        return np.append(w_s, 0.0 if b_s is None else b_s) if self.intercept else w_s
 
     # -- the maths ----------------------------------------------------------------------------
-    def errors(self, w_s, b_s):
+    def errors(self, w_s: Any, b_s: float | None) -> Any:
         """``e = ŷ - y`` on the device for training coordinates ``w_s``, ``b_s``."""
         e = self.X @ self.xp.asarray(w_s, dtype=self.dtype) - self.y
         if self.intercept:
             e += b_s
         return e
 
-    def cost(self, w_s, b_s) -> float:
+    def cost(self, w_s: Any, b_s: float | None) -> float:
         """``J = 1/(2m)·Σe²`` evaluated directly from the data."""
         e = self.errors(w_s, b_s)
         return float(to_host(e @ e)) / (2 * self.m)
 
-    def gradient(self, w_s, b_s) -> tuple[np.ndarray, float | None]:
+    def gradient(self, w_s: Any, b_s: float | None) -> tuple[np.ndarray, float | None]:
         """``(∇w, ∂b) = ((1/m)Xᵀe, (1/m)Σe)`` as host arrays."""
         e = self.errors(w_s, b_s)
         gw = to_host(self.X.T @ e) / self.m
@@ -181,6 +190,10 @@ class Problem:
         """Gram statistics of the training design, computed once (O(m·p²), then O(p²))."""
         # float64 whatever the training dtype: the bound and the contours must not
         # inherit float32's overflow or underflow.
+        P = self.n_params
+        # A wide design (few rows, many features) makes this p×p matrix the largest thing
+        # the problem holds: refuse it before allocating rather than swap for minutes.
+        check_fits(3 * 8 * P * P, "cpu", f"the {P:,} x {P:,} Gram matrix (for the contours)")
         X = self.X.astype(self.xp.float64, copy=False)
         y = self.y.astype(self.xp.float64, copy=False)
         m = self.m
@@ -202,7 +215,19 @@ class Problem:
 
     @functools.cached_property
     def _eigenvalues(self) -> np.ndarray:
-        """Smallest and largest eigenvalue of ``G`` (exact for small p, Lanczos beyond)."""
+        """Smallest and largest eigenvalue of ``G`` (exact for small p, Lanczos beyond).
+
+        With fewer rows than parameters, ``G = AᵀA/m`` is singular (λ_min = 0) and shares its
+        non-zero eigenvalues with the m × m matrix ``AAᵀ/m``, which is far cheaper to form.
+        """
+        if self.m < self.n_params:
+            A = to_host(self.X).astype(np.float64)
+            if self.intercept:
+                A = np.column_stack([A, np.ones(self.m)])
+            K = (A @ A.T) / self.m
+            lam_max = (float(np.linalg.eigvalsh(K)[-1]) if K.shape[0] <= DENSE_EIGEN_LIMIT
+                       else float(extreme_eigenvalues(K)[1]))
+            return np.array([0.0, lam_max])
         G = self.gram.G
         if G.shape[0] <= DENSE_EIGEN_LIMIT:
             lam = np.linalg.eigvalsh(G)
@@ -224,6 +249,8 @@ class Problem:
         ``DENSE_EIGEN_LIMIT`` parameters on a large design it is a Lanczos estimate (a lower
         bound): :attr:`condition_is_estimate` says so.
         """
+        if self.m < self.n_params:  # fewer rows than parameters: singular
+            return float("inf")
         lmin, lmax = (float(v) for v in self._eigenvalues)
         if lmax <= 0:
             return float("inf")
@@ -291,27 +318,27 @@ def extreme_eigenvalues(G: np.ndarray, steps: int = 120, seed: int = 0) -> np.nd
     one O(p²) product, and the extreme Ritz values converge first. λ_max comes out to about
     machine precision; λ_min is an estimate (good enough for a condition-number readout).
     """
-    p = G.shape[0]
+    p = int(G.shape[0])
     steps = min(steps, p)
     rng = np.random.default_rng(seed)
     Q = np.zeros((steps, p))
     q = rng.standard_normal(p)
     q /= np.linalg.norm(q)
-    alpha = np.zeros(steps)
-    beta = np.zeros(steps)
+    diag = np.zeros(steps)
+    off = np.zeros(steps)
     k_used = steps
     for k in range(steps):
         Q[k] = q
         v = G @ q
-        alpha[k] = q @ v
+        diag[k] = q @ v
         v -= Q[: k + 1].T @ (Q[: k + 1] @ v)  # full reorthogonalisation, twice is enough
         v -= Q[: k + 1].T @ (Q[: k + 1] @ v)
-        b = float(np.linalg.norm(v))
-        if b <= 1e-14 * max(abs(alpha[k]), 1e-300):
+        norm = float(np.linalg.norm(v))
+        if norm <= 1e-14 * max(abs(diag[k]), 1e-300):
             k_used = k + 1
             break
-        beta[k] = b
-        q = v / b
-    T = np.diag(alpha[:k_used]) + np.diag(beta[: k_used - 1], 1) + np.diag(beta[: k_used - 1], -1)
+        off[k] = norm
+        q = v / norm
+    T = np.diag(diag[:k_used]) + np.diag(off[: k_used - 1], 1) + np.diag(off[: k_used - 1], -1)
     ritz = np.linalg.eigvalsh(T)
     return np.array([ritz[0], ritz[-1]])

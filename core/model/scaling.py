@@ -25,13 +25,13 @@ SCALING_LABELS = {
 class Scaler:
     """An affine map per feature: ``x_scaled = (x - shift) / scale``."""
 
-    method: str
+    scaling: str
     shift: np.ndarray
     scale: np.ndarray
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Scale a feature matrix (any array namespace that broadcasts like NumPy)."""
-        if self.method == "none":
+        if self.scaling == "none":
             return X
         return (X - self.shift) / self.scale
 
@@ -53,29 +53,29 @@ class Scaler:
 
 def fit_scaler(
     X: np.ndarray,
-    method: str,
+    scaling: str,
     *,
     intercept: bool = True,
     names: tuple[str, ...] | None = None,
     path: str | None = None,
 ) -> Scaler:
-    """Learn the scaling ``method`` from the columns of ``X``.
+    """Learn the feature scaling ``scaling`` (one of :data:`SCALINGS`) from the columns of ``X``.
 
     Without an intercept the shift is dropped (centring would add a hidden intercept the
     model cannot express), so only the division remains. A constant column cannot be
     divided by its spread: that is an :class:`InputError` naming the column.
     """
-    if method not in SCALINGS:
-        raise InputError(f"unknown scaling {method!r}; choose one of {', '.join(SCALINGS)}")
+    if scaling not in SCALINGS:
+        raise InputError(f"unknown scaling {scaling!r}; choose one of {', '.join(SCALINGS)}")
     n = X.shape[1]
-    if method == "none":
+    if scaling == "none":
         return Scaler("none", np.zeros(n), np.ones(n))
     lo = X.min(axis=0)
     hi = X.max(axis=0)
-    if method == "zscore":
+    if scaling == "zscore":
         shift = X.mean(axis=0)
         scale = X.std(axis=0)
-    elif method == "minmax":
+    elif scaling == "minmax":
         shift, scale = lo, hi - lo
     else:
         shift, scale = X.mean(axis=0), hi - lo
@@ -84,11 +84,11 @@ def fit_scaler(
         j = int(constant[0])
         name = names[j] if names else f"x{j + 1}"
         raise InputError(
-            f"column {name!r} is constant (every value is {X[0, j]:.6g}); {method} scaling "
+            f"column {name!r} is constant (every value is {X[0, j]:.6g}); {scaling} scaling "
             "divides by its spread, which is zero. Remove the column or use --scaling none.",
             path=path,
             column_name=name,
         )
     if not intercept:
         shift = np.zeros(n)
-    return Scaler(method, np.asarray(shift, np.float64), np.asarray(scale, np.float64))
+    return Scaler(scaling, np.asarray(shift, np.float64), np.asarray(scale, np.float64))

@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numba
 import numpy as np
@@ -29,20 +31,23 @@ from numba import prange
 # spinning pools take turns stealing the cores and both libraries' timings suffer. A user's
 # explicit NUMBA_THREADING_LAYER still wins.
 if "NUMBA_THREADING_LAYER" not in os.environ:
-    numba.config.THREADING_LAYER = "workqueue"
+    numba.config.THREADING_LAYER = "workqueue"  # type: ignore[attr-defined]
 
 #: Rows whose float32 partial gradient is added into the float64 accumulator at a time.
 _FLUSH_ROWS = 256
 
 
-def _jit(**options):
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _jit(**options: Any) -> Callable[[F], F]:
     """``numba.njit`` with the on-disk cache when a cache folder can be used.
 
     The cache (``NUMBA_CACHE_DIR`` or ``__pycache__``) saves the compile on later runs; a
     read-only install (a bundle) falls back to compiling in memory rather than failing.
     """
 
-    def decorate(func):
+    def decorate(func: F) -> F:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", numba.NumbaWarning)
@@ -54,7 +59,7 @@ def _jit(**options):
 
 
 @_jit()
-def compiled_loop_step(X, y, w, b):
+def compiled_loop_step(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
     """The nested loops of the Python reference, compiled (one thread, strict rounding)."""
     m, n = X.shape
     errors = np.empty(m)
@@ -75,7 +80,7 @@ def compiled_loop_step(X, y, w, b):
 
 
 @_jit(parallel=True, fastmath=True)
-def fused_step(X, y, w, b, chunks):
+def fused_step(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: Any, chunks: int) -> np.ndarray:
     """One pass over X: errors and gradient accumulated four rows at a time.
 
     ``w`` and ``b`` have X's dtype (float32 arithmetic stays float32 in the inner loops);
@@ -153,7 +158,7 @@ def compile_kernels(dtype: str) -> dict[str, float]:
 
 def max_threads() -> int:
     """Threads numba may use (``NUMBA_NUM_THREADS``, all cores by default)."""
-    return int(numba.config.NUMBA_NUM_THREADS)
+    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
 
 
 def set_threads(count: int) -> None:

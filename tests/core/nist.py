@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
-NIST_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "nist"
+
+def _find() -> Path:
+    """``$GDX_NIST_DIR``, else ``shared/reference/nist`` beside the checkout or beside the
+    folder that holds it (a git worktree lives one level deeper than the main checkout)."""
+    if os.environ.get("GDX_NIST_DIR"):
+        return Path(os.environ["GDX_NIST_DIR"])
+    root = Path(__file__).resolve().parents[2]
+    candidates = [up / "shared" / "reference" / "nist" for up in (root.parent, root.parent.parent)]
+    return next((c for c in candidates if (c / "certified.json").is_file()), candidates[0])
+
+
+NIST_DIR = _find()
 
 
 def available() -> bool:

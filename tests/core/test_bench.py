@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import threading
 
@@ -11,7 +12,8 @@ import pytest
 from core.backend import format_bytes
 from core.cli import main
 from core.errors import Cancelled, InputError
-from core.timing import bench
+from core.timing import bench, command, limits, machine, measure
+from core.timing import config as bench_config
 
 FAST = dict(repeats=1, warmup=1, warmup_s=0.0, bandwidth_bytes=1 << 20)
 
@@ -43,7 +45,7 @@ def test_every_implementation_matches_the_vectorised_step(dtype):
     done = [r for r in report.results if not r.skipped]
     impls = {r.impl for r in done}
     assert {"loop", "numpy", bench.BARE, "gram"} <= impls
-    if bench._kernels() is not None:
+    if machine.numba_kernels() is not None:
         assert {"compiled-loop", "fused"} <= impls
     tol = bench.TOLERANCE[dtype]
     for r in done:
@@ -69,7 +71,7 @@ def test_loop_numpy_and_gram_agree_to_1e_10_directly():
     assert bench.relative_error(bare, ref[:-1]) <= 1e-13
 
 
-kernels = bench._kernels()  # None without numba
+kernels = machine.numba_kernels()  # None without numba
 
 
 @pytest.mark.skipif(kernels is None, reason="numba is not installed")
@@ -94,7 +96,7 @@ def test_numba_kernels_in_float32_are_close():
 
 def test_a_wrong_step_is_flagged_not_hidden():
     row = bench.BenchResult("numpy", 3, 2, "float64", 1)
-    bench._verify(row, np.array([1.0, 2.0, 3.0 + 1e-6]), np.array([1.0, 2.0, 3.0]), "float64")
+    measure.verify(row, np.array([1.0, 2.0, 3.0 + 1e-6]), np.array([1.0, 2.0, 3.0]), "float64")
     assert row.verified is False and "differs" in row.note
 
 
@@ -132,7 +134,7 @@ def test_rates_speedups_and_break_even_are_derived():
     gram = [g for g in report.rows("gram") if not g.skipped]
     assert all(g.precompute_seconds > 0 for g in gram)
     assert all(g.break_even_iterations is None or g.break_even_iterations >= 1 for g in gram)
-    assert {r.threads for r in report.rows("numpy")} == set(bench._thread_counts(report.config))
+    assert {r.threads for r in report.rows("numpy")} == set(bench.thread_counts(report.config))
     assert report.machine["read_bandwidth_gbps"]
 
 
@@ -157,14 +159,14 @@ def test_progress_runs_from_0_to_1_and_cancel_stops_promptly():
 
 
 def test_missing_numba_and_threadpoolctl_are_skipped_with_reasons(monkeypatch):
-    monkeypatch.setattr(bench, "_kernels", lambda: None)
-    monkeypatch.setattr(bench, "_threadpoolctl", lambda: None)
+    monkeypatch.setattr(machine, "numba_kernels", lambda: None)
+    monkeypatch.setattr(machine, "threadpoolctl_module", lambda: None)
     report = bench.run_benchmark(small(impls=("compiled-loop", "fused", "numpy")))
     skipped = [r for r in report.results if r.skipped]
     assert {r.impl for r in skipped if "numba" in r.reason} == {"compiled-loop", "fused"}
     assert "threadpoolctl" in report.machine["blas"]["reason"]
     # BLAS runs at its default (all cores) only: no row may claim a thread count it didn't use.
-    all_cores = max(bench._thread_counts(report.config))
+    all_cores = max(bench.thread_counts(report.config))
     for r in report.rows("numpy"):
         assert r.verified if r.threads == all_cores else ("threadpoolctl" in r.reason)
 
@@ -190,7 +192,7 @@ ROW_FIELDS = {"impl", "m", "n", "dtype", "threads", "seconds_median", "seconds_m
 
 
 def test_bench_json_schema(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(bench, "DEFAULT_BANDWIDTH_BYTES", 1 << 20)
+    monkeypatch.setattr(bench_config, "DEFAULT_BANDWIDTH_BYTES", 1 << 20)
     out = tmp_path / "bench.json"
     code = main(["bench", "--m", "300", "--n", "12", "--repeats", "2", "--impl", "loop",
                  "numpy", "gram", "cupy", "--json", str(out)])
@@ -217,7 +219,7 @@ def test_bench_json_schema(tmp_path, capsys, monkeypatch):
 
 
 def test_bench_sweep_on_the_command_line(capsys, monkeypatch):
-    monkeypatch.setattr(bench, "DEFAULT_BANDWIDTH_BYTES", 1 << 20)
+    monkeypatch.setattr(bench_config, "DEFAULT_BANDWIDTH_BYTES", 1 << 20)
     code = main(["bench", "--m", "400", "--n", "40", "--impl", "numpy", "--repeats", "1",
                  "--sweep", "n", "--points", "2"])
     out = capsys.readouterr().out
@@ -226,7 +228,10 @@ def test_bench_sweep_on_the_command_line(capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["bench", "--m", "0"], "--m must be"),
+    (["bench", "--m", "0"], "--m must be a whole number from 1 to 2,000,000,000, got 0"),
+    (["bench", "--repeats", "51"], "--repeats must be a whole number from 1 to 50, got 51"),
+    (["bench", "--sweep", "m", "--points", "13"], "--points must be a whole number from 2 to 12"),
+    (["bench", "--threads", "0"], "--threads must be a whole number from 1 to 1,024, got 0"),
     (["bench", "--points", "3"], "--points needs --sweep"),
     (["bench", "--m", "100000000", "--n", "100000"], "80.0 TB"),
     (["bench", "--m", "10", "--json", "/no/such/folder/x.json"], "does not exist"),
@@ -235,3 +240,42 @@ def test_bench_bad_input_exits_2_with_one_line(argv, words, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert words in err and "\n" not in err
+
+
+def test_the_window_and_the_cli_read_one_set_of_limits(capsys):
+    for limit in limits.LIMITS.values():
+        assert limit.check(limit.low) == limit.low and limit.check(limit.high) == limit.high
+        for bad in (limit.low - 1, limit.high + 1, 2.0, True):
+            with pytest.raises(InputError, match=f"{limit.option} must be .* from "
+                                                 f"{limit.range_text}"):
+                limit.check(bad)
+    with pytest.raises(InputError, match="--repeats"):
+        bench.BenchConfig(repeats=limits.REPEATS.high + 1).validate()
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    args = parser.parse_args([])
+    assert (args.m, args.n, args.repeats) == (limits.M.default, limits.N.default,
+                                              limits.REPEATS.default)
+
+
+@pytest.mark.parametrize("target", ["folder", "missing-folder"])
+def test_a_bad_json_path_is_refused_before_the_benchmark_starts(target, tmp_path, monkeypatch,
+                                                                capsys):
+    started = []
+    monkeypatch.setattr(command, "run_benchmark", lambda *a, **k: started.append(1))
+    path = tmp_path if target == "folder" else tmp_path / "no" / "x.json"
+    assert main(["bench", "--m", "10", "--n", "2", "--json", str(path)]) == 2
+    assert not started
+    err = capsys.readouterr().err
+    assert str(path) in err and ("folder" in err or "does not exist" in err)
+
+
+def test_bench_json_replaces_the_file_whole_and_leaves_no_temporary(tmp_path, capsys,
+                                                                    monkeypatch):
+    monkeypatch.setattr(bench_config, "DEFAULT_BANDWIDTH_BYTES", 1 << 20)
+    out = tmp_path / "bench.json"
+    out.write_text("old contents that are not JSON")
+    assert main(["bench", "--m", "50", "--n", "3", "--repeats", "1", "--impl", "numpy",
+                 "--json", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["config"]["m"] == 50
+    assert [p.name for p in tmp_path.iterdir()] == ["bench.json"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 
 from core.data.datasets import Dataset, make_housing
 from core.errors import InputError
@@ -45,8 +46,15 @@ def test_constant_feature_without_scaling_duplicates_the_intercept():
 
 
 def test_fewer_rows_than_parameters():
-    with pytest.raises(InputError, match="3 data rows but the model has 4 parameters"):
-        Problem(data(A[:3], B[:3], A[:3] ** 2))
+    problem = Problem(data(A[:3], B[:3], A[:3] ** 2))
+    normal = last(run_solver(problem, "normal"))
+    assert "infinitely many solutions" in normal.message
+    expected = np.linalg.lstsq(np.column_stack([A[:3], B[:3], A[:3] ** 2, np.ones(3)]),
+                               problem.dataset.y, rcond=None)[0]
+    assert_allclose(np.append(normal.w, normal.b), expected, rtol=1e-9, atol=1e-12)
+    assert any("3 data rows but the model has 4 parameters" in w for w in normal.warnings)
+    textbook = last(run_solver(problem, "normal-textbook"))
+    assert any("singular" in w or "untrustworthy" in w for w in textbook.warnings)
 
 
 @pytest.mark.parametrize("solver", ["normal", "normal-textbook", "gd"])
@@ -66,6 +74,12 @@ def test_absurd_alpha_diverges_at_once():
     problem = Problem(make_housing(20))
     snap = last(run_solver(problem, "gd", alpha=1e200, iterations=100))
     assert snap.diverged and snap.iteration <= 2 and "α_max" in snap.message
+
+
+def test_a_short_run_above_alpha_max_ending_above_its_start_is_diverging():
+    problem = Problem(make_housing(100))
+    snap = last(run_solver(problem, "gd", alpha=1.01 * problem.alpha_max, iterations=10))
+    assert snap.diverged and snap.iteration == 10 and "α_max" in snap.message
 
 
 def test_zero_iterations_returns_the_start():
@@ -118,3 +132,19 @@ def test_degree_overflowing_float64():
 def test_degree_out_of_range(degree):
     with pytest.raises(InputError, match="degree"):
         Problem(data(A, B), degree=degree)
+
+
+def test_a_wide_design_with_two_rows_is_answered_without_p_by_p_matrices():
+    # 2 rows, 3,000 features: the p×p Gram matrix is never needed for the answer or α_max.
+    X = rng.normal(size=(2, 3000))
+    y = np.array([1.0, -2.0])
+    problem = Problem(Dataset(X, y, tuple(f"x{i}" for i in range(3000)), "y", "wide"))
+    A = np.column_stack([X, np.ones(2)])
+    top = np.linalg.svd(A, compute_uv=False)[0]
+    assert problem.alpha_max == pytest.approx(2 / (top**2 / 2), rel=1e-12)
+    assert problem.condition_number == float("inf")
+    normal = last(run_solver(problem, "normal"))
+    assert_allclose(np.append(normal.w, normal.b), np.linalg.lstsq(A, y, rcond=None)[0],
+                    rtol=1e-9, atol=1e-15)
+    textbook = last(run_solver(problem, "normal-textbook"))
+    assert any("singular" in w for w in textbook.warnings)

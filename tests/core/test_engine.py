@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -17,11 +19,13 @@ from core.solvers import (
     CONVERGED,
     DIVERGED,
     MAX_ITERATIONS,
+    RunStatus,
     gradient_descent,
     gradient_descent_loop,
     last,
     normal_equation,
     normal_textbook,
+    run_solver,
 )
 
 
@@ -82,6 +86,25 @@ def test_scaling_rounds_the_contours():
     raw = Problem(data)
     scaled = Problem(data, scaling="zscore")
     assert raw.condition_number > 100 * scaled.condition_number
+
+
+def test_a_short_run_above_alpha_max_whose_cost_rose_is_diverging():
+    # The course lab: 10 iterations on the unscaled houses data, α just above α_max.
+    problem = Problem(make_housing(100))
+    above = list(gradient_descent(problem, alpha=1.01 * problem.alpha_max, iterations=10))
+    assert above[-1].iteration == 10 and above[-1].cost > above[0].cost
+    assert above[-1].diverged and above[-1].status == RunStatus.DIVERGED
+    assert f"α_max = {problem.alpha_max:.4g}" in above[-1].message
+    below = last(gradient_descent(problem, alpha=0.99 * problem.alpha_max, iterations=10))
+    assert below.status == MAX_ITERATIONS and not below.diverged
+
+
+def test_run_statuses_are_the_published_strings():
+    assert [str(s) for s in RunStatus] == [
+        "running", "converged", "max_iterations", "diverged", "cancelled", "solved"]
+    snap = last(normal_equation(Problem(make_housing(20))))
+    assert snap.status == "solved" and snap.status is RunStatus.SOLVED
+    assert json.dumps({"status": snap.status}) == '{"status": "solved"}'
 
 
 def test_exploding_cost_stops_with_a_message_quoting_alpha_max():
@@ -172,10 +195,42 @@ def test_rank_deficiency_is_reported_not_answered_silently():
     assert "'a'" not in snap.warnings[0] and "a, two_a" in snap.warnings[0]
 
 
-def test_fewer_rows_than_parameters_is_an_error_naming_the_file():
-    data = Dataset(np.ones((2, 3)), np.ones(2), ("a", "b", "c"), "y", "f.csv", "f.csv")
-    with pytest.raises(InputError, match=r"f\.csv: 2 data rows but the model has 4 parameters"):
-        Problem(data)
+def design(data: Dataset) -> np.ndarray:
+    """``[X | 1]`` in original units, for an independent least-squares answer."""
+    return np.column_stack([data.X, np.ones(data.m)])
+
+
+@pytest.mark.parametrize("scaling", ["none", "zscore", "minmax"])
+def test_rank_deficient_answer_is_minimum_norm_in_the_units_shown(scaling):
+    # x2 = 10·x1 + 10 with an intercept: (10, -1, 10) spans the null space of [x1, x2, 1].
+    rng = np.random.default_rng(7)
+    x1 = rng.uniform(0.0, 5.0, 40)
+    X = np.column_stack([x1, 10 * x1 + 10])
+    data = Dataset(X, 3 * x1 + rng.normal(size=40), ("x1", "x2"), "y", "t")
+    snap = last(normal_equation(Problem(data, scaling=scaling)))
+    expected = np.linalg.pinv(design(data)) @ data.y
+    assert_allclose(params(snap), expected, rtol=1e-10)
+    assert_allclose(params(snap), np.linalg.lstsq(design(data), data.y, rcond=None)[0],
+                    rtol=1e-10)
+    assert any("rank 2 of 3" in w and "smallest ‖(w, b)‖ in the units shown" in w
+               for w in snap.warnings)
+
+
+def test_fewer_rows_than_parameters_gives_the_minimum_norm_solution():
+    rng = np.random.default_rng(3)
+    data = Dataset(rng.normal(size=(3, 5)), rng.normal(size=3), tuple("abcde"), "y", "f.csv",
+                   "f.csv")
+    problem = Problem(data)
+    snap = last(normal_equation(problem))
+    expected = np.linalg.lstsq(design(data), data.y, rcond=None)[0]
+    assert_allclose(params(snap), expected, rtol=1e-10, atol=1e-14)
+    assert snap.cost == pytest.approx(0.0, abs=1e-25)  # 3 rows, rank 3: an exact fit
+    assert "infinitely many solutions" in snap.message
+    assert any("3 data rows but the model has 6 parameters" in w
+               and "infinitely many solutions" in w for w in snap.warnings)
+    assert problem.condition_number == float("inf")
+    gd = last(gradient_descent(problem, alpha=0.5 * problem.alpha_max, iterations=5000))
+    assert not gd.diverged and gd.cost == pytest.approx(0.0, abs=1e-20)
 
 
 def test_constant_column_under_scaling_names_the_column():
@@ -195,14 +250,14 @@ finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
         st.tuples(st.floats(-1e4, 1e4), st.floats(0.01, 1e4)), min_size=1, max_size=5),
     coefs=st.lists(finite, min_size=5, max_size=5),
     b=finite,
-    method=st.sampled_from(SCALINGS),
+    scaling=st.sampled_from(SCALINGS),
     intercept=st.booleans(),
     seed=st.integers(0, 2**16),
 )
-def test_scaling_round_trip_is_exact_up_to_rounding(columns, coefs, b, method, intercept, seed):
+def test_scaling_round_trip_is_exact_up_to_rounding(columns, coefs, b, scaling, intercept, seed):
     rng = np.random.default_rng(seed)
     X = np.column_stack([c + s * rng.standard_normal(12) for c, s in columns])
-    scaler = fit_scaler(X, method, intercept=intercept)
+    scaler = fit_scaler(X, scaling, intercept=intercept)
     w = np.array(coefs[: X.shape[1]])
     bb = b if intercept else None
     w_s, b_s = scaler.to_scaled(w, bb)
@@ -218,3 +273,93 @@ def test_scaling_round_trip_is_exact_up_to_rounding(columns, coefs, b, method, i
     pred_scaled = scaler.transform(X) @ w_s + (b_s if intercept else 0.0)
     scale = np.abs(X) @ np.abs(w) + abs(b) + 1e-300
     assert np.all(np.abs(pred_original - pred_scaled) <= 1e-10 * scale)
+
+
+# -- the pace hook: exactly the chunks the caller asks for ------------------------------------
+
+def cycle_pace(*lengths, calls=None):
+    """A pace that returns ``lengths`` in turn (recording the planned k in ``calls``)."""
+    state = {"i": 0}
+
+    def pace(k):
+        if calls is not None:
+            calls.append(k)
+        got = min(lengths[state["i"] % len(lengths)], k)
+        state["i"] += 1
+        return got
+
+    return pace
+
+
+@pytest.mark.parametrize("solver", [gradient_descent, gradient_descent_loop])
+def test_pace_sets_the_chunks_and_the_steps_are_unchanged(solver):
+    problem = Problem(make_housing(30), scaling="zscore")
+    calls: list[int] = []
+    paced = list(solver(problem, alpha=0.1, iterations=20, report_every=5,
+                        pace=cycle_pace(1, 2, 3, calls=calls)))
+    assert [s.iteration for s in paced] == [0, 1, 3, 6, 7, 9, 12, 13, 15, 18, 19, 20]
+    # planned chunks: report_every, or what is left at the end
+    assert calls == [5] * 9 + [2, 1]
+    every = {s.iteration: s for s in solver(problem, alpha=0.1, iterations=20)}
+    for snap in paced:
+        assert_allclose(params(snap), params(every[snap.iteration]), rtol=0, atol=0)
+        assert snap.cost == every[snap.iteration].cost
+    assert paced[-1].status == MAX_ITERATIONS
+
+
+def test_pace_of_one_steps_one_iteration_and_none_is_unchanged():
+    problem = Problem(make_housing(30), scaling="zscore")
+    steps = list(gradient_descent(problem, alpha=0.1, iterations=4, report_every=50,
+                                  pace=lambda k: 1))
+    assert [s.iteration for s in steps] == [0, 1, 2, 3, 4]
+    plain = list(gradient_descent(problem, alpha=0.1, iterations=12, report_every=5))
+    assert [s.iteration for s in plain] == [0, 5, 10, 12]
+
+
+def test_divergence_tolerance_and_cancel_still_work_under_pace():
+    problem = Problem(make_housing(50), scaling="zscore")
+    wild = last(gradient_descent(problem, alpha=1e3, iterations=100, report_every=10,
+                                 pace=lambda k: 1))
+    plain = last(gradient_descent(problem, alpha=1e3, iterations=100, report_every=10))
+    assert wild.diverged and wild.iteration == plain.iteration < 100
+
+    kw = dict(alpha=0.5, iterations=5000, tolerance=1e-6, report_every=100)
+    paced = last(gradient_descent(problem, pace=cycle_pace(7), **kw))
+    unpaced = last(gradient_descent(problem, **kw))
+    assert paced.status == unpaced.status == CONVERGED
+    assert paced.iteration == unpaced.iteration
+
+    class Flag:
+        state = False
+
+        def is_set(self):
+            return self.state
+
+    flag = Flag()
+
+    def pace(k):
+        pace.calls += 1
+        if pace.calls == 3:
+            flag.state = True
+        return 2
+
+    pace.calls = 0
+    snaps = list(gradient_descent(problem, alpha=0.1, iterations=10**6, report_every=10,
+                                  cancel=flag, pace=pace))
+    assert snaps[-1].status == CANCELLED and snaps[-1].iteration == 5
+
+
+@pytest.mark.parametrize("bad", [0, 6, 2.0, True, None])
+def test_a_pace_outside_1_to_k_is_refused(bad):
+    problem = Problem(make_housing(20), scaling="zscore")
+    with pytest.raises(ValueError, match="from 1 to 5"):
+        last(gradient_descent(problem, alpha=0.1, iterations=20, report_every=5,
+                              pace=lambda k: bad))
+
+
+def test_run_solver_passes_pace_to_both_gd_solvers():
+    problem = Problem(make_housing(20), scaling="zscore")
+    for solver in ("gd", "gd-loop"):
+        snaps = list(run_solver(problem, solver, alpha=0.1, iterations=3, report_every=10,
+                                pace=lambda k: 1))
+        assert [s.iteration for s in snaps] == [0, 1, 2, 3]

@@ -1,0 +1,259 @@
+"""Batch gradient descent, vectorised and as Python loops, on one shared driver.
+
+Both yield a :class:`Snapshot` every ``report_every`` iterations (or at the chunk lengths a
+``pace`` callback chooses) and always a final one. The update is the course's:
+``w := w − α∇w``, ``b := b − α∂b`` with ``∇w = Xᵀe/m``, ``∂b = Σe/m``, ``e = Xw + b − y``,
+in training coordinates (DESIGN.md §1).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from core.backend import to_host
+from core.errors import InputError
+from core.model.problem import Problem
+from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot, make_snapshot
+
+#: A cost this many times its start is divergence, whatever α is.
+EXPLODE_FACTOR = 1e10
+#: A cost that rose this many iterations in a row, above its start, is divergence.
+RISING_STEPS = 50
+# Relative margin for "the cost rose": rounding must not count as a rise.
+_RISE = 1e-9
+
+#: ``pace(k)`` gets the chunk length the solver planned and returns how many iterations to
+#: run before the next snapshot, a whole number from 1 to k.
+Pace = Callable[[int], int]
+#: ``evaluate(w_s, b_s) -> (cost, ∇w, ∂b, ‖∇‖)`` at one point, in training coordinates.
+Evaluate = Callable[[Any, Any], tuple[float, Any, Any, float]]
+
+
+def _validate_gd(alpha: float, iterations: int, tolerance: float, report_every: int) -> None:
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not math.isfinite(alpha):
+        raise InputError(f"the learning rate α must be a finite number, got {alpha!r}")
+    if alpha <= 0:
+        raise InputError(f"the learning rate α must be greater than 0, got {alpha:g}")
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
+        raise InputError(f"iterations must be a whole number >= 0, got {iterations!r}")
+    if not math.isfinite(tolerance) or tolerance < 0:
+        raise InputError(f"tolerance must be >= 0 (0 disables it), got {tolerance!r}")
+    if isinstance(report_every, bool) or not isinstance(report_every, int) or report_every < 1:
+        raise InputError(f"report interval must be a whole number >= 1, got {report_every!r}")
+
+
+def _divergence_message(problem: Problem, alpha: float, it: int, cost0: float,
+                        cost: float) -> str:
+    a_max = problem.alpha_max
+    what = "became infinite or NaN" if not math.isfinite(cost) else (
+        f"grew from {cost0:.4g} to {cost:.4g}")
+    if alpha >= a_max:
+        where = "above" if alpha > a_max else "equal to"
+        why = (f"α = {alpha:.4g} is {where} α_max = {a_max:.4g} (= 2/λ_max of AᵀA/m), so "
+               f"the steps overshoot; choose α below {a_max:.4g}")
+    else:
+        why = (f"α = {alpha:.4g} is below α_max = {a_max:.4g}, so this is rounding "
+               f"({problem.dtype}) rather than the step size; try float64 or scaling")
+    return f"Diverged at iteration {it}: the cost {what}. {why}."
+
+
+def _chunk(pace: Pace | None, planned: int) -> int:
+    """Iterations to run before the next snapshot: ``planned``, or what ``pace`` says."""
+    if pace is None:
+        return planned
+    got = pace(planned)
+    if isinstance(got, bool) or not isinstance(got, int | np.integer) or not 1 <= got <= planned:
+        raise ValueError(f"pace({planned}) must return a whole number from 1 to {planned}, "
+                         f"got {got!r}")
+    return int(got)
+
+
+def _descend(problem: Problem, evaluate: Evaluate, w_s: Any, b_s: Any, *, alpha: float,
+             iterations: int, tolerance: float, report_every: int, cancel: CancelFlag | None,
+             pace: Pace | None) -> Iterator[Snapshot]:
+    """The shared driver: bookkeeping, stopping rules and snapshots; ``evaluate`` does maths.
+
+    Divergence (DESIGN.md §7): a non-finite or exploding cost; a cost that rose for
+    :data:`RISING_STEPS` iterations in a row to above its start; or, with α ≥ α_max, a run
+    that ends (its iterations done) with its cost above the start, however short the run.
+    """
+    t0 = time.perf_counter()
+    cost0: float | None = None
+    prev: float | None = None
+    rising = 0
+    it = 0
+    next_report = 0
+    while True:
+        cost, gw, gb, gnorm = evaluate(w_s, b_s)
+        if cost0 is None:
+            cost0 = cost
+        above_start = cost > cost0 * (1 + _RISE)
+        status, message = RunStatus.RUNNING, ""
+        if not math.isfinite(cost) or cost > EXPLODE_FACTOR * max(cost0, 1e-300):
+            status = RunStatus.DIVERGED
+        elif prev is not None:
+            rising = rising + 1 if cost > prev * (1 + _RISE) else 0
+            if rising >= RISING_STEPS and above_start:
+                status = RunStatus.DIVERGED
+            elif tolerance > 0 and (abs(prev - cost) <= tolerance * max(abs(prev), 1e-300)
+                                    or gnorm <= tolerance):
+                status = RunStatus.CONVERGED
+                message = f"Converged after {it} iterations (tolerance {tolerance:g})."
+        elif tolerance > 0 and gnorm <= tolerance:
+            status = RunStatus.CONVERGED
+            message = f"Converged after {it} iterations (tolerance {tolerance:g})."
+        if status == RunStatus.RUNNING and it >= iterations:
+            # α_max costs a Gram matrix: only asked for when the cost did rise.
+            if above_start and alpha >= problem.alpha_max:
+                status = RunStatus.DIVERGED
+            else:
+                status = RunStatus.MAX_ITERATIONS
+                message = f"Stopped after the maximum of {iterations} iterations."
+        if status == RunStatus.RUNNING and cancel is not None and cancel.is_set():
+            status = RunStatus.CANCELLED
+            message = f"Stopped by the user after {it} iterations."
+        if status == RunStatus.DIVERGED:
+            message = _divergence_message(problem, alpha, it, cost0, cost)
+        if status != RunStatus.RUNNING or it == next_report:
+            yield make_snapshot(problem, it, cost, w_s, b_s, gnorm, t0, status, message,
+                                problem.warnings)
+            if status != RunStatus.RUNNING:
+                return
+            # RUNNING means it < iterations, so the planned chunk has at least one step.
+            next_report = it + _chunk(pace, min(report_every, iterations - it))
+        w_s = w_s - alpha * gw
+        if problem.intercept:
+            b_s = b_s - alpha * gb
+        prev = cost
+        it += 1
+
+
+def _start(problem: Problem, w0: Any, b0: Any) -> tuple[np.ndarray, float | None]:
+    w = np.zeros(problem.n) if w0 is None else np.asarray(w0, np.float64)
+    if w.shape != (problem.n,):
+        got = w.shape[0] if w.ndim == 1 else w.shape
+        raise InputError(f"the start point needs {problem.n} coefficients, got {got}")
+    b = 0.0 if b0 is None else float(b0)
+    return problem.to_scaled(w, b)
+
+
+def gradient_descent(problem: Problem, *, alpha: float, iterations: int = 1000,
+                     tolerance: float = 0.0, w0: Any = None, b0: Any = None,
+                     report_every: int = 1, cancel: CancelFlag | None = None,
+                     pace: Pace | None = None) -> Iterator[Snapshot]:
+    """Batch gradient descent, vectorised: each step is the two matrix-vector products
+    ``e = X_s w + b - y`` and ``∇w = X_sᵀe/m`` on the problem's device.
+
+    ``w0`` (n values) and ``b0`` are the start point in original units (zeros by default).
+    ``pace(k)``, when given, is called before each chunk with the planned chunk length k
+    (``report_every``, or fewer at the end) and returns the iterations to run before the next
+    snapshot (1..k); it may block (a window waiting for Step), and should return when the
+    run is cancelled: ``cancel`` is checked after the next iteration. Raises
+    :class:`InputError` for bad options, ``ValueError`` when ``pace`` returns a number
+    outside 1..k.
+    """
+    _validate_gd(alpha, iterations, tolerance, report_every)
+    xp, X, y, m = problem.xp, problem.X, problem.y, problem.m
+    w_start, b_start = _start(problem, w0, b0)
+    w_s = xp.asarray(w_start, dtype=problem.dtype)
+    b_s = float(b_start) if b_start is not None else 0.0
+
+    def evaluate(w: Any, b: Any) -> tuple[float, Any, float, float]:
+        e = X @ w - y
+        if problem.intercept:
+            e += b
+        gw = (X.T @ e) / m
+        gb = float(e.sum()) / m if problem.intercept else 0.0
+        cost = float(e @ e) / (2 * m)
+        gnorm = math.sqrt(float(gw @ gw) + gb * gb)
+        return cost, gw, gb, gnorm
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        yield from _descend(problem, evaluate, w_s, b_s, alpha=alpha, iterations=iterations,
+                            tolerance=tolerance, report_every=report_every, cancel=cancel,
+                            pace=pace)
+
+
+class _ListVec(list[float]):
+    """A list of floats with the two vector operations the GD driver needs (no NumPy)."""
+
+    def __sub__(self, other: Iterable[float]) -> _ListVec:
+        return _ListVec(a - b for a, b in zip(self, other, strict=True))
+
+    # list's k * list repeats it; here it scales each entry (the GD step α·∇w)
+    def __rmul__(self, k: float) -> _ListVec:  # type: ignore[override]
+        return _ListVec(k * a for a in self)
+
+
+class _Stop(Exception):
+    """Raised inside the loop's evaluation when the user cancels mid-pass."""
+
+
+def gradient_descent_loop(problem: Problem, *, alpha: float, iterations: int = 1000,
+                          tolerance: float = 0.0, w0: Any = None, b0: Any = None,
+                          report_every: int = 1, cancel: CancelFlag | None = None,
+                          pace: Pace | None = None) -> Iterator[Snapshot]:
+    """The same steps as :func:`gradient_descent` written as nested Python loops over
+    examples and features (the slow reference the timing lab compares against).
+
+    Options as for :func:`gradient_descent`; ``cancel`` is also checked every 256 rows.
+    """
+    _validate_gd(alpha, iterations, tolerance, report_every)
+    rows = np.asarray(to_host(problem.X), np.float64).tolist()
+    ys = np.asarray(to_host(problem.y), np.float64).tolist()
+    m, n = problem.m, problem.n
+    w_start, b_start = _start(problem, w0, b0)
+    w_list = [float(v) for v in w_start]
+    b_val = float(b_start) if b_start is not None else 0.0
+
+    def evaluate(w: list[float], b: float) -> tuple[float, _ListVec, float, float]:
+        errors = [0.0] * m
+        sq = 0.0
+        for i in range(m):
+            if cancel is not None and i % 256 == 0 and cancel.is_set():
+                raise _Stop
+            row = rows[i]
+            s = b
+            for j in range(n):
+                s += row[j] * w[j]
+            e = s - ys[i]
+            errors[i] = e
+            sq += e * e
+        grad = [0.0] * n
+        gb = 0.0
+        for i in range(m):
+            if cancel is not None and i % 256 == 0 and cancel.is_set():
+                raise _Stop
+            row = rows[i]
+            e = errors[i]
+            for j in range(n):
+                grad[j] += e * row[j]
+            gb += e
+        grad = [g / m for g in grad]
+        gb = gb / m if problem.intercept else 0.0
+        gnorm = math.sqrt(sum(g * g for g in grad) + gb * gb)
+        return sq / (2 * m), _ListVec(grad), gb, gnorm
+
+    last: Snapshot | None = None
+    t_start = time.perf_counter()
+    try:
+        for snap in _descend(problem, evaluate, _ListVec(w_list), b_val, alpha=alpha,
+                             iterations=iterations, tolerance=tolerance,
+                             report_every=report_every, cancel=cancel, pace=pace):
+            last = snap
+            yield snap
+    except _Stop:
+        if last is None:
+            yield make_snapshot(problem, 0, float("nan"), np.asarray(w_list), b_val,
+                                float("nan"), t_start, RunStatus.CANCELLED,
+                                "Stopped by the user.")
+        else:
+            it = last.iteration
+            yield Snapshot(it, last.cost, last.w, last.b, last.w_scaled, last.b_scaled,
+                           last.grad_norm, last.elapsed, RunStatus.CANCELLED,
+                           f"Stopped by the user after {it} iterations.", last.warnings)

@@ -1,0 +1,185 @@
+"""The normal equation: the exact least-squares answer, stably (QR + refinement) and as the
+textbook writes it (``(XᵀX)⁻¹Xᵀy``, kept to show why it is not used)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+
+import numpy as np
+
+from core.backend import to_host
+from core.model import precise
+from core.model.problem import Problem
+from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot, readonly
+
+#: Condition number (after equilibration) above which the answer is flagged nearly singular.
+ILL_CONDITIONED = 1e12
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def _final_normal(problem: Problem, w: np.ndarray, b: float | None, t0: float, message: str,
+                  warnings: list[str]) -> Snapshot:
+    w = np.asarray(w, np.float64)
+    w_s, b_s = problem.to_scaled(w, b)
+    b_train = b_s if b_s is not None else 0.0
+    cost = problem.cost(w_s, b_train)
+    gw, gb = problem.gradient(w_s, b_train)
+    gnorm = math.sqrt(float(gw @ gw) + (gb or 0.0) ** 2)
+    return Snapshot(0, cost, readonly(w), b, readonly(w_s), b_s, gnorm,
+                    time.perf_counter() - t0, RunStatus.SOLVED, message,
+                    tuple(problem.warnings) + tuple(warnings))
+
+
+def _original_design(problem: Problem) -> tuple[np.ndarray, np.ndarray | None]:
+    """``A = [X | 1]`` in original units (m × p) and the rounding errors of its powers."""
+    X, X_lo = problem.design.X, problem.design.X_lo
+    if problem.intercept:
+        X = np.column_stack([X, np.ones(problem.m)])
+        if X_lo is not None:
+            X_lo = np.column_stack([X_lo, np.zeros(problem.m)])
+    return X, X_lo
+
+
+def minimum_norm_in_original_units(x: np.ndarray, row_b: np.ndarray,
+                                   s: np.ndarray) -> np.ndarray:
+    """The least-squares solution of smallest 2-norm, in original units.
+
+    ``x`` (p) is one least-squares solution of ``A x ≈ y``; ``row_b`` (r × p, orthonormal
+    rows) spans the row space of the equilibrated design ``B = A / s`` (r its rank). Since
+    ``A = B·diag(s)``, the row space of ``A`` is spanned by the columns of ``row_bᵀ·s``. The
+    minimum-norm solution is the one in that row space, orthogonal to the null space: the
+    orthogonal projection of ``x`` onto it (via QR, O(p·r²)), which equals ``pinv(A) @ y``
+    (Golub & Van Loan, *Matrix Computations*, §5.5).
+    """
+    Qw, _ = np.linalg.qr(row_b.T * s[:, None])
+    return Qw @ (Qw.T @ x)
+
+
+def normal_equation(problem: Problem, *, cancel: CancelFlag | None = None,
+                    max_refinements: int = 10) -> Iterator[Snapshot]:
+    """The exact least-squares solution, computed stably in the original units.
+
+    Columns are equilibrated by powers of two (exact), the design is factored ``A = QR``
+    (Householder; never ``XᵀX`` nor an inverse), and the augmented system
+    ``[I A; Aᵀ 0][r; x] = [y; 0]`` is refined with residuals accumulated in double-double
+    precision (``core.model.precise``; Björck, *Numerical Methods for Least Squares
+    Problems*, §2.9), which recovers the digits QR alone loses on ill-conditioned designs.
+
+    The rank is judged on the equilibrated columns (so it does not depend on units). When
+    it is below the number of parameters p (collinear columns, or fewer rows than
+    parameters), infinitely many coefficients fit equally well: the one returned is the
+    minimum-norm solution in the units shown, ``pinv([X | 1]) @ y``, and a warning says so.
+    """
+    t0 = time.perf_counter()
+    A, A_lo = _original_design(problem)
+    y = np.asarray(problem.dataset.y, np.float64)
+    m, p = A.shape
+    norms = np.sqrt(np.einsum("ij,ij->j", A, A))
+    with np.errstate(divide="ignore"):
+        exps = np.where(norms > 0, np.round(np.log2(np.where(norms > 0, norms, 1.0))), 0.0)
+    s = np.ldexp(1.0, exps.astype(int))
+    B = A / s
+    B_lo = A_lo / s if A_lo is not None else None
+    Q, R = np.linalg.qr(B)  # m < p: Q is m×m and R is m×p
+    # Thin SVD: with m < p, Vt is m × p (a full one would be p × p, too big for wide data).
+    U, sigma, Vt = np.linalg.svd(R, full_matrices=False)
+    tol = sigma[0] * max(m, p) * _EPS if sigma[0] > 0 else 0.0
+    rank = int(np.sum(sigma > tol))
+    names = problem.parameter_names
+    warnings: list[str] = []
+    if rank < p:
+        qty = Q.T @ y
+        z = Vt[:rank].T @ ((U[:, :rank].T @ qty) / sigma[:rank])
+        x = minimum_norm_in_original_units(z / s, Vt[:rank], s)
+        norm_text = ("the minimum-norm solution (the smallest ‖(w, b)‖ in the units shown)"
+                     if problem.intercept else
+                     "the minimum-norm solution (the smallest ‖w‖ in the units shown)")
+        if m < p:
+            # Problem's own warning already explains it (it applies to every solver).
+            message = (f"{m} data rows but {p} parameters: least squares has infinitely many "
+                       f"solutions (rank {rank}); showing {norm_text}.")
+        else:
+            null = Vt[rank:]
+            involved = np.flatnonzero(np.max(np.abs(null), axis=0) > 1e-8)
+            cols = ", ".join(names[k] for k in involved[:8])
+            warnings.append(
+                f"the design is rank-deficient (rank {rank} of {p}): columns {cols} are "
+                "linear combinations of each other, so infinitely many coefficients fit "
+                f"equally well; showing {norm_text}. Remove a redundant feature or lower "
+                "the polynomial degree."
+            )
+            message = (f"Rank-deficient design (rank {rank} of {p}); minimum-norm solution "
+                       "shown.")
+    else:
+        z = np.linalg.solve(R, Q.T @ y)
+        r = y - B @ z
+        step = np.inf
+        refinements = 0
+        for refinements in range(1, max_refinements + 1):  # noqa: B007
+            if cancel is not None and cancel.is_set():
+                break
+            f = precise.residual(y, B, B_lo, z, d=r)
+            g = -precise.transpose_product(B, B_lo, r)
+            u = np.linalg.solve(R.T, g)
+            qtf = Q.T @ f
+            dz = np.linalg.solve(R, qtf - u)
+            r = r + (Q @ u + f - Q @ qtf)
+            z = z + dz
+            new_step = float(np.max(np.abs(dz)) / max(np.max(np.abs(z)), 1e-300))
+            if new_step <= _EPS / 4 or new_step >= step / 2:
+                break
+            step = new_step
+        cond = float(sigma[0] / sigma[-1])
+        message = (f"Solved by QR with {refinements} refinement step(s) "
+                   f"(equilibrated condition number {cond:.3g}).")
+        if cond > ILL_CONDITIONED:
+            warnings.append(
+                f"the design is nearly singular (condition number {cond:.3g} even after "
+                "equilibrating its columns): the coefficients are exact for the data as "
+                "stored, but tiny changes in the data would change them a lot. Lower the "
+                "polynomial degree or drop a nearly redundant feature."
+            )
+        x = z / s
+    w = x[: problem.n]
+    b = float(x[problem.n]) if problem.intercept else None
+    yield _final_normal(problem, w, b, t0, message, warnings)
+
+
+def normal_textbook(problem: Problem, *, cancel: CancelFlag | None = None) -> Iterator[Snapshot]:
+    """``w = (XᵀX)⁻¹Xᵀy`` exactly as the textbook writes it, on the training design.
+
+    Kept to show why it is not used: forming ``XᵀX`` squares the condition number, and the
+    explicit inverse loses the rest. Its result warns when it cannot be trusted.
+    """
+    t0 = time.perf_counter()
+    A = np.asarray(to_host(problem.X), np.float64)
+    if problem.intercept:
+        A = np.column_stack([A, np.ones(problem.m)])
+    y = np.asarray(to_host(problem.y), np.float64)
+    warnings: list[str] = []
+    if A.shape[0] < A.shape[1]:
+        # rank(XᵀX) <= m < p: singular for certain, and p×p may be too big to form at all
+        theta = np.full(A.shape[1], np.nan)
+    else:
+        try:
+            theta = np.linalg.inv(A.T @ A) @ (A.T @ y)
+        except np.linalg.LinAlgError:
+            theta = np.full(A.shape[1], np.nan)
+    cond = problem.condition_number
+    digits = 16 - 2 * math.log10(cond) if math.isfinite(cond) and cond > 0 else -1
+    if not np.all(np.isfinite(theta)):
+        warnings.append("XᵀX is singular: the textbook inverse does not exist. Use the stable "
+                        "normal equation (--solver normal).")
+        theta = np.nan_to_num(theta, nan=0.0, posinf=0.0, neginf=0.0)
+    elif digits < 8:
+        warnings.append(
+            f"untrustworthy: cond(A) = {cond:.3g}, so cond(XᵀX) = {cond * cond:.3g} and only "
+            f"about {max(digits, 0):.0f} of 16 digits can be right. Use the stable normal "
+            "equation (--solver normal) or scale the features."
+        )
+    w_s = theta[: problem.n]
+    b_s = float(theta[problem.n]) if problem.intercept else None
+    w, b = problem.to_original(w_s, b_s)
+    yield _final_normal(problem, w, b, t0, "Solved with the explicit inverse of XᵀX.", warnings)

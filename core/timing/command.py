@@ -1,0 +1,121 @@
+"""``gd-explorer bench``: its options, progress on stderr, the table on stdout, ``--json``.
+
+The numeric options take their ranges and defaults from :mod:`core.timing.limits` (the same
+objects the window's Timing tab reads); out-of-range values are refused with the range.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import IO
+
+from core.errors import InputError
+from core.files import atomic_write_text, check_output_path
+from core.timing import config as bench_config
+from core.timing import limits
+from core.timing.config import DTYPES, IMPLS, SWEEPS, BenchConfig
+from core.timing.report import format_table
+from core.timing.run import run_benchmark
+
+
+def _int_arg(text: str) -> int:
+    try:
+        return int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _help(limit: limits.BenchLimit, default: bool = True) -> str:
+    text = f"{limit.help} ({limit.range_text}"
+    return text + (f"; default {limit.default:,})" if default else ")")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``gd-explorer bench`` (ranges and defaults from core.timing.limits)."""
+    parser.description = ("Time one gradient-descent step implemented as Python loops, "
+                          "compiled loops, BLAS, a fused one-pass kernel, the Gram form and "
+                          "on the GPU; check each against the vectorised step.")
+    parser.add_argument("--m", type=_int_arg, default=limits.M.default, help=_help(limits.M))
+    parser.add_argument("--n", type=_int_arg, default=limits.N.default, help=_help(limits.N))
+    parser.add_argument("--dtype", choices=DTYPES, default="float64")
+    parser.add_argument("--impl", nargs="+", choices=IMPLS, metavar="NAME",
+                        help=f"implementations to time (default all): {', '.join(IMPLS)}")
+    parser.add_argument("--repeats", type=_int_arg, default=limits.REPEATS.default,
+                        help=_help(limits.REPEATS))
+    parser.add_argument("--sweep", choices=SWEEPS,
+                        help="time each implementation at --points sizes up to --m or --n")
+    parser.add_argument("--points", type=_int_arg, default=None, help=_help(limits.POINTS))
+    parser.add_argument("--threads", type=_int_arg, nargs="+", metavar="N",
+                        help=_help(limits.THREADS, default=False).replace(
+                            "a thread count", "thread counts")
+                        + "; default 1 and all cores")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+
+
+def config_from_args(args: argparse.Namespace) -> BenchConfig:
+    """The :class:`BenchConfig` the parsed options describe (InputError for bad options)."""
+    if args.points is not None and args.sweep is None:
+        raise InputError("--points needs --sweep m or --sweep n")
+    impls = tuple(dict.fromkeys(args.impl)) if args.impl else IMPLS
+    threads = getattr(args, "threads", None)
+    config = BenchConfig(m=args.m, n=args.n, dtype=args.dtype, impls=impls,
+                         repeats=args.repeats, sweep=args.sweep,
+                         points=args.points if args.points is not None else
+                         limits.POINTS.default,
+                         threads=tuple(dict.fromkeys(threads)) if threads else None,
+                         bandwidth_bytes=bench_config.DEFAULT_BANDWIDTH_BYTES)
+    config.validate()
+    return config
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal; plain lines (one per step) anywhere else."""
+
+    def __init__(self, stream: IO[str] | None = None, width: int = 28) -> None:
+        self.stream: IO[str] = stream or sys.stderr
+        self.width = width
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.last_text: str | None = None
+        self.last_len = 0
+
+    def __call__(self, fraction: float, text: str) -> None:
+        filled = round(fraction * self.width)
+        bar = f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction:4.0%} {text}"
+        if self.tty:
+            pad = max(0, self.last_len - len(bar))
+            self.stream.write("\r" + bar + " " * pad)
+            self.last_len = len(bar)
+            self.stream.flush()
+        elif text.split(":")[0] != self.last_text:
+            self.stream.write(bar + "\n")
+            self.stream.flush()
+        self.last_text = text.split(":")[0]
+
+    def close(self) -> None:
+        """End the bar's line on a terminal."""
+        if self.tty and self.last_len:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    """``gd-explorer bench``: progress on stderr, the table on stdout, JSON to ``--json``.
+
+    Options and the ``--json`` path are checked before anything is measured; the JSON file
+    is written atomically. Raises :class:`InputError` (exit 2) for either.
+    """
+    config = config_from_args(args)
+    if args.json:
+        check_output_path(args.json, "benchmark JSON file")
+    bar = ProgressBar()
+    try:
+        result = run_benchmark(config, progress=bar)
+    finally:
+        bar.close()
+    print(format_table(result))
+    if args.json:
+        text = json.dumps(result.to_json(), indent=1, ensure_ascii=False) + "\n"
+        atomic_write_text(args.json, text, "benchmark JSON file")
+    return 0

@@ -1,0 +1,111 @@
+"""What the bench measures: the implementations, their names and the :class:`BenchConfig`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.errors import Cancelled, InputError
+from core.solvers.snapshot import CancelFlag
+from core.timing import limits
+
+#: ``progress(fraction, text)``: overall fraction done (0..1) and what is being measured.
+Progress = Callable[[float, str], None]
+
+
+def check_cancel(cancel: CancelFlag | None) -> None:
+    """Raise :class:`core.errors.Cancelled` once the caller asked the benchmark to stop."""
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("benchmark cancelled")
+
+
+IMPLS = ("loop", "compiled-loop", "numpy", "fused", "gram", "cupy")
+#: The bare NumPy expression, timed beside the app's ``numpy`` step (not an ``--impl`` choice).
+BARE = "numpy-bare"
+DTYPES = ("float64", "float32")
+SWEEPS = ("m", "n")
+
+#: One line per implementation: where its time goes (for tables and the Timing tab).
+WHY = {
+    "loop": "The interpreter executes every one of the 2·m·n multiply-adds separately: "
+            "each is a bytecode dispatch, two list lookups and a float object.",
+    "compiled-loop": "The same loops as machine code: no interpreter, but one multiply-add "
+                     "after another on one core, waiting for each sum before the next.",
+    "numpy": "Two BLAS matrix-vector products: SIMD, unrolled, threaded. They are "
+             "memory-bound, and X is read from memory twice per step.",
+    BARE: "The textbook line X.T @ (X @ w + b - y) / m, timed as a check on the app's step.",
+    "fused": "One pass: a few rows give their errors, then the same rows, still in cache, "
+             "add into the gradient. X is read from memory once, so it can beat BLAS.",
+    "gram": "XᵀX and Xᵀy are computed once (O(m·n²)); then each step is G·w − c, "
+            "O(n²) whatever m is, and from cache. Worth it after the break-even iterations.",
+    "cupy": "The vectorised step as CUDA kernels: thousands of threads and GPU memory "
+            "bandwidth many times the CPU's; copying X to the GPU is paid once.",
+}
+
+#: Relative agreement (max-abs, over [∇w, ∂b]) each step must reach against the vectorised one.
+TOLERANCE = {"float64": 1e-10, "float32": 1e-3}
+
+#: The bandwidth buffer ``gd-explorer bench`` reads (well beyond the caches).
+DEFAULT_BANDWIDTH_BYTES = 1 << 30
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """What to measure. Defaults reproduce the textbook case (100,000 × 1,000, float64)."""
+
+    m: int = limits.M.default
+    n: int = limits.N.default
+    dtype: str = "float64"
+    impls: tuple[str, ...] = IMPLS
+    repeats: int = limits.REPEATS.default
+    #: Warm-up calls (at least), and seconds of warm-up calls when one call is short.
+    warmup: int = 1
+    warmup_s: float = 0.25
+    sweep: str | None = None
+    points: int = limits.POINTS.default
+    seed: int = 0
+    #: Seconds one implementation may take at one size (warm-up and repeats together);
+    #: slower ones are timed on a row subsample. ``math.inf`` always measures in full.
+    time_budget_s: float = 8.0
+    #: Size of the buffer read to measure the machine's memory bandwidth (larger than caches).
+    bandwidth_bytes: int = DEFAULT_BANDWIDTH_BYTES
+    #: Thread counts for the threaded rows; None means ``[1, all cores]``.
+    threads: tuple[int, ...] | None = None
+
+    def validate(self) -> None:
+        """Raise :class:`InputError` for an option that cannot be used (with its range)."""
+        limits.M.check(self.m)
+        limits.N.check(self.n)
+        if self.dtype not in DTYPES:
+            raise InputError(f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}")
+        unknown = [i for i in self.impls if i not in IMPLS]
+        if unknown or not self.impls:
+            raise InputError(f"unknown implementation {', '.join(unknown) or '(none)'}; "
+                             f"choose among {', '.join(IMPLS)}")
+        limits.REPEATS.check(self.repeats)
+        if self.warmup < 1 or self.warmup_s < 0:
+            raise InputError(f"warm-up must be >= 1 call, got {self.warmup}")
+        if self.sweep is not None and self.sweep not in SWEEPS:
+            raise InputError(f"--sweep must be m or n, got {self.sweep!r}")
+        if self.sweep is not None:
+            limits.POINTS.check(self.points)
+        if not self.time_budget_s > 0:
+            raise InputError(f"the time budget must be > 0 s, got {self.time_budget_s}")
+        if self.threads is not None:
+            if not self.threads:
+                raise InputError("give at least one thread count")
+            for t in self.threads:
+                limits.THREADS.check(t)
+
+    def sizes(self) -> list[tuple[int, int]]:
+        """The (m, n) points to measure: one, or a log-spaced sweep ending at (m, n)."""
+        if self.sweep is None or self.points == 1:
+            return [(self.m, self.n)]
+        top = self.m if self.sweep == "m" else self.n
+        low = max(1, min(top, max(top // 100, 16 if self.sweep == "m" else 2)))
+        values = sorted({round(v) for v in np.geomspace(low, top, self.points)})
+        if self.sweep == "m":
+            return [(v, self.n) for v in values]
+        return [(self.m, v) for v in values]
