@@ -26,13 +26,26 @@ if TYPE_CHECKING:
 class LessonRun(Protocol):
     """What a claim reads of a finished lesson run (:class:`core.lessons.LessonRun`)."""
 
-    label: str
-    problem: Problem
-    final: Snapshot
-    costs: tuple[float, ...]
-    alpha: float | None
-    path: np.ndarray | None
-    contour: tuple[str | None, str | None]
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def problem(self) -> Problem: ...
+
+    @property
+    def final(self) -> Snapshot: ...
+
+    @property
+    def costs(self) -> tuple[float, ...]: ...
+
+    @property
+    def alpha(self) -> float | None: ...
+
+    @property
+    def path(self) -> np.ndarray | None: ...
+
+    @property
+    def contour(self) -> tuple[str | None, str | None]: ...
 
     def optimum(self) -> np.ndarray: ...
 
@@ -296,7 +309,7 @@ def _condition_ratio(c, r):
                                     f"({c['small']}): {ratio:.3g}× (claim ≥ {c['at_least']:g}×)")
 
 
-def _contour_text(c, r) -> tuple[float, str]:
+def _contour_text(c: dict[str, Any], r: Mapping[str, LessonRun]) -> tuple[float, str]:
     run = r[c["run"]]
     names = run.problem.parameter_names
     i, j = run.contour_pair()

@@ -135,6 +135,6 @@ def make_curve(m: int = 80, *, seed: int = 5) -> Dataset:
                    f"stopping-distance demo (m={m}, seed={seed})", None, true_w, 0.0)
 
 
-def _check_int(label: str, value, lo: int) -> None:
+def _check_int(label: str, value: object, lo: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < lo:
         raise InputError(f"{label} must be a whole number >= {lo}, got {value!r}")
