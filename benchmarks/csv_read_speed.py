@@ -50,10 +50,13 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             frame = pd.read_csv(path)
             theirs.append(time.perf_counter() - start)
-    same = (np.array_equal(ds.X, frame.to_numpy()[:, :-1])
-            and np.array_equal(ds.y, frame.to_numpy()[:, -1]))
-    print(f"file: {args.rows:,} rows x {args.cols} columns, {size_mb:.1f} MB; "
-          f"{args.repeats} alternating runs")
+    same = np.array_equal(ds.X, frame.to_numpy()[:, :-1]) and np.array_equal(
+        ds.y, frame.to_numpy()[:, -1]
+    )
+    print(
+        f"file: {args.rows:,} rows x {args.cols} columns, {size_mb:.1f} MB; "
+        f"{args.repeats} alternating runs"
+    )
     for name, times in (("load_csv", ours), ("pandas.read_csv", theirs)):
         print(f"{name:<16} median {statistics.median(times):.3f} s   min {min(times):.3f} s")
     ratio = statistics.median(ours) / statistics.median(theirs)

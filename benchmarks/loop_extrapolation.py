@@ -36,33 +36,53 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     estimate = bench.run_benchmark(bench.BenchConfig(**common)).rows("loop")[0]
     t_estimate = time.perf_counter() - t0
-    print(f"estimate: {estimate.seconds_median:.3f} s per step ({estimate.label or 'full'}), "
-          f"took {t_estimate:.1f} s", flush=True)
+    print(
+        f"estimate: {estimate.seconds_median:.3f} s per step ({estimate.label or 'full'}), "
+        f"took {t_estimate:.1f} s",
+        flush=True,
+    )
 
     t0 = time.perf_counter()
-    full = bench.run_benchmark(bench.BenchConfig(
-        **common, repeats=args.full_repeats, time_budget_s=math.inf)).rows("loop")[0]
+    full = bench.run_benchmark(
+        bench.BenchConfig(**common, repeats=args.full_repeats, time_budget_s=math.inf)
+    ).rows("loop")[0]
     t_full = time.perf_counter() - t0
-    print(f"full:     {full.seconds_median:.3f} s per step (all {full.rows_timed:,} rows, "
-          f"min {full.seconds_min:.3f}, max {full.seconds_max:.3f}), took {t_full:.1f} s",
-          flush=True)
+    print(
+        f"full:     {full.seconds_median:.3f} s per step (all {full.rows_timed:,} rows, "
+        f"min {full.seconds_min:.3f}, max {full.seconds_max:.3f}), took {t_full:.1f} s",
+        flush=True,
+    )
 
     ratio = estimate.seconds_median / full.seconds_median
     passed = estimate.estimated and not full.estimated and 0.5 <= ratio <= 2.0
-    print(f"estimate / full = {ratio:.3f}: {'PASS' if passed else 'FAIL'} "
-          "(must be within a factor of 2, the estimate from a subsample)")
+    print(
+        f"estimate / full = {ratio:.3f}: {'PASS' if passed else 'FAIL'} "
+        "(must be within a factor of 2, the estimate from a subsample)"
+    )
     if args.json:
         result = {
-            "m": args.m, "n": args.n, "python": platform.python_version(),
-            "estimate": {"seconds_median": estimate.seconds_median,
-                         "seconds_min": estimate.seconds_min,
-                         "seconds_max": estimate.seconds_max, "rows_timed": estimate.rows_timed,
-                         "label": estimate.label, "repeats": estimate.repeats,
-                         "verified": estimate.verified, "rel_error": estimate.rel_error},
-            "full": {"seconds_median": full.seconds_median, "seconds_min": full.seconds_min,
-                     "seconds_max": full.seconds_max, "rows_timed": full.rows_timed,
-                     "repeats": full.repeats, "verified": full.verified,
-                     "rel_error": full.rel_error},
+            "m": args.m,
+            "n": args.n,
+            "python": platform.python_version(),
+            "estimate": {
+                "seconds_median": estimate.seconds_median,
+                "seconds_min": estimate.seconds_min,
+                "seconds_max": estimate.seconds_max,
+                "rows_timed": estimate.rows_timed,
+                "label": estimate.label,
+                "repeats": estimate.repeats,
+                "verified": estimate.verified,
+                "rel_error": estimate.rel_error,
+            },
+            "full": {
+                "seconds_median": full.seconds_median,
+                "seconds_min": full.seconds_min,
+                "seconds_max": full.seconds_max,
+                "rows_timed": full.rows_timed,
+                "repeats": full.repeats,
+                "verified": full.verified,
+                "rel_error": full.rel_error,
+            },
             "ratio_estimate_over_full": ratio,
             "passed": passed,
             "wall_seconds": {"estimate": t_estimate, "full": t_full},

@@ -31,9 +31,20 @@ def lre(estimate: float, certified: float) -> float:
 
 
 def fit(path: Path, info: dict, solver: str) -> list[float]:
-    argv = ["fit", str(path), "--no-header", "--target", "0", "--solver", solver, "--json",
-            "--degree", str(info.get("degree") or 1),
-            "--scaling", "none"]  # the certified values are for the raw design
+    argv = [
+        "fit",
+        str(path),
+        "--no-header",
+        "--target",
+        "0",
+        "--solver",
+        solver,
+        "--json",
+        "--degree",
+        str(info.get("degree") or 1),
+        "--scaling",
+        "none",
+    ]  # the certified values are for the raw design
     if not info["intercept"]:
         argv.append("--no-intercept")
     out = io.StringIO()
@@ -52,6 +63,8 @@ with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{name}.txt"
         path.write_text("\n".join(lines[first - 1 : last]) + "\n")
         cert = [float(v) for v in info["params"]]
-        row = [min(lre(e, c) for e, c in zip(fit(path, info, s), cert, strict=True))
-               for s in ("normal", "normal-textbook")]
+        row = [
+            min(lre(e, c) for e, c in zip(fit(path, info, s), cert, strict=True))
+            for s in ("normal", "normal-textbook")
+        ]
         print(f"{name:10} {row[0]:7.1f} {row[1]:9.1f}")

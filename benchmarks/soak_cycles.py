@@ -27,17 +27,21 @@ def main(argv: list[str] | None = None) -> int:
     """Run the soak test with the requested cycles; returns pytest's exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=500)
-    parser.add_argument("--max-growth", type=float, default=0.10,
-                        help="largest allowed RSS growth, end / baseline - 1 (default 0.10)")
+    parser.add_argument(
+        "--max-growth",
+        type=float,
+        default=0.10,
+        help="largest allowed RSS growth, end / baseline - 1 (default 0.10)",
+    )
     args = parser.parse_args(argv)
     if args.cycles < 3:
         parser.error("--cycles must be at least 3")
-    env = dict(os.environ, GDX_SOAK_CYCLES=str(args.cycles),
-               GDX_SOAK_MAX_GROWTH=str(args.max_growth))
+    env = dict(
+        os.environ, GDX_SOAK_CYCLES=str(args.cycles), GDX_SOAK_MAX_GROWTH=str(args.max_growth)
+    )
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     # -s: the test prints its measurements; no cache folder written by a benchmark.
-    command = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
-               str(TEST)]
+    command = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", str(TEST)]
     return subprocess.call(command, cwd=ROOT, env=env)
 
 

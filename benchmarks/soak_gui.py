@@ -37,12 +37,20 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--features", type=int, default=20)
     parser.add_argument("--iterations", type=int, default=3000)
-    parser.add_argument("--warmup-seconds", type=float, default=60.0,
-                        help="growth is measured from the first sample after this")
+    parser.add_argument(
+        "--warmup-seconds",
+        type=float,
+        default=60.0,
+        help="growth is measured from the first sample after this",
+    )
     parser.add_argument("--max-growth", type=float, default=0.10)
-    parser.add_argument("--cap-session-runs", type=int, default=0,
-                        help="keep only the last N runs in the session record (0: keep all, "
-                        "as the app does today); isolates the window's own memory")
+    parser.add_argument(
+        "--cap-session-runs",
+        type=int,
+        default=0,
+        help="keep only the last N runs in the session record (0: keep all, "
+        "as the app does today); isolates the window's own memory",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
 
@@ -123,15 +131,18 @@ def main() -> int:
     window.close()
     window.deleteLater()
     app.processEvents()
-    left = [t.name for t in threading.enumerate() if t is not threading.main_thread()
-            and not t.daemon]
+    left = [
+        t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
+    ]
     after = [rss for s, rss in samples if s >= args.warmup_seconds] or [samples[-1][1]]
     base = after[0]
     result = {
         "minutes": round(duration / 60, 2),
         "data": f"{args.rows:,} x {args.features:,} synthetic, {args.iterations} iterations",
-        "runs": state["runs"], "stopped_mid_run": state["stopped"],
-        "statuses": state["statuses"], "errors": state["failed"],
+        "runs": state["runs"],
+        "stopped_mid_run": state["stopped"],
+        "statuses": state["statuses"],
+        "errors": state["failed"],
         "last_error": state["last_error"],
         "samples": len(samples),
         "rss_start_mb": round(samples[0][1] / 1e6, 1),
@@ -142,8 +153,7 @@ def main() -> int:
         "threads_left": left,
         "session_runs_kept": kept,
     }
-    ok = (not left and state["failed"] == 0
-          and result["growth_after_warmup"] < args.max_growth)
+    ok = not left and state["failed"] == 0 and result["growth_after_warmup"] < args.max_growth
     result["passed"] = ok
     if args.json:
         print(json.dumps(result))

@@ -35,8 +35,11 @@ def gpu_status() -> GpuStatus:
     try:
         import cupy
     except Exception as exc:  # ImportError, or a broken CUDA install raising anything
-        return GpuStatus(False, "", f"CuPy is not installed ({type(exc).__name__}). "
-                         f"Install it with: {GPU_INSTALL_HINT}")
+        return GpuStatus(
+            False,
+            "",
+            f"CuPy is not installed ({type(exc).__name__}). Install it with: {GPU_INSTALL_HINT}",
+        )
     try:
         count = cupy.cuda.runtime.getDeviceCount()
         if count < 1:

@@ -23,16 +23,27 @@ def build_dataset(data: DataSettings) -> Dataset:
     if data.source == "curve":
         return make_curve()
     if data.source == "synthetic":
-        return make_synthetic(data.m, data.n, noise=data.noise, scale_spread=data.scale_spread,
-                              correlation=data.correlation, seed=data.seed)
+        return make_synthetic(
+            data.m,
+            data.n,
+            noise=data.noise,
+            scale_spread=data.scale_spread,
+            correlation=data.correlation,
+            seed=data.seed,
+        )
     from core.data.csvio import load_csv
 
-    return load_csv(data.csv_path, target=data.target,
-                    header=False if data.no_header else None)
+    return load_csv(data.csv_path, target=data.target, header=False if data.no_header else None)
 
 
 def build_problem(dataset: Dataset, model: ModelSettings, *, dtype: str = "float64") -> Problem:
     """The least-squares problem of ``model`` on ``dataset`` (features expanded and scaled on
     ``model.device``). Raises InputError when it cannot be built (memory, device)."""
-    return Problem(dataset, degree=model.degree, intercept=model.intercept,
-                   scaling=model.scaling, device=model.device, dtype=dtype)
+    return Problem(
+        dataset,
+        degree=model.degree,
+        intercept=model.intercept,
+        scaling=model.scaling,
+        device=model.device,
+        dtype=dtype,
+    )

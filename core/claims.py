@@ -51,6 +51,7 @@ class LessonRun(Protocol):
 
     def contour_pair(self) -> tuple[int, int]: ...
 
+
 FLOAT64_DIGITS = 16  # float64 carries about 16 significant decimal digits
 MAX_LABEL = 200  # longest run label or claim text accepted from a lesson file
 
@@ -60,10 +61,12 @@ RUN_PAIR = "run_pair"  # a list of two different run labels
 NUMBER = "number"  # a finite number > 0
 TEXT = "text"  # non-empty text
 
-_TYPE_WORDS = {RUN: "the label of one of the lesson's runs",
-               RUN_PAIR: "a list of two run labels",
-               NUMBER: "a finite number greater than 0",
-               TEXT: "non-empty text"}
+_TYPE_WORDS = {
+    RUN: "the label of one of the lesson's runs",
+    RUN_PAIR: "a list of two run labels",
+    NUMBER: "a finite number greater than 0",
+    TEXT: "non-empty text",
+}
 
 #: The fields each claim kind requires (all of them; no other field is allowed but "kind").
 CLAIM_FIELDS: dict[str, dict[str, str]] = {
@@ -75,8 +78,7 @@ CLAIM_FIELDS: dict[str, dict[str, str]] = {
     "iterations_ratio": {"slow": RUN, "fast": RUN, "at_least": NUMBER},
     "same_answer": {"runs": RUN_PAIR, "digits": NUMBER},
     "different_answer": {"runs": RUN_PAIR, "digits": NUMBER},
-    "digits_match_condition": {"run": RUN, "reference": RUN, "condition_of": RUN,
-                               "slack": NUMBER},
+    "digits_match_condition": {"run": RUN, "reference": RUN, "condition_of": RUN, "slack": NUMBER},
     "near_optimum": {"run": RUN, "within": NUMBER},
     "far_from_optimum": {"run": RUN, "at_least": NUMBER},
     "condition_ratio": {"large": RUN, "small": RUN, "at_least": NUMBER},
@@ -99,8 +101,12 @@ def _type_ok(kind: str, value: Any) -> bool:
     if kind == RUN or kind == TEXT:
         return isinstance(value, str) and 0 < len(value.strip()) and len(value) <= MAX_LABEL
     if kind == RUN_PAIR:
-        return (isinstance(value, list) and len(value) == 2
-                and all(_type_ok(RUN, v) for v in value) and value[0] != value[1])
+        return (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(_type_ok(RUN, v) for v in value)
+            and value[0] != value[1]
+        )
     if kind == NUMBER:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return False
@@ -130,35 +136,41 @@ def validate_claim(claim: Any, where: str, labels: list[str]) -> dict[str, Any]:
     field, a wrong type, an unknown field or a run that does not exist.
     """
     if not isinstance(claim, dict):
-        raise InputError(f"{where}: a claim must be an object with a 'kind', got "
-                         f"{_short(claim)}")
+        raise InputError(f"{where}: a claim must be an object with a 'kind', got {_short(claim)}")
     kind = claim.get("kind")
     if not isinstance(kind, str) or kind not in CLAIM_FIELDS:
-        raise InputError(f"{where}: needs a 'kind', one of {', '.join(CLAIM_KINDS)}; got "
-                         f"{_short(kind)}")
+        raise InputError(
+            f"{where}: needs a 'kind', one of {', '.join(CLAIM_KINDS)}; got {_short(kind)}"
+        )
     fields = CLAIM_FIELDS[kind]
     for name, ftype in fields.items():
         if name not in claim:
-            raise InputError(f"{where} ({kind}): missing field {name!r} "
-                             f"({_TYPE_WORDS[ftype]})")
+            raise InputError(f"{where} ({kind}): missing field {name!r} ({_TYPE_WORDS[ftype]})")
         if not _type_ok(ftype, claim[name]):
-            raise InputError(f"{where} ({kind}): field {name!r} must be {_TYPE_WORDS[ftype]}, "
-                             f"got {_short(claim[name])}")
+            raise InputError(
+                f"{where} ({kind}): field {name!r} must be {_TYPE_WORDS[ftype]}, "
+                f"got {_short(claim[name])}"
+            )
     extra = [k for k in claim if k != "kind" and k not in fields]
     if extra:
-        raise InputError(f"{where} ({kind}): unknown field {_short(extra[0])}; a {kind} claim "
-                         f"has the fields {', '.join(fields)}")
+        raise InputError(
+            f"{where} ({kind}): unknown field {_short(extra[0])}; a {kind} claim "
+            f"has the fields {', '.join(fields)}"
+        )
     out: dict[str, Any] = {"kind": kind}
     for name, ftype in fields.items():
         out[name] = float(claim[name]) if ftype == NUMBER else claim[name]
     for ref in claim_runs(out):
         if ref not in labels:
-            raise InputError(f"{where} ({kind}): names run {ref!r}, which does not exist "
-                             f"(runs: {', '.join(labels)})")
+            raise InputError(
+                f"{where} ({kind}): names run {ref!r}, which does not exist "
+                f"(runs: {', '.join(labels)})"
+            )
     return out
 
 
 # -- checking ---------------------------------------------------------------------------------
+
 
 def iterations_to_converge(run: LessonRun) -> int:
     """Iterations until the run stopped by its tolerance (its budget + 1 when it did not)."""
@@ -182,16 +194,16 @@ def digits_agree(a: np.ndarray, reference: np.ndarray) -> tuple[float, int]:
     worst = float(rel[k])
     if worst == 0:
         return float(FLOAT64_DIGITS), k
-    return (min(float(FLOAT64_DIGITS), -math.log10(worst)) if math.isfinite(worst)
-            else -math.inf), k
+    return (
+        min(float(FLOAT64_DIGITS), -math.log10(worst)) if math.isfinite(worst) else -math.inf
+    ), k
 
 
 def distance_to_optimum(run: LessonRun) -> float:
     """Relative distance ``‖θ − θ*‖ / ‖θ*‖`` of the run's final parameters (original units)
     from the least-squares answer θ* of the same problem (the stable normal equation)."""
     best = run.optimum()
-    return float(np.linalg.norm(parameters(run) - best)) / max(float(np.linalg.norm(best)),
-                                                                 1e-300)
+    return float(np.linalg.norm(parameters(run) - best)) / max(float(np.linalg.norm(best)), 1e-300)
 
 
 def contour_axis_ratio(run: LessonRun) -> float:
@@ -216,14 +228,17 @@ Check = Callable[[dict[str, Any], Mapping[str, LessonRun]], tuple[bool, str]]
 
 def _converges(c, r):
     run = r[c["run"]]
-    return run.final.status == "converged", (f"{c['run']}: {run.final.status} after "
-                                             f"{run.final.iteration:,} iterations")
+    return run.final.status == "converged", (
+        f"{c['run']}: {run.final.status} after {run.final.iteration:,} iterations"
+    )
 
 
 def _diverges(c, r):
     run = r[c["run"]]
-    return run.final.diverged, f"{c['run']}: {run.final.status} at iteration " \
-                               f"{run.final.iteration:,}"
+    return (
+        run.final.diverged,
+        f"{c['run']}: {run.final.status} at iteration {run.final.iteration:,}",
+    )
 
 
 def _cost_decreases(c, r):
@@ -231,8 +246,11 @@ def _cost_decreases(c, r):
     # a rise below rounding (relative 1e-12) is not a rise
     rises = int(np.sum(costs[1:] > costs[:-1] * (1 + 1e-12) + 1e-300)) if costs.size else 0
     ok = costs.size > 1 and rises == 0 and bool(np.all(np.isfinite(costs)))
-    return ok, (f"{c['run']}: J from {costs[0]:.6g} to {costs[-1]:.6g}, {rises} rising "
-                f"step(s)" if costs.size else f"{c['run']}: no costs")
+    return ok, (
+        f"{c['run']}: J from {costs[0]:.6g} to {costs[-1]:.6g}, {rises} rising step(s)"
+        if costs.size
+        else f"{c['run']}: no costs"
+    )
 
 
 def _lower_cost(c, r):
@@ -243,15 +261,19 @@ def _lower_cost(c, r):
 def _cost_ratio(c, r):
     hi, lo = r[c["higher"]].final.cost, r[c["lower"]].final.cost
     ratio = hi / lo if lo > 0 else math.inf
-    return ratio >= c["at_least"], (f"J {hi:.6g} ({c['higher']}) vs {lo:.6g} ({c['lower']}): "
-                                    f"{ratio:.3g}× (claim ≥ {c['at_least']:g}×)")
+    return ratio >= c["at_least"], (
+        f"J {hi:.6g} ({c['higher']}) vs {lo:.6g} ({c['lower']}): "
+        f"{ratio:.3g}× (claim ≥ {c['at_least']:g}×)"
+    )
 
 
 def _iterations_ratio(c, r):
     slow, fast = iterations_to_converge(r[c["slow"]]), iterations_to_converge(r[c["fast"]])
     ratio = slow / max(fast, 1)
-    return ratio >= c["at_least"], (f"{c['slow']} {slow:,} vs {c['fast']} {fast:,} "
-                                    f"iterations: {ratio:.1f}× (claim ≥ {c['at_least']:g}×)")
+    return ratio >= c["at_least"], (
+        f"{c['slow']} {slow:,} vs {c['fast']} {fast:,} "
+        f"iterations: {ratio:.1f}× (claim ≥ {c['at_least']:g}×)"
+    )
 
 
 def _answers(c, r):
@@ -282,31 +304,39 @@ def _digits_match_condition(c, r):
     expected = FLOAT64_DIGITS - 2 * math.log10(kappa) if 0 < kappa < math.inf else -math.inf
     ok = math.isfinite(expected) and abs(digits - max(expected, 0.0)) <= c["slack"]
     name = _fmt_param(ref.problem.parameter_names, k)
-    return ok, (f"{c['run']} agrees with {c['reference']} to {digits:.1f} digits (worst "
-                f"{name}: {parameters(run)[k]:.10g} vs {parameters(ref)[k]:.10g}); "
-                f"16 − 2·log10 κ with κ = {kappa:.3g} predicts {expected:.1f} (± {c['slack']:g})")
+    return ok, (
+        f"{c['run']} agrees with {c['reference']} to {digits:.1f} digits (worst "
+        f"{name}: {parameters(run)[k]:.10g} vs {parameters(ref)[k]:.10g}); "
+        f"16 − 2·log10 κ with κ = {kappa:.3g} predicts {expected:.1f} (± {c['slack']:g})"
+    )
 
 
 def _near_optimum(c, r):
     d = distance_to_optimum(r[c["run"]])
-    return d <= c["within"], (f"{c['run']} ends {d:.3g} (relative, original units) from the "
-                              f"normal-equation answer; claim ≤ {c['within']:g}")
+    return d <= c["within"], (
+        f"{c['run']} ends {d:.3g} (relative, original units) from the "
+        f"normal-equation answer; claim ≤ {c['within']:g}"
+    )
 
 
 def _far_from_optimum(c, r):
     run = r[c["run"]]
     d = distance_to_optimum(run)
-    return d >= c["at_least"], (f"{c['run']} ends {d:.3g} (relative, original units) from the "
-                                f"normal-equation answer after {run.final.iteration:,} "
-                                f"iterations; claim ≥ {c['at_least']:g}")
+    return d >= c["at_least"], (
+        f"{c['run']} ends {d:.3g} (relative, original units) from the "
+        f"normal-equation answer after {run.final.iteration:,} "
+        f"iterations; claim ≥ {c['at_least']:g}"
+    )
 
 
 def _condition_ratio(c, r):
     big = r[c["large"]].problem.condition_number
     small = r[c["small"]].problem.condition_number
     ratio = big / small
-    return ratio >= c["at_least"], (f"κ {big:.3g} ({c['large']}) vs {small:.3g} "
-                                    f"({c['small']}): {ratio:.3g}× (claim ≥ {c['at_least']:g}×)")
+    return ratio >= c["at_least"], (
+        f"κ {big:.3g} ({c['large']}) vs {small:.3g} "
+        f"({c['small']}): {ratio:.3g}× (claim ≥ {c['at_least']:g}×)"
+    )
 
 
 def _contour_text(c: dict[str, Any], r: Mapping[str, LessonRun]) -> tuple[float, str]:
@@ -314,8 +344,9 @@ def _contour_text(c: dict[str, Any], r: Mapping[str, LessonRun]) -> tuple[float,
     names = run.problem.parameter_names
     i, j = run.contour_pair()
     ratio = contour_axis_ratio(run)
-    return ratio, (f"{c['run']}: contours over {names[i]}, {names[j]} are ellipses with axes "
-                   f"{ratio:.3g} : 1")
+    return ratio, (
+        f"{c['run']}: contours over {names[i]}, {names[j]} are ellipses with axes {ratio:.3g} : 1"
+    )
 
 
 def _tall_contours(c, r):
@@ -339,13 +370,22 @@ def _says(c, r):
 
 
 _CHECKS: dict[str, Check] = {
-    "converges": _converges, "diverges": _diverges, "cost_decreases": _cost_decreases,
-    "lower_cost": _lower_cost, "cost_ratio": _cost_ratio,
-    "iterations_ratio": _iterations_ratio, "same_answer": _same_answer,
-    "different_answer": _different_answer, "digits_match_condition": _digits_match_condition,
-    "near_optimum": _near_optimum, "far_from_optimum": _far_from_optimum,
-    "condition_ratio": _condition_ratio, "tall_contours": _tall_contours,
-    "round_contours": _round_contours, "warns": _warns, "says": _says,
+    "converges": _converges,
+    "diverges": _diverges,
+    "cost_decreases": _cost_decreases,
+    "lower_cost": _lower_cost,
+    "cost_ratio": _cost_ratio,
+    "iterations_ratio": _iterations_ratio,
+    "same_answer": _same_answer,
+    "different_answer": _different_answer,
+    "digits_match_condition": _digits_match_condition,
+    "near_optimum": _near_optimum,
+    "far_from_optimum": _far_from_optimum,
+    "condition_ratio": _condition_ratio,
+    "tall_contours": _tall_contours,
+    "round_contours": _round_contours,
+    "warns": _warns,
+    "says": _says,
 }
 assert set(_CHECKS) == set(CLAIM_FIELDS)
 

@@ -76,8 +76,9 @@ def _option_type(spec: Setting) -> Callable[[str], Any]:
         digits = text.strip().lstrip("+-")
         if spec.kind is int and digits.isdigit() and len(digits) > 18:
             # int() refuses over 4,300 digits; no knob's range reaches 19 digits anyway
-            raise argparse.ArgumentTypeError(f"must be {spec.range_text()}, got a "
-                                             f"{len(digits)}-digit number")
+            raise argparse.ArgumentTypeError(
+                f"must be {spec.range_text()}, got a {len(digits)}-digit number"
+            )
         if spec.kind is int:
             value = _whole_number(text)
         elif spec.kind is float:
@@ -107,15 +108,22 @@ def _add_setting(group: argparse._ArgumentGroup, key: str) -> None:
     if spec.kind is bool:
         if spec.default is not False:  # a store_true flag could never turn it off
             raise TypeError(f"setting {key!r}: only a False default can have a flag option")
-        group.add_argument(spec.cli, dest=key, action="store_true", default=spec.default,
-                           help=_option_help(spec))
+        group.add_argument(
+            spec.cli, dest=key, action="store_true", default=spec.default, help=_option_help(spec)
+        )
     elif spec.choices is not None:
-        group.add_argument(spec.cli, dest=key, choices=spec.choices, default=spec.default,
-                           help=_option_help(spec))
+        group.add_argument(
+            spec.cli, dest=key, choices=spec.choices, default=spec.default, help=_option_help(spec)
+        )
     else:
-        group.add_argument(spec.cli, dest=key, type=_option_type(spec), default=spec.default,
-                           metavar=spec.cli.lstrip("-").upper().replace("-", "_"),
-                           help=_option_help(spec))
+        group.add_argument(
+            spec.cli,
+            dest=key,
+            type=_option_type(spec),
+            default=spec.default,
+            metavar=spec.cli.lstrip("-").upper().replace("-", "_"),
+            help=_option_help(spec),
+        )
 
 
 def _cli_keys(section: str) -> list[str]:
@@ -123,30 +131,42 @@ def _cli_keys(section: str) -> list[str]:
 
 
 def _add_fit_arguments(fit: argparse.ArgumentParser) -> None:
-    fit.add_argument("data", metavar="DATA",
-                     help="a CSV/text file, demo:housing (100 houses) or demo:synthetic")
-    data = fit.add_argument_group("data (--target, --no-header: files; the rest: "
-                                  "demo:synthetic)")
+    fit.add_argument(
+        "data", metavar="DATA", help="a CSV/text file, demo:housing (100 houses) or demo:synthetic"
+    )
+    data = fit.add_argument_group("data (--target, --no-header: files; the rest: demo:synthetic)")
     for key in _cli_keys("data"):
         _add_setting(data, key)
     model = fit.add_argument_group("model")
     for key in _cli_keys("model"):
         _add_setting(model, key)
-    model.add_argument("--no-intercept", action="store_true",
-                       help="fit without an intercept b (default: with one)")
-    model.add_argument("--dtype", choices=DTYPES, default="float64",
-                       help="floating-point type of the computation (default: float64)")
+    model.add_argument(
+        "--no-intercept", action="store_true", help="fit without an intercept b (default: with one)"
+    )
+    model.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        default="float64",
+        help="floating-point type of the computation (default: float64)",
+    )
     run = fit.add_argument_group("run")
     for key in _cli_keys("run"):
         _add_setting(run, key)
     every = Setting(int, 1, low=1, high=SCHEMA["iterations"].high, name="report_every")
-    run.add_argument("--report-every", type=_option_type(every), default=1, metavar="K",
-                     help=f"keep a snapshot every K iterations; {every.range_text()}; "
-                          "default: 1")
+    run.add_argument(
+        "--report-every",
+        type=_option_type(every),
+        default=1,
+        metavar="K",
+        help=f"keep a snapshot every K iterations; {every.range_text()}; default: 1",
+    )
     out = fit.add_argument_group("output")
-    out.add_argument("--history", metavar="FILE.csv",
-                     help="write iteration, cost, gradient norm, w and b (original units) per "
-                          "snapshot, as the run goes (Ctrl+C keeps what was done)")
+    out.add_argument(
+        "--history",
+        metavar="FILE.csv",
+        help="write iteration, cost, gradient norm, w and b (original units) per "
+        "snapshot, as the run goes (Ctrl+C keeps what was done)",
+    )
     out.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -155,24 +175,35 @@ def build_parser() -> argparse.ArgumentParser:
     ``bench``."""
     parser = _Parser(prog=PROG, description="Explore how linear regression is trained.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    parser.add_argument("--self-test", action="store_true",
-                        help="open the real window, run a scripted session, print a JSON "
-                             "report and exit 0 (pass) or 1 (fail)")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the real window, run a scripted session, print a JSON "
+        "report and exit 0 (pass) or 1 (fail)",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    fit = sub.add_parser("fit", help="fit a linear regression without a window",
-                         description="Fit y from the other columns of DATA. Defaults are the "
-                                     "window's: housing demo, z-score scaling, gradient "
-                                     "descent, α = 0.1, 1000 iterations, tolerance 1e-9.")
+    fit = sub.add_parser(
+        "fit",
+        help="fit a linear regression without a window",
+        description="Fit y from the other columns of DATA. Defaults are the "
+        "window's: housing demo, z-score scaling, gradient "
+        "descent, α = 0.1, 1000 iterations, tolerance 1e-9.",
+    )
     _add_fit_arguments(fit)
 
-    lesson = sub.add_parser("lesson", help="list the lessons, or run one without a window "
-                                           "and check that it makes its point")
-    lesson.add_argument("name", nargs="?", metavar="NAME|FILE",
-                        help="a lesson's number, id (e.g. 2-learning-rate) or a lesson file")
+    lesson = sub.add_parser(
+        "lesson",
+        help="list the lessons, or run one without a window and check that it makes its point",
+    )
+    lesson.add_argument(
+        "name",
+        nargs="?",
+        metavar="NAME|FILE",
+        help="a lesson's number, id (e.g. 2-learning-rate) or a lesson file",
+    )
 
-    bench = sub.add_parser("bench", help="time one GD step: loop, compiled, BLAS, fused, "
-                                         "Gram, GPU")
+    bench = sub.add_parser("bench", help="time one GD step: loop, compiled, BLAS, fused, Gram, GPU")
     try:
         from core.timing import bench as bench_module
     except ImportError:  # a trimmed install without the timing lab: bench has no options
@@ -181,8 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def settings_from_args(args: argparse.Namespace) -> tuple[DataSettings, ModelSettings,
-                                                          RunSettings]:
+def settings_from_args(args: argparse.Namespace) -> tuple[DataSettings, ModelSettings, RunSettings]:
     """The validated settings ``fit``'s options describe (InputError for a bad DATA)."""
 
     def section(name: str, cls: type, **fixed: Any) -> Any:
@@ -194,8 +224,9 @@ def settings_from_args(args: argparse.Namespace) -> tuple[DataSettings, ModelSet
     elif args.data == "demo:synthetic":
         data = section("data", DataSettings, source="synthetic")
     elif args.data.startswith("demo:") and not os.path.lexists(args.data):
-        raise InputError(f"unknown demo {args.data!r}; choose {' or '.join(DEMO_SOURCES)} "
-                         "or a file")
+        raise InputError(
+            f"unknown demo {args.data!r}; choose {' or '.join(DEMO_SOURCES)} or a file"
+        )
     else:
         data = section("data", DataSettings, source="csv", csv_path=args.data)
     model = section("model", ModelSettings, intercept=not args.no_intercept)
@@ -231,8 +262,12 @@ class HistoryWriter:
 
     def add(self, snap: Any) -> None:
         """Append one snapshot (iteration, cost, gradient norm, w..., b in original units)."""
-        row = [snap.iteration, repr(snap.cost), repr(snap.grad_norm),
-               *[repr(float(v)) for v in snap.w]]
+        row = [
+            snap.iteration,
+            repr(snap.cost),
+            repr(snap.grad_norm),
+            *[repr(float(v)) for v in snap.w],
+        ]
         if snap.b is not None:
             row.append(repr(snap.b))
         self._csv.writerow(row)
@@ -247,8 +282,9 @@ class HistoryWriter:
     def __enter__(self) -> HistoryWriter:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: Any) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
         if kind is None or issubclass(kind, KeyboardInterrupt):
             self._drain()  # the rows since the last flush belong to what was done
         self.file.__exit__(kind, exc, tb)
@@ -275,11 +311,18 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     alpha = run.alpha if run.alpha_factor is None else run.alpha_factor * problem.alpha_max
     options: dict[str, Any] = {}
     if gd:
-        options = {"alpha": alpha, "iterations": run.iterations, "tolerance": run.tolerance,
-                   "report_every": args.report_every}
+        options = {
+            "alpha": alpha,
+            "iterations": run.iterations,
+            "tolerance": run.tolerance,
+            "report_every": args.report_every,
+        }
     final: Snapshot | None = None
-    writer = (HistoryWriter(history_path, problem.feature_names, model.intercept)
-              if history_path is not None else None)
+    writer = (
+        HistoryWriter(history_path, problem.feature_names, model.intercept)
+        if history_path is not None
+        else None
+    )
     try:
         for snap in run_solver(problem, run.solver, **options):
             if writer is not None:
@@ -351,9 +394,11 @@ def format_report(r: dict[str, Any]) -> str:
         f"model       degree {r['degree']}, {has_b}, scaling {r['scaling']}",
     ]
     if r["alpha"] is not None:
-        lines.append(f"solver      {r['solver']}: α = {r['alpha']:g} (α_max = "
-                     f"{r['alpha_max']:.4g}), stopped: {r['status']} after {r['iterations']} "
-                     "iterations")
+        lines.append(
+            f"solver      {r['solver']}: α = {r['alpha']:g} (α_max = "
+            f"{r['alpha_max']:.4g}), stopped: {r['status']} after {r['iterations']} "
+            "iterations"
+        )
     else:
         lines.append(f"solver      {r['solver']}")
     lines += [
@@ -413,8 +458,9 @@ def run_lesson_command(args: argparse.Namespace) -> int:
 
     builtin = lessons.builtin_lessons()
     if args.name is None:
-        write_stdout("\n".join(f"{k}. {lesson.title}   ({lesson.id})"
-                               for k, lesson in enumerate(builtin, 1)))
+        write_stdout(
+            "\n".join(f"{k}. {lesson.title}   ({lesson.id})" for k, lesson in enumerate(builtin, 1))
+        )
         return EXIT_OK
     chosen = [lsn for k, lsn in enumerate(builtin, 1) if args.name in (str(k), lsn.id)]
     lesson = chosen[0] if chosen else lessons.load_lesson(args.name)
@@ -422,9 +468,11 @@ def run_lesson_command(args: argparse.Namespace) -> int:
     lines = [lesson.title, "=" * len(lesson.title), lesson.explanation, ""]
     for label, run in results.items():
         alpha = f", α = {run.alpha:.4g}" if run.alpha is not None else ""
-        lines.append(f"- {label}: {run.final.status} after {run.final.iteration} iterations, "
-                     f"J = {run.final.cost:.6g}{alpha}, α_max = {run.problem.alpha_max:.4g}, "
-                     f"cond = {run.problem.condition_number:.3g}")
+        lines.append(
+            f"- {label}: {run.final.status} after {run.final.iteration} iterations, "
+            f"J = {run.final.cost:.6g}{alpha}, α_max = {run.problem.alpha_max:.4g}, "
+            f"cond = {run.problem.condition_number:.3g}"
+        )
     failed = 0
     for claim, ok, detail in lessons.check_claims(lesson, results):
         failed += not ok
@@ -440,8 +488,9 @@ def _error(message: str) -> None:
         pass  # stderr is gone too: the exit status is all that is left
 
 
-def main(argv: Sequence[str] | None = None,
-         launch_gui: Callable[[argparse.Namespace], int] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, launch_gui: Callable[[argparse.Namespace], int] | None = None
+) -> int:
     """Entry point. Returns the exit status; never lets a traceback reach the user."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()

@@ -46,14 +46,20 @@ def require_regular_file(path: str | Path, what: str = "file") -> Path:
     except FileNotFoundError:
         raise InputError(f"no such {what}", path=str(path)) from None
     except OSError as exc:
-        raise InputError(f"cannot read the {what}: {exc.strerror or exc}",
-                         path=str(path)) from None
+        raise InputError(f"cannot read the {what}: {exc.strerror or exc}", path=str(path)) from None
     if stat.S_ISREG(st.st_mode):
         return path
-    kind = ("a folder" if stat.S_ISDIR(st.st_mode) else
-            "a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else
-            "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
-            "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+    kind = (
+        "a folder"
+        if stat.S_ISDIR(st.st_mode)
+        else "a named pipe (FIFO)"
+        if stat.S_ISFIFO(st.st_mode)
+        else "a device"
+        if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+        else "a socket"
+        if stat.S_ISSOCK(st.st_mode)
+        else "not a regular file"
+    )
     raise InputError(f"is {kind}, not a {what}: choose a regular file", path=str(path))
 
 
@@ -63,16 +69,16 @@ def read_bytes(path: str | Path, what: str = "file", max_bytes: int = MAX_JSON_B
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise InputError(f"is {size / 1024**2:.0f} MB; a {what} may be at most "
-                             f"{max_bytes / 1024**2:.0f} MB", path=str(path))
+            raise InputError(
+                f"is {size / 1024**2:.0f} MB; a {what} may be at most {max_bytes / 1024**2:.0f} MB",
+                path=str(path),
+            )
         with open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
-        raise InputError(f"cannot read the {what}: {exc.strerror or exc}",
-                         path=str(path)) from None
+        raise InputError(f"cannot read the {what}: {exc.strerror or exc}", path=str(path)) from None
     if len(data) > max_bytes:  # it grew while we read it
-        raise InputError(f"a {what} may be at most {max_bytes / 1024**2:.0f} MB",
-                         path=str(path))
+        raise InputError(f"a {what} may be at most {max_bytes / 1024**2:.0f} MB", path=str(path))
     return data
 
 
@@ -130,13 +136,15 @@ def parse_json(text: str, where: str, *, allow_constants: bool = False) -> Any:
         raise InputError(f"{where}: {name} is not a number JSON allows; write a finite number")
 
     if not _depth_ok(text, MAX_JSON_DEPTH):
-        raise InputError(f"{where}: nested deeper than {MAX_JSON_DEPTH} levels; not a file "
-                         "this app writes")
+        raise InputError(
+            f"{where}: nested deeper than {MAX_JSON_DEPTH} levels; not a file this app writes"
+        )
     try:
         data = json.loads(text, parse_constant=float if allow_constants else no_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: broken JSON ({exc.msg}) at line {exc.lineno}, "
-                         f"column {exc.colno}") from None
+        raise InputError(
+            f"{where}: broken JSON ({exc.msg}) at line {exc.lineno}, column {exc.colno}"
+        ) from None
     except ValueError as exc:  # an integer with thousands of digits
         if isinstance(exc, InputError):
             raise
@@ -146,8 +154,13 @@ def parse_json(text: str, where: str, *, allow_constants: bool = False) -> Any:
     return _sanitize(data)
 
 
-def read_json(path: str | Path, what: str = "file", max_bytes: int = MAX_JSON_BYTES, *,
-              allow_constants: bool = False) -> Any:
+def read_json(
+    path: str | Path,
+    what: str = "file",
+    max_bytes: int = MAX_JSON_BYTES,
+    *,
+    allow_constants: bool = False,
+) -> Any:
     """Read and parse a JSON file under the rules of :func:`parse_json` (InputError)."""
     data = read_bytes(path, what, max_bytes)
     try:
@@ -165,14 +178,15 @@ def check_output_path(path: str | Path, what: str = "output file") -> Path:
         raise InputError(f"is a folder; give a file name for the {what}", path=str(path))
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise InputError(f"cannot write the {what}: the folder {str(parent)!r} does not "
-                         "exist", path=str(path))
+        raise InputError(
+            f"cannot write the {what}: the folder {str(parent)!r} does not exist", path=str(path)
+        )
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write the {what}: the folder {str(parent)!r} is not "
-                         "writable", path=str(path))
+        raise InputError(
+            f"cannot write the {what}: the folder {str(parent)!r} is not writable", path=str(path)
+        )
     if path.exists() and not path.is_file():
-        raise InputError(f"is not a regular file; give a file name for the {what}",
-                         path=str(path))
+        raise InputError(f"is not a regular file; give a file name for the {what}", path=str(path))
     return path
 
 
@@ -203,8 +217,7 @@ def _give_mode(fd: int, path: Path) -> None:
         pass
 
 
-def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None],
-                 what: str = "file") -> None:
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None], what: str = "file") -> None:
     """Write ``path`` atomically: ``write(fh)`` fills a temporary file in the same folder,
     which is flushed to disk and renamed over ``path``. On any failure the temporary file is
     removed, the previous ``path`` is untouched, and InputError says what went wrong (a
@@ -212,8 +225,9 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None],
     path = Path(path)
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX + path.name + ".",
-                                   dir=str(path.parent) if str(path.parent) else ".")
+        fd, tmp = tempfile.mkstemp(
+            prefix=TEMP_PREFIX + path.name + ".", dir=str(path.parent) if str(path.parent) else "."
+        )
         _give_mode(fd, path)
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -222,8 +236,11 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None],
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise InputError(f"could not write the {what}: {exc.strerror or exc}; the previous "
-                         "file (if any) is unchanged", path=str(path)) from None
+        raise InputError(
+            f"could not write the {what}: {exc.strerror or exc}; the previous "
+            "file (if any) is unchanged",
+            path=str(path),
+        ) from None
     finally:
         if tmp is not None:
             try:
@@ -270,8 +287,10 @@ class AtomicTextFile:
 
     def _error(self, exc: BaseException) -> InputError:
         reason = getattr(exc, "strerror", None) or str(exc)
-        return InputError(f"could not write the {self.what}: {reason}; the previous file "
-                          "(if any) is unchanged", path=str(self.path))
+        return InputError(
+            f"could not write the {self.what}: {reason}; the previous file (if any) is unchanged",
+            path=str(self.path),
+        )
 
     def write(self, text: str) -> None:
         """Append ``text`` (lone surrogates replaced); InputError when the disk refuses."""
@@ -320,8 +339,9 @@ class AtomicTextFile:
     def __enter__(self) -> AtomicTextFile:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: Any) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
         if kind is None or issubclass(kind, KeyboardInterrupt):
             self.commit()
         else:

@@ -37,9 +37,23 @@ from core.files import atomic_write_text, read_json
 from core.model.problem import Problem
 from core.solvers import Snapshot, run_solver
 
-__all__ = ["CLAIM_FIELDS", "CLAIM_KINDS", "FORMAT", "VERSION", "ContourPanel", "Lesson",
-           "LessonRun", "builtin_lessons", "check_claims", "contour_panel",
-           "iterations_to_converge", "load_lesson", "parse_lesson", "run_lesson", "save_lesson"]
+__all__ = [
+    "CLAIM_FIELDS",
+    "CLAIM_KINDS",
+    "FORMAT",
+    "VERSION",
+    "ContourPanel",
+    "Lesson",
+    "LessonRun",
+    "builtin_lessons",
+    "check_claims",
+    "contour_panel",
+    "iterations_to_converge",
+    "load_lesson",
+    "parse_lesson",
+    "run_lesson",
+    "save_lesson",
+]
 
 FORMAT = "gd-explorer-lesson"
 VERSION = 1
@@ -75,10 +89,15 @@ class Lesson:
 
     def to_json(self) -> dict[str, Any]:
         """The lesson as the JSON object of its file."""
-        out = {"format": FORMAT, "version": VERSION, "title": self.title,
-               "explanation": self.explanation, "settings": self.settings,
-               "runs": [{"label": lb, "settings": ch} for lb, ch in self.runs],
-               "claims": list(self.claims)}
+        out = {
+            "format": FORMAT,
+            "version": VERSION,
+            "title": self.title,
+            "explanation": self.explanation,
+            "settings": self.settings,
+            "runs": [{"label": lb, "settings": ch} for lb, ch in self.runs],
+            "claims": list(self.claims),
+        }
         if self.view is not None:
             out["view"] = {"kind": self.view[0], "runs": list(self.view[1])}
         return out
@@ -102,35 +121,51 @@ def parse_lesson(data: Any, where: str, lesson_id: str = "") -> Lesson:
     if not isinstance(data, dict):
         raise InputError(f"{where}: a lesson must be a JSON object")
     if data.get("format") != FORMAT:
-        raise InputError(f"{where}: not a GD Explorer lesson (\"format\" must be {FORMAT!r})")
+        raise InputError(f'{where}: not a GD Explorer lesson ("format" must be {FORMAT!r})')
     version = data.get("version")
-    if (isinstance(version, bool) or not isinstance(version, int) or version > VERSION
-            or version < 1):
-        raise InputError(f"{where}: lesson version {_short(version)} is not supported (this "
-                         f"app reads version {VERSION})")
+    if (
+        isinstance(version, bool)
+        or not isinstance(version, int)
+        or version > VERSION
+        or version < 1
+    ):
+        raise InputError(
+            f"{where}: lesson version {_short(version)} is not supported (this "
+            f"app reads version {VERSION})"
+        )
     title = _text(data, "title", where, MAX_TITLE)
     explanation = _text(data, "explanation", where, MAX_EXPLANATION)
     known = {"format", "version", "title", "explanation", "settings", "runs", "claims", "view"}
     unknown = [k for k in data if k not in known]
     if unknown:
-        raise InputError(f"{where}: unknown key {_short(unknown[0])} (a lesson has "
-                         f"{', '.join(sorted(known))})")
+        raise InputError(
+            f"{where}: unknown key {_short(unknown[0])} (a lesson has {', '.join(sorted(known))})"
+        )
     base = settings_mod.validate(data.get("settings", {}), f"{where}: settings")
     runs_data = data.get("runs")
     if not isinstance(runs_data, list) or not runs_data:
         raise InputError(f"{where}: 'runs' must be a non-empty list")
     runs = []
     for k, run in enumerate(runs_data):
-        if (not isinstance(run, dict) or not isinstance(run.get("label"), str)
-                or not run["label"].strip() or len(run["label"]) > MAX_LABEL):
-            raise InputError(f"{where}: runs[{k}] needs a 'label' (text of at most "
-                             f"{MAX_LABEL} characters) and 'settings'")
+        if (
+            not isinstance(run, dict)
+            or not isinstance(run.get("label"), str)
+            or not run["label"].strip()
+            or len(run["label"]) > MAX_LABEL
+        ):
+            raise InputError(
+                f"{where}: runs[{k}] needs a 'label' (text of at most "
+                f"{MAX_LABEL} characters) and 'settings'"
+            )
         extra = [key for key in run if key not in ("label", "settings")]
         if extra:
-            raise InputError(f"{where}: runs[{k}]: unknown key {_short(extra[0])} (a run has "
-                             "'label' and 'settings')")
-        changes = settings_mod.validate(run.get("settings", {}), f"{where}: runs[{k}]",
-                                        partial=True)
+            raise InputError(
+                f"{where}: runs[{k}]: unknown key {_short(extra[0])} (a run has "
+                "'label' and 'settings')"
+            )
+        changes = settings_mod.validate(
+            run.get("settings", {}), f"{where}: runs[{k}]", partial=True
+        )
         runs.append((run["label"], changes))
     labels = [lb for lb, _ in runs]
     if len(set(labels)) != len(labels):
@@ -138,24 +173,33 @@ def parse_lesson(data: Any, where: str, lesson_id: str = "") -> Lesson:
     claims_data = data.get("claims", [])
     if not isinstance(claims_data, list):
         raise InputError(f"{where}: 'claims' must be a list")
-    claims = tuple(validate_claim(c, f"{where}: claims[{k}]", labels)
-                   for k, c in enumerate(claims_data))
+    claims = tuple(
+        validate_claim(c, f"{where}: claims[{k}]", labels) for k, c in enumerate(claims_data)
+    )
     view = _parse_view(data.get("view"), where, labels)
-    return Lesson(lesson_id or Path(where).stem, title, explanation, base, tuple(runs), claims,
-                  where, view)
+    return Lesson(
+        lesson_id or Path(where).stem, title, explanation, base, tuple(runs), claims, where, view
+    )
 
 
 def _parse_view(view: Any, where: str, labels: list[str]) -> tuple[str, tuple[str, ...]] | None:
     if view is None:
         return None
     if not isinstance(view, dict) or view.get("kind") not in VIEWS:
-        raise InputError(f"{where}: 'view' must be an object with a 'kind', one of "
-                         f"{', '.join(VIEWS)}")
+        raise InputError(
+            f"{where}: 'view' must be an object with a 'kind', one of {', '.join(VIEWS)}"
+        )
     runs = view.get("runs")
-    if (not isinstance(runs, list) or len(runs) != 2
-            or not all(isinstance(r, str) and r in labels for r in runs) or runs[0] == runs[1]):
-        raise InputError(f"{where}: view ({view['kind']}): 'runs' must list two different runs "
-                         f"of the lesson (runs: {', '.join(labels)})")
+    if (
+        not isinstance(runs, list)
+        or len(runs) != 2
+        or not all(isinstance(r, str) and r in labels for r in runs)
+        or runs[0] == runs[1]
+    ):
+        raise InputError(
+            f"{where}: view ({view['kind']}): 'runs' must list two different runs "
+            f"of the lesson (runs: {', '.join(labels)})"
+        )
     extra = [k for k in view if k not in ("kind", "runs")]
     if extra:
         raise InputError(f"{where}: view: unknown key {_short(extra[0])}")
@@ -190,22 +234,29 @@ def builtin_lessons() -> list[Lesson]:
     return out
 
 
-def save_lesson(path: str | Path, title: str, explanation: str, current: dict[str, Any],
-                label: str = "my run") -> Lesson:
+def save_lesson(
+    path: str | Path, title: str, explanation: str, current: dict[str, Any], label: str = "my run"
+) -> Lesson:
     """Save the current settings as a new one-run lesson file; return it (validated).
 
     The file is written atomically; InputError says why when it cannot be.
     """
-    data = {"format": FORMAT, "version": VERSION, "title": title,
-            "explanation": explanation or title, "settings": current,
-            "runs": [{"label": label, "settings": {}}], "claims": []}
+    data = {
+        "format": FORMAT,
+        "version": VERSION,
+        "title": title,
+        "explanation": explanation or title,
+        "settings": current,
+        "runs": [{"label": label, "settings": {}}],
+        "claims": [],
+    }
     lesson = parse_lesson(data, str(path))
-    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n",
-                      "lesson file")
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", "lesson file")
     return lesson
 
 
 # -- running a lesson without a window -----------------------------------------------------
+
 
 def dataset_for(s: dict[str, Any]) -> Dataset:
     """The dataset the flat settings ``s`` describe (``core.builder.build_dataset``)."""
@@ -215,8 +266,9 @@ def dataset_for(s: dict[str, Any]) -> Dataset:
 def problem_for(s: dict[str, Any], dataset: Dataset | None = None) -> Problem:
     """The Problem the flat settings ``s`` describe."""
     settings = settings_mod.Settings.from_flat(s)
-    return build_problem(dataset if dataset is not None else build_dataset(settings.data),
-                         settings.model)
+    return build_problem(
+        dataset if dataset is not None else build_dataset(settings.data), settings.model
+    )
 
 
 def alpha_for(s: dict[str, Any], problem: Problem) -> float:
@@ -252,8 +304,9 @@ class LessonRun:
         model has no such parameter)."""
         names = self.problem.parameter_names
         if len(names) < 2:
-            raise InputError(f"{self.label}: a contour needs two parameters; the model has "
-                             f"{len(names)}")
+            raise InputError(
+                f"{self.label}: a contour needs two parameters; the model has {len(names)}"
+            )
         picked = []
         for axis, default in zip(self.contour, (0, 1), strict=True):
             if axis is None:
@@ -261,8 +314,10 @@ class LessonRun:
             elif axis in names:
                 picked.append(names.index(axis))
             else:
-                raise InputError(f"{self.label}: the contour parameter {axis!r} is not one of "
-                                 f"the model's ({', '.join(names)})")
+                raise InputError(
+                    f"{self.label}: the contour parameter {axis!r} is not one of "
+                    f"the model's ({', '.join(names)})"
+                )
         if picked[0] == picked[1]:
             raise InputError(f"{self.label}: the contour needs two different parameters")
         return picked[0], picked[1]
@@ -289,8 +344,21 @@ def run_lesson(lesson: Lesson) -> dict[str, LessonRun]:
     datasets: dict[tuple, Dataset] = {}
     for label, _ in lesson.runs:
         s = lesson.run_settings(label)
-        key = tuple(s[k] for k in ("source", "m", "n", "noise", "scale_spread", "correlation",
-                                   "seed", "csv_path", "target", "no_header"))
+        key = tuple(
+            s[k]
+            for k in (
+                "source",
+                "m",
+                "n",
+                "noise",
+                "scale_spread",
+                "correlation",
+                "seed",
+                "csv_path",
+                "target",
+                "no_header",
+            )
+        )
         if key not in datasets:
             datasets[key] = dataset_for(s)
         problem = problem_for(s, datasets[key])
@@ -298,8 +366,7 @@ def run_lesson(lesson: Lesson) -> dict[str, LessonRun]:
         alpha = None
         if s["solver"] in ("gd", "gd-loop"):
             alpha = alpha_for(s, problem)
-            options = {"alpha": alpha, "iterations": s["iterations"],
-                       "tolerance": s["tolerance"]}
+            options = {"alpha": alpha, "iterations": s["iterations"], "tolerance": s["tolerance"]}
         costs = []
         rows = []
         final = None
@@ -308,8 +375,15 @@ def run_lesson(lesson: Lesson) -> dict[str, LessonRun]:
             rows.append(np.append(snap.w, snap.b) if snap.b is not None else snap.w)
             final = snap
         assert final is not None
-        out[label] = LessonRun(label, problem, final, tuple(costs), alpha, np.array(rows),
-                               (s["contour_x"], s["contour_y"]))
+        out[label] = LessonRun(
+            label,
+            problem,
+            final,
+            tuple(costs),
+            alpha,
+            np.array(rows),
+            (s["contour_x"], s["contour_y"]),
+        )
     return out
 
 
@@ -361,8 +435,12 @@ class ContourPanel:
     axis_ratio: float
 
 
-def contour_panel(run: LessonRun, path: np.ndarray | None = None,
-                  pair: tuple[int, int] | None = None, points: int = 81) -> ContourPanel:
+def contour_panel(
+    run: LessonRun,
+    path: np.ndarray | None = None,
+    pair: tuple[int, int] | None = None,
+    points: int = 81,
+) -> ContourPanel:
     """The contours of ``run``'s cost over its contour pair (or ``pair``) with its path.
 
     ``path`` (k × P, original units ``[w..., b]``; default ``run.path``, else the final point)
@@ -376,28 +454,49 @@ def contour_panel(run: LessonRun, path: np.ndarray | None = None,
     if not (0 <= i < len(names) and 0 <= j < len(names)) or i == j:
         raise InputError(f"{run.label}: choose two different parameters of the model")
     rows = run.path if path is None else path
-    rows = np.asarray(rows if rows is not None and len(rows) else
-                      [np.append(run.final.w, run.final.b) if run.final.b is not None
-                       else run.final.w], np.float64)
+    rows = np.asarray(
+        rows
+        if rows is not None and len(rows)
+        else [np.append(run.final.w, run.final.b) if run.final.b is not None else run.final.w],
+        np.float64,
+    )
     if len(rows) > MAX_PATH_POINTS:  # thin evenly, always keeping the last point
-        keep = np.unique(np.append(np.linspace(0, len(rows) - 1, MAX_PATH_POINTS).astype(int),
-                                   len(rows) - 1))
+        keep = np.unique(
+            np.append(np.linspace(0, len(rows) - 1, MAX_PATH_POINTS).astype(int), len(rows) - 1)
+        )
         rows = rows[keep]
     n = problem.n
-    scaled = np.array([problem.theta(*problem.to_scaled(r[:n], r[n] if problem.intercept
-                                                         else None)) for r in rows])
+    scaled = np.array(
+        [
+            problem.theta(*problem.to_scaled(r[:n], r[n] if problem.intercept else None))
+            for r in rows
+        ]
+    )
     best = run.optimum()
     best_s = problem.theta(*problem.to_scaled(best[:n], best[n] if problem.intercept else None))
     cx, cy = float(best_s[i]), float(best_s[j])
     px, py = scaled[:, i], scaled[:, j]
     finite = np.isfinite(px) & np.isfinite(py)
-    reach = np.max(np.maximum(np.abs(px[finite] - cx), np.abs(py[finite] - cy)),
-                   initial=0.0)
+    reach = np.max(np.maximum(np.abs(px[finite] - cx), np.abs(py[finite] - cy)), initial=0.0)
     half = 1.15 * reach if reach > 0 else max(abs(cx), abs(cy), 1.0) * 0.5
     u = np.linspace(cx - half, cx + half, points)
     v = np.linspace(cy - half, cy + half, points)
     J = problem.cost_surface(i, j, u, v, base=best_s)
     fraction = run.alpha / problem.alpha_max if run.alpha is not None else None
     ratio = contour_axis_ratio(dataclasses.replace(run, contour=(names[i], names[j])))
-    return ContourPanel(run.label, names[i], names[j], (i, j), u, v, J, px, py, (cx, cy),
-                        fraction, run.final.iteration, run.final.status, ratio)
+    return ContourPanel(
+        run.label,
+        names[i],
+        names[j],
+        (i, j),
+        u,
+        v,
+        J,
+        px,
+        py,
+        (cx, cy),
+        fraction,
+        run.final.iteration,
+        run.final.status,
+        ratio,
+    )

@@ -49,8 +49,9 @@ MAX_SESSION_VALUES = 2_000_000
 MAX_LABEL, MAX_MESSAGE, MAX_WARNINGS = 200, 2_000, 50
 #: Most parameters a run may have: every feature of the widest synthetic data at the highest
 #: polynomial degree, plus the intercept.
-MAX_PARAMETERS = int(settings_mod.SCHEMA["n"].high or 0) * int(
-    settings_mod.SCHEMA["degree"].high or 0) + 1
+MAX_PARAMETERS = (
+    int(settings_mod.SCHEMA["n"].high or 0) * int(settings_mod.SCHEMA["degree"].high or 0) + 1
+)
 #: The window's layout: at most this many entries of at most this many characters.
 MAX_WINDOW_ENTRIES, MAX_WINDOW_TEXT = 32, 1024**2
 _NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
@@ -72,15 +73,31 @@ class RunRecord:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_snapshots(cls, label: str, solver: str, alpha: float | None,
-                       snapshots: Sequence[Any], parameter_names: Sequence[str]) -> RunRecord:
+    def from_snapshots(
+        cls,
+        label: str,
+        solver: str,
+        alpha: float | None,
+        snapshots: Sequence[Any],
+        parameter_names: Sequence[str],
+    ) -> RunRecord:
         """Build a record from the snapshots a solver yielded (the last one is final)."""
         final = snapshots[-1]
-        rows = tuple(tuple(float(v) for v in s.w) + ((s.b,) if s.b is not None else ())
-                     for s in snapshots)
-        return cls(label, solver, alpha, final.status, final.message, tuple(parameter_names),
-                   tuple(s.iteration for s in snapshots), tuple(s.cost for s in snapshots),
-                   rows, tuple(final.warnings))
+        rows = tuple(
+            tuple(float(v) for v in s.w) + ((s.b,) if s.b is not None else ()) for s in snapshots
+        )
+        return cls(
+            label,
+            solver,
+            alpha,
+            final.status,
+            final.message,
+            tuple(parameter_names),
+            tuple(s.iteration for s in snapshots),
+            tuple(s.cost for s in snapshots),
+            rows,
+            tuple(final.warnings),
+        )
 
     def thinned(self, max_points: int | None = None) -> RunRecord:
         """This run with at most ``max_points`` history points (default: what a session
@@ -91,9 +108,12 @@ class RunRecord:
         keep = _even_indices(len(self.iterations), max_points)
         if keep is None:
             return self
-        return replace(self, iterations=tuple(self.iterations[i] for i in keep),
-                       costs=tuple(self.costs[i] for i in keep),
-                       params=tuple(self.params[i] for i in keep))
+        return replace(
+            self,
+            iterations=tuple(self.iterations[i] for i in keep),
+            costs=tuple(self.costs[i] for i in keep),
+            params=tuple(self.params[i] for i in keep),
+        )
 
 
 def _even_indices(n: int, k: int) -> list[int] | None:
@@ -136,10 +156,13 @@ def _cut_texts(r: RunRecord) -> RunRecord:
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
     cut_run = replace(
-        r, label=cut(r.label, MAX_LABEL), status=cut(r.status, MAX_LABEL),
+        r,
+        label=cut(r.label, MAX_LABEL),
+        status=cut(r.status, MAX_LABEL),
         message=cut(r.message, MAX_MESSAGE),
         warnings=tuple(cut(w, MAX_MESSAGE) for w in r.warnings[:MAX_WARNINGS]),
-        parameter_names=tuple(cut(n, settings_mod.MAX_TEXT) for n in r.parameter_names))
+        parameter_names=tuple(cut(n, settings_mod.MAX_TEXT) for n in r.parameter_names),
+    )
     return r if cut_run == r else cut_run
 
 
@@ -155,18 +178,30 @@ def _numbers_to_json(values: Sequence[float]) -> list[float | str]:
 
 
 def _run_to_json(r: RunRecord) -> dict[str, Any]:
-    return {"label": r.label, "solver": r.solver, "alpha": r.alpha, "status": r.status,
-            "message": r.message, "parameter_names": list(r.parameter_names),
-            "iterations": list(r.iterations), "costs": _numbers_to_json(r.costs),
-            "params": [_numbers_to_json(row) for row in r.params],
-            "warnings": list(r.warnings)}
+    return {
+        "label": r.label,
+        "solver": r.solver,
+        "alpha": r.alpha,
+        "status": r.status,
+        "message": r.message,
+        "parameter_names": list(r.parameter_names),
+        "iterations": list(r.iterations),
+        "costs": _numbers_to_json(r.costs),
+        "params": [_numbers_to_json(row) for row in r.params],
+        "warnings": list(r.warnings),
+    }
 
 
 def session_to_json(session: Session) -> dict[str, Any]:
     """The JSON object a session file holds (after :func:`cap_session`)."""
     session = cap_session(session)
-    return {"format": FORMAT, "version": VERSION, "settings": session.settings,
-            "runs": [_run_to_json(r) for r in session.runs], "window": session.window}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "settings": session.settings,
+        "runs": [_run_to_json(r) for r in session.runs],
+        "window": session.window,
+    }
 
 
 def write_atomically(path: str | Path, text: str, what: str = "file") -> None:
@@ -213,25 +248,27 @@ def quarantine(path: str | Path) -> Path:
         except FileExistsError:
             continue
         except FileNotFoundError:
-            raise InputError("cannot move the session aside: it does not exist",
-                             path=str(path)) from None
+            raise InputError(
+                "cannot move the session aside: it does not exist", path=str(path)
+            ) from None
         except OSError as exc:  # no hard links here (FAT, some network folders)
             if candidate.exists() or candidate.is_symlink():
                 continue
             try:
                 os.rename(path, candidate)
             except OSError:
-                raise InputError(f"cannot move the session aside: {exc.strerror or exc}",
-                                 path=str(path)) from None
+                raise InputError(
+                    f"cannot move the session aside: {exc.strerror or exc}", path=str(path)
+                ) from None
             return candidate
         try:
             os.unlink(path)
         except OSError as exc:
-            raise InputError(f"cannot move the session aside: {exc.strerror or exc}",
-                             path=str(path)) from None
+            raise InputError(
+                f"cannot move the session aside: {exc.strerror or exc}", path=str(path)
+            ) from None
         return candidate
-    raise InputError("cannot move the session aside: too many unreadable copies",
-                     path=str(path))
+    raise InputError("cannot move the session aside: too many unreadable copies", path=str(path))
 
 
 def _stamp() -> str:
@@ -240,6 +277,7 @@ def _stamp() -> str:
 
 
 # -- validation -----------------------------------------------------------------------------
+
 
 def _show(value: Any, limit: int = 40) -> str:
     """``repr(value)`` cut short (a 4,000-digit number or a 100 MB text stays readable)."""
@@ -264,26 +302,34 @@ def parse_session(data: Any, where: str) -> Session:
         raise InputError(f"{where}: not a GD Explorer session file")
     version = data.get("version")
     if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
-        raise InputError(f"{where}: written by a newer GD Explorer (version {_show(version)}); "
-                         f"this one reads version {VERSION}")
+        raise InputError(
+            f"{where}: written by a newer GD Explorer (version {_show(version)}); "
+            f"this one reads version {VERSION}"
+        )
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise InputError(f"{where}: 'version' must be a whole number from 1 to {VERSION}, "
-                         f"got {_show(version)}")
+        raise InputError(
+            f"{where}: 'version' must be a whole number from 1 to {VERSION}, got {_show(version)}"
+        )
     values = settings_mod.validate(data.get("settings", {}), f"{where}: settings")
     runs_data = data.get("runs", [])
     if not isinstance(runs_data, list):
         raise InputError(f"{where}: 'runs' must be a list, got {_show(runs_data)}")
     first = max(0, len(runs_data) - MAX_SESSION_RUNS)  # older runs are dropped unread
-    runs = tuple(_parse_run(runs_data[k], f"{where}: runs[{k}]")
-                 for k in range(first, len(runs_data)))
+    runs = tuple(
+        _parse_run(runs_data[k], f"{where}: runs[{k}]") for k in range(first, len(runs_data))
+    )
     window = data.get("window", {})
     if not isinstance(window, dict) or len(window) > MAX_WINDOW_ENTRIES:
-        raise InputError(f"{where}: 'window' must be an object of at most "
-                         f"{MAX_WINDOW_ENTRIES} entries, got {_show(window)}")
+        raise InputError(
+            f"{where}: 'window' must be an object of at most "
+            f"{MAX_WINDOW_ENTRIES} entries, got {_show(window)}"
+        )
     for key, value in window.items():
         if len(key) > MAX_LABEL or not isinstance(value, str) or len(value) > MAX_WINDOW_TEXT:
-            raise InputError(f"{where}: window: {_show(key)} must be text of at most "
-                             f"{MAX_WINDOW_TEXT:,} characters, got {_show(value)}")
+            raise InputError(
+                f"{where}: window: {_show(key)} must be text of at most "
+                f"{MAX_WINDOW_TEXT:,} characters, got {_show(value)}"
+            )
     return cap_session(Session(values, runs, dict(window)))
 
 
@@ -295,8 +341,9 @@ def _field(d: dict, key: str, where: str) -> Any:
 
 def _text(value: Any, key: str, where: str, limit: int) -> str:
     if not isinstance(value, str) or len(value) > limit:
-        raise InputError(f"{where}: {key!r} must be text of at most {limit:,} characters, "
-                         f"got {_show(value)}")
+        raise InputError(
+            f"{where}: {key!r} must be text of at most {limit:,} characters, got {_show(value)}"
+        )
     return sanitize_text(value)
 
 
@@ -324,8 +371,9 @@ def _number(value: Any, key: str, where: str) -> float:
 def _iteration(value: Any, key: str, where: str) -> int:
     high = int(settings_mod.SCHEMA["iterations"].high or 0)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
-        raise InputError(f"{where}: {key} must be a whole number between 0 and {high}, "
-                         f"got {_show(value)}")
+        raise InputError(
+            f"{where}: {key} must be a whole number between 0 and {high}, got {_show(value)}"
+        )
     return value
 
 
@@ -345,42 +393,60 @@ def _parse_run(d: Any, where: str) -> RunRecord:
         alpha = float(alpha)
     status = _text(_field(d, "status", where), "status", where, MAX_LABEL)
     message = _text(d.get("message", ""), "message", where, MAX_MESSAGE)
-    warnings = tuple(_text(w, f"warnings[{k}]", where, MAX_MESSAGE) for k, w in enumerate(
-        _list(d.get("warnings", []), "warnings", where, MAX_WARNINGS)))
-    names = tuple(_text(n, f"parameter_names[{k}]", where, settings_mod.MAX_TEXT)
-                  for k, n in enumerate(_list(_field(d, "parameter_names", where),
-                                              "parameter_names", where, MAX_PARAMETERS)))
+    warnings = tuple(
+        _text(w, f"warnings[{k}]", where, MAX_MESSAGE)
+        for k, w in enumerate(_list(d.get("warnings", []), "warnings", where, MAX_WARNINGS))
+    )
+    names = tuple(
+        _text(n, f"parameter_names[{k}]", where, settings_mod.MAX_TEXT)
+        for k, n in enumerate(
+            _list(_field(d, "parameter_names", where), "parameter_names", where, MAX_PARAMETERS)
+        )
+    )
     iterations = _list(_field(d, "iterations", where), "iterations", where)
     costs = _list(_field(d, "costs", where), "costs", where)
     params = _list(_field(d, "params", where), "params", where)
     if not len(iterations) == len(costs) == len(params):
-        raise InputError(f"{where}: 'iterations', 'costs' and 'params' must be lists of the "
-                         f"same length, got {len(iterations)}, {len(costs)} and {len(params)}")
+        raise InputError(
+            f"{where}: 'iterations', 'costs' and 'params' must be lists of the "
+            f"same length, got {len(iterations)}, {len(costs)} and {len(params)}"
+        )
     if not iterations:
         raise InputError(f"{where}: 'iterations' must hold at least one point")
     # Thin before checking every number: what a session does not keep need not be read.
     width = len(names) + 2
-    keep = _even_indices(len(iterations), min(MAX_POINTS_PER_RUN,
-                                              max(2, MAX_VALUES_PER_RUN // width)))
+    keep = _even_indices(
+        len(iterations), min(MAX_POINTS_PER_RUN, max(2, MAX_VALUES_PER_RUN // width))
+    )
     picks = range(len(iterations)) if keep is None else keep
     rows = []
     for i in picks:
         row = params[i]
         if not isinstance(row, list) or len(row) != len(names):
-            raise InputError(f"{where}: params[{i}] must be a list of {len(names)} numbers "
-                             "(one per parameter name), got " + _show(row))
+            raise InputError(
+                f"{where}: params[{i}] must be a list of {len(names)} numbers "
+                "(one per parameter name), got " + _show(row)
+            )
         if all(type(v) is float for v in row):  # the common case, without a call per number
             rows.append(tuple(row))
         else:
-            rows.append(tuple(_number(v, f"params[{i}][{j}]", where)
-                              for j, v in enumerate(row)))
-    return RunRecord(label, solver, alpha, status, message, names,
-                     tuple(_iteration(iterations[i], f"iterations[{i}]", where) for i in picks),
-                     tuple(_number(costs[i], f"costs[{i}]", where) for i in picks),
-                     tuple(rows), warnings)
+            rows.append(tuple(_number(v, f"params[{i}][{j}]", where) for j, v in enumerate(row)))
+    return RunRecord(
+        label,
+        solver,
+        alpha,
+        status,
+        message,
+        names,
+        tuple(_iteration(iterations[i], f"iterations[{i}]", where) for i in picks),
+        tuple(_number(costs[i], f"costs[{i}]", where) for i in picks),
+        tuple(rows),
+        warnings,
+    )
 
 
 # -- exports ----------------------------------------------------------------------------------
+
 
 def history_csv_text(run: RunRecord) -> str:
     """A run's history as CSV: iteration, cost, then one column per parameter."""
@@ -408,13 +474,13 @@ def export_history(path: str | Path, runs: Sequence[RunRecord]) -> None:
 def model_summary(run: RunRecord, target_name: str = "y") -> str:
     """The fitted model as text for the clipboard: equation, coefficients, cost."""
     final = run.params[-1]
-    lines = [f"GD Explorer: {run.label} ({run.solver}, {run.status}, "
-             f"{run.iterations[-1]} iterations)",
-             f"cost J = {run.costs[-1]:.10g}   (J = 1/(2m)·Σ(ŷ - y)², original units)"]
+    lines = [
+        f"GD Explorer: {run.label} ({run.solver}, {run.status}, {run.iterations[-1]} iterations)",
+        f"cost J = {run.costs[-1]:.10g}   (J = 1/(2m)·Σ(ŷ - y)², original units)",
+    ]
     terms = [f"{v:.6g}·{n}" for n, v in zip(run.parameter_names, final, strict=True) if n != "b"]
     b = dict(zip(run.parameter_names, final, strict=True)).get("b")
-    lines.append(f"{target_name} ≈ " + " + ".join(terms) + (f" + {b:.6g}" if b is not None
-                                                             else ""))
+    lines.append(f"{target_name} ≈ " + " + ".join(terms) + (f" + {b:.6g}" if b is not None else ""))
     for n, v in zip(run.parameter_names, final, strict=True):
         lines.append(f"  {n}\t{v:.15g}")
     return "\n".join(lines)

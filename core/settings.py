@@ -41,14 +41,24 @@ MAX_TEXT = 4096  # longest text value (a path, a column name) accepted from a fi
 #: What a control or a report shows for each choice of a choice setting (one wording
 #: everywhere: window, CLI help, docs).
 CHOICE_LABELS: dict[str, dict[str, str]] = {
-    "source": {"housing": "housing demo (100 houses)", "synthetic": "synthetic",
-               "csv": "CSV file", "curve": "stopping-distance demo (80 cars)"},
-    "scaling": {"none": "none (raw units)", "zscore": "z-score  (x − μ) / σ",
-                "minmax": "min-max  (x − min) / (max − min)",
-                "mean": "mean normalisation  (x − μ) / (max − min)"},
-    "solver": {"gd": "gradient descent (vectorised)", "gd-loop": "gradient descent (Python loops)",
-               "normal": "normal equation (stable, QR)",
-               "normal-textbook": "normal equation (textbook (XᵀX)⁻¹)"},
+    "source": {
+        "housing": "housing demo (100 houses)",
+        "synthetic": "synthetic",
+        "csv": "CSV file",
+        "curve": "stopping-distance demo (80 cars)",
+    },
+    "scaling": {
+        "none": "none (raw units)",
+        "zscore": "z-score  (x − μ) / σ",
+        "minmax": "min-max  (x − min) / (max − min)",
+        "mean": "mean normalisation  (x − μ) / (max − min)",
+    },
+    "solver": {
+        "gd": "gradient descent (vectorised)",
+        "gd-loop": "gradient descent (Python loops)",
+        "normal": "normal equation (stable, QR)",
+        "normal-textbook": "normal equation (textbook (XᵀX)⁻¹)",
+    },
     "device": {"cpu": "CPU — NumPy / BLAS", "gpu": "GPU — CuPy"},
     "tab": {"explore": "Explore", "timing": "Timing"},
 }
@@ -91,12 +101,31 @@ class Setting:
         return range_text(self)
 
 
-def knob(default: Any, label: str, *, kind: type | None = None, choices: tuple | None = None,
-         low: float | None = None, high: float | None = None, nullable: bool = False,
-         unit: str = "", help: str = "", cli: str | None = None) -> Any:
+def knob(
+    default: Any,
+    label: str,
+    *,
+    kind: type | None = None,
+    choices: tuple | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    nullable: bool = False,
+    unit: str = "",
+    help: str = "",
+    cli: str | None = None,
+) -> Any:
     """A dataclass field whose metadata is the :class:`Setting` that describes it."""
-    meta = {"kind": kind or type(default), "choices": choices, "low": low, "high": high,
-            "nullable": nullable, "label": label, "unit": unit, "help": help, "cli": cli}
+    meta = {
+        "kind": kind or type(default),
+        "choices": choices,
+        "low": low,
+        "high": high,
+        "nullable": nullable,
+        "label": label,
+        "unit": unit,
+        "help": help,
+        "cli": cli,
+    }
     return field(default=default, metadata={"setting": meta})
 
 
@@ -104,28 +133,66 @@ def knob(default: Any, label: str, *, kind: type | None = None, choices: tuple |
 class DataSettings:
     """Where the data comes from; equal values give the same dataset."""
 
-    source: str = knob("housing", "Data", choices=SOURCES,
-                       help="housing demo, synthetic data, or a CSV/text file", cli="")
-    m: int = knob(200, "examples m", low=2, high=10_000_000,
-                  help="synthetic data: number of examples (rows)")
-    n: int = knob(2, "features n", low=1, high=10_000,
-                  help="synthetic data: number of features (columns of X)")
-    noise: float = knob(0.1, "noise", low=0.0, high=100.0, unit="× signal",
-                        help="synthetic data: noise standard deviation relative to the signal")
-    scale_spread: float = knob(2.0, "scale spread", low=0.0, high=12.0, unit="decades",
-                               help="synthetic data: feature magnitudes spread over "
-                                    "10^0..10^k (unequal scales make tall, skinny contours)",
-                               cli="--spread")
-    correlation: float = knob(0.0, "correlation", low=0.0, high=0.99,
-                              help="synthetic data: correlation between neighbouring features")
-    seed: int = knob(0, "seed", low=0, high=SEED_MAX,
-                     help="synthetic data: random seed (the same seed gives the same data)")
+    source: str = knob(
+        "housing",
+        "Data",
+        choices=SOURCES,
+        help="housing demo, synthetic data, or a CSV/text file",
+        cli="",
+    )
+    m: int = knob(
+        200, "examples m", low=2, high=10_000_000, help="synthetic data: number of examples (rows)"
+    )
+    n: int = knob(
+        2,
+        "features n",
+        low=1,
+        high=10_000,
+        help="synthetic data: number of features (columns of X)",
+    )
+    noise: float = knob(
+        0.1,
+        "noise",
+        low=0.0,
+        high=100.0,
+        unit="× signal",
+        help="synthetic data: noise standard deviation relative to the signal",
+    )
+    scale_spread: float = knob(
+        2.0,
+        "scale spread",
+        low=0.0,
+        high=12.0,
+        unit="decades",
+        help="synthetic data: feature magnitudes spread over "
+        "10^0..10^k (unequal scales make tall, skinny contours)",
+        cli="--spread",
+    )
+    correlation: float = knob(
+        0.0,
+        "correlation",
+        low=0.0,
+        high=0.99,
+        help="synthetic data: correlation between neighbouring features",
+    )
+    seed: int = knob(
+        0,
+        "seed",
+        low=0,
+        high=SEED_MAX,
+        help="synthetic data: random seed (the same seed gives the same data)",
+    )
     csv_path: str = knob("", "file", help="CSV or text file", cli="")
-    target: str | None = knob(None, "target", kind=str, nullable=True,
-                              help="target column: header name or 0-based index "
-                                   "(default: the last column)")
-    no_header: bool = knob(False, "no header row",
-                           help="the first row is data (names become x1..xn and y)")
+    target: str | None = knob(
+        None,
+        "target",
+        kind=str,
+        nullable=True,
+        help="target column: header name or 0-based index (default: the last column)",
+    )
+    no_header: bool = knob(
+        False, "no header row", help="the first row is data (names become x1..xn and y)"
+    )
 
     def __post_init__(self) -> None:
         _validate_fields(self)
@@ -135,14 +202,27 @@ class DataSettings:
 class ModelSettings:
     """The model fitted to the data: everything that defines the prepared problem."""
 
-    degree: int = knob(1, "polynomial degree", low=1, high=20,
-                       help="polynomial features x, x², …, x^K of every feature")
+    degree: int = knob(
+        1,
+        "polynomial degree",
+        low=1,
+        high=20,
+        help="polynomial features x, x², …, x^K of every feature",
+    )
     intercept: bool = knob(True, "intercept b", help="fit an intercept b", cli="")
-    scaling: str = knob("zscore", "feature scaling", choices=SCALINGS,
-                        help="how features are scaled for training (coefficients are always "
-                             "reported in original units)")
-    device: str = knob("cpu", "device", choices=DEVICES,
-                       help="cpu: NumPy/BLAS; gpu: CuPy (needs the gpu extra and an NVIDIA GPU)")
+    scaling: str = knob(
+        "zscore",
+        "feature scaling",
+        choices=SCALINGS,
+        help="how features are scaled for training (coefficients are always "
+        "reported in original units)",
+    )
+    device: str = knob(
+        "cpu",
+        "device",
+        choices=DEVICES,
+        help="cpu: NumPy/BLAS; gpu: CuPy (needs the gpu extra and an NVIDIA GPU)",
+    )
 
     def __post_init__(self) -> None:
         _validate_fields(self)
@@ -152,19 +232,44 @@ class ModelSettings:
 class RunSettings:
     """How the model is trained."""
 
-    solver: str = knob("gd", "solver", choices=SOLVERS,
-                       help="gd: batch gradient descent; gd-loop: the same in Python loops; "
-                            "normal: stable least squares; normal-textbook: (XᵀX)⁻¹Xᵀy")
-    alpha: float = knob(0.1, "learning rate α", low=1e-300, high=1e300,
-                        help="step size of gradient descent (stable below α_max)")
-    alpha_factor: float | None = knob(None, "α / α_max", kind=float, low=1e-6, high=1e6,
-                                      nullable=True,
-                                      help="α as a multiple of α_max (overrides α when set)")
-    iterations: int = knob(1000, "iterations", low=0, high=100_000_000,
-                           help="maximum number of gradient-descent iterations")
-    tolerance: float = knob(1e-9, "tolerance", low=0.0, high=1.0,
-                            help="stop when the relative cost change or the gradient norm "
-                                 "falls below it (0: never stop early)")
+    solver: str = knob(
+        "gd",
+        "solver",
+        choices=SOLVERS,
+        help="gd: batch gradient descent; gd-loop: the same in Python loops; "
+        "normal: stable least squares; normal-textbook: (XᵀX)⁻¹Xᵀy",
+    )
+    alpha: float = knob(
+        0.1,
+        "learning rate α",
+        low=1e-300,
+        high=1e300,
+        help="step size of gradient descent (stable below α_max)",
+    )
+    alpha_factor: float | None = knob(
+        None,
+        "α / α_max",
+        kind=float,
+        low=1e-6,
+        high=1e6,
+        nullable=True,
+        help="α as a multiple of α_max (overrides α when set)",
+    )
+    iterations: int = knob(
+        1000,
+        "iterations",
+        low=0,
+        high=100_000_000,
+        help="maximum number of gradient-descent iterations",
+    )
+    tolerance: float = knob(
+        1e-9,
+        "tolerance",
+        low=0.0,
+        high=1.0,
+        help="stop when the relative cost change or the gradient norm "
+        "falls below it (0: never stop early)",
+    )
 
     def __post_init__(self) -> None:
         _validate_fields(self)
@@ -174,10 +279,12 @@ class RunSettings:
 class ViewSettings:
     """What the window shows (no effect on any number)."""
 
-    contour_x: str | None = knob(None, "contour x", kind=str, nullable=True,
-                                 help="parameter on the contour's x-axis", cli="")
-    contour_y: str | None = knob(None, "contour y", kind=str, nullable=True,
-                                 help="parameter on the contour's y-axis", cli="")
+    contour_x: str | None = knob(
+        None, "contour x", kind=str, nullable=True, help="parameter on the contour's x-axis", cli=""
+    )
+    contour_y: str | None = knob(
+        None, "contour y", kind=str, nullable=True, help="parameter on the contour's y-axis", cli=""
+    )
     equal_axes: bool = knob(False, "equal axes", help="contour with equal axes", cli="")
     tab: str = knob("explore", "tab", choices=TABS, help="which tab to show", cli="")
 
@@ -195,8 +302,12 @@ def _validate_fields(obj: Any) -> None:
             object.__setattr__(obj, f.name, checked)  # e.g. 1 -> 1.0 for a float knob
 
 
-SECTIONS: dict[str, type] = {"data": DataSettings, "model": ModelSettings, "run": RunSettings,
-                             "view": ViewSettings}
+SECTIONS: dict[str, type] = {
+    "data": DataSettings,
+    "model": ModelSettings,
+    "run": RunSettings,
+    "view": ViewSettings,
+}
 
 
 def _collect() -> dict[str, Setting]:
@@ -207,8 +318,9 @@ def _collect() -> dict[str, Setting]:
             cli = meta.pop("cli")
             if cli is None:
                 cli = "--" + f.name.replace("_", "-")
-            schema[f.name] = Setting(default=f.default, name=f.name, section=section, cli=cli,
-                                     **meta)
+            schema[f.name] = Setting(
+                default=f.default, name=f.name, section=section, cli=cli, **meta
+            )
     return schema
 
 
@@ -272,8 +384,10 @@ def validate(values: dict, where: str, *, partial: bool = False) -> dict[str, An
         spec = SCHEMA.get(key) if isinstance(key, str) else None
         if spec is None:
             close = [k for k in SCHEMA if k.lower() == str(key).lower()] or (
-                difflib.get_close_matches(key, list(SCHEMA), n=1) if isinstance(key, str)
-                and len(key) <= 100 else [])
+                difflib.get_close_matches(key, list(SCHEMA), n=1)
+                if isinstance(key, str) and len(key) <= 100
+                else []
+            )
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise InputError(f"{where}: unknown setting {_short(key)}{hint}")
         out[key] = _check(key, spec, value, where)

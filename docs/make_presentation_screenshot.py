@@ -26,9 +26,20 @@ sys.path.insert(0, ROOT)
 
 def _screen(width: int, height: int) -> None:
     """Point the offscreen platform at one screen of ``width`` × ``height`` pixels."""
-    config = {"screens": [{"name": "projector", "x": 0, "y": 0, "width": width,
-                           "height": height, "logicalDpi": 96, "logicalBaseDpi": 96,
-                           "dpr": 1}]}
+    config = {
+        "screens": [
+            {
+                "name": "projector",
+                "x": 0,
+                "y": 0,
+                "width": width,
+                "height": height,
+                "logicalDpi": 96,
+                "logicalBaseDpi": 96,
+                "dpr": 1,
+            }
+        ]
+    }
     fd, path = tempfile.mkstemp(prefix="gdx-screen-", suffix=".json")
     with os.fdopen(fd, "w") as fh:
         json.dump(config, fh)
@@ -37,8 +48,7 @@ def _screen(width: int, height: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default=os.path.join(ROOT, "docs",
-                                                               "presentation.png"))
+    parser.add_argument("out", nargs="?", default=os.path.join(ROOT, "docs", "presentation.png"))
     parser.add_argument("--size", default="1366x768", help="screen size, WIDTHxHEIGHT")
     parser.add_argument("--lesson", type=int, default=1, help="lesson number (1-based)")
     parser.add_argument("--scale", type=float, default=1.0, help="scale of the saved image")
@@ -86,13 +96,19 @@ def main() -> int:
         app.processEvents()
     image = window.grab()
     if args.scale != 1.0:
-        image = image.scaled(round(image.width() * args.scale),
-                             round(image.height() * args.scale),
-                             Qt.AspectRatioMode.KeepAspectRatio,
-                             Qt.TransformationMode.SmoothTransformation)
+        image = image.scaled(
+            round(image.width() * args.scale),
+            round(image.height() * args.scale),
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
     image.save(args.out)
-    print(args.out, f"{window.width()}x{window.height()} -> {image.width()}x{image.height()},",
-          os.path.getsize(args.out), "bytes")
+    print(
+        args.out,
+        f"{window.width()}x{window.height()} -> {image.width()}x{image.height()},",
+        os.path.getsize(args.out),
+        "bytes",
+    )
     classroom.remember = False
     window.close()
     return 0

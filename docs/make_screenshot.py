@@ -20,19 +20,32 @@ def offscreen_screen(width: int, height: int) -> str:
     import json
     import tempfile
 
-    config = {"screens": [{"name": f"screen {width}x{height}", "x": 0, "y": 0,
-                           "width": width, "height": height, "logicalDpi": 96,
-                           "logicalBaseDpi": 96, "dpr": 1}]}
+    config = {
+        "screens": [
+            {
+                "name": f"screen {width}x{height}",
+                "x": 0,
+                "y": 0,
+                "width": width,
+                "height": height,
+                "logicalDpi": 96,
+                "logicalBaseDpi": 96,
+                "dpr": 1,
+            }
+        ]
+    }
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(config, fh)
     return f"offscreen:configfile={fh.name}"
 
 
 def main() -> int:
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__),
-                                                             "screenshot.png")
-    width, height = (int(v) for v in (sys.argv[2] if len(sys.argv) > 2
-                                      else "1366x768").split("x"))
+    out = (
+        sys.argv[1]
+        if len(sys.argv) > 1
+        else os.path.join(os.path.dirname(__file__), "screenshot.png")
+    )
+    width, height = (int(v) for v in (sys.argv[2] if len(sys.argv) > 2 else "1366x768").split("x"))
     os.environ["QT_QPA_PLATFORM"] = offscreen_screen(width, height)
     from gui_app.app import create_main_window, make_application
 
@@ -52,8 +65,13 @@ def main() -> int:
     c = window.controls
     if len(sys.argv) > 3:
         c.scaling_combo.setCurrentIndex(c.scaling_combo.findData(sys.argv[3]))
-        wait(lambda: window.prepared is not None and window.prepared.spec == c.model_spec()
-             and not window.worker.is_busy())
+        wait(
+            lambda: (
+                window.prepared is not None
+                and window.prepared.spec == c.model_spec()
+                and not window.worker.is_busy()
+            )
+        )
     for alpha in (0.03, 0.3):
         c.set_alpha(alpha)
         c.run_button.click()

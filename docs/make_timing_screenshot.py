@@ -21,12 +21,14 @@ if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
 
 
 def main() -> int:
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__),
-                                                             "timing.png")
+    out = (
+        sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "timing.png")
+    )
     m = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 500
-    width, height = (int(v) for v in (sys.argv[4] if len(sys.argv) > 4 else "1366x768")
-                     .lower().split("x"))
+    width, height = (
+        int(v) for v in (sys.argv[4] if len(sys.argv) > 4 else "1366x768").lower().split("x")
+    )
     from gui_app.app import make_application
 
     app = make_application()

@@ -46,8 +46,12 @@ def create_main_window():
 
 
 def _no_display() -> bool:
-    return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
-            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
+    return (
+        sys.platform.startswith("linux")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    )
 
 
 def run_app(self_test: bool = False) -> int:
@@ -55,9 +59,11 @@ def run_app(self_test: bool = False) -> int:
     t0 = time.perf_counter()
     if _no_display():
         if not self_test:
-            print("gd-explorer: no display found (DISPLAY/WAYLAND_DISPLAY unset). Run it on a "
-                  "desktop, or set QT_QPA_PLATFORM=offscreen; headless commands: fit, bench",
-                  file=sys.stderr)
+            print(
+                "gd-explorer: no display found (DISPLAY/WAYLAND_DISPLAY unset). Run it on a "
+                "desktop, or set QT_QPA_PLATFORM=offscreen; headless commands: fit, bench",
+                file=sys.stderr,
+            )
             return 2
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the self-test needs no screen
     app = make_application()
@@ -74,8 +80,11 @@ def run_app(self_test: bool = False) -> int:
     def show_bug(kind, exc, tb) -> None:
         # A bug in a slot must not pass silently nor end the session: say so in the window.
         previous_hook(kind, exc, tb)
-        window.show_message(f"Internal error ({kind.__name__}: {exc}). The window stays "
-                            "usable; please report this.", "error")
+        window.show_message(
+            f"Internal error ({kind.__name__}: {exc}). The window stays "
+            "usable; please report this.",
+            "error",
+        )
 
     sys.excepthook = show_bug
     try:
@@ -91,8 +100,11 @@ def restore_remembered_safely(window) -> None:
     try:
         window.classroom.restore_remembered()
     except Exception as exc:
-        window.show_message(f"Starting with the defaults: the remembered session or layout "
-                            f"could not be restored ({type(exc).__name__}: {exc}).", "warning")
+        window.show_message(
+            f"Starting with the defaults: the remembered session or layout "
+            f"could not be restored ({type(exc).__name__}: {exc}).",
+            "warning",
+        )
 
 
 def _dispose(app, window) -> None:
@@ -122,8 +134,12 @@ class SelfTest:
 
     def _watchdog(self) -> None:
         if not self._done.wait(WATCHDOG_S):
-            report = {"passed": False, "error": f"watchdog: no result within {WATCHDOG_S:g} s",
-                      "steps": self.steps, "seconds": round(time.perf_counter() - self.t0, 3)}
+            report = {
+                "passed": False,
+                "error": f"watchdog: no result within {WATCHDOG_S:g} s",
+                "steps": self.steps,
+                "seconds": round(time.perf_counter() - self.t0, 3),
+            }
             sys.stdout.write(json.dumps(report) + "\n")
             sys.stdout.flush()
             os._exit(1)
@@ -153,15 +169,17 @@ class SelfTest:
         self.steps.append(entry)
 
     def run(self) -> int:
-        watchdog = threading.Thread(target=self._watchdog, name="self-test-watchdog",
-                                    daemon=True)
+        watchdog = threading.Thread(target=self._watchdog, name="self-test-watchdog", daemon=True)
         watchdog.start()
         w = self.window
         c = w.controls
 
         def window_open():
-            self.wait_for(lambda: w.isVisible() and w.prepared is not None, 10,
-                          "the window and its first problem")
+            self.wait_for(
+                lambda: w.isVisible() and w.prepared is not None,
+                10,
+                "the window and its first problem",
+            )
             return {"open_seconds": round(time.perf_counter() - self.t0, 3)}
 
         def choose_dataset():
@@ -171,10 +189,19 @@ class SelfTest:
             c.set_alpha(0.3)
             c.iterations_spin.setValue(2000)
             c.tolerance_edit.setText("1e-10")
-            self.wait_for(lambda: w.prepared is not None and not w.worker.is_busy()
-                          and w.prepared.spec == c.model_spec(), 10, "the housing problem")
-            return {"alpha_max": w.prepared.alpha_max,
-                    "condition_number": w.prepared.condition_number}
+            self.wait_for(
+                lambda: (
+                    w.prepared is not None
+                    and not w.worker.is_busy()
+                    and w.prepared.spec == c.model_spec()
+                ),
+                10,
+                "the housing problem",
+            )
+            return {
+                "alpha_max": w.prepared.alpha_max,
+                "condition_number": w.prepared.condition_number,
+            }
 
         def gd_run():
             c.run_button.click()
@@ -194,42 +221,68 @@ class SelfTest:
                 raise _StepFailed(f"normal equation ended with {snap.status}")
             import numpy as np
 
-            gap = float(np.max(np.abs(np.append(snap.w, snap.b)
-                                      - np.append(self.gd.w, self.gd.b))
-                               / (np.abs(np.append(snap.w, snap.b)) + 1e-9)))
+            gap = float(
+                np.max(
+                    np.abs(np.append(snap.w, snap.b) - np.append(self.gd.w, self.gd.b))
+                    / (np.abs(np.append(snap.w, snap.b)) + 1e-9)
+                )
+            )
             if gap > 1e-3:
                 raise _StepFailed(f"GD and the normal equation differ by {gap:.3g} (relative)")
             return {"cost": snap.cost, "max_relative_gap_to_gd": gap}
 
         def plots_drawn():
             traj_x, _ = w.contour.trajectory.getData()
-            levels = sum(1 for item in w.contour.level_items
-                         if item.getData()[0] is not None and len(item.getData()[0]))
+            levels = sum(
+                1
+                for item in w.contour.level_items
+                if item.getData()[0] is not None and len(item.getData()[0])
+            )
             curves = len(w.learning.curves)
             gd_points = w.learning.curves[0].getData()[0]
             image = w.grab()
-            if traj_x is None or levels < 5 or curves < 2 or gd_points is None \
-                    or len(gd_points) < 10 or image.isNull():
-                raise _StepFailed(f"plots incomplete: {levels} contour levels, "
-                                  f"{curves} learning curves")
-            return {"contour_levels": levels, "learning_curves": curves,
-                    "gd_curve_points": len(gd_points),
-                    "image": f"{image.width()}x{image.height()}"}
+            if (
+                traj_x is None
+                or levels < 5
+                or curves < 2
+                or gd_points is None
+                or len(gd_points) < 10
+                or image.isNull()
+            ):
+                raise _StepFailed(
+                    f"plots incomplete: {levels} contour levels, {curves} learning curves"
+                )
+            return {
+                "contour_levels": levels,
+                "learning_curves": curves,
+                "gd_curve_points": len(gd_points),
+                "image": f"{image.width()}x{image.height()}",
+            }
 
-        for name, action in (("open window", window_open), ("choose dataset", choose_dataset),
-                             ("gradient descent to convergence", gd_run),
-                             ("normal equation", normal_run),
-                             ("contour and curves drawn", plots_drawn)):
+        for name, action in (
+            ("open window", window_open),
+            ("choose dataset", choose_dataset),
+            ("gradient descent to convergence", gd_run),
+            ("normal equation", normal_run),
+            ("contour and curves drawn", plots_drawn),
+        ):
             self.step(name, action)
             if not self.steps[-1]["passed"]:
                 break
         w.close()
         self._done.set()
         elapsed = time.perf_counter() - self.t0
-        passed = all(s["passed"] for s in self.steps) and len(self.steps) == 5 \
+        passed = (
+            all(s["passed"] for s in self.steps)
+            and len(self.steps) == 5
             and elapsed < SELF_TEST_BUDGET_S
-        report = {"passed": passed, "seconds": round(elapsed, 3),
-                  "platform": self.app.platformName(), "steps": self.steps}
+        )
+        report = {
+            "passed": passed,
+            "seconds": round(elapsed, 3),
+            "platform": self.app.platformName(),
+            "steps": self.steps,
+        }
         sys.stdout.write(json.dumps(report) + "\n")
         sys.stdout.flush()
         return 0 if passed else 1

@@ -49,8 +49,7 @@ XCB_LIBRARIES: dict[str, tuple[str, str]] = {
 }
 
 
-def qt_would_use_xcb(environ: Mapping[str, str] | None = None,
-                     platform: str | None = None) -> bool:
+def qt_would_use_xcb(environ: Mapping[str, str] | None = None, platform: str | None = None) -> bool:
     """Whether Qt will pick its X11 (xcb) platform plugin in this environment.
 
     True on Linux when ``QT_QPA_PLATFORM`` names xcb first, or when it is unset, ``DISPLAY``
@@ -66,8 +65,9 @@ def qt_would_use_xcb(environ: Mapping[str, str] | None = None,
         return requested.split(";")[0].split(":")[0].strip() == "xcb"
     if not environ.get("DISPLAY"):
         return False
-    wayland = (environ.get("XDG_SESSION_TYPE", "").lower() == "wayland"
-               or bool(environ.get("WAYLAND_DISPLAY")))
+    wayland = environ.get("XDG_SESSION_TYPE", "").lower() == "wayland" or bool(
+        environ.get("WAYLAND_DISPLAY")
+    )
     return not wayland
 
 
@@ -119,8 +119,9 @@ def missing_libraries_message(missing: Sequence[str]) -> str:
     )
 
 
-def check_display_libraries(environ: Mapping[str, str] | None = None,
-                            load: Callable[[str], object] | None = None) -> str | None:
+def check_display_libraries(
+    environ: Mapping[str, str] | None = None, load: Callable[[str], object] | None = None
+) -> str | None:
     """The message to print when Qt would use xcb and a library it needs is missing, else
     None (nothing is loaded when Qt would not use xcb)."""
     if not qt_would_use_xcb(environ):

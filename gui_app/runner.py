@@ -114,8 +114,17 @@ class Job:
     ``notes`` is free for the job function (e.g. the last snapshot sent, for an error message).
     """
 
-    def __init__(self, runner: Runner, job_id: int, fn: JobFn, spec: Any, *, pausable: bool,
-                 paused: bool, step_budget: int) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        job_id: int,
+        fn: JobFn,
+        spec: Any,
+        *,
+        pausable: bool,
+        paused: bool,
+        step_budget: int,
+    ) -> None:
         self.id = job_id
         self.spec = spec
         self.cancel = threading.Event()
@@ -172,12 +181,18 @@ class Runner:
     probe); ``post(kind, payload)`` sends global events. ``parent`` owns the drain timer.
     """
 
-    def __init__(self, deliver: Callable[[list[Event]], None], *, name: str = "gdx-runner",
-                 sync: bool = False,
-                 describe_error: Callable[[Job, BaseException], str] = internal_error_message,
-                 on_start: Callable[[Callable[[str, Any], None]], None] | None = None,
-                 lower_priority: bool = False, parent: QObject | None = None,
-                 interval_ms: int = DRAIN_INTERVAL_MS) -> None:
+    def __init__(
+        self,
+        deliver: Callable[[list[Event]], None],
+        *,
+        name: str = "gdx-runner",
+        sync: bool = False,
+        describe_error: Callable[[Job, BaseException], str] = internal_error_message,
+        on_start: Callable[[Callable[[str, Any], None]], None] | None = None,
+        lower_priority: bool = False,
+        parent: QObject | None = None,
+        interval_ms: int = DRAIN_INTERVAL_MS,
+    ) -> None:
         self.sync = sync
         self.name = name
         self._deliver = deliver
@@ -241,8 +256,15 @@ class Runner:
             self._thread.start()
         self._kick()
 
-    def submit(self, fn: JobFn, spec: Any = None, *, pausable: bool = False,
-               paused: bool = False, step_budget: int = 0) -> int:
+    def submit(
+        self,
+        fn: JobFn,
+        spec: Any = None,
+        *,
+        pausable: bool = False,
+        paused: bool = False,
+        step_budget: int = 0,
+    ) -> int:
         """Queue ``fn(job)`` with ``job.spec = spec``, cancelling the job in progress; returns
         the new job's id (0, and nothing runs, after :meth:`shutdown`)."""
         if self._closing:
@@ -250,8 +272,15 @@ class Runner:
         self.start()
         with self._cond:
             self._latest_id += 1
-            job = Job(self, self._latest_id, fn, spec, pausable=pausable, paused=paused,
-                      step_budget=step_budget)
+            job = Job(
+                self,
+                self._latest_id,
+                fn,
+                spec,
+                pausable=pausable,
+                paused=paused,
+                step_budget=step_budget,
+            )
             if self._current is not None:
                 self._current.cancel.set()
             self._pending = job  # a job still queued is replaced without a word

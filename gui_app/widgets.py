@@ -68,8 +68,9 @@ def float_spin(key: str, step: float, decimals: int) -> QDoubleSpinBox:
     return spin
 
 
-def choice_combo(key: str, choices: tuple[str, ...] | None = None,
-                 labels: dict[str, str] | None = None) -> QComboBox:
+def choice_combo(
+    key: str, choices: tuple[str, ...] | None = None, labels: dict[str, str] | None = None
+) -> QComboBox:
     """A combo box over the choices of setting ``key`` (item data: the choice; text: its
     label from CHOICE_LABELS or ``labels``), set to the default."""
     spec = SCHEMA[key]
@@ -122,8 +123,10 @@ class FooterScrollArea(QScrollArea):
         footer.setGeometry(inner.left(), inner.bottom() + 1 - height, inner.width(), height)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self._footer and event.type() in (QEvent.Type.LayoutRequest,
-                                                    QEvent.Type.FontChange):
+        if obj is self._footer and event.type() in (
+            QEvent.Type.LayoutRequest,
+            QEvent.Type.FontChange,
+        ):
             self._place_footer()
         return super().eventFilter(obj, event)
 
@@ -147,16 +150,20 @@ def relayout_for_large_fonts(root: QWidget, capped: list[QWidget]) -> dict:
     saved["forms"] = [(f, f.rowWrapPolicy()) for f in root.findChildren(QFormLayout)]
     for form, _policy in saved["forms"]:
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-    saved["combos"] = [(c, c.sizeAdjustPolicy(), c.minimumContentsLength())
-                       for c in root.findChildren(QComboBox)]
+    saved["combos"] = [
+        (c, c.sizeAdjustPolicy(), c.minimumContentsLength()) for c in root.findChildren(QComboBox)
+    ]
     for combo, _policy, _length in saved["combos"]:
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         combo.setMinimumContentsLength(0)
     saved["caps"] = [(w, w.maximumWidth()) for w in capped]
     for w in capped:
         w.setMaximumWidth(16_777_215)
-    labels = [label for label in root.findChildren(QLabel)
-              if label.text() and label.parentWidget() is not None]
+    labels = [
+        label
+        for label in root.findChildren(QLabel)
+        if label.text() and label.parentWidget() is not None
+    ]
     saved["wraps"] = [(label, label.wordWrap()) for label in labels]
     for label in labels:
         label.setWordWrap(True)

@@ -101,10 +101,16 @@ def _describe(graph: grimp.ImportGraph, circle: list[str]) -> str:
     steps = []
     for importer, imported in itertools.pairwise(circle):
         targets = _with_descendants(graph, imported)
-        witness = min((m, t) for m in _with_descendants(graph, importer)
-                      for t in graph.find_modules_directly_imported_by(m) if t in targets)
-        lines = ", ".join(str(d["line_number"]) for d in graph.get_import_details(
-            importer=witness[0], imported=witness[1]))
+        witness = min(
+            (m, t)
+            for m in _with_descendants(graph, importer)
+            for t in graph.find_modules_directly_imported_by(m)
+            if t in targets
+        )
+        lines = ", ".join(
+            str(d["line_number"])
+            for d in graph.get_import_details(importer=witness[0], imported=witness[1])
+        )
         via = "" if witness == (importer, imported) else f" via {witness[0]} -> {witness[1]}"
         steps.append(f"{importer} -> {imported}{via} (l. {lines})")
     return "\n    ".join(steps)
@@ -158,7 +164,8 @@ def test_no_import_circle_among_sibling_packages():
             circle = shortest_circle(edges, component[0], component)
             problems.append(f"inside {package}:\n    " + _describe(graph, circle))
     assert not problems, "import circles among sibling modules/packages:\n  " + "\n  ".join(
-        problems)
+        problems
+    )
 
 
 def python_files() -> list[Path]:
@@ -180,6 +187,7 @@ def test_no_module_over_500_lines():
 
 # The checks above must be able to fail: they are run here on small graphs with known answers.
 
+
 def test_strongly_connected_finds_circles_and_self_imports():
     edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"d"}, "e": {"a"}, "f": set()}
     assert strongly_connected(edges) == [["a", "b", "c"], ["d"]]
@@ -198,11 +206,13 @@ def test_function_level_and_type_only_imports_make_circles(tmp_path, monkeypatch
     (pkg / "sub" / "__init__.py").write_text("")
     (pkg / "one.py").write_text("def f():\n    from circlepkg.sub import two\n")
     (pkg / "sub" / "two.py").write_text(
-        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from circlepkg import one\n")
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from circlepkg import one\n"
+    )
     (pkg / "three.py").write_text("from circlepkg.sub import two\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     graph = grimp.build_graph("circlepkg", cache_dir=None)
     edges = module_edges(graph)
     assert strongly_connected(edges) == [["circlepkg.one", "circlepkg.sub.two"]]
     assert strongly_connected(sibling_edges(graph, "circlepkg")) == [
-        ["circlepkg.one", "circlepkg.sub"]]
+        ["circlepkg.one", "circlepkg.sub"]
+    ]

@@ -82,26 +82,32 @@ def test_packages_are_named_once_each():
     assert "sudo dnf install libxcb\n" in message  # one Fedora package ships all three
 
 
-@pytest.mark.parametrize("environ", [
-    {"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"},
-    {"DISPLAY": ":0", "QT_QPA_PLATFORM": "wayland"},
-    {"DISPLAY": ":0", "QT_QPA_PLATFORM": "minimal"},
-    {"DISPLAY": ":0", "WAYLAND_DISPLAY": "wayland-0", "XDG_SESSION_TYPE": "wayland"},
-    {"WAYLAND_DISPLAY": "wayland-0"},
-    {},  # no display at all: run_app says so itself
-])
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"},
+        {"DISPLAY": ":0", "QT_QPA_PLATFORM": "wayland"},
+        {"DISPLAY": ":0", "QT_QPA_PLATFORM": "minimal"},
+        {"DISPLAY": ":0", "WAYLAND_DISPLAY": "wayland-0", "XDG_SESSION_TYPE": "wayland"},
+        {"WAYLAND_DISPLAY": "wayland-0"},
+        {},  # no display at all: run_app says so itself
+    ],
+)
 def test_no_check_where_qt_does_not_use_xcb(environ):
     loader = Loader(set(launcher.XCB_LIBRARIES))
     assert launcher.check_display_libraries(environ, load=loader) is None
     assert loader.asked == []
 
 
-@pytest.mark.parametrize("environ", [
-    {"DISPLAY": ":0"},
-    {"DISPLAY": ":0", "XDG_SESSION_TYPE": "x11"},
-    {"QT_QPA_PLATFORM": "xcb"},
-    {"DISPLAY": ":1", "QT_QPA_PLATFORM": "xcb;wayland"},
-])
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"DISPLAY": ":0"},
+        {"DISPLAY": ":0", "XDG_SESSION_TYPE": "x11"},
+        {"QT_QPA_PLATFORM": "xcb"},
+        {"DISPLAY": ":1", "QT_QPA_PLATFORM": "xcb;wayland"},
+    ],
+)
 def test_check_where_qt_uses_xcb(environ, monkeypatch):
     monkeypatch.setattr(launcher.sys, "platform", "linux")
     loader = Loader({"libxkbcommon-x11.so.0"})
@@ -114,8 +120,15 @@ def test_not_linux_is_never_checked():
     assert not launcher.qt_would_use_xcb({"QT_QPA_PLATFORM": "xcb"}, platform="win32")
 
 
-@pytest.mark.parametrize("argv", [["--version"], ["lesson", "--help"], ["bench", "--help"],
-                                  ["fit", "demo:housing", "--solver", "normal", "--json"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--version"],
+        ["lesson", "--help"],
+        ["bench", "--help"],
+        ["fit", "demo:housing", "--solver", "normal", "--json"],
+    ],
+)
 def test_headless_commands_never_check(x11, monkeypatch, app_start, capsys, argv):
     loader = Loader(set(launcher.XCB_LIBRARIES))  # every library "missing"
     monkeypatch.setattr(launcher, "_load_library", loader)
@@ -140,12 +153,15 @@ def _xcb_plugin() -> Path | None:
     return plugin if plugin.is_file() else None
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or shutil.which("ldd") is None
-                    or _xcb_plugin() is None, reason="needs Linux, ldd and PySide6's xcb plugin")
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or shutil.which("ldd") is None or _xcb_plugin() is None,
+    reason="needs Linux, ldd and PySide6's xcb plugin",
+)
 def test_table_covers_what_the_installed_xcb_plugin_loads():
     """A PySide6 upgrade that links a new X11 library must add it to the table."""
-    out = subprocess.run(["ldd", str(_xcb_plugin())], capture_output=True, text=True,
-                         timeout=60, check=True).stdout
+    out = subprocess.run(
+        ["ldd", str(_xcb_plugin())], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
     sonames = {line.split()[0] for line in out.splitlines() if line.strip()}
     x11_family = {s for s in sonames if s.startswith(("libxcb", "libxkbcommon", "libX11"))}
     assert "libxcb-cursor.so.0" in x11_family  # the parse found the plugin's libraries
@@ -154,13 +170,15 @@ def test_table_covers_what_the_installed_xcb_plugin_loads():
 
 def _install_line(readme: str, command: str) -> set[str]:
     start = readme.index(command) + len(command)
-    block = readme[start:readme.index("```", start)]
+    block = readme[start : readme.index("```", start)]
     return set(block.replace("\\\n", " ").split())
 
 
 def test_readme_names_the_same_packages():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert _install_line(readme, "sudo apt install") == {
-        debian for debian, _ in launcher.XCB_LIBRARIES.values()}
+        debian for debian, _ in launcher.XCB_LIBRARIES.values()
+    }
     assert _install_line(readme, "sudo dnf install") == {
-        fedora for _, fedora in launcher.XCB_LIBRARIES.values()}
+        fedora for _, fedora in launcher.XCB_LIBRARIES.values()
+    }

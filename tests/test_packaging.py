@@ -20,15 +20,24 @@ SKIPPED = 77  # smoke_test.sh: the sources have no self-test yet
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(os.environ.get("GDX_BUILD_BUNDLE") != "1",
-                       reason="builds the PyInstaller bundle; set GDX_BUILD_BUNDLE=1 to run"),
+    pytest.mark.skipif(
+        os.environ.get("GDX_BUILD_BUNDLE") != "1",
+        reason="builds the PyInstaller bundle; set GDX_BUILD_BUNDLE=1 to run",
+    ),
 ]
 
 
 def _run(script: str, timeout: float) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    return subprocess.run(["bash", str(ROOT / "packaging" / script)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        ["bash", str(ROOT / "packaging" / script)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def _tail(proc: subprocess.CompletedProcess[str], lines: int = 60) -> str:

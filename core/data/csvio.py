@@ -178,6 +178,7 @@ def _size_text(n: int) -> str:
         return f"{n / 1024**2:.1f} MB"
     return f"{n} bytes"
 
+
 # --------------------------------------------------------------------------- the loader
 
 
@@ -227,8 +228,10 @@ class _Loader:
                 if any('"' in line for line in lines):
                     if any(line.count('"') % 2 for line in lines):
                         raise _NeedCsv
-                    recs = [split_line(line, delim) if '"' in line else line.split(delim)
-                            for line in lines]
+                    recs = [
+                        split_line(line, delim) if '"' in line else line.split(delim)
+                        for line in lines
+                    ]
                 else:
                     recs = [line.split(delim) for line in lines]
             if delim == WHITESPACE and len(keep) < len(recs):

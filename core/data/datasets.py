@@ -61,8 +61,11 @@ def make_synthetic(
     """
     _check_int("m", m, 1)
     _check_int("n", n, 1)
-    for label, value, lo, hi in (("noise", noise, 0.0, 1e6), ("scale spread", scale_spread,
-                                 0.0, 12.0), ("correlation", correlation, 0.0, 0.999)):
+    for label, value, lo, hi in (
+        ("noise", noise, 0.0, 1e6),
+        ("scale spread", scale_spread, 0.0, 12.0),
+        ("correlation", correlation, 0.0, 0.999),
+    ):
         if not np.isfinite(value) or not lo <= value <= hi:
             raise InputError(f"{label} must be between {lo:g} and {hi:g}, got {value!r}")
     from core.backend import check_fits
@@ -83,8 +86,10 @@ def make_synthetic(
     spread = float(np.std(signal)) or 1.0
     y = signal + noise * spread * rng.standard_normal(m)
     names = tuple(f"x{j + 1}" for j in range(n))
-    desc = (f"synthetic (m={m}, n={n}, noise={noise:g}, spread=10^{scale_spread:g}, "
-            f"correlation={correlation:g}, seed={seed})")
+    desc = (
+        f"synthetic (m={m}, n={n}, noise={noise:g}, spread=10^{scale_spread:g}, "
+        f"correlation={correlation:g}, seed={seed})"
+    )
     return Dataset(np.ascontiguousarray(X), y, names, "y", desc, None, true_w, true_b)
 
 
@@ -104,8 +109,16 @@ def make_housing(m: int = 100, *, seed: int = 1) -> Dataset:
     true_w = np.array([0.27, -32.6, -67.3, -1.47])
     true_b = 220.0
     y = np.round(X @ true_w + true_b + rng.normal(0.0, 25.0, m), 1)
-    return Dataset(X, y, HOUSING_FEATURES, HOUSING_TARGET, f"housing demo (m={m}, seed={seed})",
-                   None, true_w, true_b)
+    return Dataset(
+        X,
+        y,
+        HOUSING_FEATURES,
+        HOUSING_TARGET,
+        f"housing demo (m={m}, seed={seed})",
+        None,
+        true_w,
+        true_b,
+    )
 
 
 CURVE_FEATURES = ("speed (km/h)",)
@@ -131,8 +144,16 @@ def make_curve(m: int = 80, *, seed: int = 5) -> Dataset:
     exact = v * REACTION_TIME_S + v * v / (2.0 * BRAKING_M_PER_S2)
     distance = np.round(exact * (1.0 + 0.03 * rng.standard_normal(m)), 1)
     true_w = np.array([REACTION_TIME_S / 3.6, 1.0 / (2.0 * BRAKING_M_PER_S2 * 3.6**2)])
-    return Dataset(speed[:, None].copy(), distance, CURVE_FEATURES, CURVE_TARGET,
-                   f"stopping-distance demo (m={m}, seed={seed})", None, true_w, 0.0)
+    return Dataset(
+        speed[:, None].copy(),
+        distance,
+        CURVE_FEATURES,
+        CURVE_TARGET,
+        f"stopping-distance demo (m={m}, seed={seed})",
+        None,
+        true_w,
+        0.0,
+    )
 
 
 def _check_int(label: str, value: object, lo: int) -> None:

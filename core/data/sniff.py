@@ -16,8 +16,9 @@ from collections.abc import Iterator, Sequence
 from core.errors import InputError
 
 # Cell spellings (compared case-insensitively, after stripping) that mean "no value".
-MISSING_MARKERS = frozenset({"", "na", "n/a", "#n/a", "nan", "+nan", "-nan", "null", "none",
-                             "?", "-"})
+MISSING_MARKERS = frozenset(
+    {"", "na", "n/a", "#n/a", "nan", "+nan", "-nan", "null", "none", "?", "-"}
+)
 # A number written with a decimal comma: "1,5", "-0,25", ",5", "1,5e3".
 DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
 _WS_RUN = re.compile(r"[ \t]+")
@@ -99,6 +100,7 @@ def _bomless_utf16(raw: bytes) -> str | None:
     if even_nul > 0.9 and odd_nul < 0.05:
         return "utf-16-be"
     return None
+
 
 # --------------------------------------------------------------------------- cells
 
@@ -231,4 +233,3 @@ def sniff_delimiter(lines: Sequence[str]) -> tuple[str, int]:
     if best is None:
         return ",", 1
     return best[1], best[2]
-

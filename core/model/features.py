@@ -50,9 +50,11 @@ def polynomial_features(
         return Design(X, None, tuple(names), 1, n)
     m = X.shape[0]
     # refuse before allocating: the steps below hold about four copies of the result
-    check_fits(4 * m * n * degree * 8, "cpu",
-               f"the degree-{degree} expansion ({m:,} x {n * degree:,} values, with its "
-               "rounding errors)")
+    check_fits(
+        4 * m * n * degree * 8,
+        "cpu",
+        f"the degree-{degree} expansion ({m:,} x {n * degree:,} values, with its rounding errors)",
+    )
     hi_cols = [X]
     lo_cols = [np.zeros_like(X)]
     hi, lo = X, np.zeros_like(X)

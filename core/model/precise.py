@@ -44,8 +44,9 @@ def dd_mul(ah: np.ndarray, al: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, n
     return two_sum(p, e)
 
 
-def _dd_add(ah: np.ndarray, al: np.ndarray, bh: np.ndarray,
-            bl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _dd_add(
+    ah: np.ndarray, al: np.ndarray, bh: np.ndarray, bl: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     s, e = two_sum(ah, bh)
     e = e + (al + bl)
     return two_sum(s, e)

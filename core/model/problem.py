@@ -58,7 +58,8 @@ class Problem:
         self.device = device
         self.dtype = dtype
         self.design: Design = polynomial_features(
-            dataset.X, dataset.feature_names, degree, dataset.path)
+            dataset.X, dataset.feature_names, degree, dataset.path
+        )
         m, p = self.design.X.shape
         n_params = p + int(self.intercept)
         self.warnings: list[str] = []
@@ -74,7 +75,10 @@ class Problem:
             )
         self._check_range(self.design.X, m)
         self.scaler: Scaler = fit_scaler(
-            self.design.X, scaling, intercept=self.intercept, names=self.design.names,
+            self.design.X,
+            scaling,
+            intercept=self.intercept,
+            names=self.design.names,
             path=dataset.path,
         )
         if not self.intercept and scaling in ("zscore", "mean", "minmax"):
@@ -110,7 +114,9 @@ class Problem:
                     f"their squares, which overflow (largest {big:.3g}); rescale the column "
                     "(e.g. divide it by a power of ten)"
                     + (" or use float64" if self.dtype == "float32" else ""),
-                    path=self.dataset.path, column_name=name)
+                    path=self.dataset.path,
+                    column_name=name,
+                )
             nonzero = col[col > 0]
             if nonzero.size:
                 low = min(low, float(nonzero.min()))
@@ -118,7 +124,8 @@ class Problem:
             self.warnings.append(
                 f"values as small as {low:.3g} have squares below {self.dtype}'s smallest "
                 f"normal number ({tiny:.3g}): the cost and gradient lose precision or underflow "
-                "to 0; rescale the data" + (" or use float64" if self.dtype == "float32" else ""))
+                "to 0; rescale the data" + (" or use float64" if self.dtype == "float32" else "")
+            )
 
     # -- sizes and names -------------------------------------------------------------------
     @property
@@ -225,8 +232,11 @@ class Problem:
             if self.intercept:
                 A = np.column_stack([A, np.ones(self.m)])
             K = (A @ A.T) / self.m
-            lam_max = (float(np.linalg.eigvalsh(K)[-1]) if K.shape[0] <= DENSE_EIGEN_LIMIT
-                       else float(extreme_eigenvalues(K)[1]))
+            lam_max = (
+                float(np.linalg.eigvalsh(K)[-1])
+                if K.shape[0] <= DENSE_EIGEN_LIMIT
+                else float(extreme_eigenvalues(K)[1])
+            )
             return np.array([0.0, lam_max])
         G = self.gram.G
         if G.shape[0] <= DENSE_EIGEN_LIMIT:
@@ -306,8 +316,11 @@ class Problem:
         J0 = self.cost(w_s, b_s) if base_cost is None else float(base_cost)
         du = np.asarray(u, np.float64)[None, :] - base[i]
         dv = np.asarray(v, np.float64)[:, None] - base[j]
-        return J0 + du * g[i] + dv * g[j] + 0.5 * (
-            du * du * G[i, i] + 2 * du * dv * G[i, j] + dv * dv * G[j, j]
+        return (
+            J0
+            + du * g[i]
+            + dv * g[j]
+            + 0.5 * (du * du * G[i, i] + 2 * du * dv * G[i, j] + dv * dv * G[j, j])
         )
 
 

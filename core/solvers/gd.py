@@ -47,18 +47,24 @@ def _validate_gd(alpha: float, iterations: int, tolerance: float, report_every: 
         raise InputError(f"report interval must be a whole number >= 1, got {report_every!r}")
 
 
-def _divergence_message(problem: Problem, alpha: float, it: int, cost0: float,
-                        cost: float) -> str:
+def _divergence_message(problem: Problem, alpha: float, it: int, cost0: float, cost: float) -> str:
     a_max = problem.alpha_max
-    what = "became infinite or NaN" if not math.isfinite(cost) else (
-        f"grew from {cost0:.4g} to {cost:.4g}")
+    what = (
+        "became infinite or NaN"
+        if not math.isfinite(cost)
+        else (f"grew from {cost0:.4g} to {cost:.4g}")
+    )
     if alpha >= a_max:
         where = "above" if alpha > a_max else "equal to"
-        why = (f"α = {alpha:.4g} is {where} α_max = {a_max:.4g} (= 2/λ_max of AᵀA/m), so "
-               f"the steps overshoot; choose α below {a_max:.4g}")
+        why = (
+            f"α = {alpha:.4g} is {where} α_max = {a_max:.4g} (= 2/λ_max of AᵀA/m), so "
+            f"the steps overshoot; choose α below {a_max:.4g}"
+        )
     else:
-        why = (f"α = {alpha:.4g} is below α_max = {a_max:.4g}, so this is rounding "
-               f"({problem.dtype}) rather than the step size; try float64 or scaling")
+        why = (
+            f"α = {alpha:.4g} is below α_max = {a_max:.4g}, so this is rounding "
+            f"({problem.dtype}) rather than the step size; try float64 or scaling"
+        )
     return f"Diverged at iteration {it}: the cost {what}. {why}."
 
 
@@ -68,14 +74,25 @@ def _chunk(pace: Pace | None, planned: int) -> int:
         return planned
     got = pace(planned)
     if isinstance(got, bool) or not isinstance(got, int | np.integer) or not 1 <= got <= planned:
-        raise ValueError(f"pace({planned}) must return a whole number from 1 to {planned}, "
-                         f"got {got!r}")
+        raise ValueError(
+            f"pace({planned}) must return a whole number from 1 to {planned}, got {got!r}"
+        )
     return int(got)
 
 
-def _descend(problem: Problem, evaluate: Evaluate, w_s: Any, b_s: Any, *, alpha: float,
-             iterations: int, tolerance: float, report_every: int, cancel: CancelFlag | None,
-             pace: Pace | None) -> Iterator[Snapshot]:
+def _descend(
+    problem: Problem,
+    evaluate: Evaluate,
+    w_s: Any,
+    b_s: Any,
+    *,
+    alpha: float,
+    iterations: int,
+    tolerance: float,
+    report_every: int,
+    cancel: CancelFlag | None,
+    pace: Pace | None,
+) -> Iterator[Snapshot]:
     """The shared driver: bookkeeping, stopping rules and snapshots; ``evaluate`` does maths.
 
     Divergence (DESIGN.md §7): a non-finite or exploding cost; a cost that rose for
@@ -100,8 +117,9 @@ def _descend(problem: Problem, evaluate: Evaluate, w_s: Any, b_s: Any, *, alpha:
             rising = rising + 1 if cost > prev * (1 + _RISE) else 0
             if rising >= RISING_STEPS and above_start:
                 status = RunStatus.DIVERGED
-            elif tolerance > 0 and (abs(prev - cost) <= tolerance * max(abs(prev), 1e-300)
-                                    or gnorm <= tolerance):
+            elif tolerance > 0 and (
+                abs(prev - cost) <= tolerance * max(abs(prev), 1e-300) or gnorm <= tolerance
+            ):
                 status = RunStatus.CONVERGED
                 message = f"Converged after {it} iterations (tolerance {tolerance:g})."
         elif tolerance > 0 and gnorm <= tolerance:
@@ -120,8 +138,9 @@ def _descend(problem: Problem, evaluate: Evaluate, w_s: Any, b_s: Any, *, alpha:
         if status == RunStatus.DIVERGED:
             message = _divergence_message(problem, alpha, it, cost0, cost)
         if status != RunStatus.RUNNING or it == next_report:
-            yield make_snapshot(problem, it, cost, w_s, b_s, gnorm, t0, status, message,
-                                problem.warnings)
+            yield make_snapshot(
+                problem, it, cost, w_s, b_s, gnorm, t0, status, message, problem.warnings
+            )
             if status != RunStatus.RUNNING:
                 return
             # RUNNING means it < iterations, so the planned chunk has at least one step.
@@ -142,10 +161,18 @@ def _start(problem: Problem, w0: Any, b0: Any) -> tuple[np.ndarray, float | None
     return problem.to_scaled(w, b)
 
 
-def gradient_descent(problem: Problem, *, alpha: float, iterations: int = 1000,
-                     tolerance: float = 0.0, w0: Any = None, b0: Any = None,
-                     report_every: int = 1, cancel: CancelFlag | None = None,
-                     pace: Pace | None = None) -> Iterator[Snapshot]:
+def gradient_descent(
+    problem: Problem,
+    *,
+    alpha: float,
+    iterations: int = 1000,
+    tolerance: float = 0.0,
+    w0: Any = None,
+    b0: Any = None,
+    report_every: int = 1,
+    cancel: CancelFlag | None = None,
+    pace: Pace | None = None,
+) -> Iterator[Snapshot]:
     """Batch gradient descent, vectorised: each step is the two matrix-vector products
     ``e = X_s w + b - y`` and ``∇w = X_sᵀe/m`` on the problem's device.
 
@@ -174,9 +201,18 @@ def gradient_descent(problem: Problem, *, alpha: float, iterations: int = 1000,
         return cost, gw, gb, gnorm
 
     with np.errstate(over="ignore", invalid="ignore"):
-        yield from _descend(problem, evaluate, w_s, b_s, alpha=alpha, iterations=iterations,
-                            tolerance=tolerance, report_every=report_every, cancel=cancel,
-                            pace=pace)
+        yield from _descend(
+            problem,
+            evaluate,
+            w_s,
+            b_s,
+            alpha=alpha,
+            iterations=iterations,
+            tolerance=tolerance,
+            report_every=report_every,
+            cancel=cancel,
+            pace=pace,
+        )
 
 
 class _ListVec(list[float]):
@@ -194,10 +230,18 @@ class _Stop(Exception):
     """Raised inside the loop's evaluation when the user cancels mid-pass."""
 
 
-def gradient_descent_loop(problem: Problem, *, alpha: float, iterations: int = 1000,
-                          tolerance: float = 0.0, w0: Any = None, b0: Any = None,
-                          report_every: int = 1, cancel: CancelFlag | None = None,
-                          pace: Pace | None = None) -> Iterator[Snapshot]:
+def gradient_descent_loop(
+    problem: Problem,
+    *,
+    alpha: float,
+    iterations: int = 1000,
+    tolerance: float = 0.0,
+    w0: Any = None,
+    b0: Any = None,
+    report_every: int = 1,
+    cancel: CancelFlag | None = None,
+    pace: Pace | None = None,
+) -> Iterator[Snapshot]:
     """The same steps as :func:`gradient_descent` written as nested Python loops over
     examples and features (the slow reference the timing lab compares against).
 
@@ -242,18 +286,45 @@ def gradient_descent_loop(problem: Problem, *, alpha: float, iterations: int = 1
     last: Snapshot | None = None
     t_start = time.perf_counter()
     try:
-        for snap in _descend(problem, evaluate, _ListVec(w_list), b_val, alpha=alpha,
-                             iterations=iterations, tolerance=tolerance,
-                             report_every=report_every, cancel=cancel, pace=pace):
+        for snap in _descend(
+            problem,
+            evaluate,
+            _ListVec(w_list),
+            b_val,
+            alpha=alpha,
+            iterations=iterations,
+            tolerance=tolerance,
+            report_every=report_every,
+            cancel=cancel,
+            pace=pace,
+        ):
             last = snap
             yield snap
     except _Stop:
         if last is None:
-            yield make_snapshot(problem, 0, float("nan"), np.asarray(w_list), b_val,
-                                float("nan"), t_start, RunStatus.CANCELLED,
-                                "Stopped by the user.")
+            yield make_snapshot(
+                problem,
+                0,
+                float("nan"),
+                np.asarray(w_list),
+                b_val,
+                float("nan"),
+                t_start,
+                RunStatus.CANCELLED,
+                "Stopped by the user.",
+            )
         else:
             it = last.iteration
-            yield Snapshot(it, last.cost, last.w, last.b, last.w_scaled, last.b_scaled,
-                           last.grad_norm, last.elapsed, RunStatus.CANCELLED,
-                           f"Stopped by the user after {it} iterations.", last.warnings)
+            yield Snapshot(
+                it,
+                last.cost,
+                last.w,
+                last.b,
+                last.w_scaled,
+                last.b_scaled,
+                last.grad_norm,
+                last.elapsed,
+                RunStatus.CANCELLED,
+                f"Stopped by the user after {it} iterations.",
+                last.warnings,
+            )

@@ -19,17 +19,28 @@ ILL_CONDITIONED = 1e12
 _EPS = float(np.finfo(np.float64).eps)
 
 
-def _final_normal(problem: Problem, w: np.ndarray, b: float | None, t0: float, message: str,
-                  warnings: list[str]) -> Snapshot:
+def _final_normal(
+    problem: Problem, w: np.ndarray, b: float | None, t0: float, message: str, warnings: list[str]
+) -> Snapshot:
     w = np.asarray(w, np.float64)
     w_s, b_s = problem.to_scaled(w, b)
     b_train = b_s if b_s is not None else 0.0
     cost = problem.cost(w_s, b_train)
     gw, gb = problem.gradient(w_s, b_train)
     gnorm = math.sqrt(float(gw @ gw) + (gb or 0.0) ** 2)
-    return Snapshot(0, cost, readonly(w), b, readonly(w_s), b_s, gnorm,
-                    time.perf_counter() - t0, RunStatus.SOLVED, message,
-                    tuple(problem.warnings) + tuple(warnings))
+    return Snapshot(
+        0,
+        cost,
+        readonly(w),
+        b,
+        readonly(w_s),
+        b_s,
+        gnorm,
+        time.perf_counter() - t0,
+        RunStatus.SOLVED,
+        message,
+        tuple(problem.warnings) + tuple(warnings),
+    )
 
 
 def _original_design(problem: Problem) -> tuple[np.ndarray, np.ndarray | None]:
@@ -42,8 +53,7 @@ def _original_design(problem: Problem) -> tuple[np.ndarray, np.ndarray | None]:
     return X, X_lo
 
 
-def minimum_norm_in_original_units(x: np.ndarray, row_b: np.ndarray,
-                                   s: np.ndarray) -> np.ndarray:
+def minimum_norm_in_original_units(x: np.ndarray, row_b: np.ndarray, s: np.ndarray) -> np.ndarray:
     """The least-squares solution of smallest 2-norm, in original units.
 
     ``x`` (p) is one least-squares solution of ``A x ≈ y``; ``row_b`` (r × p, orthonormal
@@ -57,8 +67,9 @@ def minimum_norm_in_original_units(x: np.ndarray, row_b: np.ndarray,
     return Qw @ (Qw.T @ x)
 
 
-def normal_equation(problem: Problem, *, cancel: CancelFlag | None = None,
-                    max_refinements: int = 10) -> Iterator[Snapshot]:
+def normal_equation(
+    problem: Problem, *, cancel: CancelFlag | None = None, max_refinements: int = 10
+) -> Iterator[Snapshot]:
     """The exact least-squares solution, computed stably in the original units.
 
     Columns are equilibrated by powers of two (exact), the design is factored ``A = QR``
@@ -93,13 +104,17 @@ def normal_equation(problem: Problem, *, cancel: CancelFlag | None = None,
         qty = Q.T @ y
         z = Vt[:rank].T @ ((U[:, :rank].T @ qty) / sigma[:rank])
         x = minimum_norm_in_original_units(z / s, Vt[:rank], s)
-        norm_text = ("the minimum-norm solution (the smallest ‖(w, b)‖ in the units shown)"
-                     if problem.intercept else
-                     "the minimum-norm solution (the smallest ‖w‖ in the units shown)")
+        norm_text = (
+            "the minimum-norm solution (the smallest ‖(w, b)‖ in the units shown)"
+            if problem.intercept
+            else "the minimum-norm solution (the smallest ‖w‖ in the units shown)"
+        )
         if m < p:
             # Problem's own warning already explains it (it applies to every solver).
-            message = (f"{m} data rows but {p} parameters: least squares has infinitely many "
-                       f"solutions (rank {rank}); showing {norm_text}.")
+            message = (
+                f"{m} data rows but {p} parameters: least squares has infinitely many "
+                f"solutions (rank {rank}); showing {norm_text}."
+            )
         else:
             null = Vt[rank:]
             involved = np.flatnonzero(np.max(np.abs(null), axis=0) > 1e-8)
@@ -110,8 +125,7 @@ def normal_equation(problem: Problem, *, cancel: CancelFlag | None = None,
                 f"equally well; showing {norm_text}. Remove a redundant feature or lower "
                 "the polynomial degree."
             )
-            message = (f"Rank-deficient design (rank {rank} of {p}); minimum-norm solution "
-                       "shown.")
+            message = f"Rank-deficient design (rank {rank} of {p}); minimum-norm solution shown."
     else:
         z = np.linalg.solve(R, Q.T @ y)
         r = y - B @ z
@@ -132,8 +146,10 @@ def normal_equation(problem: Problem, *, cancel: CancelFlag | None = None,
                 break
             step = new_step
         cond = float(sigma[0] / sigma[-1])
-        message = (f"Solved by QR with {refinements} refinement step(s) "
-                   f"(equilibrated condition number {cond:.3g}).")
+        message = (
+            f"Solved by QR with {refinements} refinement step(s) "
+            f"(equilibrated condition number {cond:.3g})."
+        )
         if cond > ILL_CONDITIONED:
             warnings.append(
                 f"the design is nearly singular (condition number {cond:.3g} even after "
@@ -170,8 +186,10 @@ def normal_textbook(problem: Problem, *, cancel: CancelFlag | None = None) -> It
     cond = problem.condition_number
     digits = 16 - 2 * math.log10(cond) if math.isfinite(cond) and cond > 0 else -1
     if not np.all(np.isfinite(theta)):
-        warnings.append("XᵀX is singular: the textbook inverse does not exist. Use the stable "
-                        "normal equation (--solver normal).")
+        warnings.append(
+            "XᵀX is singular: the textbook inverse does not exist. Use the stable "
+            "normal equation (--solver normal)."
+        )
         theta = np.nan_to_num(theta, nan=0.0, posinf=0.0, neginf=0.0)
     elif digits < 8:
         warnings.append(

@@ -79,13 +79,33 @@ def readonly(a: Any) -> np.ndarray:
     return out
 
 
-def make_snapshot(problem: Problem, it: int, cost: float, w_s: Any, b_s: Any, gnorm: float,
-                  t0: float, status: RunStatus = RunStatus.RUNNING, message: str = "",
-                  warnings: tuple[str, ...] | list[str] = ()) -> Snapshot:
+def make_snapshot(
+    problem: Problem,
+    it: int,
+    cost: float,
+    w_s: Any,
+    b_s: Any,
+    gnorm: float,
+    t0: float,
+    status: RunStatus = RunStatus.RUNNING,
+    message: str = "",
+    warnings: tuple[str, ...] | list[str] = (),
+) -> Snapshot:
     """A snapshot from training coordinates ``w_s``, ``b_s`` (any array namespace); the
     original-unit parameters are derived here, ``t0`` is the run's ``perf_counter`` start."""
     w_s_host = np.asarray(to_host(w_s), np.float64)
     b_s_val = float(b_s) if problem.intercept else None
     w, b = problem.to_original(w_s_host, b_s_val)
-    return Snapshot(it, float(cost), readonly(w), b, readonly(w_s_host), b_s_val,
-                    float(gnorm), time.perf_counter() - t0, status, message, tuple(warnings))
+    return Snapshot(
+        it,
+        float(cost),
+        readonly(w),
+        b,
+        readonly(w_s_host),
+        b_s_val,
+        float(gnorm),
+        time.perf_counter() - t0,
+        status,
+        message,
+        tuple(warnings),
+    )

@@ -34,23 +34,38 @@ def _help(limit: limits.BenchLimit, default: bool = True) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``gd-explorer bench`` (ranges and defaults from core.timing.limits)."""
-    parser.description = ("Time one gradient-descent step implemented as Python loops, "
-                          "compiled loops, BLAS, a fused one-pass kernel, the Gram form and "
-                          "on the GPU; check each against the vectorised step.")
+    parser.description = (
+        "Time one gradient-descent step implemented as Python loops, "
+        "compiled loops, BLAS, a fused one-pass kernel, the Gram form and "
+        "on the GPU; check each against the vectorised step."
+    )
     parser.add_argument("--m", type=_int_arg, default=limits.M.default, help=_help(limits.M))
     parser.add_argument("--n", type=_int_arg, default=limits.N.default, help=_help(limits.N))
     parser.add_argument("--dtype", choices=DTYPES, default="float64")
-    parser.add_argument("--impl", nargs="+", choices=IMPLS, metavar="NAME",
-                        help=f"implementations to time (default all): {', '.join(IMPLS)}")
-    parser.add_argument("--repeats", type=_int_arg, default=limits.REPEATS.default,
-                        help=_help(limits.REPEATS))
-    parser.add_argument("--sweep", choices=SWEEPS,
-                        help="time each implementation at --points sizes up to --m or --n")
+    parser.add_argument(
+        "--impl",
+        nargs="+",
+        choices=IMPLS,
+        metavar="NAME",
+        help=f"implementations to time (default all): {', '.join(IMPLS)}",
+    )
+    parser.add_argument(
+        "--repeats", type=_int_arg, default=limits.REPEATS.default, help=_help(limits.REPEATS)
+    )
+    parser.add_argument(
+        "--sweep",
+        choices=SWEEPS,
+        help="time each implementation at --points sizes up to --m or --n",
+    )
     parser.add_argument("--points", type=_int_arg, default=None, help=_help(limits.POINTS))
-    parser.add_argument("--threads", type=_int_arg, nargs="+", metavar="N",
-                        help=_help(limits.THREADS, default=False).replace(
-                            "a thread count", "thread counts")
-                        + "; default 1 and all cores")
+    parser.add_argument(
+        "--threads",
+        type=_int_arg,
+        nargs="+",
+        metavar="N",
+        help=_help(limits.THREADS, default=False).replace("a thread count", "thread counts")
+        + "; default 1 and all cores",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
 
 
@@ -60,12 +75,17 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         raise InputError("--points needs --sweep m or --sweep n")
     impls = tuple(dict.fromkeys(args.impl)) if args.impl else IMPLS
     threads = getattr(args, "threads", None)
-    config = BenchConfig(m=args.m, n=args.n, dtype=args.dtype, impls=impls,
-                         repeats=args.repeats, sweep=args.sweep,
-                         points=args.points if args.points is not None else
-                         limits.POINTS.default,
-                         threads=tuple(dict.fromkeys(threads)) if threads else None,
-                         bandwidth_bytes=bench_config.DEFAULT_BANDWIDTH_BYTES)
+    config = BenchConfig(
+        m=args.m,
+        n=args.n,
+        dtype=args.dtype,
+        impls=impls,
+        repeats=args.repeats,
+        sweep=args.sweep,
+        points=args.points if args.points is not None else limits.POINTS.default,
+        threads=tuple(dict.fromkeys(threads)) if threads else None,
+        bandwidth_bytes=bench_config.DEFAULT_BANDWIDTH_BYTES,
+    )
     config.validate()
     return config
 

@@ -30,18 +30,18 @@ SWEEPS = ("m", "n")
 #: One line per implementation: where its time goes (for tables and the Timing tab).
 WHY = {
     "loop": "The interpreter executes every one of the 2·m·n multiply-adds separately: "
-            "each is a bytecode dispatch, two list lookups and a float object.",
+    "each is a bytecode dispatch, two list lookups and a float object.",
     "compiled-loop": "The same loops as machine code: no interpreter, but one multiply-add "
-                     "after another on one core, waiting for each sum before the next.",
+    "after another on one core, waiting for each sum before the next.",
     "numpy": "Two BLAS matrix-vector products: SIMD, unrolled, threaded. They are "
-             "memory-bound, and X is read from memory twice per step.",
+    "memory-bound, and X is read from memory twice per step.",
     BARE: "The textbook line X.T @ (X @ w + b - y) / m, timed as a check on the app's step.",
     "fused": "One pass: a few rows give their errors, then the same rows, still in cache, "
-             "add into the gradient. X is read from memory once, so it can beat BLAS.",
+    "add into the gradient. X is read from memory once, so it can beat BLAS.",
     "gram": "XᵀX and Xᵀy are computed once (O(m·n²)); then each step is G·w − c, "
-            "O(n²) whatever m is, and from cache. Worth it after the break-even iterations.",
+    "O(n²) whatever m is, and from cache. Worth it after the break-even iterations.",
     "cupy": "The vectorised step as CUDA kernels: thousands of threads and GPU memory "
-            "bandwidth many times the CPU's; copying X to the GPU is paid once.",
+    "bandwidth many times the CPU's; copying X to the GPU is paid once.",
 }
 
 #: Relative agreement (max-abs, over [∇w, ∂b]) each step must reach against the vectorised one.
@@ -82,8 +82,10 @@ class BenchConfig:
             raise InputError(f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}")
         unknown = [i for i in self.impls if i not in IMPLS]
         if unknown or not self.impls:
-            raise InputError(f"unknown implementation {', '.join(unknown) or '(none)'}; "
-                             f"choose among {', '.join(IMPLS)}")
+            raise InputError(
+                f"unknown implementation {', '.join(unknown) or '(none)'}; "
+                f"choose among {', '.join(IMPLS)}"
+            )
         limits.REPEATS.check(self.repeats)
         if self.warmup < 1 or self.warmup_s < 0:
             raise InputError(f"warm-up must be >= 1 call, got {self.warmup}")

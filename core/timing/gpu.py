@@ -30,9 +30,17 @@ from core.timing.results import BenchResult
 from core.timing.steps import numpy_step
 
 
-def cupy_rows(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, config: BenchConfig,
-              cancel: CancelFlag | None, prog: ProgressSplitter, reference: np.ndarray,
-              gpu_block: dict[str, Any]) -> list[BenchResult]:
+def cupy_rows(
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    b: float,
+    config: BenchConfig,
+    cancel: CancelFlag | None,
+    prog: ProgressSplitter,
+    reference: np.ndarray,
+    gpu_block: dict[str, Any],
+) -> list[BenchResult]:
     """CuPy, float32 and float64: transfer and first call timed apart, device synchronised."""
     status = gpu_status()
     dtypes = ("float32", "float64")
@@ -57,8 +65,10 @@ def cupy_rows(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, config: Ben
             check_cancel(cancel)
             row = new_row("cupy", X, 0, "gpu", dt)
             row.transfer_seconds = transfer
-            row.note = (f"X ({format_bytes(X.nbytes)}, {X.dtype}) copied to the GPU in "
-                        f"{transfer:.3g} s, not counted")
+            row.note = (
+                f"X ({format_bytes(X.nbytes)}, {X.dtype}) copied to the GPU in "
+                f"{transfer:.3g} s, not counted"
+            )
             Xg = X_d if dt == str(X.dtype) else X_d.astype(dt)
             yg = y_d if dt == str(X.dtype) else y_d.astype(dt)
             wg = cp.asarray(w, dtype=dt)
@@ -67,7 +77,8 @@ def cupy_rows(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, config: Ben
                 gpu_block["read_bandwidth_gbps"] = _gpu_read_bandwidth(cp, X_d, config.repeats)
                 gpu_block["read_bandwidth_method"] = (
                     f"sum of the {format_bytes(X_d.nbytes)} matrix on the device, best of "
-                    f"{max(config.repeats, 5)}")
+                    f"{max(config.repeats, 5)}"
+                )
             t0 = time.perf_counter()
             value = numpy_step(Xg, yg, wg, bg)
             cp.cuda.Device().synchronize()
@@ -75,8 +86,9 @@ def cupy_rows(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, config: Ben
             verify(row, value, reference, str(X.dtype))
             for _ in range(max(1, config.warmup)):
                 numpy_step(Xg, yg, wg, bg)
-            times = _gpu_times(cp, functools.partial(numpy_step, Xg, yg, wg, bg),
-                               config.repeats, cancel)
+            times = _gpu_times(
+                cp, functools.partial(numpy_step, Xg, yg, wg, bg), config.repeats, cancel
+            )
             finish_times(row, times)
             prog.tick(0.5, f"cupy {dt}: {(row.seconds_median or 0.0) * 1e3:.3g} ms")
             rows.append(row)
@@ -94,8 +106,9 @@ def cupy_rows(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, config: Ben
     return rows
 
 
-def _gpu_times(cp: Any, call: Callable[[], object], repeats: int,
-               cancel: CancelFlag | None) -> list[float]:
+def _gpu_times(
+    cp: Any, call: Callable[[], object], repeats: int, cancel: CancelFlag | None
+) -> list[float]:
     """Seconds per call, ``max(repeats, 5)`` times, from CUDA events (device-side time)."""
     start, end = cp.cuda.Event(), cp.cuda.Event()
     start.record()

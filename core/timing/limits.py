@@ -32,23 +32,44 @@ class BenchLimit:
 
     def check(self, value: Any) -> int:
         """``value`` if it is a whole number within the range; InputError with the range."""
-        if isinstance(value, bool) or not isinstance(value, int) or not (
-                self.low <= value <= self.high):
-            raise InputError(f"{self.option} must be a whole number from {self.range_text}, "
-                             f"got {value!r}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not (self.low <= value <= self.high)
+        ):
+            raise InputError(
+                f"{self.option} must be a whole number from {self.range_text}, got {value!r}"
+            )
         return value
 
 
-M = BenchLimit("m", "--m", 1, 2_000_000_000, 100_000, "examples m",
-               "rows of the test matrix (examples)")
-N = BenchLimit("n", "--n", 1, 100_000_000, 1_000, "features n",
-               "columns of the test matrix (features)")
-REPEATS = BenchLimit("repeats", "--repeats", 1, 50, 5, "repeats",
-                     "timed calls per implementation after the warm-up; the median is shown")
-POINTS = BenchLimit("points", "--points", 2, 12, 5, "sweep points",
-                    "sizes in a sweep, log-spaced up to m or n")
-THREADS = BenchLimit("threads", "--threads", 1, 1024, 1, "threads",
-                     "a thread count to compare (BLAS and the numba kernels)")
+M = BenchLimit(
+    "m", "--m", 1, 2_000_000_000, 100_000, "examples m", "rows of the test matrix (examples)"
+)
+N = BenchLimit(
+    "n", "--n", 1, 100_000_000, 1_000, "features n", "columns of the test matrix (features)"
+)
+REPEATS = BenchLimit(
+    "repeats",
+    "--repeats",
+    1,
+    50,
+    5,
+    "repeats",
+    "timed calls per implementation after the warm-up; the median is shown",
+)
+POINTS = BenchLimit(
+    "points", "--points", 2, 12, 5, "sweep points", "sizes in a sweep, log-spaced up to m or n"
+)
+THREADS = BenchLimit(
+    "threads",
+    "--threads",
+    1,
+    1024,
+    1,
+    "threads",
+    "a thread count to compare (BLAS and the numba kernels)",
+)
 
 #: Every bench limit by name.
 LIMITS: dict[str, BenchLimit] = {lim.name: lim for lim in (M, N, REPEATS, POINTS, THREADS)}

@@ -87,8 +87,10 @@ def limit_threads(count: int) -> Iterator[None]:
             kernels.set_threads(previous)
 
 
-NO_THREADPOOLCTL = ("threadpoolctl is not installed, so BLAS cannot be limited to this many "
-                    "threads; pip install threadpoolctl")
+NO_THREADPOOLCTL = (
+    "threadpoolctl is not installed, so BLAS cannot be limited to this many "
+    "threads; pip install threadpoolctl"
+)
 
 
 def blas_threads_settable(count: int, counts: Sequence[int]) -> bool:
@@ -103,11 +105,14 @@ def blas_info() -> dict[str, Any]:
     if tpc is not None:
         for lib in tpc.threadpool_info():
             if lib.get("user_api") == "blas":
-                return {"library": lib.get("internal_api"), "version": lib.get("version"),
-                        "threads": lib.get("num_threads"),
-                        "architecture": lib.get("architecture"),
-                        "threading_layer": lib.get("threading_layer"),
-                        "file": os.path.basename(lib.get("filepath") or "")}
+                return {
+                    "library": lib.get("internal_api"),
+                    "version": lib.get("version"),
+                    "threads": lib.get("num_threads"),
+                    "architecture": lib.get("architecture"),
+                    "threading_layer": lib.get("threading_layer"),
+                    "file": os.path.basename(lib.get("filepath") or ""),
+                }
     info: dict[str, Any] = {"library": "unknown", "version": None, "threads": None}
     try:
         cfg = np.show_config(mode="dicts")  # NumPy >= 1.25
@@ -115,8 +120,14 @@ def blas_info() -> dict[str, Any]:
         info.update(library=blas.get("name", "unknown"), version=blas.get("version"))
     except Exception:
         pass
-    info["reason"] = ("threadpoolctl is not installed: BLAS threads cannot be read or "
-                      "limited; pip install threadpoolctl") if tpc is None else "no BLAS found"
+    info["reason"] = (
+        (
+            "threadpoolctl is not installed: BLAS threads cannot be read or "
+            "limited; pip install threadpoolctl"
+        )
+        if tpc is None
+        else "no BLAS found"
+    )
     return info
 
 
@@ -181,8 +192,9 @@ def thread_counts(config: BenchConfig) -> list[int]:
     return sorted({1, cpu_count()})
 
 
-def measure_read_bandwidth(nbytes: int, threads: Sequence[int], repeats: int = 5,
-                           cancel: CancelFlag | None = None) -> dict[int, float]:
+def measure_read_bandwidth(
+    nbytes: int, threads: Sequence[int], repeats: int = 5, cancel: CancelFlag | None = None
+) -> dict[int, float]:
     """Memory read bandwidth (GB/s) per thread count: threads sum disjoint slices of a buffer.
 
     The buffer is written first (untouched pages all map to one zero page and would be read
@@ -216,11 +228,18 @@ def machine_info(config: BenchConfig) -> dict[str, Any]:
     if kernels is None:
         numba_block = {"available": False, "reason": numba_reason()}
     else:
-        numba_block = {"available": True, "version": kernels.VERSION,
-                       "threads": kernels.max_threads()}
+        numba_block = {
+            "available": True,
+            "version": kernels.VERSION,
+            "threads": kernels.max_threads(),
+        }
     gpu = gpu_status()
-    gpu_block: dict[str, Any] = {"available": gpu.available, "name": gpu.name,
-                                 "reason": gpu.reason, "memory_bytes": gpu.memory_bytes}
+    gpu_block: dict[str, Any] = {
+        "available": gpu.available,
+        "name": gpu.name,
+        "reason": gpu.reason,
+        "memory_bytes": gpu.memory_bytes,
+    }
     return {
         "cpu": _cpu_name(),
         "cores": cpu_count(),

@@ -73,8 +73,12 @@ def label_estimated(row: BenchResult, k: int) -> None:
     row.label = f"estimated from {k:,} rows" if row.estimated else ""
 
 
-def run_group(items: list[Timed], config: BenchConfig, cancel: CancelFlag | None,
-               tick: Callable[[float, str], None]) -> None:
+def run_group(
+    items: list[Timed],
+    config: BenchConfig,
+    cancel: CancelFlag | None,
+    tick: Callable[[float, str], None],
+) -> None:
     """Warm up (the first call is the verified one), then time ``repeats`` calls of each.
 
     Consecutive items of one thread pool (``numpy`` and the bare line, both BLAS) are timed
@@ -101,8 +105,9 @@ def run_group(items: list[Timed], config: BenchConfig, cancel: CancelFlag | None
             first = time.perf_counter() - t0
             verify(item.row, value, item.reference, item.row.dtype)
             calls = 1
-            while calls < config.warmup or (time.perf_counter() - t0 < config.warmup_s
-                                            and first < config.warmup_s / 4):
+            while calls < config.warmup or (
+                time.perf_counter() - t0 < config.warmup_s and first < config.warmup_s / 4
+            ):
                 check_cancel(cancel)
                 item.call()
                 calls += 1
@@ -111,8 +116,10 @@ def run_group(items: list[Timed], config: BenchConfig, cancel: CancelFlag | None
         for r in range(config.repeats):
             for item in batch:
                 check_cancel(cancel)
-                tick((done + len(batch) * (r + 1) / (config.repeats + 1)) / total,
-                     f"{variant(item.row)}: run {r + 1} of {config.repeats}")
+                tick(
+                    (done + len(batch) * (r + 1) / (config.repeats + 1)) / total,
+                    f"{variant(item.row)}: run {r + 1} of {config.repeats}",
+                )
                 item.times.append(time_call(item.call, item.number) * item.scale)
         for item in batch:
             finish_times(item.row, item.times)
@@ -133,8 +140,9 @@ def verify(row: BenchResult, value: Any, reference: np.ndarray, ref_dtype: str) 
     tol = TOLERANCE["float32" if "float32" in (row.dtype, ref_dtype) else "float64"]
     row.verified = row.rel_error <= tol
     if not row.verified:
-        row.note = (f"differs from the vectorised step by {row.rel_error:.2g} (relative), "
-                    f"more than {tol:g}")
+        row.note = (
+            f"differs from the vectorised step by {row.rel_error:.2g} (relative), more than {tol:g}"
+        )
 
 
 def variant(row: BenchResult) -> str:
@@ -157,8 +165,9 @@ def cost_model(row: BenchResult, itemsize: int) -> None:
     row.bytes_per_step = float(passes * m * n * itemsize + 2 * m * itemsize)
 
 
-def new_row(impl: str, X: np.ndarray, threads: int, device: str = "cpu",
-         dtype: str | None = None) -> BenchResult:
+def new_row(
+    impl: str, X: np.ndarray, threads: int, device: str = "cpu", dtype: str | None = None
+) -> BenchResult:
     """An empty result row for ``impl`` on X's size, with its FLOP and byte counts."""
     row = BenchResult(impl, X.shape[0], X.shape[1], dtype or str(X.dtype), threads, device)
     row.rows_timed = X.shape[0]
@@ -166,8 +175,14 @@ def new_row(impl: str, X: np.ndarray, threads: int, device: str = "cpu",
     return row
 
 
-def skipped_row(impl: str, X: np.ndarray, threads: int, reason: str, device: str = "cpu",
-             dtype: str | None = None) -> BenchResult:
+def skipped_row(
+    impl: str,
+    X: np.ndarray,
+    threads: int,
+    reason: str,
+    device: str = "cpu",
+    dtype: str | None = None,
+) -> BenchResult:
     """A row for ``impl`` that was not measured, with the reason."""
     row = new_row(impl, X, threads, device, dtype)
     row.skipped = True
@@ -191,8 +206,7 @@ class ProgressSplitter:
     def tick(self, fraction: float, text: str) -> None:
         """Report ``fraction`` (0..1) of the current task done."""
         if self.callback is not None:
-            self.callback(min(1.0, (self.done + min(max(fraction, 0.0), 1.0)) / self.total),
-                          text)
+            self.callback(min(1.0, (self.done + min(max(fraction, 0.0), 1.0)) / self.total), text)
 
     def advance(self, text: str = "") -> None:
         """Finish the current task; optionally report what comes next."""

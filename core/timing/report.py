@@ -53,8 +53,9 @@ def derive(report: BenchReport) -> None:
             row.speedup_vs_numpy = _seconds(base) / secs
             if row.impl == "gram" and row.precompute_seconds is not None:
                 saved = _seconds(base) - secs
-                row.break_even_iterations = (math.ceil(row.precompute_seconds / saved)
-                                             if saved > 0 else None)
+                row.break_even_iterations = (
+                    math.ceil(row.precompute_seconds / saved) if saved > 0 else None
+                )
     report.summary = _summary(report)
 
 
@@ -77,12 +78,15 @@ def _summary(report: BenchReport) -> dict[str, Any]:
 
     threads = machine.thread_counts(report.config)
     out: dict[str, Any] = {"m": m, "n": n, "dtype": report.config.dtype}
-    out["numpy_over_bare"] = {str(t): _ratio(one("numpy", threads=t), one(BARE, threads=t))
-                              for t in threads}
-    out["fused_speedup_vs_numpy"] = {str(t): _ratio(one("numpy", threads=t),
-                                                    one("fused", threads=t)) for t in threads}
-    out["gram_speedup_vs_numpy"] = {str(t): _ratio(one("numpy", threads=t),
-                                                   one("gram", threads=t)) for t in threads}
+    out["numpy_over_bare"] = {
+        str(t): _ratio(one("numpy", threads=t), one(BARE, threads=t)) for t in threads
+    }
+    out["fused_speedup_vs_numpy"] = {
+        str(t): _ratio(one("numpy", threads=t), one("fused", threads=t)) for t in threads
+    }
+    out["gram_speedup_vs_numpy"] = {
+        str(t): _ratio(one("numpy", threads=t), one("gram", threads=t)) for t in threads
+    }
 
     def best(impl: str) -> BenchResult | None:
         rows = [r for r in report.rows(impl, m=m, n=n) if r.seconds_median]
@@ -99,10 +103,12 @@ def _summary(report: BenchReport) -> dict[str, Any]:
     for dt in ("float32", "float64"):
         gpu_row = one("cupy", dtype=dt)
         if gpu_row is not None and not gpu_row.skipped:
-            out[f"cupy_{dt}"] = {"seconds": gpu_row.seconds_median,
-                                 "bandwidth_fraction": gpu_row.bandwidth_fraction,
-                                 "peak_fraction": gpu_row.peak_fraction,
-                                 "speedup_vs_numpy": gpu_row.speedup_vs_numpy}
+            out[f"cupy_{dt}"] = {
+                "seconds": gpu_row.seconds_median,
+                "bandwidth_fraction": gpu_row.bandwidth_fraction,
+                "peak_fraction": gpu_row.peak_fraction,
+                "speedup_vs_numpy": gpu_row.speedup_vs_numpy,
+            }
     loop = one("loop")
     out["loop_estimated"] = loop.estimated if loop else None
     out["loop_label"] = loop.label if loop else None
@@ -154,8 +160,10 @@ def format_table(report: BenchReport) -> str:
     """The human-readable table ``gd-explorer bench`` prints."""
     mc = report.machine
     blas = mc["blas"]
-    bw = ", ".join(f"{v:.1f} GB/s ({t} thread{'s' if t != '1' else ''})"
-                   for t, v in mc.get("read_bandwidth_gbps", {}).items())
+    bw = ", ".join(
+        f"{v:.1f} GB/s ({t} thread{'s' if t != '1' else ''})"
+        for t, v in mc.get("read_bandwidth_gbps", {}).items()
+    )
     lines = [
         "One GD step: e = Xw + b - y, ∇w = Xᵀe/m, ∂b = Σe/m",
         f"machine  {mc['cpu']}, {mc['cores']} cores; BLAS {blas.get('library')} "
@@ -165,67 +173,129 @@ def format_table(report: BenchReport) -> str:
     gpu = mc["gpu"]
     if gpu["available"]:
         gbw = gpu.get("read_bandwidth_gbps")
-        lines.append(f"gpu      {gpu['name']}" + (f", read bandwidth {gbw:.0f} GB/s"
-                                                  if gbw else ""))
+        lines.append(
+            f"gpu      {gpu['name']}" + (f", read bandwidth {gbw:.0f} GB/s" if gbw else "")
+        )
     else:
         lines.append(f"gpu      none: {gpu['reason']}")
     sweep = report.config.sweep is not None
-    head = ["impl", "threads", "dtype"] + (["m", "n"] if sweep else []) + [
-        "median", "min", "max", "GFLOP/s", "GB/s", "of bw", "vs loop", "vs numpy", "check",
-        "note"]
+    head = (
+        ["impl", "threads", "dtype"]
+        + (["m", "n"] if sweep else [])
+        + [
+            "median",
+            "min",
+            "max",
+            "GFLOP/s",
+            "GB/s",
+            "of bw",
+            "vs loop",
+            "vs numpy",
+            "check",
+            "note",
+        ]
+    )
     table = [head]
     for r in report.results:
         thr = "GPU" if r.device == "gpu" else str(r.threads)
         size = [f"{r.m:,}", f"{r.n:,}"] if sweep else []
         if r.skipped:
-            table.append([r.impl, thr, r.dtype, *size, "-", "-", "-", "-", "-", "-", "-", "-",
-                          "skipped", r.reason])
+            table.append(
+                [
+                    r.impl,
+                    thr,
+                    r.dtype,
+                    *size,
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "skipped",
+                    r.reason,
+                ]
+            )
             continue
-        check = "-" if r.verified is None else (
-            f"ok {r.rel_error:.0e}" if r.verified else f"FAIL {r.rel_error:.1e}")
+        check = (
+            "-"
+            if r.verified is None
+            else (f"ok {r.rel_error:.0e}" if r.verified else f"FAIL {r.rel_error:.1e}")
+        )
         notes = [x for x in (r.label, _extra_note(r)) if x]
-        table.append([
-            r.impl, thr, r.dtype, *size, _fmt_s(r.seconds_median), _fmt_s(r.seconds_min),
-            _fmt_s(r.seconds_max), f"{r.gflops:.3g}" if r.gflops else "-",
-            f"{r.gbps:.3g}" if r.gbps else "-",
-            f"{r.bandwidth_fraction:.0%}" if r.bandwidth_fraction else "-",
-            _fmt_x(r.speedup_vs_loop), _fmt_x(r.speedup_vs_numpy), check, "; ".join(notes)])
+        table.append(
+            [
+                r.impl,
+                thr,
+                r.dtype,
+                *size,
+                _fmt_s(r.seconds_median),
+                _fmt_s(r.seconds_min),
+                _fmt_s(r.seconds_max),
+                f"{r.gflops:.3g}" if r.gflops else "-",
+                f"{r.gbps:.3g}" if r.gbps else "-",
+                f"{r.bandwidth_fraction:.0%}" if r.bandwidth_fraction else "-",
+                _fmt_x(r.speedup_vs_loop),
+                _fmt_x(r.speedup_vs_numpy),
+                check,
+                "; ".join(notes),
+            ]
+        )
     widths = [max(len(row[i]) for row in table) for i in range(len(head) - 1)]
     for row in table:
-        cells = [c.rjust(wd) if i >= 3 else c.ljust(wd)
-                 for i, (c, wd) in enumerate(zip(row[:-1], widths, strict=True))]
+        cells = [
+            c.rjust(wd) if i >= 3 else c.ljust(wd)
+            for i, (c, wd) in enumerate(zip(row[:-1], widths, strict=True))
+        ]
         lines.append("  ".join(cells) + ("  " + row[-1] if row[-1] else ""))
     s = report.summary
     if s:
         lines.append("")
         lines.append(f"at m={s['m']:,}, n={s['n']:,}:")
-        for key, text in (("numpy_over_bare", "numpy step / bare X.T @ (X @ w + b - y) / m"),
-                          ("fused_speedup_vs_numpy", "fused speed-up over numpy"),
-                          ("gram_speedup_vs_numpy", "gram per-step speed-up over numpy")):
-            vals = [f"{v:.3g}x at {t} thread{'s' if t != '1' else ''}"
-                    for t, v in s.get(key, {}).items() if v is not None]
+        for key, text in (
+            ("numpy_over_bare", "numpy step / bare X.T @ (X @ w + b - y) / m"),
+            ("fused_speedup_vs_numpy", "fused speed-up over numpy"),
+            ("gram_speedup_vs_numpy", "gram per-step speed-up over numpy"),
+        ):
+            vals = [
+                f"{v:.3g}x at {t} thread{'s' if t != '1' else ''}"
+                for t, v in s.get(key, {}).items()
+                if v is not None
+            ]
             if vals:
                 lines.append(f"  {text}: {', '.join(vals)}")
         bb = s.get("best_vs_best", {})
-        vals = [f"{text} {bb[key]:.3g}x" for key, text in (
-            ("fused_speedup_vs_numpy", "fused over numpy"),
-            ("gram_speedup_vs_numpy", "gram over numpy")) if bb.get(key)]
+        vals = [
+            f"{text} {bb[key]:.3g}x"
+            for key, text in (
+                ("fused_speedup_vs_numpy", "fused over numpy"),
+                ("gram_speedup_vs_numpy", "gram over numpy"),
+            )
+            if bb.get(key)
+        ]
         if vals:
             lines.append(f"  each at its best thread count: {', '.join(vals)}")
         if s.get("max_rel_error_float64") is not None:
-            lines.append(f"  largest relative difference from the vectorised step (float64): "
-                         f"{s['max_rel_error_float64']:.1e}")
+            lines.append(
+                f"  largest relative difference from the vectorised step (float64): "
+                f"{s['max_rel_error_float64']:.1e}"
+            )
         for name, slope in s.get("slopes", {}).items():
-            lines.append(f"  slope of log(time) vs log({report.config.sweep}): {name} "
-                         f"{slope:.2f}")
+            lines.append(f"  slope of log(time) vs log({report.config.sweep}): {name} {slope:.2f}")
     busy = mc.get("other_load_cores")
     if busy is not None and busy > 0.25:
-        lines.append(f"warning: other processes kept about {busy:.1f} of {mc['cores']} cores "
-                     "busy during this run; its timings, the threaded ones above all, are "
-                     "less reliable")
-    lines.append(f"(GB/s counts the bytes a step must read: X twice, or once for fused; "
-                 f"'of bw' is the fraction of the read bandwidth at the same thread count. "
-                 f"Total {report.elapsed_s:.0f} s.)")
+        lines.append(
+            f"warning: other processes kept about {busy:.1f} of {mc['cores']} cores "
+            "busy during this run; its timings, the threaded ones above all, are "
+            "less reliable"
+        )
+    lines.append(
+        f"(GB/s counts the bytes a step must read: X twice, or once for fused; "
+        f"'of bw' is the fraction of the read bandwidth at the same thread count. "
+        f"Total {report.elapsed_s:.0f} s.)"
+    )
     return "\n".join(lines)
 
 
@@ -236,8 +306,9 @@ def _extra_note(r: BenchResult) -> str:
         if r.break_even_iterations is not None:
             parts.append(f"break-even after {r.break_even_iterations:,} iterations")
     if r.compile_seconds is not None and r.impl in ("compiled-loop", "fused", "cupy"):
-        parts.append(f"{'first call' if r.impl == 'cupy' else 'compile/load'} "
-                     f"{_fmt_s(r.compile_seconds)}")
+        parts.append(
+            f"{'first call' if r.impl == 'cupy' else 'compile/load'} {_fmt_s(r.compile_seconds)}"
+        )
     if r.transfer_seconds is not None:
         parts.append(f"transfer {_fmt_s(r.transfer_seconds)}")
     if r.peak_fraction is not None:

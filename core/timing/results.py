@@ -65,16 +65,26 @@ class BenchReport:
 
     def rows(self, impl: str | None = None, **match: Any) -> list[BenchResult]:
         """Rows of ``impl`` (all when None) whose fields equal ``match``."""
-        return [r for r in self.results if (impl is None or r.impl == impl)
-                and all(getattr(r, k) == v for k, v in match.items())]
+        return [
+            r
+            for r in self.results
+            if (impl is None or r.impl == impl)
+            and all(getattr(r, k) == v for k, v in match.items())
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """The published JSON object ``{"machine", "results", "summary", "config"}``."""
         config = asdict(self.config)
         config["impls"] = list(self.config.impls)
-        return _json_safe({"machine": self.machine, "results": [asdict(r) for r in self.results],
-                           "summary": self.summary, "config": config,
-                           "elapsed_s": self.elapsed_s})
+        return _json_safe(
+            {
+                "machine": self.machine,
+                "results": [asdict(r) for r in self.results],
+                "summary": self.summary,
+                "config": config,
+                "elapsed_s": self.elapsed_s,
+            }
+        )
 
 
 def _json_safe(value: Any) -> Any:

@@ -46,8 +46,11 @@ _GRAM_FLOPS_PER_THREAD = 5e9
 _GRAM_MAX_SECONDS = 120.0
 
 
-def run_benchmark(config: BenchConfig | None = None, progress: Progress | None = None,
-                  cancel: CancelFlag | None = None) -> BenchReport:
+def run_benchmark(
+    config: BenchConfig | None = None,
+    progress: Progress | None = None,
+    cancel: CancelFlag | None = None,
+) -> BenchReport:
     """Measure every implementation in ``config`` at each of its sizes.
 
     ``progress(fraction, text)`` is called often (from this thread); ``cancel.is_set()`` is
@@ -62,11 +65,18 @@ def run_benchmark(config: BenchConfig | None = None, progress: Progress | None =
     itemsize = np.dtype(config.dtype).itemsize
     m_max = max(m for m, _ in sizes)
     n_max = max(n for _, n in sizes)
-    check_fits(m_max * n_max * itemsize + 4 * m_max * itemsize, "cpu",
-               f"the {m_max:,} x {n_max:,} {config.dtype} test matrix")
+    check_fits(
+        m_max * n_max * itemsize + 4 * m_max * itemsize,
+        "cpu",
+        f"the {m_max:,} x {n_max:,} {config.dtype} test matrix",
+    )
     threads = machine.thread_counts(config)
-    groups_per_point = len(threads) + int("loop" in config.impls) + int(
-        "gram" in config.impls) + int("cupy" in config.impls)
+    groups_per_point = (
+        len(threads)
+        + int("loop" in config.impls)
+        + int("gram" in config.impls)
+        + int("cupy" in config.impls)
+    )
     prog = ProgressSplitter(progress, 2 + len(sizes) * groups_per_point)
 
     info = machine.machine_info(config)
@@ -79,7 +89,8 @@ def run_benchmark(config: BenchConfig | None = None, progress: Progress | None =
     info["read_bandwidth_gbps"] = {str(t): v for t, v in bandwidth.items()}
     info["read_bandwidth_method"] = (
         f"sum of a {format_bytes(max(1 << 16, bw_bytes // 8) * 8)} buffer, each thread "
-        "reading its own slice; best of 5")
+        "reading its own slice; best of 5"
+    )
     prog.advance("generating the test data")
 
     rng = np.random.default_rng(config.seed)
@@ -89,11 +100,14 @@ def run_benchmark(config: BenchConfig | None = None, progress: Progress | None =
         check_cancel(cancel)
         prog.tick(start / m_max, f"generating the {m_max:,} x {n_max:,} test matrix")
         # numpy's stubs know the dtype only as a literal; it is float32 or float64 here
-        rng.standard_normal(out=X_full[start:start + block],  # type: ignore[call-overload]
-                            dtype=config.dtype)
+        rng.standard_normal(
+            out=X_full[start : start + block],  # type: ignore[call-overload]
+            dtype=config.dtype,
+        )
     w_true = rng.standard_normal(n_max)
-    y_full = (X_full @ w_true.astype(config.dtype) + 0.5
-              + rng.standard_normal(m_max).astype(config.dtype)).astype(config.dtype)
+    y_full = (
+        X_full @ w_true.astype(config.dtype) + 0.5 + rng.standard_normal(m_max).astype(config.dtype)
+    ).astype(config.dtype)
     # A point half-way through training: the gradient is neither zero nor the whole signal.
     w_full = (0.5 * w_true).astype(config.dtype)
     b = 0.25
@@ -105,8 +119,9 @@ def run_benchmark(config: BenchConfig | None = None, progress: Progress | None =
         X = X_full[:m] if n == n_max else np.ascontiguousarray(X_full[:m, :n])
         y = y_full[:m]
         w = w_full[:n].copy()
-        _measure_point(result, config, X, y, w, b, threads, bandwidth, compile_seconds,
-                       prog, cancel)
+        _measure_point(
+            result, config, X, y, w, b, threads, bandwidth, compile_seconds, prog, cancel
+        )
         del X
     info["other_load_cores"] = other_load.cores()
     derived.derive(result)
@@ -115,10 +130,19 @@ def run_benchmark(config: BenchConfig | None = None, progress: Progress | None =
     return result
 
 
-def _measure_point(result: BenchReport, config: BenchConfig, X: np.ndarray, y: np.ndarray,
-                   w: np.ndarray, b: float, threads: list[int], bandwidth: dict[int, float],
-                   compile_seconds: dict[str, float], prog: ProgressSplitter,
-                   cancel: CancelFlag | None) -> None:
+def _measure_point(
+    result: BenchReport,
+    config: BenchConfig,
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    b: float,
+    threads: list[int],
+    bandwidth: dict[int, float],
+    compile_seconds: dict[str, float],
+    prog: ProgressSplitter,
+    cancel: CancelFlag | None,
+) -> None:
     impls = config.impls
     m, n = X.shape
     dt = X.dtype.type
@@ -143,12 +167,12 @@ def _measure_point(result: BenchReport, config: BenchConfig, X: np.ndarray, y: n
         per_row = probe(lambda: loop_step(probe_rows, probe_y, w_list, b, cancel)) / k0
         del probe_rows
         k = rows_to_time(per_row, m, calls, budget, k0)
-        check_fits(k * n * _LIST_BYTES_PER_NUMBER, "cpu",
-                   f"the loop's {k:,} x {n:,} Python lists")
+        check_fits(k * n * _LIST_BYTES_PER_NUMBER, "cpu", f"the loop's {k:,} x {n:,} Python lists")
         rows_list, ys_list = X[:k].tolist(), y[:k].tolist()
         label_estimated(row, k)
-        item = Timed(row, lambda: loop_step(rows_list, ys_list, w_list, b, cancel),
-                      ref_for(k), scale=m / k)
+        item = Timed(
+            row, lambda: loop_step(rows_list, ys_list, w_list, b, cancel), ref_for(k), scale=m / k
+        )
         run_group([item], config, cancel, prog.tick)
         del rows_list, ys_list
         result.results.append(row)
@@ -169,27 +193,39 @@ def _measure_point(result: BenchReport, config: BenchConfig, X: np.ndarray, y: n
             if "compiled-loop" in impls and t == 1:
                 if kernels is None:
                     result.results.append(
-                        skipped_row("compiled-loop", X, 1, machine.numba_reason()))
+                        skipped_row("compiled-loop", X, 1, machine.numba_reason())
+                    )
                 else:
-                    items.append(_compiled_item(kernels, X, y, w, b, calls, budget, ref_for,
-                                                compile_seconds))
+                    items.append(
+                        _compiled_item(kernels, X, y, w, b, calls, budget, ref_for, compile_seconds)
+                    )
             if "numpy" in impls and not machine.blas_threads_settable(t, threads):
                 result.results.append(skipped_row("numpy", X, t, machine.NO_THREADPOOLCTL))
             elif "numpy" in impls:
-                items.append(_linear_item("numpy", X, y, w, dt(b), t, calls, budget, ref_for,
-                                          numpy_step))
-                items.append(_linear_item(BARE, X, y, w, dt(b), t, calls, budget, ref_for,
-                                          bare_step, bare=True))
+                items.append(
+                    _linear_item("numpy", X, y, w, dt(b), t, calls, budget, ref_for, numpy_step)
+                )
+                items.append(
+                    _linear_item(
+                        BARE, X, y, w, dt(b), t, calls, budget, ref_for, bare_step, bare=True
+                    )
+                )
             if "fused" in impls:
                 if kernels is None:
                     result.results.append(skipped_row("fused", X, t, machine.numba_reason()))
                 else:
-                    def fused(Xk: np.ndarray, yk: np.ndarray, wk: np.ndarray, bk: Any,
-                              _t: int = t, _k: ModuleType = kernels) -> np.ndarray:
+
+                    def fused(
+                        Xk: np.ndarray,
+                        yk: np.ndarray,
+                        wk: np.ndarray,
+                        bk: Any,
+                        _t: int = t,
+                        _k: ModuleType = kernels,
+                    ) -> np.ndarray:
                         return _k.fused_step(Xk, yk, wk, bk, _t)
 
-                    item = _linear_item("fused", X, y, w, dt(b), t, calls, budget, ref_for,
-                                        fused)
+                    item = _linear_item("fused", X, y, w, dt(b), t, calls, budget, ref_for, fused)
                     item.row.compile_seconds = compile_seconds.get(f"fused/{config.dtype}")
                     items.append(item)
             run_group(items, config, cancel, prog.tick)
@@ -200,8 +236,9 @@ def _measure_point(result: BenchReport, config: BenchConfig, X: np.ndarray, y: n
         result.results.extend(_gram_rows(X, y, w, dt(b), threads, config, cancel, prog))
         prog.advance()
     if "cupy" in impls:
-        result.results.extend(gpu.cupy_rows(X, y, w, b, config, cancel, prog, reference,
-                                         result.machine["gpu"]))
+        result.results.extend(
+            gpu.cupy_rows(X, y, w, b, config, cancel, prog, reference, result.machine["gpu"])
+        )
         prog.advance()
     for row in result.results:
         if row.m == m and row.n == n and not row.skipped and row.gbps is None:
@@ -211,9 +248,19 @@ def _measure_point(result: BenchReport, config: BenchConfig, X: np.ndarray, y: n
 RefFor = Callable[[int], np.ndarray]
 
 
-def _linear_item(impl: str, X: np.ndarray, y: np.ndarray, w: np.ndarray, b: Any, threads: int,
-                 calls: int, budget: float, ref_for: RefFor, step: Callable[..., Any],
-                 bare: bool = False) -> Timed:
+def _linear_item(
+    impl: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    b: Any,
+    threads: int,
+    calls: int,
+    budget: float,
+    ref_for: RefFor,
+    step: Callable[..., Any],
+    bare: bool = False,
+) -> Timed:
     """An implementation linear in m: timed in full, or on k rows when too slow."""
     m, n = X.shape
     row = new_row(impl, X, threads)
@@ -228,13 +275,26 @@ def _linear_item(impl: str, X: np.ndarray, y: np.ndarray, w: np.ndarray, b: Any,
         # The bare line returns ∇w only; check it against the reference's ∇w part.
         reference = reference[:-1]
         row.note = "X.T @ (X @ w + b - y) / m, the reference for the numpy row"
-    return Timed(row, lambda: step(Xk, yk, w, b), reference, scale=m / k,
-                  pool="blas" if impl in ("numpy", BARE) else impl)
+    return Timed(
+        row,
+        lambda: step(Xk, yk, w, b),
+        reference,
+        scale=m / k,
+        pool="blas" if impl in ("numpy", BARE) else impl,
+    )
 
 
-def _compiled_item(kernels: ModuleType, X: np.ndarray, y: np.ndarray, w: np.ndarray,
-                   b: float, calls: int, budget: float, ref_for: RefFor,
-                   compile_seconds: dict[str, float]) -> Timed:
+def _compiled_item(
+    kernels: ModuleType,
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    b: float,
+    calls: int,
+    budget: float,
+    ref_for: RefFor,
+    compile_seconds: dict[str, float],
+) -> Timed:
     """The compiled loop, one thread, timed in full or on its first k rows."""
     m, n = X.shape
     row = new_row("compiled-loop", X, 1)
@@ -245,18 +305,31 @@ def _compiled_item(kernels: ModuleType, X: np.ndarray, y: np.ndarray, w: np.ndar
     k = rows_to_time(per_row, m, calls, budget, k0)
     label_estimated(row, k)
     Xk, yk = X[:k], y[:k]
-    return Timed(row, lambda: kernels.compiled_loop_step(Xk, yk, w, b), ref_for(k),
-                  scale=m / k)
+    return Timed(row, lambda: kernels.compiled_loop_step(Xk, yk, w, b), ref_for(k), scale=m / k)
 
 
-def _gram_rows(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: Any, threads: list[int],
-               config: BenchConfig,
-               cancel: CancelFlag | None, prog: ProgressSplitter) -> list[BenchResult]:
+def _gram_rows(
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    b: Any,
+    threads: list[int],
+    config: BenchConfig,
+    cancel: CancelFlag | None,
+    prog: ProgressSplitter,
+) -> list[BenchResult]:
     m, n = X.shape
     predicted = 2.0 * m * n * n / (_GRAM_FLOPS_PER_THREAD * max(threads))
     if predicted > _GRAM_MAX_SECONDS:
-        return [skipped_row("gram", X, t, f"computing XᵀX would take about {predicted:.0f} s "
-                                      "at this size; use a smaller n") for t in threads]
+        return [
+            skipped_row(
+                "gram",
+                X,
+                t,
+                f"computing XᵀX would take about {predicted:.0f} s at this size; use a smaller n",
+            )
+            for t in threads
+        ]
     check_fits(n * n * X.dtype.itemsize * 2, "cpu", f"the {n:,} x {n:,} Gram matrix")
     check_cancel(cancel)
     prog.tick(0.0, f"gram (m={m:,}, n={n:,}): precomputing XᵀX and Xᵀy")
@@ -272,10 +345,11 @@ def _gram_rows(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: Any, threads: lis
             continue
         row = new_row("gram", X, t)
         row.precompute_seconds = precompute
-        row.note = (f"XᵀX, Xᵀy precomputed once in {precompute:.3g} s "
-                    f"({max(threads)} thread{'s' if max(threads) > 1 else ''})")
+        row.note = (
+            f"XᵀX, Xᵀy precomputed once in {precompute:.3g} s "
+            f"({max(threads)} thread{'s' if max(threads) > 1 else ''})"
+        )
         with machine.limit_threads(t):
-            run_group([Timed(row, lambda: form.step(w, b), reference)], config, cancel,
-                       prog.tick)
+            run_group([Timed(row, lambda: form.step(w, b), reference)], config, cancel, prog.tick)
         rows.append(row)
     return rows

@@ -24,8 +24,13 @@ def block_rows(n: int) -> int:
     return max(256, (64 << 20) // (8 * max(n, 1)))
 
 
-def loop_step(rows: list[list[float]], ys: list[float], w: list[float], b: float,
-              cancel: CancelFlag | None = None) -> list[float]:
+def loop_step(
+    rows: list[list[float]],
+    ys: list[float],
+    w: list[float],
+    b: float,
+    cancel: CancelFlag | None = None,
+) -> list[float]:
     """The step as nested Python loops; returns ``[∇w..., ∂b]`` (checks ``cancel`` often)."""
     m, n = len(rows), len(w)
     errors = [0.0] * m
@@ -78,15 +83,14 @@ class GramForm:
     y_mean: float
 
     @classmethod
-    def precompute(cls, X: np.ndarray, y: np.ndarray,
-                   cancel: CancelFlag | None = None) -> GramForm:
+    def precompute(cls, X: np.ndarray, y: np.ndarray, cancel: CancelFlag | None = None) -> GramForm:
         """One pass of row blocks (``XᵀX`` as a sum of block products, checking ``cancel``)."""
         m = X.shape[0]
         G = np.zeros((X.shape[1], X.shape[1]), X.dtype)
         block = block_rows(X.shape[1])
         for start in range(0, m, block):
             check_cancel(cancel)
-            Xb = X[start:start + block]
+            Xb = X[start : start + block]
             G += Xb.T @ Xb
         G /= m
         c = X.T @ y

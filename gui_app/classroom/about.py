@@ -22,11 +22,17 @@ def about_info(gpu=None) -> list[tuple[str, str]]:
     from core.backend import gpu_status
     from core.timing.bench import blas_info
 
-    rows = [("GD Explorer", core.__version__),
-            ("Python", f"{platform.python_version()} ({platform.python_implementation()}, "
-                       f"{sys.platform})"),
-            ("Qt", qVersion()), ("PySide6", PySide6.__version__),
-            ("pyqtgraph", pg.__version__), ("NumPy", np.__version__)]
+    rows = [
+        ("GD Explorer", core.__version__),
+        (
+            "Python",
+            f"{platform.python_version()} ({platform.python_implementation()}, {sys.platform})",
+        ),
+        ("Qt", qVersion()),
+        ("PySide6", PySide6.__version__),
+        ("pyqtgraph", pg.__version__),
+        ("NumPy", np.__version__),
+    ]
     try:
         blas = blas_info()
         text = f"{blas.get('library') or 'unknown'} {blas.get('version') or ''}".strip()
@@ -58,11 +64,15 @@ class AboutDialog(QDialog):
         self.rows = rows
         layout = QVBoxLayout(self)
         self.text = QTextBrowser()
-        body = "".join(f"<tr><td><b>{html.escape(k)}</b>&nbsp;&nbsp;</td>"
-                       f"<td>{html.escape(v)}</td></tr>" for k, v in rows)
-        self.text.setHtml("<h3>GD Explorer</h3><p>How linear regression is trained: gradient "
-                          "descent, the normal equation, feature scaling and loop / BLAS / "
-                          f"GPU timings.</p><table>{body}</table>")
+        body = "".join(
+            f"<tr><td><b>{html.escape(k)}</b>&nbsp;&nbsp;</td><td>{html.escape(v)}</td></tr>"
+            for k, v in rows
+        )
+        self.text.setHtml(
+            "<h3>GD Explorer</h3><p>How linear regression is trained: gradient "
+            "descent, the normal equation, feature scaling and loop / BLAS / "
+            f"GPU timings.</p><table>{body}</table>"
+        )
         layout.addWidget(self.text)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         copy = buttons.addButton("Copy", QDialogButtonBox.ButtonRole.ActionRole)

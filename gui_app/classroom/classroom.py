@@ -183,15 +183,23 @@ class Classroom(ClassroomMenus, QObject):
 
     def _plot_widgets(self) -> dict[str, QWidget]:
         w = self.window
-        return {"contour": w.contour.widget, "learning curve": w.learning,
-                "parameters": w.params, "data": w.data_view.fit_widget}
+        return {
+            "contour": w.contour.widget,
+            "learning curve": w.learning,
+            "parameters": w.params,
+            "data": w.data_view.fit_widget,
+        }
 
     def plot_targets(self) -> dict[str, Any]:
         """The exportable plots by name."""
         w = self.window
-        return {"contour": w.contour.plot, "learning curve": w.learning.plot,
-                "parameters": w.params.plot, "data": w.data_view.fit_plot,
-                "feature scaling": w.data_view.tabs.widget(1).ci}
+        return {
+            "contour": w.contour.plot,
+            "learning curve": w.learning.plot,
+            "parameters": w.params.plot,
+            "data": w.data_view.fit_plot,
+            "feature scaling": w.data_view.tabs.widget(1).ci,
+        }
 
     # -- runs and exports -------------------------------------------------------------------
     def _record_run(self, snap) -> None:
@@ -214,11 +222,18 @@ class Classroom(ClassroomMenus, QObject):
         label = w.learning.curves[-1].opts.get("name") if w.learning.curves else "run"
         spec = getattr(w, "_run_spec", None)
         solver = spec.run.solver if spec is not None else "gd"
-        record = RunRecord(str(label), solver, w.run_alpha, snap.status, snap.message,
-                           tuple(names), tuple(int(i) for i in it),
-                           tuple(float(c) for c in cost),
-                           tuple(tuple(float(v) for v in row) for row in params),
-                           tuple(snap.warnings))
+        record = RunRecord(
+            str(label),
+            solver,
+            w.run_alpha,
+            snap.status,
+            snap.message,
+            tuple(names),
+            tuple(int(i) for i in it),
+            tuple(float(c) for c in cost),
+            tuple(tuple(float(v) for v in row) for row in params),
+            tuple(snap.warnings),
+        )
         self.runs.append(record)
         # A session keeps the runs the learning curve can show; older ones would only grow
         # memory through a long lesson (a 30-minute soak grew 2 MB per run without this).
@@ -260,8 +275,9 @@ class Classroom(ClassroomMenus, QObject):
         target = self.window.prepared.dataset.target_name if self.window.prepared else "y"
         text = model_summary(self.runs[-1], target)
         QGuiApplication.clipboard().setText(text)
-        self.window.show_message("Model summary copied to the clipboard:\n"
-                                 + text.splitlines()[2], "ok")
+        self.window.show_message(
+            "Model summary copied to the clipboard:\n" + text.splitlines()[2], "ok"
+        )
         return text
 
     # -- lessons --------------------------------------------------------------------------------
@@ -283,9 +299,13 @@ class Classroom(ClassroomMenus, QObject):
         ok = all(good for _c, good, _d in outcome.claims)
         self.window.show_message(
             f"Lesson “{outcome.lesson.title}”: {len(outcome.results)} runs done. "
-            + ("Every claim holds; read the panel on the right." if ok else
-               "Some claims did not hold on this machine; see the panel on the right."),
-            "ok" if ok else "warning")
+            + (
+                "Every claim holds; read the panel on the right."
+                if ok
+                else "Some claims did not hold on this machine; see the panel on the right."
+            ),
+            "ok" if ok else "warning",
+        )
 
     def current_lesson(self) -> tuple[Lesson, int] | None:
         """The lesson on the panel and how many of its runs were played."""
@@ -308,8 +328,11 @@ class Classroom(ClassroomMenus, QObject):
             self.window.show_message(f"Cannot open the lesson: {exc}", "error")
             return None
         except (ValueError, TypeError, KeyError, RecursionError) as exc:
-            self.window.show_message(f"Cannot open the lesson {path}: it is not a lesson "
-                                     f"this app can read ({type(exc).__name__}).", "error")
+            self.window.show_message(
+                f"Cannot open the lesson {path}: it is not a lesson "
+                f"this app can read ({type(exc).__name__}).",
+                "error",
+            )
             return None
         self.play_lesson(lesson)
         return lesson
@@ -333,8 +356,11 @@ class Classroom(ClassroomMenus, QObject):
             return {}
         lesson, step = current
         key = lesson.path if lesson.path else f"builtin:{lesson.id}"
-        return {"lesson": key, "lesson_step": str(step),
-                "lesson_panel": "shown" if self.panel.isVisibleTo(self.window) else "hidden"}
+        return {
+            "lesson": key,
+            "lesson_step": str(step),
+            "lesson_panel": "shown" if self.panel.isVisibleTo(self.window) else "hidden",
+        }
 
     def restore_lesson(self, session: Session) -> None:
         """Put the remembered lesson back on the panel (its text and the kept runs); a lesson
@@ -356,8 +382,10 @@ class Classroom(ClassroomMenus, QObject):
             except (InputError, ValueError, TypeError, KeyError, RecursionError):
                 lesson = None
         if lesson is None:
-            self.panel_text.setPlainText(f"The lesson of the last session ({key}) could not "
-                                         "be found; open it again from the Lessons menu.")
+            self.panel_text.setPlainText(
+                f"The lesson of the last session ({key}) could not "
+                "be found; open it again from the Lessons menu."
+            )
         else:
             self.restored_lesson = (lesson, step)
             self.panel_text.setHtml(restored_lesson_html(lesson, self.runs, step))
@@ -392,9 +420,10 @@ class Classroom(ClassroomMenus, QObject):
         notes = apply_settings(w, session.settings)
         self._pending_view = session.settings
         self.runs = list(session.runs)
-        for run in session.runs[-w.learning.MAX_RUNS:]:
-            w.learning.add_finished_run(run.label, np.asarray(run.iterations, float),
-                                        np.asarray(run.costs, float))
+        for run in session.runs[-w.learning.MAX_RUNS :]:
+            w.learning.add_finished_run(
+                run.label, np.asarray(run.iterations, float), np.asarray(run.costs, float)
+            )
         show_tab(w, session.settings["tab"])
         return notes
 
@@ -439,4 +468,3 @@ class Classroom(ClassroomMenus, QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
-

@@ -25,10 +25,15 @@ OBJECT_NAME = "compareContours"
 
 def panel_caption(panel: ContourPanel) -> str:
     """The line above one side: run label, α as a fraction of α_max, iterations, shape."""
-    alpha = (f"α = {panel.alpha_fraction:.3g} α_max" if panel.alpha_fraction is not None
-             else "direct solve")
-    return (f"{panel.label}: {alpha}, {panel.iterations:,} iterations ({panel.status}); "
-            f"contour axes {panel.axis_ratio:.3g} : 1")
+    alpha = (
+        f"α = {panel.alpha_fraction:.3g} α_max"
+        if panel.alpha_fraction is not None
+        else "direct solve"
+    )
+    return (
+        f"{panel.label}: {alpha}, {panel.iterations:,} iterations ({panel.status}); "
+        f"contour axes {panel.axis_ratio:.3g} : 1"
+    )
 
 
 class CompareContoursView(QWidget):
@@ -59,8 +64,9 @@ class CompareContoursView(QWidget):
         self.panels: list[ContourPanel] = []
         self._runs: list[tuple[LessonRun, np.ndarray | None]] = []
 
-    def set_runs(self, runs: Sequence[LessonRun],
-                 paths: Sequence[np.ndarray | None] | None = None) -> None:
+    def set_runs(
+        self, runs: Sequence[LessonRun], paths: Sequence[np.ndarray | None] | None = None
+    ) -> None:
         """Show ``runs`` (two) side by side over each run's contour pair."""
         paths = list(paths) if paths is not None else [None] * len(runs)
         self._runs = list(zip(runs, paths, strict=True))
@@ -75,11 +81,14 @@ class CompareContoursView(QWidget):
         except InputError as exc:  # a pair one of the models does not have
             self.status.setText(f"Cannot draw these contours: {exc}")
             return
-        self.status.setText("Same scale on both axes: the contours' true shapes. Red: the "
-                            "gradient-descent path; star: the normal equation's answer.")
+        self.status.setText(
+            "Same scale on both axes: the contours' true shapes. Red: the "
+            "gradient-descent path; star: the normal equation's answer."
+        )
         self.panels = panels
-        for caption, view, panel, (run, _path) in zip(self.captions, self.views, panels,
-                                                       self._runs, strict=True):
+        for caption, view, panel, (run, _path) in zip(
+            self.captions, self.views, panels, self._runs, strict=True
+        ):
             caption.setText(panel_caption(panel))
             # the pair choosers offer the run's own parameters
             view.set_parameters(list(run.problem.parameter_names), *panel.pair)
@@ -99,8 +108,7 @@ def lesson_paths(outcome: Any, labels: Sequence[str]) -> list[np.ndarray | None]
     for label in labels:
         record = records.get(label)
         params = getattr(record, "params", None)
-        out.append(np.asarray(params, np.float64) if params is not None and len(params)
-                   else None)
+        out.append(np.asarray(params, np.float64) if params is not None and len(params) else None)
     return out
 
 
@@ -115,8 +123,11 @@ def show_lesson_view(window: QWidget, outcome: Any) -> CompareContoursView | Non
     view = window.findChild(CompareContoursView, OBJECT_NAME)
     labels = lesson.view[1] if lesson.view is not None else ()
     results: Mapping[str, LessonRun] = outcome.results
-    if (lesson.view is None or lesson.view[0] != "compare-contours"
-            or any(label not in results for label in labels)):
+    if (
+        lesson.view is None
+        or lesson.view[0] != "compare-contours"
+        or any(label not in results for label in labels)
+    ):
         if view is not None:  # an earlier lesson's contours would not belong to this one
             view.hide()
         return None

@@ -36,8 +36,9 @@ def plot_bytes(item: Any, suffix: str, scale: float = PNG_SCALE) -> bytes:
         with _svg_close_path_fix():
             return bytes(SVGExporter(item).export(toBytes=True))
     if suffix != ".png":
-        raise InputError(f"cannot export a plot as {suffix or 'a file without a suffix'}: "
-                         "use .png or .svg")
+        raise InputError(
+            f"cannot export a plot as {suffix or 'a file without a suffix'}: use .png or .svg"
+        )
     exporter = ImageExporter(item)
     width = int(exporter.parameters()["width"])
     exporter.parameters()["width"] = max(int(width * scale), MIN_PNG_WIDTH)
@@ -106,8 +107,17 @@ def all_runs_csv_text(runs: list[RunRecord]) -> str:
         alpha = "" if run.alpha is None else repr(run.alpha)
         for it, cost, row in zip(run.iterations, run.costs, run.params, strict=True):
             values = dict(zip(run.parameter_names, row, strict=True))
-            out.writerow([k, run.label, run.solver, alpha, it, repr(cost),
-                          *(repr(values[n]) if n in values else "" for n in names)])
+            out.writerow(
+                [
+                    k,
+                    run.label,
+                    run.solver,
+                    alpha,
+                    it,
+                    repr(cost),
+                    *(repr(values[n]) if n in values else "" for n in names),
+                ]
+            )
     return buf.getvalue()
 
 

@@ -118,13 +118,11 @@ class LessonPlayer(QObject):
         record = self.classroom.runs[-1] if self.classroom.runs else None
         costs = tuple(record.costs) if record is not None else (snap.cost,)
         self.outcome.records[label] = record
-        self.outcome.results[label] = LessonRun(label, w.prepared.problem, snap, costs,
-                                                w.run_alpha)
+        self.outcome.results[label] = LessonRun(label, w.prepared.problem, snap, costs, w.run_alpha)
         self.run_done.emit(label, record)
         self._state = "holding"
         self.classroom.show_lesson_progress(self.outcome, "")
-        self._hold.start(self.hold_ms if self._index + 1 < len(self.outcome.lesson.runs)
-                         else 0)
+        self._hold.start(self.hold_ms if self._index + 1 < len(self.outcome.lesson.runs) else 0)
 
     def _on_failed(self, run_id: int, message: str) -> None:
         if self._state in ("preparing", "running") and run_id == self.window.run_id:
@@ -139,8 +137,9 @@ class LessonPlayer(QObject):
         outcome = self.outcome
         outcome.claims = check_claims(outcome.lesson, outcome.results)
         self._state = "idle"
-        if outcome.lesson.settings.get("tab") == "timing" and hasattr(self.window,
-                                                                     "show_timing_tab"):
+        if outcome.lesson.settings.get("tab") == "timing" and hasattr(
+            self.window, "show_timing_tab"
+        ):
             self.window.show_timing_tab(TIMING_PRESET)
         self.classroom.show_lesson_progress(outcome, "")
         show_lesson_view(self.window, outcome)  # e.g. lesson 1's contours side by side
@@ -166,13 +165,15 @@ def lesson_html(outcome: LessonOutcome, status: str) -> str:
     claims = "".join(
         f"<li><span style='color:{'#009E73' if ok else '#D55E00'}'><b>{'✓' if ok else '✗'}"
         f"</b></span> {html.escape(c['kind'].replace('_', ' '))}: {html.escape(detail)}</li>"
-        for c, ok, detail in outcome.claims)
+        for c, ok, detail in outcome.claims
+    )
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in outcome.notes)
-    return (f"<h2>{html.escape(lesson.title)}</h2>{paras}<h3>Runs</h3><ul>{''.join(rows)}</ul>"
-            + (f"<p><i>{html.escape(status)}</i></p>" if status else "")
-            + (f"<h3>What the runs show</h3><ul>{claims}</ul>" if claims else "")
-            + (f"<h3>Notes</h3><ul>{notes}</ul>" if notes else ""))
-
+    return (
+        f"<h2>{html.escape(lesson.title)}</h2>{paras}<h3>Runs</h3><ul>{''.join(rows)}</ul>"
+        + (f"<p><i>{html.escape(status)}</i></p>" if status else "")
+        + (f"<h3>What the runs show</h3><ul>{claims}</ul>" if claims else "")
+        + (f"<h3>Notes</h3><ul>{notes}</ul>" if notes else "")
+    )
 
 
 def restored_lesson_html(lesson: Lesson, runs: list[RunRecord], step: int) -> str:
@@ -183,10 +184,15 @@ def restored_lesson_html(lesson: Lesson, runs: list[RunRecord], step: int) -> st
     rows = []
     for label, _ in lesson.runs:
         r = kept.get(label)
-        text = "not run yet" if r is None else \
-            f"{r.status} after {r.iterations[-1]:,} iterations, J = {r.costs[-1]:.6g}"
+        text = (
+            "not run yet"
+            if r is None
+            else f"{r.status} after {r.iterations[-1]:,} iterations, J = {r.costs[-1]:.6g}"
+        )
         rows.append(f"<li><b>{html.escape(label)}</b>: {html.escape(text)}</li>")
     done = min(step, len(lesson.runs))
-    return (f"<h2>{html.escape(lesson.title)}</h2>{paras}<h3>Runs</h3><ul>{''.join(rows)}</ul>"
-            f"<p><i>Restored from the last session ({done} of {len(lesson.runs)} runs played). "
-            "Press “Replay the lesson” to run it again and check what its runs show.</i></p>")
+    return (
+        f"<h2>{html.escape(lesson.title)}</h2>{paras}<h3>Runs</h3><ul>{''.join(rows)}</ul>"
+        f"<p><i>Restored from the last session ({done} of {len(lesson.runs)} runs played). "
+        "Press “Replay the lesson” to run it again and check what its runs show.</i></p>"
+    )

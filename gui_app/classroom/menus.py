@@ -62,19 +62,30 @@ class ClassroomMenus:
         for name in self.plot_targets():
             for fmt in ("PNG", "SVG"):
                 self.plot_actions[name, fmt] = self._action(
-                    self.export_menu, f"{name.capitalize()} plot as {fmt}…",
-                    lambda n=name, f=fmt: self._ask_export_plot(n, f))
+                    self.export_menu,
+                    f"{name.capitalize()} plot as {fmt}…",
+                    lambda n=name, f=fmt: self._ask_export_plot(n, f),
+                )
         self.export_menu.addSeparator()
         for fmt in ("CSV", "JSON"):
-            self._action(self.export_menu, f"Last run history as {fmt}…",
-                         lambda f=fmt: self._ask_export_runs(f, last=True))
+            self._action(
+                self.export_menu,
+                f"Last run history as {fmt}…",
+                lambda f=fmt: self._ask_export_runs(f, last=True),
+            )
         for fmt in ("CSV", "JSON"):
-            self._action(self.export_menu, f"All runs history as {fmt}…",
-                         lambda f=fmt: self._ask_export_runs(f, last=False))
+            self._action(
+                self.export_menu,
+                f"All runs history as {fmt}…",
+                lambda f=fmt: self._ask_export_runs(f, last=False),
+            )
         self.export_menu.addSeparator()
-        self.copy_summary_action = self._action(self.export_menu,
-                                                "Copy model summary to clipboard",
-                                                self.copy_model_summary, "Ctrl+Shift+C")
+        self.copy_summary_action = self._action(
+            self.export_menu,
+            "Copy model summary to clipboard",
+            self.copy_model_summary,
+            "Ctrl+Shift+C",
+        )
         file_menu.addSeparator()
         self._action(file_menu, "Quit", w.close, "Ctrl+Q")
 
@@ -86,8 +97,9 @@ class ClassroomMenus:
             lessons = []
             w.show_message(f"The built-in lessons could not be read: {exc}", "error")
         for k, lesson in enumerate(lessons, 1):
-            action = self._action(self.lessons_menu, f"{k}. {lesson.title}",
-                                  lambda les=lesson: self.play_lesson(les))
+            action = self._action(
+                self.lessons_menu, f"{k}. {lesson.title}", lambda les=lesson: self.play_lesson(les)
+            )
             action.setToolTip(lesson.explanation.split("\n")[0])
             self.lesson_actions.append(action)
         self.lessons_menu.addSeparator()
@@ -95,14 +107,16 @@ class ClassroomMenus:
         self._action(self.lessons_menu, "Save current state as lesson…", self._ask_save_lesson)
 
         view_menu = self._menu("&View")
-        self.presentation_action = QAction(f"Presentation mode ({PRESENTATION_SHORTCUT})",
-                                           w, checkable=True)
+        self.presentation_action = QAction(
+            f"Presentation mode ({PRESENTATION_SHORTCUT})", w, checkable=True
+        )
         self.presentation_action.setShortcut(QKeySequence(PRESENTATION_SHORTCUT))
         self.presentation_action.toggled.connect(self.set_presentation)
         view_menu.addAction(self.presentation_action)
         view_menu.addAction(self.panel.toggleViewAction())
-        self.controls_action = QAction(f"Controls ({CONTROLS_SHORTCUT})", w, checkable=True,
-                                       checked=True)
+        self.controls_action = QAction(
+            f"Controls ({CONTROLS_SHORTCUT})", w, checkable=True, checked=True
+        )
         self.controls_action.setShortcut(QKeySequence(CONTROLS_SHORTCUT))
         self.controls_action.setToolTip("Show or hide the control panel")
         self.controls_action.toggled.connect(self.set_controls_visible)
@@ -115,7 +129,8 @@ class ClassroomMenus:
         for name, widget in self._plot_widgets().items():
             widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             widget.customContextMenuRequested.connect(
-                lambda pos, n=name, wd=widget: self._plot_context_menu(n, wd, pos))
+                lambda pos, n=name, wd=widget: self._plot_context_menu(n, wd, pos)
+            )
 
     def _build_presentation_bar(self) -> None:
         """The compact strip shown in presentation mode instead of the control panel: the
@@ -132,7 +147,8 @@ class ClassroomMenus:
         self.exit_presentation_action = QAction(f"✕ Exit ({PRESENTATION_SHORTCUT})", w)
         self.exit_presentation_action.setToolTip(
             f"Leave presentation mode ({PRESENTATION_SHORTCUT}, or {ESCAPE_KEY} when no run "
-            "is going)")
+            "is going)"
+        )
         self.exit_presentation_action.triggered.connect(lambda: self.set_presentation(False))
         bar.addAction(self.exit_presentation_action)
         bar.addSeparator()
@@ -142,19 +158,21 @@ class ClassroomMenus:
         # the window's handling stay the panel's; the key moves here while the panel is hidden
         self.run_actions: list[tuple[QAction, QPushButton, str]] = []
         for text, button, key, on_bar in (
-                ("▶ Run (F5)", c.run_button, "F5", True),
-                ("Pause (F6)", c.pause_button, "F6", True),
-                ("Step (F7)", c.step_button, "F7", True),
-                ("Step ×10 (F8)", c.step10_button, "F8", False),
-                ("■ Stop (Esc)", c.stop_button, ESCAPE_KEY, True),
-                ("Reset (Ctrl+R)", c.reset_button, "Ctrl+R", False)):
+            ("▶ Run (F5)", c.run_button, "F5", True),
+            ("Pause (F6)", c.pause_button, "F6", True),
+            ("Step (F7)", c.step_button, "F7", True),
+            ("Step ×10 (F8)", c.step10_button, "F8", False),
+            ("■ Stop (Esc)", c.stop_button, ESCAPE_KEY, True),
+            ("Reset (Ctrl+R)", c.reset_button, "Ctrl+R", False),
+        ):
             action = QAction(text, w)
             action.setToolTip(button.toolTip())
             if key == ESCAPE_KEY:  # presenting, Esc also leaves presentation mode
                 action.triggered.connect(lambda _checked=False: self.escape())
             else:
-                action.triggered.connect(lambda _checked=False, b=button: b.isEnabled() and
-                                         b.click())
+                action.triggered.connect(
+                    lambda _checked=False, b=button: b.isEnabled() and b.click()
+                )
             w.addAction(action)  # its key works whether or not the strip shows it
             if on_bar:
                 bar.addAction(action)
@@ -164,7 +182,8 @@ class ClassroomMenus:
             self.switch_tab_action = QAction("Explore ⇄ Timing", w)
             self.switch_tab_action.setToolTip("Show the other tab (Explore or Timing)")
             self.switch_tab_action.triggered.connect(
-                lambda _checked=False: w.tabs.setCurrentIndex(1 - w.tabs.currentIndex()))
+                lambda _checked=False: w.tabs.setCurrentIndex(1 - w.tabs.currentIndex())
+            )
             bar.addAction(self.switch_tab_action)
         bar.addAction(self.panel.toggleViewAction())
         w.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
@@ -175,8 +194,9 @@ class ClassroomMenus:
     def _plot_context_menu(self, name: str, widget: QWidget, pos) -> None:
         menu = QMenu(widget)
         for fmt in ("PNG", "SVG"):
-            menu.addAction(f"Export {name} plot as {fmt}…",
-                           lambda f=fmt: self._ask_export_plot(name, f))
+            menu.addAction(
+                f"Export {name} plot as {fmt}…", lambda f=fmt: self._ask_export_plot(name, f)
+            )
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(widget.mapToGlobal(pos))
 
@@ -189,21 +209,24 @@ class ClassroomMenus:
         return path
 
     def _ask_open_session(self) -> None:
-        path = self._ask_path(False, "Open a session", "GD Explorer sessions (*.gdx.json "
-                              "*.json);;All files (*)")
+        path = self._ask_path(
+            False, "Open a session", "GD Explorer sessions (*.gdx.json *.json);;All files (*)"
+        )
         if path:
             self.open_session(path)
 
     def _ask_save_session(self) -> None:
-        path = self._ask_path(True, "Save the session", "GD Explorer sessions (*.gdx.json)",
-                              "session.gdx.json")
+        path = self._ask_path(
+            True, "Save the session", "GD Explorer sessions (*.gdx.json)", "session.gdx.json"
+        )
         if path:
             self.save_session(path)
 
     def _ask_export_plot(self, name: str, fmt: str) -> None:
         ext = fmt.lower()
-        path = self._ask_path(True, f"Export the {name} plot", f"{fmt} (*.{ext})",
-                              f"{name.replace(' ', '-')}.{ext}")
+        path = self._ask_path(
+            True, f"Export the {name} plot", f"{fmt} (*.{ext})", f"{name.replace(' ', '-')}.{ext}"
+        )
         if path:
             if not path.lower().endswith("." + ext):
                 path += "." + ext
@@ -211,8 +234,12 @@ class ClassroomMenus:
 
     def _ask_export_runs(self, fmt: str, last: bool) -> None:
         ext = fmt.lower()
-        path = self._ask_path(True, "Export the run history", f"{fmt} (*.{ext})",
-                              f"{'last-run' if last else 'runs'}.{ext}")
+        path = self._ask_path(
+            True,
+            "Export the run history",
+            f"{fmt} (*.{ext})",
+            f"{'last-run' if last else 'runs'}.{ext}",
+        )
         if path:
             if not path.lower().endswith("." + ext):
                 path += "." + ext
@@ -227,8 +254,9 @@ class ClassroomMenus:
         title, ok = QInputDialog.getText(self.window, "Save as lesson", "Lesson title:")
         if not ok or not title.strip():
             return
-        text, ok = QInputDialog.getMultiLineText(self.window, "Save as lesson",
-                                                 "Explanation shown beside the plots:")
+        text, ok = QInputDialog.getMultiLineText(
+            self.window, "Save as lesson", "Explanation shown beside the plots:"
+        )
         if not ok:
             return
         path = self._ask_path(True, "Save the lesson", "Lessons (*.json)", "my-lesson.json")

@@ -105,8 +105,7 @@ class Presentation:
     # -- the screen ----------------------------------------------------------------------------
     def _enter_full_screen(self) -> None:
         w = self.window
-        self._screen_state = (w.windowState(), QRect(w.geometry()),
-                              w.statusBar().isVisibleTo(w))
+        self._screen_state = (w.windowState(), QRect(w.geometry()), w.statusBar().isVisibleTo(w))
         w.statusBar().hide()  # the message panel above the plots says the same, larger
         tabs = getattr(w, "tabs", None)  # the strip's Explore/Timing button replaces the tabs
         if tabs is not None:
@@ -141,9 +140,11 @@ class Presentation:
         found["top"] = found["pair"].parentWidget() if found["pair"] else None
         found["plots"] = found["top"].parentWidget() if found["top"] else None
         found["main"] = found["plots"].parentWidget().parentWidget() if found["plots"] else None
-        if not all(isinstance(s, QSplitter) for s in found.values()) or \
-                w.params.parentWidget() is not found["pair"] or \
-                found["top"].indexOf(w.contour) < 0:
+        if (
+            not all(isinstance(s, QSplitter) for s in found.values())
+            or w.params.parentWidget() is not found["pair"]
+            or found["top"].indexOf(w.contour) < 0
+        ):
             return None
         return found
 
@@ -155,8 +156,11 @@ class Presentation:
         splitters = self._splitters()
         if splitters is None:
             return
-        self._saved["arrangement"] = (splitters, {k: s.sizes() for k, s in splitters.items()},
-                                      splitters["bottom"].indexOf(w.numbers))
+        self._saved["arrangement"] = (
+            splitters,
+            {k: s.sizes() for k, s in splitters.items()},
+            splitters["bottom"].indexOf(w.numbers),
+        )
         # the learning curve, with the longer legend (run labels), goes where the column is
         # wider: the contour's header row makes the top row's first column the wider one
         splitters["top"].insertWidget(1, w.params)
@@ -185,8 +189,9 @@ class Presentation:
             size = sum(s.sizes())
             s.setSizes([size // s.count()] * s.count())
         w = self.window
-        headers = (w.data_view.height() - w.data_view.fit_plot.getViewWidget().height()) - \
-            (w.contour.height() - w.contour.plot.getViewWidget().height())
+        headers = (w.data_view.height() - w.data_view.fit_plot.getViewWidget().height()) - (
+            w.contour.height() - w.contour.plot.getViewWidget().height()
+        )
         rows = splitters["plots"]
         total = sum(rows.sizes())
         bottom = max(0, min(total, total // 2 + headers // 2))
@@ -225,8 +230,11 @@ class Presentation:
             if dock not in w.tabifiedDockWidgets(panel):
                 w.tabifyDockWidget(dock, panel)
             panel.raise_()
-        width = max(panel.minimumSizeHint().width(), dock.minimumSizeHint().width(),
-                    int(w.width() * LESSON_PANEL_SHARE))
+        width = max(
+            panel.minimumSizeHint().width(),
+            dock.minimumSizeHint().width(),
+            int(w.width() * LESSON_PANEL_SHARE),
+        )
         docks = [dock, panel] if panel.isVisible() and not panel.isFloating() else [dock]
         w.resizeDocks(docks, [width] * len(docks), Qt.Orientation.Horizontal)
         self.fit_columns()
@@ -248,8 +256,11 @@ class Presentation:
         saved["app_font"] = QFont(app.font())
         saved["palette"] = app.palette()
         # widgets with a font of their own do not follow the application font
-        saved["widget_fonts"] = [(wd, QFont(wd.font())) for wd in w.findChildren(QWidget)
-                                 if wd.testAttribute(Qt.WidgetAttribute.WA_SetFont)]
+        saved["widget_fonts"] = [
+            (wd, QFont(wd.font()))
+            for wd in w.findChildren(QWidget)
+            if wd.testAttribute(Qt.WidgetAttribute.WA_SetFont)
+        ]
         factor = look.font_pt / max(saved["app_font"].pointSizeF(), 1.0)
         font = QFont(saved["app_font"])
         font.setPointSizeF(look.font_pt)
@@ -260,8 +271,9 @@ class Presentation:
             big.setPointSizeF(max(f.pointSizeF(), 1.0) * factor)
             wd.setFont(big)
         # the numbers and equations tables must not widen the window beyond the screen
-        saved["policies"] = [(label, label.sizePolicy()) for label in
-                             (w.numbers.numbers, w.numbers.equations)]
+        saved["policies"] = [
+            (label, label.sizePolicy()) for label in (w.numbers.numbers, w.numbers.equations)
+        ]
         for label, _policy in saved["policies"]:
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         # the control panel collapses and the plots take the width; "Controls" (F9) on the
@@ -272,8 +284,14 @@ class Presentation:
             scroll, splitter = area
             index = splitter.indexOf(scroll)
             host = splitter.widget(1 if index == 0 else 0)
-            saved["splitter"] = (splitter, splitter.sizes(), index, scroll,
-                                 scroll.isVisibleTo(w), scroll.autoFillBackground())
+            saved["splitter"] = (
+                splitter,
+                splitter.sizes(),
+                index,
+                scroll,
+                scroll.isVisibleTo(w),
+                scroll.autoFillBackground(),
+            )
             scroll.setParent(host)  # a child outside the host's layout floats over it
             scroll.setAutoFillBackground(True)
             scroll.hide()
@@ -285,8 +303,9 @@ class Presentation:
         saved["message_pt"] = getattr(w, "message_font_pt", 11)
         self._set_message_size(look.message_pt)
         saved["colors"] = (plots.RUN_COLORS, plots.LINE_SCALE, dict(plots.LABEL_STYLE))
-        saved["color_map"] = {c.lower(): o for c, o in zip(plots.RUN_COLORS, OKABE_ITO,
-                                                            strict=False)}
+        saved["color_map"] = {
+            c.lower(): o for c, o in zip(plots.RUN_COLORS, OKABE_ITO, strict=False)
+        }
         plots.RUN_COLORS = OKABE_ITO
         plots.LINE_SCALE = look.line_scale
         plots.LABEL_STYLE["font-size"] = f"{look.label_pt}pt"
@@ -357,8 +376,12 @@ class Presentation:
             return
         host = scroll.parentWidget()
         controls = self.window.controls
-        need = (max(controls.sizeHint().width(), controls.minimumSizeHint().width())
-                + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth() + 2)
+        need = (
+            max(controls.sizeHint().width(), controls.minimumSizeHint().width())
+            + scroll.verticalScrollBar().sizeHint().width()
+            + 2 * scroll.frameWidth()
+            + 2
+        )
         scroll.setGeometry(0, 0, min(need, host.width()), host.height())
 
     def _set_message_size(self, pt: int) -> None:

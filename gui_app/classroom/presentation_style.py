@@ -15,8 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 #: Okabe & Ito's palette, ordered for a white background (yellow left out: invisible on a
 #: projector). Distinguishable with every common colour-vision deficiency.
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-             "#882255")
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255")
 
 
 @dataclass
@@ -57,7 +56,7 @@ LEGEND_ROW_SPACING = (-4, -10)
 
 
 def short_contour_label(text: str) -> str:
-    """"w[size]  (training coordinates, z-score)" → "w[size] (z-score)"."""
+    """ "w[size]  (training coordinates, z-score)" → "w[size] (z-score)"."""
     text = text.replace("(training coordinates, ", "(").replace("  (training coordinates)", "")
     return " ".join(text.split())
 
@@ -89,9 +88,14 @@ def _legend_outside(plot: pg.PlotItem, legend: pg.LegendItem, top: float) -> tup
     """Move a plot's legend out of the data area, to the right of it: the (otherwise unused)
     right axis reserves the legend's width and follows it when entries come and go."""
     axis = plot.getAxis("right")
-    state = (legend.parentItem(), legend.columnCount, legend.layout.verticalSpacing(),
-             axis.isVisible(), {k: axis.style[k] for k in ("showValues", "tickLength")},
-             axis.fixedWidth)
+    state = (
+        legend.parentItem(),
+        legend.columnCount,
+        legend.layout.verticalSpacing(),
+        axis.isVisible(),
+        {k: axis.style[k] for k in ("showValues", "tickLength")},
+        axis.fixedWidth,
+    )
     plot.showAxis("right")
     axis.setStyle(showValues=False, tickLength=0)
     axis.setPen(pg.mkPen(None))
@@ -157,8 +161,10 @@ def _recolor(color: QColor, mapping: dict[str, str]) -> QColor:
     out.setAlpha(color.alpha())
     return out
 
-def _restyle_items(plot: pg.PlotItem, mapping: dict[str, str], scale: float,
-                   symbol_scale: float) -> None:
+
+def _restyle_items(
+    plot: pg.PlotItem, mapping: dict[str, str], scale: float, symbol_scale: float
+) -> None:
     for item in plot.items:
         if isinstance(item, pg.PlotDataItem):
             pen = pg.mkPen(item.opts["pen"])
@@ -181,14 +187,17 @@ def _restyle_items(plot: pg.PlotItem, mapping: dict[str, str], scale: float,
             pen.setWidthF(max(pen.widthF() * scale, 1.0))
             item.setPen(pen)
 
-def style_plot(plot: pg.PlotItem, look: PresentationLook,
-               color_map: dict[str, str]) -> dict[str, Any]:
+
+def style_plot(
+    plot: pg.PlotItem, look: PresentationLook, color_map: dict[str, str]
+) -> dict[str, Any]:
     """Large titles, ticks, labels and legend (moved beside the plot), thick lines and the
     Okabe–Ito colours (``color_map``: old colour → new) on one plot; returns what
     :func:`unstyle_plot` needs to undo it."""
-    state: dict[str, Any] = {"title": (plot.titleLabel.text, dict(plot.titleLabel.opts),
-                                       plot.titleLabel.isVisible()),
-                             "axes": {}}
+    state: dict[str, Any] = {
+        "title": (plot.titleLabel.text, dict(plot.titleLabel.opts), plot.titleLabel.isVisible()),
+        "axes": {},
+    }
     title_font = QFont(QApplication.instance().font())
     title_font.setPointSize(look.title_pt)
     top = 0
@@ -205,8 +214,12 @@ def style_plot(plot: pg.PlotItem, look: PresentationLook,
     tick_font.setPointSize(look.tick_pt)
     for name in ("bottom", "left"):
         ax = plot.getAxis(name)
-        state["axes"][name] = (ax.style.get("tickFont"), dict(ax.labelStyle),
-                               ax.label.isVisible(), ax.labelText)
+        state["axes"][name] = (
+            ax.style.get("tickFont"),
+            dict(ax.labelStyle),
+            ax.label.isVisible(),
+            ax.labelText,
+        )
         ax.setTickFont(tick_font)
         # large tick labels of the finer levels ran into each other in a narrow plot
         state.setdefault("text_levels", {})[name] = ax.style["maxTextLevel"]
@@ -214,10 +227,11 @@ def style_plot(plot: pg.PlotItem, look: PresentationLook,
         ax.setTextPen("#000")
         ax.setPen(pg.mkPen("#000", width=2))
         if ax.label.isVisible():
-            ax.setLabel(PRESENTATION_LABELS.get(ax.labelText, ax.labelText),
-                        ax.labelUnits or None,
-                        **{**ax.labelStyle, "font-size": f"{look.label_pt}pt",
-                           "color": "#000"})
+            ax.setLabel(
+                PRESENTATION_LABELS.get(ax.labelText, ax.labelText),
+                ax.labelUnits or None,
+                **{**ax.labelStyle, "font-size": f"{look.label_pt}pt", "color": "#000"},
+            )
     legend = getattr(plot, "legend", None)
     if legend is not None:
         state["legend"] = legend.opts.get("labelTextSize", "9pt")
@@ -226,8 +240,10 @@ def style_plot(plot: pg.PlotItem, look: PresentationLook,
     _restyle_items(plot, color_map, look.line_scale, look.symbol_scale)
     return state
 
-def unstyle_plot(plot: pg.PlotItem, state: dict[str, Any], look: PresentationLook,
-                 color_map: dict[str, str]) -> None:
+
+def unstyle_plot(
+    plot: pg.PlotItem, state: dict[str, Any], look: PresentationLook, color_map: dict[str, str]
+) -> None:
     """Undo :func:`style_plot` (a plot deleted meanwhile is skipped)."""
     try:
         text, opts, visible = state["title"]

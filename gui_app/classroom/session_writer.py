@@ -39,9 +39,12 @@ def thin_run(run: RunRecord, max_rows: int = MAX_POINTS_PER_RUN) -> RunRecord:
     if count <= limit:
         return run
     keep = np.unique(np.linspace(0, count - 1, limit).round().astype(int))
-    return replace(run, iterations=tuple(run.iterations[i] for i in keep),
-                   costs=tuple(run.costs[i] for i in keep),
-                   params=tuple(run.params[i] for i in keep))
+    return replace(
+        run,
+        iterations=tuple(run.iterations[i] for i in keep),
+        costs=tuple(run.costs[i] for i in keep),
+        params=tuple(run.params[i] for i in keep),
+    )
 
 
 def capped_runs(runs: list[RunRecord] | tuple[RunRecord, ...]) -> tuple[RunRecord, ...]:
@@ -63,8 +66,11 @@ class SessionWriter(QObject):
     saved = Signal(str, int)  # path, number of runs
     failed = Signal(str, str)  # path, message
 
-    def __init__(self, parent: QObject | None = None,
-                 write: Callable[[str | Path, Session], None] = write_session) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        write: Callable[[str | Path, Session], None] = write_session,
+    ) -> None:
         super().__init__(parent)
         self.write = write
         self._lock = threading.Lock()
@@ -79,8 +85,9 @@ class SessionWriter(QObject):
             self._pending[str(path)] = session
             self._idle.clear()
             if self._thread is None:
-                self._thread = threading.Thread(target=self._work, name="gdx-session-writer",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._work, name="gdx-session-writer", daemon=True
+                )
                 self._thread.start()
 
     def _work(self) -> None:

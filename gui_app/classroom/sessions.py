@@ -30,8 +30,10 @@ if TYPE_CHECKING:
 #: Closing waits at most this long for a session being written, then exits (the previous
 #: file stays whole: writes are atomic).
 CLOSE_WAIT_S = 3.0
-LAYOUT_IGNORED = ("the saved window layout was not restored: it was not written by this "
-                  "version of GD Explorer or it is damaged")
+LAYOUT_IGNORED = (
+    "the saved window layout was not restored: it was not written by this "
+    "version of GD Explorer or it is damaged"
+)
 
 
 def read_session(path: str | Path) -> Session:
@@ -73,8 +75,10 @@ class Sessions:
     def layout(self) -> dict[str, str]:
         """The window's geometry and dock/toolbar state, sealed (see storage.seal_layout)."""
         w = self.window
-        return {"geometry": storage.seal_layout(bytes(w.saveGeometry().data())),
-                "state": storage.seal_layout(bytes(w.saveState().data()))}
+        return {
+            "geometry": storage.seal_layout(bytes(w.saveGeometry().data())),
+            "state": storage.seal_layout(bytes(w.saveState().data())),
+        }
 
     def state(self) -> Session:
         """The session now: settings, the runs (capped and thinned), the layout and the
@@ -112,13 +116,15 @@ class Sessions:
         try:
             session = read_session(path)
         except InputError as exc:
-            self.window.show_message(f"Cannot open the session; nothing was changed. {exc}",
-                                     "error")
+            self.window.show_message(
+                f"Cannot open the session; nothing was changed. {exc}", "error"
+            )
             return False
         notes = self.apply(session, restore_layout)
         text = f"Opened the session {path}: {len(session.runs)} runs."
-        self.window.show_message(text + ("\nNote: " + "; ".join(notes) if notes else ""),
-                                 "warning" if notes else "ok")
+        self.window.show_message(
+            text + ("\nNote: " + "; ".join(notes) if notes else ""), "warning" if notes else "ok"
+        )
         return True
 
     def apply(self, session: Session, restore_layout: bool = True) -> list[str]:
@@ -159,8 +165,10 @@ class Sessions:
             else:
                 notes = self.apply(session, restore_layout=False)
                 problems += notes
-                w.show_message(f"Welcome back: the last session is restored "
-                               f"({len(session.runs)} runs).", "info")
+                w.show_message(
+                    f"Welcome back: the last session is restored ({len(session.runs)} runs).",
+                    "info",
+                )
         if problems:
             text = "Starting with the defaults: " + "; ".join(problems) + "."
             w.show_message(text, "warning")
@@ -172,8 +180,10 @@ class Sessions:
         if store.status() != QSettings.Status.NoError:
             problems.append("the saved window settings file is unreadable")
         ignored = False
-        for key, restore in (("window/geometry", self.window.restoreGeometry),
-                             ("window/state", self.window.restoreState)):
+        for key, restore in (
+            ("window/geometry", self.window.restoreGeometry),
+            ("window/state", self.window.restoreState),
+        ):
             value = store.value(key)
             if value is None:
                 continue
@@ -190,11 +200,15 @@ class Sessions:
     def _set_aside(self, path: Path, exc: InputError) -> str:
         moved = quarantine(path)
         if moved is not None:
-            return (f"the last session could not be restored ({exc}); it was moved to "
-                    f"{moved} and is kept there")
+            return (
+                f"the last session could not be restored ({exc}); it was moved to "
+                f"{moved} and is kept there"
+            )
         self.remember_blocked = True
-        return (f"the last session could not be restored ({exc}); it is left as it was at "
-                f"{path} and this session will not be remembered over it")
+        return (
+            f"the last session could not be restored ({exc}); it is left as it was at "
+            f"{path} and this session will not be remembered over it"
+        )
 
     def remember_now(self) -> None:
         """At close: save the layout (QSettings, small) and hand the session to the
@@ -216,5 +230,8 @@ class Sessions:
             print(f"gd-explorer: could not remember the session: {exc}", file=sys.stderr)
             return
         if not self.writer.wait(self.close_wait_s):
-            print("gd-explorer: the session is still being saved; closing anyway (the "
-                  "previous remembered session stays whole)", file=sys.stderr)
+            print(
+                "gd-explorer: the session is still being saved; closing anyway (the "
+                "previous remembered session stays whole)",
+                file=sys.stderr,
+            )

@@ -17,8 +17,22 @@ if TYPE_CHECKING:
     from gui_app.explore.window import MainWindow
 
 #: Settings that name a model/data choice: changing any of them needs a new prepare.
-MODEL_KEYS = ("source", "m", "n", "noise", "scale_spread", "correlation", "seed", "csv_path",
-              "target", "no_header", "degree", "intercept", "scaling", "device")
+MODEL_KEYS = (
+    "source",
+    "m",
+    "n",
+    "noise",
+    "scale_spread",
+    "correlation",
+    "seed",
+    "csv_path",
+    "target",
+    "no_header",
+    "degree",
+    "intercept",
+    "scaling",
+    "device",
+)
 
 
 def read_settings(window: MainWindow) -> dict[str, Any]:
@@ -46,8 +60,9 @@ def read_settings(window: MainWindow) -> dict[str, Any]:
     values["alpha_factor"] = None  # the control holds α itself
     values["iterations"] = c.iterations_spin.value()
     tolerance = c.tolerance()
-    values["tolerance"] = min(tolerance, 1.0) if tolerance is not None else \
-        settings_mod.SCHEMA["tolerance"].default
+    values["tolerance"] = (
+        min(tolerance, 1.0) if tolerance is not None else settings_mod.SCHEMA["tolerance"].default
+    )
     values["device"] = c.device_combo.currentData()
     prep = window.prepared
     if prep is not None and window.pair is not None:
@@ -61,7 +76,7 @@ def read_settings(window: MainWindow) -> dict[str, Any]:
 
 
 def current_tab(window: MainWindow, default: str = "explore") -> str:
-    """"timing" when the window has a Timing tab and shows it, else "explore"."""
+    """ "timing" when the window has a Timing tab and shows it, else "explore"."""
     tabs, timing = getattr(window, "tabs", None), getattr(window, "timing", None)
     if tabs is None or timing is None:
         return default
@@ -87,8 +102,10 @@ def _set_combo_data(combo, value) -> bool:
 def _set_spin(spin, value, name: str, notes: list[str]) -> None:
     low, high = spin.minimum(), spin.maximum()
     if value < low or value > high:
-        notes.append(f"{name} = {value:g} is outside this window's range "
-                     f"({low:g} to {high:g}); using the nearest")
+        notes.append(
+            f"{name} = {value:g} is outside this window's range "
+            f"({low:g} to {high:g}); using the nearest"
+        )
     # clamp before setValue: a Qt spin box holds a C int, and 2**31 or more overflows
     spin.setValue(min(max(value, low), high))
 
@@ -103,8 +120,11 @@ def apply_settings(window: MainWindow, values: dict[str, Any]) -> list[str]:
     values = settings_mod.validate(values, "settings")
     c = window.controls
     notes: list[str] = []
-    window._settings_extra = {"no_header": values["no_header"], "tab": values["tab"],
-                              "target": values["target"]}
+    window._settings_extra = {
+        "no_header": values["no_header"],
+        "tab": values["tab"],
+        "target": values["target"],
+    }
     if values["source"] == "csv":
         if values["csv_path"]:
             c.set_csv_path(values["csv_path"])

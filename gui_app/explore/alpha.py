@@ -85,13 +85,15 @@ class AlphaSlider(QSlider):
             return
         opt = QStyleOptionSlider()
         self.initStyleOption(opt)
-        groove = self.style().subControlRect(QStyle.ComplexControl.CC_Slider, opt,
-                                             QStyle.SubControl.SC_SliderGroove, self)
+        groove = self.style().subControlRect(
+            QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderGroove, self
+        )
         frac = self.position_of(self._alpha_max) / max(self.maximum(), 1)
         x = groove.left() + int(frac * groove.width())
         painter = QPainter(self)
-        painter.fillRect(QRect(x, groove.top() - 3, groove.right() - x, groove.height() + 6),
-                         QColor(220, 40, 40, 110))
-        painter.fillRect(QRect(x - 1, groove.top() - 6, 3, groove.height() + 12),
-                         QColor(200, 0, 0))
+        painter.fillRect(
+            QRect(x, groove.top() - 3, groove.right() - x, groove.height() + 6),
+            QColor(220, 40, 40, 110),
+        )
+        painter.fillRect(QRect(x - 1, groove.top() - 6, 3, groove.height() + 12), QColor(200, 0, 0))
         painter.end()

@@ -81,16 +81,21 @@ class Runner(Protocol):
     def is_paused(self) -> bool: ...
 
 
-def default_pair(problem: Any, previous: tuple[int, int] | None,
-                 previous_names: tuple[str, ...]) -> tuple[int, int]:
+def default_pair(
+    problem: Any, previous: tuple[int, int] | None, previous_names: tuple[str, ...]
+) -> tuple[int, int]:
     """The contour pair for ``problem``: the previous one when the parameters are the same,
     else the most elongated 2-D slice (the largest eigenvalue ratio of the Gram matrix's
     2 × 2 sub-blocks among the first 12 parameters and the intercept)."""
     P = problem.n_params
     if P < 2:
         return (0, 0)
-    if previous is not None and tuple(problem.parameter_names) == tuple(previous_names) \
-            and max(previous) < P and previous[0] != previous[1]:
+    if (
+        previous is not None
+        and tuple(problem.parameter_names) == tuple(previous_names)
+        and max(previous) < P
+        and previous[0] != previous[1]
+    ):
         return previous
     G = problem.gram.G
     best, pair = -1.0, (0, 1)
@@ -111,8 +116,9 @@ class ExploreController:
     """Turns user actions (settings, Run, Pause, Step, Stop, Reset, contour click, pair,
     file) and runner events into changes of one :class:`ExploreState`."""
 
-    def __init__(self, view: ExploreView, runner: Runner,
-                 state: ExploreState | None = None) -> None:
+    def __init__(
+        self, view: ExploreView, runner: Runner, state: ExploreState | None = None
+    ) -> None:
         self.view = view
         self.runner = runner
         self.state = state or ExploreState()
@@ -205,11 +211,21 @@ class ExploreController:
             return None
         w0, b0 = None, None
         prep = state.prepared
-        if state.start_w is not None and prep is not None and state.prepared_matches() \
-                and len(state.start_w) == prep.problem.n:
+        if (
+            state.start_w is not None
+            and prep is not None
+            and state.prepared_matches()
+            and len(state.start_w) == prep.problem.n
+        ):
             w0, b0 = tuple(float(v) for v in state.start_w), state.start_b
-        spec = RunSpec(ModelSpec(s.data, s.model), s.run, w0=w0, b0=b0,
-                       start_paused=start_paused, step_budget=step_budget)
+        spec = RunSpec(
+            ModelSpec(s.data, s.model),
+            s.run,
+            w0=w0,
+            b0=b0,
+            start_paused=start_paused,
+            step_budget=step_budget,
+        )
         if self.running and state.current is not None and state.current.final is None:
             state.current.failed = "replaced by a new run"
         job = self.runner.submit("run", spec)
@@ -275,8 +291,10 @@ class ExploreController:
         w, b = problem.to_original(theta[: problem.n], b_s)
         state.start_w, state.start_b = np.asarray(w, np.float64), b
         names = parameter_short_names(problem)
-        self._say(f"The next run starts at {names[i]} = {x:.4g}, {names[j]} = {y:.4g} "
-                  "(training coordinates; the other parameters start at 0). Press Run (F5).")
+        self._say(
+            f"The next run starts at {names[i]} = {x:.4g}, {names[j]} = {y:.4g} "
+            "(training coordinates; the other parameters start at 0). Press Run (F5)."
+        )
         self._render("start", "message")
 
     def pair_chosen(self, i: int, j: int) -> None:
@@ -303,16 +321,20 @@ class ExploreController:
             # it) and the state describe the same problem
             target = prep.dataset.target_name
             state.settings = state.settings.replace(target=target)
-            prep = dataclasses.replace(prep, spec=ModelSpec(state.settings.data,
-                                                            state.settings.model))
+            prep = dataclasses.replace(
+                prep, spec=ModelSpec(state.settings.data, state.settings.model)
+            )
             changed.append("settings")
         if state.prepared is None or prep.problem is not state.prepared.problem:
             changed += ["problem", "pair", "history"]
             problem = prep.problem
             state.pair = default_pair(problem, state.pair, state.pair_names)
             state.pair_names = tuple(problem.parameter_names)
-            if state.current is not None and state.current.problem is not None \
-                    and state.current.problem is not problem:
+            if (
+                state.current is not None
+                and state.current.problem is not None
+                and state.current.problem is not problem
+            ):
                 state.current = None
         state.prepared = prep
         state.prepare_error = ""
@@ -324,12 +346,13 @@ class ExploreController:
             problem = prep.problem
             ds = prep.dataset
             warn = "; ".join(problem.warnings)
-            text = (f"Ready: {ds.source}. α_max = {prep.alpha_max:.4g}, condition number "
-                    f"{prep.condition_number:.3g}. Press Run (F5).")
+            text = (
+                f"Ready: {ds.source}. α_max = {prep.alpha_max:.4g}, condition number "
+                f"{prep.condition_number:.3g}. Press Run (F5)."
+            )
             if ds.notes:
                 text += "\nNote: " + " ".join(ds.notes)
-            self._say(text + (f"\nWarning: {warn}" if warn else ""),
-                      "warning" if warn else "info")
+            self._say(text + (f"\nWarning: {warn}" if warn else ""), "warning" if warn else "info")
             changed.append("message")
         self._render(*changed)
 
@@ -337,8 +360,7 @@ class ExploreController:
         """A batch of snapshots (oldest first) of the current run."""
         state = self.state
         run = state.current
-        if job_id != state.job_id or run is None or run.job_id != job_id \
-                or state.prepared is None:
+        if job_id != state.job_id or run is None or run.job_id != job_id or state.prepared is None:
             return
         problem = state.prepared.problem
         if run.history is None:
@@ -365,8 +387,11 @@ class ExploreController:
         state.status = RunStatus.IDLE
         changed = ["finished", "status", "message", "history"]
         if snap.diverged:
-            self._say(snap.message + " The app is ready for another run: lower α (the red "
-                      "part of the slider is divergent) or scale the features.", "error")
+            self._say(
+                snap.message + " The app is ready for another run: lower α (the red "
+                "part of the slider is divergent) or scale the features.",
+                "error",
+            )
         elif snap.status == "cancelled":
             self._say(snap.message, "warning")
         else:
@@ -428,8 +453,9 @@ class ExploreController:
             changed = ["status"]
             if was_preparing and not state.prepared_matches():
                 state.prepare_error = "preparing the data was stopped"
-                self._say("Stopped before the data was ready: press Run (F5) to load it.",
-                          "warning")
+                self._say(
+                    "Stopped before the data was ready: press Run (F5) to load it.", "warning"
+                )
                 changed += ["message", "problem"]
             self._render(*changed)
 
@@ -445,6 +471,6 @@ def start_theta(state: ExploreState) -> np.ndarray:
 
 
 def parameter_short_names(problem: Any) -> list[str]:
-    """"w[size]", ..., "b": the parameters as the plots name them."""
+    """ "w[size]", ..., "b": the parameters as the plots name them."""
     names = [f"w[{short_name(n)}]" for n in problem.parameter_names[: problem.n]]
     return names + (["b"] if problem.intercept else [])

@@ -53,6 +53,7 @@ ALGORITHM_LABELS = {"gd": "gradient descent"}
 SOURCE_PAGES = {"synthetic": 1, "csv": 2}
 SYNTHETIC_KEYS = ("m", "n", "noise", "scale_spread", "correlation", "seed")
 
+
 class ControlPanel(QWidget):
     """All the inputs of a run, grouped as a teacher would explain them."""
 
@@ -81,7 +82,8 @@ class ControlPanel(QWidget):
         self.run_box = self._build_buttons()  # placed by the window, outside the scrolling
         for combo in self.findChildren(QComboBox):
             combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
             combo.setMinimumContentsLength(12)
         self._update_enabled()
 
@@ -102,8 +104,14 @@ class ControlPanel(QWidget):
         self.spread_spin = float_spin("scale_spread", 0.5, 1)
         self.corr_spin = float_spin("correlation", 0.1, 2)
         self.seed_spin = int_spin("seed")
-        spins = (self.m_spin, self.n_spin, self.noise_spin, self.spread_spin, self.corr_spin,
-                 self.seed_spin)
+        spins = (
+            self.m_spin,
+            self.n_spin,
+            self.noise_spin,
+            self.spread_spin,
+            self.corr_spin,
+            self.seed_spin,
+        )
         for k, (key, w) in enumerate(zip(SYNTHETIC_KEYS, spins, strict=True)):
             label = QLabel(setting_label(key))
             label.setToolTip(setting_tooltip(key))
@@ -143,8 +151,9 @@ class ControlPanel(QWidget):
         form = QFormLayout(box)
         row = QHBoxLayout()
         self.degree_spin = int_spin("degree")
-        self.intercept_check = QCheckBox(SCHEMA["intercept"].label,
-                                         checked=SCHEMA["intercept"].default)
+        self.intercept_check = QCheckBox(
+            SCHEMA["intercept"].label, checked=SCHEMA["intercept"].default
+        )
         self.intercept_check.setToolTip(setting_tooltip("intercept"))
         row.addWidget(self.degree_spin)
         row.addWidget(self.intercept_check)
@@ -163,8 +172,9 @@ class ControlPanel(QWidget):
         self.algorithm_combo = choice_combo("solver", ALGORITHMS, ALGORITHM_LABELS)
         form.addRow("Solver", self.algorithm_combo)
         self.alpha_slider = AlphaSlider()
-        self.alpha_slider.setToolTip("Learning rate α on a log scale; red: α ≥ α_max, where "
-                                     "gradient descent diverges")
+        self.alpha_slider.setToolTip(
+            "Learning rate α on a log scale; red: α ≥ α_max, where gradient descent diverges"
+        )
         self.alpha_edit = QLineEdit(f"{SCHEMA['alpha'].default:g}")
         self.alpha_edit.setToolTip(setting_tooltip("alpha"))
         self.alpha_edit.setMaximumWidth(90)
@@ -236,8 +246,16 @@ class ControlPanel(QWidget):
         self.step_button.setToolTip("Take one gradient-descent step (starts paused if idle)")
         self.step10_button.setToolTip("Take ten gradient-descent steps")
         self.reset_button.setToolTip("Stop, clear all curves and return to the start point")
-        for k, b in enumerate((self.run_button, self.pause_button, self.step_button,
-                               self.step10_button, self.stop_button, self.reset_button)):
+        for k, b in enumerate(
+            (
+                self.run_button,
+                self.pause_button,
+                self.step_button,
+                self.step10_button,
+                self.stop_button,
+                self.reset_button,
+            )
+        ):
             g.addWidget(b, k // 2, k % 2)
         self.run_button.clicked.connect(self.run_requested)
         self.pause_button.clicked.connect(self.pause_requested)
@@ -262,8 +280,9 @@ class ControlPanel(QWidget):
         self.model_changed.emit()  # (CSV without a file: the window says to choose one)
 
     def _open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a CSV file", "",
-                                              "Data files (*.csv *.tsv *.txt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a CSV file", "", "Data files (*.csv *.tsv *.txt);;All files (*)"
+        )
         if path:
             self.csv_requested.emit(path)
 
@@ -279,8 +298,7 @@ class ControlPanel(QWidget):
 
     def set_csv_columns(self, feature_names: tuple[str, ...], target: str) -> None:
         """Offer every column of the loaded file as the target, the current one selected."""
-        columns = [*feature_names, target] if target not in self._csv_columns else \
-            self._csv_columns
+        columns = [*feature_names, target] if target not in self._csv_columns else self._csv_columns
         if columns != self._csv_columns:
             self._csv_columns = list(columns)
             self.target_combo.blockSignals(True)
@@ -310,8 +328,9 @@ class ControlPanel(QWidget):
         self.alpha_edit.setText(f"{alpha:.4g}")
         self._alpha_edited()
 
-    def set_problem_info(self, alpha_max: float | None, m: int, n: int, text: str,
-                         preparing: bool = False) -> None:
+    def set_problem_info(
+        self, alpha_max: float | None, m: int, n: int, text: str, preparing: bool = False
+    ) -> None:
         """Show α_max (and mark the divergent range) for the current data and model; with
         ``alpha_max`` None, "computing" while ``preparing``, else that there is none."""
         self._alpha_max = alpha_max
@@ -325,8 +344,9 @@ class ControlPanel(QWidget):
     def _update_alpha_label(self) -> None:
         a_max = self._alpha_max
         if a_max is None:
-            self.alpha_max_label.setText("α_max = … (computing)" if self._preparing
-                                         else "α_max = — (no data prepared)")
+            self.alpha_max_label.setText(
+                "α_max = … (computing)" if self._preparing else "α_max = — (no data prepared)"
+            )
             return
         alpha = self.alpha()
         text = f"α_max = 2/λ_max(AᵀA/m) = <b>{a_max:.4g}</b>"
@@ -353,9 +373,18 @@ class ControlPanel(QWidget):
 
     def _update_enabled(self) -> None:
         gd = self.algorithm() == "gd"
-        for w in (self.alpha_slider, self.alpha_edit, self.iterations_spin, self.tolerance_edit,
-                  self.impl_combo, self.start_reset, *self.quick_alpha_buttons,
-                  self.pause_button, self.step_button, self.step10_button):
+        for w in (
+            self.alpha_slider,
+            self.alpha_edit,
+            self.iterations_spin,
+            self.tolerance_edit,
+            self.impl_combo,
+            self.start_reset,
+            *self.quick_alpha_buttons,
+            self.pause_button,
+            self.step_button,
+            self.step10_button,
+        ):
             w.setEnabled(gd)
         self._update_estimate()
 
@@ -412,21 +441,33 @@ class ControlPanel(QWidget):
         """The data settings the controls show."""
         source = self.source()
         if source == "synthetic":
-            return DataSettings("synthetic", m=self.m_spin.value(), n=self.n_spin.value(),
-                                noise=self.noise_spin.value(),
-                                scale_spread=self.spread_spin.value(),
-                                correlation=self.corr_spin.value(), seed=self.seed_spin.value())
+            return DataSettings(
+                "synthetic",
+                m=self.m_spin.value(),
+                n=self.n_spin.value(),
+                noise=self.noise_spin.value(),
+                scale_spread=self.spread_spin.value(),
+                correlation=self.corr_spin.value(),
+                seed=self.seed_spin.value(),
+            )
         if source == "csv":
             target = self.target_combo.currentText() or None
-            return DataSettings("csv", csv_path=self.csv_path.text(), target=target,
-                                no_header=self._no_header)
+            return DataSettings(
+                "csv", csv_path=self.csv_path.text(), target=target, no_header=self._no_header
+            )
         return DataSettings(source)
 
     def model_spec(self) -> ModelSpec:
         """The data and model settings the controls show."""
-        return ModelSpec(self.data_settings(), ModelSettings(
-            degree=self.degree_spin.value(), intercept=self.intercept_check.isChecked(),
-            scaling=self.scaling_combo.currentData(), device=self.device_combo.currentData()))
+        return ModelSpec(
+            self.data_settings(),
+            ModelSettings(
+                degree=self.degree_spin.value(),
+                intercept=self.intercept_check.isChecked(),
+                scaling=self.scaling_combo.currentData(),
+                device=self.device_combo.currentData(),
+            ),
+        )
 
     def settings(self, base: Settings, strict: bool = True) -> Settings:
         """The settings the controls show; keys without a control come from ``base``.
@@ -438,40 +479,69 @@ class ControlPanel(QWidget):
         alpha, tolerance = self.alpha(), self.tolerance()
         if strict and self.algorithm() == "gd":
             if alpha is None:
-                raise ValueError(f"the learning rate α must be a number > 0, got "
-                                 f"{self.alpha_edit.text()!r}")
+                raise ValueError(
+                    f"the learning rate α must be a number > 0, got {self.alpha_edit.text()!r}"
+                )
             if tolerance is None:
-                raise ValueError(f"the tolerance must be a number >= 0, got "
-                                 f"{self.tolerance_edit.text()!r}")
+                raise ValueError(
+                    f"the tolerance must be a number >= 0, got {self.tolerance_edit.text()!r}"
+                )
         solver = self.algorithm()
-        run = RunSettings(solver=self.implementation() if solver == "gd" else solver,
-                          alpha=alpha or base.run.alpha, iterations=self.iterations_spin.value(),
-                          tolerance=base.run.tolerance if tolerance is None else tolerance)
+        run = RunSettings(
+            solver=self.implementation() if solver == "gd" else solver,
+            alpha=alpha or base.run.alpha,
+            iterations=self.iterations_spin.value(),
+            tolerance=base.run.tolerance if tolerance is None else tolerance,
+        )
         spec = self.model_spec()
         return Settings(spec.data, spec.model, run, base.view)
 
     def set_settings(self, settings: Settings) -> None:
         """Show ``settings`` (without emitting any change signal)."""
-        widgets = [self.source_combo, self.m_spin, self.n_spin, self.noise_spin,
-                   self.spread_spin, self.corr_spin, self.seed_spin, self.degree_spin,
-                   self.intercept_check, self.scaling_combo, self.algorithm_combo,
-                   self.impl_combo, self.iterations_spin, self.device_combo,
-                   self.target_combo]
+        widgets = [
+            self.source_combo,
+            self.m_spin,
+            self.n_spin,
+            self.noise_spin,
+            self.spread_spin,
+            self.corr_spin,
+            self.seed_spin,
+            self.degree_spin,
+            self.intercept_check,
+            self.scaling_combo,
+            self.algorithm_combo,
+            self.impl_combo,
+            self.iterations_spin,
+            self.device_combo,
+            self.target_combo,
+        ]
         for w in widgets:
             w.blockSignals(True)
         try:
             d, m, r = settings.data, settings.model, settings.run
             set_combo_data(self.source_combo, d.source)
             self._show_source_page(SOURCE_PAGES.get(d.source, 0))
-            for key, spin in zip(SYNTHETIC_KEYS, (self.m_spin, self.n_spin, self.noise_spin,
-                                                  self.spread_spin, self.corr_spin,
-                                                  self.seed_spin), strict=True):
+            for key, spin in zip(
+                SYNTHETIC_KEYS,
+                (
+                    self.m_spin,
+                    self.n_spin,
+                    self.noise_spin,
+                    self.spread_spin,
+                    self.corr_spin,
+                    self.seed_spin,
+                ),
+                strict=True,
+            ):
                 if spin.value() != getattr(d, key):
                     spin.setValue(getattr(d, key))
             if d.csv_path != self.csv_path.text():
                 self.csv_path.setText(d.csv_path)
-            if d.target and d.target != self.target_combo.currentText() \
-                    and self.target_combo.findText(d.target) >= 0:
+            if (
+                d.target
+                and d.target != self.target_combo.currentText()
+                and self.target_combo.findText(d.target) >= 0
+            ):
                 self.target_combo.setCurrentText(d.target)
             self._no_header = d.no_header
             self.degree_spin.setValue(m.degree)

@@ -25,8 +25,9 @@ class DeviceBox(QGroupBox):
         self._m = 0
         self._n = 0
         form = QFormLayout(self)
-        self.device_combo = choice_combo("device", labels={
-            "gpu": CHOICE_LABELS["device"]["gpu"] + " (checking…)"})
+        self.device_combo = choice_combo(
+            "device", labels={"gpu": CHOICE_LABELS["device"]["gpu"] + " (checking…)"}
+        )
         self._set_gpu_enabled(False)
         form.addRow(setting_label("device").capitalize(), self.device_combo)
         self.device_info = QLabel("")
@@ -58,8 +59,10 @@ class DeviceBox(QGroupBox):
         per_iter = 2 * self._m * (self._n + 1) * loop_seconds_per_op()
         iterations = self._iterations()
         total = per_iter * iterations
-        text = (f"Python loops: ≈ {format_seconds(per_iter)} per iteration, "
-                f"≈ {format_seconds(total)} for {iterations:,} iterations")
+        text = (
+            f"Python loops: ≈ {format_seconds(per_iter)} per iteration, "
+            f"≈ {format_seconds(total)} for {iterations:,} iterations"
+        )
         if total > 10:
             text = f"<span style='color:#b05000'><b>{text}</b></span>"
         self.estimate_label.setText(text)
@@ -73,8 +76,9 @@ class DeviceBox(QGroupBox):
         else:
             self.device_combo.setItemText(1, "GPU — CuPy (not available)")
             reason = status.reason.split(". Install it with")[0]
-            self.device_info.setText(f"GPU unavailable: {reason}.<br>Install: "
-                                     f"<code>{GPU_INSTALL_HINT}</code>")
+            self.device_info.setText(
+                f"GPU unavailable: {reason}.<br>Install: <code>{GPU_INSTALL_HINT}</code>"
+            )
             self.device_combo.setItemData(1, status.reason, Qt.ItemDataRole.ToolTipRole)
 
     def _set_gpu_enabled(self, enabled: bool) -> None:

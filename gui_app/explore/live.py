@@ -24,8 +24,13 @@ class LiveRedraw(QObject):
     with nothing more to draw.
     """
 
-    def __init__(self, parent: QObject, parts: tuple[str, ...], draw: Callable[[str], None],
-                 idle: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        parent: QObject,
+        parts: tuple[str, ...],
+        draw: Callable[[str], None],
+        idle: Callable[[], None],
+    ) -> None:
         super().__init__(parent)
         self.parts = parts
         self._draw = draw

@@ -14,8 +14,10 @@ STACKED_MIN_HEIGHT = 820  # window height from which three plot rows keep 180 px
 def fit_size(available: QSize, preferred: QSize = PREFERRED_SIZE) -> QSize:
     """The window's size on a screen whose available area is ``available``: the preferred
     size, or less, so that the window and its frame fit."""
-    return QSize(min(preferred.width(), available.width() - FRAME_ALLOWANCE.width()),
-                 min(preferred.height(), available.height() - FRAME_ALLOWANCE.height()))
+    return QSize(
+        min(preferred.width(), available.width() - FRAME_ALLOWANCE.width()),
+        min(preferred.height(), available.height() - FRAME_ALLOWANCE.height()),
+    )
 
 
 class FitsScreen:
@@ -42,8 +44,10 @@ class FitsScreen:
         self.resize(size)
         self._fitted = size
         self._arrange_plots()  # before the first show: the minimum size depends on it
-        self.move(area.left() + max(0, (area.width() - size.width()) // 2),
-                  area.top() + max(0, (area.height() - size.height() - 32) // 2))
+        self.move(
+            area.left() + max(0, (area.width() - size.width()) // 2),
+            area.top() + max(0, (area.height() - size.height() - 32) // 2),
+        )
 
     def _arrange_plots(self) -> None:
         """Learning curve over parameters when the window is tall enough for three plot rows
@@ -79,14 +83,17 @@ class FitsScreen:
         area = screen.availableGeometry()
         target = self._fitted
         if self.width() > target.width() or self.height() > target.height():
-            super().resize(min(self.width(), target.width()),
-                           min(self.height(), target.height()))
+            super().resize(min(self.width(), target.width()), min(self.height(), target.height()))
         frame = self.frameGeometry()
         if frame.width() <= area.width() and frame.height() <= area.height():
             return
         extra = frame.size() - self.size()
-        super().resize(min(self.width(), area.width() - extra.width()),
-                       min(self.height(), area.height() - extra.height()))
+        super().resize(
+            min(self.width(), area.width() - extra.width()),
+            min(self.height(), area.height() - extra.height()),
+        )
         frame = self.frameGeometry()
-        self.move(max(area.left(), min(frame.left(), area.right() - frame.width() + 1)),
-                  max(area.top(), min(frame.top(), area.bottom() - frame.height() + 1)))
+        self.move(
+            max(area.left(), min(frame.left(), area.right() - frame.width() + 1)),
+            max(area.top(), min(frame.top(), area.bottom() - frame.height() + 1)),
+        )

@@ -18,16 +18,18 @@ from core.settings import DataSettings, ModelSettings, RunSettings, Settings
 from core.solvers import Snapshot
 
 #: What a view may have to redraw after a change (the controller names them).
-ASPECTS = frozenset({
-    "problem",  # the prepared problem (α_max, contour surface, pair choices, data view)
-    "pair",  # the contour pair
-    "start",  # the start point
-    "runs",  # the list of runs (learning-curve entries and their labels)
-    "history",  # the current run's history (path, curves, numbers)
-    "status",  # run status (buttons, pause text)
-    "message",  # the banner (and the status bar, from the same text)
-    "finished",  # the current run has ended (its final snapshot is in the state)
-})
+ASPECTS = frozenset(
+    {
+        "problem",  # the prepared problem (α_max, contour surface, pair choices, data view)
+        "pair",  # the contour pair
+        "start",  # the start point
+        "runs",  # the list of runs (learning-curve entries and their labels)
+        "history",  # the current run's history (path, curves, numbers)
+        "status",  # run status (buttons, pause text)
+        "message",  # the banner (and the status bar, from the same text)
+        "finished",  # the current run has ended (its final snapshot is in the state)
+    }
+)
 
 SCALING_SHORT = {"none": "unscaled", "zscore": "z-score", "minmax": "min-max", "mean": "mean"}
 
@@ -55,7 +57,7 @@ class Growing:
             new = np.empty((max(need, 2 * len(self.data)), self.data.shape[1]))
             new[: self.size] = self.data[: self.size]
             self.data = new
-        self.data[self.size:need] = rows
+        self.data[self.size : need] = rows
         self.size = need
 
     def view(self) -> np.ndarray:
@@ -73,8 +75,9 @@ class History:
         self.theta = Growing(n_params)
         self.params = Growing(n_params)
 
-    def add(self, iterations: np.ndarray, cost: np.ndarray, theta: np.ndarray,
-            params: np.ndarray) -> None:
+    def add(
+        self, iterations: np.ndarray, cost: np.ndarray, theta: np.ndarray, params: np.ndarray
+    ) -> None:
         """Append one batch of snapshots (k entries; θ and params k × n_params)."""
         self.iterations.append(iterations)
         self.cost.append(cost)
@@ -160,8 +163,10 @@ class Message:
     kind: str = "info"
 
 
-WELCOME = ("Welcome: press Run (F5) to watch gradient descent walk down the cost surface. "
-           "Click the contour plot to choose where it starts.")
+WELCOME = (
+    "Welcome: press Run (F5) to watch gradient descent walk down the cost surface. "
+    "Click the contour plot to choose where it starts."
+)
 
 
 @dataclass
@@ -194,8 +199,12 @@ class ExploreState:
     def current_history(self) -> History | None:
         """The history of the run on screen, only when it belongs to the prepared problem."""
         run = self.current
-        if run is None or run.history is None or self.prepared is None \
-                or run.problem is not self.prepared.problem:
+        if (
+            run is None
+            or run.history is None
+            or self.prepared is None
+            or run.problem is not self.prepared.problem
+        ):
             return None
         return run.history
 
@@ -206,4 +215,5 @@ class ExploreState:
             return []
         problem = prep.problem
         return [f"w: {n}" for n in problem.feature_names] + (
-            ["b (intercept)"] if problem.intercept else [])
+            ["b (intercept)"] if problem.intercept else []
+        )

@@ -99,9 +99,11 @@ class MainWindow(StateAccess, FitsScreen, QMainWindow):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.set_footer(self.controls.run_box)  # Run and Stop never scroll out of view
         # as wide as the panel needs with its scroll bar shown: it scrolls, it never clips
-        scroll.setMinimumWidth(self.controls.minimumSizeHint().width()
-                               + scroll.verticalScrollBar().sizeHint().width()
-                               + 2 * scroll.frameWidth())
+        scroll.setMinimumWidth(
+            self.controls.minimumSizeHint().width()
+            + scroll.verticalScrollBar().sizeHint().width()
+            + 2 * scroll.frameWidth()
+        )
         self.controls_scroll = scroll
         self.message = QLabel()
         self.message.setTextFormat(Qt.TextFormat.PlainText)  # no markup, no entities
@@ -218,8 +220,10 @@ class MainWindow(StateAccess, FitsScreen, QMainWindow):
         if self.state.settings.run.solver == "gd-loop":
             est = self.controls.loop_estimate_seconds()
             if est > 10:
-                note = (f"The Python loops will take about {format_seconds(est)}; press Stop "
-                        "(Esc) to cancel.")
+                note = (
+                    f"The Python loops will take about {format_seconds(est)}; press Stop "
+                    "(Esc) to cancel."
+                )
         self.live.restart_pacing()  # pace redraws by this run's costs only
         return self.controller.run(start_paused, step_budget, note)
 
@@ -315,12 +319,12 @@ class MainWindow(StateAccess, FitsScreen, QMainWindow):
         units = [coefficient_unit(f, ds.target_name) for f in problem.feature_names]
         if problem.intercept:
             units.append(unit_of(ds.target_name) or ds.target_name)
-        self.numbers.set_problem_numbers(prep.alpha_max, prep.condition_number,
-                                         list(problem.parameter_names), units)
+        self.numbers.set_problem_numbers(
+            prep.alpha_max, prep.condition_number, list(problem.parameter_names), units
+        )
         self.data_view.set_problem(problem)
         names = parameter_short_names(problem)
-        self.params.set_names([names[k] for k in self.params.columns(problem.n,
-                                                                      problem.intercept)])
+        self.params.set_names([names[k] for k in self.params.columns(problem.n, problem.intercept)])
         self.params.set_targets(None)
 
     def _render_pair(self) -> None:
@@ -338,17 +342,28 @@ class MainWindow(StateAccess, FitsScreen, QMainWindow):
             return
         history = state.current_history()
         final = state.current.final if state.current is not None else None
-        path = history.theta.view() if history is not None and final is not None \
-            and not final.diverged else None
+        path = (
+            history.theta.view()
+            if history is not None and final is not None and not final.diverged
+            else None
+        )
         problem = prep.problem
-        tag = "training coordinates" if problem.scaling == "none" else \
-            f"training coordinates, {SCALING_SHORT[problem.scaling]}"
+        tag = (
+            "training coordinates"
+            if problem.scaling == "none"
+            else f"training coordinates, {SCALING_SHORT[problem.scaling]}"
+        )
         names = parameter_short_names(problem)
         i, j = state.pair
         # The vertical axis is short on a 768-px screen: it names the scaling only.
         short = "unscaled" if problem.scaling == "none" else SCALING_SHORT[problem.scaling]
-        self.contour.show_problem(prep, state.pair, start_theta(state), path,
-                                  (f"{names[i]}  ({tag})", f"{names[j]}  ({short})"))
+        self.contour.show_problem(
+            prep,
+            state.pair,
+            start_theta(state),
+            path,
+            (f"{names[i]}  ({tag})", f"{names[j]}  ({short})"),
+        )
 
     def _render_start(self) -> None:
         state = self.state
@@ -357,11 +372,13 @@ class MainWindow(StateAccess, FitsScreen, QMainWindow):
             theta = start_theta(state)
             names = parameter_short_names(state.prepared.problem)
             i, j = state.pair
-            text = (f"{names[i]} = {theta[i]:.4g}, {names[j]} = {theta[j]:.4g} "
-                    "(training coords)")
+            text = f"{names[i]} = {theta[i]:.4g}, {names[j]} = {theta[j]:.4g} (training coords)"
         self.controls.start_label.setText(text)
-        if state.prepared is not None and state.pair is not None \
-                and state.prepared.problem.n_params >= 2:
+        if (
+            state.prepared is not None
+            and state.pair is not None
+            and state.prepared.problem.n_params >= 2
+        ):
             theta = start_theta(state)
             self.contour.set_start(theta[state.pair[0]], theta[state.pair[1]])
 
@@ -414,20 +431,34 @@ class MainWindow(StateAccess, FitsScreen, QMainWindow):
         if part in (None, "contour") and state.pair is not None:
             theta = history.theta.view()
             self.contour.set_trajectory(theta[:, state.pair[0]], theta[:, state.pair[1]])
-        if part in (None, "learning") and run.job_id in self._curves \
-                and self.learning.curves and self.learning.curves[-1] is self._curves[run.job_id]:
+        if (
+            part in (None, "learning")
+            and run.job_id in self._curves
+            and self.learning.curves
+            and self.learning.curves[-1] is self._curves[run.job_id]
+        ):
             self.learning.set_current(it, cost)
         if part in (None, "params"):
             cols = self.params.columns(problem.n, problem.intercept)
             self.params.set_history(it, history.params.view()[:, cols])
         snap = run.last
         if part in (None, "numbers") and snap is not None:
-            status = snap.status if snap.final else "failed" if run.failed else \
-                state.status.value if self.running else "stopped"
+            status = (
+                snap.status
+                if snap.final
+                else "failed"
+                if run.failed
+                else state.status.value
+                if self.running
+                else "stopped"
+            )
             self.numbers.update_numbers(snap, run.alpha, status)
         now = time.perf_counter()
-        if part in (None, "data") and snap is not None and (
-                part is None or snap.final or now - self._predictions_at > 0.25):
+        if (
+            part in (None, "data")
+            and snap is not None
+            and (part is None or snap.final or now - self._predictions_at > 0.25)
+        ):
             # predictions scatter: a few times a second is enough to watch the fit move
             self._predictions_at = now
             self.data_view.set_model(np.asarray(snap.w), snap.b)
@@ -478,8 +509,10 @@ def _cpu_label() -> str:
 
         info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
         if info:
-            return (f"CPU — NumPy / {info[0].get('internal_api', 'BLAS')}, "
-                    f"{info[0].get('num_threads', '?')} threads")
+            return (
+                f"CPU — NumPy / {info[0].get('internal_api', 'BLAS')}, "
+                f"{info[0].get('num_threads', '?')} threads"
+            )
     except Exception:  # threadpoolctl is optional for the window
         pass
     return "CPU — NumPy / BLAS"

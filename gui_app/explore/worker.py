@@ -93,8 +93,12 @@ def _is_gpu_fault(exc: BaseException, device: str) -> bool:
     """A CuPy/CUDA failure (out of GPU memory, device lost, driver error)?"""
     kind = type(exc)
     text = f"{kind.__name__} {exc}".lower()
-    return (kind.__module__.startswith(("cupy", "cupy_backends")) or "cuda" in text
-            or "outofmemory" in text or (device == "gpu" and isinstance(exc, MemoryError)))
+    return (
+        kind.__module__.startswith(("cupy", "cupy_backends"))
+        or "cuda" in text
+        or "outofmemory" in text
+        or (device == "gpu" and isinstance(exc, MemoryError))
+    )
 
 
 def fault_message(job: Job, exc: BaseException) -> str:
@@ -104,21 +108,28 @@ def fault_message(job: Job, exc: BaseException) -> str:
     device = job.notes.get("device", "cpu")
     done = ""
     if snap is not None:
-        done = (f" after {snap.iteration:,} iterations; the {snap.iteration:,} iterations "
-                "done so far are kept in the plots")
+        done = (
+            f" after {snap.iteration:,} iterations; the {snap.iteration:,} iterations "
+            "done so far are kept in the plots"
+        )
     what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if _is_gpu_fault(exc, device):
-        oom = isinstance(exc, MemoryError) or "outofmemory" in what.lower().replace(" ", "") \
+        oom = (
+            isinstance(exc, MemoryError)
+            or "outofmemory" in what.lower().replace(" ", "")
             or "out of memory" in what.lower()
+        )
         head = "The GPU ran out of memory" if oom else "The GPU failed"
-        return (f"{head}{done or ' before the first iteration'} ({what}). Choose Device → "
-                "CPU (NumPy) and run again" + (", or use fewer rows or columns." if oom
-                                               else "."))
+        return (
+            f"{head}{done or ' before the first iteration'} ({what}). Choose Device → "
+            "CPU (NumPy) and run again" + (", or use fewer rows or columns." if oom else ".")
+        )
     if isinstance(exc, MemoryError):
-        return (f"Not enough memory for this request{done}; use fewer rows or columns "
-                "(or a lower polynomial degree).")
-    return (f"Internal error ({what}){done}. The window stays usable; please report this.")
-
+        return (
+            f"Not enough memory for this request{done}; use fewer rows or columns "
+            "(or a lower polynomial degree)."
+        )
+    return f"Internal error ({what}){done}. The window stays usable; please report this."
 
 
 class RunWorker(QObject):
@@ -142,9 +153,15 @@ class RunWorker(QObject):
         # The caches are touched only by the job functions (the runner's thread).
         self._datasets: dict[DataSettings, Dataset] = {}
         self._prepared: Prepared | None = None
-        self._runner = Runner(self._deliver, name=THREAD_NAME, sync=sync,
-                              describe_error=fault_message, on_start=self._probe,
-                              lower_priority=True, parent=self)
+        self._runner = Runner(
+            self._deliver,
+            name=THREAD_NAME,
+            sync=sync,
+            describe_error=fault_message,
+            on_start=self._probe,
+            lower_priority=True,
+            parent=self,
+        )
 
     # -- GUI-thread API --------------------------------------------------------------------
     @property
@@ -171,8 +188,13 @@ class RunWorker(QObject):
             return self._runner.submit(self._prepare_job, spec)
         if kind != "run":
             raise ValueError(f"unknown job kind {kind!r}; use 'prepare' or 'run'")
-        return self._runner.submit(self._run_job, spec, pausable=True,
-                                   paused=spec.start_paused, step_budget=spec.step_budget)
+        return self._runner.submit(
+            self._run_job,
+            spec,
+            pausable=True,
+            paused=spec.start_paused,
+            step_budget=spec.step_budget,
+        )
 
     def stop(self) -> None:
         """Cancel whatever is running or queued (a run ends with a "cancelled" snapshot)."""
@@ -272,8 +294,9 @@ class RunWorker(QObject):
         optimum = problem.gram_optimum()
         w_s = optimum[: problem.n]
         optimum_cost = problem.cost(w_s, float(optimum[problem.n]) if problem.intercept else 0.0)
-        prep = Prepared(spec, ds, problem, alpha_max, cond, optimum, time.perf_counter() - t0,
-                        optimum_cost)
+        prep = Prepared(
+            spec, ds, problem, alpha_max, cond, optimum, time.perf_counter() - t0, optimum_cost
+        )
         self._prepared = prep
         return prep
 
@@ -296,9 +319,13 @@ class RunWorker(QObject):
         options: dict[str, Any] = {"cancel": job.cancel}
         run = spec.run
         if run.solver in ("gd", "gd-loop"):
-            options.update(alpha=run.alpha, iterations=run.iterations,
-                           tolerance=run.tolerance,
-                           report_every=report_every_for(run.iterations), pace=job.pace)
+            options.update(
+                alpha=run.alpha,
+                iterations=run.iterations,
+                tolerance=run.tolerance,
+                report_every=report_every_for(run.iterations),
+                pace=job.pace,
+            )
             if spec.w0 is not None:
                 options.update(w0=np.asarray(spec.w0, np.float64), b0=spec.b0)
         job.notes["device"] = getattr(prep.problem, "device", spec.problem.model.device)

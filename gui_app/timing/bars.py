@@ -34,8 +34,12 @@ class TimeBarsView(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, axisItems={"bottom": LogAxis("bottom", format_seconds)})
         self.plot_item = self.getPlotItem()
-        style_plot(self.plot_item, "Seconds per gradient-descent step",
-               "seconds per step (log scale; shorter is faster)", "")
+        style_plot(
+            self.plot_item,
+            "Seconds per gradient-descent step",
+            "seconds per step (log scale; shorter is faster)",
+            "",
+        )
         self.plot_item.showGrid(x=True, y=False, alpha=0.25)
         self.plot_item.setMouseEnabled(x=False, y=False)
         self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.62, brush="w", pen="w")
@@ -43,8 +47,11 @@ class TimeBarsView(pg.PlotWidget):
         self.texts: list[pg.TextItem] = []
         self.rows: list[BenchResult] = []
         self.labels: list[str] = []
-        self.placeholder = text_item('<span style="color:#555; font-size:12pt">Press <b>Run</b> '
-                                 'to measure one GD step on this machine.</span>', (0.5, 0.5))
+        self.placeholder = text_item(
+            '<span style="color:#555; font-size:12pt">Press <b>Run</b> '
+            "to measure one GD step on this machine.</span>",
+            (0.5, 0.5),
+        )
         self.addItem(self.placeholder)
         self.placeholder.setPos(0, 0)
         self.plot_item.setXRange(-1, 1)
@@ -82,8 +89,9 @@ class TimeBarsView(pg.PlotWidget):
                 brushes.append(QBrush(color))
                 pens.append(QPen(Qt.PenStyle.NoPen))
                 reason = html.escape(short_reason(r.reason or "not measured"))
-                item = text_item(f'<span style="color:#777"><i>skipped: {reason}</i></span>',
-                             (0, 0.5))
+                item = text_item(
+                    f'<span style="color:#777"><i>skipped: {reason}</i></span>', (0, 0.5)
+                )
                 item.setPos(lo, y)
                 self.addItem(item)
                 self.texts.append(item)
@@ -101,8 +109,9 @@ class TimeBarsView(pg.PlotWidget):
         self.plot_item.setXRange(lo, right, padding=0)
         self.plot_item.setYRange(-0.6, count - 0.4, padding=0)
 
-    def _bar_text(self, r: BenchResult, lo: float, end: float, y: float,
-                  span: float) -> pg.TextItem:
+    def _bar_text(
+        self, r: BenchResult, lo: float, end: float, y: float, span: float
+    ) -> pg.TextItem:
         parts = [f"<b>{format_seconds(r.seconds_median)}</b>"]
         if r.impl == "loop":
             parts.append("the baseline (1x)")
@@ -119,8 +128,9 @@ class TimeBarsView(pg.PlotWidget):
         if inside:
             colour = "#111" if r.estimated else "#fff"
             bg = "background-color:rgba(255,255,255,0.85);" if r.estimated else ""
-            item = text_item(f'<span style="color:{colour};{bg}">&nbsp;{body}&nbsp;</span>',
-                             (1, 0.5))
+            item = text_item(
+                f'<span style="color:{colour};{bg}">&nbsp;{body}&nbsp;</span>', (1, 0.5)
+            )
             item.setPos(end - 0.01 * span, y)
         else:
             item = text_item(f'<span style="color:#111">{body}</span>', (0, 0.5))
@@ -139,18 +149,22 @@ class BandwidthView(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot_item = self.getPlotItem()
-        style_plot(self.plot_item, "Memory bandwidth used",
-               "% of the measured memory read bandwidth", "")
+        style_plot(
+            self.plot_item, "Memory bandwidth used", "% of the measured memory read bandwidth", ""
+        )
         self.plot_item.setMouseEnabled(x=False, y=False)
         self.plot_item.showGrid(x=True, y=False, alpha=0.25)
         self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.62, brush="w", pen="w")
         self.addItem(self.bars)
-        self.limit = pg.InfiniteLine(100, angle=90, pen=pg.mkPen("#222", width=2,
-                                                                style=Qt.PenStyle.DashLine))
+        self.limit = pg.InfiniteLine(
+            100, angle=90, pen=pg.mkPen("#222", width=2, style=Qt.PenStyle.DashLine)
+        )
         # The line's caption sits in a strip above the top bar, where no bar text can be.
-        self.limit_text = text_item('<span style="color:#111; background-color:rgba(255,255,255,'
-                                '0.9)">&nbsp;← 100% = measured read bandwidth&nbsp;</span>',
-                                (0, 0.5))
+        self.limit_text = text_item(
+            '<span style="color:#111; background-color:rgba(255,255,255,'
+            '0.9)">&nbsp;← 100% = measured read bandwidth&nbsp;</span>',
+            (0, 0.5),
+        )
         self.addItem(self.limit_text)
         self.addItem(self.limit)
         self.texts: list[pg.TextItem] = []
@@ -174,16 +188,20 @@ class BandwidthView(pg.PlotWidget):
             ys.append(y)
             widths.append(min(pcts[i], cap))
             color = QColor(IMPL_COLORS.get(r.impl, "#444"))
-            brushes.append(QBrush(color, Qt.BrushStyle.BDiagPattern) if r.estimated
-                           else QBrush(color))
+            brushes.append(
+                QBrush(color, Qt.BrushStyle.BDiagPattern) if r.estimated else QBrush(color)
+            )
         for i, r in enumerate(rows):
             pct = pcts[i]
             note = " (from cache)" if pct > 100 else ""
             body = f"{r.gbps:.3g} GB/s = <b>{pct:.0f}%</b>{note}"
             if widths[i] >= 0.6 * cap:  # long bars carry their text inside (no clipping)
                 arrow = " →" if pct > cap else ""
-                item = text_item(f'<span style="color:#111; background-color:rgba(255,255,255,0.85)'
-                             f'">&nbsp;{body}{arrow}&nbsp;</span>', (1, 0.5))
+                item = text_item(
+                    f'<span style="color:#111; background-color:rgba(255,255,255,0.85)'
+                    f'">&nbsp;{body}{arrow}&nbsp;</span>',
+                    (1, 0.5),
+                )
                 item.setPos(widths[i], ys[i])
             else:
                 item = text_item(f'<span style="color:#111">{body}</span>', (0, 0.5))
@@ -192,8 +210,13 @@ class BandwidthView(pg.PlotWidget):
             self.texts.append(item)
         self.bars.setVisible(bool(count))
         if count:
-            self.bars.setOpts(x0=[0.0] * count, y=ys, width=widths, brushes=brushes,
-                              pens=[pg.mkPen(b.color()) for b in brushes])
+            self.bars.setOpts(
+                x0=[0.0] * count,
+                y=ys,
+                width=widths,
+                brushes=brushes,
+                pens=[pg.mkPen(b.color()) for b in brushes],
+            )
         self.getAxis("left").setTicks([ticks])
         self.plot_item.setXRange(0, cap * 1.5, padding=0)
         self.limit_text.setPos(100, count - 0.05)

@@ -39,8 +39,13 @@ class BenchWorker(QObject):
 
     def __init__(self, parent: QObject | None = None, *, sync: bool = False) -> None:
         super().__init__(parent)
-        self._runner = Runner(self._deliver, name=THREAD_NAME, sync=sync,
-                              describe_error=bench_error_message, parent=self)
+        self._runner = Runner(
+            self._deliver,
+            name=THREAD_NAME,
+            sync=sync,
+            describe_error=bench_error_message,
+            parent=self,
+        )
 
     # -- GUI-thread API ------------------------------------------------------------------------
     @property

@@ -14,8 +14,15 @@ from PySide6.QtGui import QFont
 
 from core.timing.bench import BARE, IMPLS, BenchResult
 
-IMPL_COLORS = {"loop": "#d62728", "compiled-loop": "#ff7f0e", "numpy": "#1f77b4",
-               "fused": "#2ca02c", "gram": "#9467bd", "cupy": "#17becf", BARE: "#7f7f7f"}
+IMPL_COLORS = {
+    "loop": "#d62728",
+    "compiled-loop": "#ff7f0e",
+    "numpy": "#1f77b4",
+    "fused": "#2ca02c",
+    "gram": "#9467bd",
+    "cupy": "#17becf",
+    BARE: "#7f7f7f",
+}
 SKIPPED_COLOR = "#9a9a9a"
 TITLE_SIZE = "12pt"
 LABEL_STYLE = {"font-size": "11pt", "color": "#222"}
@@ -65,8 +72,7 @@ def row_label(r: BenchResult) -> str:
 
 def sort_key(r: BenchResult) -> tuple:
     """Rows in the order of ``IMPLS``, then device, dtype and threads."""
-    return (IMPLS.index(r.impl) if r.impl in IMPLS else len(IMPLS), r.device, r.dtype,
-            r.threads)
+    return (IMPLS.index(r.impl) if r.impl in IMPLS else len(IMPLS), r.device, r.dtype, r.threads)
 
 
 def short_reason(reason: str, limit: int = 70) -> str:
@@ -93,11 +99,19 @@ class LogAxis(pg.AxisItem):
         if hi - lo > 40:
             return super().tickValues(minVal, maxVal, size)
         decades = [float(d) for d in range(lo, hi + 1) if minVal <= d <= maxVal]
-        minors = [d + math.log10(k) for d in range(lo, hi + 1) for k in range(2, 10)
-                  if minVal <= d + math.log10(k) <= maxVal]
+        minors = [
+            d + math.log10(k)
+            for d in range(lo, hi + 1)
+            for k in range(2, 10)
+            if minVal <= d + math.log10(k) <= maxVal
+        ]
         if len(decades) < 2:
-            extra = [d + math.log10(k) for d in range(lo, hi + 1) for k in (2, 5)
-                     if minVal <= d + math.log10(k) <= maxVal]
+            extra = [
+                d + math.log10(k)
+                for d in range(lo, hi + 1)
+                for k in (2, 5)
+                if minVal <= d + math.log10(k) <= maxVal
+            ]
             decades = sorted(decades + extra)
             minors = [v for v in minors if v not in extra]
         return [(1.0, decades), (0.1, minors)]
@@ -105,7 +119,7 @@ class LogAxis(pg.AxisItem):
     def tickStrings(self, values, scale, spacing):  # pyqtgraph names it
         if spacing < 1.0:
             return [""] * len(values)
-        return [self.formatter(10.0 ** v) for v in values]
+        return [self.formatter(10.0**v) for v in values]
 
 
 def style_plot(plot: pg.PlotItem, title: str, bottom: str, left: str) -> None:

@@ -33,39 +33,49 @@ def summary_text(report: BenchReport) -> tuple[str, str]:
     lines = [f"Done in {report.elapsed_s:.0f} s."]
     best = {}
     for r in rows:
-        if r.seconds_median and (r.impl not in best
-                                 or r.seconds_median < best[r.impl].seconds_median):
+        if r.seconds_median and (
+            r.impl not in best or r.seconds_median < best[r.impl].seconds_median
+        ):
             best[r.impl] = r
     if "numpy" in best and best["numpy"].speedup_vs_loop:
         t = best["numpy"].threads
-        lines.append(f"NumPy on {t} thread{'s' if t != 1 else ''} is "
-                     f"{format_speedup(best['numpy'].speedup_vs_loop)} faster than the "
-                     "Python loop.")
+        lines.append(
+            f"NumPy on {t} thread{'s' if t != 1 else ''} is "
+            f"{format_speedup(best['numpy'].speedup_vs_loop)} faster than the "
+            "Python loop."
+        )
     for impl in ("fused", "gram"):
         r = best.get(impl)
         if r is not None and r.speedup_vs_numpy:
             extra = ""
             if impl == "gram" and r.break_even_iterations:
                 extra = f" per step (pays off after {r.break_even_iterations:,} steps)"
-            lines.append(f"{impl} runs at {format_speedup(r.speedup_vs_numpy)} numpy's "
-                         f"speed{extra}.")
+            lines.append(
+                f"{impl} runs at {format_speedup(r.speedup_vs_numpy)} numpy's speed{extra}."
+            )
     kind = "ok"
     if not s.get("all_verified", True):
-        lines.append("Warning: an implementation's step differs from the vectorised one; "
-                     "see the exported rows.")
+        lines.append(
+            "Warning: an implementation's step differs from the vectorised one; "
+            "see the exported rows."
+        )
         kind = "warning"
     busy = report.machine.get("other_load_cores")
     if busy is not None and busy > 0.25:
-        lines.append(f"Warning: other processes kept about {busy:.1f} of "
-                     f"{report.machine.get('cores')} cores busy: timings less reliable.")
+        lines.append(
+            f"Warning: other processes kept about {busy:.1f} of "
+            f"{report.machine.get('cores')} cores busy: timings less reliable."
+        )
         kind = "warning"
     return " ".join(lines), kind
 
 
 def why_html(report: BenchReport | None) -> str:
     """Where the time goes: what each implementation does, with this run's numbers."""
-    parts = ['<p style="margin-top:0"><b>Where the time goes</b> — one step is '
-             "e = Xw + b − y, then ∇w = Xᵀe / m: 2·m·n multiply-adds, X read twice.</p>"]
+    parts = [
+        '<p style="margin-top:0"><b>Where the time goes</b> — one step is '
+        "e = Xw + b − y, then ∇w = Xᵀe / m: 2·m·n multiply-adds, X read twice.</p>"
+    ]
     rows = bar_rows(report) if report is not None else []
     for impl in IMPLS:
         color = IMPL_COLORS[impl]
@@ -86,21 +96,25 @@ def why_html(report: BenchReport | None) -> str:
                 if r.break_even_iterations:
                     fact += f", break-even after {r.break_even_iterations:,} steps"
             if r.compile_seconds is not None and impl in ("compiled-loop", "fused", "cupy"):
-                fact += f"; {'first call' if impl == 'cupy' else 'compile/load'} " \
-                        f"{format_seconds(r.compile_seconds)} (not counted)"
+                fact += (
+                    f"; {'first call' if impl == 'cupy' else 'compile/load'} "
+                    f"{format_seconds(r.compile_seconds)} (not counted)"
+                )
             if r.transfer_seconds is not None:
                 fact += f"; copy to GPU {format_seconds(r.transfer_seconds)} (not counted)"
             facts.append(fact)
-        measured = ("<br><span style='color:#333'>" + "<br>".join(facts) + "</span>"
-                    if facts else "")
-        parts.append(f'<p><b style="color:{color}">■ {impl}</b> — '
-                     f"{html.escape(WHY[impl])}{measured}</p>")
+        measured = "<br><span style='color:#333'>" + "<br>".join(facts) + "</span>" if facts else ""
+        parts.append(
+            f'<p><b style="color:{color}">■ {impl}</b> — {html.escape(WHY[impl])}{measured}</p>'
+        )
     if report is not None and report.summary.get("numpy_over_bare"):
         ratios = [f"{v:.2f}x" for v in report.summary["numpy_over_bare"].values() if v]
         if ratios:
-            parts.append("<p style='color:#555'>Check: the app's numpy step takes "
-                         f"{' / '.join(ratios)} the time of the bare line "
-                         "X.T @ (X @ w + b − y) / m.</p>")
+            parts.append(
+                "<p style='color:#555'>Check: the app's numpy step takes "
+                f"{' / '.join(ratios)} the time of the bare line "
+                "X.T @ (X @ w + b − y) / m.</p>"
+            )
     return "".join(parts)
 
 
@@ -109,37 +123,46 @@ def machine_html(report: BenchReport | None, gpu_text: str) -> str:
     window's probe, shown before the first run)."""
     if report is None:
         blas = blas_info()
-        lines = [f"<b>CPU</b>: {cpu_count()} cores",
-                 f"<b>BLAS</b>: {html.escape(str(blas.get('library')))} "
-                 f"{html.escape(str(blas.get('version') or ''))}, "
-                 f"{blas.get('threads') or '?'} threads",
-                 "<b>Memory bandwidth</b>: measured with each run",
-                 f"<b>GPU</b>: {gpu_text}"]
+        lines = [
+            f"<b>CPU</b>: {cpu_count()} cores",
+            f"<b>BLAS</b>: {html.escape(str(blas.get('library')))} "
+            f"{html.escape(str(blas.get('version') or ''))}, "
+            f"{blas.get('threads') or '?'} threads",
+            "<b>Memory bandwidth</b>: measured with each run",
+            f"<b>GPU</b>: {gpu_text}",
+        ]
         return "<br>".join(lines)
     mc = report.machine
     blas = mc.get("blas", {})
     vm = " (virtual machine)" if mc.get("virtual_machine") else ""
     bw = mc.get("read_bandwidth_gbps", {})
-    bw_text = ", ".join(f"{v:.1f} GB/s ({t} thread{'s' if t != '1' else ''})"
-                        for t, v in bw.items()) or "not measured"
+    bw_text = (
+        ", ".join(f"{v:.1f} GB/s ({t} thread{'s' if t != '1' else ''})" for t, v in bw.items())
+        or "not measured"
+    )
     numba = mc.get("numba", {})
-    numba_text = (f"numba {html.escape(str(numba.get('version')))}, "
-                  f"{numba.get('threads')} threads" if numba.get("available")
-                  else html.escape(numba.get("reason", "not available")))
+    numba_text = (
+        f"numba {html.escape(str(numba.get('version')))}, {numba.get('threads')} threads"
+        if numba.get("available")
+        else html.escape(numba.get("reason", "not available"))
+    )
     gpu = mc.get("gpu", {})
     if gpu.get("available"):
         gbw = gpu.get("read_bandwidth_gbps")
         gpu_text = html.escape(gpu.get("name") or "GPU") + (
-            f", read bandwidth {gbw:.0f} GB/s" if gbw else "")
+            f", read bandwidth {gbw:.0f} GB/s" if gbw else ""
+        )
     else:
         gpu_text = "none — " + html.escape(gpu.get("reason") or "not found")
-    lines = [f"<b>CPU</b>: {html.escape(str(mc.get('cpu')))}, {mc.get('cores')} cores{vm}",
-             f"<b>BLAS</b>: {html.escape(str(blas.get('library')))} "
-             f"{html.escape(str(blas.get('version') or ''))}, "
-             f"{blas.get('threads') or '?'} threads",
-             f"<b>Compiler</b>: {numba_text}",
-             f"<b>Measured read bandwidth</b>: {bw_text}",
-             f"<b>GPU</b>: {gpu_text}"]
+    lines = [
+        f"<b>CPU</b>: {html.escape(str(mc.get('cpu')))}, {mc.get('cores')} cores{vm}",
+        f"<b>BLAS</b>: {html.escape(str(blas.get('library')))} "
+        f"{html.escape(str(blas.get('version') or ''))}, "
+        f"{blas.get('threads') or '?'} threads",
+        f"<b>Compiler</b>: {numba_text}",
+        f"<b>Measured read bandwidth</b>: {bw_text}",
+        f"<b>GPU</b>: {gpu_text}",
+    ]
     busy = mc.get("other_load_cores")
     if busy is not None:
         lines.append(f"<b>Other load during the run</b>: {busy:.1f} cores")

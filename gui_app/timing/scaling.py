@@ -32,11 +32,16 @@ class ScalingView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget(axisItems={"bottom": LogAxis("bottom", format_count),
-                                             "left": LogAxis("left", format_seconds)})
+        self.plot = pg.PlotWidget(
+            axisItems={
+                "bottom": LogAxis("bottom", format_count),
+                "left": LogAxis("left", format_seconds),
+            }
+        )
         self.plot_item = self.plot.getPlotItem()
-        style_plot(self.plot_item, "Scaling: time per step vs size (log–log)", "size",
-               "seconds per step")
+        style_plot(
+            self.plot_item, "Scaling: time per step vs size (log–log)", "size", "seconds per step"
+        )
         self.plot_item.showGrid(x=True, y=True, alpha=0.2)
         self.plot_item.setMouseEnabled(x=False, y=False)
         self.legend = QLabel()
@@ -50,9 +55,12 @@ class ScalingView(QWidget):
         layout.addWidget(self.legend)
         self.curves: list[pg.PlotDataItem] = []
         self.slopes: dict[str, float] = {}
-        self.placeholder = text_item('<span style="color:#555; font-size:11pt">Choose <b>Sweep: '
-                                 'm</b> or <b>n</b> and Run:<br>a slope of 1 means time grows '
-                                 'in proportion to the size.</span>', (0.5, 0.5))
+        self.placeholder = text_item(
+            '<span style="color:#555; font-size:11pt">Choose <b>Sweep: '
+            "m</b> or <b>n</b> and Run:<br>a slope of 1 means time grows "
+            "in proportion to the size.</span>",
+            (0.5, 0.5),
+        )
         self.plot_item.addItem(self.placeholder)
         self.placeholder.setPos(3.5, -2.5)
         self.plot_item.setXRange(2, 5, padding=0)  # 100 … 100,000
@@ -70,8 +78,9 @@ class ScalingView(QWidget):
         self.placeholder.setVisible(axis is None)
         if axis is None:
             return
-        self.plot_item.setLabel("bottom", "m (examples)" if axis == "m" else "n (features)",
-                                **LABEL_STYLE)
+        self.plot_item.setLabel(
+            "bottom", "m (examples)" if axis == "m" else "n (features)", **LABEL_STYLE
+        )
         slopes = sweep_slopes(report)
         series: dict[str, list[BenchResult]] = {}
         for r in sorted(report.results, key=sort_key):
@@ -89,8 +98,9 @@ class ScalingView(QWidget):
             first = rows[0]
             color = IMPL_COLORS.get(first.impl, "#444")
             dashed = first.threads > 1 and first.device == "cpu"
-            pen = pg.mkPen(color, width=2,
-                           style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+            pen = pg.mkPen(
+                color, width=2, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+            )
             slope = slopes.get(key)
             self.slopes[row_label(first)] = slope
             name = html.escape(row_label(first))
@@ -99,17 +109,30 @@ class ScalingView(QWidget):
             if estimated:
                 name += " (estimated)"
             swatch = "╍╍" if dashed else "━━"
-            entries.append(f'<span style="color:{color}; font-weight:bold">{swatch}</span>'
-                           f"&nbsp;{name}")
-            curve = pg.PlotDataItem(x, y, pen=pen, symbol="o", symbolSize=7,
-                                    symbolBrush=None if estimated else color, symbolPen=color)
+            entries.append(
+                f'<span style="color:{color}; font-weight:bold">{swatch}</span>&nbsp;{name}'
+            )
+            curve = pg.PlotDataItem(
+                x,
+                y,
+                pen=pen,
+                symbol="o",
+                symbolSize=7,
+                symbolBrush=None if estimated else color,
+                symbolPen=color,
+            )
             self.plot_item.addItem(curve)
             self.curves.append(curve)
         if entries:
             half = (len(entries) + 1) // 2
-            cells = ["<tr><td>" + entries[i] + "</td><td>&nbsp;&nbsp;&nbsp;"
-                     + (entries[i + half] if i + half < len(entries) else "") + "</td></tr>"
-                     for i in range(half)]
+            cells = [
+                "<tr><td>"
+                + entries[i]
+                + "</td><td>&nbsp;&nbsp;&nbsp;"
+                + (entries[i + half] if i + half < len(entries) else "")
+                + "</td></tr>"
+                for i in range(half)
+            ]
             self.legend.setText("<table cellspacing='0'>" + "".join(cells) + "</table>")
             self.legend.setVisible(True)
         if xs_all:

@@ -56,6 +56,7 @@ MESSAGE_STYLES = {
 
 # -- the tab ----------------------------------------------------------------------------------
 
+
 class TimingView(QWidget):
     """The Timing tab: controls, progress, the three charts, the why texts, the machine."""
 
@@ -78,9 +79,12 @@ class TimingView(QWidget):
         self._connect()
         self._show_machine(None)
         self._show_why(None)
-        self.show_message("Measure one gradient-descent step (two matrix-vector products over "
-                          "X) six ways on this machine. “Textbook case” sets 100,000 examples × "
-                          "1,000 features; then press Run.", "info")
+        self.show_message(
+            "Measure one gradient-descent step (two matrix-vector products over "
+            "X) six ways on this machine. “Textbook case” sets 100,000 examples × "
+            "1,000 features; then press Run.",
+            "info",
+        )
 
     # -- construction --------------------------------------------------------------------------
     def _build(self) -> None:
@@ -100,8 +104,10 @@ class TimingView(QWidget):
         self.repeats_spin = QSpinBox()
         self.repeats_spin.setRange(1, 50)
         self.repeats_spin.setValue(5)
-        self.repeats_spin.setToolTip("timed calls per implementation; the median is shown, "
-                                     "min and max are in the exported rows")
+        self.repeats_spin.setToolTip(
+            "timed calls per implementation; the median is shown, "
+            "min and max are in the exported rows"
+        )
         self.sweep_combo = QComboBox()
         self.sweep_combo.addItem("none (one size)", None)
         self.sweep_combo.addItem("m (examples)", "m")
@@ -131,9 +137,11 @@ class TimingView(QWidget):
             grid.addWidget(box, k // 2, k % 2)
 
         self.textbook_button = QPushButton("Textbook case (100,000 × 1,000)")
-        self.textbook_button.setToolTip("m = 100,000 examples, n = 1,000 features, float64: "
-                                        "about 20 s on a 2-core laptop (the loop is timed on "
-                                        "a subsample and extrapolated)")
+        self.textbook_button.setToolTip(
+            "m = 100,000 examples, n = 1,000 features, float64: "
+            "about 20 s on a 2-core laptop (the loop is timed on "
+            "a subsample and extrapolated)"
+        )
         self.run_button = QPushButton("Run benchmark")
         self.run_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
@@ -249,15 +257,17 @@ class TimingView(QWidget):
     def apply_preset(self, name: str) -> None:
         """Set the sizes of a named preset (``PRESETS``); does not start a run."""
         if name not in PRESETS:
-            raise ValueError(f"unknown timing preset {name!r}; choose one of "
-                             f"{', '.join(PRESETS)}")
+            raise ValueError(f"unknown timing preset {name!r}; choose one of {', '.join(PRESETS)}")
         p = PRESETS[name]
         self.m_spin.setValue(p["m"])
         self.n_spin.setValue(p["n"])
         self.dtype_combo.setCurrentText(p["dtype"])
         if not self.running:
-            self.show_message(f"{name.capitalize()} case: m = {p['m']:,} examples, n = "
-                              f"{p['n']:,} features, {p['dtype']}. Press Run.", "info")
+            self.show_message(
+                f"{name.capitalize()} case: m = {p['m']:,} examples, n = "
+                f"{p['n']:,} features, {p['dtype']}. Press Run.",
+                "info",
+            )
 
     def selected_impls(self) -> tuple[str, ...]:
         return tuple(i for i in IMPLS if self.impl_checks[i].isChecked())
@@ -268,11 +278,16 @@ class TimingView(QWidget):
 
     def config(self) -> BenchConfig:
         """The BenchConfig the controls describe (plus ``config_overrides``)."""
-        return BenchConfig(m=self.m_spin.value(), n=self.n_spin.value(),
-                           dtype=self.dtype_combo.currentText(), impls=self.selected_impls(),
-                           repeats=self.repeats_spin.value(),
-                           sweep=self.sweep_combo.currentData(),
-                           points=self.points_spin.value(), **self.config_overrides)
+        return BenchConfig(
+            m=self.m_spin.value(),
+            n=self.n_spin.value(),
+            dtype=self.dtype_combo.currentText(),
+            impls=self.selected_impls(),
+            repeats=self.repeats_spin.value(),
+            sweep=self.sweep_combo.currentData(),
+            points=self.points_spin.value(),
+            **self.config_overrides,
+        )
 
     def set_gpu_status(self, status) -> None:
         """The window's GPU probe (core.backend.GpuStatus): shown on the cupy box."""
@@ -305,8 +320,11 @@ class TimingView(QWidget):
         size = f"m = {config.m:,}, n = {config.n:,}, {config.dtype}"
         if config.sweep:
             size += f", sweep over {config.sweep} ({config.points} sizes)"
-        self.show_message(f"Measuring {', '.join(config.impls)} at {size} … The GUI stays "
-                          "usable; Cancel stops at the next timed call.", "info")
+        self.show_message(
+            f"Measuring {', '.join(config.impls)} at {size} … The GUI stays "
+            "usable; Cancel stops at the next timed call.",
+            "info",
+        )
         return self.run_id
 
     def cancel(self) -> None:
@@ -348,9 +366,11 @@ class TimingView(QWidget):
             return
         self.progress_label.setText("cancelled")
         self._end("cancelled")
-        self.show_message("Benchmark cancelled. Nothing was recorded; the charts show the "
-                          "previous results, if any. Change the sizes or press Run again.",
-                          "warning")
+        self.show_message(
+            "Benchmark cancelled. Nothing was recorded; the charts show the "
+            "previous results, if any. Change the sizes or press Run again.",
+            "warning",
+        )
 
     def _on_failed(self, run_id: int, message: str) -> None:
         if run_id != self.run_id:
@@ -373,8 +393,9 @@ class TimingView(QWidget):
     def show_report(self, report: BenchReport) -> None:
         rows = self.bar_rows(report)
         m, n = (rows[0].m, rows[0].n) if rows else (report.config.m, report.config.n)
-        self.time_bars.set_rows(rows, f"Seconds per GD step, m = {m:,}, n = {n:,}, "
-                                f"{report.config.dtype}")
+        self.time_bars.set_rows(
+            rows, f"Seconds per GD step, m = {m:,}, n = {n:,}, {report.config.dtype}"
+        )
         self.bandwidth.set_rows(rows)
         self.scaling.set_report(report)
         self._show_why(report)
@@ -417,8 +438,7 @@ class TimingView(QWidget):
 
     def _export_dialog(self, kind: str) -> None:
         filt = "CSV files (*.csv)" if kind == "csv" else "JSON files (*.json)"
-        path, _ = QFileDialog.getSaveFileName(self, "Export timing results",
-                                              f"timing.{kind}", filt)
+        path, _ = QFileDialog.getSaveFileName(self, "Export timing results", f"timing.{kind}", filt)
         if path:
             if not path.lower().endswith(f".{kind}"):
                 path += f".{kind}"

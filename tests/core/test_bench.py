@@ -39,6 +39,7 @@ def exact_step(X, y, w, b) -> np.ndarray:
 
 # -- every implementation computes the same step ---------------------------------------------
 
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_every_implementation_matches_the_vectorised_step(dtype):
     report = bench.run_benchmark(small(dtype=dtype))
@@ -102,9 +103,9 @@ def test_a_wrong_step_is_flagged_not_hidden():
 
 # -- measurement ------------------------------------------------------------------------------
 
+
 def test_too_slow_implementations_are_estimated_from_a_row_subsample():
-    report = bench.run_benchmark(small(m=5000, n=40, impls=("loop", "numpy"),
-                                       time_budget_s=1e-3))
+    report = bench.run_benchmark(small(m=5000, n=40, impls=("loop", "numpy"), time_budget_s=1e-3))
     loop = report.rows("loop")[0]
     assert loop.estimated and 0 < loop.rows_timed < loop.m
     assert loop.label == f"estimated from {loop.rows_timed:,} rows"
@@ -140,8 +141,7 @@ def test_rates_speedups_and_break_even_are_derived():
 
 def test_progress_runs_from_0_to_1_and_cancel_stops_promptly():
     seen: list[float] = []
-    bench.run_benchmark(small(impls=("loop", "numpy")),
-                        progress=lambda f, text: seen.append(f))
+    bench.run_benchmark(small(impls=("loop", "numpy")), progress=lambda f, text: seen.append(f))
     assert seen and all(0.0 <= f <= 1.0 for f in seen) and seen[-1] == 1.0
 
     cancel = threading.Event()
@@ -153,8 +153,9 @@ def test_progress_runs_from_0_to_1_and_cancel_stops_promptly():
             cancel.set()
 
     with pytest.raises(Cancelled):
-        bench.run_benchmark(small(m=20000, n=50, impls=("loop",), repeats=50),
-                            progress=progress, cancel=cancel)
+        bench.run_benchmark(
+            small(m=20000, n=50, impls=("loop",), repeats=50), progress=progress, cancel=cancel
+        )
     assert len(calls) <= 6
 
 
@@ -179,23 +180,56 @@ def test_a_sweep_measures_each_size_and_fits_slopes():
 
 
 def test_bad_options_are_input_errors():
-    for kw in (dict(m=0), dict(n=-1), dict(repeats=0), dict(impls=("nope",)),
-               dict(dtype="float16"), dict(sweep="k")):
+    for kw in (
+        dict(m=0),
+        dict(n=-1),
+        dict(repeats=0),
+        dict(impls=("nope",)),
+        dict(dtype="float16"),
+        dict(sweep="k"),
+    ):
         with pytest.raises(InputError):
             bench.run_benchmark(small(**kw))
 
 
 # -- command line -------------------------------------------------------------------------------
 
-ROW_FIELDS = {"impl", "m", "n", "dtype", "threads", "seconds_median", "seconds_min",
-              "seconds_max", "estimated", "gflops", "gbps"}
+ROW_FIELDS = {
+    "impl",
+    "m",
+    "n",
+    "dtype",
+    "threads",
+    "seconds_median",
+    "seconds_min",
+    "seconds_max",
+    "estimated",
+    "gflops",
+    "gbps",
+}
 
 
 def test_bench_json_schema(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(bench_config, "DEFAULT_BANDWIDTH_BYTES", 1 << 20)
     out = tmp_path / "bench.json"
-    code = main(["bench", "--m", "300", "--n", "12", "--repeats", "2", "--impl", "loop",
-                 "numpy", "gram", "cupy", "--json", str(out)])
+    code = main(
+        [
+            "bench",
+            "--m",
+            "300",
+            "--n",
+            "12",
+            "--repeats",
+            "2",
+            "--impl",
+            "loop",
+            "numpy",
+            "gram",
+            "cupy",
+            "--json",
+            str(out),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "numpy-bare" in captured.out and "loop" in captured.out
@@ -203,7 +237,8 @@ def test_bench_json_schema(tmp_path, capsys, monkeypatch):
     assert set(doc) >= {"machine", "results"}
     machine = doc["machine"]
     assert {"cpu", "cores", "blas", "read_bandwidth_gbps", "gpu", "other_load_cores"} <= set(
-        machine)
+        machine
+    )
     assert {"library", "version", "threads"} <= set(machine["blas"])
     assert "available" in machine["gpu"]
     if not machine["gpu"]["available"]:
@@ -220,22 +255,43 @@ def test_bench_json_schema(tmp_path, capsys, monkeypatch):
 
 def test_bench_sweep_on_the_command_line(capsys, monkeypatch):
     monkeypatch.setattr(bench_config, "DEFAULT_BANDWIDTH_BYTES", 1 << 20)
-    code = main(["bench", "--m", "400", "--n", "40", "--impl", "numpy", "--repeats", "1",
-                 "--sweep", "n", "--points", "2"])
+    code = main(
+        [
+            "bench",
+            "--m",
+            "400",
+            "--n",
+            "40",
+            "--impl",
+            "numpy",
+            "--repeats",
+            "1",
+            "--sweep",
+            "n",
+            "--points",
+            "2",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "slope of log(time) vs log(n)" in out
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["bench", "--m", "0"], "--m must be a whole number from 1 to 2,000,000,000, got 0"),
-    (["bench", "--repeats", "51"], "--repeats must be a whole number from 1 to 50, got 51"),
-    (["bench", "--sweep", "m", "--points", "13"], "--points must be a whole number from 2 to 12"),
-    (["bench", "--threads", "0"], "--threads must be a whole number from 1 to 1,024, got 0"),
-    (["bench", "--points", "3"], "--points needs --sweep"),
-    (["bench", "--m", "100000000", "--n", "100000"], "80.0 TB"),
-    (["bench", "--m", "10", "--json", "/no/such/folder/x.json"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["bench", "--m", "0"], "--m must be a whole number from 1 to 2,000,000,000, got 0"),
+        (["bench", "--repeats", "51"], "--repeats must be a whole number from 1 to 50, got 51"),
+        (
+            ["bench", "--sweep", "m", "--points", "13"],
+            "--points must be a whole number from 2 to 12",
+        ),
+        (["bench", "--threads", "0"], "--threads must be a whole number from 1 to 1,024, got 0"),
+        (["bench", "--points", "3"], "--points needs --sweep"),
+        (["bench", "--m", "100000000", "--n", "100000"], "80.0 TB"),
+        (["bench", "--m", "10", "--json", "/no/such/folder/x.json"], "does not exist"),
+    ],
+)
 def test_bench_bad_input_exits_2_with_one_line(argv, words, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
@@ -246,21 +302,26 @@ def test_the_window_and_the_cli_read_one_set_of_limits(capsys):
     for limit in limits.LIMITS.values():
         assert limit.check(limit.low) == limit.low and limit.check(limit.high) == limit.high
         for bad in (limit.low - 1, limit.high + 1, 2.0, True):
-            with pytest.raises(InputError, match=f"{limit.option} must be .* from "
-                                                 f"{limit.range_text}"):
+            with pytest.raises(
+                InputError, match=f"{limit.option} must be .* from {limit.range_text}"
+            ):
                 limit.check(bad)
     with pytest.raises(InputError, match="--repeats"):
         bench.BenchConfig(repeats=limits.REPEATS.high + 1).validate()
     parser = argparse.ArgumentParser()
     bench.add_arguments(parser)
     args = parser.parse_args([])
-    assert (args.m, args.n, args.repeats) == (limits.M.default, limits.N.default,
-                                              limits.REPEATS.default)
+    assert (args.m, args.n, args.repeats) == (
+        limits.M.default,
+        limits.N.default,
+        limits.REPEATS.default,
+    )
 
 
 @pytest.mark.parametrize("target", ["folder", "missing-folder"])
-def test_a_bad_json_path_is_refused_before_the_benchmark_starts(target, tmp_path, monkeypatch,
-                                                                capsys):
+def test_a_bad_json_path_is_refused_before_the_benchmark_starts(
+    target, tmp_path, monkeypatch, capsys
+):
     started = []
     monkeypatch.setattr(command, "run_benchmark", lambda *a, **k: started.append(1))
     path = tmp_path if target == "folder" else tmp_path / "no" / "x.json"
@@ -270,12 +331,27 @@ def test_a_bad_json_path_is_refused_before_the_benchmark_starts(target, tmp_path
     assert str(path) in err and ("folder" in err or "does not exist" in err)
 
 
-def test_bench_json_replaces_the_file_whole_and_leaves_no_temporary(tmp_path, capsys,
-                                                                    monkeypatch):
+def test_bench_json_replaces_the_file_whole_and_leaves_no_temporary(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(bench_config, "DEFAULT_BANDWIDTH_BYTES", 1 << 20)
     out = tmp_path / "bench.json"
     out.write_text("old contents that are not JSON")
-    assert main(["bench", "--m", "50", "--n", "3", "--repeats", "1", "--impl", "numpy",
-                 "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "--m",
+                "50",
+                "--n",
+                "3",
+                "--repeats",
+                "1",
+                "--impl",
+                "numpy",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert json.loads(out.read_text(encoding="utf-8"))["config"]["m"] == 50
     assert [p.name for p in tmp_path.iterdir()] == ["bench.json"]

@@ -20,9 +20,24 @@ from core.errors import InputError
 from core.settings import SCHEMA, DataSettings, ModelSettings, RunSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-JSON_FIELDS = {"solver", "scaling", "m", "n", "feature_names", "target_name", "coefficients",
-               "intercept", "cost", "iterations", "converged", "diverged", "alpha_max",
-               "condition_number", "elapsed_s", "warnings"}
+JSON_FIELDS = {
+    "solver",
+    "scaling",
+    "m",
+    "n",
+    "feature_names",
+    "target_name",
+    "coefficients",
+    "intercept",
+    "cost",
+    "iterations",
+    "converged",
+    "diverged",
+    "alpha_max",
+    "condition_number",
+    "elapsed_s",
+    "warnings",
+}
 
 
 @pytest.fixture
@@ -42,8 +57,18 @@ def run_json(capsys, *argv) -> dict:
 
 
 def test_json_report_has_the_published_fields(capsys, housing_file):
-    r = run_json(capsys, housing_file, "--solver", "gd", "--scaling", "zscore", "--alpha", "0.1",
-                 "--tolerance", "0")
+    r = run_json(
+        capsys,
+        housing_file,
+        "--solver",
+        "gd",
+        "--scaling",
+        "zscore",
+        "--alpha",
+        "0.1",
+        "--tolerance",
+        "0",
+    )
     assert JSON_FIELDS <= set(r)
     assert (r["m"], r["n"], len(r["coefficients"])) == (100, 4, 4)
     assert r["feature_names"] == ["x1", "x2", "x3", "x4"] and r["target_name"] == "y"
@@ -51,8 +76,20 @@ def test_json_report_has_the_published_fields(capsys, housing_file):
 
 
 def test_zscore_gd_matches_normal_to_eight_digits(capsys, housing_file):
-    gd = run_json(capsys, housing_file, "--solver", "gd", "--scaling", "zscore",
-                  "--alpha", "0.1", "--iterations", "1000", "--tolerance", "0")
+    gd = run_json(
+        capsys,
+        housing_file,
+        "--solver",
+        "gd",
+        "--scaling",
+        "zscore",
+        "--alpha",
+        "0.1",
+        "--iterations",
+        "1000",
+        "--tolerance",
+        "0",
+    )
     exact = run_json(capsys, housing_file, "--solver", "normal")
     a = np.array([*gd["coefficients"], gd["intercept"]])
     b = np.array([*exact["coefficients"], exact["intercept"]])
@@ -60,12 +97,15 @@ def test_zscore_gd_matches_normal_to_eight_digits(capsys, housing_file):
 
 
 def test_unscaled_gd_diverges_just_above_alpha_max_only(capsys, housing_file):
-    alpha_max = run_json(capsys, housing_file, "--solver", "normal",
-                         "--scaling", "none")["alpha_max"]
-    below = run_json(capsys, housing_file, "--solver", "gd", "--scaling", "none",
-                     "--alpha", 0.99 * alpha_max)
-    above = run_json(capsys, housing_file, "--solver", "gd", "--scaling", "none",
-                     "--alpha", 1.01 * alpha_max)
+    alpha_max = run_json(capsys, housing_file, "--solver", "normal", "--scaling", "none")[
+        "alpha_max"
+    ]
+    below = run_json(
+        capsys, housing_file, "--solver", "gd", "--scaling", "none", "--alpha", 0.99 * alpha_max
+    )
+    above = run_json(
+        capsys, housing_file, "--solver", "gd", "--scaling", "none", "--alpha", 1.01 * alpha_max
+    )
     assert not below["diverged"] and above["diverged"]
     assert any("α_max" in w for w in above["warnings"])
 
@@ -79,9 +119,24 @@ def test_degree_expands_names_in_power_order(capsys, tmp_path):
 
 def test_history_csv_holds_every_snapshot(capsys, tmp_path, housing_file):
     hist = tmp_path / "h.csv"
-    r = run_json(capsys, housing_file, "--solver", "gd", "--scaling", "zscore", "--alpha",
-                 "0.1", "--iterations", "50", "--report-every", "10", "--tolerance", "0",
-                 "--history", hist)
+    r = run_json(
+        capsys,
+        housing_file,
+        "--solver",
+        "gd",
+        "--scaling",
+        "zscore",
+        "--alpha",
+        "0.1",
+        "--iterations",
+        "50",
+        "--report-every",
+        "10",
+        "--tolerance",
+        "0",
+        "--history",
+        hist,
+    )
     rows = hist.read_text().splitlines()
     assert rows[0].startswith("iteration,cost,gradient_norm,w[x1]")
     assert [int(line.split(",")[0]) for line in rows[1:]] == [0, 10, 20, 30, 40, 50]
@@ -94,14 +149,17 @@ def test_readable_report(capsys, housing_file):
     assert "coefficients (original units)" in out and "intercept b" in out
 
 
-@pytest.mark.parametrize(("argv", "text"), [
-    (["--alpha", "-1", "--solver", "gd"], "alpha"),
-    (["--iterations", "-5"], "iterations"),
-    (["--degree", "0"], "degree"),
-    (["--solver", "newton"], "invalid choice"),
-    (["--scaling", "log"], "invalid choice"),
-    (["--alpha", "abc"], "not a number"),
-])
+@pytest.mark.parametrize(
+    ("argv", "text"),
+    [
+        (["--alpha", "-1", "--solver", "gd"], "alpha"),
+        (["--iterations", "-5"], "iterations"),
+        (["--degree", "0"], "degree"),
+        (["--solver", "newton"], "invalid choice"),
+        (["--scaling", "log"], "invalid choice"),
+        (["--alpha", "abc"], "not a number"),
+    ],
+)
 def test_bad_options_exit_2_with_one_line(capsys, housing_file, argv, text):
     assert main(["fit", str(housing_file), *argv]) == 2
     err = capsys.readouterr().err
@@ -119,8 +177,14 @@ def test_bad_file_names_row_and_column(capsys, tmp_path):
 def test_console_script_prints_no_traceback(tmp_path):
     """The real entry point, in a fresh interpreter: a missing file is one line, exit 2."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "gui_app", "fit", str(tmp_path / "nope.csv")],
-                          capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gui_app", "fit", str(tmp_path / "nope.csv")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2
     assert "nope.csv" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -141,13 +205,20 @@ def test_core_runs_without_qt(tmp_path):
         "sys.exit(main(['fit', 'demo:housing', '--json']))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          timeout=120, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["m"] == 100
 
 
 # -- options from the settings model ------------------------------------------------------
+
 
 def _fit_parser():
     parser = build_parser()
@@ -172,11 +243,18 @@ def test_cli_and_window_share_the_settings_defaults(capsys):
     r = run_json(capsys, "demo:housing")
     run, model = RunSettings(), ModelSettings()
     assert (r["solver"], r["scaling"], r["alpha"], r["degree"]) == (
-        run.solver, model.scaling, run.alpha, model.degree)
+        run.solver,
+        model.scaling,
+        run.alpha,
+        model.degree,
+    )
     assert r["iterations"] <= run.iterations and r["converged"]  # stopped by the tolerance
     housing = build_dataset(DataSettings())
-    assert (r["m"], r["n"], r["feature_names"]) == (housing.m, housing.n,
-                                                    list(housing.feature_names))
+    assert (r["m"], r["n"], r["feature_names"]) == (
+        housing.m,
+        housing.n,
+        list(housing.feature_names),
+    )
 
 
 def test_the_housing_demo_has_no_seed(capsys):
@@ -185,8 +263,9 @@ def test_the_housing_demo_has_no_seed(capsys):
     assert plain["coefficients"] == seeded["coefficients"]
 
 
-@pytest.mark.parametrize("key", [k for k, s in SCHEMA.items()
-                                 if s.cli and s.kind in (int, float) and s.high is not None])
+@pytest.mark.parametrize(
+    "key", [k for k, s in SCHEMA.items() if s.cli and s.kind in (int, float) and s.high is not None]
+)
 def test_limits_are_the_settings_limits(capsys, key):
     spec = SCHEMA[key]
     parser = _fit_parser()
@@ -198,24 +277,29 @@ def test_limits_are_the_settings_limits(capsys, key):
     assert spec.range_text() in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize(("argv", "text"), [
-    (["--seed", "-1"], "--seed: must be between 0 and 2147483647, got -1"),
-    (["--seed", str(2**31)], "must be between 0 and 2147483647, got 2147483648"),
-    (["--seed", str(2**32 - 1)], "got 4294967295"),
-    (["--iterations", str(10**12)], "--iterations: must be between 0 and 100000000"),
-    (["--iterations", "9" * 5000], "--iterations: must be between 0 and 100000000, got a "
-                                   "5000-digit number"),
-    (["--iterations", "1.5"], "not a whole number"),
-    (["--iterations", "inf"], "not a whole number"),
-    (["--alpha", "nan"], "must be a finite number"),
-    (["--alpha", "0"], "--alpha: must be between"),
-    (["--alpha-factor", "0"], "--alpha-factor: must be between"),
-    (["--tolerance", "2"], "--tolerance: must be between 0 and 1"),
-    (["--m", "1"], "--m: must be between 2 and 10000000"),
-    (["--correlation", "1"], "--correlation: must be between 0 and 0.99"),
-    (["--degree", "21"], "--degree: must be between 1 and 20"),
-    (["--report-every", "0"], "--report-every: must be between 1"),
-])
+@pytest.mark.parametrize(
+    ("argv", "text"),
+    [
+        (["--seed", "-1"], "--seed: must be between 0 and 2147483647, got -1"),
+        (["--seed", str(2**31)], "must be between 0 and 2147483647, got 2147483648"),
+        (["--seed", str(2**32 - 1)], "got 4294967295"),
+        (["--iterations", str(10**12)], "--iterations: must be between 0 and 100000000"),
+        (
+            ["--iterations", "9" * 5000],
+            "--iterations: must be between 0 and 100000000, got a 5000-digit number",
+        ),
+        (["--iterations", "1.5"], "not a whole number"),
+        (["--iterations", "inf"], "not a whole number"),
+        (["--alpha", "nan"], "must be a finite number"),
+        (["--alpha", "0"], "--alpha: must be between"),
+        (["--alpha-factor", "0"], "--alpha-factor: must be between"),
+        (["--tolerance", "2"], "--tolerance: must be between 0 and 1"),
+        (["--m", "1"], "--m: must be between 2 and 10000000"),
+        (["--correlation", "1"], "--correlation: must be between 0 and 0.99"),
+        (["--degree", "21"], "--degree: must be between 1 and 20"),
+        (["--report-every", "0"], "--report-every: must be between 1"),
+    ],
+)
 def test_out_of_range_options_name_the_range(capsys, argv, text):
     assert main(["fit", "demo:synthetic", *argv]) == 2
     err = capsys.readouterr().err
@@ -233,10 +317,13 @@ def test_alpha_factor_sets_alpha_from_alpha_max(capsys):
     assert r["alpha"] == pytest.approx(0.5 * r["alpha_max"], rel=1e-12)
 
 
-@pytest.mark.parametrize(("data", "text"), [
-    ("demo:nope", "unknown demo 'demo:nope'"),
-    ("x" * 5000, "at most 4096 characters"),
-])
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        ("demo:nope", "unknown demo 'demo:nope'"),
+        ("x" * 5000, "at most 4096 characters"),
+    ],
+)
 def test_bad_data_names_are_one_line(capsys, data, text):
     assert main(["fit", data]) == 2
     err = capsys.readouterr().err
@@ -252,6 +339,7 @@ def test_a_fifo_as_data_is_refused_without_opening_it(capsys, tmp_path):
 
 
 # -- outputs: the history as the run goes, Ctrl+C, a full stdout -------------------------
+
 
 def _interrupting_solver(after: int, seen: list, exc: BaseException | None = None):
     """A run_solver that yields ``after`` real snapshots, then raises (Ctrl+C by default)."""
@@ -301,8 +389,16 @@ def test_history_is_written_as_the_run_goes(tmp_path, monkeypatch, capsys):
             yield snap
 
     monkeypatch.setattr(solvers, "run_solver", watching)
-    run_json(capsys, "demo:housing", "--tolerance", "0", "--iterations", "30",
-             "--history", tmp_path / "h.csv")
+    run_json(
+        capsys,
+        "demo:housing",
+        "--tolerance",
+        "0",
+        "--iterations",
+        "30",
+        "--history",
+        tmp_path / "h.csv",
+    )
     # before snapshot k is handed over, the rows of the last full batch of 10 are on disk
     assert on_disk == [10 * (k // 10) for k in range(31)]
     assert len((tmp_path / "h.csv").read_text().splitlines()) == 32
@@ -311,17 +407,21 @@ def test_history_is_written_as_the_run_goes(tmp_path, monkeypatch, capsys):
 def test_a_failed_run_leaves_the_previous_history(tmp_path, monkeypatch, capsys):
     hist = tmp_path / "h.csv"
     hist.write_text("old\n")
-    monkeypatch.setattr(solvers, "run_solver",
-                        _interrupting_solver(5, [], InputError("the device went away")))
+    monkeypatch.setattr(
+        solvers, "run_solver", _interrupting_solver(5, [], InputError("the device went away"))
+    )
     assert main(["fit", "demo:housing", "--history", str(hist)]) == 2
     assert "the device went away" in capsys.readouterr().err
     assert hist.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["h.csv"]
 
 
-@pytest.mark.parametrize(("name", "text"), [
-    ("missing/h.csv", "does not exist"),
-    (".", "is a folder"),
-])
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("missing/h.csv", "does not exist"),
+        (".", "is a folder"),
+    ],
+)
 def test_history_path_is_checked_before_the_run(tmp_path, monkeypatch, capsys, name, text):
     def never(*args, **kwargs):
         raise AssertionError("the run started")
@@ -344,28 +444,48 @@ class _BrokenStdout:
         raise self.error
 
 
-@pytest.mark.parametrize(("errno_", "reason", "json_flag"), [
-    (errno.ENOSPC, "No space left on device", "--json"),
-    (errno.ENOSPC, "No space left on device", None),
-    (errno.EPIPE, "Broken pipe", "--json"),
-])
-def test_a_full_or_closed_stdout_is_one_clear_line(capsys, monkeypatch, errno_, reason,
-                                                   json_flag):
+@pytest.mark.parametrize(
+    ("errno_", "reason", "json_flag"),
+    [
+        (errno.ENOSPC, "No space left on device", "--json"),
+        (errno.ENOSPC, "No space left on device", None),
+        (errno.EPIPE, "Broken pipe", "--json"),
+    ],
+)
+def test_a_full_or_closed_stdout_is_one_clear_line(capsys, monkeypatch, errno_, reason, json_flag):
     monkeypatch.setattr(sys, "stdout", _BrokenStdout(errno_, reason))
     argv = ["fit", "demo:housing", "--iterations", "3"] + ([json_flag] if json_flag else [])
     assert main(argv) == 1
     err = capsys.readouterr().err
-    assert err == (f"gd-explorer: error: could not write to standard output ({reason}); "
-                   "the output is incomplete\n")
+    assert err == (
+        f"gd-explorer: error: could not write to standard output ({reason}); "
+        "the output is incomplete\n"
+    )
 
 
 def test_a_closed_stdout_in_a_real_pipe_prints_no_traceback(tmp_path):
     """``gd-explorer fit ... | head -c 1``: the reader goes away; one line, exit 1."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "core", "fit", "demo:synthetic", "--m",
-                             "20000", "--n", "3", "--solver", "normal", "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            cwd=tmp_path)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "fit",
+            "demo:synthetic",
+            "--m",
+            "20000",
+            "--n",
+            "3",
+            "--solver",
+            "normal",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
     proc.stdout.close()  # nobody reads: the first write meets EPIPE
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1

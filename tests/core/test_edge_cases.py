@@ -19,8 +19,9 @@ B = rng.normal(size=25)
 def data(*cols, y=None) -> Dataset:
     X = np.column_stack(cols).astype(float)
     names = tuple(f"x{i + 1}" for i in range(X.shape[1]))
-    return Dataset(X, rng.normal(size=len(X)) if y is None else np.asarray(y, float), names,
-                   "y", "edge")
+    return Dataset(
+        X, rng.normal(size=len(X)) if y is None else np.asarray(y, float), names, "y", "edge"
+    )
 
 
 def test_collinear_features():
@@ -49,8 +50,9 @@ def test_fewer_rows_than_parameters():
     problem = Problem(data(A[:3], B[:3], A[:3] ** 2))
     normal = last(run_solver(problem, "normal"))
     assert "infinitely many solutions" in normal.message
-    expected = np.linalg.lstsq(np.column_stack([A[:3], B[:3], A[:3] ** 2, np.ones(3)]),
-                               problem.dataset.y, rcond=None)[0]
+    expected = np.linalg.lstsq(
+        np.column_stack([A[:3], B[:3], A[:3] ** 2, np.ones(3)]), problem.dataset.y, rcond=None
+    )[0]
     assert_allclose(np.append(normal.w, normal.b), expected, rtol=1e-9, atol=1e-12)
     assert any("3 data rows but the model has 4 parameters" in w for w in normal.warnings)
     textbook = last(run_solver(problem, "normal-textbook"))
@@ -95,8 +97,9 @@ def test_zero_tolerance_runs_every_iteration():
     assert snap.iteration == 2000
 
 
-@pytest.mark.parametrize(("scale", "dtype"), [(1e39, "float32"), (1e19, "float32"),
-                                              (1e160, "float64")])
+@pytest.mark.parametrize(
+    ("scale", "dtype"), [(1e39, "float32"), (1e19, "float32"), (1e160, "float64")]
+)
 def test_values_whose_squares_overflow_are_refused(scale, dtype):
     with pytest.raises(InputError, match=f"column 'x1'.*too large for {dtype}"):
         Problem(data(A * scale, B), dtype=dtype)
@@ -144,7 +147,8 @@ def test_a_wide_design_with_two_rows_is_answered_without_p_by_p_matrices():
     assert problem.alpha_max == pytest.approx(2 / (top**2 / 2), rel=1e-12)
     assert problem.condition_number == float("inf")
     normal = last(run_solver(problem, "normal"))
-    assert_allclose(np.append(normal.w, normal.b), np.linalg.lstsq(A, y, rcond=None)[0],
-                    rtol=1e-9, atol=1e-15)
+    assert_allclose(
+        np.append(normal.w, normal.b), np.linalg.lstsq(A, y, rcond=None)[0], rtol=1e-9, atol=1e-15
+    )
     textbook = last(run_solver(problem, "normal-textbook"))
     assert any("singular" in w for w in textbook.warnings)

@@ -101,7 +101,13 @@ def test_a_short_run_above_alpha_max_whose_cost_rose_is_diverging():
 
 def test_run_statuses_are_the_published_strings():
     assert [str(s) for s in RunStatus] == [
-        "running", "converged", "max_iterations", "diverged", "cancelled", "solved"]
+        "running",
+        "converged",
+        "max_iterations",
+        "diverged",
+        "cancelled",
+        "solved",
+    ]
     snap = last(normal_equation(Problem(make_housing(20))))
     assert snap.status == "solved" and snap.status is RunStatus.SOLVED
     assert json.dumps({"status": snap.status}) == '{"status": "solved"}'
@@ -144,13 +150,16 @@ def test_start_point_is_in_original_units():
     assert start.b == pytest.approx(5)
 
 
-@pytest.mark.parametrize(("kwargs", "text"), [
-    ({"alpha": -0.1}, "greater than 0"),
-    ({"alpha": 0.0}, "greater than 0"),
-    ({"alpha": float("nan")}, "finite"),
-    ({"alpha": 0.1, "iterations": -1}, "iterations"),
-    ({"alpha": 0.1, "tolerance": -1.0}, "tolerance"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "text"),
+    [
+        ({"alpha": -0.1}, "greater than 0"),
+        ({"alpha": 0.0}, "greater than 0"),
+        ({"alpha": float("nan")}, "finite"),
+        ({"alpha": 0.1, "iterations": -1}, "iterations"),
+        ({"alpha": 0.1, "tolerance": -1.0}, "tolerance"),
+    ],
+)
 def test_bad_gd_options_are_refused(kwargs, text):
     problem = Problem(make_housing(20))
     with pytest.raises(InputError, match=text):
@@ -210,24 +219,27 @@ def test_rank_deficient_answer_is_minimum_norm_in_the_units_shown(scaling):
     snap = last(normal_equation(Problem(data, scaling=scaling)))
     expected = np.linalg.pinv(design(data)) @ data.y
     assert_allclose(params(snap), expected, rtol=1e-10)
-    assert_allclose(params(snap), np.linalg.lstsq(design(data), data.y, rcond=None)[0],
-                    rtol=1e-10)
-    assert any("rank 2 of 3" in w and "smallest ‖(w, b)‖ in the units shown" in w
-               for w in snap.warnings)
+    assert_allclose(params(snap), np.linalg.lstsq(design(data), data.y, rcond=None)[0], rtol=1e-10)
+    assert any(
+        "rank 2 of 3" in w and "smallest ‖(w, b)‖ in the units shown" in w for w in snap.warnings
+    )
 
 
 def test_fewer_rows_than_parameters_gives_the_minimum_norm_solution():
     rng = np.random.default_rng(3)
-    data = Dataset(rng.normal(size=(3, 5)), rng.normal(size=3), tuple("abcde"), "y", "f.csv",
-                   "f.csv")
+    data = Dataset(
+        rng.normal(size=(3, 5)), rng.normal(size=3), tuple("abcde"), "y", "f.csv", "f.csv"
+    )
     problem = Problem(data)
     snap = last(normal_equation(problem))
     expected = np.linalg.lstsq(design(data), data.y, rcond=None)[0]
     assert_allclose(params(snap), expected, rtol=1e-10, atol=1e-14)
     assert snap.cost == pytest.approx(0.0, abs=1e-25)  # 3 rows, rank 3: an exact fit
     assert "infinitely many solutions" in snap.message
-    assert any("3 data rows but the model has 6 parameters" in w
-               and "infinitely many solutions" in w for w in snap.warnings)
+    assert any(
+        "3 data rows but the model has 6 parameters" in w and "infinitely many solutions" in w
+        for w in snap.warnings
+    )
     assert problem.condition_number == float("inf")
     gd = last(gradient_descent(problem, alpha=0.5 * problem.alpha_max, iterations=5000))
     assert not gd.diverged and gd.cost == pytest.approx(0.0, abs=1e-20)
@@ -246,8 +258,7 @@ finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 
 @settings(max_examples=60, deadline=None)
 @given(
-    columns=st.lists(
-        st.tuples(st.floats(-1e4, 1e4), st.floats(0.01, 1e4)), min_size=1, max_size=5),
+    columns=st.lists(st.tuples(st.floats(-1e4, 1e4), st.floats(0.01, 1e4)), min_size=1, max_size=5),
     coefs=st.lists(finite, min_size=5, max_size=5),
     b=finite,
     scaling=st.sampled_from(SCALINGS),
@@ -277,6 +288,7 @@ def test_scaling_round_trip_is_exact_up_to_rounding(columns, coefs, b, scaling, 
 
 # -- the pace hook: exactly the chunks the caller asks for ------------------------------------
 
+
 def cycle_pace(*lengths, calls=None):
     """A pace that returns ``lengths`` in turn (recording the planned k in ``calls``)."""
     state = {"i": 0}
@@ -295,8 +307,11 @@ def cycle_pace(*lengths, calls=None):
 def test_pace_sets_the_chunks_and_the_steps_are_unchanged(solver):
     problem = Problem(make_housing(30), scaling="zscore")
     calls: list[int] = []
-    paced = list(solver(problem, alpha=0.1, iterations=20, report_every=5,
-                        pace=cycle_pace(1, 2, 3, calls=calls)))
+    paced = list(
+        solver(
+            problem, alpha=0.1, iterations=20, report_every=5, pace=cycle_pace(1, 2, 3, calls=calls)
+        )
+    )
     assert [s.iteration for s in paced] == [0, 1, 3, 6, 7, 9, 12, 13, 15, 18, 19, 20]
     # planned chunks: report_every, or what is left at the end
     assert calls == [5] * 9 + [2, 1]
@@ -309,8 +324,9 @@ def test_pace_sets_the_chunks_and_the_steps_are_unchanged(solver):
 
 def test_pace_of_one_steps_one_iteration_and_none_is_unchanged():
     problem = Problem(make_housing(30), scaling="zscore")
-    steps = list(gradient_descent(problem, alpha=0.1, iterations=4, report_every=50,
-                                  pace=lambda k: 1))
+    steps = list(
+        gradient_descent(problem, alpha=0.1, iterations=4, report_every=50, pace=lambda k: 1)
+    )
     assert [s.iteration for s in steps] == [0, 1, 2, 3, 4]
     plain = list(gradient_descent(problem, alpha=0.1, iterations=12, report_every=5))
     assert [s.iteration for s in plain] == [0, 5, 10, 12]
@@ -318,8 +334,9 @@ def test_pace_of_one_steps_one_iteration_and_none_is_unchanged():
 
 def test_divergence_tolerance_and_cancel_still_work_under_pace():
     problem = Problem(make_housing(50), scaling="zscore")
-    wild = last(gradient_descent(problem, alpha=1e3, iterations=100, report_every=10,
-                                 pace=lambda k: 1))
+    wild = last(
+        gradient_descent(problem, alpha=1e3, iterations=100, report_every=10, pace=lambda k: 1)
+    )
     plain = last(gradient_descent(problem, alpha=1e3, iterations=100, report_every=10))
     assert wild.diverged and wild.iteration == plain.iteration < 100
 
@@ -344,8 +361,11 @@ def test_divergence_tolerance_and_cancel_still_work_under_pace():
         return 2
 
     pace.calls = 0
-    snaps = list(gradient_descent(problem, alpha=0.1, iterations=10**6, report_every=10,
-                                  cancel=flag, pace=pace))
+    snaps = list(
+        gradient_descent(
+            problem, alpha=0.1, iterations=10**6, report_every=10, cancel=flag, pace=pace
+        )
+    )
     assert snaps[-1].status == CANCELLED and snaps[-1].iteration == 5
 
 
@@ -353,13 +373,15 @@ def test_divergence_tolerance_and_cancel_still_work_under_pace():
 def test_a_pace_outside_1_to_k_is_refused(bad):
     problem = Problem(make_housing(20), scaling="zscore")
     with pytest.raises(ValueError, match="from 1 to 5"):
-        last(gradient_descent(problem, alpha=0.1, iterations=20, report_every=5,
-                              pace=lambda k: bad))
+        last(
+            gradient_descent(problem, alpha=0.1, iterations=20, report_every=5, pace=lambda k: bad)
+        )
 
 
 def test_run_solver_passes_pace_to_both_gd_solvers():
     problem = Problem(make_housing(20), scaling="zscore")
     for solver in ("gd", "gd-loop"):
-        snaps = list(run_solver(problem, solver, alpha=0.1, iterations=3, report_every=10,
-                                pace=lambda k: 1))
+        snaps = list(
+            run_solver(problem, solver, alpha=0.1, iterations=3, report_every=10, pace=lambda k: 1)
+        )
         assert [s.iteration for s in snaps] == [0, 1, 2, 3]

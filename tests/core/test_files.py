@@ -33,13 +33,16 @@ def test_character_device_and_folder_are_refused(tmp_path):
         read_json(tmp_path, "session")
 
 
-@pytest.mark.parametrize("text, match", [
-    ("[" * 5000 + "]" * 5000, "nested deeper"),
-    ('{"iterations": Infinity}', "Infinity is not a number"),
-    ('{"a": NaN}', "NaN"),
-    ('{"seed": ' + "9" * 5000 + "}", "too long"),
-    ('{"a": 1', "broken JSON"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("[" * 5000 + "]" * 5000, "nested deeper"),
+        ('{"iterations": Infinity}', "Infinity is not a number"),
+        ('{"a": NaN}', "NaN"),
+        ('{"seed": ' + "9" * 5000 + "}", "too long"),
+        ('{"a": 1', "broken JSON"),
+    ],
+)
 def test_hostile_json_is_one_clear_message(text, match):
     with pytest.raises(InputError, match=match) as info:
         parse_json(text, "s.json")

@@ -30,9 +30,16 @@ from core.settings import SCHEMA
 
 EXAMPLES = int(os.environ.get("GDX_FUZZ_EXAMPLES", "60"))
 LOG = os.environ.get("GDX_FUZZ_LOG")
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get(
-    "GDX_FUZZ_RANDOM"), suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=not os.environ.get("GDX_FUZZ_RANDOM"),
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 
 
 def log(kind: str, outcome: str) -> None:
@@ -44,8 +51,11 @@ def log(kind: str, outcome: str) -> None:
 def run_fit(argv: list[str]) -> tuple[int, str, str]:
     """Run the CLI in-process; a Python warning (which a user would see) fails the test."""
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-            warnings.catch_warnings(record=True) as caught:
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        warnings.catch_warnings(record=True) as caught,
+    ):
         warnings.simplefilter("always")
         rc = main(argv)
     shown = [f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})" for w in caught]
@@ -67,23 +77,47 @@ def check_fit_outcome(kind: str, argv: list[str], path: Path | None = None) -> s
         values = [*report["coefficients"], report["intercept"] or 0.0, report["cost"]]
         finite = all(isinstance(v, float | int) and math.isfinite(v) for v in values)
         assert finite or report["diverged"] or report["warnings"], report
-        outcome = ("diverged" if report["diverged"] else
-                   "result with warnings" if report["warnings"] else "result")
+        outcome = (
+            "diverged"
+            if report["diverged"]
+            else "result with warnings"
+            if report["warnings"]
+            else "result"
+        )
     log(kind, outcome)
     return outcome
 
 
 def classify(message: str) -> str:
-    for key in ("not a text file", "non-numeric", "missing value", "non-finite", "fields",
-                "no data rows", "at least two columns", "constant", "data rows but",
-                "overflow", "degree", "is a directory", "does not exist", "permission",
-                "rank", "α", "iterations", "tolerance", "invalid choice", "not a number"):
+    for key in (
+        "not a text file",
+        "non-numeric",
+        "missing value",
+        "non-finite",
+        "fields",
+        "no data rows",
+        "at least two columns",
+        "constant",
+        "data rows but",
+        "overflow",
+        "degree",
+        "is a directory",
+        "does not exist",
+        "permission",
+        "rank",
+        "α",
+        "iterations",
+        "tolerance",
+        "invalid choice",
+        "not a number",
+    ):
         if key in message:
             return key
     return "other"
 
 
 # -- random bytes --------------------------------------------------------------------------
+
 
 @FUZZ
 @given(raw=st.binary(max_size=2000))
@@ -105,7 +139,7 @@ def test_random_bytes_load_or_explain(tmp_path, raw):
 
 finite_cells = st.one_of(
     st.floats(-1e6, 1e6).map(repr),
-    st.integers(-10**6, 10**6).map(str),
+    st.integers(-(10**6), 10**6).map(str),
     st.floats(-1e3, 1e3).map(lambda v: f"{v:.3f}"),
     st.floats(-1e3, 1e3).map(lambda v: f"{v:.3f}"),
 )
@@ -117,9 +151,35 @@ extreme_cells = st.one_of(
 )
 hostile_cells = st.one_of(
     extreme_cells,
-    st.sampled_from(["", "NA", "N/A", "nan", "NaN", "null", "None", "?", "-", "inf", "-inf",
-                     "Infinity", "1e999", "abc", "1,234", "1.234,5", "\"1,5\"", "'3'",
-                     "1_000", "0x1F", " 7 ", "€12", "12%", "TRUE", "−3"]),
+    st.sampled_from(
+        [
+            "",
+            "NA",
+            "N/A",
+            "nan",
+            "NaN",
+            "null",
+            "None",
+            "?",
+            "-",
+            "inf",
+            "-inf",
+            "Infinity",
+            "1e999",
+            "abc",
+            "1,234",
+            "1.234,5",
+            '"1,5"',
+            "'3'",
+            "1_000",
+            "0x1F",
+            " 7 ",
+            "€12",
+            "12%",
+            "TRUE",
+            "−3",
+        ]
+    ),
     st.text(max_size=6),
 )
 
@@ -132,14 +192,21 @@ def tables(draw):
     hostile = draw(st.floats(0.0, 0.3)) if draw(st.booleans()) else 0.0
     rows = []
     for _ in range(n_rows):
-        rows.append([draw(hostile_cells) if draw(st.floats(0, 1)) < hostile
-                     else draw(finite_cells) for _ in range(n_cols)])
+        rows.append(
+            [
+                draw(hostile_cells) if draw(st.floats(0, 1)) < hostile else draw(finite_cells)
+                for _ in range(n_cols)
+            ]
+        )
     if rows and draw(st.integers(0, 9)) == 0:  # one ragged row
         k = draw(st.integers(0, len(rows) - 1))
         rows[k] = rows[k][:-1] if draw(st.booleans()) else [*rows[k], "1"]
     name_chars = st.characters(whitelist_categories=("L", "N"), whitelist_characters=" _()$%é中")
-    header = draw(st.one_of(st.none(), st.lists(st.text(name_chars, max_size=8),
-                                                  min_size=n_cols, max_size=n_cols)))
+    header = draw(
+        st.one_of(
+            st.none(), st.lists(st.text(name_chars, max_size=8), min_size=n_cols, max_size=n_cols)
+        )
+    )
     delim = draw(st.sampled_from([",", ";", "\t", " ", "  ", ", ", "mixed"]))
     newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "latin-1", "utf-16"]))
@@ -155,19 +222,20 @@ def tables(draw):
     return raw
 
 
-fit_options = st.fixed_dictionaries({
-    "--solver": st.sampled_from(["normal", "normal-textbook", "gd", "gd-loop"]),
-    "--scaling": st.sampled_from(["none", "zscore", "minmax", "mean"]),
-    "--degree": st.integers(1, 4).map(str),
-    "--alpha": st.sampled_from(["1e-12", "0.001", "0.1", "1", "1e6"]),
-    "--iterations": st.sampled_from(["0", "1", "50"]),
-    "--target": st.one_of(st.none(), st.sampled_from(["0", "-1", "1", "y", "nonexistent"])),
-})
+fit_options = st.fixed_dictionaries(
+    {
+        "--solver": st.sampled_from(["normal", "normal-textbook", "gd", "gd-loop"]),
+        "--scaling": st.sampled_from(["none", "zscore", "minmax", "mean"]),
+        "--degree": st.integers(1, 4).map(str),
+        "--alpha": st.sampled_from(["1e-12", "0.001", "0.1", "1", "1e6"]),
+        "--iterations": st.sampled_from(["0", "1", "50"]),
+        "--target": st.one_of(st.none(), st.sampled_from(["0", "-1", "1", "y", "nonexistent"])),
+    }
+)
 
 
 @FUZZ
-@given(raw=tables(), options=fit_options, no_header=st.booleans(),
-       no_intercept=st.booleans())
+@given(raw=tables(), options=fit_options, no_header=st.booleans(), no_intercept=st.booleans())
 def test_hostile_tables_fit_or_exit_2(tmp_path, raw, options, no_header, no_intercept):
     path = tmp_path / "table.csv"
     path.write_bytes(raw)
@@ -181,15 +249,19 @@ def test_hostile_tables_fit_or_exit_2(tmp_path, raw, options, no_header, no_inte
 
 # -- shapes and paths --------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("one_row.csv", "1,2,3\n"),
-    ("one_column.csv", "y\n1\n2\n3\n"),
-    ("header_only.csv", "a,b,y\n"),
-    ("empty.csv", ""),
-    ("blank.csv", "\n\n  \n"),
-    ("huge.csv", "x,y\n1e308,1e308\n-1e308,1.5e308\n1,2\n"),
-    ("long_line.csv", ",".join(["1"] * 20000) + "\n" + ",".join(["2"] * 20000) + "\n"),
-])
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("one_row.csv", "1,2,3\n"),
+        ("one_column.csv", "y\n1\n2\n3\n"),
+        ("header_only.csv", "a,b,y\n"),
+        ("empty.csv", ""),
+        ("blank.csv", "\n\n  \n"),
+        ("huge.csv", "x,y\n1e308,1e308\n-1e308,1.5e308\n1,2\n"),
+        ("long_line.csv", ",".join(["1"] * 20000) + "\n" + ",".join(["2"] * 20000) + "\n"),
+    ],
+)
 def test_awkward_shapes(tmp_path, name, content):
     path = tmp_path / name
     path.write_text(content)
@@ -202,9 +274,23 @@ def test_very_wide_file(tmp_path):
     with path.open("w") as fh:
         for i in range(rows):
             fh.write(",".join(str((i * 7 + j * 13) % 101) for j in range(3001)) + "\n")
-    outcome = check_fit_outcome("shape", ["fit", str(path), "--json", "--solver", "gd",
-                                          "--scaling", "zscore", "--alpha", "0.01",
-                                          "--iterations", "5"], path)
+    outcome = check_fit_outcome(
+        "shape",
+        [
+            "fit",
+            str(path),
+            "--json",
+            "--solver",
+            "gd",
+            "--scaling",
+            "zscore",
+            "--alpha",
+            "0.01",
+            "--iterations",
+            "5",
+        ],
+        path,
+    )
     # α = 0.01 is above this design's α_max (about 0.002): the cost grows, so "diverged"
     assert outcome.startswith(("result", "exit 2", "diverged"))
 
@@ -220,11 +306,29 @@ def test_paths_that_are_not_files(tmp_path, kind):
 
 # -- hostile option values -------------------------------------------------------------------
 
+
 def _option_values(key: str):
     """Odd spellings, the edges of the setting's range and just beyond them, random text."""
     spec = SCHEMA[key]
-    odd = ["", " ", "nan", "inf", "-inf", "1e999", "-0", "0x10", "1_000", " 5 ", "1e3", "2.5",
-           "-1", "9" * 30, "٣", "true", "none"]
+    odd = [
+        "",
+        " ",
+        "nan",
+        "inf",
+        "-inf",
+        "1e999",
+        "-0",
+        "0x10",
+        "1_000",
+        " 5 ",
+        "1e3",
+        "2.5",
+        "-1",
+        "9" * 30,
+        "٣",
+        "true",
+        "none",
+    ]
     edges: list[str] = []
     if spec.low is not None and spec.high is not None:
         step = 1 if spec.kind is int else abs(spec.high) * 1e-9 + 1e-12

@@ -30,8 +30,7 @@ def test_gradient_descent_on_the_gpu_matches_the_cpu(dtype, rtol):
     runs = {}
     for device in ("cpu", "gpu"):
         problem = Problem(dataset, scaling="zscore", device=device, dtype=dtype)
-        runs[device] = last(gradient_descent(problem, alpha=0.3, iterations=300,
-                                             report_every=50))
+        runs[device] = last(gradient_descent(problem, alpha=0.3, iterations=300, report_every=50))
         assert isinstance(runs[device].w, np.ndarray)  # host arrays leave the core
     cpu, gpu = runs["cpu"], runs["gpu"]
     assert gpu.status == cpu.status
@@ -53,9 +52,25 @@ def test_gpu_gradient_and_gram_match_the_cpu():
 
 
 def test_fit_with_device_gpu_on_the_command_line(capsys):
-    argv = ["fit", "demo:synthetic", "--m", "20000", "--n", "8", "--solver", "gd",
-            "--scaling", "zscore", "--alpha", "0.5", "--iterations", "200", "--tolerance", "0",
-            "--json"]
+    argv = [
+        "fit",
+        "demo:synthetic",
+        "--m",
+        "20000",
+        "--n",
+        "8",
+        "--solver",
+        "gd",
+        "--scaling",
+        "zscore",
+        "--alpha",
+        "0.5",
+        "--iterations",
+        "200",
+        "--tolerance",
+        "0",
+        "--json",
+    ]
     assert main([*argv, "--device", "gpu"]) == 0
     gpu = json.loads(capsys.readouterr().out)
     assert main([*argv, "--device", "cpu"]) == 0
@@ -65,8 +80,9 @@ def test_fit_with_device_gpu_on_the_command_line(capsys):
 
 
 def test_cupy_bench_rows_are_verified_and_timed_on_the_device():
-    config = bench.BenchConfig(m=4000, n=64, impls=("numpy", "cupy"), repeats=3,
-                               warmup_s=0.0, bandwidth_bytes=1 << 20)
+    config = bench.BenchConfig(
+        m=4000, n=64, impls=("numpy", "cupy"), repeats=3, warmup_s=0.0, bandwidth_bytes=1 << 20
+    )
     report = bench.run_benchmark(config)
     rows = report.rows("cupy")
     assert {r.dtype for r in rows} == {"float32", "float64"}

@@ -95,7 +95,8 @@ def test_lesson_5_uses_curved_data_a_line_underfits():
     degrees = {label: results[label].problem.n for label, _ in lesson.runs}
     assert degrees["straight line"] == 1 and degrees["parabola"] == 2
     assert {"cost_ratio", "far_from_optimum", "near_optimum", "condition_ratio"} <= set(
-        claim_kinds(lesson))
+        claim_kinds(lesson)
+    )
 
 
 def test_lesson_6_relates_lost_digits_to_the_condition_number():
@@ -128,6 +129,7 @@ def test_lesson_parameters_name_real_contour_axes():
 
 # -- the stopping-distance demo -----------------------------------------------------------------
 
+
 def test_curve_demo_is_fixed_and_a_straight_line_cannot_fit_it():
     a, b = make_curve(), make_curve()
     assert a.X.shape == (80, 1) and np.array_equal(a.X, b.X) and np.array_equal(a.y, b.y)
@@ -153,11 +155,19 @@ def test_curve_is_a_source_of_the_one_builder():
 
 # -- claim kinds on small problems -------------------------------------------------------------
 
+
 def solved(problem, solver="normal", label="run", **options) -> LessonRun:
     snaps = list(run_solver(problem, solver, **options))
     rows = np.array([np.append(s.w, s.b) for s in snaps])
-    return LessonRun(label, problem, snaps[-1], tuple(s.cost for s in snaps),
-                     options.get("alpha"), rows, (None, None))
+    return LessonRun(
+        label,
+        problem,
+        snaps[-1],
+        tuple(s.cost for s in snaps),
+        options.get("alpha"),
+        rows,
+        (None, None),
+    )
 
 
 def test_digits_agree_counts_the_worst_parameter():
@@ -168,8 +178,10 @@ def test_digits_agree_counts_the_worst_parameter():
 
 def test_near_and_far_from_optimum():
     problem = build_problem(make_synthetic(50, 2, seed=1), ModelSettings(scaling="zscore"))
-    exact = {"normal": solved(problem, label="normal"),
-             "start": solved(problem, "gd", label="start", alpha=0.1, iterations=0)}
+    exact = {
+        "normal": solved(problem, label="normal"),
+        "start": solved(problem, "gd", label="start", alpha=0.1, iterations=0),
+    }
     near = {"kind": "near_optimum", "run": "normal", "within": 1e-12}
     far = {"kind": "far_from_optimum", "run": "start", "at_least": 0.99}
     assert check_claim(near, exact)[0]
@@ -192,8 +204,7 @@ def test_contour_axis_ratio_is_sqrt_of_the_slice_condition():
 def test_contour_claim_on_a_missing_parameter_fails_with_a_reason():
     problem = build_problem(make_synthetic(30, 2, seed=1), ModelSettings())
     run = LessonRun("run", problem, solved(problem).final, (1.0,), None, None, ("x9", None))
-    ok, detail = check_claim({"kind": "tall_contours", "run": "run", "at_least": 2},
-                             {"run": run})
+    ok, detail = check_claim({"kind": "tall_contours", "run": "run", "at_least": 2}, {"run": run})
     assert not ok and "'x9' is not one of" in detail
 
 
@@ -219,6 +230,7 @@ def test_digits_match_condition_uses_sixteen_minus_twice_log_kappa():
 
 # -- broken lesson files -----------------------------------------------------------------------
 
+
 def write(tmp_path, text: str):
     path = tmp_path / "broken.json"
     path.write_text(text, encoding="utf-8")
@@ -229,28 +241,35 @@ def good() -> dict:
     return json.loads(Path(LESSONS[1].path).read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize(("mutate", "message"), [
-    (lambda d: d.pop("format"), "not a GD Explorer lesson"),
-    (lambda d: d.update(version=99), "version 99 is not supported"),
-    (lambda d: d.update(version=True), "version True is not supported"),
-    (lambda d: d.update(title=""), "'title' must be non-empty"),
-    (lambda d: d.update(title="x" * 300), "'title' is 300 characters"),
-    (lambda d: d.update(tittle="x"), "unknown key 'tittle'"),
-    (lambda d: d["settings"].update(alpah=0.1), "unknown setting 'alpah'"),
-    (lambda d: d["settings"].update(iterations="many"), "'iterations' must be a whole number"),
-    (lambda d: d["settings"].update(scaling="log"), "'scaling' must be one of"),
-    (lambda d: d["settings"].update(degree=99), "'degree' must be between 1 and 20"),
-    (lambda d: d.update(runs=[]), "'runs' must be a non-empty list"),
-    (lambda d: d["runs"].append({"label": 3}), r"runs\[3\] needs a 'label'"),
-    (lambda d: d["claims"].append({"kind": "diverges", "run": "nope"}), "names run 'nope'"),
-    (lambda d: d["claims"].append({"kind": "magic"}), "needs a 'kind'"),
-    (lambda d: d["claims"].append(7), "a claim must be an object"),
-    (lambda d: d["claims"].append({"kind": "diverges", "run": "α = 1.1 α_max", "at": 2}),
-     "unknown field 'at'"),
-    (lambda d: d.update(view={"kind": "compare-contours", "runs": ["α = 0.9 α_max"]}),
-     "must list two different runs"),
-    (lambda d: d.update(view={"kind": "3d"}), "'view' must be an object"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.pop("format"), "not a GD Explorer lesson"),
+        (lambda d: d.update(version=99), "version 99 is not supported"),
+        (lambda d: d.update(version=True), "version True is not supported"),
+        (lambda d: d.update(title=""), "'title' must be non-empty"),
+        (lambda d: d.update(title="x" * 300), "'title' is 300 characters"),
+        (lambda d: d.update(tittle="x"), "unknown key 'tittle'"),
+        (lambda d: d["settings"].update(alpah=0.1), "unknown setting 'alpah'"),
+        (lambda d: d["settings"].update(iterations="many"), "'iterations' must be a whole number"),
+        (lambda d: d["settings"].update(scaling="log"), "'scaling' must be one of"),
+        (lambda d: d["settings"].update(degree=99), "'degree' must be between 1 and 20"),
+        (lambda d: d.update(runs=[]), "'runs' must be a non-empty list"),
+        (lambda d: d["runs"].append({"label": 3}), r"runs\[3\] needs a 'label'"),
+        (lambda d: d["claims"].append({"kind": "diverges", "run": "nope"}), "names run 'nope'"),
+        (lambda d: d["claims"].append({"kind": "magic"}), "needs a 'kind'"),
+        (lambda d: d["claims"].append(7), "a claim must be an object"),
+        (
+            lambda d: d["claims"].append({"kind": "diverges", "run": "α = 1.1 α_max", "at": 2}),
+            "unknown field 'at'",
+        ),
+        (
+            lambda d: d.update(view={"kind": "compare-contours", "runs": ["α = 0.9 α_max"]}),
+            "must list two different runs",
+        ),
+        (lambda d: d.update(view={"kind": "3d"}), "'view' must be an object"),
+    ],
+)
 def test_broken_lessons_are_named_precisely(tmp_path, mutate, message):
     data = good()
     mutate(data)
@@ -261,22 +280,30 @@ def test_broken_lessons_are_named_precisely(tmp_path, mutate, message):
 
 
 def a_valid_value(ftype: str, labels: list[str], k: int):
-    return {RUN: labels[k % len(labels)], RUN_PAIR: labels[:2], NUMBER: 2.0,
-            TEXT: "untrustworthy"}[ftype]
+    return {RUN: labels[k % len(labels)], RUN_PAIR: labels[:2], NUMBER: 2.0, TEXT: "untrustworthy"}[
+        ftype
+    ]
 
 
 WRONG = {RUN: 5, RUN_PAIR: "a, b", NUMBER: "fast", TEXT: ["x"]}
-FIELD_CASES = [(kind, name, ftype) for kind, fields in CLAIM_FIELDS.items()
-               for name, ftype in fields.items()]
+FIELD_CASES = [
+    (kind, name, ftype) for kind, fields in CLAIM_FIELDS.items() for name, ftype in fields.items()
+]
 
 
 def valid_claim(kind: str, labels: list[str]) -> dict:
-    return {"kind": kind, **{name: a_valid_value(ftype, labels, k)
-                             for k, (name, ftype) in enumerate(CLAIM_FIELDS[kind].items())}}
+    return {
+        "kind": kind,
+        **{
+            name: a_valid_value(ftype, labels, k)
+            for k, (name, ftype) in enumerate(CLAIM_FIELDS[kind].items())
+        },
+    }
 
 
-@pytest.mark.parametrize(("kind", "field", "ftype"), FIELD_CASES,
-                         ids=[f"{k}.{f}" for k, f, _ in FIELD_CASES])
+@pytest.mark.parametrize(
+    ("kind", "field", "ftype"), FIELD_CASES, ids=[f"{k}.{f}" for k, f, _ in FIELD_CASES]
+)
 def test_every_claim_field_missing_or_mistyped_is_named(tmp_path, kind, field, ftype):
     data = good()
     labels = [run["label"] for run in data["runs"]]
@@ -286,28 +313,41 @@ def test_every_claim_field_missing_or_mistyped_is_named(tmp_path, kind, field, f
     missing = dict(claim)
     del missing[field]
     data["claims"] = [missing]
-    with pytest.raises(InputError, match=rf"broken\.json: claims\[0\] \({kind}\): missing "
-                                         rf"field '{field}'"):
+    with pytest.raises(
+        InputError,
+        match=rf"broken\.json: claims\[0\] \({kind}\): missing "
+        rf"field '{field}'",
+    ):
         load_lesson(write(tmp_path, json.dumps(data)))
     data["claims"] = [{**claim, field: WRONG[ftype]}]
-    with pytest.raises(InputError, match=rf"broken\.json: claims\[0\] \({kind}\): field "
-                                         rf"'{field}' must be"):
+    with pytest.raises(
+        InputError,
+        match=rf"broken\.json: claims\[0\] \({kind}\): field "
+        rf"'{field}' must be",
+    ):
         load_lesson(write(tmp_path, json.dumps(data)))
 
 
 @pytest.mark.parametrize("value", [True, 0, -1, 10**400, "1"])
 def test_claim_numbers_must_be_finite_and_positive(tmp_path, value):
     data = good()
-    data["claims"] = [{"kind": "iterations_ratio", "slow": "α = 0.05 α_max",
-                       "fast": "α = 0.9 α_max", "at_least": value}]
+    data["claims"] = [
+        {
+            "kind": "iterations_ratio",
+            "slow": "α = 0.05 α_max",
+            "fast": "α = 0.9 α_max",
+            "at_least": value,
+        }
+    ]
     with pytest.raises(InputError, match="'at_least' must be a finite number greater than 0"):
         load_lesson(write(tmp_path, json.dumps(data)))
 
 
 def test_a_missing_field_is_exit_2_in_the_cli_never_an_internal_error(tmp_path, capsys):
     data = good()
-    data["claims"] = [{"kind": "iterations_ratio", "slow": "α = 0.05 α_max",
-                       "fast": "α = 0.9 α_max"}]
+    data["claims"] = [
+        {"kind": "iterations_ratio", "slow": "α = 0.05 α_max", "fast": "α = 0.9 α_max"}
+    ]
     path = write(tmp_path, json.dumps(data))
     assert main(["lesson", str(path)]) == 2
     err = capsys.readouterr().err
@@ -315,13 +355,18 @@ def test_a_missing_field_is_exit_2_in_the_cli_never_an_internal_error(tmp_path, 
     assert "internal error" not in err
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('{\n  "format": "gd-explorer-lesson",\n  "title": oops\n}',
-     r"broken\.json: broken JSON .* line 3, column 12"),
-    ('{"format": "gd-explorer-lesson", "version": NaN}', "NaN is not a number JSON allows"),
-    ('{"version": ' + "9" * 5000 + "}", "a number is too long"),
-    ("[" * 5000 + "]" * 5000, "nested deeper than"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '{\n  "format": "gd-explorer-lesson",\n  "title": oops\n}',
+            r"broken\.json: broken JSON .* line 3, column 12",
+        ),
+        ('{"format": "gd-explorer-lesson", "version": NaN}', "NaN is not a number JSON allows"),
+        ('{"version": ' + "9" * 5000 + "}", "a number is too long"),
+        ("[" * 5000 + "]" * 5000, "nested deeper than"),
+    ],
+)
 def test_hostile_json_is_refused_with_the_file_named(tmp_path, text, message):
     with pytest.raises(InputError, match=message):
         load_lesson(write(tmp_path, text))
@@ -376,11 +421,30 @@ def test_settings_defaults_pass_their_own_validation():
 # -- fuzzing lesson files ------------------------------------------------------------------------
 
 EXAMPLES = int(os.environ.get("GDX_FUZZ_EXAMPLES", "60"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get(
-    "GDX_FUZZ_RANDOM"), suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                HealthCheck.too_slow])
-ODD_VALUES = [None, True, 0, -1, 2**31, 2**32 - 1, 10**30, 1e308, -0.0, "", "x" * 5000, [],
-              {}, [[[[]]]], {"kind": "diverges"}, "\ud800"]
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=not os.environ.get("GDX_FUZZ_RANDOM"),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+ODD_VALUES = [
+    None,
+    True,
+    0,
+    -1,
+    2**31,
+    2**32 - 1,
+    10**30,
+    1e308,
+    -0.0,
+    "",
+    "x" * 5000,
+    [],
+    {},
+    [[[[]]]],
+    {"kind": "diverges"},
+    "\ud800",
+]
 
 
 def paths_of(value, depth=0):
@@ -420,16 +484,22 @@ def mutate(data, rng: random.Random, steps: int) -> str:
     text = json.dumps(data, ensure_ascii=False)
     if rng.random() < 0.25:  # raw-text damage: a huge integer, NaN, 3,000-deep, a cut file
         choice = rng.randrange(4)
-        text = (text.replace("300", "9" * 5000, 1) if choice == 0 else
-                text.replace("0.9", "NaN", 1) if choice == 1 else
-                text.replace('"runs": ', '"runs": ' + "[" * 3000, 1) + "]" * 3000
-                if choice == 2 else text[: len(text) // 2])
+        text = (
+            text.replace("300", "9" * 5000, 1)
+            if choice == 0
+            else text.replace("0.9", "NaN", 1)
+            if choice == 1
+            else text.replace('"runs": ', '"runs": ' + "[" * 3000, 1) + "]" * 3000
+            if choice == 2
+            else text[: len(text) // 2]
+        )
     return text
 
 
 @FUZZ
-@given(which=st.integers(0, len(LESSONS) - 1), seed=st.integers(0, 2**32 - 1),
-       steps=st.integers(1, 4))
+@given(
+    which=st.integers(0, len(LESSONS) - 1), seed=st.integers(0, 2**32 - 1), steps=st.integers(1, 4)
+)
 def test_fuzzed_lesson_files_give_a_lesson_or_a_named_error(tmp_path, which, seed, steps):
     data = json.loads(Path(LESSONS[which].path).read_text(encoding="utf-8"))
     text = mutate(data, random.Random(seed), steps)

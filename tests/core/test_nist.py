@@ -27,9 +27,20 @@ def fit(tmp_path, capsys, name: str, solver: str) -> tuple[dict, list[float]]:
     info = nist.certified()[name]
     path = nist.write_data(name, info, tmp_path)
     degree = info.get("degree") or 1
-    argv = ["fit", str(path), "--no-header", "--target", "0", "--solver", solver, "--json",
-            "--degree", str(degree),
-            "--scaling", "none"]  # the certified values are for the raw design
+    argv = [
+        "fit",
+        str(path),
+        "--no-header",
+        "--target",
+        "0",
+        "--solver",
+        solver,
+        "--json",
+        "--degree",
+        str(degree),
+        "--scaling",
+        "none",
+    ]  # the certified values are for the raw design
     if not info["intercept"]:
         argv.append("--no-intercept")
     assert main(argv) == 0

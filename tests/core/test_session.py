@@ -50,8 +50,17 @@ def test_session_round_trip(tmp_path, record):
 
 
 def test_diverged_costs_survive_as_json(tmp_path, record):
-    bad = RunRecord("x", "gd", 9.0, "diverged", "boom", ("w", "b"), (0, 1), (1.0, float("inf")),
-                    ((0.0, 0.0), (float("nan"), 1.0)))
+    bad = RunRecord(
+        "x",
+        "gd",
+        9.0,
+        "diverged",
+        "boom",
+        ("w", "b"),
+        (0, 1),
+        (1.0, float("inf")),
+        ((0.0, 0.0), (float("nan"), 1.0)),
+    )
     path = tmp_path / "d.json"
     save_session(path, Session(settings.defaults(), (bad,)))
     json.loads(path.read_text())  # strict JSON: no bare Infinity/NaN tokens
@@ -101,6 +110,7 @@ def test_saving_over_a_file_is_atomic(tmp_path, record, monkeypatch):
 
 # -- hostile and foreign files: one InputError naming the file and the field ----------------
 
+
 @pytest.fixture
 def saved(tmp_path, record) -> dict:
     """A valid saved session, as the JSON object in its file."""
@@ -136,44 +146,66 @@ def _set(d: dict, dotted: str, value) -> dict:
 _DROP = object()
 
 
-@pytest.mark.parametrize(("dotted", "value", "message"), [
-    ("format", "something-else", "not a GD Explorer session file"),
-    ("version", 7, "written by a newer GD Explorer (version 7); this one reads version 1"),
-    ("version", "1", "'version' must be a whole number from 1 to 1, got '1'"),
-    ("version", 0, "'version' must be a whole number from 1 to 1, got 0"),
-    ("settings.alpha", "x", "settings: 'alpha' must be a number, got 'x'"),
-    ("settings.seed", 2**31, "settings: 'seed' must be between 0 and 2147483647, got 2147483648"),
-    ("settings.seed", 2**32 - 1,
-     "settings: 'seed' must be between 0 and 2147483647, got 4294967295"),
-    ("settings.seed", 10**3999, "settings: 'seed' must be between 0 and 2147483647, got a "
-                                "4000-digit number"),
-    ("settings.iterations", 1e300, "settings: 'iterations' must be a whole number, got 1e+300"),
-    ("settings.alpah", 0.1, "settings: unknown setting 'alpah' (did you mean"),
-    ("settings", [], "settings must be an object"),
-    ("runs", {}, "'runs' must be a list, got an object"),
-    ("runs.0", "run", "runs[0] must be an object, got 'run'"),
-    ("runs.0.costs", _DROP, "runs[0]: missing field 'costs'"),
-    ("runs.0.label", _DROP, "runs[0]: missing field 'label'"),
-    ("runs.0.alpha", _DROP, "runs[0]: missing field 'alpha'"),
-    ("runs.0.label", 12, "runs[0]: 'label' must be text of at most 200 characters, got 12"),
-    ("runs.0.solver", "newton", "runs[0]: 'solver' must be one of gd, gd-loop"),
-    ("runs.0.alpha", -1, "runs[0]: 'alpha' must be between 1e-300 and 1e+300, got -1"),
-    ("runs.0.alpha", "fast", "runs[0]: 'alpha' must be a number, got 'fast'"),
-    ("runs.0.iterations", "x", "runs[0]: 'iterations' must be a list, got 'x'"),
-    ("runs.0.iterations.1", "3", "runs[0]: iterations[1] must be a whole number between 0 and "
-                                 "100000000, got '3'"),
-    ("runs.0.iterations.1", 2**32, "iterations[1] must be a whole number between 0 and "
-                                   "100000000, got 4294967296"),
-    ("runs.0.costs.2", {}, "runs[0]: costs[2] must be a number, got an object"),
-    ("runs.0.costs", [1.0], "'iterations', 'costs' and 'params' must be lists of the same "
-                            "length, got 5, 1 and 5"),
-    ("runs.0.params.0", [1.0], "runs[0]: params[0] must be a list of 5 numbers"),
-    ("runs.0.params.3.1", True, "runs[0]: params[3][1] must be a number, got True"),
-    ("runs.0.warnings", "careful", "runs[0]: 'warnings' must be a list of at most 50 entries"),
-    ("runs.0.parameter_names", None, "runs[0]: 'parameter_names' must be a list"),
-    ("window", {"state": 5}, "window: 'state' must be text"),
-    ("window", "AAAB", "'window' must be an object"),
-])
+@pytest.mark.parametrize(
+    ("dotted", "value", "message"),
+    [
+        ("format", "something-else", "not a GD Explorer session file"),
+        ("version", 7, "written by a newer GD Explorer (version 7); this one reads version 1"),
+        ("version", "1", "'version' must be a whole number from 1 to 1, got '1'"),
+        ("version", 0, "'version' must be a whole number from 1 to 1, got 0"),
+        ("settings.alpha", "x", "settings: 'alpha' must be a number, got 'x'"),
+        (
+            "settings.seed",
+            2**31,
+            "settings: 'seed' must be between 0 and 2147483647, got 2147483648",
+        ),
+        (
+            "settings.seed",
+            2**32 - 1,
+            "settings: 'seed' must be between 0 and 2147483647, got 4294967295",
+        ),
+        (
+            "settings.seed",
+            10**3999,
+            "settings: 'seed' must be between 0 and 2147483647, got a 4000-digit number",
+        ),
+        ("settings.iterations", 1e300, "settings: 'iterations' must be a whole number, got 1e+300"),
+        ("settings.alpah", 0.1, "settings: unknown setting 'alpah' (did you mean"),
+        ("settings", [], "settings must be an object"),
+        ("runs", {}, "'runs' must be a list, got an object"),
+        ("runs.0", "run", "runs[0] must be an object, got 'run'"),
+        ("runs.0.costs", _DROP, "runs[0]: missing field 'costs'"),
+        ("runs.0.label", _DROP, "runs[0]: missing field 'label'"),
+        ("runs.0.alpha", _DROP, "runs[0]: missing field 'alpha'"),
+        ("runs.0.label", 12, "runs[0]: 'label' must be text of at most 200 characters, got 12"),
+        ("runs.0.solver", "newton", "runs[0]: 'solver' must be one of gd, gd-loop"),
+        ("runs.0.alpha", -1, "runs[0]: 'alpha' must be between 1e-300 and 1e+300, got -1"),
+        ("runs.0.alpha", "fast", "runs[0]: 'alpha' must be a number, got 'fast'"),
+        ("runs.0.iterations", "x", "runs[0]: 'iterations' must be a list, got 'x'"),
+        (
+            "runs.0.iterations.1",
+            "3",
+            "runs[0]: iterations[1] must be a whole number between 0 and 100000000, got '3'",
+        ),
+        (
+            "runs.0.iterations.1",
+            2**32,
+            "iterations[1] must be a whole number between 0 and 100000000, got 4294967296",
+        ),
+        ("runs.0.costs.2", {}, "runs[0]: costs[2] must be a number, got an object"),
+        (
+            "runs.0.costs",
+            [1.0],
+            "'iterations', 'costs' and 'params' must be lists of the same length, got 5, 1 and 5",
+        ),
+        ("runs.0.params.0", [1.0], "runs[0]: params[0] must be a list of 5 numbers"),
+        ("runs.0.params.3.1", True, "runs[0]: params[3][1] must be a number, got True"),
+        ("runs.0.warnings", "careful", "runs[0]: 'warnings' must be a list of at most 50 entries"),
+        ("runs.0.parameter_names", None, "runs[0]: 'parameter_names' must be a list"),
+        ("window", {"state": 5}, "window: 'state' must be text"),
+        ("window", "AAAB", "'window' must be an object"),
+    ],
+)
 def test_every_hostile_field_is_named(tmp_path, saved, dotted, value, message):
     err = _load_text(tmp_path, json.dumps(_set(saved, dotted, value)))
     assert message in str(err)
@@ -191,17 +223,31 @@ def test_nan_alpha_names_the_field(tmp_path, saved):
     assert "'alpha' must be a finite number, got nan" in str(_load_text(tmp_path, text))
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("{not json", "broken JSON"),
-    ("[1, 2, 3]", "not a GD Explorer session file"),
-    ('{"format": "gd-explorer-session", "version": 1, "settings": {"seed": ' + "9" * 5000
-     + "}}", "a number is too long"),
-    ("[" * 5000 + "]" * 5000, "nested deeper than 64 levels"),
-    ('{"format": "gd-explorer-session", "version": 1, "settings": {}, "runs": '
-     + "[" * 3000 + "]" * 3000 + "}", "nested deeper than 64 levels"),
-    ('{"format": "gd-explorer-session", "version": ' + "9" * 4000 + "}",
-     "written by a newer GD Explorer (version a number with hundreds of digits)"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "broken JSON"),
+        ("[1, 2, 3]", "not a GD Explorer session file"),
+        (
+            '{"format": "gd-explorer-session", "version": 1, "settings": {"seed": '
+            + "9" * 5000
+            + "}}",
+            "a number is too long",
+        ),
+        ("[" * 5000 + "]" * 5000, "nested deeper than 64 levels"),
+        (
+            '{"format": "gd-explorer-session", "version": 1, "settings": {}, "runs": '
+            + "[" * 3000
+            + "]" * 3000
+            + "}",
+            "nested deeper than 64 levels",
+        ),
+        (
+            '{"format": "gd-explorer-session", "version": ' + "9" * 4000 + "}",
+            "written by a newer GD Explorer (version a number with hundreds of digits)",
+        ),
+    ],
+)
 def test_hostile_documents_are_one_message(tmp_path, text, message):
     assert message in str(_load_text(tmp_path, text))
 
@@ -239,18 +285,30 @@ def test_a_fifo_is_refused_before_it_is_opened(tmp_path):
 
 def test_parse_session_names_where_for_a_document_in_memory(saved):
     saved["settings"]["degree"] = 99
-    with pytest.raises(InputError, match=r"^memory: settings: 'degree' must be between 1 and "
-                                         r"20, got 99$"):
+    with pytest.raises(
+        InputError,
+        match=r"^memory: settings: 'degree' must be between 1 and "
+        r"20, got 99$",
+    ):
         parse_session(saved, "memory")
 
 
 # -- what a session keeps ------------------------------------------------------------------
 
+
 def _long_run(points: int, n_params: int = 2, label: str = "long") -> RunRecord:
     names = (*tuple(f"w{j}" for j in range(n_params - 1)), "b")
-    return RunRecord(label, "gd", 0.1, "max_iterations", "", names, tuple(range(points)),
-                     tuple(float(k) for k in range(points)),
-                     tuple(tuple(float(k + j) for j in range(n_params)) for k in range(points)))
+    return RunRecord(
+        label,
+        "gd",
+        0.1,
+        "max_iterations",
+        "",
+        names,
+        tuple(range(points)),
+        tuple(float(k) for k in range(points)),
+        tuple(tuple(float(k + j) for j in range(n_params)) for k in range(points)),
+    )
 
 
 def test_long_histories_are_thinned_evenly_keeping_first_and_last(tmp_path):
@@ -284,12 +342,13 @@ def test_the_whole_session_keeps_within_its_number_budget(tmp_path, monkeypatch)
 
 
 def test_only_the_newest_runs_are_kept(tmp_path, record):
-    runs = tuple(RunRecord(f"run {k}", "gd", 0.1, "converged", "", ("w", "b"), (0,), (1.0,),
-                           ((0.0, 0.0),)) for k in range(MAX_SESSION_RUNS + 15))
+    runs = tuple(
+        RunRecord(f"run {k}", "gd", 0.1, "converged", "", ("w", "b"), (0,), (1.0,), ((0.0, 0.0),))
+        for k in range(MAX_SESSION_RUNS + 15)
+    )
     path = tmp_path / "s.json"
     save_session(path, Session(settings.defaults(), runs))
-    assert [r.label for r in load_session(path).runs] == [r.label for r in
-                                                         runs[-MAX_SESSION_RUNS:]]
+    assert [r.label for r in load_session(path).runs] == [r.label for r in runs[-MAX_SESSION_RUNS:]]
 
 
 def test_a_foreign_oversized_session_is_capped_on_load(tmp_path, saved):
@@ -303,8 +362,18 @@ def test_a_foreign_oversized_session_is_capped_on_load(tmp_path, saved):
 
 
 def test_long_texts_are_cut_on_save_so_the_file_reopens(tmp_path):
-    run = RunRecord("L" * 5000, "gd", 0.1, "converged", "m" * 10_000, ("w", "b"), (0,), (1.0,),
-                    ((0.0, 0.0),), ("w" * 9000,) * 80)
+    run = RunRecord(
+        "L" * 5000,
+        "gd",
+        0.1,
+        "converged",
+        "m" * 10_000,
+        ("w", "b"),
+        (0,),
+        (1.0,),
+        ((0.0, 0.0),),
+        ("w" * 9000,) * 80,
+    )
     path = tmp_path / "s.json"
     save_session(path, Session(settings.defaults(), (run,)))
     again = load_session(path).runs[0]
@@ -326,6 +395,7 @@ def test_settings_the_model_refuses_are_not_saved(tmp_path):
 
 
 # -- quarantine ----------------------------------------------------------------------------
+
 
 def test_quarantine_moves_the_file_aside(tmp_path):
     path = tmp_path / "session.json"

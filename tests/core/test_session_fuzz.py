@@ -22,37 +22,74 @@ from core.errors import InputError
 from core.session import RunRecord, Session, load_session, save_session
 
 EXAMPLES = int(os.environ.get("GDX_FUZZ_EXAMPLES", "60"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get(
-    "GDX_FUZZ_RANDOM"), suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=not os.environ.get("GDX_FUZZ_RANDOM"),
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 
 
 @pytest.fixture(scope="module")
 def valid(tmp_path_factory) -> dict:
     """A valid saved session (settings, two runs, a layout) as its JSON object."""
-    run = RunRecord("α = 0.1", "gd", 0.1, "converged", "Converged.", ("w1", "w2", "b"),
-                    (0, 10, 20), (5.0, 1.0, float("inf")),
-                    ((0.0, 0.0, 0.0), (1.0, 2.0, 3.0), (float("nan"), 2.5, 3.5)), ("careful",))
-    exact = RunRecord("normal", "normal", None, "solved", "", ("w1", "b"), (0,), (0.5,),
-                      ((1.0, 2.0),))
+    run = RunRecord(
+        "α = 0.1",
+        "gd",
+        0.1,
+        "converged",
+        "Converged.",
+        ("w1", "w2", "b"),
+        (0, 10, 20),
+        (5.0, 1.0, float("inf")),
+        ((0.0, 0.0, 0.0), (1.0, 2.0, 3.0), (float("nan"), 2.5, 3.5)),
+        ("careful",),
+    )
+    exact = RunRecord(
+        "normal", "normal", None, "solved", "", ("w1", "b"), (0,), (0.5,), ((1.0, 2.0),)
+    )
     path = tmp_path_factory.mktemp("valid") / "session.json"
-    save_session(path, Session({**settings_mod.defaults(), "seed": 7}, (run, exact),
-                               {"state": "AAAB", "geometry": "xyz"}))
+    save_session(
+        path,
+        Session(
+            {**settings_mod.defaults(), "seed": 7},
+            (run, exact),
+            {"state": "AAAB", "geometry": "xyz"},
+        ),
+    )
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 hostile_values = st.one_of(
-    st.none(), st.booleans(), st.integers(-2**64, 2**64),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**64), 2**64),
     st.sampled_from([2**31, 2**32 - 1, -1, 10**400, 0, 1e308, -0.0, 1e-320]),
-    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=30),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=30),
     st.sampled_from(["inf", "nan", "-inf", "Infinity", "", "\ud800", "gd", "zscore"]),
-    st.lists(st.integers(), max_size=4), st.dictionaries(st.text(max_size=5), st.integers(),
-                                                         max_size=3),
+    st.lists(st.integers(), max_size=4),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
 )
 # Raw JSON tokens that json.dumps cannot write, spliced into the text.
-raw_tokens = st.sampled_from(["Infinity", "-Infinity", "NaN", "9" * 5000, "9" * 4000,
-                              "[" * 3000 + "]" * 3000, '"\\ud800"', "1e999", '{"a": ' * 100
-                              + "1" + "}" * 100, '"' + "x" * 200_000 + '"'])
+raw_tokens = st.sampled_from(
+    [
+        "Infinity",
+        "-Infinity",
+        "NaN",
+        "9" * 5000,
+        "9" * 4000,
+        "[" * 3000 + "]" * 3000,
+        '"\\ud800"',
+        "1e999",
+        '{"a": ' * 100 + "1" + "}" * 100,
+        '"' + "x" * 200_000 + '"',
+    ]
+)
 
 
 def _paths(node, prefix=()):

@@ -31,18 +31,22 @@ def test_whole_number_ranges_are_written_in_full():
     assert SCHEMA["scaling"].range_text().startswith("one of none, zscore")
 
 
-@pytest.mark.parametrize(("key", "value", "problem"), [
-    ("seed", -1, "must be between 0 and 2147483647, got -1"),
-    ("seed", 2**31, "must be between 0 and 2147483647, got 2147483648"),
-    ("seed", 10**4999, "must be between 0 and 2147483647, got a 5000-digit number"),
-    ("iterations", float("inf"), "must be a whole number, got inf"),
-    ("iterations", 2.5, "must be a whole number, got 2.5"),
-    ("alpha", float("nan"), "must be a finite number, got nan"),
-    ("alpha", 10**400, "must be a finite number"),
-    ("intercept", 1, "must be true or false, got 1"),
-    ("csv_path", "x" * 5000, "must be text of at most 4096 characters, got 'xxx"),
-    ("solver", "newton", "must be one of gd, gd-loop, normal, normal-textbook, got 'newton'"),
-], ids=lambda v: v if isinstance(v, str) and len(v) < 30 else "value")
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("seed", -1, "must be between 0 and 2147483647, got -1"),
+        ("seed", 2**31, "must be between 0 and 2147483647, got 2147483648"),
+        ("seed", 10**4999, "must be between 0 and 2147483647, got a 5000-digit number"),
+        ("iterations", float("inf"), "must be a whole number, got inf"),
+        ("iterations", 2.5, "must be a whole number, got 2.5"),
+        ("alpha", float("nan"), "must be a finite number, got nan"),
+        ("alpha", 10**400, "must be a finite number"),
+        ("intercept", 1, "must be true or false, got 1"),
+        ("csv_path", "x" * 5000, "must be text of at most 4096 characters, got 'xxx"),
+        ("solver", "newton", "must be one of gd, gd-loop, normal, normal-textbook, got 'newton'"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 30 else "value",
+)
 def test_problems_say_what_is_allowed(key, value, problem):
     found = SCHEMA[key].problem(value)
     assert found is not None and found.startswith(problem), found
@@ -57,8 +61,9 @@ def test_a_number_too_long_to_print_is_described():
 def test_validate_names_the_file_and_the_key():
     with pytest.raises(InputError) as info:
         validate({"seed": 2**32 - 1}, "s.json: settings")
-    assert str(info.value) == ("s.json: settings: 'seed' must be between 0 and 2147483647, "
-                               "got 4294967295")
+    assert str(info.value) == (
+        "s.json: settings: 'seed' must be between 0 and 2147483647, got 4294967295"
+    )
 
 
 def test_an_unknown_key_suggests_the_close_one():
@@ -69,8 +74,7 @@ def test_an_unknown_key_suggests_the_close_one():
 
 
 def test_dataclasses_refuse_out_of_range_values():
-    with pytest.raises(InputError, match="DataSettings: 'seed' must be between 0 and "
-                                         "2147483647"):
+    with pytest.raises(InputError, match="DataSettings: 'seed' must be between 0 and 2147483647"):
         DataSettings(seed=2**31)
     assert RunSettings(iterations=5.0).iterations == 5  # a whole float becomes an int
 

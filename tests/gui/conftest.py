@@ -46,15 +46,21 @@ def _no_qt_leftovers(qapp):
     _flush_deletes()
     # Visible windows, and any main window or dialog not deleted; pyqtgraph's hidden context
     # menus are parentless and live as long as their Python owners, so they are not counted.
-    leftover = [w for w in QApplication.topLevelWidgets() if id(w) not in before
-                and (w.isVisible() or isinstance(w, QMainWindow | QDialog))]
+    leftover = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if id(w) not in before and (w.isVisible() or isinstance(w, QMainWindow | QDialog))
+    ]
     names = [type(w).__name__ for w in leftover]
     for w in leftover:
         w.close()
         w.deleteLater()
     _flush_deletes()
-    running = [t for t in gc.get_objects() if isinstance(t, QThread) and t.isRunning()
-               and t is not QThread.currentThread()]
+    running = [
+        t
+        for t in gc.get_objects()
+        if isinstance(t, QThread) and t.isRunning() and t is not QThread.currentThread()
+    ]
     assert not names, f"top-level widgets left open after the test: {names}"
     assert not running, f"QThreads left running after the test: {running}"
 

@@ -70,8 +70,13 @@ def test_scaling_lesson_unscaled_needs_many_times_the_iterations(window, qtbot):
     assert all(ok for _c, ok, _d in outcome.claims), outcome.claims
     # every control took the lesson's settings; the contour shows equal axes
     s = read_settings(window)
-    assert (s["source"], s["m"], s["n"], s["seed"], s["scaling"]) == \
-        ("synthetic", 200, 2, 3, "zscore")
+    assert (s["source"], s["m"], s["n"], s["seed"], s["scaling"]) == (
+        "synthetic",
+        200,
+        2,
+        3,
+        "zscore",
+    )
     assert window.contour.equal_axes.isChecked()
     assert window.contour.plot.getViewBox().state["aspectLocked"]
     assert (s["contour_x"], s["contour_y"]) == ("x2", "x1")  # x2 across: tall ellipses
@@ -188,11 +193,16 @@ def test_corrupt_or_foreign_session_changes_nothing(window, qtbot, tmp_path):
     before = read_settings(window)
     runs = list(window.classroom.runs)
     curves = len(window.learning.curves)
-    for name, text in (("corrupt.gdx.json", '{"format": "gd-explorer-session", "vers'),
-                       ("foreign.json", '{"hello": "world"}'),
-                       ("bad-value.json", json.dumps({"format": "gd-explorer-session",
-                                                      "version": 1,
-                                                      "settings": {"alpha": "fast"}}))):
+    for name, text in (
+        ("corrupt.gdx.json", '{"format": "gd-explorer-session", "vers'),
+        ("foreign.json", '{"hello": "world"}'),
+        (
+            "bad-value.json",
+            json.dumps(
+                {"format": "gd-explorer-session", "version": 1, "settings": {"alpha": "fast"}}
+            ),
+        ),
+    ):
         path = tmp_path / name
         path.write_text(text, "utf-8")
         with qtbot.waitSignal(window.message_shown, timeout=1000) as blocker:
@@ -203,8 +213,7 @@ def test_corrupt_or_foreign_session_changes_nothing(window, qtbot, tmp_path):
         assert window.classroom.runs == runs and len(window.learning.curves) == curves
 
 
-def test_remembered_session_restores_and_a_corrupt_one_does_not_block(qtbot, tmp_path,
-                                                                    monkeypatch):
+def test_remembered_session_restores_and_a_corrupt_one_does_not_block(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
     w = make_window()
     qtbot.addWidget(w)
@@ -303,6 +312,7 @@ def test_session_keeps_only_the_runs_the_learning_curve_shows(window, qtbot):
 
 # -- hostile files and faults (issue 9, item 10) ----------------------------------------------
 
+
 def _hostile_session_files(tmp_path):
     base = {"format": "gd-explorer-session", "version": 1}
     files = {
@@ -310,9 +320,9 @@ def _hostile_session_files(tmp_path):
         "seed-2-32.gdx.json": json.dumps({**base, "settings": {"seed": 2**32 - 1}}),
         "nested.gdx.json": "[" * 5000 + "]" * 5000,
         "huge-int.gdx.json": '{"format": "gd-explorer-session", "version": 1, "settings": '
-                             '{"iterations": ' + "9" * 5000 + "}}",
+        '{"iterations": ' + "9" * 5000 + "}}",
         "infinity.gdx.json": '{"format": "gd-explorer-session", "version": 1, "settings": '
-                             '{"iterations": Infinity}}',
+        '{"iterations": Infinity}}',
     }
     paths = []
     for name, text in files.items():
@@ -325,8 +335,7 @@ def _hostile_session_files(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs need a POSIX system")
-def test_hostile_sessions_are_one_message_each_and_the_window_stays_usable(window, qtbot,
-                                                                           tmp_path):
+def test_hostile_sessions_are_one_message_each_and_the_window_stays_usable(window, qtbot, tmp_path):
     shown = []
     window.message_shown.connect(lambda text, kind: shown.append((kind, text)))
     for path in _hostile_session_files(tmp_path):
@@ -349,11 +358,18 @@ def test_hostile_sessions_are_one_message_each_and_the_window_stays_usable(windo
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs need a POSIX system")
 def test_hostile_lessons_are_one_message_each(window, qtbot, tmp_path):
     base = {"format": "gd-explorer-lesson", "version": 1, "title": "t", "explanation": "e"}
-    files = {"missing-runs.json": json.dumps(base),
-             "seed.json": json.dumps({**base, "settings": {"seed": 2**32 - 1},
-                                      "runs": [{"label": "a", "settings": {}}],
-                                      "claims": [{"kind": "converges"}]}),
-             "nested.json": "{\"a\":" * 5000 + "1" + "}" * 5000}
+    files = {
+        "missing-runs.json": json.dumps(base),
+        "seed.json": json.dumps(
+            {
+                **base,
+                "settings": {"seed": 2**32 - 1},
+                "runs": [{"label": "a", "settings": {}}],
+                "claims": [{"kind": "converges"}],
+            }
+        ),
+        "nested.json": '{"a":' * 5000 + "1" + "}" * 5000,
+    }
     paths = []
     for name, text in files.items():
         (tmp_path / name).write_text(text, "utf-8")
@@ -372,8 +388,13 @@ def test_hostile_lessons_are_one_message_each(window, qtbot, tmp_path):
         assert "Traceback" not in shown[0][1]
     window.stop()
     qtbot.waitUntil(lambda: not window.worker.is_busy(), timeout=TIMEOUT)
-    assert _finished_run(window, qtbot).status in ("converged", "max_iterations", "solved",
-                                                   "diverged", "cancelled")
+    assert _finished_run(window, qtbot).status in (
+        "converged",
+        "max_iterations",
+        "solved",
+        "diverged",
+        "cancelled",
+    )
 
 
 def test_plot_export_on_a_full_disk_keeps_the_old_file(window, qtbot, tmp_path, monkeypatch):

@@ -42,8 +42,9 @@ class _RunJob:
         run = spec.run
         options = {"cancel": self.cancel}
         if run.solver in ("gd", "gd-loop"):
-            options.update(alpha=run.alpha, iterations=run.iterations, tolerance=run.tolerance,
-                           report_every=1)
+            options.update(
+                alpha=run.alpha, iterations=run.iterations, tolerance=run.tolerance, report_every=1
+            )
             if spec.w0 is not None:
                 options.update(w0=np.asarray(spec.w0), b0=spec.b0)
         self.gen = run_solver(problem, run.solver, **options)
@@ -142,8 +143,9 @@ class SyncRunner:
             problem = build_problem(ds, model.model)
             opt = problem.gram_optimum()
             cost = problem.cost(opt[: problem.n], float(opt[-1]) if problem.intercept else 0.0)
-            self._cache[model] = Prepared(model, ds, problem, problem.alpha_max,
-                                          problem.condition_number, opt, 0.0, cost)
+            self._cache[model] = Prepared(
+                model, ds, problem, problem.alpha_max, problem.condition_number, opt, 0.0, cost
+            )
         return self._cache[model]
 
     def _advance(self) -> None:
@@ -215,12 +217,15 @@ def test_prepare_fills_the_state_and_says_ready(view, runner):
     assert {"problem", "pair", "ready", "status", "message"} <= _changed(view)
 
 
-@pytest.mark.parametrize("change", [
-    {"source": "synthetic", "n": 10},
-    {"scaling": "none"},
-    {"degree": 2},
-    {"intercept": False},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"source": "synthetic", "n": 10},
+        {"scaling": "none"},
+        {"degree": 2},
+        {"intercept": False},
+    ],
+)
 def test_a_new_data_or_model_clears_the_run_on_screen(ctl, view, runner, change):
     _run_to_end(ctl, runner)
     housing_run = ctl.state.current
@@ -261,15 +266,20 @@ def test_contour_pair_choices_follow_the_model(ctl, runner):
 
 def test_runs_are_labelled_with_their_data_and_model(ctl, runner):
     _run_to_end(ctl, runner)
-    ctl.settings_changed(ctl.state.settings.replace(source="synthetic", n=3, seed=7,
-                                                    scaling="minmax", degree=2, alpha=0.05))
+    ctl.settings_changed(
+        ctl.state.settings.replace(
+            source="synthetic", n=3, seed=7, scaling="minmax", degree=2, alpha=0.05
+        )
+    )
     ctl.prepare_now()
     runner.drain()
     ctl.settings_changed(ctl.state.settings.replace(solver="normal"))
     _run_to_end(ctl, runner)
     labels = [run.label for run in ctl.state.runs]
-    assert labels == ["GD α=0.1, z-score · housing",
-                      "normal eq., min-max, degree 2 · synthetic m=200 n=3 seed 7"]
+    assert labels == [
+        "GD α=0.1, z-score · housing",
+        "normal eq., min-max, degree 2 · synthetic m=200 n=3 seed 7",
+    ]
 
 
 def test_step_asks_for_exactly_one_and_ten_iterations(ctl, runner):

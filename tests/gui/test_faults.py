@@ -69,10 +69,15 @@ def _slow_gd(window, iterations=200):
 
 def _run_to_error(window, qtbot) -> str:
     window.controls.run_button.click()
-    qtbot.waitUntil(lambda: window.message_kind == "error" and not window.running
-                    and not window.worker.is_busy(), timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: not window._redraw_timer.isActive() and not window._dirty,
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: (
+            window.message_kind == "error" and not window.running and not window.worker.is_busy()
+        ),
+        timeout=TIMEOUT,
+    )
+    qtbot.waitUntil(
+        lambda: not window._redraw_timer.isActive() and not window._dirty, timeout=TIMEOUT
+    )
     return window.message.text()
 
 
@@ -88,13 +93,19 @@ def _still_usable(window, qtbot, monkeypatch) -> None:
     assert window.message_kind == "ok"
 
 
-@pytest.mark.parametrize("exc, head", [
-    (OutOfMemoryError("Out of memory allocating 800,000,512 bytes"),
-     "The GPU ran out of memory"),
-    (RuntimeError("CUDA error: device lost"), "The GPU failed"),
-])
-def test_gpu_failing_mid_run_keeps_the_history_and_suggests_cpu(window, qtbot, monkeypatch,
-                                                                 exc, head):
+@pytest.mark.parametrize(
+    "exc, head",
+    [
+        (
+            OutOfMemoryError("Out of memory allocating 800,000,512 bytes"),
+            "The GPU ran out of memory",
+        ),
+        (RuntimeError("CUDA error: device lost"), "The GPU failed"),
+    ],
+)
+def test_gpu_failing_mid_run_keeps_the_history_and_suggests_cpu(
+    window, qtbot, monkeypatch, exc, head
+):
     _slow_gd(window)
     _fail_after(monkeypatch, 12, exc)
     text = _run_to_error(window, qtbot)
@@ -111,8 +122,9 @@ def test_gpu_failing_mid_run_keeps_the_history_and_suggests_cpu(window, qtbot, m
     assert len(window.learning.curves) == 2  # the failed run's curve is kept to compare
 
 
-@pytest.mark.parametrize("exc", [ZeroDivisionError("float division by zero"),
-                                 KeyError("w0"), SolverBug("a solver bug")])
+@pytest.mark.parametrize(
+    "exc", [ZeroDivisionError("float division by zero"), KeyError("w0"), SolverBug("a solver bug")]
+)
 def test_any_exception_in_the_worker_is_a_message(window, qtbot, monkeypatch, exc):
     _slow_gd(window)
     _fail_after(monkeypatch, 3, exc)

@@ -31,8 +31,12 @@ def _rect_in_window(window, widget) -> QRect:
 
 
 def _plots(window):
-    return {"contour": window.contour.widget, "learning curve": window.learning,
-            "parameters": window.params, "data": window.data_view.fit_widget}
+    return {
+        "contour": window.contour.widget,
+        "learning curve": window.learning,
+        "parameters": window.params,
+        "data": window.data_view.fit_widget,
+    }
 
 
 @pytest.mark.parametrize("width, height", SCREENS)
@@ -50,8 +54,14 @@ def test_everything_is_reachable_at_screen_size(window, qtbot, width, height):
     qtbot.wait(20)  # let the splitters lay out
     inside = window.rect()
     c = window.controls
-    for button in (c.run_button, c.stop_button, c.pause_button, c.step_button,
-                   c.step10_button, c.reset_button):
+    for button in (
+        c.run_button,
+        c.stop_button,
+        c.pause_button,
+        c.step_button,
+        c.step10_button,
+        c.reset_button,
+    ):
         assert button.isVisible(), button.text()
         assert inside.contains(_rect_in_window(window, button)), button.text()
         assert not button.visibleRegion().isEmpty(), button.text()
@@ -94,9 +104,25 @@ def test_legends_stay_off_the_contour_and_parameters_data(window, qtbot):
 @pytest.mark.parametrize("width, height", [(1366, 768), (1280, 720)])
 def test_window_opens_inside_the_screen(tmp_path, width, height):
     config = tmp_path / "screen.json"
-    config.write_text(json.dumps({"screens": [{
-        "name": "test", "x": 0, "y": 0, "width": width, "height": height,
-        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}), encoding="utf-8")
+    config.write_text(
+        json.dumps(
+            {
+                "screens": [
+                    {
+                        "name": "test",
+                        "x": 0,
+                        "y": 0,
+                        "width": width,
+                        "height": height,
+                        "logicalDpi": 96,
+                        "logicalBaseDpi": 96,
+                        "dpr": 1,
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     script = textwrap.dedent("""
         import json
         from gui_app.app import create_main_window, make_application
@@ -111,10 +137,20 @@ def test_window_opens_inside_the_screen(tmp_path, width, height):
                           "frame": [frame.x(), frame.y(), frame.width(), frame.height()]}))
         window.close()
     """)
-    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
-           "PYTHONPATH": ROOT, "GD_EXPLORER_CONFIG_DIR": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
+        "PYTHONPATH": ROOT,
+        "GD_EXPLORER_CONFIG_DIR": str(tmp_path),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     area = QRect(*seen["area"])

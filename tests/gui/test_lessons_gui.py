@@ -78,8 +78,9 @@ def test_show_lesson_view_only_for_lessons_that_declare_it(qtbot):
     assert isinstance(shown, CompareContoursView) and shown.isVisible()
     assert shown.parent() is main  # closes with the main window
     assert show_lesson_view(main, outcome) is shown  # reused, not one more window
-    assert show_lesson_view(main, SimpleNamespace(lesson=LESSONS[1], results={},
-                                                  records={})) is None
+    assert (
+        show_lesson_view(main, SimpleNamespace(lesson=LESSONS[1], results={}, records={})) is None
+    )
     assert not shown.isVisible()  # lesson 1's contours do not stay up for lesson 2
 
 
@@ -92,8 +93,7 @@ def test_recorded_paths_from_the_window_are_used(qtbot):
     run = results["z-score"]
     short = run.path[:5]  # a window records a thinned history, in original units
     record = SimpleNamespace(params=tuple(tuple(r) for r in short))
-    outcome = SimpleNamespace(lesson=LESSONS[0], results=results,
-                              records={"z-score": record})
+    outcome = SimpleNamespace(lesson=LESSONS[0], results=results, records={"z-score": record})
     shown = show_lesson_view(main, outcome)
     x, _y = shown.views[1].trajectory.getData()
     assert len(x) == 5

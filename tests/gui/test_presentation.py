@@ -43,8 +43,11 @@ def _play_first_lesson(window, qtbot):
 
 
 def _visible_plots(window):
-    return [view for view in window.findChildren(pg.GraphicsView) if view.isVisible()
-            and view.window() is window]
+    return [
+        view
+        for view in window.findChildren(pg.GraphicsView)
+        if view.isVisible() and view.window() is window
+    ]
 
 
 def _check_layout(window, lesson_open: bool) -> None:
@@ -60,8 +63,9 @@ def _check_layout(window, lesson_open: bool) -> None:
         assert plot.width() <= plot.getViewWidget().width() + 1, "plot wider than its view"
         text = plot.titleLabel.item  # the title's text, where it is drawn
         box = text.mapRectToItem(plot, text.boundingRect())
-        assert plot.boundingRect().adjusted(-1, -1, 1, 1).contains(box), \
+        assert plot.boundingRect().adjusted(-1, -1, 1, 1).contains(box), (
             f"title {plot.titleLabel.text!r} cut off"
+        )
     message = window.message
     assert message.isVisible() and message.height() >= message.fontMetrics().lineSpacing() * 2
     if lesson_open:
@@ -105,8 +109,9 @@ def test_presentation_fits_with_the_lesson_panel_open_and_closed(window, qtbot, 
     assert not classroom.presentation.active
     qtbot.wait(50)
     after = {name: s.sizes() for name, s in classroom.presentation._splitters().items()}
-    assert set(after) == set(before) and window.learning.parentWidget() is \
-        window.params.parentWidget()
+    assert (
+        set(after) == set(before) and window.learning.parentWidget() is window.params.parentWidget()
+    )
     assert window.numbers.parentWidget() is window.data_view.parentWidget()
     assert window.statusBar().isVisible()
 
@@ -207,9 +212,24 @@ def test_real_full_screen_on_a_projector_sized_screen(tmp_path, size):
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     screen = tmp_path / "screen.json"
-    screen.write_text(json.dumps({"screens": [{
-        "name": "projector", "x": 0, "y": 0, "width": size[0], "height": size[1],
-        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    screen.write_text(
+        json.dumps(
+            {
+                "screens": [
+                    {
+                        "name": "projector",
+                        "x": 0,
+                        "y": 0,
+                        "width": size[0],
+                        "height": size[1],
+                        "logicalDpi": 96,
+                        "logicalBaseDpi": 96,
+                        "dpr": 1,
+                    }
+                ]
+            }
+        )
+    )
     script = textwrap.dedent("""
         import json, time
         import pyqtgraph as pg
@@ -245,10 +265,20 @@ def test_real_full_screen_on_a_projector_sized_screen(tmp_path, size):
                           "panel": c.panel.isVisible(), "text": c.panel_text.width()}))
         w.close()
     """)
-    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={screen}",
-           "PYTHONPATH": root, "GD_EXPLORER_CONFIG_DIR": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-c", script], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": f"offscreen:configfile={screen}",
+        "PYTHONPATH": root,
+        "GD_EXPLORER_CONFIG_DIR": str(tmp_path),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["full"] and report["size"] == list(size)
@@ -337,25 +367,33 @@ def test_presentation_mode_fits_1920x1080_and_toggles_back(window, qtbot):
         assert plot.boundingRect().adjusted(-1, -1, 1, 1).contains(box), "legend cut off"
         vb = plot.vb.mapRectToItem(plot, plot.vb.boundingRect())
         assert not box.intersects(vb), "legend covers the data"
-        assert len(legend.items) == len([i for i in plot.items if i.name()]) or \
-            view is window.contour
+        assert (
+            len(legend.items) == len([i for i in plot.items if i.name()]) or view is window.contour
+        )
     assert "training coordinates" not in window.contour.plot.getAxis("left").labelText
 
     classroom.controls_action.trigger()  # F9: the panel as a drawer
     qtbot.wait(50)
     assert classroom.controls_visible() and classroom.controls_action.isChecked()
     # the panel's buttons have their keys again, except Esc: presenting, it is the window's
-    assert [a.shortcut().toString() for a, _b, _k in classroom.run_actions
-            if a.shortcut().toString()] == ["Esc"]
+    assert [
+        a.shortcut().toString() for a, _b, _k in classroom.run_actions if a.shortcut().toString()
+    ] == ["Esc"]
     assert not c.stop_button.shortcut().toString()
     viewport = scroll.viewport()
     checked = 0
-    for widget in c.findChildren(QLabel) + c.findChildren(QComboBox) + \
-            c.findChildren(QPushButton) + c.findChildren(QLineEdit):
+    for widget in (
+        c.findChildren(QLabel)
+        + c.findChildren(QComboBox)
+        + c.findChildren(QPushButton)
+        + c.findChildren(QLineEdit)
+    ):
         if widget.isVisibleTo(c) and (not isinstance(widget, QLabel) or widget.text()):
             problem = _cut_off(widget, viewport)
-            assert problem is None, f"{type(widget).__name__} {widget.objectName()!r} " \
+            assert problem is None, (
+                f"{type(widget).__name__} {widget.objectName()!r} "
                 f"{getattr(widget, 'text', lambda: '')()!r}: {problem}"
+            )
             checked += 1
     assert checked > 20
     classroom.controls_action.trigger()
@@ -371,7 +409,8 @@ def test_presentation_mode_fits_1920x1080_and_toggles_back(window, qtbot):
     assert not classroom.presentation_bar.isVisible()
     assert not any(a.shortcut().toString() for a, _b, _k in classroom.run_actions)
     assert c.stop_button.shortcut().toString() == "Esc"
-    assert window.contour.plot.getAxis("bottom").labelText.endswith("(training coordinates, "
-                                                                   "z-score)")
+    assert window.contour.plot.getAxis("bottom").labelText.endswith(
+        "(training coordinates, z-score)"
+    )
     assert window.contour.plot.getAxis("left").labelText.endswith("(z-score)")
     assert window.learning.plot.getAxis("right").isVisible() == right_axis

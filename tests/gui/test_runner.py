@@ -68,6 +68,7 @@ def paced_job(job: Job):
 
 # -- synchronous mode --------------------------------------------------------------------------
 
+
 def test_sync_runs_inline_and_delivers_in_order_with_the_end_last():
     rec = Recorder()
     runner = Runner(rec, sync=True)
@@ -76,7 +77,9 @@ def test_sync_runs_inline_and_delivers_in_order_with_the_end_last():
     runner.drain()
     assert not runner.is_busy() and not runner.thread_alive()
     assert rec.events == [(job_id, "tick", k) for k in range(5)] + [
-        (job_id, RESULT, 5), (job_id, ENDED, "finished")]
+        (job_id, RESULT, 5),
+        (job_id, ENDED, "finished"),
+    ]
 
 
 def test_sync_paused_job_parks_and_steps_exactly_in_iterations():
@@ -94,8 +97,7 @@ def test_sync_paused_job_parks_and_steps_exactly_in_iterations():
     runner.set_paused(False)
     assert snaps()[-1] == 10_000 and not runner.is_busy()
     assert snaps()[3] == 61  # running again: whole chunks of fifty
-    assert (job_id, PAUSED, False) in rec.events and rec.events[-1] == (job_id, ENDED,
-                                                                        "finished")
+    assert (job_id, PAUSED, False) in rec.events and rec.events[-1] == (job_id, ENDED, "finished")
 
 
 def test_sync_new_job_cancels_a_parked_one_and_drops_its_late_events():
@@ -134,15 +136,25 @@ def test_sync_delivery_that_submits_drops_the_rest_of_the_old_batch():
     runner.submit(counting_job, 4)
     runner.drain()
     assert [(e.job_id, e.kind) for e in stale_seen] == [
-        (1, "tick"), (1, "tick"), (2, "tick"), (2, RESULT), (2, ENDED)]
+        (1, "tick"),
+        (1, "tick"),
+        (2, "tick"),
+        (2, RESULT),
+        (2, ENDED),
+    ]
 
 
-@pytest.mark.parametrize("exc, message", [
-    (InputError("data.csv, row 3, column 'x': not a number"),
-     "data.csv, row 3, column 'x': not a number"),
-    (ZeroDivisionError("float division by zero"), "Internal error (ZeroDivisionError"),
-    (SolverBug("a solver bug"), "Internal error (SolverBug: a solver bug)"),
-])
+@pytest.mark.parametrize(
+    "exc, message",
+    [
+        (
+            InputError("data.csv, row 3, column 'x': not a number"),
+            "data.csv, row 3, column 'x': not a number",
+        ),
+        (ZeroDivisionError("float division by zero"), "Internal error (ZeroDivisionError"),
+        (SolverBug("a solver bug"), "Internal error (SolverBug: a solver bug)"),
+    ],
+)
 def test_sync_any_exception_becomes_a_message_and_the_next_job_runs(exc, message):
     rec = Recorder()
     runner = Runner(rec, sync=True)
@@ -199,6 +211,7 @@ def test_sync_stop_ends_a_parked_job_and_shutdown_closes_it():
 
 # -- threaded mode -----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def threaded(qtbot):
     """A threaded runner with a recorder; shut down (and its thread joined) after the test."""
@@ -209,8 +222,7 @@ def threaded(qtbot):
     assert not runner.thread_alive()
 
 
-def test_threaded_new_job_cancels_the_running_one_and_its_late_events_are_dropped(threaded,
-                                                                                   qtbot):
+def test_threaded_new_job_cancels_the_running_one_and_its_late_events_are_dropped(threaded, qtbot):
     runner, rec = threaded
     started, gate = threading.Event(), threading.Event()
     cancelled_seen: list[bool] = []
@@ -323,11 +335,16 @@ def test_threaded_shutdown_joins_and_delivers_nothing_after(qtbot):
 
 # -- the exploration worker ------------------------------------------------------------------
 
-def _run_spec(iterations: int, *, paused: bool = False, data: DataSettings | None = None,
-              solver: str = "gd") -> RunSpec:
+
+def _run_spec(
+    iterations: int, *, paused: bool = False, data: DataSettings | None = None, solver: str = "gd"
+) -> RunSpec:
     problem = ModelSpec(data=data or DataSettings())
-    return RunSpec(problem, RunSettings(solver=solver, alpha=0.01, iterations=iterations,
-                                        tolerance=0.0), start_paused=paused)
+    return RunSpec(
+        problem,
+        RunSettings(solver=solver, alpha=0.01, iterations=iterations, tolerance=0.0),
+        start_paused=paused,
+    )
 
 
 class Signals:
@@ -337,11 +354,16 @@ class Signals:
         self.log: list[tuple[str, int, object]] = []
         for name in ("prepared", "snapshots", "finished", "failed", "state_changed"):
             getattr(worker, name).connect(
-                lambda run_id, payload, name=name: self.log.append((name, run_id, payload)))
+                lambda run_id, payload, name=name: self.log.append((name, run_id, payload))
+            )
 
     def iterations(self, run_id: int) -> list[int]:
-        return [s.iteration for name, i, batch in self.log if name == "snapshots"
-                and i == run_id for s in batch]
+        return [
+            s.iteration
+            for name, i, batch in self.log
+            if name == "snapshots" and i == run_id
+            for s in batch
+        ]
 
     def states(self, run_id: int) -> list[str]:
         return [p for name, i, p in self.log if name == "state_changed" and i == run_id]

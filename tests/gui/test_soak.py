@@ -58,8 +58,9 @@ def _message_box(parent) -> None:
 def test_soak_run_stop_new_run_dialog(window, qtbot, monkeypatch, tmp_path):
     (tmp_path / "data.csv").write_text("x,y\n1,2\n", encoding="utf-8")
     _DIALOG_DIR[0] = str(tmp_path)
-    monkeypatch.setattr(controls_module.QFileDialog, "getOpenFileName",
-                        _open_and_reject_file_dialog)
+    monkeypatch.setattr(
+        controls_module.QFileDialog, "getOpenFileName", _open_and_reject_file_dialog
+    )
     c = window.controls
     c.tolerance_edit.setText("0")
     c.set_alpha(0.3)
@@ -75,8 +76,7 @@ def test_soak_run_stop_new_run_dialog(window, qtbot, monkeypatch, tmp_path):
         if len(finals) < count:  # signals, not polling: 500 cycles stay quick
             with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
                 pass
-        qtbot.waitUntil(lambda: not window.running and not window.worker.is_busy(),
-                        timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: not window.running and not window.worker.is_busy(), timeout=TIMEOUT)
 
     t0 = time.perf_counter()
     baseline = None
@@ -104,12 +104,17 @@ def test_soak_run_stop_new_run_dialog(window, qtbot, monkeypatch, tmp_path):
     assert finals[-1] == "max_iterations" and finals.count("cancelled") == CYCLES
     assert window.message_kind in ("ok", "warning")
     growth = end / baseline - 1
-    print(f"soak: {CYCLES} cycles in {seconds:.1f} s; RSS at cycle {BASELINE_CYCLE} "
-          f"{baseline / 1e6:.1f} MB, at the end {end / 1e6:.1f} MB ({growth:+.1%})")
+    print(
+        f"soak: {CYCLES} cycles in {seconds:.1f} s; RSS at cycle {BASELINE_CYCLE} "
+        f"{baseline / 1e6:.1f} MB, at the end {end / 1e6:.1f} MB ({growth:+.1%})"
+    )
     assert growth < MAX_GROWTH, f"RSS grew {growth:.1%} from cycle {BASELINE_CYCLE} to {CYCLES}"
     assert threading.active_count() == threads_at_baseline  # one worker, reused
     window.close()
     assert not any(t.name == "gdx-worker" for t in threading.enumerate())
-    running = [t for t in gc.get_objects() if isinstance(t, QThread) and t.isRunning()
-               and t is not QThread.currentThread()]
+    running = [
+        t
+        for t in gc.get_objects()
+        if isinstance(t, QThread) and t.isRunning() and t is not QThread.currentThread()
+    ]
     assert not running

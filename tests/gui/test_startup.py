@@ -22,9 +22,9 @@ SESSION_CORRUPTIONS = {
     "truncated": b'{"format": "gd-explorer-session", "vers',
     "nested_too_deep": b"[" * 100_000,
     "wrong_types": b'{"format": "gd-explorer-session", "version": 1, "settings": '
-                   b'{"alpha": "fast", "iterations": -3}, "runs": "many"}',
+    b'{"alpha": "fast", "iterations": -3}, "runs": "many"}',
     "future_version": b'{"format": "gd-explorer-session", "version": 999}',
-    "not_utf8": "{\"format\": \"é\"}".encode("latin-1"),
+    "not_utf8": '{"format": "é"}'.encode("latin-1"),
     "a_list": b"[1, 2, 3]",
 }
 SETTINGS_CORRUPTIONS = {
@@ -52,8 +52,7 @@ def _start_and_check_usable(qtbot):
     w.message_shown.connect(lambda text, kind: shown.append((kind, text)))
     restore_remembered_safely(w)  # what run_app does at start-up
     w.classroom.remember = False  # do not write the folder back on close
-    qtbot.waitUntil(lambda: w.prepared is not None and not w.worker.is_busy(),
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.prepared is not None and not w.worker.is_busy(), timeout=TIMEOUT)
     assert w.isVisible()
     warnings = [text for kind, text in shown if kind == "warning" and "defaults" in text]
     assert warnings, shown  # it said so (a later "Ready" message may replace it)
@@ -65,8 +64,7 @@ def _start_and_check_usable(qtbot):
 
 
 @pytest.mark.parametrize("name", sorted(SESSION_CORRUPTIONS))
-def test_corrupt_remembered_session_does_not_block_the_start(qtbot, tmp_path, monkeypatch,
-                                                             name):
+def test_corrupt_remembered_session_does_not_block_the_start(qtbot, tmp_path, monkeypatch, name):
     monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
     _write(tmp_path, SESSION_CORRUPTIONS[name], None)
     _start_and_check_usable(qtbot)
@@ -123,16 +121,27 @@ def test_the_real_start_up_with_corrupt_files_exits_cleanly(tmp_path):
         QTimer.singleShot(1500, report)
         sys.exit(run_app())
     """)
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": ROOT,
-           storage.CONFIG_DIR_ENV: str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHONPATH": ROOT,
+        storage.CONFIG_DIR_ENV: str(tmp_path),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "WINDOWS 1 True" in proc.stdout
     assert "Traceback" not in proc.stderr
 
 
 # -- layouts: only the app's own are restored (issue 9, item 10) -------------------------------
+
 
 def test_a_sealed_layout_opens_and_a_damaged_one_does_not():
     data = bytes(range(163))
@@ -141,7 +150,7 @@ def test_a_sealed_layout_opens_and_a_damaged_one_does_not():
     digest, _, encoded = sealed.partition(":")
     import base64
 
-    short = storage.seal_layout(data)[: -16]  # truncated text
+    short = storage.seal_layout(data)[:-16]  # truncated text
     flipped = bytearray(data)
     flipped[40] ^= 0x08
     forged = f"{digest}:{base64.b64encode(bytes(flipped)).decode()}"
@@ -166,12 +175,18 @@ def test_damaged_layouts_are_never_given_to_qt(qtbot, tmp_path, monkeypatch):
     flipped = bytearray(good_state)
     flipped[len(flipped) // 2] ^= 0xFF
     restored = []
-    monkeypatch.setattr(QMainWindow, "restoreState",
-                        lambda self, state, version=0: restored.append(bytes(state.data())))
-    for value in (QByteArray(damaged),  # an old, unsealed entry
-                  storage.seal_layout(damaged)[:-8],  # a sealed one, cut short
-                  storage.seal_layout(good_state).split(":")[0] + ":"
-                  + __import__("base64").b64encode(bytes(flipped)).decode()):  # bit flipped
+    monkeypatch.setattr(
+        QMainWindow,
+        "restoreState",
+        lambda self, state, version=0: restored.append(bytes(state.data())),
+    )
+    for value in (
+        QByteArray(damaged),  # an old, unsealed entry
+        storage.seal_layout(damaged)[:-8],  # a sealed one, cut short
+        storage.seal_layout(good_state).split(":")[0]
+        + ":"
+        + __import__("base64").b64encode(bytes(flipped)).decode(),
+    ):  # bit flipped
         store = storage.app_settings()
         store.setValue("window/state", value)
         store.sync()
@@ -209,11 +224,11 @@ def test_a_session_with_a_damaged_layout_opens_without_it(qtbot, tmp_path, monke
     data["window"]["state"] = base64.b64encode(_damaged_state(w)).decode()  # unsealed
     (tmp_path / "s.gdx.json").write_text(json.dumps(data), "utf-8")
     restored = []
-    monkeypatch.setattr(QMainWindow, "restoreState",
-                        lambda self, state, version=0: restored.append(state))
+    monkeypatch.setattr(
+        QMainWindow, "restoreState", lambda self, state, version=0: restored.append(state)
+    )
     assert w.classroom.open_session(tmp_path / "s.gdx.json")
-    assert restored == [] and w.message_kind == "warning" and "not restored" in \
-        w.message.text()
+    assert restored == [] and w.message_kind == "warning" and "not restored" in w.message.text()
 
 
 @pytest.mark.slow
@@ -246,15 +261,26 @@ def test_the_real_start_up_with_a_damaged_layout_does_not_crash(tmp_path):
         QTimer.singleShot(1500, report)
         sys.exit(run_app())
     """)
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": ROOT,
-           storage.CONFIG_DIR_ENV: str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHONPATH": ROOT,
+        storage.CONFIG_DIR_ENV: str(tmp_path),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "WINDOWS 1" in proc.stdout
 
 
 # -- the remembered session: set aside, never overwritten; saved off the GUI thread -----------
+
 
 def _local_quarantine(path):
     """What core.session.quarantine does (moves the file aside, returns the new path)."""
@@ -266,8 +292,7 @@ def _local_quarantine(path):
     return target
 
 
-def test_an_unreadable_remembered_session_is_moved_aside_and_said_so(qtbot, tmp_path,
-                                                                     monkeypatch):
+def test_an_unreadable_remembered_session_is_moved_aside_and_said_so(qtbot, tmp_path, monkeypatch):
     import core.session
 
     if not hasattr(core.session, "quarantine"):
@@ -289,8 +314,7 @@ def test_an_unreadable_remembered_session_is_moved_aside_and_said_so(qtbot, tmp_
     assert (tmp_path / storage.LAST_SESSION_FILE).read_bytes() != newer
 
 
-def test_without_quarantine_the_unreadable_session_is_not_overwritten(qtbot, tmp_path,
-                                                                     monkeypatch):
+def test_without_quarantine_the_unreadable_session_is_not_overwritten(qtbot, tmp_path, monkeypatch):
     import core.session
 
     monkeypatch.delattr(core.session, "quarantine", raising=False)
@@ -317,9 +341,17 @@ def test_closing_hands_the_session_to_the_background_writer(qtbot, tmp_path, mon
     w.show()
     rows = 200_000  # as large as the window keeps (1,000,000 numbers a run)
     params = tuple((float(v), 1.0, 2.0, 3.0, 4.0) for v in np.arange(rows))
-    big = RunRecord("big", "gd", 0.1, "max_iterations", "", ("a", "b", "c", "d", "e"),
-                    tuple(range(rows)), tuple(float(c) for c in np.linspace(9, 1, rows)),
-                    params)
+    big = RunRecord(
+        "big",
+        "gd",
+        0.1,
+        "max_iterations",
+        "",
+        ("a", "b", "c", "d", "e"),
+        tuple(range(rows)),
+        tuple(float(c) for c in np.linspace(9, 1, rows)),
+        params,
+    )
     w.classroom.runs = [big] * 8
     writers, release = [], threading.Event()
 

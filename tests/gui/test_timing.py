@@ -61,8 +61,7 @@ def test_run_draws_one_bar_per_implementation_with_speedups(window, timing, qtbo
     assert timing.bandwidth.bars.isVisible()
     assert "numpy" in timing.why.toPlainText() and "BLAS" in timing.why.toPlainText()
     assert "Measured read bandwidth" in timing.machine_label.text()
-    assert timing.message_kind in ("ok", "warning") and "faster than the" in \
-        timing.message.text()
+    assert timing.message_kind in ("ok", "warning") and "faster than the" in timing.message.text()
     assert timing.progress_bar.value() == 1000
     assert timing.run_button.isEnabled() and timing.export_json_button.isEnabled()
     assert all(r.verified for r in report.results if r.verified is not None)
@@ -133,13 +132,23 @@ def test_export_writes_parseable_csv_and_json(timing, qtbot, tmp_path):
     assert len(rows) == len(timing.report.results)
     assert {r["impl"] for r in rows} >= {"loop", "numpy", "gram"}
     numpy_row = next(r for r in rows if r["impl"] == "numpy")
-    assert float(numpy_row["seconds_median"]) > 0 and numpy_row["estimated"] in ("True",
-                                                                                  "False")
+    assert float(numpy_row["seconds_median"]) > 0 and numpy_row["estimated"] in ("True", "False")
     data = json.loads(json_path.read_text(encoding="utf-8"))
     assert set(data) >= {"machine", "results"}
     assert len(data["results"]) == len(rows)
-    assert {"impl", "m", "n", "dtype", "threads", "seconds_median", "seconds_min",
-            "seconds_max", "estimated", "gflops", "gbps"} <= set(data["results"][0])
+    assert {
+        "impl",
+        "m",
+        "n",
+        "dtype",
+        "threads",
+        "seconds_median",
+        "seconds_min",
+        "seconds_max",
+        "estimated",
+        "gflops",
+        "gbps",
+    } <= set(data["results"][0])
     # a path that cannot be written is a message, not a traceback
     timing.export(str(tmp_path / "missing-dir" / "x.json"))
     assert timing.message_kind == "error" and "Could not export" in timing.message.text()

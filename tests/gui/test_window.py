@@ -56,8 +56,10 @@ def test_run_completes_and_plots_hold_its_trajectory(window, qtbot):
 def test_stop_mid_run(window, qtbot):
     _long_gd(window)
     window.controls.run_button.click()
-    qtbot.waitUntil(lambda: window.last_snapshot is not None
-                    and window.last_snapshot.iteration >= 5, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: window.last_snapshot is not None and window.last_snapshot.iteration >= 5,
+        timeout=TIMEOUT,
+    )
     with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
         window.controls.stop_button.click()
     snap = blocker.args[0]
@@ -111,14 +113,22 @@ def test_malformed_csv_shows_its_error_in_the_window(window, qtbot, tmp_path):
     assert "bad.csv" in text and "row 3" in text
     # still usable: a good file loads, its columns fill the target picker, and it runs
     good = tmp_path / "good.csv"
-    good.write_text("size,rooms,price\n" + "".join(
-        f"{s},{r},{3 * s + 10 * r + 5}\n" for s, r in
-        [(1, 2), (2, 1), (3, 3), (4, 1), (5, 2), (6, 4)]), encoding="utf-8")
+    good.write_text(
+        "size,rooms,price\n"
+        + "".join(
+            f"{s},{r},{3 * s + 10 * r + 5}\n"
+            for s, r in [(1, 2), (2, 1), (3, 3), (4, 1), (5, 2), (6, 4)]
+        ),
+        encoding="utf-8",
+    )
     with qtbot.waitSignal(window.problem_ready, timeout=TIMEOUT):
         window.open_csv(str(good))
     c = window.controls
-    assert [c.target_combo.itemText(k) for k in range(c.target_combo.count())] == \
-        ["size", "rooms", "price"]
+    assert [c.target_combo.itemText(k) for k in range(c.target_combo.count())] == [
+        "size",
+        "rooms",
+        "price",
+    ]
     with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
         c.algorithm_combo.setCurrentIndex(1)
         c.run_button.click()
@@ -128,8 +138,10 @@ def test_malformed_csv_shows_its_error_in_the_window(window, qtbot, tmp_path):
 def test_step_and_pause(window, qtbot):
     c = window.controls
     c.step_button.click()  # idle: starts a run paused after one step
-    qtbot.waitUntil(lambda: window.last_snapshot is not None
-                    and window.last_snapshot.iteration == 1, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: window.last_snapshot is not None and window.last_snapshot.iteration == 1,
+        timeout=TIMEOUT,
+    )
     c.step10_button.click()
     qtbot.waitUntil(lambda: window.last_snapshot.iteration == 11, timeout=TIMEOUT)
     assert window.worker.is_paused() and "Resume" in c.pause_button.text()
@@ -174,9 +186,11 @@ def test_prepared_surface_matches_engine(window):
     i, j = 0, prep.problem.n_params - 1
     u = np.linspace(-50, 300, 7)
     v = np.linspace(-100, 600, 5)
-    np.testing.assert_allclose(prep.cost_surface(i, j, u, v),
-                               prep.problem.cost_surface(i, j, u, v, base=prep.optimum),
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        prep.cost_surface(i, j, u, v),
+        prep.problem.cost_surface(i, j, u, v, base=prep.optimum),
+        rtol=1e-9,
+    )
 
 
 def test_self_test_command_exits_zero():
@@ -187,8 +201,14 @@ def test_self_test_command_exits_zero():
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": root}
-    proc = subprocess.run([sys.executable, "-m", "gui_app", "--self-test"], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gui_app", "--self-test"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert report["passed"] and report["seconds"] < 30
@@ -196,6 +216,7 @@ def test_self_test_command_exits_zero():
 
 
 # -- issue 9: what the window shows always belongs to the data and model on screen ------------
+
 
 def _labels(combo) -> list[str]:
     return [combo.itemText(k) for k in range(combo.count())]
@@ -206,8 +227,9 @@ def _choose_synthetic(window, qtbot, n: int) -> None:
     with qtbot.waitSignal(window.problem_ready, timeout=TIMEOUT):
         c.n_spin.setValue(n)
         c.source_combo.setCurrentIndex(c.source_combo.findData("synthetic"))
-    qtbot.waitUntil(lambda: window.prepared is not None
-                    and window.prepared.problem.n == n, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: window.prepared is not None and window.prepared.problem.n == n, timeout=TIMEOUT
+    )
 
 
 def test_new_data_leaves_no_old_number_path_or_marker(window, qtbot):
@@ -224,8 +246,7 @@ def test_new_data_leaves_no_old_number_path_or_marker(window, qtbot):
     text = window.numbers.numbers.text()
     assert old_cost not in text and "size" not in text  # no housing number or name
     # the housing run stays in the learning curve, labelled with its data
-    assert [c.opts["name"] for c in window.learning.curves] == \
-        ["#1 GD α=0.1, z-score · housing"]
+    assert [c.opts["name"] for c in window.learning.curves] == ["#1 GD α=0.1, z-score · housing"]
     labels = _labels(window.contour.x_combo)
     assert len(labels) == 11 and _labels(window.contour.y_combo) == labels
     combo = window.contour.x_combo
@@ -247,8 +268,10 @@ def test_scaling_change_clears_the_numbers(window, qtbot):
     assert "z-score" not in window.contour.plot.getAxis("bottom").labelText
     x, _y = window.contour.trajectory.getData()
     assert x is None or len(x) == 0
-    assert window.params.curves[0].getData()[0] is None or \
-        len(window.params.curves[0].getData()[0]) == 0
+    assert (
+        window.params.curves[0].getData()[0] is None
+        or len(window.params.curves[0].getData()[0]) == 0
+    )
     with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
         c.set_alpha(1e-7)
         c.run_button.click()
@@ -261,14 +284,19 @@ def test_step_buttons_ask_for_exactly_one_and_ten_iterations(window, qtbot, monk
     c.tolerance_edit.setText("0")
     submitted, steps = [], []
     real_submit, real_step = window.worker.submit, window.worker.step
-    monkeypatch.setattr(window.worker, "submit",
-                        lambda kind, spec: (submitted.append(spec), real_submit(kind, spec))[1])
-    monkeypatch.setattr(window.worker, "step",
-                        lambda count: (steps.append(count), real_step(count))[1])
+    monkeypatch.setattr(
+        window.worker,
+        "submit",
+        lambda kind, spec: (submitted.append(spec), real_submit(kind, spec))[1],
+    )
+    monkeypatch.setattr(
+        window.worker, "step", lambda count: (steps.append(count), real_step(count))[1]
+    )
     c.step_button.click()
     assert submitted[-1].start_paused and submitted[-1].step_budget == 1
-    qtbot.waitUntil(lambda: window.worker.is_paused() and window.last_snapshot is not None,
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: window.worker.is_paused() and window.last_snapshot is not None, timeout=TIMEOUT
+    )
     c.step10_button.click()
     c.step_button.click()
     assert steps == [10, 1]
@@ -320,10 +348,12 @@ def test_controls_take_their_ranges_from_the_settings_model(window):
     assert c.seed_spin.value() == 2**31 - 1
     assert c.degree_spin.maximum() == SCHEMA["degree"].high
     assert c.spread_spin.value() == SCHEMA["scale_spread"].default
-    assert [c.source_combo.itemData(k) for k in range(c.source_combo.count())] == \
-        list(SCHEMA["source"].choices)
-    assert _labels(c.scaling_combo) == [CHOICE_LABELS["scaling"][k]
-                                        for k in SCHEMA["scaling"].choices]
+    assert [c.source_combo.itemData(k) for k in range(c.source_combo.count())] == list(
+        SCHEMA["source"].choices
+    )
+    assert _labels(c.scaling_combo) == [
+        CHOICE_LABELS["scaling"][k] for k in SCHEMA["scaling"].choices
+    ]
     assert SCHEMA["m"].help[:20].lower() in c.m_spin.toolTip().lower()
 
 
@@ -340,6 +370,3 @@ def test_each_source_shows_only_its_own_controls(window, qtbot):
     assert c.csv_path.parentWidget() is pages["csv"]
     others = [page for source, page in pages.items() if source not in ("synthetic", "csv")]
     assert others and all(not page.findChildren(QWidget) for page in others)
-
-
-

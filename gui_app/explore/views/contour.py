@@ -22,10 +22,12 @@ from gui_app.explore.plots import style_plot
 N_LEVELS = 14
 GRID_POINTS = 121
 MIN_PLOT_HEIGHT = 180  # px: no plot is shorter on a 1280 × 720 screen
-LEGEND_HTML = ("<span style='color:#d62728'>━━</span> GD path &nbsp; "
-               "<span style='color:#2ca02c'>●</span> start &nbsp; "
-               "<span style='color:#ff7f0e'>●</span> current &nbsp; "
-               "<span style='color:#c9a400'>★</span> optimum")
+LEGEND_HTML = (
+    "<span style='color:#d62728'>━━</span> GD path &nbsp; "
+    "<span style='color:#2ca02c'>●</span> start &nbsp; "
+    "<span style='color:#ff7f0e'>●</span> current &nbsp; "
+    "<span style='color:#c9a400'>★</span> optimum"
+)
 
 
 def contour_levels(J: np.ndarray, count: int = N_LEVELS) -> np.ndarray:
@@ -55,7 +57,8 @@ class ContourView(QWidget):
         self.y_combo = QComboBox()
         for combo in (self.x_combo, self.y_combo):
             combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
             combo.setMinimumContentsLength(8)
         self.equal_axes = QCheckBox("equal axes")
         self.equal_axes.setToolTip("Same scale on both axes: after scaling, ellipses → circles")
@@ -91,17 +94,23 @@ class ContourView(QWidget):
             item.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.plot.addItem(item)
             self.level_items.append(item)
-        self.trajectory = pg.PlotDataItem(pen=pg.mkPen("#d62728", width=2), symbol="o",
-                                          symbolSize=4, symbolBrush="#d62728",
-                                          symbolPen=None)
-        self.start_marker = pg.ScatterPlotItem(size=14, symbol="o", brush="#2ca02c",
-                                               pen=pg.mkPen("k", width=1))
-        self.current_marker = pg.ScatterPlotItem(size=14, symbol="o", brush="#ff7f0e",
-                                                 pen=pg.mkPen("k", width=1))
-        self.optimum_marker = pg.ScatterPlotItem(size=20, symbol="star", brush="#ffd700",
-                                                 pen=pg.mkPen("k", width=1))
-        for item in (self.trajectory, self.start_marker, self.current_marker,
-                     self.optimum_marker):
+        self.trajectory = pg.PlotDataItem(
+            pen=pg.mkPen("#d62728", width=2),
+            symbol="o",
+            symbolSize=4,
+            symbolBrush="#d62728",
+            symbolPen=None,
+        )
+        self.start_marker = pg.ScatterPlotItem(
+            size=14, symbol="o", brush="#2ca02c", pen=pg.mkPen("k", width=1)
+        )
+        self.current_marker = pg.ScatterPlotItem(
+            size=14, symbol="o", brush="#ff7f0e", pen=pg.mkPen("k", width=1)
+        )
+        self.optimum_marker = pg.ScatterPlotItem(
+            size=20, symbol="star", brush="#ffd700", pen=pg.mkPen("k", width=1)
+        )
+        for item in (self.trajectory, self.start_marker, self.current_marker, self.optimum_marker):
             self.plot.addItem(item)
         self.widget.scene().sigMouseClicked.connect(self._clicked)
         self.equal_axes.toggled.connect(self._equal_toggled)
@@ -164,8 +173,7 @@ class ContourView(QWidget):
                     continue
             item.setData([], [])
         self.grid_extent = (float(u[0]), float(u[-1]), float(v[0]), float(v[-1]))
-        self.plot.getViewBox().setRange(xRange=(u[0], u[-1]), yRange=(v[0], v[-1]),
-                                        padding=0.02)
+        self.plot.getViewBox().setRange(xRange=(u[0], u[-1]), yRange=(v[0], v[-1]), padding=0.02)
 
     def set_trajectory(self, x: np.ndarray, y: np.ndarray) -> None:
         ok = np.isfinite(x) & np.isfinite(y)
@@ -196,8 +204,14 @@ class ContourView(QWidget):
         self.set_trajectory(np.array([]), np.array([]))
         self.grid_extent = None
 
-    def show_problem(self, prep, pair: tuple[int, int], start: np.ndarray,
-                     path: np.ndarray | None, labels: tuple[str, str]) -> None:
+    def show_problem(
+        self,
+        prep,
+        pair: tuple[int, int],
+        start: np.ndarray,
+        path: np.ndarray | None,
+        labels: tuple[str, str],
+    ) -> None:
         """Contours of the prepared problem ``prep`` over parameters ``pair`` around the
         optimum, the start point ``start`` (θ, training coordinates) and a grid wide enough
         for ``path`` (k × n_params, or None) when it is given."""

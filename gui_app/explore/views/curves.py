@@ -50,9 +50,9 @@ class LearningCurveView(pg.PlotWidget):
             color.setAlpha(140)
             curve.setPen(pg.mkPen(color, width=1.5 * style.LINE_SCALE))
         color = style.RUN_COLORS[(self.run_count - 1) % len(style.RUN_COLORS)]
-        curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2.5 * style.LINE_SCALE),
-                                name=f"#{self.run_count} "
-                                + label)
+        curve = pg.PlotDataItem(
+            pen=pg.mkPen(color, width=2.5 * style.LINE_SCALE), name=f"#{self.run_count} " + label
+        )
         self.plot.addItem(curve)
         self.curves.append(curve)
         self._finished_shown = False
@@ -80,12 +80,13 @@ class LearningCurveView(pg.PlotWidget):
         ok = np.isfinite(cost) & (cost > 0)
         self.curves[-1].setData(iterations[ok], cost[ok])
         if len(iterations):
-            longest = max([float(iterations[-1])] + [float(c.xData[-1]) for c in self.curves
-                                                     if c.xData is not None and len(c.xData)])
+            longest = max(
+                [float(iterations[-1])]
+                + [float(c.xData[-1]) for c in self.curves if c.xData is not None and len(c.xData)]
+            )
             grow_x_range(self.plot, longest, self._x_range)
 
-    def set_curve(self, curve: pg.PlotDataItem, iterations: np.ndarray,
-                  cost: np.ndarray) -> None:
+    def set_curve(self, curve: pg.PlotDataItem, iterations: np.ndarray, cost: np.ndarray) -> None:
         """Give ``curve`` (one run's) its cost history (positive finite values only)."""
         if curve in self.curves:
             ok = np.isfinite(cost) & (cost > 0)
@@ -133,8 +134,9 @@ class ParametersView(pg.PlotWidget):
         self._x_range: list[float] = []
 
     def set_names(self, names: list[str]) -> None:
-        names = names[:MAX_PARAM_CURVES] + ([names[-1]] if len(names) > MAX_PARAM_CURVES
-                                            and names[-1].startswith("b") else [])
+        names = names[:MAX_PARAM_CURVES] + (
+            [names[-1]] if len(names) > MAX_PARAM_CURVES and names[-1].startswith("b") else []
+        )
         if names == self._names:
             return
         for curve in self.curves:

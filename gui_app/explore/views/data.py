@@ -28,7 +28,8 @@ class DataView(QWidget):
         bar.addWidget(QLabel("x:"))
         self.feature_combo = QComboBox()
         self.feature_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.feature_combo.setMinimumContentsLength(6)
         bar.addWidget(self.feature_combo, 1)
         self.tabs = QTabWidget()
@@ -40,10 +41,12 @@ class DataView(QWidget):
         self.fit_plot.setMenuEnabled(False)
         style_plot(self.fit_plot, "Data and predictions ŷ", "feature", "target")
         self.fit_plot.addLegend(offset=(5, 5), labelTextSize="9pt")
-        self.data_points = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(31, 119, 180, 150),
-                                              pen=None, name="data y")
-        self.pred_points = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(214, 39, 40, 200),
-                                              pen=None, symbol="x", name="prediction ŷ")
+        self.data_points = pg.ScatterPlotItem(
+            size=6, brush=pg.mkBrush(31, 119, 180, 150), pen=None, name="data y"
+        )
+        self.pred_points = pg.ScatterPlotItem(
+            size=6, brush=pg.mkBrush(214, 39, 40, 200), pen=None, symbol="x", name="prediction ŷ"
+        )
         self.fit_plot.addItem(self.data_points)
         self.fit_plot.addItem(self.pred_points)
         self.tabs.addTab(self.fit_widget, "Fit")
@@ -52,10 +55,12 @@ class DataView(QWidget):
         self.hist_after = hist.addPlot(row=0, col=1)
         style_plot(self.hist_before, "before scaling", "value", "count")
         style_plot(self.hist_after, "after scaling", "value", "count")
-        self.hist_before_item = pg.PlotDataItem(stepMode="center", fillLevel=0,
-                                                brush=(31, 119, 180, 120), pen="#1f77b4")
-        self.hist_after_item = pg.PlotDataItem(stepMode="center", fillLevel=0,
-                                               brush=(44, 160, 44, 120), pen="#2ca02c")
+        self.hist_before_item = pg.PlotDataItem(
+            stepMode="center", fillLevel=0, brush=(31, 119, 180, 120), pen="#1f77b4"
+        )
+        self.hist_after_item = pg.PlotDataItem(
+            stepMode="center", fillLevel=0, brush=(44, 160, 44, 120), pen="#2ca02c"
+        )
         self.hist_before.addItem(self.hist_before_item)
         self.hist_after.addItem(self.hist_after_item)
         self.tabs.addTab(hist, "Scaling")
@@ -118,13 +123,17 @@ class DataView(QWidget):
         full = X[:, k]
         counts, edges = np.histogram(full[np.isfinite(full)], bins=30)
         self.hist_before_item.setData(edges, counts)
-        scaled = (full - problem.scaler.shift[k]) / problem.scaler.scale[k] \
-            if problem.scaling != "none" else full
+        scaled = (
+            (full - problem.scaler.shift[k]) / problem.scaler.scale[k]
+            if problem.scaling != "none"
+            else full
+        )
         counts, edges = np.histogram(scaled[np.isfinite(scaled)], bins=30)
         self.hist_after_item.setData(edges, counts)
         self.hist_before.setLabel("bottom", fname, **style.LABEL_STYLE)
-        self.hist_after.setLabel("bottom", f"{short_name(fname)} ({problem.scaling})",
-                                 **style.LABEL_STYLE)
+        self.hist_after.setLabel(
+            "bottom", f"{short_name(fname)} ({problem.scaling})", **style.LABEL_STYLE
+        )
 
     def _redraw_predictions(self) -> None:
         problem = self._problem

@@ -55,26 +55,34 @@ class NumbersPanel(QWidget):
         self.equations.setFont(font)
         self.equations.setStyleSheet("background:#f4f6fa; border:1px solid #ccd; padding:6px;")
         # wide enough for a number and its name side by side; long units wrap below that
-        self.numbers.setMinimumWidth(self.numbers.fontMetrics().horizontalAdvance(
-            "condition number of A  0.00084741") + 8)
+        self.numbers.setMinimumWidth(
+            self.numbers.fontMetrics().horizontalAdvance("condition number of A  0.00084741") + 8
+        )
         bold = QFont(font)
         bold.setBold(True)
-        self.equations.setMinimumWidth(QFontMetrics(bold).horizontalAdvance(
-            "prediction  w := w − α∇w") + 28)
+        self.equations.setMinimumWidth(
+            QFontMetrics(bold).horizontalAdvance("prediction  w := w − α∇w") + 28
+        )
         layout.addWidget(self.numbers, 1)
         layout.addWidget(self.equations, 1)
         margins = layout.contentsMargins()
-        scroll.setMinimumWidth(self.numbers.minimumWidth() + self.equations.minimumWidth()
-                               + layout.spacing() + margins.left() + margins.right()
-                               + scroll.verticalScrollBar().sizeHint().width())
+        scroll.setMinimumWidth(
+            self.numbers.minimumWidth()
+            + self.equations.minimumWidth()
+            + layout.spacing()
+            + margins.left()
+            + margins.right()
+            + scroll.verticalScrollBar().sizeHint().width()
+        )
         self.alpha_max: float | None = None
         self.condition: float | None = None
         self.names: list[str] = []
         self.units: list[str] = []
         self.update_numbers(None)
 
-    def set_problem_numbers(self, alpha_max: float | None, condition: float | None,
-                            names: list[str], units: list[str]) -> None:
+    def set_problem_numbers(
+        self, alpha_max: float | None, condition: float | None, names: list[str], units: list[str]
+    ) -> None:
         """α_max, the condition number and the parameters' names and units (None: no
         problem prepared)."""
         self.alpha_max, self.condition = alpha_max, condition
@@ -96,8 +104,10 @@ class NumbersPanel(QWidget):
         rows.append(("condition number of A", fmt(self.condition, 4)))
         if status:
             rows.append(("status", status))
-        html_rows = "".join(f"<tr><td>{html.escape(k)}&nbsp;&nbsp;</td>"
-                            f"<td><b>{html.escape(v)}</b></td></tr>" for k, v in rows)
+        html_rows = "".join(
+            f"<tr><td>{html.escape(k)}&nbsp;&nbsp;</td><td><b>{html.escape(v)}</b></td></tr>"
+            for k, v in rows
+        )
         coef_rows = ""
         if snap is not None:
             params = list(snap.w) + ([snap.b] if snap.b is not None else [])
@@ -107,13 +117,22 @@ class NumbersPanel(QWidget):
             for k in shown:
                 name = self.names[k] if k < len(self.names) else f"θ{k}"
                 unit = self.units[k] if k < len(self.units) else ""
-                coef_rows += (f"<tr><td>{html.escape(name)}&nbsp;&nbsp;</td>"
-                              f"<td><b>{fmt(params[k], 6)}"
-                              f"</b> <span style='color:#555'>{html.escape(unit)}</span>"
-                              f"</td></tr>")
+                coef_rows += (
+                    f"<tr><td>{html.escape(name)}&nbsp;&nbsp;</td>"
+                    f"<td><b>{fmt(params[k], 6)}"
+                    f"</b> <span style='color:#555'>{html.escape(unit)}</span>"
+                    f"</td></tr>"
+                )
             if len(params) > len(shown):
                 coef_rows += f"<tr><td colspan=2>… {len(params) - len(shown)} more</td></tr>"
         self.numbers.setText(
-            "<table cellspacing='0' cellpadding='1'>" + html_rows + "</table>"
-            + ("<div style='margin-top:4px'><b>Coefficients (original units)</b></div>"
-               "<table cellspacing='1'>" + coef_rows + "</table>" if coef_rows else ""))
+            "<table cellspacing='0' cellpadding='1'>"
+            + html_rows
+            + "</table>"
+            + (
+                "<div style='margin-top:4px'><b>Coefficients (original units)</b></div>"
+                "<table cellspacing='1'>" + coef_rows + "</table>"
+                if coef_rows
+                else ""
+            )
+        )
