@@ -12,6 +12,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from core import settings as settings_mod
+from gui_app.explore.device import IMPLEMENTATIONS
 
 if TYPE_CHECKING:
     from gui_app.explore.window import MainWindow
@@ -53,8 +54,7 @@ def read_settings(window: MainWindow) -> dict[str, Any]:
     values["degree"] = c.degree_spin.value()
     values["intercept"] = c.intercept_check.isChecked()
     values["scaling"] = c.scaling_combo.currentData()
-    algorithm = c.algorithm()
-    values["solver"] = c.implementation() if algorithm == "gd" else algorithm
+    values["solver"] = c.solver()
     alpha = c.alpha()
     values["alpha"] = alpha if alpha is not None else settings_mod.SCHEMA["alpha"].default
     values["alpha_factor"] = None  # the control holds α itself
@@ -146,11 +146,11 @@ def apply_settings(window: MainWindow, values: dict[str, Any]) -> list[str]:
     c.intercept_check.setChecked(values["intercept"])
     _set_combo_data(c.scaling_combo, values["scaling"])
     solver = values["solver"]
-    if solver in ("gd", "gd-loop"):
-        _set_combo_data(c.algorithm_combo, "gd")
+    if solver in IMPLEMENTATIONS:
+        _set_combo_data(c.solver_combo, "gd")
         _set_combo_data(c.impl_combo, solver)
     else:
-        _set_combo_data(c.algorithm_combo, solver)
+        _set_combo_data(c.solver_combo, solver)
     c.set_alpha(values["alpha"])
     _set_spin(c.iterations_spin, max(values["iterations"], 1), "iterations", notes)
     c.tolerance_edit.setText(repr(values["tolerance"]))

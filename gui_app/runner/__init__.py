@@ -61,7 +61,7 @@ from gui_app.runner.job import (
 )
 
 DRAIN_INTERVAL_MS = 33  # ~30 deliveries (redraws) a second at most
-GIL_SWITCH_INTERVAL_S = 0.0005  # also set by gui_app.app.make_application
+GIL_SWITCH_INTERVAL_S = 0.0005  # set here and by gui_app.app.make_application
 SHUTDOWN_TIMEOUT_S = 2.0  # the longest a window close waits for a job to notice its cancel
 
 __all__ = [

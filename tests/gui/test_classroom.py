@@ -164,14 +164,14 @@ def test_session_round_trip(window, qtbot, tmp_path):
     c.iterations_spin.setValue(400)
     c.set_alpha(0.2)
     first = _finished_run(window, qtbot)
-    c.algorithm_combo.setCurrentIndex(1)  # normal equation
+    c.solver_combo.setCurrentIndex(1)  # normal equation
     _finished_run(window, qtbot)
     saved = read_settings(window)
     path = tmp_path / "lesson-day.gdx.json"
     with qtbot.waitSignal(window.classroom.sessions.writer.saved, timeout=TIMEOUT):
         assert window.classroom.save_session(path)
     # change everything, then reopen
-    c.algorithm_combo.setCurrentIndex(0)
+    c.solver_combo.setCurrentIndex(0)
     c.iterations_spin.setValue(7)
     c.scaling_combo.setCurrentIndex(0)
     window.reset()
@@ -257,7 +257,7 @@ def test_exports_round_trip(window, qtbot, tmp_path):
     assert classroom.export_runs(tmp_path / "last.json", last=True)
     data = json.loads((tmp_path / "last.json").read_text("utf-8"))
     assert data["runs"][0]["costs"][-1] == pytest.approx(snap.cost)
-    window.controls.algorithm_combo.setCurrentIndex(1)
+    window.controls.solver_combo.setCurrentIndex(1)
     _finished_run(window, qtbot)
     assert classroom.export_runs(tmp_path / "all.json", last=False)
     assert len(json.loads((tmp_path / "all.json").read_text("utf-8"))["runs"]) == 2
