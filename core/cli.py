@@ -107,7 +107,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     JSON-ready report. Raises InputError for bad data or options, _Interrupted on Ctrl+C."""
     from core.builder import build_dataset, build_problem
     from core.files import check_output_path, require_regular_file
-    from core.solvers import Snapshot, run_solver
+    from core.solvers import GD_SOLVERS, Snapshot, run_solver
 
     data, model, run = settings_from_args(args)
     history_path = check_output_path(args.history, "history file") if args.history else None
@@ -115,7 +115,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         require_regular_file(data.csv_path, "data file")
     dataset = build_dataset(data)
     problem = build_problem(dataset, model, dtype=args.dtype)
-    gd = run.solver in ("gd", "gd-loop")
+    gd = run.solver in GD_SOLVERS
     alpha = run.alpha if run.alpha_factor is None else run.alpha_factor * problem.alpha_max
     options: dict[str, Any] = {}
     if gd:

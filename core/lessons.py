@@ -39,7 +39,7 @@ from core.lesson_format import (
     save_lesson,
 )
 from core.model.problem import Problem
-from core.solvers import Snapshot, run_solver
+from core.solvers import GD_SOLVERS, Snapshot, run_solver
 
 __all__ = [
     "CLAIM_FIELDS",
@@ -146,30 +146,16 @@ def run_lesson(lesson: Lesson) -> dict[str, LessonRun]:
     Raises InputError when a run's data or problem cannot be built.
     """
     out = {}
-    datasets: dict[tuple, Dataset] = {}
+    datasets: dict[settings_mod.DataSettings, Dataset] = {}  # runs that share data build it once
     for label, _ in lesson.runs:
         s = lesson.run_settings(label)
-        key = tuple(
-            s[k]
-            for k in (
-                "source",
-                "m",
-                "n",
-                "noise",
-                "scale_spread",
-                "correlation",
-                "seed",
-                "csv_path",
-                "target",
-                "no_header",
-            )
-        )
-        if key not in datasets:
-            datasets[key] = dataset_for(s)
-        problem = problem_for(s, datasets[key])
+        data = settings_mod.Settings.from_flat(s).data
+        if data not in datasets:
+            datasets[data] = build_dataset(data)
+        problem = problem_for(s, datasets[data])
         options: dict[str, Any] = {}
         alpha = None
-        if s["solver"] in ("gd", "gd-loop"):
+        if s["solver"] in GD_SOLVERS:
             alpha = alpha_for(s, problem)
             options = {"alpha": alpha, "iterations": s["iterations"], "tolerance": s["tolerance"]}
         costs = []

@@ -17,24 +17,6 @@ from gui_app.explore.device import IMPLEMENTATIONS
 if TYPE_CHECKING:
     from gui_app.explore.window import MainWindow
 
-#: Settings that name a model/data choice: changing any of them needs a new prepare.
-MODEL_KEYS = (
-    "source",
-    "m",
-    "n",
-    "noise",
-    "scale_spread",
-    "correlation",
-    "seed",
-    "csv_path",
-    "target",
-    "no_header",
-    "degree",
-    "intercept",
-    "scaling",
-    "device",
-)
-
 
 def read_settings(window: MainWindow) -> dict[str, Any]:
     """Every setting as the window's controls show it now (complete and valid)."""
