@@ -16,20 +16,10 @@ from PySide6.QtGui import QGuiApplication, QImage
 from core.lessons import builtin_lessons
 from gui_app.classroom import storage
 from gui_app.classroom.settings_bridge import read_settings
-from tests.gui.classroom_window import make_window
+from tests.gui.classroom_window import make_window, shown_window
 
 TIMEOUT = 30_000
 LESSONS = {lesson.id: k for k, lesson in enumerate(builtin_lessons())}
-
-
-@pytest.fixture
-def window(qtbot):
-    """The main window with its Classroom, shown, with the default problem prepared."""
-    w = make_window()
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.problem_ready, timeout=10_000):
-        w.show()
-    return w
 
 
 def _play_from_menu(window, qtbot, lesson_id):
@@ -215,10 +205,7 @@ def test_corrupt_or_foreign_session_changes_nothing(window, qtbot, tmp_path):
 
 def test_remembered_session_restores_and_a_corrupt_one_does_not_block(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
-    w = make_window()
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.problem_ready, timeout=TIMEOUT):
-        w.show()
+    w = shown_window(qtbot, TIMEOUT)
     w.classroom.remember = True
     w.controls.iterations_spin.setValue(321)
     _finished_run(w, qtbot)
@@ -427,10 +414,7 @@ def test_plot_export_on_a_full_disk_keeps_the_old_file(window, qtbot, tmp_path, 
 
 def test_the_lesson_panel_survives_a_restart(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
-    w = make_window()
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.problem_ready, timeout=TIMEOUT):
-        w.show()
+    w = shown_window(qtbot, TIMEOUT)
     w.classroom.remember = True
     outcome = _play_from_menu(w, qtbot, "2-learning-rate")
     w.close()  # remembers the session, with the lesson on the panel

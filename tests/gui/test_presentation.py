@@ -20,15 +20,6 @@ MIN_PLOT_PX = 180
 MIN_LESSON_PT = 12  # the lesson text must be readable from the back of the room
 
 
-@pytest.fixture
-def window(qtbot):
-    w = make_window()
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.problem_ready, timeout=10_000):
-        w.show()
-    return w
-
-
 def _finished_run(window, qtbot):
     with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
         window.controls.run_button.click()

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from gui_app.classroom import storage
-from tests.gui.classroom_window import make_window
+from tests.gui.classroom_window import make_window, shown_window
 
 TIMEOUT = 15_000
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -40,6 +40,25 @@ def _write(folder, session: bytes | None, settings: bytes | None) -> None:
         (folder / storage.LAST_SESSION_FILE).write_bytes(session)
     if settings is not None:
         (folder / "gd-explorer.ini").write_bytes(settings)
+
+
+def _run_real_start(script: str, config_dir) -> subprocess.CompletedProcess:
+    """Run ``script`` in a fresh offscreen Python process with ``config_dir`` as the app's
+    settings folder (a real start-up: its own QApplication, run_app, exit status)."""
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHONPATH": ROOT,
+        storage.CONFIG_DIR_ENV: str(config_dir),
+    }
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def _start_and_check_usable(qtbot):
@@ -121,20 +140,7 @@ def test_the_real_start_up_with_corrupt_files_exits_cleanly(tmp_path):
         QTimer.singleShot(1500, report)
         sys.exit(run_app())
     """)
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "PYTHONPATH": ROOT,
-        storage.CONFIG_DIR_ENV: str(tmp_path),
-    }
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = _run_real_start(script, tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "WINDOWS 1 True" in proc.stdout
     assert "Traceback" not in proc.stderr
@@ -212,10 +218,7 @@ def test_a_session_with_a_damaged_layout_opens_without_it(qtbot, tmp_path, monke
 
     from PySide6.QtWidgets import QMainWindow
 
-    w = make_window()
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.problem_ready, timeout=TIMEOUT):
-        w.show()
+    w = shown_window(qtbot, TIMEOUT)
     with qtbot.waitSignal(w.classroom.sessions.writer.saved, timeout=TIMEOUT):
         assert w.classroom.save_session(tmp_path / "s.gdx.json")
     data = json.loads((tmp_path / "s.gdx.json").read_text("utf-8"))
@@ -261,20 +264,7 @@ def test_the_real_start_up_with_a_damaged_layout_does_not_crash(tmp_path):
         QTimer.singleShot(1500, report)
         sys.exit(run_app())
     """)
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "PYTHONPATH": ROOT,
-        storage.CONFIG_DIR_ENV: str(tmp_path),
-    }
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = _run_real_start(script, tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "WINDOWS 1" in proc.stdout
 
