@@ -4,17 +4,15 @@ session never prevents the app from starting; it starts with the defaults and sa
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
 from gui_app.classroom import storage
+from tests.gui.app_process import run_app_script
 from tests.gui.classroom_window import make_window, shown_window
 
 TIMEOUT = 15_000
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SESSION_CORRUPTIONS = {
     "empty": b"",
@@ -40,25 +38,6 @@ def _write(folder, session: bytes | None, settings: bytes | None) -> None:
         (folder / storage.LAST_SESSION_FILE).write_bytes(session)
     if settings is not None:
         (folder / "gd-explorer.ini").write_bytes(settings)
-
-
-def _run_real_start(script: str, config_dir) -> subprocess.CompletedProcess:
-    """Run ``script`` in a fresh offscreen Python process with ``config_dir`` as the app's
-    settings folder (a real start-up: its own QApplication, run_app, exit status)."""
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "PYTHONPATH": ROOT,
-        storage.CONFIG_DIR_ENV: str(config_dir),
-    }
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def _start_and_check_usable(qtbot):
@@ -140,7 +119,7 @@ def test_the_real_start_up_with_corrupt_files_exits_cleanly(tmp_path):
         QTimer.singleShot(1500, report)
         sys.exit(run_app())
     """)
-    proc = _run_real_start(script, tmp_path)
+    proc = run_app_script(script, tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "WINDOWS 1 True" in proc.stdout
     assert "Traceback" not in proc.stderr
@@ -264,7 +243,7 @@ def test_the_real_start_up_with_a_damaged_layout_does_not_crash(tmp_path):
         QTimer.singleShot(1500, report)
         sys.exit(run_app())
     """)
-    proc = _run_real_start(script, tmp_path)
+    proc = run_app_script(script, tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "WINDOWS 1" in proc.stdout
 
