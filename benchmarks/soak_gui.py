@@ -85,7 +85,7 @@ def main() -> int:
         state["runs"] += 1
         c.seed_spin.setValue(k % 7)
         c.scaling_combo.setCurrentIndex(1)  # z-score: α_max hardly moves between seeds
-        c.algorithm_combo.setCurrentIndex(1 if k % 7 == 6 else 0)
+        c.solver_combo.setCurrentIndex(1 if k % 7 == 6 else 0)
         c.iterations_spin.setValue(args.iterations)
         c.tolerance_edit.setText("0")
         if window.prepared is not None:

@@ -14,36 +14,14 @@ in it is cut off.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
-import time
+
+from make_screenshot import offscreen_screen, wait_until  # docs/ is this script's folder
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-
-
-def _screen(width: int, height: int) -> None:
-    """Point the offscreen platform at one screen of ``width`` × ``height`` pixels."""
-    config = {
-        "screens": [
-            {
-                "name": "projector",
-                "x": 0,
-                "y": 0,
-                "width": width,
-                "height": height,
-                "logicalDpi": 96,
-                "logicalBaseDpi": 96,
-                "dpr": 1,
-            }
-        ]
-    }
-    fd, path = tempfile.mkstemp(prefix="gdx-screen-", suffix=".json")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(config, fh)
-    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={path}"
 
 
 def main() -> int:
@@ -55,31 +33,18 @@ def main() -> int:
     parser.add_argument("--controls", action="store_true", help="show the control drawer")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
-    _screen(width, height)
+    os.environ["QT_QPA_PLATFORM"] = offscreen_screen(width, height)
     os.environ.setdefault("GD_EXPLORER_CONFIG_DIR", tempfile.mkdtemp(prefix="gdx-shot-"))
     from PySide6.QtCore import Qt
 
-    from gui_app.app import make_application
+    from gui_app.app import create_main_window, make_application
 
     app = make_application()
-    try:  # the window with its Classroom, however this version builds it
-        from gui_app.app import create_main_window
-    except ImportError:
-        from gui_app.explore.window import MainWindow as create_main_window
-    window = create_main_window()
-    if getattr(window, "classroom", None) is None:
-        from gui_app.classroom.classroom import Classroom
-
-        Classroom(window)
+    window = create_main_window()  # the window with its Classroom
     window.show()
 
-    def wait(cond, timeout=60.0):
-        deadline = time.perf_counter() + timeout
-        while not cond():
-            if time.perf_counter() > deadline:
-                raise TimeoutError
-            app.processEvents()
-            time.sleep(0.005)
+    def wait(cond):
+        wait_until(app, cond, timeout=60.0)
 
     wait(lambda: window.prepared is not None)
     classroom = window.classroom

@@ -39,6 +39,16 @@ def offscreen_screen(width: int, height: int) -> str:
     return f"offscreen:configfile={fh.name}"
 
 
+def wait_until(app, cond, timeout: float = 20.0) -> None:
+    """Turn the event loop until ``cond()`` holds; TimeoutError after ``timeout`` seconds."""
+    deadline = time.perf_counter() + timeout
+    while not cond():
+        if time.perf_counter() > deadline:
+            raise TimeoutError
+        app.processEvents()
+        time.sleep(0.005)  # a script polling the real window, not a test
+
+
 def main() -> int:
     out = (
         sys.argv[1]
@@ -53,13 +63,8 @@ def main() -> int:
     window = create_main_window()
     window.show()
 
-    def wait(cond, timeout=20.0):
-        deadline = time.perf_counter() + timeout
-        while not cond():
-            if time.perf_counter() > deadline:
-                raise TimeoutError
-            app.processEvents()
-            time.sleep(0.005)
+    def wait(cond):
+        wait_until(app, cond)
 
     wait(lambda: window.prepared is not None)
     c = window.controls

@@ -11,12 +11,13 @@ from collections.abc import Callable
 
 SELF_TEST_BUDGET_S = 30.0
 WATCHDOG_S = 27.0
-GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 def make_application():
     """The QApplication, with a font size readable on a projector."""
     from PySide6.QtWidgets import QApplication
+
+    from gui_app.runner import GIL_SWITCH_INTERVAL_S
 
     # The GUI thread runs long stretches of Python (pyqtgraph paints); by default the worker,
     # back from each BLAS call, waits up to 5 ms for the GIL. Hand it over sooner.
@@ -185,7 +186,7 @@ class SelfTest:
         def choose_dataset():
             c.source_combo.setCurrentIndex(0)  # housing demo
             c.scaling_combo.setCurrentIndex(1)  # z-score
-            c.algorithm_combo.setCurrentIndex(0)
+            c.solver_combo.setCurrentIndex(0)
             c.set_alpha(0.3)
             c.iterations_spin.setValue(2000)
             c.tolerance_edit.setText("1e-10")
@@ -213,7 +214,7 @@ class SelfTest:
             return {"iterations": snap.iteration, "cost": snap.cost}
 
         def normal_run():
-            c.algorithm_combo.setCurrentIndex(1)
+            c.solver_combo.setCurrentIndex(1)
             c.run_button.click()
             self.wait_for(lambda: w.final_snapshot is not None, 10, "the normal equation")
             snap = w.final_snapshot

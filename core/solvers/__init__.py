@@ -28,6 +28,7 @@ from core.solvers.normal import ILL_CONDITIONED, normal_equation, normal_textboo
 from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot
 
 SOLVERS = ("gd", "gd-loop", "normal", "normal-textbook")
+GD_SOLVERS = ("gd", "gd-loop")  # the iterative ones: they take α, iterations and tolerance
 SOLVER_LABELS = {
     "gd": "gradient descent (vectorised)",
     "gd-loop": "gradient descent (Python loops)",
@@ -78,6 +79,7 @@ __all__ = [
     "CONVERGED",
     "DIVERGED",
     "EXPLODE_FACTOR",
+    "GD_SOLVERS",
     "ILL_CONDITIONED",
     "MAX_ITERATIONS",
     "RISING_STEPS",

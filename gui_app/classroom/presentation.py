@@ -239,15 +239,6 @@ class Presentation:
         w.resizeDocks(docks, [width] * len(docks), Qt.Orientation.Horizontal)
         self.fit_columns()
 
-    def _plot_items(self) -> list[pg.PlotItem]:
-        items = []
-        for view in self.window.findChildren(pg.GraphicsView):
-            scene = view.scene()
-            if scene is None:
-                continue
-            items += [it for it in scene.items() if isinstance(it, pg.PlotItem)]
-        return items
-
     def _apply(self) -> None:
         app = QApplication.instance()
         look = self.look

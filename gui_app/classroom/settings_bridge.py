@@ -12,27 +12,11 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from core import settings as settings_mod
+from gui_app.explore.device import IMPLEMENTATIONS
+from gui_app.widgets import set_combo_data
 
 if TYPE_CHECKING:
     from gui_app.explore.window import MainWindow
-
-#: Settings that name a model/data choice: changing any of them needs a new prepare.
-MODEL_KEYS = (
-    "source",
-    "m",
-    "n",
-    "noise",
-    "scale_spread",
-    "correlation",
-    "seed",
-    "csv_path",
-    "target",
-    "no_header",
-    "degree",
-    "intercept",
-    "scaling",
-    "device",
-)
 
 
 def read_settings(window: MainWindow) -> dict[str, Any]:
@@ -53,8 +37,7 @@ def read_settings(window: MainWindow) -> dict[str, Any]:
     values["degree"] = c.degree_spin.value()
     values["intercept"] = c.intercept_check.isChecked()
     values["scaling"] = c.scaling_combo.currentData()
-    algorithm = c.algorithm()
-    values["solver"] = c.implementation() if algorithm == "gd" else algorithm
+    values["solver"] = c.solver()
     alpha = c.alpha()
     values["alpha"] = alpha if alpha is not None else settings_mod.SCHEMA["alpha"].default
     values["alpha_factor"] = None  # the control holds α itself
@@ -91,14 +74,6 @@ def show_tab(window: MainWindow, tab: str) -> None:
         window.tabs.setCurrentIndex(0)
 
 
-def _set_combo_data(combo, value) -> bool:
-    index = combo.findData(value)
-    if index < 0:
-        return False
-    combo.setCurrentIndex(index)
-    return True
-
-
 def _set_spin(spin, value, name: str, notes: list[str]) -> None:
     low, high = spin.minimum(), spin.maximum()
     if value < low or value > high:
@@ -133,9 +108,9 @@ def apply_settings(window: MainWindow, values: dict[str, Any]) -> list[str]:
                 c.target_combo.setCurrentText(values["target"])
         else:
             notes.append("the CSV source has no file: choose one with Open…")
-            _set_combo_data(c.source_combo, "csv")
+            set_combo_data(c.source_combo, "csv")
     else:
-        _set_combo_data(c.source_combo, values["source"])
+        set_combo_data(c.source_combo, values["source"])
     _set_spin(c.m_spin, values["m"], "m", notes)
     _set_spin(c.n_spin, values["n"], "n", notes)
     _set_spin(c.noise_spin, values["noise"], "noise", notes)
@@ -144,22 +119,22 @@ def apply_settings(window: MainWindow, values: dict[str, Any]) -> list[str]:
     _set_spin(c.seed_spin, values["seed"], "seed", notes)
     _set_spin(c.degree_spin, values["degree"], "degree", notes)
     c.intercept_check.setChecked(values["intercept"])
-    _set_combo_data(c.scaling_combo, values["scaling"])
+    set_combo_data(c.scaling_combo, values["scaling"])
     solver = values["solver"]
-    if solver in ("gd", "gd-loop"):
-        _set_combo_data(c.algorithm_combo, "gd")
-        _set_combo_data(c.impl_combo, solver)
+    if solver in IMPLEMENTATIONS:
+        set_combo_data(c.solver_combo, "gd")
+        set_combo_data(c.impl_combo, solver)
     else:
-        _set_combo_data(c.algorithm_combo, solver)
+        set_combo_data(c.solver_combo, solver)
     c.set_alpha(values["alpha"])
     _set_spin(c.iterations_spin, max(values["iterations"], 1), "iterations", notes)
     c.tolerance_edit.setText(repr(values["tolerance"]))
     device_item = c.device_combo.model().item(1)
     if values["device"] == "gpu" and not device_item.isEnabled():
         notes.append("the GPU is not available here: running on the CPU")
-        _set_combo_data(c.device_combo, "cpu")
+        set_combo_data(c.device_combo, "cpu")
     else:
-        _set_combo_data(c.device_combo, values["device"])
+        set_combo_data(c.device_combo, values["device"])
     window.contour.equal_axes.setChecked(values["equal_axes"])
     if not model_matches(window):
         window.request_prepare()  # (a run cancels a pending prepare: only when needed)

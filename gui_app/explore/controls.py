@@ -1,15 +1,15 @@
-"""The control panel: data, model, scaling, algorithm, device and the run buttons.
+"""The control panel: data, model, scaling, solver, device and the run buttons.
 
 The panel only holds inputs and says what changed; :meth:`ControlPanel.settings` reads them as
 a :class:`core.settings.Settings` and :meth:`ControlPanel.set_settings` shows one. Every
 input's range, default, label and tooltip come from :data:`core.settings.SCHEMA` (see
-:mod:`gui_app.widgets`). The run buttons are built here but placed by the window, outside
-the scrolling part, so that Run and Stop stay in view on a small screen.
+:mod:`gui_app.widgets`). The Solver box is :mod:`gui_app.explore.solver_box`, the Device box
+:mod:`gui_app.explore.device`; the run buttons (:mod:`gui_app.explore.run_buttons`) are built
+here but placed by the window, outside the scrolling part, so that Run and Stop stay in view
+on a small screen.
 """
 
 from __future__ import annotations
-
-import math
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
 
 from core.backend import GpuStatus
 from core.settings import SCHEMA, DataSettings, ModelSettings, RunSettings, Settings
-from gui_app.explore.alpha import AlphaSlider
 from gui_app.explore.device import IMPLEMENTATIONS, DeviceBox
+from gui_app.explore.run_buttons import RunButtons
+from gui_app.explore.solver_box import SolverBox
 from gui_app.explore.worker import ModelSpec
 from gui_app.widgets import (
     choice_combo,
@@ -44,10 +45,6 @@ from gui_app.widgets import (
     setting_label,
     setting_tooltip,
 )
-
-#: The Algorithm choice: gradient descent (its implementation chosen apart) or a direct solver.
-ALGORITHMS = ("gd", "normal", "normal-textbook")
-ALGORITHM_LABELS = {"gd": "gradient descent"}
 
 #: Sources with controls of their own; any other source (a fixed demo table) has none.
 SOURCE_PAGES = {"synthetic": 1, "csv": 2}
@@ -67,15 +64,13 @@ class ControlPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._alpha_max: float | None = None
-        self._preparing = True
         self._csv_columns: list[str] = []
         self._presentation_saved: dict = {}  # what set_presentation_layout(True) changed
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self._build_data())
         layout.addWidget(self._build_model())
-        layout.addWidget(self._build_algorithm())
+        layout.addWidget(self._build_solver())
         layout.addWidget(self._build_device())
         layout.addStretch(1)
         self._no_header = SCHEMA["no_header"].default  # a setting without a control here
@@ -104,7 +99,7 @@ class ControlPanel(QWidget):
         self.spread_spin = float_spin("scale_spread", 0.5, 1)
         self.corr_spin = float_spin("correlation", 0.1, 2)
         self.seed_spin = int_spin("seed")
-        spins = (
+        self._synthetic_spins = (
             self.m_spin,
             self.n_spin,
             self.noise_spin,
@@ -112,7 +107,7 @@ class ControlPanel(QWidget):
             self.corr_spin,
             self.seed_spin,
         )
-        for k, (key, w) in enumerate(zip(SYNTHETIC_KEYS, spins, strict=True)):
+        for k, (key, w) in enumerate(zip(SYNTHETIC_KEYS, self._synthetic_spins, strict=True)):
             label = QLabel(setting_label(key))
             label.setToolTip(setting_tooltip(key))
             g.addWidget(label, k, 0)
@@ -166,54 +161,15 @@ class ControlPanel(QWidget):
         self.scaling_combo.currentIndexChanged.connect(lambda _i: self.model_changed.emit())
         return box
 
-    def _build_algorithm(self) -> QGroupBox:
-        box = QGroupBox("Algorithm")
-        form = QFormLayout(box)
-        self.algorithm_combo = choice_combo("solver", ALGORITHMS, ALGORITHM_LABELS)
-        form.addRow("Solver", self.algorithm_combo)
-        self.alpha_slider = AlphaSlider()
-        self.alpha_slider.setToolTip(
-            "Learning rate α on a log scale; red: α ≥ α_max, where gradient descent diverges"
-        )
-        self.alpha_edit = QLineEdit(f"{SCHEMA['alpha'].default:g}")
-        self.alpha_edit.setToolTip(setting_tooltip("alpha"))
-        self.alpha_edit.setMaximumWidth(90)
-        arow = QHBoxLayout()
-        arow.addWidget(self.alpha_slider, 1)
-        arow.addWidget(self.alpha_edit)
-        form.addRow(setting_label("alpha").capitalize(), arow)
-        self.alpha_max_label = QLabel("α_max = …")
-        qrow = QHBoxLayout()
-        qrow.addWidget(self.alpha_max_label, 1)
-        self.quick_alpha_buttons = []
-        for factor in (0.1, 0.5, 0.95, 1.05):
-            b = QPushButton(f"{factor:g}·α_max")
-            b.setToolTip(f"set α = {factor:g} × α_max")
-            b.clicked.connect(lambda _c=False, f=factor: self._set_alpha_factor(f))
-            b.setMaximumWidth(80)
-            self.quick_alpha_buttons.append(b)
-        form.addRow(self.alpha_max_label)
-        quick = QHBoxLayout()
-        for b in self.quick_alpha_buttons:
-            quick.addWidget(b)
-        form.addRow(quick)
-        self.iterations_spin = int_spin("iterations", step=100)
-        form.addRow("Max " + setting_label("iterations"), self.iterations_spin)
-        self.tolerance_edit = QLineEdit(f"{SCHEMA['tolerance'].default:g}")
-        self.tolerance_edit.setToolTip(setting_tooltip("tolerance"))
-        form.addRow(setting_label("tolerance").capitalize(), self.tolerance_edit)
-        srow = QHBoxLayout()
-        self.start_label = QLabel("w = 0, b = 0")
-        self.start_label.setToolTip("Click on the contour plot to choose the start point")
-        self.start_reset = QPushButton("zero")
-        self.start_reset.setMaximumWidth(60)
-        srow.addWidget(self.start_label, 1)
-        srow.addWidget(self.start_reset)
-        form.addRow("Start point", srow)
-        self.alpha_slider.setValue(self.alpha_slider.position_of(SCHEMA["alpha"].default))
-        self.alpha_slider.valueChanged.connect(self._slider_moved)
-        self.alpha_edit.editingFinished.connect(self._alpha_edited)
-        self.algorithm_combo.currentIndexChanged.connect(lambda _i: self._update_enabled())
+    def _build_solver(self) -> QGroupBox:
+        box = self.solver_box = SolverBox()
+        self.solver_combo = box.solver_combo
+        self.alpha_slider, self.alpha_edit = box.alpha_slider, box.alpha_edit
+        self.alpha_max_label = box.alpha_max_label
+        self.quick_alpha_buttons = box.quick_alpha_buttons
+        self.iterations_spin, self.tolerance_edit = box.iterations_spin, box.tolerance_edit
+        self.start_label, self.start_reset = box.start_label, box.start_reset
+        self.solver_combo.currentIndexChanged.connect(lambda _i: self._update_enabled())
         return box
 
     def _build_device(self) -> QGroupBox:
@@ -225,44 +181,16 @@ class ControlPanel(QWidget):
         self.iterations_spin.valueChanged.connect(lambda _v: box.update_estimate())
         return box
 
-    def _build_buttons(self) -> QGroupBox:
-        box = QGroupBox("Run")
-        g = QGridLayout(box)
-        self.run_button = QPushButton("Run  (F5)")
-        self.pause_button = QPushButton("Pause  (F6)")
-        self.step_button = QPushButton("Step 1  (F7)")
-        self.step10_button = QPushButton("Step ×10  (F8)")
-        self.stop_button = QPushButton("Stop  (Esc)")
-        self.reset_button = QPushButton("Reset  (Ctrl+R)")
-        self.run_button.setStyleSheet("font-weight: bold;")
-        self.run_button.setShortcut("F5")
-        self.pause_button.setShortcut("F6")
-        self.step_button.setShortcut("F7")
-        self.step10_button.setShortcut("F8")
-        self.stop_button.setShortcut("Esc")
-        self.reset_button.setShortcut("Ctrl+R")
-        self.run_button.setToolTip("Start a run with these settings (cancels a running one)")
-        self.pause_button.setToolTip("Pause or resume the running gradient descent")
-        self.step_button.setToolTip("Take one gradient-descent step (starts paused if idle)")
-        self.step10_button.setToolTip("Take ten gradient-descent steps")
-        self.reset_button.setToolTip("Stop, clear all curves and return to the start point")
-        for k, b in enumerate(
-            (
-                self.run_button,
-                self.pause_button,
-                self.step_button,
-                self.step10_button,
-                self.stop_button,
-                self.reset_button,
-            )
-        ):
-            g.addWidget(b, k // 2, k % 2)
-        self.run_button.clicked.connect(self.run_requested)
-        self.pause_button.clicked.connect(self.pause_requested)
-        self.step_button.clicked.connect(lambda: self.step_requested.emit(1))
-        self.step10_button.clicked.connect(lambda: self.step_requested.emit(10))
-        self.stop_button.clicked.connect(self.stop_requested)
-        self.reset_button.clicked.connect(self.reset_requested)
+    def _build_buttons(self) -> RunButtons:
+        box = RunButtons()
+        self.run_button, self.pause_button = box.run_button, box.pause_button
+        self.step_button, self.step10_button = box.step_button, box.step10_button
+        self.stop_button, self.reset_button = box.stop_button, box.reset_button
+        box.run_requested.connect(self.run_requested)
+        box.pause_requested.connect(self.pause_requested)
+        box.step_requested.connect(self.step_requested)
+        box.stop_requested.connect(self.stop_requested)
+        box.reset_requested.connect(self.reset_requested)
         return box
 
     # -- behaviour ------------------------------------------------------------------------------
@@ -307,54 +235,19 @@ class ControlPanel(QWidget):
             self.target_combo.blockSignals(False)
         self.target_combo.setCurrentText(target)
 
-    def _slider_moved(self, pos: int) -> None:
-        alpha = self.alpha_slider.alpha_at(pos)
-        self.alpha_edit.setText(f"{alpha:.3g}")
-        self._update_alpha_label()
-
-    def _alpha_edited(self) -> None:
-        alpha = self.alpha()
-        if alpha is not None:
-            self.alpha_slider.blockSignals(True)
-            self.alpha_slider.setValue(self.alpha_slider.position_of(alpha))
-            self.alpha_slider.blockSignals(False)
-        self._update_alpha_label()
-
-    def _set_alpha_factor(self, factor: float) -> None:
-        if self._alpha_max is not None and math.isfinite(self._alpha_max):
-            self.set_alpha(factor * self._alpha_max)
-
     def set_alpha(self, alpha: float) -> None:
-        self.alpha_edit.setText(f"{alpha:.4g}")
-        self._alpha_edited()
+        """Show the learning rate ``alpha`` in the field and on the slider."""
+        self.solver_box.set_alpha(alpha)
 
     def set_problem_info(
         self, alpha_max: float | None, m: int, n: int, text: str, preparing: bool = False
     ) -> None:
         """Show α_max (and mark the divergent range) for the current data and model; with
         ``alpha_max`` None, "computing" while ``preparing``, else that there is none."""
-        self._alpha_max = alpha_max
-        self._preparing = preparing
         self.device_box.set_problem_size(m, n)
         self.data_info.setText(text)
-        self.alpha_slider.set_alpha_max(alpha_max, self.alpha() or 0.1)
-        self._update_alpha_label()
+        self.solver_box.set_alpha_max(alpha_max, preparing)
         self._update_estimate()
-
-    def _update_alpha_label(self) -> None:
-        a_max = self._alpha_max
-        if a_max is None:
-            self.alpha_max_label.setText(
-                "α_max = … (computing)" if self._preparing else "α_max = — (no data prepared)"
-            )
-            return
-        alpha = self.alpha()
-        text = f"α_max = 2/λ_max(AᵀA/m) = <b>{a_max:.4g}</b>"
-        if alpha is not None and alpha >= a_max:
-            text += "  <span style='color:#c00000'><b>α ≥ α_max: will diverge</b></span>"
-        elif alpha is not None:
-            text += f"  (α = {alpha / a_max:.2g}·α_max)"
-        self.alpha_max_label.setText(text)
 
     def _update_estimate(self) -> None:
         self.device_box.update_estimate()
@@ -372,25 +265,14 @@ class ControlPanel(QWidget):
         self.device_combo.setItemText(0, text)
 
     def _update_enabled(self) -> None:
-        gd = self.algorithm() == "gd"
-        for w in (
-            self.alpha_slider,
-            self.alpha_edit,
-            self.iterations_spin,
-            self.tolerance_edit,
-            self.impl_combo,
-            self.start_reset,
-            *self.quick_alpha_buttons,
-            self.pause_button,
-            self.step_button,
-            self.step10_button,
-        ):
+        gd = self.uses_gd()
+        for w in (*self.solver_box.gd_widgets(), self.impl_combo, *self.run_box.gd_buttons()):
             w.setEnabled(gd)
         self._update_estimate()
 
     def set_running(self, running: bool, paused: bool = False) -> None:
-        self.pause_button.setText("Resume  (F6)" if paused else "Pause  (F6)")
-        self.pause_button.setShortcut("F6")
+        """Show whether a run is going and paused (the pause button then reads Resume)."""
+        self.run_box.set_paused(paused)
 
     # -- presentation layout ------------------------------------------------------------------
     def set_presentation_layout(self, on: bool) -> None:
@@ -415,27 +297,27 @@ class ControlPanel(QWidget):
         """The data source chosen (a key of SCHEMA["source"].choices)."""
         return self.source_combo.currentData()
 
-    def algorithm(self) -> str:
-        return self.algorithm_combo.currentData()
+    def uses_gd(self) -> bool:
+        """Gradient descent is chosen (its implementation in the Device box), not a direct
+        solver."""
+        return self.solver_combo.currentData() == "gd"
+
+    def solver(self) -> str:
+        """The solver chosen (a key of SCHEMA["solver"].choices): the gradient-descent
+        implementation when gradient descent is chosen, else the direct solver."""
+        return self.implementation() if self.uses_gd() else self.solver_combo.currentData()
 
     def implementation(self) -> str:
+        """The gradient-descent implementation chosen in the Device box."""
         return self.impl_combo.currentData()
 
     def alpha(self) -> float | None:
         """The learning rate typed in; None when it is not a number > 0."""
-        try:
-            value = float(self.alpha_edit.text().replace(",", "."))
-        except ValueError:
-            return None
-        return value if math.isfinite(value) and value > 0 else None
+        return self.solver_box.alpha()
 
     def tolerance(self) -> float | None:
         """The tolerance typed in; None when it is not a number >= 0."""
-        try:
-            value = float(self.tolerance_edit.text().replace(",", "."))
-        except ValueError:
-            return None
-        return value if math.isfinite(value) and value >= 0 else None
+        return self.solver_box.tolerance()
 
     def data_settings(self) -> DataSettings:
         """The data settings the controls show."""
@@ -477,7 +359,7 @@ class ControlPanel(QWidget):
         raises InputError (core.errors) naming it.
         """
         alpha, tolerance = self.alpha(), self.tolerance()
-        if strict and self.algorithm() == "gd":
+        if strict and self.uses_gd():
             if alpha is None:
                 raise ValueError(
                     f"the learning rate α must be a number > 0, got {self.alpha_edit.text()!r}"
@@ -486,9 +368,8 @@ class ControlPanel(QWidget):
                 raise ValueError(
                     f"the tolerance must be a number >= 0, got {self.tolerance_edit.text()!r}"
                 )
-        solver = self.algorithm()
         run = RunSettings(
-            solver=self.implementation() if solver == "gd" else solver,
+            solver=self.solver(),
             alpha=alpha or base.run.alpha,
             iterations=self.iterations_spin.value(),
             tolerance=base.run.tolerance if tolerance is None else tolerance,
@@ -500,16 +381,11 @@ class ControlPanel(QWidget):
         """Show ``settings`` (without emitting any change signal)."""
         widgets = [
             self.source_combo,
-            self.m_spin,
-            self.n_spin,
-            self.noise_spin,
-            self.spread_spin,
-            self.corr_spin,
-            self.seed_spin,
+            *self._synthetic_spins,
             self.degree_spin,
             self.intercept_check,
             self.scaling_combo,
-            self.algorithm_combo,
+            self.solver_combo,
             self.impl_combo,
             self.iterations_spin,
             self.device_combo,
@@ -521,18 +397,7 @@ class ControlPanel(QWidget):
             d, m, r = settings.data, settings.model, settings.run
             set_combo_data(self.source_combo, d.source)
             self._show_source_page(SOURCE_PAGES.get(d.source, 0))
-            for key, spin in zip(
-                SYNTHETIC_KEYS,
-                (
-                    self.m_spin,
-                    self.n_spin,
-                    self.noise_spin,
-                    self.spread_spin,
-                    self.corr_spin,
-                    self.seed_spin,
-                ),
-                strict=True,
-            ):
+            for key, spin in zip(SYNTHETIC_KEYS, self._synthetic_spins, strict=True):
                 if spin.value() != getattr(d, key):
                     spin.setValue(getattr(d, key))
             if d.csv_path != self.csv_path.text():
@@ -549,10 +414,10 @@ class ControlPanel(QWidget):
             set_combo_data(self.scaling_combo, m.scaling)
             set_combo_data(self.device_combo, m.device)
             if r.solver in IMPLEMENTATIONS:
-                set_combo_data(self.algorithm_combo, "gd")
+                set_combo_data(self.solver_combo, "gd")
                 set_combo_data(self.impl_combo, r.solver)
             else:
-                set_combo_data(self.algorithm_combo, r.solver)
+                set_combo_data(self.solver_combo, r.solver)
             if self.alpha() != r.alpha:
                 self.set_alpha(r.alpha)
             if self.iterations_spin.value() != r.iterations:

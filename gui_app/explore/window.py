@@ -3,16 +3,14 @@ the explore state.
 
 The truth lives in :class:`~gui_app.explore.state.ExploreState`; the
 :class:`~gui_app.explore.controller.ExploreController` changes it and calls :meth:`render`
-with what changed. The window never decides anything about runs; it paints (live redraws
-are paced by :class:`~gui_app.explore.live.LiveRedraw`). The classroom (lessons, sessions,
+with what changed. The window never decides anything about runs; it paints
+(:class:`~gui_app.explore.paint.PaintsState`; live redraws are paced by
+:class:`~gui_app.explore.live.LiveRedraw`). The classroom (lessons, sessions,
 presentation) is attached from outside, by :func:`gui_app.app.create_main_window`.
 """
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
@@ -32,12 +30,12 @@ from core.errors import InputError
 from core.solvers import Snapshot
 from gui_app.explore.access import StateAccess
 from gui_app.explore.alpha import format_seconds
-from gui_app.explore.controller import ExploreController, parameter_short_names, start_theta
+from gui_app.explore.controller import ExploreController
 from gui_app.explore.controls import ControlPanel
 from gui_app.explore.live import LiveRedraw
-from gui_app.explore.plots import coefficient_unit, unit_of
+from gui_app.explore.paint import REDRAW_PARTS, PaintsState
 from gui_app.explore.screen_fit import FitsScreen
-from gui_app.explore.state import SCALING_SHORT, ExploreState, RunStatus
+from gui_app.explore.state import ExploreState, RunStatus
 from gui_app.explore.views.contour import ContourView
 from gui_app.explore.views.curves import LearningCurveView, ParametersView
 from gui_app.explore.views.data import DataView
@@ -46,18 +44,11 @@ from gui_app.explore.worker import RunWorker
 from gui_app.timing.view import TimingView
 from gui_app.widgets import FooterScrollArea
 
-REDRAW_PARTS = ("contour", "learning", "params", "numbers", "data")
 CONTROLS_WIDTH = 380
 MIN_PLOT_HEIGHT = 180
-MESSAGE_STYLES = {
-    "info": "background:#eef3fb; color:#123; border:1px solid #b8c8e0;",
-    "ok": "background:#e9f6ea; color:#143d17; border:1px solid #9fd0a3;",
-    "warning": "background:#fff6e0; color:#4a3500; border:1px solid #e6c36a;",
-    "error": "background:#fdecec; color:#6a0000; border:1px solid #e09a9a;",
-}
 
 
-class MainWindow(StateAccess, FitsScreen, QMainWindow):
+class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
     """GD Explorer's main window."""
 
     run_finished = Signal(object)  # final Snapshot of the current run (after the plots update)
@@ -251,231 +242,6 @@ class MainWindow(StateAccess, FitsScreen, QMainWindow):
     def schedule_prepare(self) -> None:
         """Prepare soon (typing in a spin box does not prepare at every keystroke)."""
         self._prepare_timer.start()
-
-    def render(self, state: ExploreState, changed: frozenset[str]) -> None:
-        """Draw the aspects in ``changed`` from ``state``."""
-        if "settings" in changed:
-            self.controls.set_settings(state.settings)
-        if "problem" in changed:
-            self._render_problem()
-        if "pair" in changed or "problem" in changed:
-            self._render_pair()
-        if "start" in changed:
-            self._render_start()
-        if "runs" in changed:
-            self._render_runs()
-        if "history" in changed:
-            if state.current_history() is None:
-                self._redraw()  # at once: nothing of an old problem stays
-            else:
-                self.live.schedule()
-        if "optimum" in changed:
-            self._render_optimum()
-        if "status" in changed:
-            self.controls.set_running(self.running, state.status is RunStatus.PAUSED)
-            if state.prepared is None:
-                self._render_problem()
-        if "message" in changed:
-            self._render_message()
-        if "finished" in changed and state.current is not None:
-            self._finishing = state.current.final
-            self.live.finish_soon()
-        if "ready" in changed:
-            self.problem_ready.emit()
-
-    def _render_message(self) -> None:
-        message = self.state.message
-        if message.kind != self.message_kind or not self.message.styleSheet():
-            self._style_message(message.kind)  # re-styling re-polishes: only on change
-        self.message_kind = message.kind
-        self.message.setText(message.text)
-        self.statusBar().showMessage(message.text.splitlines()[0][:200] if message.text else "")
-        self.message_shown.emit(message.text, message.kind)
-
-    def _style_message(self, kind: str) -> None:
-        size = getattr(self, "message_font_pt", 11)  # presentation mode enlarges it
-        self.message.setStyleSheet(MESSAGE_STYLES[kind] + f" padding:6px; font-size:{size}pt;")
-
-    def _render_problem(self) -> None:
-        state = self.state
-        prep = state.prepared
-        if prep is None:
-            preparing = state.status is RunStatus.PREPARING
-            text = "preparing…" if preparing else state.prepare_error
-            self.controls.set_problem_info(None, 0, 0, text, preparing=preparing)
-            self.numbers.set_problem_numbers(None, None, [], [])
-            self.contour.clear()
-            self.data_view.clear()
-            self.params.set_names([])
-            return
-        problem, ds = prep.problem, prep.dataset
-        if ds.source and ds.path:
-            self.controls.set_csv_columns(ds.feature_names, ds.target_name)
-        info = f"{ds.m:,} rows × {ds.n:,} features → target “{ds.target_name}”"
-        if problem.n != ds.n:
-            info += f"; {problem.n:,} after degree-{state.settings.model.degree} expansion"
-        info += f". cond(A) = {prep.condition_number:.3g}"
-        self.controls.set_problem_info(prep.alpha_max, problem.m, problem.n, info)
-        units = [coefficient_unit(f, ds.target_name) for f in problem.feature_names]
-        if problem.intercept:
-            units.append(unit_of(ds.target_name) or ds.target_name)
-        self.numbers.set_problem_numbers(
-            prep.alpha_max, prep.condition_number, list(problem.parameter_names), units
-        )
-        self.data_view.set_problem(problem)
-        names = parameter_short_names(problem)
-        self.params.set_names([names[k] for k in self.params.columns(problem.n, problem.intercept)])
-        self.params.set_targets(None)
-
-    def _render_pair(self) -> None:
-        state = self.state
-        if state.prepared is None or state.pair is None:
-            return
-        self.contour.set_parameters(state.parameter_labels(), *state.pair)
-        self._draw_contour()
-        self._redraw("contour")
-
-    def _draw_contour(self) -> None:
-        state = self.state
-        prep = state.prepared
-        if prep is None or state.pair is None or prep.problem.n_params < 2:
-            return
-        history = state.current_history()
-        final = state.current.final if state.current is not None else None
-        path = (
-            history.theta.view()
-            if history is not None and final is not None and not final.diverged
-            else None
-        )
-        problem = prep.problem
-        tag = (
-            "training coordinates"
-            if problem.scaling == "none"
-            else f"training coordinates, {SCALING_SHORT[problem.scaling]}"
-        )
-        names = parameter_short_names(problem)
-        i, j = state.pair
-        # The vertical axis is short on a 768-px screen: it names the scaling only.
-        short = "unscaled" if problem.scaling == "none" else SCALING_SHORT[problem.scaling]
-        self.contour.show_problem(
-            prep,
-            state.pair,
-            start_theta(state),
-            path,
-            (f"{names[i]}  ({tag})", f"{names[j]}  ({short})"),
-        )
-
-    def _render_start(self) -> None:
-        state = self.state
-        text = "w = 0, b = 0"
-        if state.start_w is not None and state.prepared is not None and state.pair is not None:
-            theta = start_theta(state)
-            names = parameter_short_names(state.prepared.problem)
-            i, j = state.pair
-            text = f"{names[i]} = {theta[i]:.4g}, {names[j]} = {theta[j]:.4g} (training coords)"
-        self.controls.start_label.setText(text)
-        if (
-            state.prepared is not None
-            and state.pair is not None
-            and state.prepared.problem.n_params >= 2
-        ):
-            theta = start_theta(state)
-            self.contour.set_start(theta[state.pair[0]], theta[state.pair[1]])
-
-    def _render_runs(self) -> None:
-        runs = {run.job_id: run for run in self.state.runs}
-        if not runs:
-            self.learning.clear_runs()
-            self._curves.clear()
-            return
-        for job_id in [j for j in self._curves if j not in runs]:
-            self.learning.remove_curve(self._curves.pop(job_id))
-        drawn = self._drawn_run
-        if drawn is not None and drawn.history is not None and drawn.job_id in self._curves:
-            # a new run replaces it: its curve gets all of its history first
-            self.learning.set_curve(self._curves[drawn.job_id], *drawn.history.arrays())
-        for job_id, run in runs.items():
-            if job_id not in self._curves:
-                self.learning.new_run(run.label)
-                self._curves[job_id] = self.learning.curves[-1]
-
-    def _render_optimum(self) -> None:
-        state = self.state
-        prep, run = state.prepared, state.current
-        if prep is None or state.pair is None or run is None or run.final is None:
-            return
-        self.contour.set_optimum(prep.optimum[state.pair[0]], prep.optimum[state.pair[1]])
-        snap, problem = run.final, prep.problem
-        values = np.append(snap.w, snap.b) if snap.b is not None else np.asarray(snap.w)
-        self.params.set_targets(values[self.params.columns(problem.n, problem.intercept)])
-
-    # -- live redraws ------------------------------------------------------------------------
-    def _redraw(self, part: str | None = None) -> None:
-        """Bring the views (all, or one of REDRAW_PARTS) up to date with the current run."""
-        if part is None:
-            self.live.cancel()
-        state = self.state
-        history = state.current_history()
-        run = state.current
-        if history is None or len(history) == 0:
-            # no run of this problem on screen: no path, marker, numbers or predictions
-            # (the learning curve keeps earlier runs, labelled with their data and model)
-            self.contour.set_trajectory(np.array([]), np.array([]))
-            self.params.set_history(np.array([]), np.empty((0, 0)))
-            self.data_view.set_model(None, None)
-            self.numbers.update_numbers(None, run.alpha if run is not None else None)
-            return
-        it, cost = history.arrays()
-        problem = state.prepared.problem
-        self._drawn_run = run
-        if part in (None, "contour") and state.pair is not None:
-            theta = history.theta.view()
-            self.contour.set_trajectory(theta[:, state.pair[0]], theta[:, state.pair[1]])
-        if (
-            part in (None, "learning")
-            and run.job_id in self._curves
-            and self.learning.curves
-            and self.learning.curves[-1] is self._curves[run.job_id]
-        ):
-            self.learning.set_current(it, cost)
-        if part in (None, "params"):
-            cols = self.params.columns(problem.n, problem.intercept)
-            self.params.set_history(it, history.params.view()[:, cols])
-        snap = run.last
-        if part in (None, "numbers") and snap is not None:
-            status = (
-                snap.status
-                if snap.final
-                else "failed"
-                if run.failed
-                else state.status.value
-                if self.running
-                else "stopped"
-            )
-            self.numbers.update_numbers(snap, run.alpha, status)
-        now = time.perf_counter()
-        if (
-            part in (None, "data")
-            and snap is not None
-            and (part is None or snap.final or now - self._predictions_at > 0.25)
-        ):
-            # predictions scatter: a few times a second is enough to watch the fit move
-            self._predictions_at = now
-            self.data_view.set_model(np.asarray(snap.w), snap.b)
-
-    def _on_redrawn(self) -> None:
-        if self._finishing is not None:
-            self._complete_finish()
-
-    def _complete_finish(self) -> None:
-        snap, self._finishing = self._finishing, None
-        run = self.state.current
-        if run is None or run.final is not snap:
-            return
-        self._shown_final = snap
-        if not snap.diverged and snap.status not in ("cancelled", "solved"):
-            self._draw_contour()  # widen the contour to hold the whole path
-        self.run_finished.emit(snap)
 
     # -- drag and drop, tabs, closing ------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -1,22 +1,20 @@
-"""The main window with its Classroom attached, however the window is built on this branch:
-``gui_app.app.create_main_window()`` when it exists, else ``MainWindow()`` (which attached
-the Classroom itself before the window stopped importing it)."""
+"""The main window as the application builds it (with its Classroom), for the GUI tests."""
 
 from __future__ import annotations
 
 
 def make_window():
     """A new main window with ``window.classroom`` set (not shown)."""
-    try:
-        from gui_app.app import create_main_window
-    except ImportError:
-        from gui_app.explore.window import MainWindow
+    from gui_app.app import create_main_window
 
-        window = MainWindow()
-    else:
-        window = create_main_window()
-    if getattr(window, "classroom", None) is None:
-        from gui_app.classroom.classroom import Classroom
+    return create_main_window()
 
-        Classroom(window)
-    return window
+
+def shown_window(qtbot, timeout_ms: int = 10_000):
+    """A new main window owned by ``qtbot``, shown, with the default housing problem
+    prepared (waits for ``problem_ready``)."""
+    w = make_window()
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.problem_ready, timeout=timeout_ms):
+        w.show()
+    return w

@@ -69,10 +69,6 @@ def _no_qt_leftovers(qapp):
 def window(qtbot):
     """The main window (with its classroom), shown, with the default housing problem
     prepared."""
-    from gui_app.app import create_main_window
+    from tests.gui.classroom_window import shown_window
 
-    w = create_main_window()
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.problem_ready, timeout=10_000):
-        w.show()
-    return w
+    return shown_window(qtbot)

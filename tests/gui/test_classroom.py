@@ -16,20 +16,10 @@ from PySide6.QtGui import QGuiApplication, QImage
 from core.lessons import builtin_lessons
 from gui_app.classroom import storage
 from gui_app.classroom.settings_bridge import read_settings
-from tests.gui.classroom_window import make_window
+from tests.gui.classroom_window import make_window, shown_window
 
 TIMEOUT = 30_000
 LESSONS = {lesson.id: k for k, lesson in enumerate(builtin_lessons())}
-
-
-@pytest.fixture
-def window(qtbot):
-    """The main window with its Classroom, shown, with the default problem prepared."""
-    w = make_window()
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.problem_ready, timeout=10_000):
-        w.show()
-    return w
 
 
 def _play_from_menu(window, qtbot, lesson_id):
@@ -164,14 +154,14 @@ def test_session_round_trip(window, qtbot, tmp_path):
     c.iterations_spin.setValue(400)
     c.set_alpha(0.2)
     first = _finished_run(window, qtbot)
-    c.algorithm_combo.setCurrentIndex(1)  # normal equation
+    c.solver_combo.setCurrentIndex(1)  # normal equation
     _finished_run(window, qtbot)
     saved = read_settings(window)
     path = tmp_path / "lesson-day.gdx.json"
     with qtbot.waitSignal(window.classroom.sessions.writer.saved, timeout=TIMEOUT):
         assert window.classroom.save_session(path)
     # change everything, then reopen
-    c.algorithm_combo.setCurrentIndex(0)
+    c.solver_combo.setCurrentIndex(0)
     c.iterations_spin.setValue(7)
     c.scaling_combo.setCurrentIndex(0)
     window.reset()
@@ -215,10 +205,7 @@ def test_corrupt_or_foreign_session_changes_nothing(window, qtbot, tmp_path):
 
 def test_remembered_session_restores_and_a_corrupt_one_does_not_block(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
-    w = make_window()
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.problem_ready, timeout=TIMEOUT):
-        w.show()
+    w = shown_window(qtbot, TIMEOUT)
     w.classroom.remember = True
     w.controls.iterations_spin.setValue(321)
     _finished_run(w, qtbot)
@@ -257,7 +244,7 @@ def test_exports_round_trip(window, qtbot, tmp_path):
     assert classroom.export_runs(tmp_path / "last.json", last=True)
     data = json.loads((tmp_path / "last.json").read_text("utf-8"))
     assert data["runs"][0]["costs"][-1] == pytest.approx(snap.cost)
-    window.controls.algorithm_combo.setCurrentIndex(1)
+    window.controls.solver_combo.setCurrentIndex(1)
     _finished_run(window, qtbot)
     assert classroom.export_runs(tmp_path / "all.json", last=False)
     assert len(json.loads((tmp_path / "all.json").read_text("utf-8"))["runs"]) == 2
@@ -427,10 +414,7 @@ def test_plot_export_on_a_full_disk_keeps_the_old_file(window, qtbot, tmp_path, 
 
 def test_the_lesson_panel_survives_a_restart(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
-    w = make_window()
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.problem_ready, timeout=TIMEOUT):
-        w.show()
+    w = shown_window(qtbot, TIMEOUT)
     w.classroom.remember = True
     outcome = _play_from_menu(w, qtbot, "2-learning-rate")
     w.close()  # remembers the session, with the lesson on the panel

@@ -1,175 +1,39 @@
 """The Explore controller without widgets or threads (issue 9, item 2).
 
-The view is ``MagicMock(spec=ExploreView)``; the runner is :class:`SyncRunner`, which has the
-background runner's signals and methods but works on the calling thread: a job's events wait
-in a queue until the test calls ``drain()`` (as the real runner's timer would), so the order
-of events is the real one. Solvers and problems are the real ones from ``core``.
+The view is ``MagicMock(spec=ExploreView)``; the worker is the real
+:class:`~gui_app.explore.worker.RunWorker` on the one runner in its ``sync=True`` mode: no
+thread, a job runs on the calling thread at ``drain()`` (as the runner's timer would call it),
+so the order of events is the real one. Solvers and problems are the real ones from ``core``.
 """
 
 from __future__ import annotations
 
-import threading
 from unittest.mock import MagicMock
 
 import numpy as np
 import pytest
 
-from core.builder import build_dataset, build_problem
-from core.errors import InputError
 from core.settings import Settings
-from core.solvers import run_solver
 from gui_app.explore.controller import ExploreController, ExploreView, start_theta
 from gui_app.explore.state import RunStatus
-from gui_app.explore.worker import Prepared, RunSpec
+from gui_app.explore.worker import RunWorker
 
 
-class _Signal:
-    def __init__(self) -> None:
-        self._slots = []
-
-    def connect(self, slot) -> None:
-        self._slots.append(slot)
-
-    def emit(self, *args) -> None:
-        for slot in list(self._slots):
-            slot(*args)
-
-
-class _RunJob:
-    def __init__(self, job_id: int, spec: RunSpec, problem) -> None:
-        self.job_id = job_id
-        self.cancel = threading.Event()
-        run = spec.run
-        options = {"cancel": self.cancel}
-        if run.solver in ("gd", "gd-loop"):
-            options.update(
-                alpha=run.alpha, iterations=run.iterations, tolerance=run.tolerance, report_every=1
-            )
-            if spec.w0 is not None:
-                options.update(w0=np.asarray(spec.w0), b0=spec.b0)
-        self.gen = run_solver(problem, run.solver, **options)
-        self.paused = spec.start_paused
-        self.budget = spec.step_budget
-        self.gated = False  # a snapshot was sent: the pause gate comes before the next one
-        self.done = False
-
-
-class SyncRunner:
-    """RunWorker's API on the calling thread; events are delivered by :meth:`drain`."""
-
-    def __init__(self) -> None:
-        for name in ("prepared", "snapshots", "finished", "failed", "state_changed"):
-            setattr(self, name, _Signal())
-        self.latest_run_id = 0
-        self.submitted: list[tuple[str, object]] = []
-        self.step_requests: list[int] = []
-        self.fail_runs_with: str | None = None
-        self._cache: dict = {}
-        self._queue: list[tuple[str, tuple]] = []
-        self._run: _RunJob | None = None
-
-    # -- RunWorker's methods
-    def submit(self, kind: str, spec) -> int:
-        self.latest_run_id += 1
-        job_id = self.latest_run_id
-        self.submitted.append((kind, spec))
-        self._run = None  # a new job replaces the one in progress
-        model = spec if kind == "prepare" else spec.problem
-        try:
-            prep = self._prepare(model)
-        except InputError as exc:
-            self._post("failed", job_id, str(exc))
-            self._post("state_changed", job_id, "idle")
-            return job_id
-        self._post("prepared", job_id, prep)
-        if kind == "prepare":
-            self._post("state_changed", job_id, "idle")
-        elif self.fail_runs_with:
-            self._post("failed", job_id, self.fail_runs_with)
-            self._post("state_changed", job_id, "idle")
-        else:
-            self._run = _RunJob(job_id, spec, prep.problem)
-            self._post("state_changed", job_id, "paused" if spec.start_paused else "running")
-        return job_id
-
-    def stop(self) -> None:
-        if self._run is not None:
-            self._run.cancel.set()
-            self._run.paused = False
-
-    def set_paused(self, paused: bool) -> None:
-        if self._run is not None:
-            self._run.paused = paused
-            self._post("state_changed", self._run.job_id, "paused" if paused else "running")
-
-    def step(self, count: int) -> bool:
-        self.step_requests.append(count)
-        if self._run is None or not self._run.paused:
-            return False
-        self._run.budget += count
-        return True
-
-    def is_paused(self) -> bool:
-        return self._run is not None and self._run.paused
-
-    def is_busy(self) -> bool:
-        return self._run is not None and not self._run.done
-
-    def drain(self) -> None:
-        """Advance the run as far as it may go and deliver every event (latest job only)."""
-        self._advance()
-        events, self._queue = self._queue, []
-        batch: list = []
-        for name, args in events:
-            if args[0] != self.latest_run_id:
-                continue
-            if name == "snapshot":
-                batch.append(args[1])
-                continue
-            if batch:
-                self.snapshots.emit(args[0], batch)
-                batch = []
-            getattr(self, name).emit(*args)
-        if batch:
-            self.snapshots.emit(self.latest_run_id, batch)
-
-    # -- helpers
-    def _post(self, name: str, *args) -> None:
-        self._queue.append((name, args))
-
-    def _prepare(self, model) -> Prepared:
-        if model not in self._cache:
-            ds = build_dataset(model.data)
-            problem = build_problem(ds, model.model)
-            opt = problem.gram_optimum()
-            cost = problem.cost(opt[: problem.n], float(opt[-1]) if problem.intercept else 0.0)
-            self._cache[model] = Prepared(
-                model, ds, problem, problem.alpha_max, problem.condition_number, opt, 0.0, cost
-            )
-        return self._cache[model]
-
-    def _advance(self) -> None:
-        job = self._run
-        while job is not None and not job.done:
-            if job.gated:
-                if job.paused and not job.cancel.is_set():
-                    if job.budget <= 0:
-                        return
-                    job.budget -= 1
-                job.gated = False
-            snap = next(job.gen)
-            self._post("snapshot", job.job_id, snap)
-            if snap.final:
-                job.done = True
-                self._post("finished", job.job_id, snap)
-                self._post("state_changed", job.job_id, "idle")
-                return
-            job.gated = True
+def _submitted(runner) -> list[tuple[str, object]]:
+    """The jobs the controller submitted, as (kind, spec), oldest first."""
+    return [call.args for call in runner.submit.call_args_list]
 
 
 @pytest.fixture
-def runner() -> SyncRunner:
-    return SyncRunner()
+def runner():
+    """The real worker on the real runner, inline (``sync=True``): a job runs, and its events
+    are delivered in order, when the test calls ``drain()`` (as the runner's timer would);
+    ``submit`` and ``step`` are wrapped to record what the controller asked for."""
+    worker = RunWorker(sync=True)
+    worker.submit = MagicMock(wraps=worker.submit)
+    worker.step = MagicMock(wraps=worker.step)
+    yield worker
+    worker.shutdown()
 
 
 @pytest.fixture
@@ -284,13 +148,13 @@ def test_runs_are_labelled_with_their_data_and_model(ctl, runner):
 
 def test_step_asks_for_exactly_one_and_ten_iterations(ctl, runner):
     ctl.step(1)  # idle: a run starts paused and takes one step
-    kind, spec = runner.submitted[-1]
+    kind, spec = _submitted(runner)[-1]
     assert kind == "run" and spec.start_paused and spec.step_budget == 1
     runner.drain()
     assert ctl.state.status is RunStatus.PAUSED
     assert ctl.state.current.last.iteration == 1
     ctl.step(10)
-    assert runner.step_requests == [10]
+    runner.step.assert_called_once_with(10)
     runner.drain()
     assert ctl.state.current.last.iteration == 11
     it, _cost = ctl.state.current_history().arrays()
@@ -311,8 +175,8 @@ def test_pause_status_and_banner_agree(ctl, runner, view):
     runner.drain()
     state = ctl.state
     assert state.status is RunStatus.PAUSED and state.message.text.startswith("Paused at")
-    ctl.toggle_pause()  # resume
     view.reset_mock()
+    ctl.toggle_pause()  # resume (the inline runner goes on at once)
     runner.drain()
     assert state.status is RunStatus.IDLE  # ran to the end
     assert state.current.final.status == "max_iterations"
@@ -329,20 +193,27 @@ def test_a_file_that_does_not_load_gives_no_phantom_run(ctl, runner, view, tmp_p
     assert state.message.kind == "error" and "bad.csv" in state.message.text
     assert state.prepared is None and state.prepare_error
     assert state.status is RunStatus.IDLE  # not "preparing" (α_max no longer "computing")
-    runs_before = [k for k, _s in runner.submitted if k == "run"]
+    runs_before = [k for k, _s in _submitted(runner) if k == "run"]
     assert ctl.run() is None  # F5
-    assert [k for k, _s in runner.submitted if k == "run"] == runs_before
+    assert [k for k, _s in _submitted(runner) if k == "run"] == runs_before
     assert state.runs == [] and state.message.text.startswith("Cannot run")
 
 
-def test_a_run_that_fails_before_its_first_iteration_leaves_no_entry(ctl, runner, view):
+def test_a_run_that_fails_before_its_first_iteration_leaves_no_entry(
+    ctl, runner, view, monkeypatch
+):
     _run_to_end(ctl, runner)
-    runner.fail_runs_with = "The GPU failed before the first iteration."
+
+    def no_memory(*_args, **_kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("gui_app.explore.worker.run_solver", no_memory)
     ctl.run()
     assert len(ctl.state.runs) == 2  # listed while it starts ...
     runner.drain()
     assert len(ctl.state.runs) == 1  # ... and gone: it never took a step
     assert ctl.state.current is None and ctl.state.message.kind == "error"
+    assert "Not enough memory" in ctl.state.message.text
     assert "runs" in _changed(view)
 
 
@@ -391,4 +262,4 @@ def test_csv_source_without_a_file_shows_no_old_problem(ctl, runner, view):
     assert state.prepared is None and state.status is RunStatus.IDLE
     assert "CSV file" in state.message.text
     assert ctl.run() is None and state.runs == []
-    assert not [k for k, _s in runner.submitted if k == "run"]
+    assert not [k for k, _s in _submitted(runner) if k == "run"]

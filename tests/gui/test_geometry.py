@@ -5,10 +5,6 @@ area (checked in a child process whose offscreen screen has that size)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -16,8 +12,8 @@ from PySide6.QtCore import QPoint, QRect, QSize
 
 from gui_app.explore.screen_fit import fit_size
 from gui_app.explore.window import MIN_PLOT_HEIGHT
+from tests.gui.app_process import last_json_line, offscreen_screen, run_app_script
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCREENS = [(1280, 720), (1366, 768), (1920, 1080)]
 TASK_BAR = 40  # px a desktop panel takes from the screen's height
 
@@ -103,26 +99,6 @@ def test_legends_stay_off_the_contour_and_parameters_data(window, qtbot):
 
 @pytest.mark.parametrize("width, height", [(1366, 768), (1280, 720)])
 def test_window_opens_inside_the_screen(tmp_path, width, height):
-    config = tmp_path / "screen.json"
-    config.write_text(
-        json.dumps(
-            {
-                "screens": [
-                    {
-                        "name": "test",
-                        "x": 0,
-                        "y": 0,
-                        "width": width,
-                        "height": height,
-                        "logicalDpi": 96,
-                        "logicalBaseDpi": 96,
-                        "dpr": 1,
-                    }
-                ]
-            }
-        ),
-        encoding="utf-8",
-    )
     script = textwrap.dedent("""
         import json
         from gui_app.app import create_main_window, make_application
@@ -137,22 +113,9 @@ def test_window_opens_inside_the_screen(tmp_path, width, height):
                           "frame": [frame.x(), frame.y(), frame.width(), frame.height()]}))
         window.close()
     """)
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
-        "PYTHONPATH": ROOT,
-        "GD_EXPLORER_CONFIG_DIR": str(tmp_path),
-    }
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    seen = last_json_line(
+        run_app_script(script, tmp_path, platform=offscreen_screen(tmp_path, width, height))
     )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    seen = json.loads(proc.stdout.strip().splitlines()[-1])
     area = QRect(*seen["area"])
     frame = QRect(*seen["frame"])
     assert area.size() == QSize(width, height)

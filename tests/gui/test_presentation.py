@@ -13,20 +13,12 @@ import pytest
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QGuiApplication
 
+from tests.gui.app_process import last_json_line, offscreen_screen, run_app_script
 from tests.gui.classroom_window import make_window
 
 TIMEOUT = 30_000
 MIN_PLOT_PX = 180
 MIN_LESSON_PT = 12  # the lesson text must be readable from the back of the room
-
-
-@pytest.fixture
-def window(qtbot):
-    w = make_window()
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.problem_ready, timeout=10_000):
-        w.show()
-    return w
 
 
 def _finished_run(window, qtbot):
@@ -204,32 +196,8 @@ def test_closing_while_presenting_remembers_the_normal_window(qtbot, tmp_path, m
 def test_real_full_screen_on_a_projector_sized_screen(tmp_path, size):
     """In its own process, on an offscreen screen of exactly that size: F11 fills it, and
     with a lesson's panel open every plot keeps at least MIN_PLOT_PX."""
-    import json
-    import os
-    import subprocess
-    import sys
     import textwrap
 
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    screen = tmp_path / "screen.json"
-    screen.write_text(
-        json.dumps(
-            {
-                "screens": [
-                    {
-                        "name": "projector",
-                        "x": 0,
-                        "y": 0,
-                        "width": size[0],
-                        "height": size[1],
-                        "logicalDpi": 96,
-                        "logicalBaseDpi": 96,
-                        "dpr": 1,
-                    }
-                ]
-            }
-        )
-    )
     script = textwrap.dedent("""
         import json, time
         import pyqtgraph as pg
@@ -265,22 +233,8 @@ def test_real_full_screen_on_a_projector_sized_screen(tmp_path, size):
                           "panel": c.panel.isVisible(), "text": c.panel_text.width()}))
         w.close()
     """)
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": f"offscreen:configfile={screen}",
-        "PYTHONPATH": root,
-        "GD_EXPLORER_CONFIG_DIR": str(tmp_path),
-    }
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    platform = offscreen_screen(tmp_path, *size)
+    report = last_json_line(run_app_script(script, tmp_path, platform=platform, timeout=120))
     assert report["full"] and report["size"] == list(size)
     assert report["panel"] and report["text"] >= 300
     assert len(report["plots"]) >= 4

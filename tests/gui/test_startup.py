@@ -4,17 +4,15 @@ session never prevents the app from starting; it starts with the defaults and sa
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
 from gui_app.classroom import storage
-from tests.gui.classroom_window import make_window
+from tests.gui.app_process import run_app_script
+from tests.gui.classroom_window import make_window, shown_window
 
 TIMEOUT = 15_000
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SESSION_CORRUPTIONS = {
     "empty": b"",
@@ -121,20 +119,7 @@ def test_the_real_start_up_with_corrupt_files_exits_cleanly(tmp_path):
         QTimer.singleShot(1500, report)
         sys.exit(run_app())
     """)
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "PYTHONPATH": ROOT,
-        storage.CONFIG_DIR_ENV: str(tmp_path),
-    }
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_app_script(script, tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "WINDOWS 1 True" in proc.stdout
     assert "Traceback" not in proc.stderr
@@ -212,10 +197,7 @@ def test_a_session_with_a_damaged_layout_opens_without_it(qtbot, tmp_path, monke
 
     from PySide6.QtWidgets import QMainWindow
 
-    w = make_window()
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.problem_ready, timeout=TIMEOUT):
-        w.show()
+    w = shown_window(qtbot, TIMEOUT)
     with qtbot.waitSignal(w.classroom.sessions.writer.saved, timeout=TIMEOUT):
         assert w.classroom.save_session(tmp_path / "s.gdx.json")
     data = json.loads((tmp_path / "s.gdx.json").read_text("utf-8"))
@@ -261,20 +243,7 @@ def test_the_real_start_up_with_a_damaged_layout_does_not_crash(tmp_path):
         QTimer.singleShot(1500, report)
         sys.exit(run_app())
     """)
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "PYTHONPATH": ROOT,
-        storage.CONFIG_DIR_ENV: str(tmp_path),
-    }
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_app_script(script, tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "WINDOWS 1" in proc.stdout
 

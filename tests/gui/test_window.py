@@ -45,7 +45,7 @@ def test_run_completes_and_plots_hold_its_trajectory(window, qtbot):
     assert 10 ** cy[-1] == pytest.approx(snap.cost)  # the curve holds log10 (log y axis)
     assert window.message_kind == "ok" and "Converged" in window.message.text()
     # the normal equation lands on the same point
-    window.controls.algorithm_combo.setCurrentIndex(1)
+    window.controls.solver_combo.setCurrentIndex(1)
     with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
         window.controls.run_button.click()
     exact = blocker.args[0]
@@ -130,7 +130,7 @@ def test_malformed_csv_shows_its_error_in_the_window(window, qtbot, tmp_path):
         "price",
     ]
     with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
-        c.algorithm_combo.setCurrentIndex(1)
+        c.solver_combo.setCurrentIndex(1)
         c.run_button.click()
     np.testing.assert_allclose(blocker.args[0].w, [3, 10], atol=1e-8)
 

@@ -1,0 +1,220 @@
+"""The ``gd-explorer`` command-line parser: ``fit`` options built from the settings model,
+``lesson`` and ``bench``, and the settings a parsed ``fit`` command describes.
+
+Each ``fit`` option comes from :data:`core.settings.SCHEMA` (type, default, range, unit and
+help), so the command line and the window share one set of defaults and limits. Running the
+commands is :mod:`core.cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from collections.abc import Callable
+from typing import Any
+
+from core import __version__
+from core.errors import InputError
+from core.settings import SCHEMA, DataSettings, ModelSettings, RunSettings, Setting
+
+PROG = "gd-explorer"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEMO_SOURCES = ("demo:housing", "demo:synthetic")
+# as core.model.problem.DTYPES; not imported from there, so that --help does not load numpy
+DTYPES = ("float64", "float32")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad option in one line on stderr and exits 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _whole_number(text: str) -> int:
+    """Command-line text as an int: ``1000``, also ``1e6`` (an exact whole number)."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
+    if not (math.isfinite(value) and value.is_integer() and abs(value) < 2**53):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number")
+    return int(value)
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number") from None
+
+
+def _option_type(spec: Setting) -> Callable[[str], Any]:
+    """The argparse ``type`` of a setting: converts the text, then checks it against the
+    setting's range (so the CLI refuses exactly what the window's controls cannot hold)."""
+
+    def parse(text: str) -> Any:
+        value: Any = text
+        digits = text.strip().lstrip("+-")
+        if spec.kind is int and digits.isdigit() and len(digits) > 18:
+            # int() refuses over 4,300 digits; no knob's range reaches 19 digits anyway
+            raise argparse.ArgumentTypeError(
+                f"must be {spec.range_text()}, got a {len(digits)}-digit number"
+            )
+        if spec.kind is int:
+            value = _whole_number(text)
+        elif spec.kind is float:
+            value = _number(text)
+        problem = spec.problem(value)
+        if problem is not None:
+            raise argparse.ArgumentTypeError(problem)
+        return value
+
+    return parse
+
+
+def _option_help(spec: Setting) -> str:
+    """Help from the settings model: what it does, unit, allowed values, default."""
+    parts = [spec.help or spec.label]
+    if spec.unit:
+        parts.append(f"unit: {spec.unit}")
+    if spec.choices is None and spec.kind is not bool and spec.low is not None:
+        parts.append(spec.range_text())
+    if spec.kind is not bool and not (spec.default is None and "default" in spec.help):
+        parts.append(f"default: {'none' if spec.default is None else spec.default}")
+    return "; ".join(parts).replace("%", "%%")
+
+
+def _add_setting(group: argparse._ArgumentGroup, key: str) -> None:
+    spec = SCHEMA[key]
+    if spec.kind is bool:
+        if spec.default is not False:  # a store_true flag could never turn it off
+            raise TypeError(f"setting {key!r}: only a False default can have a flag option")
+        group.add_argument(
+            spec.cli, dest=key, action="store_true", default=spec.default, help=_option_help(spec)
+        )
+    elif spec.choices is not None:
+        group.add_argument(
+            spec.cli, dest=key, choices=spec.choices, default=spec.default, help=_option_help(spec)
+        )
+    else:
+        group.add_argument(
+            spec.cli,
+            dest=key,
+            type=_option_type(spec),
+            default=spec.default,
+            metavar=spec.cli.lstrip("-").upper().replace("-", "_"),
+            help=_option_help(spec),
+        )
+
+
+def _cli_keys(section: str) -> list[str]:
+    return [k for k, s in SCHEMA.items() if s.section == section and s.cli]
+
+
+def _add_fit_arguments(fit: argparse.ArgumentParser) -> None:
+    fit.add_argument(
+        "data", metavar="DATA", help="a CSV/text file, demo:housing (100 houses) or demo:synthetic"
+    )
+    data = fit.add_argument_group("data (--target, --no-header: files; the rest: demo:synthetic)")
+    for key in _cli_keys("data"):
+        _add_setting(data, key)
+    model = fit.add_argument_group("model")
+    for key in _cli_keys("model"):
+        _add_setting(model, key)
+    model.add_argument(
+        "--no-intercept", action="store_true", help="fit without an intercept b (default: with one)"
+    )
+    model.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        default="float64",
+        help="floating-point type of the computation (default: float64)",
+    )
+    run = fit.add_argument_group("run")
+    for key in _cli_keys("run"):
+        _add_setting(run, key)
+    every = Setting(int, 1, low=1, high=SCHEMA["iterations"].high, name="report_every")
+    run.add_argument(
+        "--report-every",
+        type=_option_type(every),
+        default=1,
+        metavar="K",
+        help=f"keep a snapshot every K iterations; {every.range_text()}; default: 1",
+    )
+    out = fit.add_argument_group("output")
+    out.add_argument(
+        "--history",
+        metavar="FILE.csv",
+        help="write iteration, cost, gradient norm, w and b (original units) per "
+        "snapshot, as the run goes (Ctrl+C keeps what was done)",
+    )
+    out.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``gd-explorer`` parser: ``fit`` (options from the settings model), ``lesson``,
+    ``bench``."""
+    parser = _Parser(prog=PROG, description="Explore how linear regression is trained.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the real window, run a scripted session, print a JSON "
+        "report and exit 0 (pass) or 1 (fail)",
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    fit = sub.add_parser(
+        "fit",
+        help="fit a linear regression without a window",
+        description="Fit y from the other columns of DATA. Defaults are the "
+        "window's: housing demo, z-score scaling, gradient "
+        "descent, α = 0.1, 1000 iterations, tolerance 1e-9.",
+    )
+    _add_fit_arguments(fit)
+
+    lesson = sub.add_parser(
+        "lesson",
+        help="list the lessons, or run one without a window and check that it makes its point",
+    )
+    lesson.add_argument(
+        "name",
+        nargs="?",
+        metavar="NAME|FILE",
+        help="a lesson's number, id (e.g. 2-learning-rate) or a lesson file",
+    )
+
+    bench = sub.add_parser("bench", help="time one GD step: loop, compiled, BLAS, fused, Gram, GPU")
+    try:
+        from core.timing import bench as bench_module
+    except ImportError:  # a trimmed install without the timing lab: bench has no options
+        return parser
+    bench_module.add_arguments(bench)
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> tuple[DataSettings, ModelSettings, RunSettings]:
+    """The validated settings ``fit``'s options describe (InputError for a bad DATA)."""
+
+    def section(name: str, cls: type, **fixed: Any) -> Any:
+        values = {k: getattr(args, k) for k in _cli_keys(name) if hasattr(args, k)}
+        return cls(**{**values, **fixed})
+
+    if args.data == "demo:housing":
+        data = section("data", DataSettings, source="housing")
+    elif args.data == "demo:synthetic":
+        data = section("data", DataSettings, source="synthetic")
+    elif args.data.startswith("demo:") and not os.path.lexists(args.data):
+        raise InputError(
+            f"unknown demo {args.data!r}; choose {' or '.join(DEMO_SOURCES)} or a file"
+        )
+    else:
+        data = section("data", DataSettings, source="csv", csv_path=args.data)
+    model = section("model", ModelSettings, intercept=not args.no_intercept)
+    return data, model, section("run", RunSettings)

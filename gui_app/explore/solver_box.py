@@ -1,0 +1,149 @@
+"""The Solver box of the control panel: the solver, the learning rate α against α_max, the
+iteration cap, the tolerance and the start point.
+
+The box holds these inputs and keeps α's slider, text field and α_max line in step; the
+control panel reads them (:meth:`SolverBox.alpha`, :meth:`SolverBox.tolerance`) into the
+run settings. Ranges, defaults and tooltips come from :data:`core.settings.SCHEMA`.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton
+
+from core.settings import SCHEMA
+from gui_app.explore.alpha import AlphaSlider
+from gui_app.widgets import choice_combo, int_spin, setting_label, setting_tooltip
+
+#: The solver choice: gradient descent (its implementation chosen in the Device box) or a
+#: direct solver (the normal equation, stable or textbook).
+SOLVERS = ("gd", "normal", "normal-textbook")
+SOLVER_LABELS = {"gd": "gradient descent"}
+QUICK_ALPHA_FACTORS = (0.1, 0.5, 0.95, 1.05)  # below, near and just above α_max
+
+
+class SolverBox(QGroupBox):
+    """The solver and its knobs; α is shown against α_max (red at or above it)."""
+
+    def __init__(self) -> None:
+        super().__init__("Solver")
+        self._alpha_max: float | None = None
+        self._preparing = True
+        form = QFormLayout(self)
+        self.solver_combo = choice_combo("solver", SOLVERS, SOLVER_LABELS)
+        form.addRow("Solver", self.solver_combo)
+        self.alpha_slider = AlphaSlider()
+        self.alpha_slider.setToolTip(
+            "Learning rate α on a log scale; red: α ≥ α_max, where gradient descent diverges"
+        )
+        self.alpha_edit = QLineEdit(f"{SCHEMA['alpha'].default:g}")
+        self.alpha_edit.setToolTip(setting_tooltip("alpha"))
+        self.alpha_edit.setMaximumWidth(90)
+        arow = QHBoxLayout()
+        arow.addWidget(self.alpha_slider, 1)
+        arow.addWidget(self.alpha_edit)
+        form.addRow(setting_label("alpha").capitalize(), arow)
+        self.alpha_max_label = QLabel("α_max = …")
+        self.quick_alpha_buttons = []
+        for factor in QUICK_ALPHA_FACTORS:
+            b = QPushButton(f"{factor:g}·α_max")
+            b.setToolTip(f"set α = {factor:g} × α_max")
+            b.clicked.connect(lambda _c=False, f=factor: self._set_alpha_factor(f))
+            b.setMaximumWidth(80)
+            self.quick_alpha_buttons.append(b)
+        form.addRow(self.alpha_max_label)
+        quick = QHBoxLayout()
+        for b in self.quick_alpha_buttons:
+            quick.addWidget(b)
+        form.addRow(quick)
+        self.iterations_spin = int_spin("iterations", step=100)
+        form.addRow("Max " + setting_label("iterations"), self.iterations_spin)
+        self.tolerance_edit = QLineEdit(f"{SCHEMA['tolerance'].default:g}")
+        self.tolerance_edit.setToolTip(setting_tooltip("tolerance"))
+        form.addRow(setting_label("tolerance").capitalize(), self.tolerance_edit)
+        srow = QHBoxLayout()
+        self.start_label = QLabel("w = 0, b = 0")
+        self.start_label.setToolTip("Click on the contour plot to choose the start point")
+        self.start_reset = QPushButton("zero")
+        self.start_reset.setMaximumWidth(60)
+        srow.addWidget(self.start_label, 1)
+        srow.addWidget(self.start_reset)
+        form.addRow("Start point", srow)
+        self.alpha_slider.setValue(self.alpha_slider.position_of(SCHEMA["alpha"].default))
+        self.alpha_slider.valueChanged.connect(self._slider_moved)
+        self.alpha_edit.editingFinished.connect(self._alpha_edited)
+
+    # -- α ----------------------------------------------------------------------------------------
+    def _slider_moved(self, pos: int) -> None:
+        alpha = self.alpha_slider.alpha_at(pos)
+        self.alpha_edit.setText(f"{alpha:.3g}")
+        self._update_alpha_label()
+
+    def _alpha_edited(self) -> None:
+        alpha = self.alpha()
+        if alpha is not None:
+            self.alpha_slider.blockSignals(True)
+            self.alpha_slider.setValue(self.alpha_slider.position_of(alpha))
+            self.alpha_slider.blockSignals(False)
+        self._update_alpha_label()
+
+    def _set_alpha_factor(self, factor: float) -> None:
+        if self._alpha_max is not None and math.isfinite(self._alpha_max):
+            self.set_alpha(factor * self._alpha_max)
+
+    def set_alpha(self, alpha: float) -> None:
+        """Show the learning rate ``alpha`` in the field and on the slider."""
+        self.alpha_edit.setText(f"{alpha:.4g}")
+        self._alpha_edited()
+
+    def set_alpha_max(self, alpha_max: float | None, preparing: bool = False) -> None:
+        """Show α_max and mark the divergent range; with ``alpha_max`` None, "computing"
+        while ``preparing``, else that there is none."""
+        self._alpha_max = alpha_max
+        self._preparing = preparing
+        self.alpha_slider.set_alpha_max(alpha_max, self.alpha() or 0.1)
+        self._update_alpha_label()
+
+    def _update_alpha_label(self) -> None:
+        a_max = self._alpha_max
+        if a_max is None:
+            self.alpha_max_label.setText(
+                "α_max = … (computing)" if self._preparing else "α_max = — (no data prepared)"
+            )
+            return
+        alpha = self.alpha()
+        text = f"α_max = 2/λ_max(AᵀA/m) = <b>{a_max:.4g}</b>"
+        if alpha is not None and alpha >= a_max:
+            text += "  <span style='color:#c00000'><b>α ≥ α_max: will diverge</b></span>"
+        elif alpha is not None:
+            text += f"  (α = {alpha / a_max:.2g}·α_max)"
+        self.alpha_max_label.setText(text)
+
+    # -- values -----------------------------------------------------------------------------------
+    def alpha(self) -> float | None:
+        """The learning rate typed in; None when it is not a number > 0."""
+        try:
+            value = float(self.alpha_edit.text().replace(",", "."))
+        except ValueError:
+            return None
+        return value if math.isfinite(value) and value > 0 else None
+
+    def tolerance(self) -> float | None:
+        """The tolerance typed in; None when it is not a number >= 0."""
+        try:
+            value = float(self.tolerance_edit.text().replace(",", "."))
+        except ValueError:
+            return None
+        return value if math.isfinite(value) and value >= 0 else None
+
+    def gd_widgets(self) -> list:
+        """The inputs that only gradient descent uses (disabled for a direct solver)."""
+        return [
+            self.alpha_slider,
+            self.alpha_edit,
+            self.iterations_spin,
+            self.tolerance_edit,
+            self.start_reset,
+            *self.quick_alpha_buttons,
+        ]
