@@ -148,11 +148,12 @@ def _rank_deficient_answer(
     rank: int,
     intercept: bool,
     max_refinements: int,
-) -> tuple[np.ndarray, float, str]:
+) -> tuple[np.ndarray, float, str, str]:
     """The minimum-norm least-squares answer (original units) of a rank-deficient design.
 
-    Returns ``(x, rss, norm_text)``: ``x`` (p) in original units, its residual sum of
-    squares on the equilibrated design, and the words naming the norm that was minimised.
+    Returns ``(x, rss, norm_text, label)``: ``x`` (p) in original units, its residual sum
+    of squares on the equilibrated design, the words naming the norm that was minimised and
+    a short label for the status line.
     The minimum-norm solution in the units shown (``pinv([X | 1]) @ y``) is tried first; if
     computing it lost the fit (columns whose scales differ by many orders of magnitude,
     high-degree polynomials), the minimum-norm solution after equilibrating the columns is
@@ -180,17 +181,15 @@ def _rank_deficient_answer(
     rss_x = _rss(y, B, x * s)
     params = "(w, b)" if intercept else "w"
     if np.all(np.isfinite(x)) and _fit_kept(rss_x, rss_z, y):
-        return x, rss_x, f"the minimum-norm solution (the smallest ‖{params}‖ in the units shown)"
+        text = f"the minimum-norm solution (the smallest ‖{params}‖ in the units shown)"
+        return x, rss_x, text, "minimum-norm"
     spread = float(np.log10(s.max() / s.min()))
-    return (
-        z / s,
-        rss_z,
-        (
-            f"the minimum-norm solution after scaling every column of the design to about unit "
-            f"length (the smallest ‖{params}‖ in the units shown cannot be computed reliably: the "
-            f"columns' sizes differ by 10^{spread:.0f}, so rounding would lose the fit)"
-        ),
+    text = (
+        "the minimum-norm solution after scaling every column of the design to about unit "
+        f"length (the smallest ‖{params}‖ in the units shown cannot be computed reliably: the "
+        f"columns' sizes differ by a factor of 10^{spread:.0f}, so rounding would lose the fit)"
     )
+    return z / s, rss_z, text, "equilibrated minimum-norm"
 
 
 def normal_equation(
@@ -208,6 +207,10 @@ def normal_equation(
     it is below the number of parameters p (collinear columns, or fewer rows than
     parameters), infinitely many coefficients fit equally well: the one returned is the
     minimum-norm solution in the units shown, ``pinv([X | 1]) @ y``, and a warning says so.
+    When the columns' scales differ so much that computing it would lose the fit (high
+    polynomial degrees), the minimum-norm solution of the equilibrated design is returned
+    instead, with the same least-squares cost, and the warning names that norm. Either way
+    the final cost is checked against the solve's own residual: a cost above it is warned.
     """
     t0 = time.perf_counter()
     A, A_lo = _original_design(problem)
@@ -227,11 +230,8 @@ def normal_equation(
     names = problem.parameter_names
     warnings: list[str] = []
     if rank < p:
-        x, rss, norm_text = _rank_deficient_answer(
+        x, rss, norm_text, shown = _rank_deficient_answer(
             B, B_lo, y, s, Q, U, sigma, Vt, rank, problem.intercept, max_refinements
-        )
-        shown = (
-            "minimum-norm" if "in the units shown)" in norm_text else "equilibrated minimum-norm"
         )
         if m < p:
             # Problem's own warning already explains it (it applies to every solver).
