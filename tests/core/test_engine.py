@@ -450,3 +450,14 @@ def test_run_solver_passes_pace_to_both_gd_solvers():
             run_solver(problem, solver, alpha=0.1, iterations=3, report_every=10, pace=lambda k: 1)
         )
         assert [s.iteration for s in snaps] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("degree", [2, 4, 6])
+def test_contour_centre_is_the_optimum_even_without_scaling(degree):
+    # gram_optimum squares κ, but with its diagonal scaled it still finds the optimum of an
+    # unscaled polynomial (unscaled, lstsq on G dropped directions: J 408 vs 245 at degree 2).
+    problem = Problem(make_housing(), degree=degree, scaling="none")
+    centre = problem.gram_optimum()
+    cost = problem.cost(centre[: problem.n], float(centre[problem.n]))
+    A = powers_design(make_housing().X, degree)
+    assert cost == pytest.approx(best_lstsq_cost(A, make_housing().y), rel=1e-6)
