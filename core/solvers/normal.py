@@ -20,12 +20,30 @@ _EPS = float(np.finfo(np.float64).eps)
 
 
 def _final_normal(
-    problem: Problem, w: np.ndarray, b: float | None, t0: float, message: str, warnings: list[str]
+    problem: Problem,
+    w: np.ndarray,
+    b: float | None,
+    t0: float,
+    message: str,
+    warnings: list[str],
+    *,
+    least_squares_cost: float | None = None,
 ) -> Snapshot:
     w = np.asarray(w, np.float64)
     w_s, b_s = problem.to_scaled(w, b)
     b_train = b_s if b_s is not None else 0.0
     cost = problem.cost(w_s, b_train)
+    if least_squares_cost is not None and not _cost_is_least_squares(
+        problem, w_s, b_train, cost, least_squares_cost
+    ):
+        # The guard: a "solved" answer must fit as well as the solve said it does.
+        warnings = [
+            *warnings,
+            f"these coefficients are not the least-squares answer: evaluated on the data "
+            f"their cost J = {cost:.6g} is above the least-squares cost J = "
+            f"{least_squares_cost:.6g} found by the solver (rounding lost the fit). Lower the "
+            "polynomial degree or scale the features.",
+        ]
     gw, gb = problem.gradient(w_s, b_train)
     gnorm = math.sqrt(float(gw @ gw) + (gb or 0.0) ** 2)
     return Snapshot(
@@ -43,6 +61,25 @@ def _final_normal(
     )
 
 
+def _cost_is_least_squares(
+    problem: Problem, w_s: np.ndarray, b_s: float, cost: float, least_squares_cost: float
+) -> bool:
+    """Whether ``cost`` (of ``w_s``, ``b_s`` on the training design) is the least-squares cost.
+
+    Compares residual norms ``‖e‖ = √(2m·J)``: a relative 5e-7 (1e-6 on ``J``) plus the
+    rounding of evaluating ``e`` in the training dtype, ``ε·‖|X||w| + |b| + |y|‖`` times a
+    safety factor (Higham, *Accuracy and Stability of Numerical Algorithms*, §3.5).
+    """
+    if not math.isfinite(cost):
+        return False
+    X = np.asarray(to_host(problem.X), np.float64)
+    y = np.asarray(problem.dataset.y, np.float64)
+    size = np.abs(X) @ np.abs(np.asarray(w_s, np.float64)) + abs(b_s) + np.abs(y)
+    slack = 100 * float(np.finfo(np.dtype(problem.dtype)).eps) * float(np.linalg.norm(size))
+    two_m = 2 * problem.m
+    return math.sqrt(two_m * cost) <= math.sqrt(two_m * least_squares_cost) * (1 + 5e-7) + slack
+
+
 def _original_design(problem: Problem) -> tuple[np.ndarray, np.ndarray | None]:
     """``A = [X | 1]`` in original units (m × p) and the rounding errors of its powers."""
     X, X_lo = problem.design.X, problem.design.X_lo
@@ -54,17 +91,105 @@ def _original_design(problem: Problem) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def minimum_norm_in_original_units(x: np.ndarray, row_b: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """The least-squares solution of smallest 2-norm, in original units.
+    """The least-squares solution of smallest 2-norm, in original units, via the row space.
 
     ``x`` (p) is one least-squares solution of ``A x ≈ y``; ``row_b`` (r × p, orthonormal
     rows) spans the row space of the equilibrated design ``B = A / s`` (r its rank). Since
     ``A = B·diag(s)``, the row space of ``A`` is spanned by the columns of ``row_bᵀ·s``. The
     minimum-norm solution is the one in that row space, orthogonal to the null space: the
     orthogonal projection of ``x`` onto it (via QR, O(p·r²)), which equals ``pinv(A) @ y``
-    (Golub & Van Loan, *Matrix Computations*, §5.5).
+    (Golub & Van Loan, *Matrix Computations*, §5.5). Used when ``m < p`` (no p × p basis);
+    it loses the fit when the column scales ``s`` differ by many orders of magnitude, so the
+    caller checks the residual.
     """
     Qw, _ = np.linalg.qr(row_b.T * s[:, None])
     return Qw @ (Qw.T @ x)
+
+
+def minimum_norm_via_null_space(z: np.ndarray, null_b: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """The least-squares solution of smallest 2-norm in original units, via the null space.
+
+    ``z`` (p) is a least-squares solution in equilibrated coordinates (``B z ≈ y``,
+    ``B = A / s``), ``null_b`` (p × k, orthonormal columns) a basis of the null space of
+    ``B``; the null space of ``A`` is then ``null_b / s`` exactly. Every least-squares
+    solution is ``(z - null_b·c) / s``; the smallest one takes ``c`` minimising
+    ``‖z/s - (null_b/s)·c‖`` (a p × k least-squares problem). The correction is formed in
+    equilibrated coordinates before dividing by ``s`` (powers of two, exact), so it changes
+    the fit only by ``B·null_b·c`` (rank tolerance × ‖c‖) whatever the column scales.
+    """
+    c = np.linalg.lstsq(null_b / s[:, None], z / s, rcond=None)[0]
+    return (z - null_b @ c) / s
+
+
+def _rss(y: np.ndarray, B: np.ndarray, z: np.ndarray) -> float:
+    """``‖y - B z‖²`` (the residual sum of squares of equilibrated coefficients ``z``)."""
+    r = y - B @ z
+    return float(r @ r)
+
+
+def _fit_kept(rss: float, rss_best: float, y: np.ndarray) -> bool:
+    """Whether a residual sum of squares is the best one found, up to a relative 1e-9.
+
+    The absolute slack, ``(1000·ε·‖y‖)²``, only matters for exact fits (``rss_best ≈ 0``).
+    """
+    slack = 1e3 * _EPS * float(np.linalg.norm(y))
+    return rss <= rss_best * (1 + 1e-9) + slack**2
+
+
+def _rank_deficient_answer(
+    B: np.ndarray,
+    B_lo: np.ndarray | None,
+    y: np.ndarray,
+    s: np.ndarray,
+    Q: np.ndarray,
+    U: np.ndarray,
+    sigma: np.ndarray,
+    Vt: np.ndarray,
+    rank: int,
+    intercept: bool,
+    max_refinements: int,
+) -> tuple[np.ndarray, float, str, str]:
+    """The minimum-norm least-squares answer (original units) of a rank-deficient design.
+
+    Returns ``(x, rss, norm_text, label)``: ``x`` (p) in original units, its residual sum
+    of squares on the equilibrated design, the words naming the norm that was minimised and
+    a short label for the status line.
+    The minimum-norm solution in the units shown (``pinv([X | 1]) @ y``) is tried first; if
+    computing it lost the fit (columns whose scales differ by many orders of magnitude,
+    high-degree polynomials), the minimum-norm solution after equilibrating the columns is
+    returned instead (same fit, a different norm), and ``norm_text`` says so.
+    """
+    m, p = B.shape
+
+    def solve(rhs: np.ndarray) -> np.ndarray:  # truncated SVD of R: B⁺ at rank r
+        return Vt[:rank].T @ ((U[:, :rank].T @ (Q.T @ rhs)) / sigma[:rank])
+
+    z = solve(y)
+    rss_z = _rss(y, B, z)
+    # Refine with residuals in double-double: the tiny kept singular values amplify rounding
+    # in z, which costs fit on high-degree designs (each step stays in the row space of B).
+    for _ in range(max_refinements):
+        trial = z + solve(precise.residual(y, B, B_lo, z))
+        rss_trial = _rss(y, B, trial)
+        if not rss_trial < rss_z:
+            break
+        z, rss_z = trial, rss_trial
+    if m >= p:  # a full p × p basis is at hand: project off the null space
+        x = minimum_norm_via_null_space(z, Vt[rank:].T, s)
+    else:
+        x = minimum_norm_in_original_units(z / s, Vt[:rank], s)
+    rss_x = _rss(y, B, x * s)
+    params = "(w, b)" if intercept else "w"
+    if np.all(np.isfinite(x)) and _fit_kept(rss_x, rss_z, y):
+        text = f"the minimum-norm solution (the smallest ‖{params}‖ in the units shown)"
+        return x, rss_x, text, "minimum-norm"
+    spread = float(np.log10(s.max() / s.min()))
+    text = (
+        "the minimum-norm solution after scaling every column of the design to about unit "
+        f"length (the smallest ‖{params}‖ in the units shown cannot be computed reliably: the "
+        f"columns' sizes differ by a factor of 10^{spread:.0f}, so rounding would lose the fit)"
+    )
+    return z / s, rss_z, text, "equilibrated minimum-norm"
 
 
 def normal_equation(
@@ -82,6 +207,10 @@ def normal_equation(
     it is below the number of parameters p (collinear columns, or fewer rows than
     parameters), infinitely many coefficients fit equally well: the one returned is the
     minimum-norm solution in the units shown, ``pinv([X | 1]) @ y``, and a warning says so.
+    When the columns' scales differ so much that computing it would lose the fit (high
+    polynomial degrees), the minimum-norm solution of the equilibrated design is returned
+    instead, with the same least-squares cost, and the warning names that norm. Either way
+    the final cost is checked against the solve's own residual: a cost above it is warned.
     """
     t0 = time.perf_counter()
     A, A_lo = _original_design(problem)
@@ -101,13 +230,8 @@ def normal_equation(
     names = problem.parameter_names
     warnings: list[str] = []
     if rank < p:
-        qty = Q.T @ y
-        z = Vt[:rank].T @ ((U[:, :rank].T @ qty) / sigma[:rank])
-        x = minimum_norm_in_original_units(z / s, Vt[:rank], s)
-        norm_text = (
-            "the minimum-norm solution (the smallest ‖(w, b)‖ in the units shown)"
-            if problem.intercept
-            else "the minimum-norm solution (the smallest ‖w‖ in the units shown)"
+        x, rss, norm_text, shown = _rank_deficient_answer(
+            B, B_lo, y, s, Q, U, sigma, Vt, rank, problem.intercept, max_refinements
         )
         if m < p:
             # Problem's own warning already explains it (it applies to every solver).
@@ -125,7 +249,7 @@ def normal_equation(
                 f"equally well; showing {norm_text}. Remove a redundant feature or lower "
                 "the polynomial degree."
             )
-            message = f"Rank-deficient design (rank {rank} of {p}); minimum-norm solution shown."
+            message = f"Rank-deficient design (rank {rank} of {p}); {shown} solution shown."
     else:
         z = np.linalg.solve(R, Q.T @ y)
         r = y - B @ z
@@ -158,9 +282,10 @@ def normal_equation(
                 "polynomial degree or drop a nearly redundant feature."
             )
         x = z / s
+        rss = float(r @ r)
     w = x[: problem.n]
     b = float(x[problem.n]) if problem.intercept else None
-    yield _final_normal(problem, w, b, t0, message, warnings)
+    yield _final_normal(problem, w, b, t0, message, warnings, least_squares_cost=rss / (2 * m))
 
 
 def normal_textbook(problem: Problem, *, cancel: CancelFlag | None = None) -> Iterator[Snapshot]:

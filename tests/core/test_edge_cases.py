@@ -10,6 +10,7 @@ from core.data.datasets import Dataset, make_housing
 from core.errors import InputError
 from core.model.problem import Problem
 from core.solvers import MAX_ITERATIONS, last, run_solver
+from core.solvers.normal import _final_normal
 
 rng = np.random.default_rng(42)
 A = rng.normal(size=25)
@@ -152,3 +153,18 @@ def test_a_wide_design_with_two_rows_is_answered_without_p_by_p_matrices():
     )
     textbook = last(run_solver(problem, "normal-textbook"))
     assert any("singular" in w for w in textbook.warnings)
+
+
+def test_a_normal_answer_above_the_least_squares_cost_is_flagged():
+    # The guard behind every `normal` answer: fed coefficients that do not fit as well as
+    # the solve said (what the old original-unit projection returned at high degree), it warns.
+    problem = Problem(make_housing(), degree=2)
+    best = last(run_solver(problem, "normal"))
+    assert not any("not the least-squares answer" in w for w in best.warnings)
+    ls_cost = best.cost
+    good = _final_normal(problem, best.w, best.b, 0.0, "ok", [], least_squares_cost=ls_cost)
+    assert not any("not the least-squares answer" in w for w in good.warnings)
+    w_off = np.array(best.w) * (1 + 1e-2)
+    bad = _final_normal(problem, w_off, best.b, 0.0, "ok", [], least_squares_cost=ls_cost)
+    assert bad.cost > ls_cost * 1.01
+    assert any("not the least-squares answer" in w and f"{ls_cost:.6g}" in w for w in bad.warnings)

@@ -245,6 +245,71 @@ def test_fewer_rows_than_parameters_gives_the_minimum_norm_solution():
     assert not gd.diverged and gd.cost == pytest.approx(0.0, abs=1e-20)
 
 
+def powers_design(X: np.ndarray, degree: int) -> np.ndarray:
+    """``[X, X², …, X^degree | 1]`` in original units, built here independently of core."""
+    return np.column_stack([X**k for k in range(1, degree + 1)] + [np.ones(len(X))])
+
+
+def lstsq_cost(A: np.ndarray, y: np.ndarray) -> float:
+    """``J = 1/(2m)·‖A x - y‖²`` at numpy's least-squares answer on ``A``."""
+    x = np.linalg.lstsq(A, y, rcond=None)[0]
+    return float(np.sum((A @ x - y) ** 2)) / (2 * len(y))
+
+
+def best_lstsq_cost(A: np.ndarray, y: np.ndarray) -> float:
+    """The least-squares cost on ``A``, also tried with unit-length columns (same span)."""
+    return min(lstsq_cost(A, y), lstsq_cost(A / np.linalg.norm(A, axis=0), y))
+
+
+@pytest.mark.parametrize("scaling", ["none", "zscore", "minmax"])
+@pytest.mark.parametrize("degree", [2, 4, 6, 8, 10, 20])
+def test_rank_deficient_polynomial_fits_as_well_as_least_squares(degree, scaling):
+    # Housing's bedrooms and floors take few values, so their powers are collinear: the
+    # design is rank-deficient from degree 3 and its column sizes span 10^0..10^70.
+    data = make_housing()
+    snap = last(normal_equation(Problem(data, degree=degree, scaling=scaling)))
+    A = powers_design(data.X, degree)
+    assert snap.cost <= lstsq_cost(A, data.y) * (1 + 1e-6) + 1e-12
+    # ... and as well as the best lstsq finds at all (rounding of J aside).
+    assert snap.cost <= best_lstsq_cost(A, data.y) * (1 + 1e-4)
+    assert not any("not the least-squares answer" in w for w in snap.warnings)
+
+
+def test_high_degree_falls_back_to_the_equilibrated_minimum_norm_and_says_so():
+    snap = last(normal_equation(Problem(make_housing(), degree=20)))
+    assert "equilibrated minimum-norm solution shown" in snap.message
+    assert any(
+        "after scaling every column of the design to about unit length" in w
+        and "cannot be computed reliably" in w
+        for w in snap.warnings
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    m=st.integers(8, 40),
+    base=st.integers(1, 4),
+    copies=st.lists(
+        st.tuples(st.integers(0, 3), st.floats(0.2, 5), st.booleans()), min_size=1, max_size=4
+    ),
+    exponents=st.lists(st.floats(-6, 6), min_size=8, max_size=8),
+    seed=st.integers(0, 2**16),
+)
+def test_rank_deficient_designs_cost_what_lstsq_costs(m, base, copies, exponents, seed):
+    # Duplicated, rescaled columns with column sizes 10^±6: infinitely many answers, one cost.
+    rng = np.random.default_rng(seed)
+    cols = [rng.normal(size=m) for _ in range(base)]
+    cols += [(-c if negative else c) * cols[j % base] for j, c, negative in copies]
+    X = np.column_stack(cols) * 10.0 ** np.array(exponents[: len(cols)])
+    data = Dataset(X, rng.normal(size=m), tuple(f"x{i}" for i in range(len(cols))), "y", "t")
+    snap = last(normal_equation(Problem(data)))
+    A = design(data)
+    best = best_lstsq_cost(A, data.y)
+    assert snap.cost == pytest.approx(best, rel=1e-6, abs=1e-12)
+    assert snap.cost <= lstsq_cost(A, data.y) * (1 + 1e-6) + 1e-12
+    assert any("rank-deficient" in w for w in snap.warnings)
+
+
 def test_constant_column_under_scaling_names_the_column():
     X = np.column_stack([np.arange(5.0), np.full(5, 7.0)])
     data = Dataset(X, np.arange(5.0), ("size", "floors"), "y", "h.csv", "h.csv")
@@ -385,3 +450,14 @@ def test_run_solver_passes_pace_to_both_gd_solvers():
             run_solver(problem, solver, alpha=0.1, iterations=3, report_every=10, pace=lambda k: 1)
         )
         assert [s.iteration for s in snaps] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("degree", [2, 4, 6])
+def test_contour_centre_is_the_optimum_even_without_scaling(degree):
+    # gram_optimum squares κ, but with its diagonal scaled it still finds the optimum of an
+    # unscaled polynomial (unscaled, lstsq on G dropped directions: J 408 vs 245 at degree 2).
+    problem = Problem(make_housing(), degree=degree, scaling="none")
+    centre = problem.gram_optimum()
+    cost = problem.cost(centre[: problem.n], float(centre[problem.n]))
+    A = powers_design(make_housing().X, degree)
+    assert cost == pytest.approx(best_lstsq_cost(A, make_housing().y), rel=1e-6)
