@@ -15,7 +15,6 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from core.settings import Settings
-from gui_app.explore.controls import exact_text
 
 if TYPE_CHECKING:
     from gui_app.explore.window import MainWindow
@@ -91,9 +90,10 @@ def apply_view(window: MainWindow, values: dict[str, Any]) -> float | None:
     if values.get("alpha_factor") is not None:
         alpha = alpha_for(values, prep.problem)
         if math.isfinite(alpha) and alpha > 0:
-            window.controls.set_alpha(alpha)
-            # set_alpha shows 4 digits; keep the exact value for the run
-            window.controls.alpha_edit.setText(exact_text(alpha))
+            controls = window.controls
+            controls.set_settings(
+                controls.settings(window.state.settings, strict=False).replace(alpha=alpha)
+            )
     names = prep.problem.parameter_names
     x, y = values.get("contour_x"), values.get("contour_y")
     if x in names and y in names and x != y:

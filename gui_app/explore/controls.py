@@ -418,7 +418,7 @@ class ControlPanel(QWidget):
             if d.source == "csv" and not d.csv_path:
                 notes.append("the CSV source has no file: choose one with Open…")
             if d.csv_path != self.csv_path.text() or (
-                d.target and self.target_combo.findText(d.target) < 0
+                d.target and not d.no_header and self.target_combo.findText(d.target) < 0
             ):
                 # another file (or a target it does not list): its columns come when it is
                 # loaded; until then the target is the settings' (read back from the state)
