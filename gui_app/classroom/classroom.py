@@ -47,7 +47,6 @@ from gui_app.classroom.sessions import Sessions
 from gui_app.classroom.settings_bridge import (
     apply_settings,
     apply_view,
-    model_matches,
     read_settings,
     show_tab,
 )
@@ -428,7 +427,7 @@ class Classroom(ClassroomMenus, QObject):
         return notes
 
     def _apply_pending_view(self) -> None:
-        if self._pending_view is not None and model_matches(self.window):
+        if self._pending_view is not None and self.window.state.prepared_matches():
             values, self._pending_view = self._pending_view, None
             apply_view(self.window, values)
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import Signal as QtSignal
 from core.lessons import Lesson, LessonRun, check_claims, iterations_to_converge
 from core.session import RunRecord
 from gui_app.classroom.compare_view import show_lesson_view
-from gui_app.classroom.settings_bridge import apply_settings, apply_view, model_matches, show_tab
+from gui_app.classroom.settings_bridge import apply_settings, apply_view, show_tab
 
 if TYPE_CHECKING:
     from gui_app.classroom.classroom import Classroom
@@ -96,7 +96,11 @@ class LessonPlayer(QObject):
         self.window.request_prepare()
 
     def _on_problem_ready(self) -> None:
-        if self._state != "preparing" or self.window.running or not model_matches(self.window):
+        if (
+            self._state != "preparing"
+            or self.window.running
+            or not self.window.state.prepared_matches()
+        ):
             return
         w = self.window
         apply_view(w, self._settings)

@@ -49,11 +49,8 @@ def read_session(path: str | Path) -> Session:
 def quarantine(path: Path) -> Path | None:
     """Move an unreadable remembered session aside (core.session.quarantine); the new path,
     or None when it could not be moved (then it must not be overwritten either)."""
-    move = getattr(core_session, "quarantine", None)
-    if move is None:
-        return None
     try:
-        return Path(move(path))
+        return core_session.quarantine(path)
     except (OSError, InputError):
         return None
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from core.errors import InputError
 from core.settings import Settings
-from core.solvers import Snapshot
+from core.solvers import GD_SOLVERS, Snapshot
 from gui_app.explore.plots import short_name
 from gui_app.explore.state import (
     ExploreState,
@@ -43,8 +43,6 @@ from gui_app.explore.state import (
 )
 from gui_app.explore.worker import ModelSpec, RunSpec
 
-#: Solvers that take steps (Pause and Step apply to them).
-STEPPING_SOLVERS = ("gd", "gd-loop")
 #: How many runs the state keeps (the learning curve shows the latest few of them).
 MAX_KEPT_RUNS = 50
 PAUSED_TEXT = "Paused at iteration {it}: Step (F7 / F8) or Resume (F6)."
@@ -229,7 +227,7 @@ class ExploreController:
         if self.running and state.current is not None and state.current.final is None:
             state.current.failed = "replaced by a new run"
         job = self.runner.submit("run", spec)
-        alpha = s.run.alpha if s.run.solver in STEPPING_SOLVERS else None
+        alpha = s.run.alpha if s.run.solver in GD_SOLVERS else None
         run = Run(job, s, run_label(s.run, s.model, s.data), alpha)
         state.job_id = job
         state.runs.append(run)
@@ -252,7 +250,7 @@ class ExploreController:
             self.runner.step(count)
         elif self.state.status is RunStatus.RUNNING:
             self.runner.set_paused(True)
-        elif self.state.settings.run.solver in STEPPING_SOLVERS:
+        elif self.state.settings.run.solver in GD_SOLVERS:
             self.run(start_paused=True, step_budget=count)
 
     def stop(self) -> None:
@@ -316,9 +314,10 @@ class ExploreController:
         if (prep.spec.data, prep.spec.model) != state.model_key:
             return  # prepared for settings changed since (a newer prepare is coming)
         changed = ["ready"]
-        if data.source == "csv" and data.target is None:
+        if data.source == "csv" and data.target is None and not data.no_header:
             # the file's default target becomes the setting, so that the controls (which show
-            # it) and the state describe the same problem
+            # it) and the state describe the same problem (a file without a header row has
+            # made-up names, no target setting: its target stays the default, the last column)
             target = prep.dataset.target_name
             state.settings = state.settings.replace(target=target)
             prep = dataclasses.replace(

@@ -15,6 +15,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
+    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -73,7 +75,6 @@ class ControlPanel(QWidget):
         layout.addWidget(self._build_solver())
         layout.addWidget(self._build_device())
         layout.addStretch(1)
-        self._no_header = SCHEMA["no_header"].default  # a setting without a control here
         self.run_box = self._build_buttons()  # placed by the window, outside the scrolling
         for combo in self.findChildren(QComboBox):
             combo.setSizeAdjustPolicy(
@@ -319,8 +320,11 @@ class ControlPanel(QWidget):
         """The tolerance typed in; None when it is not a number >= 0."""
         return self.solver_box.tolerance()
 
-    def data_settings(self) -> DataSettings:
-        """The data settings the controls show."""
+    def data_settings(self, base: DataSettings | None = None) -> DataSettings:
+        """The data settings the controls show; the keys without a control (``no_header``,
+        the target while the file's columns are not loaded or when the file has no header
+        row) come from ``base``."""
+        base = base or DataSettings()
         source = self.source()
         if source == "synthetic":
             return DataSettings(
@@ -333,16 +337,19 @@ class ControlPanel(QWidget):
                 seed=self.seed_spin.value(),
             )
         if source == "csv":
-            target = self.target_combo.currentText() or None
+            # without a header row the picker lists made-up names (x1 …, y) that are no
+            # target setting: the target (a column index) stays the state's
+            target = (None if base.no_header else self.target_combo.currentText()) or base.target
             return DataSettings(
-                "csv", csv_path=self.csv_path.text(), target=target, no_header=self._no_header
+                "csv", csv_path=self.csv_path.text(), target=target, no_header=base.no_header
             )
         return DataSettings(source)
 
-    def model_spec(self) -> ModelSpec:
-        """The data and model settings the controls show."""
+    def model_spec(self, base: Settings | None = None) -> ModelSpec:
+        """The data and model settings the controls show (keys without a control from
+        ``base``, see :meth:`data_settings`)."""
         return ModelSpec(
-            self.data_settings(),
+            self.data_settings(base.data if base is not None else None),
             ModelSettings(
                 degree=self.degree_spin.value(),
                 intercept=self.intercept_check.isChecked(),
@@ -352,11 +359,12 @@ class ControlPanel(QWidget):
         )
 
     def settings(self, base: Settings, strict: bool = True) -> Settings:
-        """The settings the controls show; keys without a control come from ``base``.
+        """The settings the controls show; keys without a control come from ``base`` (the
+        window's state: ``no_header``, the target before the file is loaded, the view).
 
-        With ``strict``, an α or tolerance that is not a number raises ValueError with a
-        message; otherwise ``base``'s value is kept. A value outside its setting's range
-        raises InputError (core.errors) naming it.
+        With ``strict``, an α or tolerance that is not a number in its setting's range raises
+        ValueError with a message; otherwise ``base``'s value is kept, so that reading never
+        fails (every other control only holds values in its setting's range).
         """
         alpha, tolerance = self.alpha(), self.tolerance()
         if strict and self.uses_gd():
@@ -366,19 +374,27 @@ class ControlPanel(QWidget):
                 )
             if tolerance is None:
                 raise ValueError(
-                    f"the tolerance must be a number >= 0, got {self.tolerance_edit.text()!r}"
+                    f"the tolerance must be a number {SCHEMA['tolerance'].range_text()}, "
+                    f"got {self.tolerance_edit.text()!r}"
                 )
         run = RunSettings(
             solver=self.solver(),
-            alpha=alpha or base.run.alpha,
+            alpha=base.run.alpha if alpha is None else alpha,
             iterations=self.iterations_spin.value(),
             tolerance=base.run.tolerance if tolerance is None else tolerance,
         )
-        spec = self.model_spec()
+        spec = self.model_spec(base)
         return Settings(spec.data, spec.model, run, base.view)
 
-    def set_settings(self, settings: Settings) -> None:
-        """Show ``settings`` (without emitting any change signal)."""
+    def set_settings(self, settings: Settings) -> list[str]:
+        """Show ``settings`` (without emitting any change signal); return a note for each
+        value a control cannot hold as given (a spin box's range, an absent GPU, a CSV
+        source without a file), which then shows the nearest it can.
+
+        ``alpha_factor`` and the view (contour pair, equal axes, tab) have no control here:
+        the window resolves and shows them (:mod:`gui_app.classroom.settings_bridge`).
+        """
+        notes: list[str] = []
         widgets = [
             self.source_combo,
             *self._synthetic_spins,
@@ -398,21 +414,27 @@ class ControlPanel(QWidget):
             set_combo_data(self.source_combo, d.source)
             self._show_source_page(SOURCE_PAGES.get(d.source, 0))
             for key, spin in zip(SYNTHETIC_KEYS, self._synthetic_spins, strict=True):
-                if spin.value() != getattr(d, key):
-                    spin.setValue(getattr(d, key))
-            if d.csv_path != self.csv_path.text():
-                self.csv_path.setText(d.csv_path)
-            if (
-                d.target
-                and d.target != self.target_combo.currentText()
-                and self.target_combo.findText(d.target) >= 0
+                set_spin(spin, getattr(d, key), key, notes)
+            if d.source == "csv" and not d.csv_path:
+                notes.append("the CSV source has no file: choose one with Open…")
+            if d.csv_path != self.csv_path.text() or (
+                d.target and not d.no_header and self.target_combo.findText(d.target) < 0
             ):
+                # another file (or a target it does not list): its columns come when it is
+                # loaded; until then the target is the settings' (read back from the state)
+                self.csv_path.setText(d.csv_path)
+                self._csv_columns = []
+                self.target_combo.clear()
+            elif d.target:
                 self.target_combo.setCurrentText(d.target)
-            self._no_header = d.no_header
-            self.degree_spin.setValue(m.degree)
+            set_spin(self.degree_spin, m.degree, "degree", notes)
             self.intercept_check.setChecked(m.intercept)
             set_combo_data(self.scaling_combo, m.scaling)
-            set_combo_data(self.device_combo, m.device)
+            if m.device == "gpu" and not self.device_combo.model().item(1).isEnabled():
+                notes.append("the GPU is not available here: running on the CPU")
+                set_combo_data(self.device_combo, "cpu")
+            else:
+                set_combo_data(self.device_combo, m.device)
             if r.solver in IMPLEMENTATIONS:
                 set_combo_data(self.solver_combo, "gd")
                 set_combo_data(self.impl_combo, r.solver)
@@ -420,11 +442,32 @@ class ControlPanel(QWidget):
                 set_combo_data(self.solver_combo, r.solver)
             if self.alpha() != r.alpha:
                 self.set_alpha(r.alpha)
-            if self.iterations_spin.value() != r.iterations:
-                self.iterations_spin.setValue(r.iterations)
+                self.alpha_edit.setText(exact_text(r.alpha))  # the run uses what is shown
+            set_spin(self.iterations_spin, r.iterations, "iterations", notes)
             if self.tolerance() != r.tolerance:
-                self.tolerance_edit.setText(f"{r.tolerance:g}")
+                self.tolerance_edit.setText(exact_text(r.tolerance))
         finally:
             for w in widgets:
                 w.blockSignals(False)
         self._update_enabled()
+        return notes
+
+
+def exact_text(value: float) -> str:
+    """``value`` as short as it reads back exactly: "0.1", "1e-09", "0.123456789"."""
+    short = f"{value:.4g}"
+    return short if float(short) == value else repr(value)
+
+
+def set_spin(spin: QSpinBox | QDoubleSpinBox, value: float, key: str, notes: list[str]) -> None:
+    """Set ``spin`` to ``value``, or to the nearest value in its range with a note in
+    ``notes`` (a Qt spin box holds a C int: 2**31 or more would overflow)."""
+    low, high = spin.minimum(), spin.maximum()
+    if value < low or value > high:
+        notes.append(
+            f"{key.replace('_', ' ')} = {value:g} is outside this window's range "
+            f"({low:g} to {high:g}); using the nearest"
+        )
+    nearest = min(max(value, low), high)
+    if spin.value() != nearest:
+        spin.setValue(nearest)

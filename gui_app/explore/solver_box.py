@@ -122,20 +122,14 @@ class SolverBox(QGroupBox):
 
     # -- values -----------------------------------------------------------------------------------
     def alpha(self) -> float | None:
-        """The learning rate typed in; None when it is not a number > 0."""
-        try:
-            value = float(self.alpha_edit.text().replace(",", "."))
-        except ValueError:
-            return None
-        return value if math.isfinite(value) and value > 0 else None
+        """The learning rate typed in; None when it is not a number > 0 (in the range of
+        ``SCHEMA["alpha"]``)."""
+        return _typed_number(self.alpha_edit.text(), "alpha")
 
     def tolerance(self) -> float | None:
-        """The tolerance typed in; None when it is not a number >= 0."""
-        try:
-            value = float(self.tolerance_edit.text().replace(",", "."))
-        except ValueError:
-            return None
-        return value if math.isfinite(value) and value >= 0 else None
+        """The tolerance typed in; None when it is not a number in the range of
+        ``SCHEMA["tolerance"]`` (0 to 1)."""
+        return _typed_number(self.tolerance_edit.text(), "tolerance")
 
     def gd_widgets(self) -> list:
         """The inputs that only gradient descent uses (disabled for a direct solver)."""
@@ -147,3 +141,13 @@ class SolverBox(QGroupBox):
             self.start_reset,
             *self.quick_alpha_buttons,
         ]
+
+
+def _typed_number(text: str, key: str) -> float | None:
+    """``text`` as a number allowed for setting ``key`` (a decimal comma is accepted);
+    None when it is not one."""
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    return value if SCHEMA[key].problem(value) is None else None

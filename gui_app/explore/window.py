@@ -182,9 +182,6 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         cannot be read."""
         try:
             settings = self.controls.settings(self.state.settings, strict=strict)
-            extra = getattr(self, "_settings_extra", None)  # set by the classroom
-            if extra and "no_header" in extra:
-                settings = settings.replace(no_header=extra["no_header"])
         except (ValueError, InputError) as exc:
             self.show_message(f"Cannot run: {exc}.", "error")
             return False

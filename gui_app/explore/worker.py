@@ -28,7 +28,7 @@ from core.data.datasets import Dataset
 from core.errors import InputError
 from core.model.problem import Problem
 from core.settings import DataSettings, ModelSettings, RunSettings
-from core.solvers import Snapshot, run_solver
+from core.solvers import GD_SOLVERS, Snapshot, run_solver
 from gui_app.runner import (
     ENDED,
     FAILED,
@@ -318,7 +318,7 @@ class RunWorker(QObject):
         job.emit("state", "paused" if job.paused else "running")
         options: dict[str, Any] = {"cancel": job.cancel}
         run = spec.run
-        if run.solver in ("gd", "gd-loop"):
+        if run.solver in GD_SOLVERS:
             options.update(
                 alpha=run.alpha,
                 iterations=run.iterations,

@@ -3,7 +3,6 @@ session never prevents the app from starting; it starts with the defaults and sa
 
 from __future__ import annotations
 
-import os
 import textwrap
 
 import pytest
@@ -251,21 +250,7 @@ def test_the_real_start_up_with_a_damaged_layout_does_not_crash(tmp_path):
 # -- the remembered session: set aside, never overwritten; saved off the GUI thread -----------
 
 
-def _local_quarantine(path):
-    """What core.session.quarantine does (moves the file aside, returns the new path)."""
-    from pathlib import Path
-
-    path = Path(path)
-    target = path.with_name(path.name + ".unreadable")
-    os.replace(path, target)
-    return target
-
-
 def test_an_unreadable_remembered_session_is_moved_aside_and_said_so(qtbot, tmp_path, monkeypatch):
-    import core.session
-
-    if not hasattr(core.session, "quarantine"):
-        monkeypatch.setattr(core.session, "quarantine", _local_quarantine, raising=False)
     monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
     newer = b'{"format": "gd-explorer-session", "version": 99, "settings": {}}'
     _write(tmp_path, newer, None)
@@ -283,10 +268,16 @@ def test_an_unreadable_remembered_session_is_moved_aside_and_said_so(qtbot, tmp_
     assert (tmp_path / storage.LAST_SESSION_FILE).read_bytes() != newer
 
 
-def test_without_quarantine_the_unreadable_session_is_not_overwritten(qtbot, tmp_path, monkeypatch):
+def test_an_unreadable_session_that_cannot_be_moved_is_not_overwritten(
+    qtbot, tmp_path, monkeypatch
+):
     import core.session
+    from core.errors import InputError
 
-    monkeypatch.delattr(core.session, "quarantine", raising=False)
+    def cannot_move(path):
+        raise InputError("cannot move the session aside: permission denied", path=str(path))
+
+    monkeypatch.setattr(core.session, "quarantine", cannot_move)
     monkeypatch.setenv(storage.CONFIG_DIR_ENV, str(tmp_path))
     _write(tmp_path, b"{corrupt", None)
     w = _start_and_check_usable(qtbot)
