@@ -192,12 +192,16 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
 def format_report(r: dict[str, Any]) -> str:
     """The human-readable fit report."""
     width = max([len(nm) for nm in r["feature_names"]] + [11])
     has_b = "intercept" if r["intercept"] is not None else "no intercept"
     lines = [
-        f"data        {r['source']}: {r['m']} rows x {r['n']} features, "
+        f"data        {r['source']}: {_count(r['m'], 'row')} × {_count(r['n'], 'feature')}, "
         f"target {r['target_name']!r}",
         f"model       degree {r['degree']}, {has_b}, scaling {r['scaling']}",
     ]
