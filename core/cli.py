@@ -110,7 +110,9 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     from core.solvers import GD_SOLVERS, Snapshot, run_solver
 
     data, model, run = settings_from_args(args)
-    history_path = check_output_path(args.history, "history file") if args.history else None
+    history_path = (
+        check_output_path(args.history, "history file") if args.history is not None else None
+    )
     if data.source == "csv":
         require_regular_file(data.csv_path, "data file")
     dataset = build_dataset(data)
