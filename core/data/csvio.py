@@ -25,6 +25,7 @@ from core.data.sniff import (
     SNIFF_LINES,
     WHITESPACE,
     BadCell,
+    allow_long_fields,
     cell_value,
     decode_text,
     describe_delimiter,
@@ -163,19 +164,6 @@ def _read_bytes(path: str) -> bytes:
     return data
 
 
-def _allow_fields(chars: int) -> None:
-    """Let the csv module read a field as long as the whole text (``chars`` characters).
-
-    Its default limit, 131,072 characters, refuses valid files with long lines (a wide row
-    split by the wrong delimiter while sniffing, a long quoted cell). The text is already in
-    memory and at most :data:`MAX_FILE_BYTES`, so the limit adds no memory risk. It is
-    process-wide and only ever raised here, so reads in other threads are not affected.
-    """
-    needed = min(chars + 1, MAX_FILE_BYTES + 1)
-    if csv.field_size_limit() < needed:
-        csv.field_size_limit(needed)
-
-
 def _os_reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
@@ -284,7 +272,7 @@ class _Loader:
         self.raw = b""
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
-        _allow_fields(len(text))
+        allow_long_fields(min(len(text), MAX_FILE_BYTES))
 
         sample: list[str] = []
         for _, lines in line_blocks(text):

@@ -185,6 +185,18 @@ def is_numberish(cell: str, decimal_comma: bool) -> bool | None:
 # --------------------------------------------------------------------------- splitting
 
 
+def allow_long_fields(chars: int) -> None:
+    """Let the csv module split a field of up to ``chars`` characters (the whole text).
+
+    Its default limit, 131,072 characters, refuses valid files with long lines (a wide row
+    split by the wrong delimiter while sniffing, a long quoted cell). The caller already holds
+    the text in memory and bounds its size, so the limit adds no memory risk. It is
+    process-wide and only ever raised, so reads in other threads are not affected.
+    """
+    if csv.field_size_limit() < chars + 1:
+        csv.field_size_limit(chars + 1)
+
+
 def split_whitespace(line: str) -> list[str]:
     """The fields of a line separated by runs of spaces and tabs (quotes respected)."""
     s = line.strip()
