@@ -7,6 +7,7 @@ demo, a synthetic table or a CSV file is read the same way wherever it is asked 
 from __future__ import annotations
 
 from core.data.datasets import Dataset, make_curve, make_housing, make_synthetic
+from core.errors import InputError
 from core.model.problem import Problem
 from core.settings import DataSettings, ModelSettings
 
@@ -16,7 +17,8 @@ def build_dataset(data: DataSettings) -> Dataset:
     stopping-distance demo (80 cars, a curved relation), a synthetic table (deterministic from
     its seed) or a CSV/text file.
 
-    Raises InputError for a file that cannot be read (the message names file, row, column).
+    Raises InputError for a file that cannot be read (the message names file, row, column)
+    and for a file with fewer than 2 data rows.
     """
     if data.source == "housing":
         return make_housing()
@@ -33,7 +35,12 @@ def build_dataset(data: DataSettings) -> Dataset:
         )
     from core.data.csvio import load_csv
 
-    return load_csv(data.csv_path, target=data.target, header=False if data.no_header else None)
+    dataset = load_csv(data.csv_path, target=data.target, header=False if data.no_header else None)
+    if dataset.X.shape[0] < 2:  # said first: with one row every column is also constant
+        raise InputError(
+            f"only {dataset.X.shape[0]} data row; a fit needs at least 2", path=dataset.path
+        )
+    return dataset
 
 
 def build_problem(dataset: Dataset, model: ModelSettings, *, dtype: str = "float64") -> Problem:

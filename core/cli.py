@@ -110,7 +110,9 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     from core.solvers import GD_SOLVERS, Snapshot, run_solver
 
     data, model, run = settings_from_args(args)
-    history_path = check_output_path(args.history, "history file") if args.history else None
+    history_path = (
+        check_output_path(args.history, "history file") if args.history is not None else None
+    )
     if data.source == "csv":
         require_regular_file(data.csv_path, "data file")
     dataset = build_dataset(data)
@@ -192,12 +194,16 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
 def format_report(r: dict[str, Any]) -> str:
     """The human-readable fit report."""
     width = max([len(nm) for nm in r["feature_names"]] + [11])
     has_b = "intercept" if r["intercept"] is not None else "no intercept"
     lines = [
-        f"data        {r['source']}: {r['m']} rows x {r['n']} features, "
+        f"data        {r['source']}: {_count(r['m'], 'row')} × {_count(r['n'], 'feature')}, "
         f"target {r['target_name']!r}",
         f"model       degree {r['degree']}, {has_b}, scaling {r['scaling']}",
     ]

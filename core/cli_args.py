@@ -16,11 +16,23 @@ from typing import Any
 
 from core import __version__
 from core.errors import InputError
-from core.settings import SCHEMA, DataSettings, ModelSettings, RunSettings, Setting
+from core.settings import (
+    CHOICE_LABELS,
+    SCHEMA,
+    SOURCES,
+    DataSettings,
+    ModelSettings,
+    RunSettings,
+    Setting,
+)
 
 PROG = "gd-explorer"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-DEMO_SOURCES = ("demo:housing", "demo:synthetic")
+#: DATA text -> settings source: ``demo:<source>`` for every source that is not a file.
+DEMOS = {f"demo:{source}": source for source in SOURCES if source != "csv"}
+#: The data options each source takes (the rest are refused, not silently ignored).
+FILE_OPTIONS = ("target", "no_header")
+SYNTHETIC_OPTIONS = ("m", "n", "noise", "scale_spread", "correlation", "seed")
 # as core.model.problem.DTYPES; not imported from there, so that --help does not load numpy
 DTYPES = ("float64", "float32")
 
@@ -90,24 +102,36 @@ def _option_help(spec: Setting) -> str:
     return "; ".join(parts).replace("%", "%%")
 
 
+def demo_text() -> str:
+    """The demos DATA can name, in words: ``demo:housing (housing demo (100 houses)), ...``."""
+    labels = CHOICE_LABELS["source"]
+    return ", ".join(
+        text if labels[source] == source else f"{text} ({labels[source]})"
+        for text, source in DEMOS.items()
+    )
+
+
 def _add_setting(group: argparse._ArgumentGroup, key: str) -> None:
     spec = SCHEMA[key]
+    # data options are absent from the namespace unless given, so that one that does not
+    # apply to the chosen data can be refused (settings_from_args)
+    default = argparse.SUPPRESS if spec.section == "data" else spec.default
     if spec.kind is bool:
         if spec.default is not False:  # a store_true flag could never turn it off
             raise TypeError(f"setting {key!r}: only a False default can have a flag option")
         group.add_argument(
-            spec.cli, dest=key, action="store_true", default=spec.default, help=_option_help(spec)
+            spec.cli, dest=key, action="store_true", default=default, help=_option_help(spec)
         )
     elif spec.choices is not None:
         group.add_argument(
-            spec.cli, dest=key, choices=spec.choices, default=spec.default, help=_option_help(spec)
+            spec.cli, dest=key, choices=spec.choices, default=default, help=_option_help(spec)
         )
     else:
         group.add_argument(
             spec.cli,
             dest=key,
             type=_option_type(spec),
-            default=spec.default,
+            default=default,
             metavar=spec.cli.lstrip("-").upper().replace("-", "_"),
             help=_option_help(spec),
         )
@@ -119,7 +143,7 @@ def _cli_keys(section: str) -> list[str]:
 
 def _add_fit_arguments(fit: argparse.ArgumentParser) -> None:
     fit.add_argument(
-        "data", metavar="DATA", help="a CSV/text file, demo:housing (100 houses) or demo:synthetic"
+        "data", metavar="DATA", help=f"a CSV/text file or a demo: {demo_text()}".replace("%", "%%")
     )
     data = fit.add_argument_group("data (--target, --no-header: files; the rest: demo:synthetic)")
     for key in _cli_keys("data"):
@@ -199,22 +223,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _refuse_foreign_options(args: argparse.Namespace, source: str) -> None:
+    """InputError naming the first given data option that does not apply to ``source``."""
+    allowed = {"csv": FILE_OPTIONS, "synthetic": SYNTHETIC_OPTIONS}.get(source, ())
+    for key in _cli_keys("data"):
+        if not hasattr(args, key) or key in allowed:
+            continue
+        option = SCHEMA[key].cli
+        if key in FILE_OPTIONS:
+            why = f"{option} applies to a CSV file"
+            if source != "synthetic":
+                dataset = _demo_dataset(source)
+                why += f"; {args.data}'s target is {dataset.target_name!r}"
+        else:
+            why = f"{option} applies to demo:synthetic only"
+            if source != "csv":
+                why += f"; {args.data} is a fixed table ({CHOICE_LABELS['source'][source]})"
+        raise InputError(why)
+
+
+def _demo_dataset(source: str) -> Any:
+    from core.builder import build_dataset
+
+    return build_dataset(DataSettings(source=source))
+
+
 def settings_from_args(args: argparse.Namespace) -> tuple[DataSettings, ModelSettings, RunSettings]:
-    """The validated settings ``fit``'s options describe (InputError for a bad DATA)."""
+    """The validated settings ``fit``'s options describe.
+
+    Raises InputError for an unknown demo and for a data option that does not apply to the
+    chosen data (``--target`` with a demo, ``--m`` with a file or a fixed demo).
+    """
 
     def section(name: str, cls: type, **fixed: Any) -> Any:
         values = {k: getattr(args, k) for k in _cli_keys(name) if hasattr(args, k)}
         return cls(**{**values, **fixed})
 
-    if args.data == "demo:housing":
-        data = section("data", DataSettings, source="housing")
-    elif args.data == "demo:synthetic":
-        data = section("data", DataSettings, source="synthetic")
+    if args.data in DEMOS:
+        source = DEMOS[args.data]
+        _refuse_foreign_options(args, source)
+        data = section("data", DataSettings, source=source)
     elif args.data.startswith("demo:") and not os.path.lexists(args.data):
-        raise InputError(
-            f"unknown demo {args.data!r}; choose {' or '.join(DEMO_SOURCES)} or a file"
-        )
+        raise InputError(f"unknown demo {args.data!r}; choose {demo_text()}, or a file")
     else:
+        _refuse_foreign_options(args, "csv")
         data = section("data", DataSettings, source="csv", csv_path=args.data)
     model = section("model", ModelSettings, intercept=not args.no_intercept)
     return data, model, section("run", RunSettings)

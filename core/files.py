@@ -17,6 +17,7 @@ the rules hold everywhere:
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -171,8 +172,12 @@ def read_json(
 
 
 def check_output_path(path: str | Path, what: str = "output file") -> Path:
-    """Check, before long work starts, that ``path`` can be written: its folder exists and
-    is writable and the path is not a folder. Raises InputError naming the path."""
+    """Check, before long work starts, that ``path`` can be written: it is not empty and not
+    a folder, and its folder exists and accepts a new file (proved by creating and removing
+    a temporary file there, so that read-only mounts, ``/proc`` and the like are caught
+    too). Raises InputError naming the path and the true reason."""
+    if not str(path).strip():
+        raise InputError(f"the {what} name is empty; give a file name")
     path = Path(path)
     if path.is_dir():
         raise InputError(f"is a folder; give a file name for the {what}", path=str(path))
@@ -181,13 +186,28 @@ def check_output_path(path: str | Path, what: str = "output file") -> Path:
         raise InputError(
             f"cannot write the {what}: the folder {str(parent)!r} does not exist", path=str(path)
         )
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(
-            f"cannot write the {what}: the folder {str(parent)!r} is not writable", path=str(path)
-        )
     if path.exists() and not path.is_file():
         raise InputError(f"is not a regular file; give a file name for the {what}", path=str(path))
+    try:
+        fd, probe = tempfile.mkstemp(prefix=TEMP_PREFIX + path.name + ".", dir=str(parent))
+    except OSError as exc:
+        # ENOENT for an existing folder: a pseudo-filesystem (/proc) that takes no new files
+        reason = "it takes no new files" if exc.errno == errno.ENOENT else _reason(exc)
+        raise InputError(
+            f"cannot write the {what}: the folder {str(parent)!r} is not writable ({reason})",
+            path=str(path),
+        ) from None
+    os.close(fd)
+    try:
+        os.unlink(probe)
+    except OSError:
+        pass  # a leftover probe is a harmless hidden temporary file (remove_stale_temps)
     return path
+
+
+def _reason(exc: BaseException) -> str:
+    """An OSError in words: its strerror, else its text."""
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def _umask() -> int:
@@ -223,30 +243,40 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None], what: str
     removed, the previous ``path`` is untouched, and InputError says what went wrong (a
     full disk, a read-only folder)."""
     path = Path(path)
+    folder = str(path.parent) if str(path.parent) else "."
     tmp = None
+    step = f"cannot create a file in the folder {folder!r}"
     try:
-        fd, tmp = tempfile.mkstemp(
-            prefix=TEMP_PREFIX + path.name + ".", dir=str(path.parent) if str(path.parent) else "."
-        )
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX + path.name + ".", dir=folder)
         _give_mode(fd, path)
+        step = ""
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        step = f"cannot replace {path.name!r} with the new file"
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise InputError(
-            f"could not write the {what}: {exc.strerror or exc}; the previous "
-            "file (if any) is unchanged",
-            path=str(path),
-        ) from None
+        raise write_error(what, path, exc, step) from None
     finally:
         if tmp is not None:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def write_error(what: str, path: str | Path, exc: BaseException, step: str = "") -> InputError:
+    """The InputError for a failed atomic write: what failed (``step``: creating the
+    temporary file, replacing the old file; empty for writing itself) and the system's
+    reason, e.g. ``could not write the history file: No space left on device; ...``."""
+    reason = _reason(exc)
+    detail = f"{step} ({reason})" if step else reason
+    return InputError(
+        f"could not write the {what}: {detail}; the previous file (if any) is unchanged",
+        path=str(path),
+    )
 
 
 def atomic_write_text(path: str | Path, text: str, what: str = "file") -> None:
@@ -280,17 +310,14 @@ class AtomicTextFile:
         try:
             fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX + self.path.name + ".", dir=folder)
         except OSError as exc:
-            raise self._error(exc) from None
+            step = f"cannot create a file in the folder {folder!r}"
+            raise write_error(what, self.path, exc, step) from None
         _give_mode(fd, self.path)
         self.temp_path: Path | None = Path(tmp)
         self._fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
 
-    def _error(self, exc: BaseException) -> InputError:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        return InputError(
-            f"could not write the {self.what}: {reason}; the previous file (if any) is unchanged",
-            path=str(self.path),
-        )
+    def _error(self, exc: BaseException, step: str = "") -> InputError:
+        return write_error(self.what, self.path, exc, step)
 
     def write(self, text: str) -> None:
         """Append ``text`` (lone surrogates replaced); InputError when the disk refuses."""
@@ -316,11 +343,16 @@ class AtomicTextFile:
             self._fh.flush()
             os.fsync(self._fh.fileno())
             self._fh.close()
+        except OSError as exc:
+            self.discard()
+            raise self._error(exc) from None
+        try:
             os.replace(self.temp_path, self.path)
             self.temp_path = None
         except OSError as exc:
             self.discard()
-            raise self._error(exc) from None
+            step = f"cannot replace {self.path.name!r} with the new file"
+            raise self._error(exc, step) from None
 
     def discard(self) -> None:
         """Remove the temporary file; ``path`` stays as it was."""

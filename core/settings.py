@@ -137,7 +137,7 @@ class DataSettings:
         "housing",
         "Data",
         choices=SOURCES,
-        help="housing demo, synthetic data, or a CSV/text file",
+        help="housing demo, stopping-distance demo, synthetic data, or a CSV/text file",
         cli="",
     )
     m: int = knob(

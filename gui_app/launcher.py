@@ -3,7 +3,9 @@ import, so ``fit``, ``bench`` and ``lesson`` work (and start fast) without a dis
 
 Before the window opens on X11, the system libraries Qt's xcb platform plugin needs are
 checked: where one is missing, Qt would print a plugin error and abort (exit 134, a core
-dump); instead one message names the packages to install and the exit status is 2.
+dump); instead one message names the packages to install and the exit status is 2. Then the
+display itself is opened once with libxcb (``xcb_connect``): Qt aborts the same way, with a
+misleading hint about xcb-cursor0, when ``DISPLAY`` names no running X server.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from core.cli import main as core_main
 
 PROG = "gd-explorer"
 EXIT_MISSING_LIBRARIES = 2
+EXIT_NO_DISPLAY = 2
+HEADLESS = "fit, lesson, bench"
 
 # The shared libraries PySide6's xcb platform plugin (plugins/platforms/libqxcb.so, with
 # libQt6XcbQpa and libQt6Gui) loads from the system, as `ldd` lists them, with the package
@@ -115,7 +120,7 @@ def missing_libraries_message(missing: Sequence[str]) -> str:
         "Install them, then start it again:\n"
         f"  Debian/Ubuntu:  sudo apt install {debian}\n"
         f"  Fedora:         sudo dnf install {fedora}\n"
-        f"The headless commands ({PROG} fit, bench, lesson) work without them."
+        f"The headless commands ({PROG} {HEADLESS}) work without them."
     )
 
 
@@ -130,11 +135,63 @@ def check_display_libraries(
     return missing_libraries_message(missing) if missing else None
 
 
+def display_opens(display: str, load: Callable[[str], object] | None = None) -> bool | None:
+    """Whether the X server ``display`` names (``":0"``; ``""`` for libxcb's default, the
+    ``DISPLAY`` variable) accepts a connection: True or False, or None when libxcb cannot be
+    asked (then Qt is left to try).
+
+    Connects once with libxcb, as Qt's xcb plugin does (``xcb_connect``, then
+    ``xcb_connection_has_error``, then ``xcb_disconnect``; the libxcb API, xcb.h). A local
+    display that is not running fails at once (its socket is missing). ``load`` opens a
+    library by soname (default: ctypes), so tests need no X server.
+    """
+    load = _load_library if load is None else load
+    try:
+        xcb: Any = load("libxcb.so.1")
+        xcb.xcb_connect.restype = ctypes.c_void_p
+        xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+        xcb.xcb_connection_has_error.restype = ctypes.c_int
+        xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+        xcb.xcb_disconnect.restype = None
+        xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+        connection = xcb.xcb_connect(os.fsencode(display) if display else None, None)
+        if not connection:
+            return False
+        try:
+            return xcb.xcb_connection_has_error(connection) == 0
+        finally:
+            xcb.xcb_disconnect(connection)  # also frees an error connection (xcb.h)
+    except (OSError, AttributeError, TypeError, ValueError):
+        return None
+
+
+def check_display_opens(
+    environ: Mapping[str, str] | None = None, load: Callable[[str], object] | None = None
+) -> str | None:
+    """The message to print when Qt would use xcb and the display cannot be opened, else
+    None (nothing is tried when Qt would not use xcb)."""
+    environ = os.environ if environ is None else environ
+    if not qt_would_use_xcb(environ):
+        return None
+    display = environ.get("DISPLAY", "")
+    if display_opens(display, load) is not False:
+        return None
+    shown = f"the display {display!r}" if display else "a display (DISPLAY is not set)"
+    return (
+        f"{PROG}: cannot open {shown}: no X server answers there; set DISPLAY to a running "
+        f"X server, or use the headless commands {HEADLESS}"
+    )
+
+
 def _launch(args: argparse.Namespace) -> int:
     problem = check_display_libraries()
     if problem:
         print(problem, file=sys.stderr)
         return EXIT_MISSING_LIBRARIES
+    problem = check_display_opens()
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_NO_DISPLAY
     from gui_app.app import run_app
 
     return run_app(self_test=args.self_test)

@@ -25,18 +25,44 @@ def x11(monkeypatch):
     monkeypatch.setattr(launcher.sys, "platform", "linux")
 
 
-class Loader:
-    """Stands in for dlopen: records each soname asked for, fails for the missing ones."""
+class _Function:
+    """A ctypes foreign function stand-in: records its calls; argtypes/restype are free."""
 
-    def __init__(self, missing: Iterable[str] = ()) -> None:
+    def __init__(self, result: object, calls: list) -> None:
+        self.result, self.calls = result, calls
+
+    def __call__(self, *args: object) -> object:
+        self.calls.append(args)
+        return self.result
+
+
+class FakeXcb:
+    """libxcb as the launcher uses it: a connection that has an error or not."""
+
+    CONNECTION = 0x1234
+
+    def __init__(self, error: int) -> None:
+        self.connects: list = []
+        self.disconnects: list = []
+        self.xcb_connect = _Function(self.CONNECTION, self.connects)
+        self.xcb_connection_has_error = _Function(error, [])
+        self.xcb_disconnect = _Function(None, self.disconnects)
+
+
+class Loader:
+    """Stands in for dlopen: records each soname asked for, fails for the missing ones;
+    libxcb is a :class:`FakeXcb` whose display opens unless ``display_error`` is set."""
+
+    def __init__(self, missing: Iterable[str] = (), display_error: int = 0) -> None:
         self.missing = set(missing)
         self.asked: list[str] = []
+        self.xcb = FakeXcb(display_error)
 
     def __call__(self, soname: str) -> object:
         self.asked.append(soname)
         if soname in self.missing:
             raise OSError(f"{soname}: cannot open shared object file: No such file or directory")
-        return object()
+        return self.xcb if soname == "libxcb.so.1" else object()
 
 
 @pytest.fixture
@@ -71,8 +97,60 @@ def test_all_libraries_present_starts_the_app(x11, monkeypatch, app_start, capsy
     monkeypatch.setattr(launcher, "_load_library", loader)
     assert launcher.main(["--self-test"]) == 0
     assert app_start == [True]
-    assert loader.asked == list(launcher.XCB_LIBRARIES)
+    # every library once, then libxcb again to open the display (connected and released)
+    assert loader.asked == [*launcher.XCB_LIBRARIES, "libxcb.so.1"]
+    assert loader.xcb.connects == [(b":0", None)]
+    assert loader.xcb.disconnects == [(FakeXcb.CONNECTION,)]
     assert capsys.readouterr().err == ""
+
+
+def test_a_display_without_an_x_server_is_one_line_and_exit_2(x11, monkeypatch, app_start, capsys):
+    monkeypatch.setenv("DISPLAY", ":99")
+    loader = Loader(display_error=1)  # XCB_CONN_ERROR: the server cannot be reached
+    monkeypatch.setattr(launcher, "_load_library", loader)
+    assert launcher.main([]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gd-explorer: cannot open the display ':99'")
+    assert "set DISPLAY to a running X server" in err
+    assert "headless commands fit, lesson, bench" in err and err.count("\n") == 1
+    assert "xcb-cursor" not in err
+    assert app_start == []  # Qt was never started
+    assert loader.xcb.disconnects == [(FakeXcb.CONNECTION,)]  # the error connection is freed
+
+
+def test_when_libxcb_cannot_be_asked_qt_is_left_to_try(x11, monkeypatch):
+    def no_xcb(soname: str) -> object:
+        raise OSError("libxcb.so.1: cannot open shared object file")
+
+    assert launcher.display_opens(":0", load=no_xcb) is None
+    assert launcher.check_display_opens({"DISPLAY": ":0"}, load=no_xcb) is None
+    assert launcher.display_opens(":0", load=lambda soname: object()) is None  # no symbols
+
+
+def test_the_display_is_not_tried_where_qt_does_not_use_xcb():
+    loader = Loader(display_error=1)
+    environ = {"DISPLAY": ":99", "QT_QPA_PLATFORM": "offscreen"}
+    assert launcher.check_display_opens(environ, load=loader) is None
+    assert loader.asked == []
+
+
+def test_qt_forced_to_xcb_without_display_names_the_unset_variable(monkeypatch):
+    monkeypatch.setattr(launcher.sys, "platform", "linux")
+    loader = Loader(display_error=1)
+    message = launcher.check_display_opens({"QT_QPA_PLATFORM": "xcb"}, load=loader)
+    assert message is not None and "DISPLAY is not set" in message
+    assert loader.xcb.connects == [(None, None)]  # libxcb's own default: the DISPLAY variable
+
+
+def test_the_no_display_message_lists_every_headless_command(monkeypatch, capsys):
+    import gui_app.app
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(gui_app.app.sys, "platform", "linux")
+    assert gui_app.app.run_app() == 2  # said before any Qt object is made
+    err = capsys.readouterr().err
+    assert "no display found" in err and "headless commands: fit, lesson, bench" in err
 
 
 def test_packages_are_named_once_each():

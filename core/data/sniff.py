@@ -21,6 +21,8 @@ MISSING_MARKERS = frozenset(
 )
 # A number written with a decimal comma: "1,5", "-0,25", ",5", "1,5e3".
 DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
+# A number written with commas between groups of three digits: "2,104", "1,234,567.5".
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:[eE][+-]?\d+)?")
 _WS_RUN = re.compile(r"[ \t]+")
 # C0/C1 control characters that do not occur in text files (tab, LF, VT, FF, CR allowed).
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
@@ -127,14 +129,26 @@ def cell_value(cell: str, decimal_comma: bool) -> tuple[float, bool]:
     if s.lower() in MISSING_MARKERS:
         raise BadCell("missing value (empty cell)" if not s else f"missing value ({s!r})")
     used_comma = False
+    if "_" in s:  # Python's float() reads "1_000" as 1000; a data file should not
+        raise BadCell(
+            f"non-numeric value {show_cell(cell)} (underscores are not allowed in numbers; "
+            "remove them)"
+        )
     try:
         v = float(s)
     except ValueError:
+        if "," in s and not decimal_comma and THOUSANDS.fullmatch(s):
+            plain = s.replace(",", "")
+            raise BadCell(
+                f"non-numeric value {show_cell(cell)} (it looks like a number with commas as "
+                f"thousands separators; remove the separators: {plain})"
+            ) from None
         if "," in s and DECIMAL_COMMA.fullmatch(s):
             if not decimal_comma:
                 raise BadCell(
                     f"non-numeric value {show_cell(cell)} (a comma inside a number is ambiguous "
-                    "in a comma-delimited file; use '.' as the decimal mark)"
+                    "in a comma-delimited file: write a decimal comma as a point "
+                    f"({s.replace(',', '.')}), or use ';' or tab as the delimiter)"
                 ) from None
             v = float(s.replace(",", "."))
             used_comma = True
@@ -169,6 +183,18 @@ def is_numberish(cell: str, decimal_comma: bool) -> bool | None:
 
 
 # --------------------------------------------------------------------------- splitting
+
+
+def allow_long_fields(chars: int) -> None:
+    """Let the csv module split a field of up to ``chars`` characters (the whole text).
+
+    Its default limit, 131,072 characters, refuses valid files with long lines (a wide row
+    split by the wrong delimiter while sniffing, a long quoted cell). The caller already holds
+    the text in memory and bounds its size, so the limit adds no memory risk. It is
+    process-wide and only ever raised, so reads in other threads are not affected.
+    """
+    if csv.field_size_limit() < chars + 1:
+        csv.field_size_limit(chars + 1)
 
 
 def split_whitespace(line: str) -> list[str]:

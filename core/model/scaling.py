@@ -86,8 +86,7 @@ def fit_scaler(
         raise InputError(
             f"column {name!r} is constant (every value is {X[0, j]:.6g}); {scaling} scaling "
             "divides by its spread, which is zero. Remove the column or use --scaling none.",
-            path=path,
-            column_name=name,
+            path=path,  # no column_name: the message names the column already
         )
     if not intercept:
         shift = np.zeros(n)

@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     is written atomically. Raises :class:`InputError` (exit 2) for either.
     """
     config = config_from_args(args)
-    if args.json:
+    if args.json is not None:
         check_output_path(args.json, "benchmark JSON file")
     bar = ProgressBar()
     try:
@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     print(format_table(result))
-    if args.json:
+    if args.json is not None:
         text = json.dumps(result.to_json(), indent=1, ensure_ascii=False) + "\n"
         atomic_write_text(args.json, text, "benchmark JSON file")
     return 0

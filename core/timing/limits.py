@@ -7,6 +7,7 @@ what a Qt spin box can hold (a signed 32-bit int) or what makes sense to wait fo
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ class BenchLimit:
     default: int
     label: str
     help: str
+    why: str = ""  # why the upper bound is what it is, added to the refusal
 
     @property
     def range_text(self) -> str:
@@ -37,10 +39,19 @@ class BenchLimit:
             or not isinstance(value, int)
             or not (self.low <= value <= self.high)
         ):
+            why = f" ({self.why})" if self.why else ""
             raise InputError(
-                f"{self.option} must be a whole number from {self.range_text}, got {value!r}"
+                f"{self.option} must be a whole number from {self.range_text}, got {value!r}{why}"
             )
         return value
+
+
+def cpu_count() -> int:
+    """CPU cores this process may run on (its affinity mask where the system has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 M = BenchLimit(
@@ -61,14 +72,16 @@ REPEATS = BenchLimit(
 POINTS = BenchLimit(
     "points", "--points", 2, 12, 5, "sweep points", "sizes in a sweep, log-spaced up to m or n"
 )
+#: More threads than cores would only time the scheduler (and overstate the bandwidth used).
 THREADS = BenchLimit(
     "threads",
     "--threads",
     1,
-    1024,
+    cpu_count(),
     1,
     "threads",
-    "a thread count to compare (BLAS and the numba kernels)",
+    "a thread count to compare (BLAS and the numba kernels), at most the CPU cores",
+    why=f"this machine has {cpu_count()} CPU core{'s' if cpu_count() != 1 else ''}",
 )
 
 #: Every bench limit by name.

@@ -23,6 +23,7 @@ import numpy as np
 from core.backend import check_fits, gpu_status
 from core.solvers.snapshot import CancelFlag
 from core.timing.config import BenchConfig, check_cancel
+from core.timing.limits import cpu_count  # one definition: it also caps --threads
 
 
 def numba_kernels() -> ModuleType | None:
@@ -52,14 +53,6 @@ def threadpoolctl_module() -> ModuleType | None:
     except Exception:
         return None
     return threadpoolctl
-
-
-def cpu_count() -> int:
-    """Cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 @contextlib.contextmanager

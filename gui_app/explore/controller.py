@@ -350,7 +350,7 @@ class ExploreController:
                 f"{prep.condition_number:.3g}. Press Run (F5)."
             )
             if ds.notes:
-                text += "\nNote: " + " ".join(ds.notes)
+                text += "\nNote: " + "; ".join(ds.notes)
             self._say(text + (f"\nWarning: {warn}" if warn else ""), "warning" if warn else "info")
             changed.append("message")
         self._render(*changed)

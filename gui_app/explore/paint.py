@@ -97,7 +97,8 @@ class PaintsState:
         problem, ds = prep.problem, prep.dataset
         if ds.source and ds.path:
             self.controls.set_csv_columns(ds.feature_names, ds.target_name)
-        info = f"{ds.m:,} rows × {ds.n:,} features → target “{ds.target_name}”"
+        features = "feature" if ds.n == 1 else "features"
+        info = f"{ds.m:,} rows × {ds.n:,} {features} → target “{ds.target_name}”"
         if problem.n != ds.n:
             info += f"; {problem.n:,} after degree-{state.settings.model.degree} expansion"
         info += f". cond(A) = {prep.condition_number:.3g}"

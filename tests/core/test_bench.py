@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import threading
 
 import numpy as np
@@ -286,7 +287,16 @@ def test_bench_sweep_on_the_command_line(capsys, monkeypatch):
             ["bench", "--sweep", "m", "--points", "13"],
             "--points must be a whole number from 2 to 12",
         ),
-        (["bench", "--threads", "0"], "--threads must be a whole number from 1 to 1,024, got 0"),
+        (
+            ["bench", "--threads", "0"],
+            f"--threads must be a whole number from 1 to {limits.cpu_count():,}, got 0",
+        ),
+        (
+            ["bench", "--threads", str(limits.cpu_count() + 1)],
+            f"(this machine has {limits.cpu_count()} CPU core",
+        ),
+        (["bench", "--threads", "1024"], "CPU core"),
+        (["bench", "--json", ""], "the benchmark JSON file name is empty"),
         (["bench", "--points", "3"], "--points needs --sweep"),
         (["bench", "--m", "100000000", "--n", "100000"], "80.0 TB"),
         (["bench", "--m", "10", "--json", "/no/such/folder/x.json"], "does not exist"),
@@ -355,3 +365,24 @@ def test_bench_json_replaces_the_file_whole_and_leaves_no_temporary(tmp_path, ca
     )
     assert json.loads(out.read_text(encoding="utf-8"))["config"]["m"] == 50
     assert [p.name for p in tmp_path.iterdir()] == ["bench.json"]
+
+
+def test_thread_counts_are_capped_at_the_cores_this_process_may_use():
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert limits.THREADS.high == limits.cpu_count() == cores
+    assert limits.THREADS.check(cores) == cores
+    with pytest.raises(InputError, match=f"this machine has {cores} CPU core"):
+        bench.BenchConfig(threads=(1, cores + 1)).validate()
+
+
+@pytest.mark.skipif(not os.path.isfile("/proc/version"), reason="needs Linux /proc")
+@pytest.mark.parametrize("path", ["/proc/version", "/proc/gdx-new.json"])
+def test_a_json_path_in_a_folder_that_takes_no_files_is_refused_first(path, monkeypatch, capsys):
+    started = []
+    monkeypatch.setattr(command, "run_benchmark", lambda *a, **k: started.append(1))
+    assert main(["bench", "--m", "10", "--n", "2", "--json", path]) == 2
+    assert not started
+    err = capsys.readouterr().err
+    assert (
+        f"{path}: cannot write the benchmark JSON file: the folder '/proc' is not writable" in err
+    )

@@ -7,17 +7,25 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core import builder, cli, solvers
+from core import builder, cli, cli_args, solvers
 from core.builder import build_dataset
 from core.cli import build_parser, main
 from core.data.datasets import make_housing
 from core.errors import InputError
-from core.settings import SCHEMA, DataSettings, ModelSettings, RunSettings
+from core.settings import (
+    CHOICE_LABELS,
+    SCHEMA,
+    SOURCES,
+    DataSettings,
+    ModelSettings,
+    RunSettings,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON_FIELDS = {
@@ -231,9 +239,11 @@ def test_every_setting_with_an_option_is_on_the_command_line_with_its_default():
     options = {opt for action in parser._actions for opt in action.option_strings}
     with_cli = {key: spec for key, spec in SCHEMA.items() if spec.cli}
     assert {"seed", "alpha", "iterations", "tolerance", "scaling", "solver"} <= set(with_cli)
+    data, model, run = cli_args.settings_from_args(args)
+    chosen = {**asdict(data), **asdict(model), **asdict(run)}
     for key, spec in with_cli.items():
         assert spec.cli in options, key
-        assert getattr(args, key) == spec.default, key
+        assert chosen[key] == spec.default, key
     help_text = parser.format_help()
     assert "decades" in help_text  # the unit of --spread comes from the settings model
     assert "between 0 and 2147483647" in help_text  # the seed's range
@@ -258,9 +268,59 @@ def test_cli_and_window_share_the_settings_defaults(capsys):
 
 
 def test_the_housing_demo_has_no_seed(capsys):
-    plain = run_json(capsys, "demo:housing", "--solver", "normal")
-    seeded = run_json(capsys, "demo:housing", "--solver", "normal", "--seed", "5")
-    assert plain["coefficients"] == seeded["coefficients"]
+    r = run_json(capsys, "demo:housing", "--solver", "normal")
+    assert r["source"] == "housing demo (100 houses)"  # no seed in its name
+    assert main(["fit", "demo:housing", "--seed", "5"]) == 2
+    assert "--seed applies to demo:synthetic only" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("data", "argv", "text"),
+    [
+        (
+            "demo:housing",
+            ["--target", "bedrooms"],
+            "--target applies to a CSV file; demo:housing's target is 'price ($1000s)'",
+        ),
+        ("demo:housing", ["--target", "99"], "--target applies to a CSV file"),
+        ("demo:curve", ["--no-header"], "--no-header applies to a CSV file; demo:curve's target"),
+        ("demo:synthetic", ["--target", "y"], "--target applies to a CSV file"),
+        ("demo:housing", ["--m", "5"], "--m applies to demo:synthetic only; demo:housing is a"),
+        ("demo:curve", ["--noise", "0.5"], "--noise applies to demo:synthetic only"),
+        ("FILE", ["--spread", "1"], "--spread applies to demo:synthetic only"),
+        ("FILE", ["--correlation", "0.5"], "--correlation applies to demo:synthetic only"),
+        ("FILE", ["--n", "3"], "--n applies to demo:synthetic only"),
+    ],
+)
+def test_a_data_option_that_does_not_apply_is_refused(capsys, housing_file, data, argv, text):
+    data = str(housing_file) if data == "FILE" else data
+    assert main(["fit", data, *argv]) == 2
+    err = capsys.readouterr().err
+    assert text in err and err.count("\n") == 1
+
+
+def test_options_that_apply_are_used(capsys, housing_file):
+    r = run_json(capsys, "demo:synthetic", "--m", "30", "--n", "3", "--seed", "4")
+    assert (r["m"], r["n"]) == (30, 3)
+    r = run_json(capsys, housing_file, "--target", "0", "--no-header")
+    assert r["target_name"] == "y" and r["feature_names"] == ["x1", "x2", "x3", "x4"]
+    assert r["m"] == 100
+
+
+@pytest.mark.parametrize("source", [s for s in SOURCES if s != "csv"])
+def test_every_demo_source_is_a_cli_data_name(capsys, source):
+    r = run_json(capsys, f"demo:{source}", "--solver", "normal")
+    assert r["source"] == build_dataset(DataSettings(source=source)).source
+    assert f"demo:{source}" in _fit_parser().format_help()
+
+
+def test_an_unknown_demo_lists_every_demo(capsys):
+    assert main(["fit", "demo:stopping"]) == 2
+    err = capsys.readouterr().err
+    for source in SOURCES:
+        if source != "csv":
+            assert f"demo:{source}" in err
+    assert CHOICE_LABELS["source"]["curve"] in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize(
@@ -420,15 +480,22 @@ def test_a_failed_run_leaves_the_previous_history(tmp_path, monkeypatch, capsys)
     [
         ("missing/h.csv", "does not exist"),
         (".", "is a folder"),
+        ("", "the history file name is empty"),
+        ("/proc/version", "the folder '/proc' is not writable"),
+        ("/proc/gdx-new.csv", "the folder '/proc' is not writable"),
     ],
 )
 def test_history_path_is_checked_before_the_run(tmp_path, monkeypatch, capsys, name, text):
+    if name.startswith("/proc") and not os.path.isfile("/proc/version"):
+        pytest.skip("needs Linux /proc")
+
     def never(*args, **kwargs):
         raise AssertionError("the run started")
 
     monkeypatch.setattr(solvers, "run_solver", never)
     monkeypatch.setattr(builder, "build_dataset", never)
-    assert main(["fit", "demo:housing", "--history", str(tmp_path / name)]) == 2
+    path = name if name.startswith("/") or not name else str(tmp_path / name)
+    assert main(["fit", "demo:housing", "--history", path]) == 2
     err = capsys.readouterr().err
     assert text in err and err.count("\n") == 1
 
@@ -491,3 +558,30 @@ def test_a_closed_stdout_in_a_real_pipe_prints_no_traceback(tmp_path):
     assert proc.wait(timeout=120) == 1
     assert "Traceback" not in err and err.count("\n") == 1, err
     assert "standard output" in err
+
+
+def test_one_data_row_is_refused_before_any_column_check(capsys, tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("x,y\n1,2\n")
+    assert main(["fit", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "only 1 data row; a fit needs at least 2" in err and err.count("\n") == 1
+
+
+def test_a_constant_column_is_named_once(capsys, tmp_path):
+    path = tmp_path / "const.csv"
+    path.write_text("x,y\n1,2\n1,3\n1,4\n")
+    assert main(["fit", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "column 'x' is constant" in err and err.count("'x'") == 1
+
+
+def test_the_report_counts_in_words(capsys, tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text("x;y\n1,5;2\n2,5;3\n3;5\n4;4\n")
+    assert main(["fit", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "4 rows × 1 feature," in out
+    notes = [line for line in out.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 2 and notes[0].endswith("4 rows, 1 feature")
+    assert notes[1] == "note: decimal commas read as decimal points (e.g. '1,5' = 1.5)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import sys
 
@@ -474,3 +475,37 @@ def test_round_trip(tmp_path, data, delim, with_header, detect, crlf):
         assert ds.target_name == f"col{n - 1}"
     else:
         assert ds.feature_names == tuple(f"x{k}" for k in range(1, n))
+
+
+def test_lines_longer_than_the_csv_field_limit_load(tmp_path):
+    # 20 rows x 10,000 full-precision columns: ~190 KB per line, over the csv module's
+    # default field limit (131,072 characters) when a line is split while sniffing
+    data = np.random.default_rng(3).normal(size=(20, 10_000))
+    p = tmp_path / "long_lines.csv"
+    p.write_text("\n".join(",".join(map(repr, row)) for row in data.tolist()) + "\n")
+    before = csv.field_size_limit(131_072)  # the default, whatever an earlier test set
+    try:
+        ds = load_csv(p)
+    finally:
+        csv.field_size_limit(max(before, csv.field_size_limit()))
+    assert np.array_equal(ds.X, data[:, :-1]) and np.array_equal(ds.y, data[:, -1])
+
+
+def test_thousands_separators_are_refused_without_advice_that_changes_the_value(tmp_path):
+    p = write(tmp_path, 'size,price\n"2,104",399900\n"1,600",329900\n3000,500000\n')
+    err = expect_error(p, "row 2", "column 1 ('size')", "'2,104'", "thousands separator")
+    assert "2104" in str(err) and "2.104" not in str(err)
+    p = write(tmp_path, 'size,price\n"1,234,567.5",1\n2,3\n', name="big.csv")
+    expect_error(p, "'1,234,567.5'", "thousands separator", "1234567.5")
+    # a decimal comma in a comma-delimited file: both readings are offered, neither imposed
+    p = write(tmp_path, 'a,b\n"1,5",2\n3,4\n', name="dc.csv")
+    expect_error(p, "'1,5'", "ambiguous", "(1.5)")
+
+
+@pytest.mark.parametrize("delim", [",", ";"])
+def test_underscores_in_numbers_are_refused(tmp_path, delim):
+    p = write(tmp_path, f"a{delim}b\n1{delim}2\n1_000{delim}3\n")
+    expect_error(p, "row 3", "column 1 ('a')", "'1_000'", "underscore")
+    # in a name they are fine
+    ds = load_csv(write(tmp_path, f"x_1{delim}y_2\n1{delim}2\n3{delim}4\n", name="ok.csv"))
+    assert ds.feature_names == ("x_1",) and ds.target_name == "y_2"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import tempfile
 
 import pytest
 
@@ -149,3 +151,63 @@ def test_atomic_writes_keep_the_mode_a_plain_open_would_give(tmp_path):
     assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "stream.txt").stat().st_mode & 0o777 == 0o644
     assert existing.stat().st_mode & 0o777 == 0o640
+
+
+def test_output_path_must_not_be_empty(tmp_path):
+    for empty in ("", "  "):
+        with pytest.raises(InputError, match="the history file name is empty"):
+            check_output_path(empty, "history file")
+
+
+def test_output_path_check_proves_the_folder_takes_a_new_file(tmp_path, monkeypatch):
+    assert check_output_path(tmp_path / "r.json") == tmp_path / "r.json"
+    assert list(tmp_path.iterdir()) == []  # the probe file is gone
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    with pytest.raises(InputError) as info:
+        check_output_path(tmp_path / "r.json", "history file")
+    assert "the folder" in str(info.value) and "is not writable (Read-only file system)" in str(
+        info.value
+    )
+
+
+@pytest.mark.skipif(not os.path.isfile("/proc/version"), reason="needs Linux /proc")
+@pytest.mark.parametrize("path", ["/proc/version", "/proc/gdx-newfile.csv"])
+def test_output_path_in_proc_is_refused_with_the_true_reason(path):
+    with pytest.raises(InputError) as info:
+        check_output_path(path, "history file")
+    text = str(info.value)
+    assert "the folder '/proc' is not writable" in text and "No such file" not in text
+
+
+@pytest.mark.parametrize(
+    ("broken", "step"),
+    [
+        ("mkstemp", "cannot create a file in the folder"),
+        ("replace", "cannot replace 'plot.png' with the new file"),
+    ],
+)
+def test_atomic_write_failures_say_what_failed(tmp_path, monkeypatch, broken, step):
+    target = tmp_path / "plot.png"
+    target.write_bytes(b"old")
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.EACCES, "Permission denied")
+
+    if broken == "mkstemp":
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    else:
+        monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(InputError) as info:
+        atomic_write_text(target, "new", "plot")
+    assert f"could not write the plot: {step}" in str(info.value)
+    assert "(Permission denied)" in str(info.value)
+    assert target.read_bytes() == b"old" and list(tmp_path.iterdir()) == [target]
+    with pytest.raises(InputError, match=step.replace("'plot.png'", "'h.csv'")):
+        out = AtomicTextFile(tmp_path / "h.csv", "history file")
+        out.write("row\n")
+        out.commit()
+    assert list(tmp_path.iterdir()) == [target]

@@ -8,6 +8,7 @@ import pytest
 
 from core.errors import InputError
 from core.settings import (
+    CHOICE_LABELS,
     SCHEMA,
     SEED_MAX,
     DataSettings,
@@ -91,3 +92,12 @@ def test_schema_follows_the_dataclasses():
     for cls in (DataSettings, RunSettings):
         for f in dataclasses.fields(cls):
             assert SCHEMA[f.name].default == f.default
+
+
+@pytest.mark.parametrize("source", ["housing", "curve"])
+def test_a_fixed_demo_is_named_as_its_choice_label_without_a_seed(source):
+    from core.builder import build_dataset
+
+    name = build_dataset(DataSettings(source=source)).source
+    assert name == CHOICE_LABELS["source"][source]  # the window's combo and the report agree
+    assert "seed" not in name
