@@ -236,7 +236,13 @@ def style_plot(
     if legend is not None:
         state["legend"] = legend.opts.get("labelTextSize", "9pt")
         _legend_text_size(legend, f"{look.legend_pt}pt")
-        state["legend_outside"] = _legend_outside(plot, legend, top)
+        place = getattr(legend, "fit_outside", None)
+        if place is not None:  # kept off the data by plots.legend_beside already
+            state["legend_spacing"] = legend.layout.verticalSpacing()
+            legend.layout.setVerticalSpacing(LEGEND_ROW_SPACING[1])
+            place()
+        else:
+            state["legend_outside"] = _legend_outside(plot, legend, top)
     _restyle_items(plot, color_map, look.line_scale, look.symbol_scale)
     return state
 
@@ -264,6 +270,9 @@ def unstyle_plot(
             _legend_inside(plot, plot.legend, state["legend_outside"])
         if "legend" in state and getattr(plot, "legend", None) is not None:
             _legend_text_size(plot.legend, state["legend"])
+            if "legend_spacing" in state:
+                plot.legend.layout.setVerticalSpacing(state["legend_spacing"])
+                plot.legend.fit_outside()
         reverse = {o.lower(): c for c, o in color_map.items()}
         _restyle_items(plot, reverse, 1 / look.line_scale, 1 / look.symbol_scale)
     except RuntimeError:  # the plot was deleted meanwhile
