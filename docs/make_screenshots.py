@@ -99,6 +99,8 @@ def _play_lesson(app, window, number: int, present: bool) -> None:
 def scene(name: str, out: str) -> None:
     """Take one picture (in this process, whose screen is already set)."""
     sys.path.insert(0, ROOT)
+    from PySide6.QtWidgets import QWidget
+
     from gui_app.app import create_main_window, make_application
 
     app = make_application()
@@ -131,6 +133,9 @@ def scene(name: str, out: str) -> None:
         _play_lesson(app, window, number, present=True)
     _settle(app)
     window.grab().save(out, "PNG")
+    compare = window.findChild(QWidget, "compareContours")
+    if compare is not None and compare.isVisible():  # lesson 1's contours, its own window
+        compare.grab().save(out.replace(".png", "-compare.png"), "PNG")
     print(f"{out}: window {window.width()}x{window.height()}", flush=True)
     window.classroom.remember = False
     window.close()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 import pyqtgraph as pg
-from PySide6.QtCore import QSizeF, Qt
+from PySide6.QtCore import QEvent, QObject, QSizeF, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 
 RUN_COLORS = (
@@ -138,6 +139,19 @@ def fmt(x: float | None, digits: int = 5) -> str:
     return f"{x:.{digits}g}"
 
 
+class _ResizeWatch(QObject):
+    """Calls ``callback`` after each resize of the widget it filters (and lives as long)."""
+
+    def __init__(self, widget: QObject, callback: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self.callback = callback
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.callback()
+        return False
+
+
 def legend_beside(plot: pg.PlotItem, legend: pg.LegendItem, min_data_width: int = 170) -> None:
     """Keep ``legend`` outside the data area of ``plot``, never over the data: to the right
     of it, where the (otherwise unused) right axis reserves the legend's width, or, when
@@ -202,5 +216,8 @@ def legend_beside(plot: pg.PlotItem, legend: pg.LegendItem, min_data_width: int 
     legend.geometryChanged.connect(fit)
     plot.geometryChanged.connect(fit)
     plot.vb.sigResized.connect(fit)
+    view = plot.getViewWidget()
+    if view is not None:  # a plot held at its minimum width does not resize with its view
+        view.installEventFilter(_ResizeWatch(view, fit))
     legend.fit_outside = fit  # presentation mode restyles the legend, then places it again
     fit()

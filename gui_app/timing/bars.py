@@ -223,6 +223,8 @@ class BandwidthView(pg.PlotWidget):
                     ys[i],
                     [full, f"<b>{pct:.0f}%</b>{arrow}"],
                     inside_style="color:#111; background-color:rgba(255,255,255,0.85)",
+                    # the 100% line may run behind it
+                    outside_style="color:#111; background-color:rgba(255,255,255,0.85)",
                 )
             )
         self.bars.setVisible(bool(count))

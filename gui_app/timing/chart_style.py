@@ -156,6 +156,7 @@ class BarText:
     y: float
     variants: list[str]
     inside_style: str = "color:#fff"
+    outside_style: str = "color:#111"
 
 
 GAP_PX = 4  # between a bar's end and its text, and between the text and the chart's edge
@@ -181,7 +182,7 @@ def place_bar_texts(plot: pg.PlotItem, texts: list[BarText]) -> None:
         chosen = None
         for body in text.variants:
             inside = f'<span style="{text.inside_style}">&nbsp;{body}&nbsp;</span>'
-            outside = f'<span style="color:#111">{body}</span>'
+            outside = f'<span style="{text.outside_style}">{body}</span>'
             if _text_width(text.item, outside) + 2 * GAP_PX <= room_px:
                 chosen = (outside, (0, 0.5), text.end + GAP_PX * per_px)
             elif _text_width(text.item, inside) + GAP_PX <= bar_px:
@@ -191,7 +192,7 @@ def place_bar_texts(plot: pg.PlotItem, texts: list[BarText]) -> None:
         if chosen is None:  # nothing fits: the shortest text on the wider side
             body = text.variants[-1]
             if room_px >= bar_px:
-                chosen = (f'<span style="color:#111">{body}</span>', (0, 0.5), text.end)
+                chosen = (f'<span style="{text.outside_style}">{body}</span>', (0, 0.5), text.end)
             else:
                 html_text = f'<span style="{text.inside_style}">&nbsp;{body}&nbsp;</span>'
                 chosen = (html_text, (1, 0.5), text.end)
