@@ -73,6 +73,13 @@ class SpacedAxis(pg.AxisItem):
         strings = self.tickStrings(values, self.autoSIPrefixScale * self.scale, spacing)
         return max((metrics.horizontalAdvance(str(t)) for t in strings), default=0)
 
+    @staticmethod
+    def _values(low: float, high: float, spacing: float) -> list[float]:
+        """The multiples of ``spacing`` from ``low`` to ``high``."""
+        first = math.ceil(low / spacing) * spacing
+        count = max(math.floor((high - first) / spacing) + 1, 0)
+        return [first + k * spacing for k in range(count)]
+
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
         """pyqtgraph's levels, with the major spacing widened until its labels fit."""
         levels = super().tickSpacing(minVal, maxVal, size)
@@ -81,12 +88,19 @@ class SpacedAxis(pg.AxisItem):
         px_per_unit = size / (maxVal - minVal)
         major, offset = levels[0][0], levels[0][1]
         for _ in range(12):
-            first = math.ceil(minVal / major) * major
-            values = [first + k * major for k in range(int((maxVal - first) / major) + 1)]
-            if not values or major * px_per_unit >= self.label_width(values, major) + TICK_GAP_PX:
+            label_px = self.label_width(self._values(minVal, maxVal, major), major)
+            if major * px_per_unit >= label_px + TICK_GAP_PX:
                 break
             digits = major / 10.0 ** math.floor(math.log10(major))
-            major *= 2.5 if round(digits) == 2 else 2.0  # 1 → 2 → 5 → 10
+            wider = major * (2.5 if round(digits) == 2 else 2.0)  # 1 → 2 → 5 → 10
+            # pyqtgraph hides a label that sticks out of the axis: when no multiple of the
+            # wider spacing is far enough inside, one label in the middle says where it is
+            margin = label_px / 2 / px_per_unit
+            if not self._values(minVal + margin, maxVal - margin, wider):
+                middle = round((minVal + maxVal) / 2 / major) * major
+                minor = wider / (4 if round(digits) == 1 else 5)
+                return [(wider, middle % wider), (minor, middle % minor)]
+            major = wider
         if major == levels[0][0]:
             return levels
         leading = round(major / 10.0 ** math.floor(math.log10(major)))
