@@ -177,7 +177,7 @@ class BandwidthView(pg.PlotWidget):
             100, angle=90, pen=pg.mkPen("#222", width=2, style=Qt.PenStyle.DashLine)
         )
         # The line's caption sits in a strip above the top bar, where no bar text can be.
-        self.limit_text = text_item(LIMIT_CAPTIONS[0], (0, 0.5))
+        self.limit_text = text_item(LIMIT_CAPTIONS[0], (0, 0))
         self.addItem(self.limit_text)
         self.addItem(self.limit)
         self.texts: list[pg.TextItem] = []
@@ -238,8 +238,9 @@ class BandwidthView(pg.PlotWidget):
             )
         self.getAxis("left").setTicks([ticks])
         self.plot_item.setXRange(0, cap * 1.5, padding=0)
-        self.limit_text.setPos(100, count - 0.05)
-        self.plot_item.setYRange(-0.6, count + 0.3, padding=0)
+        # the caption hangs from the top edge, in a strip above the top bar
+        self.limit_text.setPos(100, count + 0.6)
+        self.plot_item.setYRange(-0.6, count + 0.6, padding=0)
         self._place()
 
     def _place(self, *_args: object) -> None:

@@ -178,3 +178,31 @@ def test_no_benchmark_thread_outlives_the_window(window, qtbot):
     qtbot.waitUntil(lambda: bool(_bench_threads()), timeout=TIMEOUT)
     window.close()  # mid-run: closing cancels and joins the benchmark thread
     assert not _bench_threads()
+
+
+def _scene_rect_in_view(chart, item):
+    """``item``'s bounding rectangle in the chart's view-box pixels."""
+    return item.mapRectToItem(chart.plot_item.vb, item.boundingRect())
+
+
+@pytest.mark.parametrize("width", [1366, 1920])
+def test_bar_texts_stay_inside_the_charts(window, timing, qtbot, width):
+    """At a 1366- and a 1920-px window every bar's text lies inside its chart's data area
+    (none runs past the right edge or starts left of the bar), also after a resize."""
+    from PySide6.QtCore import QSize
+
+    from gui_app.explore.screen_fit import fit_size
+
+    _small(timing)
+    window.resize(fit_size(QSize(width, width * 9 // 16 - 40)))
+    with qtbot.waitSignal(timing.report_ready, timeout=TIMEOUT):
+        timing.run_button.click()
+    qtbot.wait(50)
+    for chart in (timing.time_bars, timing.bandwidth):
+        area = chart.plot_item.vb.boundingRect().adjusted(-1, -1, 1, 1)
+        assert chart.texts
+        for item in chart.texts:
+            box = _scene_rect_in_view(chart, item)
+            assert area.contains(box), (type(chart).__name__, item.textItem.toPlainText())
+    caption = _scene_rect_in_view(timing.bandwidth, timing.bandwidth.limit_text)
+    assert timing.bandwidth.plot_item.vb.boundingRect().adjusted(-1, -1, 1, 1).contains(caption)
