@@ -143,7 +143,7 @@ def scene(name: str, out: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", help="one scene of the docs pictures")
+    parser.add_argument("--only", help="one scene of the docs pictures; none: no docs picture")
     parser.add_argument("--review", metavar="DIR", help="also the review scenes, into DIR")
     parser.add_argument("--scene", help=argparse.SUPPRESS)  # the child process' scene
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -154,7 +154,7 @@ def main() -> int:
     jobs = [
         (name, size, os.path.join(DOCS, f"{name}-{size}.png"))
         for name, size in PICTURES
-        if args.only in (None, name)
+        if args.only in (None, name, "all")
     ]
     if args.review:
         os.makedirs(args.review, exist_ok=True)
