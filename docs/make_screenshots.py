@@ -13,7 +13,9 @@ folder, so a developer's own settings never show. The pictures:
   on the housing demo;
 - timing-1366x768.png, timing-1920x1080.png: the Timing tab after a quick benchmark with a
   sweep over m (a small problem: a few seconds);
-- presentation-1366x768.png: presentation mode (F11) with lesson 1 played and its panel open.
+- presentation-1366x768.png: presentation mode (F11) with lesson 1 played and its panel open;
+- compare-1366x768.png: lesson 1's own window, the unscaled and the z-scored contours side
+  by side.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ PICTURES = [
     ("timing", "1366x768"),
     ("timing", "1920x1080"),
     ("presentation", "1366x768"),
+    ("compare", "1366x768"),
 ]
 #: Scenes looked at before a release but not shown in the README.
 REVIEW = [
@@ -126,16 +129,21 @@ def scene(name: str, out: str) -> None:
         timing.sweep_combo.setCurrentIndex(1)  # sweep m
         timing.run()
         _wait(app, lambda: not timing.running, timeout=300)
+    elif name == "compare":
+        _play_lesson(app, window, 1, present=False)
     elif name.startswith("lesson"):
         _play_lesson(app, window, int(name[len("lesson") :]), present=False)
     elif name.startswith("presentation"):
         number = int(name.split("lesson")[1]) if "lesson" in name else 1
         _play_lesson(app, window, number, present=True)
     _settle(app)
-    window.grab().save(out, "PNG")
     compare = window.findChild(QWidget, "compareContours")
-    if compare is not None and compare.isVisible():  # lesson 1's contours, its own window
-        compare.grab().save(out.replace(".png", "-compare.png"), "PNG")
+    if name == "compare":
+        compare.grab().save(out, "PNG")
+    else:
+        window.grab().save(out, "PNG")
+        if name.startswith("lesson") and compare is not None and compare.isVisible():
+            compare.grab().save(out.replace(".png", "-compare.png"), "PNG")
     print(f"{out}: window {window.width()}x{window.height()}", flush=True)
     window.classroom.remember = False
     window.close()
