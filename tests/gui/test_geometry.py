@@ -243,3 +243,24 @@ def test_window_opens_inside_the_screen(tmp_path, width, height):
     frame = QRect(*seen["frame"])
     assert area.size() == QSize(width, height)
     assert area.contains(frame), seen
+
+
+def test_the_lesson_panel_fits_beside_the_window_on_1366x768(window, qtbot):
+    """With the lesson panel open the window's minimum width still fits a 1366-px screen
+    (the numbers panel stacks its equations under the numbers instead of widening it)."""
+    from PySide6.QtWidgets import QDockWidget
+
+    dock = window.findChild(QDockWidget, "lessonPanel")
+    assert dock is not None
+    dock.show()
+    qtbot.waitUntil(dock.isVisible)
+    target = fit_size(_available(1366, 768))
+    assert window.minimumSizeHint().width() <= target.width()
+    window.resize(target)
+    qtbot.waitUntil(lambda: window.width() == target.width())
+    numbers = window.numbers
+    assert numbers.width() < numbers.side_by_side_width  # too narrow for both in a row
+    qtbot.waitUntil(lambda: numbers.row.direction() == numbers.row.Direction.TopToBottom)
+    dock.hide()
+    qtbot.waitUntil(lambda: numbers.width() >= numbers.side_by_side_width, timeout=2000)
+    qtbot.waitUntil(lambda: numbers.row.direction() == numbers.row.Direction.LeftToRight)
