@@ -66,7 +66,7 @@ class NumbersPanel(QWidget):
         self.equations.setStyleSheet("background:#f4f6fa; border:1px solid #ccd; padding:6px;")
         # wide enough for a number and its name side by side; long units wrap below that
         self.numbers.setMinimumWidth(
-            self.numbers.fontMetrics().horizontalAdvance("condition number of A  0.00084741") + 8
+            self.numbers.fontMetrics().horizontalAdvance("gradient norm ‖∇J‖  0.00084741") + 8
         )
         bold = QFont(font)
         bold.setBold(True)
@@ -76,11 +76,13 @@ class NumbersPanel(QWidget):
         layout.addWidget(self.numbers, 1)
         layout.addWidget(self.equations, 1)
         margins = layout.contentsMargins()
-        extra = margins.left() + margins.right() + scroll.verticalScrollBar().sizeHint().width()
-        #: the width from which the numbers and the equations stand side by side
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        extra = margins.left() + margins.right() + bar
+        #: the width from which the numbers and the equations stand side by side (a scroll
+        #: bar, shown only on a short panel, may take a little of it: the texts wrap)
         self.side_by_side_width = (
             self.numbers.minimumWidth() + self.equations.minimumWidth() + layout.spacing() + extra
-        )
+        ) - bar
         scroll.setMinimumWidth(
             max(self.numbers.minimumWidth(), self.equations.minimumWidth()) + extra
         )
@@ -122,7 +124,7 @@ class NumbersPanel(QWidget):
         if alpha is not None:
             rows.append(("learning rate α", fmt(alpha, 4)))
         rows.append(("α_max", fmt(self.alpha_max, 4)))
-        rows.append(("condition number of A", fmt(self.condition, 4)))
+        rows.append(("condition number κ", fmt(self.condition, 4)))
         if status:
             rows.append(("status", status))
         html_rows = "".join(
