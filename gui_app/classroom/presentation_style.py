@@ -49,7 +49,7 @@ PRESENTATION_TITLES = {
     "Learning curve": "Learning curve (log)",
     "Parameters (original units)": "Parameters",
 }
-PRESENTATION_LABELS = {"cost J (log scale)": "cost J"}
+PRESENTATION_LABELS = {"cost J (log scale)": "cost J", "value (original units)": "value"}
 #: Pixels between legend rows in presentation mode (the large labels carry wide margins):
 #: the looser when the legend fits beside its plot, else the tighter.
 LEGEND_ROW_SPACING = (-4, -10)
@@ -153,6 +153,38 @@ def _legend_inside(plot: pg.PlotItem, legend: pg.LegendItem, state: tuple) -> No
     legend.setParentItem(parent)  # anchored again by its own offset
 
 
+def _fit_left_label(plot: pg.PlotItem, point_size: int) -> Any:
+    """Keep the left axis label no longer than the data area is tall: its font shrinks (to
+    10 pt at least) instead of the label running off the plot's ends. Returns the callback
+    connected to the view box's resize (for :func:`unstyle_plot`)."""
+    axis = plot.getAxis("left")
+
+    def fit(*_args: object) -> None:
+        try:
+            if not axis.label.isVisible():
+                return
+            font = QFont(QApplication.instance().font())
+            font.setPointSize(point_size)
+            text = axis.labelText + (f" ({axis.labelUnits})" if axis.labelUnits else "")
+            plain = QFontMetrics(font).horizontalAdvance(text)
+            room = plot.vb.height() - 4
+            size = point_size
+            if plain > room > 0:
+                size = max(10, math.floor(point_size * room / plain))
+            if axis.labelStyle.get("font-size") != f"{size}pt":
+                axis.setLabel(
+                    axis.labelText,
+                    axis.labelUnits or None,
+                    **{**axis.labelStyle, "font-size": f"{size}pt"},
+                )
+        except RuntimeError:  # deleted meanwhile
+            pass
+
+    plot.vb.sigResized.connect(fit)
+    fit()
+    return fit
+
+
 def _recolor(color: QColor, mapping: dict[str, str]) -> QColor:
     new = mapping.get(_rgb(color))
     if new is None:
@@ -232,11 +264,18 @@ def style_plot(
                 ax.labelUnits or None,
                 **{**ax.labelStyle, "font-size": f"{look.label_pt}pt", "color": "#000"},
             )
+    state["left_label_fit"] = _fit_left_label(plot, look.label_pt)
     legend = getattr(plot, "legend", None)
     if legend is not None:
         state["legend"] = legend.opts.get("labelTextSize", "9pt")
         _legend_text_size(legend, f"{look.legend_pt}pt")
-        state["legend_outside"] = _legend_outside(plot, legend, top)
+        place = getattr(legend, "fit_outside", None)
+        if place is not None:  # kept off the data by plots.legend_beside already
+            state["legend_spacing"] = legend.layout.verticalSpacing()
+            legend.layout.setVerticalSpacing(LEGEND_ROW_SPACING[1])
+            place()
+        else:
+            state["legend_outside"] = _legend_outside(plot, legend, top)
     _restyle_items(plot, color_map, look.line_scale, look.symbol_scale)
     return state
 
@@ -246,6 +285,8 @@ def unstyle_plot(
 ) -> None:
     """Undo :func:`style_plot` (a plot deleted meanwhile is skipped)."""
     try:
+        with contextlib.suppress(RuntimeError, TypeError, KeyError):
+            plot.vb.sigResized.disconnect(state["left_label_fit"])
         text, opts, visible = state["title"]
         _tighten_title(plot.titleLabel)
         if visible:
@@ -264,6 +305,9 @@ def unstyle_plot(
             _legend_inside(plot, plot.legend, state["legend_outside"])
         if "legend" in state and getattr(plot, "legend", None) is not None:
             _legend_text_size(plot.legend, state["legend"])
+            if "legend_spacing" in state:
+                plot.legend.layout.setVerticalSpacing(state["legend_spacing"])
+                plot.legend.fit_outside()
         reverse = {o.lower(): c for c, o in color_map.items()}
         _restyle_items(plot, reverse, 1 / look.line_scale, 1 / look.symbol_scale)
     except RuntimeError:  # the plot was deleted meanwhile

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QObject, QSizeF, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 
 RUN_COLORS = (
     "#1f77b4",
@@ -52,8 +53,65 @@ def coefficient_unit(feature: str, target: str) -> str:
     return f"{tu} per {fu}"
 
 
+#: The least free space between two neighbouring tick labels of a horizontal axis, px.
+TICK_GAP_PX = 12
+
+
+class SpacedAxis(pg.AxisItem):
+    """A horizontal axis whose tick labels never touch: a tick level is kept only when its
+    spacing in pixels exceeds its widest label plus ``TICK_GAP_PX`` (the spacing grows in
+    1-2-5 steps until it does); pyqtgraph alone lets labels fill 80 % of the axis."""
+
+    def __init__(self, orientation: str = "bottom", **kwargs: object) -> None:
+        super().__init__(orientation, **kwargs)
+        self.setStyle(maxTextLevel=0)  # labels on the major ticks only
+
+    def label_width(self, values: list[float], spacing: float) -> float:
+        """Width in px of the widest tick label for ``values`` (axis units)."""
+        font = self.style.get("tickFont") or self.font()
+        metrics = QFontMetrics(font)
+        strings = self.tickStrings(values, self.autoSIPrefixScale * self.scale, spacing)
+        return max((metrics.horizontalAdvance(str(t)) for t in strings), default=0)
+
+    @staticmethod
+    def _values(low: float, high: float, spacing: float) -> list[float]:
+        """The multiples of ``spacing`` from ``low`` to ``high``."""
+        first = math.ceil(low / spacing) * spacing
+        count = max(math.floor((high - first) / spacing) + 1, 0)
+        return [first + k * spacing for k in range(count)]
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
+        """pyqtgraph's levels, with the major spacing widened until its labels fit."""
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not levels or size <= 0 or not maxVal > minVal:
+            return levels
+        px_per_unit = size / (maxVal - minVal)
+        major, offset = levels[0][0], levels[0][1]
+        for _ in range(12):
+            label_px = self.label_width(self._values(minVal, maxVal, major), major)
+            if major * px_per_unit >= label_px + TICK_GAP_PX:
+                break
+            digits = major / 10.0 ** math.floor(math.log10(major))
+            wider = major * (2.5 if round(digits) == 2 else 2.0)  # 1 → 2 → 5 → 10
+            # pyqtgraph hides a label that sticks out of the axis: when no multiple of the
+            # wider spacing is far enough inside, one label in the middle says where it is
+            margin = label_px / 2 / px_per_unit
+            if not self._values(minVal + margin, maxVal - margin, wider):
+                middle = round((minVal + maxVal) / 2 / major) * major
+                minor = wider / (4 if round(digits) == 1 else 5)
+                return [(wider, middle % wider), (minor, middle % minor)]
+            major = wider
+        if major == levels[0][0]:
+            return levels
+        leading = round(major / 10.0 ** math.floor(math.log10(major)))
+        return [(major, offset), (major / (4 if leading == 2 else 5), offset)]
+
+
 def style_plot(plot: pg.PlotItem, title: str, bottom: str, left: str) -> None:
-    """Title, axis labels, tick fonts and pens every plot of the tab shares."""
+    """Title, axis labels, tick fonts and pens every plot of the tab shares (the bottom axis
+    becomes a :class:`SpacedAxis`)."""
+    if not isinstance(plot.getAxis("bottom"), SpacedAxis):
+        plot.setAxisItems({"bottom": SpacedAxis("bottom")})
     plot.setTitle(title, size="12pt", color="#111")
     plot.setLabel("bottom", bottom, **LABEL_STYLE)
     plot.setLabel("left", left, **LABEL_STYLE)
@@ -95,41 +153,75 @@ def fmt(x: float | None, digits: int = 5) -> str:
     return f"{x:.{digits}g}"
 
 
+class _ResizeWatch(QObject):
+    """Calls ``callback`` after each resize of the widget it filters (and lives as long)."""
+
+    def __init__(self, widget: QObject, callback: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self.callback = callback
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.callback()
+        return False
+
+
 def legend_beside(plot: pg.PlotItem, legend: pg.LegendItem, min_data_width: int = 170) -> None:
-    """Keep ``legend`` to the right of the data area of ``plot``, never over the data: the
-    (otherwise unused) right axis reserves the legend's width and follows it when entries
-    come and go; two columns when one is taller than the plot. When the plot is too narrow
-    to leave ``min_data_width`` px of data beside it, the legend goes in the top-right corner
-    of the data area instead, on a translucent background."""
-    axis = plot.getAxis("right")
-    plot.showAxis("right")
-    axis.setStyle(showValues=False, tickLength=0)
-    axis.setPen(pg.mkPen(None))
+    """Keep ``legend`` outside the data area of ``plot``, never over the data: to the right
+    of it, where the (otherwise unused) right axis reserves the legend's width, or, when
+    the plot is too narrow to leave ``min_data_width`` px of data beside it, in a strip
+    above it that the (otherwise unused) top axis reserves. Either follows the legend as
+    entries come and go; two columns when one is taller than the plot (beside) or when two
+    fit the plot's width (above)."""
+    right_axis = plot.getAxis("right")
+    top_axis = plot.getAxis("top")
+    for axis in (right_axis, top_axis):
+        plot.showAxis(axis.orientation)
+        axis.setStyle(showValues=False, tickLength=0)
+        axis.setPen(pg.mkPen(None))
     legend.setParentItem(plot)  # placed by fit() (no pyqtgraph anchor: it outlives items)
     busy: list[bool] = []
+
+    def hint_for(columns: int) -> QSizeF:
+        legend.setColumnCount(columns)
+        return legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
 
     def fit() -> None:
         if busy:
             return
         busy.append(True)
         try:
-            legend.setColumnCount(1)
-            hint = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+            hint = hint_for(1)
             if hint.height() > plot.height() - 8 and len(legend.items) > 1:
-                legend.setColumnCount(2)
-                hint = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
-            legend.resize(hint)
+                hint = hint_for(2)
             view = plot.getViewWidget()
             total = view.width() if view is not None else plot.width()
             left = plot.getAxis("left").width()
-            beside = bool(legend.items) and total - left - hint.width() - 10 >= min_data_width
-            width = math.ceil(hint.width()) + 10 if beside else 0
-            if axis.fixedWidth != width:
-                axis.setWidth(width)
-            legend.setBrush(None if beside else pg.mkBrush(255, 255, 255, 200))
+            beside = total - left - hint.width() - 10 >= min_data_width
+            if not beside and len(legend.items) > 1:
+                two = hint_for(2)
+                if two.width() <= total - 8:
+                    hint = two
+                else:
+                    hint = hint_for(1)
+            legend.resize(hint)
+            # a legend wider than the plot (long run labels) is drawn smaller, never cut
+            scale = 1.0 if beside else min(1.0, max(plot.width() - 8, 1) / max(hint.width(), 1))
+            legend.setScale(scale)
+            shown = bool(legend.items)
+            width = math.ceil(hint.width()) + 10 if shown and beside else 0
+            height = math.ceil(hint.height() * scale) + 4 if shown and not beside else 0
+            if right_axis.fixedWidth != width:
+                right_axis.setWidth(width)
+            if top_axis.fixedHeight != height:
+                top_axis.setHeight(height)
+            legend.setBrush(None)
             vb = plot.vb.geometry()
-            right = plot.width() if beside else vb.right()
-            legend.setPos(right - hint.width() - 4, 4 if beside else vb.top() + 4)
+            if beside:
+                legend.setPos(plot.width() - hint.width() - 4, 4)
+            else:  # the strip between the title and the data, right-aligned with the data
+                right = min(vb.right(), plot.width() - 4)
+                legend.setPos(max(right - hint.width() * scale, 0), vb.top() - height)
         except RuntimeError:  # deleted meanwhile
             pass
         finally:
@@ -138,4 +230,8 @@ def legend_beside(plot: pg.PlotItem, legend: pg.LegendItem, min_data_width: int 
     legend.geometryChanged.connect(fit)
     plot.geometryChanged.connect(fit)
     plot.vb.sigResized.connect(fit)
+    view = plot.getViewWidget()
+    if view is not None:  # a plot held at its minimum width does not resize with its view
+        view.installEventFilter(_ResizeWatch(view, fit))
+    legend.fit_outside = fit  # presentation mode restyles the legend, then places it again
     fit()

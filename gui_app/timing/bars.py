@@ -16,9 +16,12 @@ from gui_app.timing.chart_style import (
     IMPL_COLORS,
     SKIPPED_COLOR,
     TITLE_SIZE,
+    BarText,
     LogAxis,
     format_seconds,
     format_speedup,
+    place_bar_texts,
+    place_caption,
     row_label,
     short_reason,
     style_plot,
@@ -26,6 +29,11 @@ from gui_app.timing.chart_style import (
 )
 
 BANDWIDTH_CAP_PCT = 300.0
+#: The 100% line's caption, longest first: the first that fits the chart is shown.
+LIMIT_CAPTIONS = [
+    f'<span style="color:#111; background-color:rgba(255,255,255,0.9)">&nbsp;{text}&nbsp;</span>'
+    for text in ("← 100% = measured read bandwidth", "← 100% = read bandwidth", "← 100%")
+]
 
 
 class TimeBarsView(pg.PlotWidget):
@@ -45,7 +53,9 @@ class TimeBarsView(pg.PlotWidget):
         self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.62, brush="w", pen="w")
         self.addItem(self.bars)
         self.texts: list[pg.TextItem] = []
+        self.placed: list[BarText] = []
         self.rows: list[BenchResult] = []
+        self.plot_item.vb.sigResized.connect(self._place)
         self.labels: list[str] = []
         self.placeholder = text_item(
             '<span style="color:#555; font-size:12pt">Press <b>Run</b> '
@@ -62,6 +72,7 @@ class TimeBarsView(pg.PlotWidget):
         for item in self.texts:
             self.removeItem(item)
         self.texts = []
+        self.placed = []
         self.placeholder.setVisible(not rows)
         self.rows = rows
         self.plot_item.setTitle(title, size=TITLE_SIZE, color="#111")
@@ -108,6 +119,11 @@ class TimeBarsView(pg.PlotWidget):
         self.getAxis("left").setTicks([ticks])
         self.plot_item.setXRange(lo, right, padding=0)
         self.plot_item.setYRange(-0.6, count - 0.4, padding=0)
+        place_bar_texts(self.plot_item, self.placed)
+
+    def _place(self, *_args: object) -> None:
+        """Fit the bar texts to the chart's current width in pixels."""
+        place_bar_texts(self.plot_item, self.placed)
 
     def _bar_text(
         self, r: BenchResult, lo: float, end: float, y: float, span: float
@@ -123,19 +139,22 @@ class TimeBarsView(pg.PlotWidget):
             parts.append(f"<u>{html.escape(r.label)}</u>")
         if r.verified is False:
             parts.append("<b>result differs!</b>")
-        body = " · ".join(parts)
-        inside = (end - lo) > 0.55 * span  # long bars carry their text inside, in white
-        if inside:
-            colour = "#111" if r.estimated else "#fff"
-            bg = "background-color:rgba(255,255,255,0.85);" if r.estimated else ""
-            item = text_item(
-                f'<span style="color:{colour};{bg}">&nbsp;{body}&nbsp;</span>', (1, 0.5)
-            )
-            item.setPos(end - 0.01 * span, y)
-        else:
-            item = text_item(f'<span style="color:#111">{body}</span>', (0, 0.5))
-            item.setPos(end + 0.01 * span, y)
+        optional = [] if r.estimated or r.verified is False else parts[2:]
+        essential = [p for p in parts if p not in optional]
+        item = text_item("", (0, 0.5))
+        colour = "#111" if r.estimated else "#fff"
+        bg = "background-color:rgba(255,255,255,0.85);" if r.estimated else ""
         self.addItem(item)
+        self.placed.append(
+            BarText(
+                item,
+                lo,
+                end,
+                y,
+                [" · ".join(parts), " · ".join(essential)],
+                inside_style=f"color:{colour};{bg}",
+            )
+        )
         return item
 
     def bar_texts(self) -> list[str]:
@@ -149,9 +168,7 @@ class BandwidthView(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot_item = self.getPlotItem()
-        style_plot(
-            self.plot_item, "Memory bandwidth used", "% of the measured memory read bandwidth", ""
-        )
+        style_plot(self.plot_item, "Memory bandwidth used", "% of measured read bandwidth", "")
         self.plot_item.setMouseEnabled(x=False, y=False)
         self.plot_item.showGrid(x=True, y=False, alpha=0.25)
         self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.62, brush="w", pen="w")
@@ -160,14 +177,12 @@ class BandwidthView(pg.PlotWidget):
             100, angle=90, pen=pg.mkPen("#222", width=2, style=Qt.PenStyle.DashLine)
         )
         # The line's caption sits in a strip above the top bar, where no bar text can be.
-        self.limit_text = text_item(
-            '<span style="color:#111; background-color:rgba(255,255,255,'
-            '0.9)">&nbsp;← 100% = measured read bandwidth&nbsp;</span>',
-            (0, 0.5),
-        )
+        self.limit_text = text_item(LIMIT_CAPTIONS[0], (0, 0))
         self.addItem(self.limit_text)
         self.addItem(self.limit)
         self.texts: list[pg.TextItem] = []
+        self.placed: list[BarText] = []
+        self.plot_item.vb.sigResized.connect(self._place)
         self.plot_item.setXRange(0, 120)
         self.getAxis("left").setTicks([[]])
 
@@ -175,6 +190,7 @@ class BandwidthView(pg.PlotWidget):
         for item in self.texts:
             self.removeItem(item)
         self.texts = []
+        self.placed = []
         rows = [r for r in rows if not r.skipped and r.bandwidth_fraction is not None]
         count = len(rows)
         pcts = [100.0 * r.bandwidth_fraction for r in rows]
@@ -194,20 +210,23 @@ class BandwidthView(pg.PlotWidget):
         for i, r in enumerate(rows):
             pct = pcts[i]
             note = " (from cache)" if pct > 100 else ""
-            body = f"{r.gbps:.3g} GB/s = <b>{pct:.0f}%</b>{note}"
-            if widths[i] >= 0.6 * cap:  # long bars carry their text inside (no clipping)
-                arrow = " →" if pct > cap else ""
-                item = text_item(
-                    f'<span style="color:#111; background-color:rgba(255,255,255,0.85)'
-                    f'">&nbsp;{body}{arrow}&nbsp;</span>',
-                    (1, 0.5),
-                )
-                item.setPos(widths[i], ys[i])
-            else:
-                item = text_item(f'<span style="color:#111">{body}</span>', (0, 0.5))
-                item.setPos(pct + 0.01 * cap, ys[i])
+            arrow = " →" if pct > cap else ""
+            full = f"{r.gbps:.3g} GB/s = <b>{pct:.0f}%</b>{note}{arrow}"
+            item = text_item("", (0, 0.5))
             self.addItem(item)
             self.texts.append(item)
+            self.placed.append(
+                BarText(
+                    item,
+                    0.0,
+                    widths[i],
+                    ys[i],
+                    [full, f"<b>{pct:.0f}%</b>{arrow}"],
+                    inside_style="color:#111; background-color:rgba(255,255,255,0.85)",
+                    # the 100% line may run behind it
+                    outside_style="color:#111; background-color:rgba(255,255,255,0.85)",
+                )
+            )
         self.bars.setVisible(bool(count))
         if count:
             self.bars.setOpts(
@@ -219,5 +238,12 @@ class BandwidthView(pg.PlotWidget):
             )
         self.getAxis("left").setTicks([ticks])
         self.plot_item.setXRange(0, cap * 1.5, padding=0)
-        self.limit_text.setPos(100, count - 0.05)
-        self.plot_item.setYRange(-0.6, count + 0.3, padding=0)
+        # the caption hangs from the top edge, in a strip above the top bar
+        self.limit_text.setPos(100, count + 0.6)
+        self.plot_item.setYRange(-0.6, count + 0.6, padding=0)
+        self._place()
+
+    def _place(self, *_args: object) -> None:
+        """Fit the bar texts and the 100% caption to the chart's current width in pixels."""
+        place_bar_texts(self.plot_item, self.placed)
+        place_caption(self.plot_item, self.limit_text, LIMIT_CAPTIONS)

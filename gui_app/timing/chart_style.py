@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtGui import QFont
@@ -142,3 +143,75 @@ def text_item(html_text: str, anchor: tuple[float, float]) -> pg.TextItem:
     item = pg.TextItem(html=html_text, anchor=anchor)
     item.setFont(BAR_FONT)
     return item
+
+
+@dataclass
+class BarText:
+    """The text of one horizontal bar from ``start`` to ``end`` (data units) at row ``y``:
+    ``variants`` (rich text, longest first) and the style of the text when inside the bar."""
+
+    item: pg.TextItem
+    start: float
+    end: float
+    y: float
+    variants: list[str]
+    inside_style: str = "color:#fff"
+    outside_style: str = "color:#111"
+
+
+GAP_PX = 4  # between a bar's end and its text, and between the text and the chart's edge
+
+
+def _text_width(item: pg.TextItem, html_text: str) -> float:
+    item.setHtml(html_text)
+    return item.textItem.boundingRect().width()
+
+
+def place_bar_texts(plot: pg.PlotItem, texts: list[BarText]) -> None:
+    """Put each bar's text where it fits in pixels at the chart's current size: inside the
+    bar (right-aligned) when the bar is long enough, else just after its end; the first
+    variant that fits is used, so no text runs past the chart or past the bar's start."""
+    (x0, x1), _ = plot.vb.viewRange()
+    width = plot.vb.width()
+    if width <= 0 or x1 <= x0:
+        return
+    per_px = (x1 - x0) / width  # data units per pixel
+    for text in texts:
+        bar_px = (text.end - max(text.start, x0)) / per_px
+        room_px = (x1 - text.end) / per_px
+        chosen = None
+        for body in text.variants:
+            inside = f'<span style="{text.inside_style}">&nbsp;{body}&nbsp;</span>'
+            outside = f'<span style="{text.outside_style}">{body}</span>'
+            if _text_width(text.item, outside) + 2 * GAP_PX <= room_px:
+                chosen = (outside, (0, 0.5), text.end + GAP_PX * per_px)
+            elif _text_width(text.item, inside) + GAP_PX <= bar_px:
+                chosen = (inside, (1, 0.5), text.end - GAP_PX * per_px / 2)
+            if chosen is not None:
+                break
+        if chosen is None:  # nothing fits: the shortest text on the wider side
+            body = text.variants[-1]
+            if room_px >= bar_px:
+                chosen = (f'<span style="{text.outside_style}">{body}</span>', (0, 0.5), text.end)
+            else:
+                html_text = f'<span style="{text.inside_style}">&nbsp;{body}&nbsp;</span>'
+                chosen = (html_text, (1, 0.5), text.end)
+        html_text, anchor, x = chosen
+        text.item.setHtml(html_text)
+        text.item.setAnchor(anchor)
+        text.item.setPos(x, text.y)
+
+
+def place_caption(plot: pg.PlotItem, item: pg.TextItem, variants: list[str]) -> None:
+    """Show the longest of ``variants`` that fits between the caption's position and the
+    chart's right edge (a left-anchored caption)."""
+    (_x0, x1), _ = plot.vb.viewRange()
+    width = plot.vb.width()
+    span = x1 - _x0
+    if width <= 0 or span <= 0:
+        return
+    room_px = (x1 - item.pos().x()) / span * width
+    for html_text in variants:
+        if _text_width(item, html_text) + GAP_PX <= room_px:
+            return
+    item.setHtml(variants[-1])

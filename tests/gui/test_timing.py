@@ -178,3 +178,34 @@ def test_no_benchmark_thread_outlives_the_window(window, qtbot):
     qtbot.waitUntil(lambda: bool(_bench_threads()), timeout=TIMEOUT)
     window.close()  # mid-run: closing cancels and joins the benchmark thread
     assert not _bench_threads()
+
+
+def _scene_rect_in_view(chart, item):
+    """``item``'s bounding rectangle in the chart's view-box pixels."""
+    return item.mapRectToItem(chart.plot_item.vb, item.boundingRect())
+
+
+@pytest.mark.parametrize("width", [1366, 1920])
+def test_bar_texts_stay_inside_the_charts(window, timing, qtbot, width):
+    """At a 1366- and a 1920-px window every bar's text lies across inside its chart's data
+    area (none runs past the right edge or starts left of the chart), and the 100% caption
+    below the chart's top edge."""
+    from PySide6.QtCore import QSize
+
+    from gui_app.explore.screen_fit import fit_size
+
+    _small(timing)
+    window.resize(fit_size(QSize(width, width * 9 // 16 - 40)))
+    with qtbot.waitSignal(timing.report_ready, timeout=TIMEOUT):
+        timing.run_button.click()
+    qtbot.wait(50)
+    for chart in (timing.time_bars, timing.bandwidth):
+        area = chart.plot_item.vb.boundingRect().adjusted(-1, -1, 1, 1)
+        assert chart.texts
+        for item in chart.texts:  # across: the text's box (rows are checked by eye)
+            box = _scene_rect_in_view(chart, item)
+            inside = area.left() <= box.left() and box.right() <= area.right()
+            assert inside, (type(chart).__name__, item.textItem.toPlainText(), box, area)
+    caption = _scene_rect_in_view(timing.bandwidth, timing.bandwidth.limit_text)
+    area = timing.bandwidth.plot_item.vb.boundingRect().adjusted(-1, -1, 1, 1)
+    assert caption.top() >= area.top() and caption.right() <= area.right(), (caption, area)

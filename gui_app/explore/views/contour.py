@@ -22,11 +22,12 @@ from gui_app.explore.plots import style_plot
 N_LEVELS = 14
 GRID_POINTS = 121
 MIN_PLOT_HEIGHT = 180  # px: no plot is shorter on a 1280 × 720 screen
+# no break inside an entry (a narrow row wraps between entries, never "★ / optimum")
 LEGEND_HTML = (
-    "<span style='color:#d62728'>━━</span> GD path &nbsp; "
-    "<span style='color:#2ca02c'>●</span> start &nbsp; "
-    "<span style='color:#ff7f0e'>●</span> current &nbsp; "
-    "<span style='color:#c9a400'>★</span> optimum"
+    "<span style='color:#d62728'>━━</span>&nbsp;GD&nbsp;path &nbsp; "
+    "<span style='color:#2ca02c'>●</span>&nbsp;start &nbsp; "
+    "<span style='color:#ff7f0e'>●</span>&nbsp;current &nbsp; "
+    "<span style='color:#c9a400'>★</span>&nbsp;optimum"
 )
 
 

@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from gui_app.explore import plots as style
-from gui_app.explore.plots import short_name, style_plot
+from gui_app.explore.plots import legend_beside, short_name, style_plot
 
 MIN_PLOT_HEIGHT = 180  # px: no plot is shorter on a 1280 × 720 screen
 
@@ -40,7 +40,9 @@ class DataView(QWidget):
         self.fit_plot = self.fit_widget.getPlotItem()
         self.fit_plot.setMenuEnabled(False)
         style_plot(self.fit_plot, "Data and predictions ŷ", "feature", "target")
-        self.fit_plot.addLegend(offset=(5, 5), labelTextSize="9pt")
+        # beside the data (or above it on a narrow plot): points fill every corner
+        self.fit_plot.legend = pg.LegendItem(labelTextSize="9pt")
+        legend_beside(self.fit_plot, self.fit_plot.legend)
         self.data_points = pg.ScatterPlotItem(
             size=6, brush=pg.mkBrush(31, 119, 180, 150), pen=None, name="data y"
         )

@@ -5,8 +5,15 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui_app.explore.plots import fmt
 
@@ -38,7 +45,10 @@ class NumbersPanel(QWidget):
         inner = QWidget()
         scroll.setWidget(inner)
         outer.addWidget(scroll)
-        layout = QHBoxLayout(inner)
+        # side by side when there is room, else the equations below the numbers (a lesson
+        # panel beside the plots leaves a 1366-px screen no room for both in a row)
+        layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, inner)
+        self.row = layout
         layout.setContentsMargins(8, 4, 8, 4)
         self.numbers = QLabel()
         self.numbers.setTextFormat(Qt.TextFormat.RichText)
@@ -56,7 +66,7 @@ class NumbersPanel(QWidget):
         self.equations.setStyleSheet("background:#f4f6fa; border:1px solid #ccd; padding:6px;")
         # wide enough for a number and its name side by side; long units wrap below that
         self.numbers.setMinimumWidth(
-            self.numbers.fontMetrics().horizontalAdvance("condition number of A  0.00084741") + 8
+            self.numbers.fontMetrics().horizontalAdvance("gradient norm ‖∇J‖  0.00084741") + 8
         )
         bold = QFont(font)
         bold.setBold(True)
@@ -66,19 +76,32 @@ class NumbersPanel(QWidget):
         layout.addWidget(self.numbers, 1)
         layout.addWidget(self.equations, 1)
         margins = layout.contentsMargins()
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        extra = margins.left() + margins.right() + bar
+        #: the width from which the numbers and the equations stand side by side (a scroll
+        #: bar, shown only on a short panel, may take a little of it: the texts wrap)
+        self.side_by_side_width = (
+            self.numbers.minimumWidth() + self.equations.minimumWidth() + layout.spacing() + extra
+        ) - bar
         scroll.setMinimumWidth(
-            self.numbers.minimumWidth()
-            + self.equations.minimumWidth()
-            + layout.spacing()
-            + margins.left()
-            + margins.right()
-            + scroll.verticalScrollBar().sizeHint().width()
+            max(self.numbers.minimumWidth(), self.equations.minimumWidth()) + extra
         )
         self.alpha_max: float | None = None
         self.condition: float | None = None
         self.names: list[str] = []
         self.units: list[str] = []
         self.update_numbers(None)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Stack the equations under the numbers when the panel is narrower than both."""
+        super().resizeEvent(event)
+        direction = (
+            QBoxLayout.Direction.LeftToRight
+            if event.size().width() >= self.side_by_side_width
+            else QBoxLayout.Direction.TopToBottom
+        )
+        if self.row.direction() != direction:
+            self.row.setDirection(direction)
 
     def set_problem_numbers(
         self, alpha_max: float | None, condition: float | None, names: list[str], units: list[str]
@@ -101,7 +124,7 @@ class NumbersPanel(QWidget):
         if alpha is not None:
             rows.append(("learning rate α", fmt(alpha, 4)))
         rows.append(("α_max", fmt(self.alpha_max, 4)))
-        rows.append(("condition number of A", fmt(self.condition, 4)))
+        rows.append(("condition number κ", fmt(self.condition, 4)))
         if status:
             rows.append(("status", status))
         html_rows = "".join(

@@ -1,0 +1,189 @@
+"""Regenerate every picture in docs/ from the real window, laid out as on each screen size.
+
+    python docs/make_screenshots.py                 # all of docs/*.png
+    python docs/make_screenshots.py --only explore  # one scene (explore, timing, presentation)
+    python docs/make_screenshots.py --review DIR    # also the review-only scenes, into DIR
+
+Each picture is taken in its own process whose Qt offscreen screen has that size (Qt reads
+the screen from a small JSON file), so the window opens and lays itself out as it does on a
+real screen of that size; the picture is ``window.grab()``. Settings go to a throw-away
+folder, so a developer's own settings never show. The pictures:
+
+- explore-1366x768.png, explore-1920x1080.png: two gradient-descent runs (α = 0.03, 0.3)
+  on the housing demo;
+- timing-1366x768.png, timing-1920x1080.png: the Timing tab after a quick benchmark with a
+  sweep over m (a small problem: a few seconds);
+- presentation-1366x768.png: presentation mode (F11) with lesson 1 played and its panel open;
+- compare-1366x768.png: lesson 1's own window, the unscaled and the z-scored contours side
+  by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DOCS = os.path.join(ROOT, "docs")
+
+#: (scene, size): the pictures docs/ holds, as docs/<scene>-<size>.png.
+PICTURES = [
+    ("explore", "1366x768"),
+    ("explore", "1920x1080"),
+    ("timing", "1366x768"),
+    ("timing", "1920x1080"),
+    ("presentation", "1366x768"),
+    ("compare", "1366x768"),
+]
+#: Scenes looked at before a release but not shown in the README.
+REVIEW = [
+    ("explore-fresh", "1366x768"),
+    ("synthetic-n10", "1366x768"),
+    ("lesson1", "1366x768"),
+    ("lesson5", "1366x768"),
+    ("lesson1", "1920x1080"),
+    ("presentation-lesson5", "1366x768"),
+]
+
+
+def _screen_config(width: int, height: int, folder: str) -> str:
+    """A QT_QPA_PLATFORM value for the offscreen platform with one screen of that size."""
+    path = os.path.join(folder, f"screen-{width}x{height}.json")
+    screen = {"name": "screen", "x": 0, "y": 0, "width": width, "height": height}
+    screen.update({"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1})
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump({"screens": [screen]}, fh)
+    return f"offscreen:configfile={path}"
+
+
+def _wait(app, cond, timeout: float = 120.0) -> None:
+    """Run the event loop until ``cond()`` (a script polling, not a test)."""
+    deadline = time.perf_counter() + timeout
+    while not cond():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def _settle(app, rounds: int = 30) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+        time.sleep(0.002)
+
+
+def _two_runs(app, window, alphas=(0.03, 0.3)) -> None:
+    for alpha in alphas:
+        window.controls.set_alpha(alpha)
+        done: list[object] = []
+        window.run_finished.connect(done.append)
+        window.controls.run_button.click()
+        _wait(app, lambda done=done: bool(done))
+        window.run_finished.disconnect(done.append)
+
+
+def _play_lesson(app, window, number: int, present: bool) -> None:
+    classroom = window.classroom
+    if present:
+        classroom.presentation_action.trigger()
+        _wait(app, window.isFullScreen)
+    done: list[object] = []
+    classroom.player.finished.connect(done.append)
+    classroom.player.hold_ms = 0
+    classroom.lesson_actions[number - 1].trigger()
+    _wait(app, lambda: bool(done))
+
+
+def scene(name: str, out: str) -> None:
+    """Take one picture (in this process, whose screen is already set)."""
+    sys.path.insert(0, ROOT)
+    from PySide6.QtWidgets import QWidget
+
+    from gui_app.app import create_main_window, make_application
+
+    app = make_application()
+    window = create_main_window()
+    window.show()
+    _wait(app, lambda: window.prepared is not None)
+    if name == "explore":
+        _two_runs(app, window)
+    elif name == "synthetic-n10":
+        _two_runs(app, window, (0.1,))
+        c = window.controls
+        c.source_combo.setCurrentIndex(c.source_combo.findData("synthetic"))
+        c.n_spin.setValue(10)
+        _wait(app, lambda: window.prepared is not None and window.state.prepared_matches())
+        _two_runs(app, window, (0.3,))
+    elif name in ("timing",):
+        window.show_timing_tab(None)
+        timing = window.timing
+        timing.config_overrides = {"warmup_s": 0.01, "time_budget_s": 0.5}
+        timing.m_spin.setValue(5000)
+        timing.n_spin.setValue(50)
+        timing.repeats_spin.setValue(3)
+        timing.sweep_combo.setCurrentIndex(1)  # sweep m
+        timing.run()
+        _wait(app, lambda: not timing.running, timeout=300)
+    elif name == "compare":
+        _play_lesson(app, window, 1, present=False)
+    elif name.startswith("lesson"):
+        _play_lesson(app, window, int(name[len("lesson") :]), present=False)
+    elif name.startswith("presentation"):
+        number = int(name.split("lesson")[1]) if "lesson" in name else 1
+        _play_lesson(app, window, number, present=True)
+    _settle(app)
+    compare = window.findChild(QWidget, "compareContours")
+    if name == "compare":
+        compare.grab().save(out, "PNG")
+    else:
+        window.grab().save(out, "PNG")
+        if name.startswith("lesson") and compare is not None and compare.isVisible():
+            compare.grab().save(out.replace(".png", "-compare.png"), "PNG")
+    print(f"{out}: window {window.width()}x{window.height()}", flush=True)
+    window.classroom.remember = False
+    window.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="one scene of the docs pictures; none: no docs picture")
+    parser.add_argument("--review", metavar="DIR", help="also the review scenes, into DIR")
+    parser.add_argument("--scene", help=argparse.SUPPRESS)  # the child process' scene
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.scene:
+        scene(args.scene, args.out)
+        return 0
+    jobs = [
+        (name, size, os.path.join(DOCS, f"{name}-{size}.png"))
+        for name, size in PICTURES
+        if args.only in (None, name, "all")
+    ]
+    if args.review:
+        os.makedirs(args.review, exist_ok=True)
+        jobs += [(n, s, os.path.join(args.review, f"{n}-{s}.png")) for n, s in REVIEW]
+    failed = 0
+    with tempfile.TemporaryDirectory(prefix="gdx-shots-") as folder:
+        for name, size, out in jobs:
+            width, height = (int(v) for v in size.split("x"))
+            env = dict(os.environ)
+            env["QT_QPA_PLATFORM"] = _screen_config(width, height, folder)
+            env["GD_EXPLORER_CONFIG_DIR"] = tempfile.mkdtemp(dir=folder)
+            env["PYTHONPATH"] = ROOT
+            cmd = [sys.executable, os.path.abspath(__file__), "--scene", name, "--out", out]
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+            if proc.returncode:
+                failed += 1
+                print(f"{out}: FAILED\n{proc.stderr[-2000:]}", file=sys.stderr)
+            else:
+                print(proc.stdout.strip().splitlines()[-1])
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
