@@ -217,8 +217,8 @@ def legend_beside(plot: pg.PlotItem, legend: pg.LegendItem, min_data_width: int 
                 top_axis.setHeight(height)
             legend.setBrush(None)
             vb = plot.vb.geometry()
-            if beside:
-                legend.setPos(plot.width() - hint.width() - 4, 4)
+            if beside:  # level with the data, below the title (never over it)
+                legend.setPos(plot.width() - hint.width() - 4, max(vb.top(), 4))
             else:  # the strip between the title and the data, right-aligned with the data
                 right = min(vb.right(), plot.width() - 4)
                 legend.setPos(max(right - hint.width() * scale, 0), vb.top() - height)
