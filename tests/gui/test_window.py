@@ -447,3 +447,13 @@ def test_a_tolerance_out_of_range_is_refused_to_a_run_and_kept_out_of_the_state(
     with pytest.raises(ValueError, match="tolerance must be a number between 0 and 1"):
         c.settings(base, strict=True)
     assert window.run() is None and window.message_kind == "error"
+
+
+def test_run_labels_from_files_are_shown_as_written_in_the_legend(window, qtbot):
+    """A label read from a session file is text, not markup: '<b>x</b> &amp;' stays visible."""
+    learning = window.learning
+    learning.add_finished_run("<b>bold</b> &amp; x", np.arange(3.0), np.array([3.0, 2.0, 1.0]))
+    texts = [label.text for _sample, label in learning.legend.items]
+    assert texts[-1] == "&lt;b&gt;bold&lt;/b&gt; &amp;amp; x"  # escaped rich text
+    shown = [label.item.toPlainText() for _sample, label in learning.legend.items]
+    assert shown[-1] == "<b>bold</b> &amp; x"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -51,7 +53,8 @@ class LearningCurveView(pg.PlotWidget):
             curve.setPen(pg.mkPen(color, width=1.5 * style.LINE_SCALE))
         color = style.RUN_COLORS[(self.run_count - 1) % len(style.RUN_COLORS)]
         curve = pg.PlotDataItem(
-            pen=pg.mkPen(color, width=2.5 * style.LINE_SCALE), name=f"#{self.run_count} " + label
+            pen=pg.mkPen(color, width=2.5 * style.LINE_SCALE),
+            name=html.escape(f"#{self.run_count} {label}", quote=False),
         )
         self.plot.addItem(curve)
         self.curves.append(curve)
@@ -62,10 +65,11 @@ class LearningCurveView(pg.PlotWidget):
         if not self.curves:
             return
         curve = self.curves[-1]
-        curve.opts["name"] = name
+        # legend labels are rich text: a run label from a file must show as written
+        curve.opts["name"] = html.escape(name, quote=False)
         for sample, label in self.legend.items:
             if sample.item is curve:
-                label.setText(name)
+                label.setText(curve.opts["name"])
 
     def add_finished_run(self, name: str, iterations: np.ndarray, cost: np.ndarray) -> None:
         """Show a finished run (from a reopened session) as the latest curve."""
