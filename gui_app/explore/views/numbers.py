@@ -74,11 +74,24 @@ class NumbersPanel(QWidget):
             + margins.right()
             + scroll.verticalScrollBar().sizeHint().width()
         )
+        self._scroll = scroll
+        self._equations_width = self.equations.minimumWidth() + layout.spacing()
+        self._equations_hidden = False  # by set_equations_shown
         self.alpha_max: float | None = None
         self.condition: float | None = None
         self.names: list[str] = []
         self.units: list[str] = []
         self.update_numbers(None)
+
+    def set_equations_shown(self, on: bool) -> None:
+        """Show or hide the equations; hidden, the panel needs only the numbers' width (a
+        narrow screen with the lesson panel open)."""
+        if on != self._equations_hidden:
+            return
+        self._equations_hidden = not on
+        self.equations.setVisible(on)
+        change = self._equations_width if on else -self._equations_width
+        self._scroll.setMinimumWidth(self._scroll.minimumWidth() + change)
 
     def set_problem_numbers(
         self, alpha_max: float | None, condition: float | None, names: list[str], units: list[str]
