@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QTextBrowser
 
+from gui_app.classroom.presentation_style import short_contour_label
 from gui_app.explore.screen_fit import FRAME_ALLOWANCE
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def fit_docked_panel(window: MainWindow, panel: QDockWidget, text: QTextBrowser)
     screen = window.screen()
     if not docked or screen is None:
         numbers.set_equations_shown(True)
+        _short_contour_labels(window, False)
         text.setMinimumWidth(MIN_LESSON_TEXT_WIDTH)
         return
     if window.isFullScreen() or window.isMaximized():
@@ -57,9 +59,11 @@ def fit_docked_panel(window: MainWindow, panel: QDockWidget, text: QTextBrowser)
 
     numbers.set_equations_shown(True)
     settle_layouts()
-    if left_for_panel() < LESSON_PANEL_WIDTH + PLOTS_SPARE:
+    narrow = left_for_panel() < LESSON_PANEL_WIDTH + PLOTS_SPARE
+    if narrow:
         numbers.set_equations_shown(False)
         settle_layouts()
+    _short_contour_labels(window, narrow)  # the contour is at its narrowest then
     spare = left_for_panel()
     text.setMinimumWidth(max(120, min(MIN_LESSON_TEXT_WIDTH, spare)))
     if window.width() > room:
@@ -70,6 +74,16 @@ def fit_docked_panel(window: MainWindow, panel: QDockWidget, text: QTextBrowser)
         window.move(max(area.left(), area.right() - frame.width() + 1), frame.top())
     width = max(text.minimumWidth(), min(LESSON_PANEL_WIDTH, spare - PLOTS_SPARE))
     window.resizeDocks([panel], [width], Qt.Orientation.Horizontal)
+
+
+def _short_contour_labels(window: MainWindow, on: bool) -> None:
+    """The contour's axis labels without "training coordinates" (as presenting) or in full."""
+    contour = window.contour
+    wanted = short_contour_label if on else None
+    if contour.label_filter is not wanted:
+        contour.label_filter = wanted
+        if any(contour.axis_texts):
+            contour.set_axis_labels(*contour.axis_texts)
 
 
 def settle_layouts() -> None:
