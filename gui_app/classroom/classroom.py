@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -35,6 +36,11 @@ from core.lessons import save_lesson as core_save_lesson
 from core.session import RunRecord, Session, export_history, model_summary
 from gui_app.classroom import exports
 from gui_app.classroom.about import AboutDialog, about_info
+from gui_app.classroom.lesson_panel import (
+    MIN_LESSON_TEXT_WIDTH,
+    LessonPanelText,
+    fit_docked_panel,
+)
 from gui_app.classroom.lesson_player import (
     LessonOutcome,
     LessonPlayer,
@@ -83,6 +89,7 @@ class Classroom(ClassroomMenus, QObject):
             signal.connect(self.player.stop)
         c.reset_requested.connect(lambda: self.runs.clear())
         self._build_panel()
+        c.reset_requested.connect(self.panel_view.runs_reset)
         self._build_notice()
         self._build_menus()
         window.installEventFilter(self)
@@ -96,7 +103,9 @@ class Classroom(ClassroomMenus, QObject):
         layout.setContentsMargins(0, 0, 0, 0)
         self.panel_text = QTextBrowser()
         self.panel_text.setOpenExternalLinks(False)
-        self.panel_text.setMinimumWidth(320)
+        self.panel_text.setMinimumWidth(MIN_LESSON_TEXT_WIDTH)
+        self.panel_view = LessonPanelText(self.window, self.panel_text)
+        self.panel_view.busy = lambda: self.player.playing
         layout.addWidget(self.panel_text, 1)
         self.replay_button = QPushButton("Replay the lesson")
         self.replay_button.setToolTip("Run the lesson's runs again and check what they show")
@@ -289,8 +298,12 @@ class Classroom(ClassroomMenus, QObject):
         self.player.play(lesson)
 
     def show_lesson_progress(self, outcome: LessonOutcome, status: str) -> None:
-        """Redraw the lesson panel for ``outcome`` with an optional status line."""
-        self.panel_text.setHtml(lesson_html(outcome, status))
+        """Redraw the lesson panel for ``outcome`` with an optional status line; once the
+        lesson has stopped playing, the panel is dimmed when the settings change."""
+        settled = not self.player.playing
+        self.panel_view.show(lambda stale: lesson_html(outcome, status, stale), settled)
+        if settled:
+            self.replay_button.show()
 
     def _lesson_finished(self, outcome: LessonOutcome) -> None:
         self.last_outcome = outcome
@@ -381,13 +394,15 @@ class Classroom(ClassroomMenus, QObject):
             except (InputError, ValueError, TypeError, KeyError, RecursionError):
                 lesson = None
         if lesson is None:
+            self.panel_view.forget()
             self.panel_text.setPlainText(
                 f"The lesson of the last session ({key}) could not "
                 "be found; open it again from the Lessons menu."
             )
         else:
             self.restored_lesson = (lesson, step)
-            self.panel_text.setHtml(restored_lesson_html(lesson, self.runs, step))
+            runs = list(self.runs)
+            self.panel_view.show(lambda stale: restored_lesson_html(lesson, runs, step, stale))
             self.replay_button.show()
         if session.window.get("lesson_panel", "shown") == "shown":
             self.panel.show()
@@ -454,9 +469,17 @@ class Classroom(ClassroomMenus, QObject):
         self._fit_lesson_panel()
 
     def _fit_lesson_panel(self) -> None:
-        self.presentation.fit_lesson_panel(self.panel)
+        self._fit_panel_now()
         # and once the docks are laid out (a dock shown now is sized by the next layout)
-        QTimer.singleShot(0, self, lambda: self.presentation.fit_lesson_panel(self.panel))
+        QTimer.singleShot(0, self, self._fit_panel_now)
+
+    def _fit_panel_now(self) -> None:
+        if not shiboken6.isValid(self.window):  # the dock hides as the window is destroyed
+            return
+        if self.presentation.active:
+            self.presentation.fit_lesson_panel(self.panel)
+        else:
+            fit_docked_panel(self.window, self.panel, self.panel_text)
 
     def _gpu_probed(self, status) -> None:
         self._gpu = status

@@ -13,6 +13,7 @@ from PySide6.QtCore import Signal as QtSignal
 from core.lessons import Lesson, LessonRun, check_claims, iterations_to_converge
 from core.session import RunRecord
 from gui_app.classroom.compare_view import show_lesson_view
+from gui_app.classroom.lesson_panel import STALE_NOTE
 from gui_app.classroom.settings_bridge import apply_settings, apply_view, show_tab
 
 if TYPE_CHECKING:
@@ -78,7 +79,11 @@ class LessonPlayer(QObject):
     def stop(self) -> None:
         """Abandon the lesson (the current run, if any, goes on as an ordinary run)."""
         self._hold.stop()
-        self._state = "idle"
+        was_playing, self._state = self.playing, "idle"
+        if was_playing and self.outcome is not None:  # the panel must not say "Running …"
+            self.classroom.show_lesson_progress(
+                self.outcome, "Interrupted before its last run: replay the lesson to finish it."
+            )
 
     def _next(self) -> None:
         lesson = self.outcome.lesson
@@ -150,8 +155,21 @@ class LessonPlayer(QObject):
         self.finished.emit(outcome)
 
 
-def lesson_html(outcome: LessonOutcome, status: str) -> str:
-    """The lesson panel's text: explanation, each run's result, the claims checked, notes."""
+def stale_html(body: str, stale: bool) -> str:
+    """``body`` (the results of a lesson) as it shows when the settings on screen no longer
+    match the lesson's: greyed, below a note that says so."""
+    if not stale:
+        return body
+    note = html.escape(STALE_NOTE)
+    return (
+        f"<p style='background:#fff6e0; color:#4a3500; border:1px solid #e6c36a;'>"
+        f"<b>{note}</b></p><div style='color:#8a8a8a'>{body}</div>"
+    )
+
+
+def lesson_html(outcome: LessonOutcome, status: str, stale: bool = False) -> str:
+    """The lesson panel's text: explanation, each run's result, the claims checked, notes;
+    ``stale``: dimmed under a note (the settings on screen are no longer the lesson's)."""
     lesson = outcome.lesson
     paras = "".join(f"<p>{html.escape(p)}</p>" for p in lesson.explanation.split("\n\n"))
     rows = []
@@ -172,17 +190,21 @@ def lesson_html(outcome: LessonOutcome, status: str) -> str:
         for c, ok, detail in outcome.claims
     )
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in outcome.notes)
-    return (
-        f"<h2>{html.escape(lesson.title)}</h2>{paras}<h3>Runs</h3><ul>{''.join(rows)}</ul>"
+    results = (
+        f"<h3>Runs</h3><ul>{''.join(rows)}</ul>"
         + (f"<p><i>{html.escape(status)}</i></p>" if status else "")
         + (f"<h3>What the runs show</h3><ul>{claims}</ul>" if claims else "")
         + (f"<h3>Notes</h3><ul>{notes}</ul>" if notes else "")
     )
+    return f"<h2>{html.escape(lesson.title)}</h2>" + stale_html(paras + results, stale)
 
 
-def restored_lesson_html(lesson: Lesson, runs: list[RunRecord], step: int) -> str:
+def restored_lesson_html(
+    lesson: Lesson, runs: list[RunRecord], step: int, stale: bool = False
+) -> str:
     """The lesson panel after a restart: the explanation and the runs the remembered session
-    kept (their claims are checked again when the lesson is replayed)."""
+    kept (their claims are checked again when the lesson is replayed); ``stale`` as in
+    :func:`lesson_html`."""
     kept = {r.label: r for r in runs}
     paras = "".join(f"<p>{html.escape(p)}</p>" for p in lesson.explanation.split("\n\n"))
     rows = []
@@ -195,8 +217,9 @@ def restored_lesson_html(lesson: Lesson, runs: list[RunRecord], step: int) -> st
         )
         rows.append(f"<li><b>{html.escape(label)}</b>: {html.escape(text)}</li>")
     done = min(step, len(lesson.runs))
-    return (
-        f"<h2>{html.escape(lesson.title)}</h2>{paras}<h3>Runs</h3><ul>{''.join(rows)}</ul>"
+    body = (
+        f"{paras}<h3>Runs</h3><ul>{''.join(rows)}</ul>"
         f"<p><i>Restored from the last session ({done} of {len(lesson.runs)} runs played). "
         "Press “Replay the lesson” to run it again and check what its runs show.</i></p>"
     )
+    return f"<h2>{html.escape(lesson.title)}</h2>" + stale_html(body, stale)

@@ -373,6 +373,10 @@ class ExploreController:
         params = np.array([np.append(s.w, s.b) if s.b is not None else s.w for s in batch])
         run.history.add(it, cost, theta, params)
         run.last = batch[-1]
+        if state.status is RunStatus.PAUSED:  # a step: the banner names the new iteration
+            self._say(PAUSED_TEXT.format(it=f"{run.last.iteration:,}"))
+            self._render("history", "message")
+            return
         self._render("history")
 
     def on_finished(self, job_id: int, snap: Snapshot) -> None:
@@ -384,6 +388,7 @@ class ExploreController:
         run.final = snap
         run.last = snap
         state.status = RunStatus.IDLE
+        reason, state.stop_reason = state.stop_reason, ""
         changed = ["finished", "status", "message", "history"]
         if snap.diverged:
             self._say(
@@ -391,6 +396,8 @@ class ExploreController:
                 "part of the slider is divergent) or scale the features.",
                 "error",
             )
+        elif snap.status == "cancelled" and reason:  # the app stopped it, not the user
+            self._say(f"Stopped after {snap.iteration:,} iterations: {reason}.", "warning")
         elif snap.status == "cancelled":
             self._say(snap.message, "warning")
         else:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pyqtgraph as pg
 
 from core.solvers import Snapshot
+from gui_app.explore import plots as style
 from gui_app.explore.controller import parameter_short_names, start_theta
 from gui_app.explore.plots import coefficient_unit, unit_of
 from gui_app.explore.state import SCALING_SHORT, ExploreState, RunStatus
@@ -25,6 +27,19 @@ MESSAGE_STYLES = {
     "warning": "background:#fff6e0; color:#4a3500; border:1px solid #e6c36a;",
     "error": "background:#fdecec; color:#6a0000; border:1px solid #e09a9a;",
 }
+
+#: The axis labels of the data view's plots when no problem is prepared (as first built).
+NEUTRAL_LABELS = {"fit": ("feature", "target"), "histogram": ("value", "count")}
+
+
+def neutral_axes(plot: pg.PlotItem, labels: tuple[str, str] | None = None) -> None:
+    """Empty axes: the default range 0–1 (no scale factor such as "x1e+09" of old data),
+    auto-ranging again for the next data; ``labels`` (bottom, left) when given."""
+    if labels is not None:
+        plot.setLabel("bottom", labels[0], **style.LABEL_STYLE)
+        plot.setLabel("left", labels[1], **style.LABEL_STYLE)
+    plot.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+    plot.enableAutoRange()
 
 
 class PaintsState:
@@ -93,6 +108,17 @@ class PaintsState:
             self.contour.clear()
             self.data_view.clear()
             self.params.set_names([])
+            # no labels or ranges of an earlier problem stay on the emptied plots
+            self.contour.set_axis_labels("", "")
+            dv = self.data_view
+            for plot, labels in (
+                (self.contour.plot, None),
+                (self.params.plot, None),
+                (dv.fit_plot, NEUTRAL_LABELS["fit"]),
+                (dv.hist_before, NEUTRAL_LABELS["histogram"]),
+                (dv.hist_after, NEUTRAL_LABELS["histogram"]),
+            ):
+                neutral_axes(plot, labels)
             return
         problem, ds = prep.problem, prep.dataset
         if ds.source and ds.path:
@@ -173,6 +199,7 @@ class PaintsState:
         runs = {run.job_id: run for run in self.state.runs}
         if not runs:
             self.learning.clear_runs()
+            neutral_axes(self.learning.plot)  # no range of the forgotten runs stays
             self._curves.clear()
             return
         for job_id in [j for j in self._curves if j not in runs]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.settings import DataSettings, ModelSettings, RunSettings, Settings
+from core.settings import CHOICE_LABELS, DataSettings, ModelSettings, RunSettings, Settings
 from core.solvers import Snapshot
 
 #: What a view may have to redraw after a change (the controller names them).
@@ -97,6 +97,13 @@ class History:
         return self.theta.size
 
 
+def source_name(source: str) -> str:
+    """The short display name of a data source ("housing", "stopping-distance"), from
+    :data:`core.settings.CHOICE_LABELS` without its details; the key itself when unknown."""
+    label = CHOICE_LABELS["source"].get(source, source)
+    return label.split(" (")[0].removesuffix(" demo")
+
+
 def data_label(data: DataSettings) -> str:
     """A short name of the data a run belongs to ("housing", "synthetic m=200 n=2 seed 0")."""
     if data.source == "synthetic":
@@ -104,7 +111,7 @@ def data_label(data: DataSettings) -> str:
     if data.source == "csv":
         name = data.csv_path.replace("\\", "/").rsplit("/", 1)[-1] or "CSV"
         return f"{name} → {data.target}" if data.target else name
-    return data.source
+    return source_name(data.source)
 
 
 def model_label(model: ModelSettings) -> str:
@@ -185,6 +192,7 @@ class ExploreState:
     start_w: np.ndarray | None = None  # original units; None: zeros
     start_b: float | None = None
     message: Message = field(default_factory=lambda: Message(WELCOME))
+    stop_reason: str = ""  # why the app (not the user) stops the current run, until it ends
 
     @property
     def model_key(self) -> tuple[DataSettings, ModelSettings]:

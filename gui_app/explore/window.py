@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QKeyEvent,
 )
 from PySide6.QtWidgets import (
     QLabel,
@@ -46,6 +47,11 @@ from gui_app.widgets import FooterScrollArea
 
 CONTROLS_WIDTH = 380
 MIN_PLOT_HEIGHT = 180
+BENCHMARK_STOP_REASON = "the Timing tab's benchmark needs the CPU to itself"
+RUN_KEYS = (Qt.Key.Key_F5, Qt.Key.Key_F6, Qt.Key.Key_F7, Qt.Key.Key_F8)
+TIMING_RUN_KEYS_HINT = (
+    "Run keys (F5–F8) act on the Explore tab; the benchmark has its own Run button."
+)
 
 
 class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
@@ -150,7 +156,8 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         main.setChildrenCollapsible(False)
         main.setSizes([CONTROLS_WIDTH, 1200])
         self.timing = TimingView()  # the Timing tab (issue 4)
-        self.timing.run_started.connect(self.stop)  # one measurement at a time, honestly
+        # one measurement at a time, honestly; the banner says why the run stopped
+        self.timing.run_started.connect(lambda: self.stop(BENCHMARK_STOP_REASON))
         self.worker.gpu_probed.connect(self.timing.set_gpu_status)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -224,7 +231,11 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
             return
         self.controller.step(count)
 
-    def stop(self) -> None:
+    def stop(self, reason: str = "") -> None:
+        """Stop the run; ``reason`` (when the app, not the user, stops it) ends up in the
+        banner: "Stopped after N iterations: <reason>."."""
+        if reason and self.running:
+            self.state.stop_reason = reason
         self.controller.stop()
 
     def reset(self) -> None:
@@ -251,6 +262,15 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
                 self.open_csv(url.toLocalFile())
                 event.acceptProposedAction()
                 return
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # On the Timing tab the run buttons are hidden, so their keys arrive here: say where
+        # they act instead of doing nothing.
+        if event.key() in RUN_KEYS and self.tabs.currentWidget() is self.timing:
+            self.statusBar().showMessage(TIMING_RUN_KEYS_HINT, 8000)
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def show_timing_tab(self, preset: str | None = "textbook") -> None:
         """Switch to the Timing tab and apply a size preset (``timing_view.PRESETS``); a

@@ -86,6 +86,10 @@ class NumbersPanel(QWidget):
         scroll.setMinimumWidth(
             max(self.numbers.minimumWidth(), self.equations.minimumWidth()) + extra
         )
+        self._scroll = scroll
+        #: the scroll area's minimum width with and without the equations
+        self._min_widths = (self.numbers.minimumWidth() + extra, scroll.minimumWidth())
+        self._equations_hidden = False  # by set_equations_shown
         self.alpha_max: float | None = None
         self.condition: float | None = None
         self.names: list[str] = []
@@ -102,6 +106,15 @@ class NumbersPanel(QWidget):
         )
         if self.row.direction() != direction:
             self.row.setDirection(direction)
+
+    def set_equations_shown(self, on: bool) -> None:
+        """Show or hide the equations; hidden, the panel needs only the numbers' width (a
+        narrow screen with the lesson panel open)."""
+        if on != self._equations_hidden:
+            return
+        self._equations_hidden = not on
+        self.equations.setVisible(on)
+        self._scroll.setMinimumWidth(self._min_widths[on])
 
     def set_problem_numbers(
         self, alpha_max: float | None, condition: float | None, names: list[str], units: list[str]
