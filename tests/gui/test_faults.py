@@ -156,7 +156,7 @@ def test_request_too_large_is_refused_before_allocating(window, qtbot, monkeypat
     from core.settings import DataSettings
 
     huge = DataSettings("synthetic", m=10**7, n=10**4)
-    monkeypatch.setattr(window.controls, "data_settings", lambda: huge)
+    monkeypatch.setattr(window.controls, "data_settings", lambda base=None: huge)
     before = _rss_bytes()
     text = _run_to_error(window, qtbot)
     assert "10,000,000 x 10,000" in text and "needs 2.4 TB" in text
