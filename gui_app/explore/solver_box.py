@@ -45,6 +45,7 @@ class SolverBox(QGroupBox):
         arow.addWidget(self.alpha_edit)
         form.addRow(setting_label("alpha").capitalize(), arow)
         self.alpha_max_label = QLabel("α_max = …")
+        self.alpha_max_label.setWordWrap(True)  # "α ≥ α_max: will diverge" must never be cut
         self.quick_alpha_buttons = []
         for factor in QUICK_ALPHA_FACTORS:
             b = QPushButton(f"{factor:g}·α_max")
@@ -64,6 +65,7 @@ class SolverBox(QGroupBox):
         form.addRow(setting_label("tolerance").capitalize(), self.tolerance_edit)
         srow = QHBoxLayout()
         self.start_label = QLabel("w = 0, b = 0")
+        self.start_label.setWordWrap(True)  # a clicked start names two parameters
         self.start_label.setToolTip("Click on the contour plot to choose the start point")
         self.start_reset = QPushButton("zero")
         self.start_reset.setMaximumWidth(60)
