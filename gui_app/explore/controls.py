@@ -326,24 +326,25 @@ class ControlPanel(QWidget):
         row) come from ``base``."""
         base = base or DataSettings()
         source = self.source()
-        if source == "synthetic":
-            return DataSettings(
-                "synthetic",
-                m=self.m_spin.value(),
-                n=self.n_spin.value(),
-                noise=self.noise_spin.value(),
-                scale_spread=self.spread_spin.value(),
-                correlation=self.corr_spin.value(),
-                seed=self.seed_spin.value(),
-            )
+        target = base.target
         if source == "csv":
             # without a header row the picker lists made-up names (x1 …, y) that are no
             # target setting: the target (a column index) stays the state's
             target = (None if base.no_header else self.target_combo.currentText()) or base.target
-            return DataSettings(
-                "csv", csv_path=self.csv_path.text(), target=target, no_header=base.no_header
-            )
-        return DataSettings(source)
+        # Every field the panel holds is read whatever the source, so the synthetic values
+        # and the file survive a visit to another source (in a session, a lesson, a replay).
+        return DataSettings(
+            source,
+            m=self.m_spin.value(),
+            n=self.n_spin.value(),
+            noise=self.noise_spin.value(),
+            scale_spread=self.spread_spin.value(),
+            correlation=self.corr_spin.value(),
+            seed=self.seed_spin.value(),
+            csv_path=self.csv_path.text(),
+            target=target,
+            no_header=base.no_header,
+        )
 
     def model_spec(self, base: Settings | None = None) -> ModelSpec:
         """The data and model settings the controls show (keys without a control from
