@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
+from core.timing import limits
 from core.timing.bench import DTYPES, IMPLS, WHY, BenchConfig, BenchReport, BenchResult
 from gui_app.timing.bars import BandwidthView, TimeBarsView
 from gui_app.timing.bench_worker import BenchWorker
@@ -89,33 +90,20 @@ class TimingView(QWidget):
     # -- construction --------------------------------------------------------------------------
     def _build(self) -> None:
         form = QFormLayout()
-        self.m_spin = QSpinBox()
-        self.m_spin.setRange(1, 2_000_000_000)
+        # ranges and tooltips from core.timing.limits (the CLI's `bench` reads the same); the
+        # tab opens on the "small" preset, which runs in seconds, not the textbook case
+        self.m_spin = _limit_spin(limits.M, PRESETS["small"]["m"])
         self.m_spin.setGroupSeparatorShown(True)
-        self.m_spin.setValue(20_000)
-        self.m_spin.setToolTip("examples (rows of X)")
-        self.n_spin = QSpinBox()
-        self.n_spin.setRange(1, 100_000_000)
+        self.n_spin = _limit_spin(limits.N, PRESETS["small"]["n"])
         self.n_spin.setGroupSeparatorShown(True)
-        self.n_spin.setValue(500)
-        self.n_spin.setToolTip("features (columns of X)")
         self.dtype_combo = QComboBox()
         self.dtype_combo.addItems(list(DTYPES))
-        self.repeats_spin = QSpinBox()
-        self.repeats_spin.setRange(1, 50)
-        self.repeats_spin.setValue(5)
-        self.repeats_spin.setToolTip(
-            "timed calls per implementation; the median is shown, "
-            "min and max are in the exported rows"
-        )
+        self.repeats_spin = _limit_spin(limits.REPEATS)
         self.sweep_combo = QComboBox()
         self.sweep_combo.addItem("none (one size)", None)
         self.sweep_combo.addItem("m (examples)", "m")
         self.sweep_combo.addItem("n (features)", "n")
-        self.points_spin = QSpinBox()
-        self.points_spin.setRange(2, 12)
-        self.points_spin.setValue(5)
-        self.points_spin.setToolTip("sizes of the sweep, log-spaced up to m or n")
+        self.points_spin = _limit_spin(limits.POINTS)
         form.addRow("m (examples)", self.m_spin)
         form.addRow("n (features)", self.n_spin)
         form.addRow("dtype", self.dtype_combo)
@@ -443,3 +431,13 @@ class TimingView(QWidget):
             if not path.lower().endswith(f".{kind}"):
                 path += f".{kind}"
             self.export(path)
+
+
+def _limit_spin(limit: limits.BenchLimit, value: int | None = None) -> QSpinBox:
+    """A spin box holding one bench option: its range, tooltip and (unless given) default
+    from :mod:`core.timing.limits`."""
+    spin = QSpinBox()
+    spin.setRange(limit.low, limit.high)
+    spin.setValue(limit.default if value is None else value)
+    spin.setToolTip(f"{limit.help} ({limit.range_text})")
+    return spin

@@ -209,3 +209,21 @@ def test_bar_texts_stay_inside_the_charts(window, timing, qtbot, width):
     caption = _scene_rect_in_view(timing.bandwidth, timing.bandwidth.limit_text)
     area = timing.bandwidth.plot_item.vb.boundingRect().adjusted(-1, -1, 1, 1)
     assert caption.top() >= area.top() and caption.right() <= area.right(), (caption, area)
+
+
+def test_the_tab_takes_its_ranges_from_the_bench_limits(qtbot):
+    """The Timing tab and `gd-explorer bench` share one definition of each option's range."""
+    from core.timing import limits
+    from gui_app.timing.view import TimingView
+
+    view = TimingView()
+    qtbot.addWidget(view)
+    for spin, limit in (
+        (view.m_spin, limits.M),
+        (view.n_spin, limits.N),
+        (view.repeats_spin, limits.REPEATS),
+        (view.points_spin, limits.POINTS),
+    ):
+        assert (spin.minimum(), spin.maximum()) == (limit.low, limit.high)
+        assert limit.range_text in spin.toolTip()
+    view.shutdown()
