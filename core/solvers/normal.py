@@ -300,15 +300,19 @@ def normal_textbook(problem: Problem, *, cancel: CancelFlag | None = None) -> It
         A = np.column_stack([A, np.ones(problem.m)])
     y = np.asarray(to_host(problem.y), np.float64)
     warnings: list[str] = []
+    cond = math.inf
     if A.shape[0] < A.shape[1]:
         # rank(XᵀX) <= m < p: singular for certain, and p×p may be too big to form at all
         theta = np.full(A.shape[1], np.nan)
     else:
+        G = A.T @ A
         try:
-            theta = np.linalg.inv(A.T @ A) @ (A.T @ y)
+            theta = np.linalg.inv(G) @ (A.T @ y)
         except np.linalg.LinAlgError:
             theta = np.full(A.shape[1], np.nan)
-    cond = problem.condition_number
+        cond = _scaled_condition(G)
+    # The digits the inverse keeps follow κ of the design with unit-length columns (the
+    # column scales cancel out of the relative error of each coefficient), not raw κ(A).
     digits = 16 - 2 * math.log10(cond) if math.isfinite(cond) and cond > 0 else -1
     if not np.all(np.isfinite(theta)):
         warnings.append(
@@ -318,11 +322,22 @@ def normal_textbook(problem: Problem, *, cancel: CancelFlag | None = None) -> It
         theta = np.nan_to_num(theta, nan=0.0, posinf=0.0, neginf=0.0)
     elif digits < 8:
         warnings.append(
-            f"untrustworthy: cond(A) = {cond:.3g}, so cond(XᵀX) = {cond * cond:.3g} and only "
-            f"about {max(digits, 0):.0f} of 16 digits can be right. Use the stable normal "
-            "equation (--solver normal) or scale the features."
+            f"untrustworthy: cond(A) = {cond:.3g} with its columns scaled to unit length, so "
+            f"cond(XᵀX) = {cond * cond:.3g} and only about {max(digits, 0):.0f} of 16 digits "
+            "can be right. Use the stable normal equation (--solver normal) or scale the "
+            "features."
         )
     w_s = theta[: problem.n]
     b_s = float(theta[problem.n]) if problem.intercept else None
     w, b = problem.to_original(w_s, b_s)
     yield _final_normal(problem, w, b, t0, "Solved with the explicit inverse of XᵀX.", warnings)
+
+
+def _scaled_condition(G: np.ndarray) -> float:
+    """κ of the design A whose Gram matrix is ``G = AᵀA`` (p × p), after scaling A's columns
+    to unit length: sqrt(λ_max / λ_min) of the scaled Gram matrix (inf when singular; past
+    about 1e8 the eigenvalues of the squared problem only say "at least that")."""
+    d = np.sqrt(np.diag(G))
+    d[~(d > 0)] = 1.0
+    ev = np.linalg.eigvalsh(G / np.outer(d, d))
+    return math.sqrt(ev[-1] / ev[0]) if ev[0] > 0 else math.inf

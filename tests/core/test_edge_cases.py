@@ -168,3 +168,23 @@ def test_a_normal_answer_above_the_least_squares_cost_is_flagged():
     bad = _final_normal(problem, w_off, best.b, 0.0, "ok", [], least_squares_cost=ls_cost)
     assert bad.cost > ls_cost * 1.01
     assert any("not the least-squares answer" in w and f"{ls_cost:.6g}" in w for w in bad.warnings)
+
+
+def test_the_textbook_warning_predicts_the_digits_it_keeps():
+    """The warning's "about N of 16 digits" follows κ of the column-scaled design, so it
+    matches the agreement with the stable answer (raw κ(A) said 0 while 2.6 were right)."""
+    import re
+
+    from core.data.datasets import make_synthetic
+    from core.model.problem import Problem
+    from core.solvers import last, run_solver
+
+    data = make_synthetic(200, 1, noise=0.1, seed=4)
+    problem = Problem(data, degree=10, scaling="none")
+    textbook = last(run_solver(problem, "normal-textbook"))
+    stable = last(run_solver(problem, "normal"))
+    (warning,) = [w for w in textbook.warnings if "untrustworthy" in w]
+    promised = int(re.search(r"only about (\d+) of 16 digits", warning).group(1))
+    rel = np.abs(textbook.w - stable.w) / np.abs(stable.w)
+    kept = -np.log10(rel.max())
+    assert abs(kept - promised) <= 1.5, (kept, warning)
