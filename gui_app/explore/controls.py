@@ -444,6 +444,7 @@ class ControlPanel(QWidget):
             if self.alpha() != r.alpha:
                 self.set_alpha(r.alpha)
                 self.alpha_edit.setText(exact_text(r.alpha))  # the run uses what is shown
+                self.alpha_edit.setCursorPosition(0)  # its first digits, not its last
             set_spin(self.iterations_spin, r.iterations, "iterations", notes)
             if self.tolerance() != r.tolerance:
                 self.tolerance_edit.setText(exact_text(r.tolerance))

@@ -46,6 +46,8 @@ class SolverBox(QGroupBox):
         form.addRow(setting_label("alpha").capitalize(), arow)
         self.alpha_max_label = QLabel("α_max = …")
         self.alpha_max_label.setWordWrap(True)  # "α ≥ α_max: will diverge" must never be cut
+        # two lines reserved, so the warning's second line never moves the α buttons below
+        self.alpha_max_label.setMinimumHeight(2 * self.alpha_max_label.fontMetrics().lineSpacing())
         self.quick_alpha_buttons = []
         for factor in QUICK_ALPHA_FACTORS:
             b = QPushButton(f"{factor:g}·α_max")
@@ -80,6 +82,7 @@ class SolverBox(QGroupBox):
     def _slider_moved(self, pos: int) -> None:
         alpha = self.alpha_slider.alpha_at(pos)
         self.alpha_edit.setText(f"{alpha:.3g}")
+        self.alpha_edit.setCursorPosition(0)  # show a long number's first digits
         self._update_alpha_label()
 
     def _alpha_edited(self) -> None:
@@ -97,6 +100,7 @@ class SolverBox(QGroupBox):
     def set_alpha(self, alpha: float) -> None:
         """Show the learning rate ``alpha`` in the field and on the slider."""
         self.alpha_edit.setText(f"{alpha:.4g}")
+        self.alpha_edit.setCursorPosition(0)
         self._alpha_edited()
 
     def set_alpha_max(self, alpha_max: float | None, preparing: bool = False) -> None:

@@ -457,3 +457,19 @@ def test_run_labels_from_files_are_shown_as_written_in_the_legend(window, qtbot)
     assert texts[-1] == "&lt;b&gt;bold&lt;/b&gt; &amp;amp; x"  # escaped rich text
     shown = [label.item.toPlainText() for _sample, label in learning.legend.items]
     assert shown[-1] == "<b>bold</b> &amp; x"
+
+
+def test_a_long_alpha_shows_its_first_digits_and_the_warning_moves_nothing(window, qtbot):
+    """α set from α_max has many digits: the field shows how it starts (1.76…, not
+    …0197); the divergence warning's second line does not move the α buttons."""
+    c = window.controls
+    box = c.solver_box
+    qtbot.waitUntil(lambda: box._alpha_max is not None, timeout=10_000)
+    button_y = box.quick_alpha_buttons[0].y()
+    c.set_settings(window.state.settings.replace(alpha=1.7620334950197))
+    assert box.alpha_edit.text().startswith("1.76")
+    assert box.alpha_edit.cursorPosition() == 0
+    c.set_alpha(10 * box._alpha_max)  # above α_max: the red warning appears
+    assert "will diverge" in box.alpha_max_label.text()
+    qtbot.wait(10)
+    assert box.quick_alpha_buttons[0].y() == button_y
