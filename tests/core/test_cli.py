@@ -585,3 +585,16 @@ def test_the_report_counts_in_words(capsys, tmp_path):
     notes = [line for line in out.splitlines() if line.startswith("note: ")]
     assert len(notes) == 2 and notes[0].endswith("4 rows, 1 feature")
     assert notes[1] == "note: decimal commas read as decimal points (e.g. '1,5' = 1.5)"
+
+
+@pytest.mark.parametrize("name", ["7", "no-such-lesson", "missing/lesson.json"])
+def test_an_unknown_lesson_lists_every_lesson(capsys, name):
+    from core import lessons
+
+    assert main(["lesson", name]) == 2
+    err = capsys.readouterr().err
+    assert repr(name) in err
+    builtin = lessons.builtin_lessons()
+    assert builtin
+    for k, lesson in enumerate(builtin, 1):
+        assert f"{k}. {lesson.title}" in err
