@@ -598,3 +598,23 @@ def test_an_unknown_lesson_lists_every_lesson(capsys, name):
     assert builtin
     for k, lesson in enumerate(builtin, 1):
         assert f"{k}. {lesson.title}" in err
+
+
+def test_dot_grouped_thousands_exit_2_naming_cell_and_both_readings(capsys, tmp_path):
+    path = tmp_path / "europe.csv"
+    path.write_text("Fläche;Zimmer;Preis\n120;4;350.000\n85;3;240.500\n60;2;180.000\n")
+    assert main(["fit", str(path), "--solver", "normal", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    for part in ("europe.csv", "row 2", "column 3 ('Preis')", "'350.000'", "350000"):
+        assert part in err
+    assert err.count("\n") == 1
+
+
+def test_mixed_decimal_marks_note_is_in_json_and_report(capsys, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("a;b;y\n1;2.5;3\n1,5;3;4\n2;4;5,25\n3;1;2\n")
+    r = run_json(capsys, path, "--solver", "normal")
+    assert any("mixes decimal marks" in n for n in r["notes"])
+    assert main(["fit", str(path), "--solver", "normal"]) == 0
+    assert "note: the file mixes decimal marks" in capsys.readouterr().out
