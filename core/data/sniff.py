@@ -143,6 +143,12 @@ def cell_value(cell: str, decimal_comma: bool) -> tuple[float, bool]:
                 f"non-numeric value {show_cell(cell)} (it looks like a number with commas as "
                 f"thousands separators; remove the separators: {plain})"
             ) from None
+        if s.count(".") > 1 and DOT_GROUPED.fullmatch(s):
+            plain = s.replace(".", "")
+            raise BadCell(
+                f"non-numeric value {show_cell(cell)} (it looks like a number with '.' as "
+                f"thousands separators; remove the separators: {plain})"
+            ) from None
         if "," in s and DECIMAL_COMMA.fullmatch(s):
             if not decimal_comma:
                 raise BadCell(
@@ -301,6 +307,8 @@ class MarkScan:
     def add(self, rows: Sequence[Sequence[str]], linenos: Sequence[int]) -> None:
         """Look at one batch of records (all cells already read as numbers)."""
         for j in range(len(self.grouped)):
+            if self.dot_decimal[j] and self.first_point and self.first_comma:
+                continue  # this column can tell nothing more
             for i, rec in enumerate(rows):
                 cell = rec[j]
                 if "." in cell:

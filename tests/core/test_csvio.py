@@ -598,3 +598,9 @@ def test_marks_are_gathered_across_blocks_of_a_long_file(tmp_path, monkeypatch):
     expect_error(p, "row 201", "column 2 ('b')", "'1.500'")
     ds = load_csv(write(tmp_path, "a;b;y\n1,5;1;1\n" + body + "3;2.5;2\n", name="mix.csv"))
     assert any("'1,5' in row 2" in n and "'2.5' in row 202" in n for n in ds.notes)
+
+
+@pytest.mark.parametrize("delim", [",", ";"])
+def test_several_dot_groups_are_refused_with_the_plain_number(tmp_path, delim):
+    p = write(tmp_path, f"a{delim}y\n1{delim}2\n1.234.567{delim}3\n")
+    expect_error(p, "row 3", "column 1 ('a')", "'1.234.567'", "thousands", "1234567")
