@@ -271,12 +271,19 @@ def run_lesson_command(args: argparse.Namespace) -> int:
     from core import lessons
 
     builtin = lessons.builtin_lessons()
+    listing = "\n".join(
+        f"{k}. {lesson.title}   ({lesson.id})" for k, lesson in enumerate(builtin, 1)
+    )
     if args.name is None:
-        write_stdout(
-            "\n".join(f"{k}. {lesson.title}   ({lesson.id})" for k, lesson in enumerate(builtin, 1))
-        )
+        write_stdout(listing)
         return EXIT_OK
     chosen = [lsn for k, lsn in enumerate(builtin, 1) if args.name in (str(k), lsn.id)]
+    if not chosen and not os.path.lexists(args.name):
+        # Neither a lesson number, a lesson id nor a file: say which lessons there are.
+        raise InputError(
+            f"no lesson {args.name!r} (neither a lesson number, a lesson id nor a lesson file); "
+            f"the lessons are:\n{listing}"
+        )
     lesson = chosen[0] if chosen else lessons.load_lesson(args.name)
     results = lessons.run_lesson(lesson)
     lines = [lesson.title, "=" * len(lesson.title), lesson.explanation, ""]

@@ -25,6 +25,7 @@ from core.data.sniff import (
     SNIFF_LINES,
     WHITESPACE,
     BadCell,
+    MarkScan,
     allow_long_fields,
     cell_value,
     decode_text,
@@ -32,10 +33,12 @@ from core.data.sniff import (
     fix_comma,
     is_numberish,
     line_blocks,
+    may_mix_marks,
     show_cell,
     sniff_delimiter,
     split_line,
     split_whitespace,
+    thousands_message,
 )
 from core.errors import InputError
 from core.files import require_regular_file
@@ -89,7 +92,11 @@ def load_csv(
     ``NA``, ``N/A``, ``NaN``, ``null``, ``None``, ``?``, ``-`` are "missing value" errors;
     ``inf``, ``-inf``, ``Infinity`` and overflowing numbers like ``1e999`` are "non-finite
     value" errors; anything else unreadable is a "non-numeric value" error quoting the cell
-    (up to 40 characters); a row with the wrong number of fields is an error too.
+    (up to 40 characters); a row with the wrong number of fields is an error too.  In a file
+    that is not comma-delimited, a column whose every '.' is followed by three digits
+    ('350.000') is refused unless the file clearly writes decimal points (some '2.5', no
+    decimal comma): '.' may group thousands there.  A note says when a file mixes decimal
+    commas and decimal points.
 
     Returns a :class:`Dataset` with ``X`` float64 (m, n) C-contiguous, ``y`` float64 (m,),
     ``source`` and ``path`` set to ``str(path)``, and ``notes`` whose first entry says how the
@@ -197,6 +204,7 @@ class _Loader:
         self.names: list[str] = []  # one per column, for error messages
         self.used_decimal_comma = False
         self.underscores = False
+        self.marks: MarkScan | None = None  # set when the file may mix decimal marks
 
     def err(self, message: str, row: int | None = None, col: int | None = None) -> InputError:
         name = self.names[col] if col is not None and col < len(self.names) else None
@@ -332,6 +340,7 @@ class _Loader:
         if not has_header:
             self.names = [f"x{k}" for k in range(1, ncols)]
             self.names.insert(t, "y")
+        self.marks = MarkScan(ncols) if may_mix_marks(text, delim) else None
 
         blocks: list[np.ndarray] = []
         for linenos, recs in itertools.chain([first_batch], batches):
@@ -340,6 +349,7 @@ class _Loader:
         del text
         if not blocks:
             raise self.err("no data rows (only a header row)" if has_header else "no data rows")
+        mixed = self._check_marks()
 
         data = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
         del blocks
@@ -357,6 +367,8 @@ class _Loader:
         notes = [main, *enc_notes, *self.notes]
         if self.used_decimal_comma:
             notes.append("decimal commas read as decimal points (e.g. '1,5' = 1.5)")
+        if mixed:
+            notes.append(mixed)
         if trailing:
             notes.append(f"ignored the {describe_delimiter(delim)} at the end of every line")
         return Dataset(
@@ -394,7 +406,20 @@ class _Loader:
                 f"row has {len(recs[k])} fields, expected {ncols} (from {where}){hint}",
                 linenos[k],
             )
-        return self._convert(recs, linenos, decimal_comma)
+        block = self._convert(recs, linenos, decimal_comma)
+        if self.marks is not None:
+            self.marks.add(recs, linenos)
+        return block
+
+    def _check_marks(self) -> str | None:
+        """Refuse a column that may be '.'-grouped thousands; the note on mixed marks, if any."""
+        if self.marks is None:
+            return None
+        found = self.marks.ambiguous()
+        if found is not None:
+            line, col, cell = found
+            raise self.err(thousands_message(cell), line, col)
+        return self.marks.mixed_note(self.names)
 
     def _header_names(self, cells: list[str]) -> list[str]:
         names: list[str] = []

@@ -143,6 +143,12 @@ def cell_value(cell: str, decimal_comma: bool) -> tuple[float, bool]:
                 f"non-numeric value {show_cell(cell)} (it looks like a number with commas as "
                 f"thousands separators; remove the separators: {plain})"
             ) from None
+        if s.count(".") > 1 and DOT_GROUPED.fullmatch(s):
+            plain = s.replace(".", "")
+            raise BadCell(
+                f"non-numeric value {show_cell(cell)} (it looks like a number with '.' as "
+                f"thousands separators; remove the separators: {plain})"
+            ) from None
         if "," in s and DECIMAL_COMMA.fullmatch(s):
             if not decimal_comma:
                 raise BadCell(
@@ -259,3 +265,104 @@ def sniff_delimiter(lines: Sequence[str]) -> tuple[str, int]:
     if best is None:
         return ",", 1
     return best[1], best[2]
+
+
+# --------------------------------------------------------------------------- decimal marks
+
+# A number that '.' may group into thousands: "1.600", "350.000", "-1.234.567". A leading zero
+# ("0.125") is never a thousands group, so such a cell is a decimal point.
+DOT_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")
+# Text in which some cell might be DOT_GROUPED: a cheap test of the whole file first.
+_DOT_GROUPED_IN_TEXT = re.compile(r"(?<![\d.,])[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?![\d.,eE])")
+
+
+def may_mix_marks(text: str, delim: str) -> bool:
+    """Whether :class:`MarkScan` must look at the cells of this file (False: nothing to find).
+
+    Decimal commas are read only when the delimiter is not ',', so a ',' file cannot mix marks
+    and is read with decimal points throughout: a column there whose every value has three
+    decimals (millimetres, a price in thousands) is ordinary data, not a false alarm to raise.
+    A ';', tab or whitespace file may come from a decimal-comma locale (German, French...
+    spreadsheets export ';' or tab), where '.' groups thousands: '350.000' is 350000 there.
+    """
+    if delim == ",":
+        return False
+    return bool(_DOT_GROUPED_IN_TEXT.search(text)) or ("," in text and "." in text)
+
+
+class MarkScan:
+    """Which decimal mark each column's cells use, gathered batch by batch (see :meth:`check`).
+
+    Records, per column, the first cell that may be '.'-grouped thousands ('350.000') and
+    whether any cell has a '.' that cannot be one ('2.5', '0.125', '1.5e3'); and the first cell
+    with a decimal comma and the first with a decimal point, for the note on mixed marks.
+    """
+
+    def __init__(self, ncols: int) -> None:
+        self.grouped: list[tuple[int, str] | None] = [None] * ncols  # (line, cell)
+        self.dot_decimal = [False] * ncols
+        self.first_point: tuple[int, int, str] | None = None  # (line, column, cell)
+        self.first_comma: tuple[int, int, str] | None = None
+
+    def add(self, rows: Sequence[Sequence[str]], linenos: Sequence[int]) -> None:
+        """Look at one batch of records (all cells already read as numbers)."""
+        for j in range(len(self.grouped)):
+            if self.dot_decimal[j] and self.first_point and self.first_comma:
+                continue  # this column can tell nothing more
+            for i, rec in enumerate(rows):
+                cell = rec[j]
+                if "." in cell:
+                    s = cell.strip()
+                    if DOT_GROUPED.fullmatch(s):
+                        if self.grouped[j] is None:
+                            self.grouped[j] = (linenos[i], s)
+                    elif "," not in s:
+                        self.dot_decimal[j] = True
+                        if self.first_point is None:
+                            self.first_point = (linenos[i], j, s)
+                elif "," in cell and self.first_comma is None:
+                    s = cell.strip()
+                    if DECIMAL_COMMA.fullmatch(s):
+                        self.first_comma = (linenos[i], j, s)
+
+    def ambiguous(self) -> tuple[int, int, str] | None:
+        """(line, column, cell) of the first cell that may be '.'-grouped thousands, or None.
+
+        A column is ambiguous when every '.' in it is followed by exactly three digits and the
+        file is not clearly decimal-point: some other cell uses a decimal comma, or no cell in
+        the file has a '.' that cannot group thousands.
+        """
+        if self.first_point is not None and self.first_comma is None:
+            return None  # the file writes decimal points (2.5) and never a decimal comma
+        found = [
+            (where[0], j, where[1])
+            for j, where in enumerate(self.grouped)
+            if where is not None and not self.dot_decimal[j]
+        ]
+        return min(found) if found else None
+
+    def mixed_note(self, names: Sequence[str]) -> str | None:
+        """The note for a file with both decimal commas and decimal points, else None."""
+        if self.first_point is None or self.first_comma is None:
+            return None
+        (c_line, c_col, comma), (p_line, p_col, point) = self.first_comma, self.first_point
+        return (
+            f"the file mixes decimal marks: decimal commas ({comma!r} in row {c_line}, column "
+            f"{names[c_col]!r}) and decimal points ({point!r} in row {p_line}, column "
+            f"{names[p_col]!r}); both were read as the decimal mark. Check that no '.' there "
+            "separates thousands"
+        )
+
+
+def thousands_message(cell: str) -> str:
+    """Why a '.'-grouped cell such as '350.000' is refused, and how to fix the file."""
+    sign = "-" if cell.startswith("-") else ""
+    digits = cell.lstrip("+-")
+    as_point = float(cell)
+    plain = sign + digits.replace(".", "")
+    return (
+        f"{cell!r} could be {as_point:g} (decimal point) or {plain} (thousands separator): "
+        f"every '.' in this column is followed by three digits. If '.' separates thousands, "
+        f"remove the dots ({plain}); if it is the decimal point, save the file with ',' as the "
+        f"delimiter or write one value of the column with a fourth decimal ({cell}0)"
+    )

@@ -585,3 +585,36 @@ def test_the_report_counts_in_words(capsys, tmp_path):
     notes = [line for line in out.splitlines() if line.startswith("note: ")]
     assert len(notes) == 2 and notes[0].endswith("4 rows, 1 feature")
     assert notes[1] == "note: decimal commas read as decimal points (e.g. '1,5' = 1.5)"
+
+
+@pytest.mark.parametrize("name", ["7", "no-such-lesson", "missing/lesson.json"])
+def test_an_unknown_lesson_lists_every_lesson(capsys, name):
+    from core import lessons
+
+    assert main(["lesson", name]) == 2
+    err = capsys.readouterr().err
+    assert repr(name) in err
+    builtin = lessons.builtin_lessons()
+    assert builtin
+    for k, lesson in enumerate(builtin, 1):
+        assert f"{k}. {lesson.title}" in err
+
+
+def test_dot_grouped_thousands_exit_2_naming_cell_and_both_readings(capsys, tmp_path):
+    path = tmp_path / "europe.csv"
+    path.write_text("Fläche;Zimmer;Preis\n120;4;350.000\n85;3;240.500\n60;2;180.000\n")
+    assert main(["fit", str(path), "--solver", "normal", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    for part in ("europe.csv", "row 2", "column 3 ('Preis')", "'350.000'", "350000"):
+        assert part in err
+    assert err.count("\n") == 1
+
+
+def test_mixed_decimal_marks_note_is_in_json_and_report(capsys, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("a;b;y\n1;2.5;3\n1,5;3;4\n2;4;5,25\n3;1;2\n")
+    r = run_json(capsys, path, "--solver", "normal")
+    assert any("mixes decimal marks" in n for n in r["notes"])
+    assert main(["fit", str(path), "--solver", "normal"]) == 0
+    assert "note: the file mixes decimal marks" in capsys.readouterr().out

@@ -509,3 +509,98 @@ def test_underscores_in_numbers_are_refused(tmp_path, delim):
     # in a name they are fine
     ds = load_csv(write(tmp_path, f"x_1{delim}y_2\n1{delim}2\n3{delim}4\n", name="ok.csv"))
     assert ds.feature_names == ("x_1",) and ds.target_name == "y_2"
+
+
+# -- '.' as a thousands separator, and files that mix decimal marks ----------------------------
+
+EUROPEAN = "Fläche;Zimmer;Preis\n120;4;350.000\n85;3;240.500\n60;2;180.000\n150;5;420.000\n"
+
+
+@pytest.mark.parametrize("delim", [";", "\t", " "])
+def test_dot_grouped_thousands_are_refused_with_both_readings(tmp_path, delim):
+    p = write(tmp_path, EUROPEAN.replace(";", delim))
+    err = expect_error(
+        p,
+        "row 2",
+        "column 3 ('Preis')",
+        "'350.000' could be 350 (decimal point) or 350000 (thousands separator)",
+        "remove the dots (350000)",
+        "(350.0000)",
+    )
+    assert err.row == 2 and err.column == 3
+
+
+def test_the_first_grouped_cell_in_file_order_is_named(tmp_path):
+    # values under 1000 carry no separator; the first one that does is named, in any column
+    p = write(tmp_path, "a;b;y\n120;7;1\n999;1.600;2\n2.500;3;3\n")
+    expect_error(p, "row 3", "column 2 ('b')", "'1.600'", "1.6 (decimal point)", "1600 (")
+
+
+def test_each_suggested_fix_loads_the_reading_it_names(tmp_path):
+    plain = EUROPEAN.replace(".", "")
+    ds = load_csv(write(tmp_path, plain, name="plain.csv"))
+    assert ds.y.tolist() == [350000.0, 240500.0, 180000.0, 420000.0]
+    fourth = EUROPEAN.replace("350.000", "350.0000")
+    ds = load_csv(write(tmp_path, fourth, name="fourth.csv"))
+    assert ds.y.tolist() == [350.0, 240.5, 180.0, 420.0]
+    ds = load_csv(write(tmp_path, EUROPEAN.replace(";", ","), name="comma.csv"))
+    assert ds.y.tolist() == [350.0, 240.5, 180.0, 420.0]
+
+
+def test_grouped_column_in_a_decimal_comma_file_is_refused(tmp_path):
+    # '2,5' says the file writes decimal commas, so '1.500' is most likely 1500
+    p = write(tmp_path, "a;b;y\n2,5;1.500;1\n3;2.250;2\n4;3;3\n")
+    expect_error(p, "row 2", "column 2 ('b')", "'1.500'", "1500 (thousands separator)")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "column"),
+    [
+        # a ',' file cannot hold decimal commas: three decimals everywhere is ordinary data
+        ("comma_all3.csv", "x,z,y\n1.500,2.125,1\n3.250,4.000,2\n5.125,6.500,3\n", 0),
+        ("comma_mixed.csv", "x,z,y\n0.125,1.500,1\n3.250,4.5,2\n5.125,6.500,3\n", 1),
+        # the same column has a '.' with other than three decimals
+        ("semi_col.csv", "x;y\n1.500;1\n2.25;2\n3.125;3\n", 0),
+        # a leading zero is never a thousands group
+        ("semi_zero.csv", "x;y\n0.125;1\n1.500;2\n2.250;3\n", 0),
+        # another column writes decimal points and no cell a decimal comma
+        ("tab_points.csv", "x\tz\ty\n1.500\t2.5\t1\n2.250\t3.5\t2\n3.125\t4\t3\n", 0),
+    ],
+)
+def test_three_decimals_in_a_decimal_point_file_are_not_flagged(tmp_path, name, text, column):
+    ds = load_csv(write(tmp_path, text, name=name))
+    delim = "\t" if "\t" in text else (";" if ";" in text else ",")
+    want = [float(r.split(delim)[column]) for r in text.splitlines()[1:]]
+    assert ds.X[:, column].tolist() == want
+    assert not any("thousands" in n or "mixes" in n for n in ds.notes)
+
+
+def test_a_file_mixing_decimal_commas_and_points_gets_a_note(tmp_path):
+    ds = load_csv(write(tmp_path, "a;b;y\n1;2.5;3\n1,5;3;4\n2;4;5,25\n"))
+    assert ds.X.tolist() == [[1.0, 2.5], [1.5, 3.0], [2.0, 4.0]]
+    assert ds.y.tolist() == [3.0, 4.0, 5.25]
+    (note,) = [n for n in ds.notes if "mixes decimal marks" in n]
+    assert "'1,5' in row 3, column 'a'" in note and "'2.5' in row 2, column 'b'" in note
+    # only decimal commas, or only decimal points: no such note
+    for text in ("a;b;y\n1;2,5;3\n1,5;3;4\n", "a;b;y\n1;2.5;3\n1.5;3;4\n"):
+        ds = load_csv(write(tmp_path, text, name="one.csv"))
+        assert not any("mixes" in n for n in ds.notes)
+
+
+def test_marks_are_gathered_across_blocks_of_a_long_file(tmp_path, monkeypatch):
+    # a small block size splits the file into many batches: the evidence for decimal
+    # points in the first block and the grouped cell in the last must both count
+    monkeypatch.setattr(sniff, "BLOCK_CHARS", 64)
+    body = "".join(f"{k};7;{k}\n" for k in range(1, 200))
+    ds = load_csv(write(tmp_path, "a;b;y\n0.5;1;1\n" + body + "3;1.500;2\n", name="pts.csv"))
+    assert ds.X[-1].tolist() == [3.0, 1.5]
+    p = write(tmp_path, "a;b;y\n" + body + "3;1.500;2\n", name="grp.csv")
+    expect_error(p, "row 201", "column 2 ('b')", "'1.500'")
+    ds = load_csv(write(tmp_path, "a;b;y\n1,5;1;1\n" + body + "3;2.5;2\n", name="mix.csv"))
+    assert any("'1,5' in row 2" in n and "'2.5' in row 202" in n for n in ds.notes)
+
+
+@pytest.mark.parametrize("delim", [",", ";"])
+def test_several_dot_groups_are_refused_with_the_plain_number(tmp_path, delim):
+    p = write(tmp_path, f"a{delim}y\n1{delim}2\n1.234.567{delim}3\n")
+    expect_error(p, "row 3", "column 1 ('a')", "'1.234.567'", "thousands", "1234567")
