@@ -14,13 +14,13 @@ import itertools
 import operator
 import os
 import re
-import stat
 from collections import Counter
 from collections.abc import Iterator
 
 import numpy as np
 
 from core.data.datasets import Dataset
+from core.data.filebytes import read_bytes
 from core.data.sniff import (
     SNIFF_LINES,
     WHITESPACE,
@@ -41,7 +41,6 @@ from core.data.sniff import (
     thousands_message,
 )
 from core.errors import InputError
-from core.files import require_regular_file
 
 __all__ = ["MAX_FILE_BYTES", "load_csv"]
 
@@ -120,7 +119,7 @@ def load_csv(
         raise TypeError(f"header must be True, False or None, not {header!r}")
 
     spath = os.fsdecode(path)
-    raw = _read_bytes(spath)
+    raw = read_bytes(spath, MAX_FILE_BYTES)
     try:
         return _Loader(spath, raw, target, None if header is None else bool(header)).load()
     except InputError:
@@ -133,58 +132,8 @@ def load_csv(
         ) from exc
 
 
-# --------------------------------------------------------------------------- reading bytes
-
-
-def _read_bytes(path: str) -> bytes:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise InputError("file not found", path=path) from None
-    except PermissionError:
-        raise InputError("permission denied (cannot access the file)", path=path) from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot access the file ({_os_reason(exc)})", path=path) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError("is a directory, not a file", path=path)
-    if not stat.S_ISREG(st.st_mode):  # a FIFO or a device: opening it could block forever
-        require_regular_file(path, "data file")
-    if st.st_size > MAX_FILE_BYTES:
-        raise InputError(
-            f"file is too large ({_size_text(st.st_size)}); the limit is "
-            f"{_size_text(MAX_FILE_BYTES)}",
-            path=path,
-        )
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except PermissionError:
-        raise InputError("permission denied (cannot read the file)", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({_os_reason(exc)})", path=path) from None
-    except MemoryError:
-        raise InputError("not enough memory to read this file", path=path) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"file is too large (over {_size_text(MAX_FILE_BYTES)})", path=path)
-    return data
-
-
-def _os_reason(exc: BaseException) -> str:
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _size_text(n: int) -> str:
-    if n >= 1024**3:
-        return f"{n / 1024**3:.1f} GB"
-    if n >= 1024**2:
-        return f"{n / 1024**2:.1f} MB"
-    return f"{n} bytes"
 
 
 # --------------------------------------------------------------------------- the loader

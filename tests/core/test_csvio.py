@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.data import csvio, sniff
+from core.data import csvio, filebytes, sniff
 from core.data.csvio import load_csv
 from core.errors import InputError
 
@@ -405,7 +405,7 @@ def test_read_failure_is_reported(tmp_path, monkeypatch):
     def deny(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(csvio, "open", deny, raising=False)
+    monkeypatch.setattr(filebytes, "open", deny, raising=False)
     expect_error(write(tmp_path, "a,b\n1,2\n"), "permission denied")
 
 
