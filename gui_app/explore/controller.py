@@ -302,7 +302,7 @@ class ExploreController:
         count = len(state.parameter_labels())
         if 0 <= i < count and 0 <= j < count and i != j:
             state.pair = (i, j)
-        self._render("pair")
+        self._render("pair", "start")  # the start-point label names the pair's parameters
 
     # -- runner events ------------------------------------------------------------------------
     def on_prepared(self, job_id: int, prep: Any) -> None:
@@ -324,11 +324,14 @@ class ExploreController:
                 prep, spec=ModelSpec(state.settings.data, state.settings.model)
             )
             changed.append("settings")
+        start_note = ""
         if state.prepared is None or prep.problem is not state.prepared.problem:
-            changed += ["problem", "pair", "history"]
+            changed += ["problem", "pair", "history", "start"]
             problem = prep.problem
-            state.pair = default_pair(problem, state.pair, state.pair_names)
+            old_names = state.pair_names
+            state.pair = default_pair(problem, state.pair, old_names)
             state.pair_names = tuple(problem.parameter_names)
+            start_note = self._carry_start(problem, old_names)
             if (
                 state.current is not None
                 and state.current.problem is not None
@@ -351,9 +354,39 @@ class ExploreController:
             )
             if ds.notes:
                 text += "\nNote: " + "; ".join(ds.notes)
+            if start_note:
+                text += "\n" + start_note
             self._say(text + (f"\nWarning: {warn}" if warn else ""), "warning" if warn else "info")
             changed.append("message")
         self._render(*changed)
+
+    def _carry_start(self, problem: Any, old_names: tuple[str, ...]) -> str:
+        """Keep or drop the chosen start point for the newly prepared ``problem`` (whose
+        predecessor had the parameters ``old_names``); returns a line for the banner ("" when
+        no start point was chosen).
+
+        The start is kept in original units, so a new scaling or device starts the same model
+        (what a comparison of scalings needs), shown at its place in the new training
+        coordinates. New parameters (other data columns, degree or intercept) have no such
+        place: the start goes back to zero, and the banner says so.
+        """
+        state = self.state
+        if state.start_w is None:
+            return ""
+        if tuple(problem.parameter_names) != old_names or len(state.start_w) != problem.n:
+            state.start_w, state.start_b = None, None
+            return "The chosen start point belonged to other parameters: runs start at zero."
+        text = "The chosen start point is kept (the same w and b in original units)"
+        if state.pair is None or problem.n_params < 2:
+            return text + "."
+        w_s, b_s = problem.to_scaled(state.start_w, state.start_b or 0.0)
+        theta = problem.theta(w_s, b_s if b_s is not None else 0.0)
+        names = parameter_short_names(problem)
+        i, j = state.pair
+        return (
+            f"{text}; in this model's training coordinates it is {names[i]} = {theta[i]:.4g}, "
+            f"{names[j]} = {theta[j]:.4g}."
+        )
 
     def on_snapshots(self, job_id: int, batch: list[Snapshot]) -> None:
         """A batch of snapshots (oldest first) of the current run."""
