@@ -208,13 +208,9 @@ class ExploreController:
             self.show_message(f"Cannot run: {state.prepare_error}", "error")
             return None
         w0, b0 = None, None
-        prep = state.prepared
-        if (
-            state.start_w is not None
-            and prep is not None
-            and state.prepared_matches()
-            and len(state.start_w) == prep.problem.n
-        ):
+        if state.start_w is not None:
+            # Also before the new problem is ready (Run pressed right after a new scaling):
+            # the worker keeps the start only if the parameters are those it was chosen for.
             w0, b0 = tuple(float(v) for v in state.start_w), state.start_b
         spec = RunSpec(
             ModelSpec(s.data, s.model),
@@ -223,6 +219,7 @@ class ExploreController:
             b0=b0,
             start_paused=start_paused,
             step_budget=step_budget,
+            start_for=state.pair_names if w0 is not None else None,
         )
         if self.running and state.current is not None and state.current.final is None:
             state.current.failed = "replaced by a new run"

@@ -199,3 +199,32 @@ def test_window_start_label_follows_a_new_scaling(window, qtbot):
     assert f"{theta[i]:.4g}" in label.text() and f"{theta[j]:.4g}" in label.text()
     sx, sy = window.contour.start_marker.getData()
     assert sx[0] == pytest.approx(theta[i]) and sy[0] == pytest.approx(theta[j])
+
+
+def test_run_before_the_new_scaling_is_ready_starts_at_the_chosen_point(ctl, runner):
+    ctl.contour_clicked(118.2, 13.5)
+    w0, b0 = ctl.state.start_w.copy(), ctl.state.start_b
+    ctl.settings_changed(ctl.state.settings.replace(scaling="none", iterations=0))
+    assert ctl.state.prepared is None  # F5 at once, before the new problem is prepared
+    ctl.run()
+    runner.drain()
+    state = ctl.state
+    problem = state.prepared.problem
+    assert problem.scaling == "none"
+    final = state.current.final
+    np.testing.assert_allclose(final.w, w0, rtol=1e-12)
+    assert final.b == pytest.approx(b0, rel=1e-12)
+    np.testing.assert_array_equal(state.start_w, w0)
+
+
+def test_run_before_other_parameters_are_ready_starts_at_zero(ctl, runner):
+    ctl.contour_clicked(118.2, 13.5)
+    ctl.settings_changed(ctl.state.settings.replace(degree=2, iterations=0))
+    ctl.run()
+    runner.drain()
+    state = ctl.state
+    final = state.current.final
+    assert final.status == "max_iterations" and state.message.kind != "error"
+    np.testing.assert_array_equal(final.w, np.zeros(state.prepared.problem.n))
+    assert final.b == 0.0
+    assert state.start_w is None  # and the state says so too
