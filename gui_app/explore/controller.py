@@ -24,7 +24,6 @@ Rules it keeps (issue 9):
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any, Protocol
 
 import numpy as np
@@ -39,6 +38,7 @@ from gui_app.explore.state import (
     Message,
     Run,
     RunStatus,
+    default_pair,
     run_label,
 )
 from gui_app.explore.worker import ModelSpec, RunSpec
@@ -77,37 +77,6 @@ class Runner(Protocol):
     def step(self, count: int) -> bool: ...
 
     def is_paused(self) -> bool: ...
-
-
-def default_pair(
-    problem: Any, previous: tuple[int, int] | None, previous_names: tuple[str, ...]
-) -> tuple[int, int]:
-    """The contour pair for ``problem``: the previous one when the parameters are the same,
-    else the most elongated 2-D slice (the largest eigenvalue ratio of the Gram matrix's
-    2 × 2 sub-blocks among the first 12 parameters and the intercept)."""
-    P = problem.n_params
-    if P < 2:
-        return (0, 0)
-    if (
-        previous is not None
-        and tuple(problem.parameter_names) == tuple(previous_names)
-        and max(previous) < P
-        and previous[0] != previous[1]
-    ):
-        return previous
-    G = problem.gram.G
-    best, pair = -1.0, (0, 1)
-    limit = min(P, 12)
-    candidates = list(range(limit)) + ([P - 1] if P > limit else [])
-    for a in candidates:
-        for b in candidates:
-            if b <= a:
-                continue
-            ev = np.linalg.eigvalsh(G[np.ix_([a, b], [a, b])])
-            ratio = ev[-1] / ev[0] if ev[0] > 0 else math.inf
-            if ratio > best:
-                best, pair = ratio, (a, b)
-    return pair
 
 
 class ExploreController:
