@@ -14,6 +14,9 @@ Rules it keeps (issue 9):
   problem stays under the new labels; earlier runs stay in the learning curve, labelled
   with their data and model;
 - contour-pair choices come from the prepared problem only;
+- a chosen start point is kept in original units while the parameters stay the same (a new
+  scaling or device), shown again in the new training coordinates; other parameters (data
+  columns, degree, intercept) send it back to zero, and the banner says which;
 - a run joins the list of runs when it is submitted and leaves it again if it fails before
   its first iteration (no phantom entries); a run is refused with a message while the data
   cannot be loaded;
