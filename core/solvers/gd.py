@@ -145,6 +145,22 @@ def _descend(
                 return
             # RUNNING means it < iterations, so the planned chunk has at least one step.
             next_report = it + _chunk(pace, min(report_every, iterations - it))
+            if pace is not None and cancel is not None and cancel.is_set():
+                # pace may have blocked (a paused window) and returned because of the cancel:
+                # end here, on the state just reported, not one chunk later.
+                yield make_snapshot(
+                    problem,
+                    it,
+                    cost,
+                    w_s,
+                    b_s,
+                    gnorm,
+                    t0,
+                    RunStatus.CANCELLED,
+                    f"Stopped by the user after {it} iterations.",
+                    problem.warnings,
+                )
+                return
         w_s = w_s - alpha * gw
         if problem.intercept:
             b_s = b_s - alpha * gb
@@ -180,7 +196,8 @@ def gradient_descent(
     ``pace(k)``, when given, is called before each chunk with the planned chunk length k
     (``report_every``, or fewer at the end) and returns the iterations to run before the next
     snapshot (1..k); it may block (a window waiting for Step), and should return when the
-    run is cancelled: ``cancel`` is checked after the next iteration. Raises
+    run is cancelled: ``cancel`` is checked as soon as ``pace`` returns, so a run cancelled
+    while paused ends on the iteration it had reached, with the same parameters. Raises
     :class:`InputError` for bad options, ``ValueError`` when ``pace`` returns a number
     outside 1..k.
     """

@@ -14,6 +14,9 @@ Rules it keeps (issue 9):
   problem stays under the new labels; earlier runs stay in the learning curve, labelled
   with their data and model;
 - contour-pair choices come from the prepared problem only;
+- a chosen start point is kept in original units while the parameters stay the same (a new
+  scaling or device), shown again in the new training coordinates; other parameters (data
+  columns, degree, intercept) send it back to zero, and the banner says which;
 - a run joins the list of runs when it is submitted and leaves it again if it fails before
   its first iteration (no phantom entries); a run is refused with a message while the data
   cannot be loaded;
@@ -24,7 +27,6 @@ Rules it keeps (issue 9):
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any, Protocol
 
 import numpy as np
@@ -39,6 +41,7 @@ from gui_app.explore.state import (
     Message,
     Run,
     RunStatus,
+    default_pair,
     run_label,
 )
 from gui_app.explore.worker import ModelSpec, RunSpec
@@ -77,37 +80,6 @@ class Runner(Protocol):
     def step(self, count: int) -> bool: ...
 
     def is_paused(self) -> bool: ...
-
-
-def default_pair(
-    problem: Any, previous: tuple[int, int] | None, previous_names: tuple[str, ...]
-) -> tuple[int, int]:
-    """The contour pair for ``problem``: the previous one when the parameters are the same,
-    else the most elongated 2-D slice (the largest eigenvalue ratio of the Gram matrix's
-    2 × 2 sub-blocks among the first 12 parameters and the intercept)."""
-    P = problem.n_params
-    if P < 2:
-        return (0, 0)
-    if (
-        previous is not None
-        and tuple(problem.parameter_names) == tuple(previous_names)
-        and max(previous) < P
-        and previous[0] != previous[1]
-    ):
-        return previous
-    G = problem.gram.G
-    best, pair = -1.0, (0, 1)
-    limit = min(P, 12)
-    candidates = list(range(limit)) + ([P - 1] if P > limit else [])
-    for a in candidates:
-        for b in candidates:
-            if b <= a:
-                continue
-            ev = np.linalg.eigvalsh(G[np.ix_([a, b], [a, b])])
-            ratio = ev[-1] / ev[0] if ev[0] > 0 else math.inf
-            if ratio > best:
-                best, pair = ratio, (a, b)
-    return pair
 
 
 class ExploreController:
@@ -208,13 +180,9 @@ class ExploreController:
             self.show_message(f"Cannot run: {state.prepare_error}", "error")
             return None
         w0, b0 = None, None
-        prep = state.prepared
-        if (
-            state.start_w is not None
-            and prep is not None
-            and state.prepared_matches()
-            and len(state.start_w) == prep.problem.n
-        ):
+        if state.start_w is not None:
+            # Also before the new problem is ready (Run pressed right after a new scaling):
+            # the worker keeps the start only if the parameters are those it was chosen for.
             w0, b0 = tuple(float(v) for v in state.start_w), state.start_b
         spec = RunSpec(
             ModelSpec(s.data, s.model),
@@ -223,6 +191,7 @@ class ExploreController:
             b0=b0,
             start_paused=start_paused,
             step_budget=step_budget,
+            start_for=state.pair_names if w0 is not None else None,
         )
         if self.running and state.current is not None and state.current.final is None:
             state.current.failed = "replaced by a new run"
@@ -302,7 +271,7 @@ class ExploreController:
         count = len(state.parameter_labels())
         if 0 <= i < count and 0 <= j < count and i != j:
             state.pair = (i, j)
-        self._render("pair")
+        self._render("pair", "start")  # the start-point label names the pair's parameters
 
     # -- runner events ------------------------------------------------------------------------
     def on_prepared(self, job_id: int, prep: Any) -> None:
@@ -324,11 +293,14 @@ class ExploreController:
                 prep, spec=ModelSpec(state.settings.data, state.settings.model)
             )
             changed.append("settings")
+        start_note = ""
         if state.prepared is None or prep.problem is not state.prepared.problem:
-            changed += ["problem", "pair", "history"]
+            changed += ["problem", "pair", "history", "start"]
             problem = prep.problem
-            state.pair = default_pair(problem, state.pair, state.pair_names)
+            old_names = state.pair_names
+            state.pair = default_pair(problem, state.pair, old_names)
             state.pair_names = tuple(problem.parameter_names)
+            start_note = self._carry_start(problem, old_names)
             if (
                 state.current is not None
                 and state.current.problem is not None
@@ -351,9 +323,39 @@ class ExploreController:
             )
             if ds.notes:
                 text += "\nNote: " + "; ".join(ds.notes)
+            if start_note:
+                text += "\n" + start_note
             self._say(text + (f"\nWarning: {warn}" if warn else ""), "warning" if warn else "info")
             changed.append("message")
         self._render(*changed)
+
+    def _carry_start(self, problem: Any, old_names: tuple[str, ...]) -> str:
+        """Keep or drop the chosen start point for the newly prepared ``problem`` (whose
+        predecessor had the parameters ``old_names``); returns a line for the banner ("" when
+        no start point was chosen).
+
+        The start is kept in original units, so a new scaling or device starts the same model
+        (what a comparison of scalings needs), shown at its place in the new training
+        coordinates. New parameters (other data columns, degree or intercept) have no such
+        place: the start goes back to zero, and the banner says so.
+        """
+        state = self.state
+        if state.start_w is None:
+            return ""
+        if tuple(problem.parameter_names) != old_names or len(state.start_w) != problem.n:
+            state.start_w, state.start_b = None, None
+            return "The chosen start point belonged to other parameters: runs start at zero."
+        text = "The chosen start point is kept (the same w and b in original units)"
+        if state.pair is None or problem.n_params < 2:
+            return text + "."
+        w_s, b_s = problem.to_scaled(state.start_w, state.start_b or 0.0)
+        theta = problem.theta(w_s, b_s if b_s is not None else 0.0)
+        names = parameter_short_names(problem)
+        i, j = state.pair
+        return (
+            f"{text}; in this model's training coordinates it is {names[i]} = {theta[i]:.4g}, "
+            f"{names[j]} = {theta[j]:.4g}."
+        )
 
     def on_snapshots(self, job_id: int, batch: list[Snapshot]) -> None:
         """A batch of snapshots (oldest first) of the current run."""

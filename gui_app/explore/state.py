@@ -10,7 +10,9 @@ which aspects changed (:data:`ASPECTS`), and the view redraws those from the sta
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -225,3 +227,34 @@ class ExploreState:
         return [f"w: {n}" for n in problem.feature_names] + (
             ["b (intercept)"] if problem.intercept else []
         )
+
+
+def default_pair(
+    problem: Any, previous: tuple[int, int] | None, previous_names: tuple[str, ...]
+) -> tuple[int, int]:
+    """The contour pair for ``problem``: the previous one when the parameters are the same,
+    else the most elongated 2-D slice (the largest eigenvalue ratio of the Gram matrix's
+    2 × 2 sub-blocks among the first 12 parameters and the intercept)."""
+    P = problem.n_params
+    if P < 2:
+        return (0, 0)
+    if (
+        previous is not None
+        and tuple(problem.parameter_names) == tuple(previous_names)
+        and max(previous) < P
+        and previous[0] != previous[1]
+    ):
+        return previous
+    G = problem.gram.G
+    best, pair = -1.0, (0, 1)
+    limit = min(P, 12)
+    candidates = list(range(limit)) + ([P - 1] if P > limit else [])
+    for a in candidates:
+        for b in candidates:
+            if b <= a:
+                continue
+            ev = np.linalg.eigvalsh(G[np.ix_([a, b], [a, b])])
+            ratio = ev[-1] / ev[0] if ev[0] > 0 else math.inf
+            if ratio > best:
+                best, pair = ratio, (a, b)
+    return pair

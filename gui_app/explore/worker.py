@@ -61,6 +61,9 @@ class RunSpec:
     b0: float | None = None
     start_paused: bool = False
     step_budget: int = 0
+    # The parameter names the start point (w0, b0) was chosen for: when the problem turns out
+    # to have other parameters, the run starts at zero (as the controller then shows).
+    start_for: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -326,7 +329,10 @@ class RunWorker(QObject):
                 report_every=report_every_for(run.iterations),
                 pace=job.pace,
             )
-            if spec.w0 is not None:
+            if spec.w0 is not None and (
+                spec.start_for is None
+                or tuple(prep.problem.parameter_names) == tuple(spec.start_for)
+            ):
                 options.update(w0=np.asarray(spec.w0, np.float64), b0=spec.b0)
         job.notes["device"] = getattr(prep.problem, "device", spec.problem.model.device)
         for snap in run_solver(prep.problem, run.solver, **options):

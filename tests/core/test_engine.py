@@ -431,7 +431,43 @@ def test_divergence_tolerance_and_cancel_still_work_under_pace():
             problem, alpha=0.1, iterations=10**6, report_every=10, cancel=flag, pace=pace
         )
     )
-    assert snaps[-1].status == CANCELLED and snaps[-1].iteration == 5
+    # snapshots at 0, 2, 4; the third pace call (after 4) cancels: the run ends at 4
+    assert [s.iteration for s in snaps] == [0, 2, 4, 4]
+    assert snaps[-1].status == CANCELLED
+
+
+@pytest.mark.parametrize("solver", [gradient_descent, gradient_descent_loop])
+def test_a_cancel_while_pace_waits_ends_on_the_state_last_reported(solver):
+    # A paused window waits inside pace; Stop sets the flag and pace returns 1. The run must
+    # end on the snapshot on screen, not one iteration later (Stop while paused at 1 said
+    # "after 2 iterations" with other coefficients).
+    problem = Problem(make_housing(50), scaling="zscore")
+
+    class Flag:
+        state = False
+
+        def is_set(self):
+            return self.state
+
+    flag = Flag()
+    calls = []
+
+    def pace(k):
+        calls.append(k)
+        if len(calls) == 2:  # after the snapshot of iteration 1: the user presses Stop
+            flag.state = True
+        return 1
+
+    snaps = list(solver(problem, alpha=0.1, iterations=100, report_every=1, cancel=flag, pace=pace))
+    assert [s.iteration for s in snaps] == [0, 1, 1]
+    final, shown = snaps[-1], snaps[-2]
+    assert final.status == CANCELLED and shown.status == RunStatus.RUNNING
+    assert final.message == "Stopped by the user after 1 iterations."
+    assert_allclose(params(final), params(shown), rtol=0, atol=0)
+    assert final.cost == shown.cost
+    # and that is the state after exactly one step from the start
+    one = last(solver(problem, alpha=0.1, iterations=1))
+    assert_allclose(params(final), params(one), rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("bad", [0, 6, 2.0, True, None])
