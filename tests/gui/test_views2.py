@@ -1,0 +1,76 @@
+"""Legends, banner and contour grid at a laptop's size (1366 × 768): what a tester found."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gui_app.explore.views.curves import (
+    LEGEND_PARAMS,
+    LEGEND_RUNS,
+    LearningCurveView,
+    ParametersView,
+    short_label,
+)
+
+
+def _box_and_data(plot, legend):
+    box = legend.mapRectToItem(plot, legend.boundingRect())
+    data = plot.vb.mapRectToItem(plot, plot.vb.boundingRect())
+    return box, data
+
+
+def test_learning_curve_legend_names_the_latest_runs_and_counts_the_rest(qtbot):
+    """Eight runs with long labels: the legend names the latest few, readable (scale 1, 8 pt)
+    and off the data; the earlier ones are counted in one entry, the full labels in tooltips."""
+    view = LearningCurveView()
+    qtbot.addWidget(view)
+    view.resize(420, 300)
+    view.show()
+    labels = [f"GD α={0.01 * (k + 1):.3g}, z-score, degree 3 · housing (CSV)" for k in range(8)]
+    for label in labels:
+        view.new_run(label)
+        view.set_current(np.arange(50.0), np.linspace(10.0, 1.0, 50))
+    qtbot.wait(20)
+    texts = view.legend_texts()
+    assert len(texts) == LEGEND_RUNS + 1
+    assert texts[0] == f"+{8 - LEGEND_RUNS} earlier runs (faded)"
+    assert texts[-1] == short_label(f"#8 {labels[-1]}") and texts[-1].startswith("#8 GD α=0.08")
+    assert all(len(t) <= 30 for t in texts)
+    tips = [label.toolTip() for _s, label in view.legend.items]
+    assert tips[-1] == f"#8 {labels[-1]}" and f"#1 {labels[0]}" in tips[0]
+    assert view.legend.scale() == 1.0
+    box, data = _box_and_data(view.plot, view.legend)
+    assert not box.intersects(data) and data.height() >= 100, (box, data)
+    assert len(view.curves) == 8  # every run is still drawn
+
+
+def test_lesson_names_replace_the_run_label(qtbot):
+    view = LearningCurveView()
+    qtbot.addWidget(view)
+    view.new_run("GD α=0.1")
+    view.rename_last("unscaled")
+    assert view.legend_texts() == ["unscaled"]
+    view.clear_runs()
+    assert view.legend_texts() == [] and not view.curves
+
+
+def test_parameters_legend_with_eleven_weights_keeps_the_data_area(qtbot):
+    """Degree 10: eleven coefficients and b; the legend names a few and counts the rest, so
+    the data area keeps ≥ 100 px at a laptop's plot size."""
+    view = ParametersView()
+    qtbot.addWidget(view)
+    view.resize(430, 300)
+    view.show()
+    names = [f"w[size^{k}] (price per sq ft^{k})" for k in range(1, 12)] + ["b (price)"]
+    view.set_names(names)
+    iters = np.arange(20.0)
+    view.set_history(iters, np.outer(iters, np.arange(len(view.curves), dtype=float)))
+    qtbot.wait(20)
+    texts = [label.item.toPlainText() for _s, label in view.legend.items]
+    shown_w = LEGEND_PARAMS
+    assert len(texts) == shown_w + 2
+    assert texts[shown_w] == f"+{10 - shown_w} more coefficients"
+    assert texts[-1] == "b (price)"
+    box, data = _box_and_data(view.plot, view.legend)
+    assert not box.intersects(data)
+    assert data.height() >= 100 and data.width() >= 100, data
