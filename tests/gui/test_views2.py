@@ -74,3 +74,31 @@ def test_parameters_legend_with_eleven_weights_keeps_the_data_area(qtbot):
     box, data = _box_and_data(view.plot, view.legend)
     assert not box.intersects(data)
     assert data.height() >= 100 and data.width() >= 100, data
+
+
+def test_a_long_banner_message_scrolls_in_a_fixed_height_and_is_its_tooltip(window, qtbot):
+    """The rank-deficient message is longer than the banner's three lines: the banner keeps
+    its height (no re-layout of the plots), shows the whole text (scrolling) and its tooltip."""
+    from gui_app.explore.state import Message
+
+    window.resize(1366, 740)
+    qtbot.wait(20)
+    banner = window.message
+    height = banner.height()
+    text = " ".join(
+        ["The columns of X are linearly dependent: many (w, b) fit equally well;"] * 6
+        + ["showing the minimum-norm solution."]
+    )
+    window.state.message = Message(text, "warning")
+    window._render_message()
+    qtbot.wait(20)
+    assert banner.height() == height
+    assert banner.text() == text and banner.toolTip() == text
+    assert window.statusBar().toolTip() == text
+    # the label is taller than the banner: the rest is reached by scrolling, not cut
+    assert banner.label.height() > banner.viewport().height()
+    assert banner.verticalScrollBar().maximum() > 0
+    window.state.message = Message("Ready.", "info")
+    window._render_message()
+    qtbot.wait(20)
+    assert banner.height() == height and banner.verticalScrollBar().maximum() == 0
