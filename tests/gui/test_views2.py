@@ -102,3 +102,43 @@ def test_a_long_banner_message_scrolls_in_a_fixed_height_and_is_its_tooltip(wind
     window._render_message()
     qtbot.wait(20)
     assert banner.height() == height and banner.verticalScrollBar().maximum() == 0
+
+
+class _Bowl:
+    """A prepared problem's stand-in: J = (w − 1)² + 400 b² (long and narrow contours)."""
+
+    optimum = np.array([1.0, 0.0])
+
+    def cost_surface(self, i, j, u, v):
+        uu, vv = np.meshgrid(u, v)
+        return (uu - 1.0) ** 2 + 400.0 * vv**2
+
+
+def _covered(view) -> bool:
+    """Whether the contour grid covers all the view box shows."""
+    (x0, x1), (y0, y1) = view.plot.getViewBox().viewRange()
+    gx0, gx1, gy0, gy1 = view.grid_extent
+    return gx0 <= x0 and x1 <= gx1 and gy0 <= y0 and y1 <= gy1
+
+
+def test_equal_axes_contours_cover_the_whole_view(qtbot):
+    """With equal axes the visible range is wider than the path's grid in one direction:
+    the grid is recomputed to the view's shape, so no band of the plot is left blank."""
+    from gui_app.explore.views.contour import ContourView
+
+    view = ContourView()
+    qtbot.addWidget(view)
+    view.resize(600, 320)
+    view.show()
+    qtbot.wait(20)
+    view.show_problem(_Bowl(), (0, 1), np.array([-3.0, 0.05]), None, ("w", "b"))
+    narrow = view.grid_extent[3] - view.grid_extent[2]
+    view.equal_axes.setChecked(True)
+    qtbot.waitUntil(lambda: _covered(view), timeout=3000)
+    assert view.grid_extent[3] - view.grid_extent[2] > 1.5 * narrow  # taller than the path's
+    # a taller view: once the resize settles, the grid follows it
+    view.resize(400, 600)
+    qtbot.waitUntil(lambda: view.plot.getViewBox().height() > 400, timeout=3000)
+    qtbot.waitUntil(lambda: _covered(view), timeout=3000)
+    view.equal_axes.setChecked(False)  # back to the path's own grid
+    assert abs(view.grid_extent[3] - view.grid_extent[2] - narrow) < 1e-9
