@@ -142,3 +142,53 @@ def test_equal_axes_contours_cover_the_whole_view(qtbot):
     qtbot.waitUntil(lambda: _covered(view), timeout=3000)
     view.equal_axes.setChecked(False)  # back to the path's own grid
     assert abs(view.grid_extent[3] - view.grid_extent[2] - narrow) < 1e-9
+
+
+def test_scaling_placeholder_wraps_inside_a_narrow_chart(qtbot):
+    """At 1366 × 768 the scaling chart is ~330 px wide: its hint wraps inside the data area."""
+    from gui_app.timing.scaling import ScalingView
+
+    view = ScalingView()
+    qtbot.addWidget(view)
+    view.resize(330, 280)
+    view.show()
+    qtbot.wait(20)
+    vb = view.plot_item.vb
+    item = view.placeholder
+    assert item.isVisible()
+    box = item.mapRectToItem(vb, item.boundingRect())
+    assert vb.boundingRect().adjusted(-1, -1, 1, 1).contains(box), (box, vb.boundingRect())
+    assert "slope of 1" in item.textItem.toPlainText()
+
+
+def _bandwidth_row(impl: str, fraction: float):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        impl=impl,
+        device="cpu",
+        dtype="float64",
+        threads=1,
+        skipped=False,
+        estimated=False,
+        bandwidth_fraction=fraction,
+        gbps=10.0 * fraction,
+    )
+
+
+def test_bandwidth_above_100_percent_is_explained(qtbot):
+    """A bar above 100% (data in cache) comes with a visible note saying why; none below."""
+    from gui_app.timing.bars import BandwidthView
+
+    view = BandwidthView()
+    qtbot.addWidget(view)
+    view.resize(380, 260)
+    view.show()
+    view.set_rows([_bandwidth_row("numpy", 0.6), _bandwidth_row("fused", 0.9)])
+    assert "cache" not in view.plot_item.titleLabel.text and not view.cached
+    view.set_rows([_bandwidth_row("numpy", 1.87), _bandwidth_row("fused", 3.26)])
+    qtbot.wait(20)
+    title = view.plot_item.titleLabel
+    assert view.cached and "the data fits in cache" in title.text
+    box = title.mapRectToItem(view.plot_item, title.boundingRect())
+    assert view.plot_item.boundingRect().adjusted(-1, -1, 1, 1).contains(box)
