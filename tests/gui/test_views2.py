@@ -34,7 +34,7 @@ def test_learning_curve_legend_names_the_latest_runs_and_counts_the_rest(qtbot):
     texts = view.legend_texts()
     assert len(texts) == LEGEND_RUNS + 1
     assert texts[0] == f"+{8 - LEGEND_RUNS} earlier runs (faded)"
-    assert texts[-1] == short_label(f"#8 {labels[-1]}") and texts[-1].startswith("#8 GD α=0.08")
+    assert texts[-1] == short_label(f"#8 {labels[-1]}") == "#8 GD α=0.08"
     assert all(len(t) <= 30 for t in texts)
     tips = [label.toolTip() for _s, label in view.legend.items]
     assert tips[-1] == f"#8 {labels[-1]}" and f"#1 {labels[0]}" in tips[0]
@@ -192,3 +192,12 @@ def test_bandwidth_above_100_percent_is_explained(qtbot):
     assert view.cached and "the data fits in cache" in title.text
     box = title.mapRectToItem(view.plot_item, title.boundingRect())
     assert view.plot_item.boundingRect().adjusted(-1, -1, 1, 1).contains(box)
+
+
+def test_short_label_drops_the_data_then_the_model():
+    assert short_label("#2 GD α=0.1, z-score · housing") == "#2 GD α=0.1, z-score · housing"
+    assert short_label("#3 GD α=0.1, z-score, degree 3 · housing (CSV)") == (
+        "#3 GD α=0.1, z-score, degree 3"
+    )
+    assert short_label("#4 GD α=0.1, z-score, degree 10, no intercept · housing") == ("#4 GD α=0.1")
+    assert short_label("x" * 40) == "x" * 29 + "…"

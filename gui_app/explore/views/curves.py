@@ -23,10 +23,14 @@ LEGEND_PARAMS = 4
 
 
 def short_label(text: str, limit: int = LEGEND_LABEL_CHARS) -> str:
-    """A legend label at most ``limit`` characters: the part before " · " (the data set),
-    else cut with "…" ("#3 GD α=0.1, z-score · housing" → "#3 GD α=0.1, z-score")."""
+    """A legend label at most ``limit`` characters: without the data set (after " · "),
+    then without the model (after the first ", "), then cut with "…"
+    ("#3 GD α=0.1, z-score, degree 10 · housing" → "#3 GD α=0.1, z-score, degree 10",
+    then "#3 GD α=0.1")."""
     if len(text) > limit and " · " in text:
         text = text.split(" · ")[0]
+    if len(text) > limit and ", " in text:
+        text = text.split(", ")[0]
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
