@@ -201,3 +201,20 @@ def test_short_label_drops_the_data_then_the_model():
     )
     assert short_label("#4 GD α=0.1, z-score, degree 10, no intercept · housing") == ("#4 GD α=0.1")
     assert short_label("x" * 40) == "x" * 29 + "…"
+
+
+def test_parameters_title_and_axis_label_shorten_instead_of_being_cut(qtbot):
+    """A narrow parameters plot (lesson panel open) says "Parameters", not "Parameters w,";
+    a wide one the whole title; a short one "value" along its left axis, never a cut label."""
+    view = ParametersView()
+    qtbot.addWidget(view)
+    view.set_names(["w[size]", "b"])
+    view.resize(500, 320)
+    view.show()
+    qtbot.waitUntil(lambda: view.plot.titleLabel.text == "Parameters w, b", timeout=2000)
+    assert view.plot.getAxis("left").labelText == "value (original units)"
+    view.resize(120, 320)
+    qtbot.waitUntil(lambda: view.plot.titleLabel.text == "Parameters", timeout=2000)
+    view.resize(500, 140)
+    qtbot.waitUntil(lambda: view.plot.getAxis("left").labelText == "value", timeout=2000)
+    assert view.plot.titleLabel.text == "Parameters w, b"

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui_app.explore import plots as style
-from gui_app.explore.plots import style_plot
+from gui_app.explore.plots import fit_texts, style_plot
 
 N_LEVELS = 14
 GRID_POINTS = 121
@@ -82,6 +82,7 @@ class ContourView(QWidget):
         self.plot = self.widget.getPlotItem()
         self.plot.setMenuEnabled(False)
         style_plot(self.plot, "Cost J(w, b) and the GD path", "", "")
+        fit_texts(self.plot, ("Cost J(w, b) and the GD path", "Cost J and GD path"))
         # pyqtgraph's legend stays hidden (the label row above is the legend); it exists for
         # code that restyles every plot's legend (presentation mode)
         self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="10pt")

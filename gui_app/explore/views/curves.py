@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from gui_app.explore import plots as style
-from gui_app.explore.plots import grow_x_range, legend_beside, style_plot
+from gui_app.explore.plots import fit_texts, grow_x_range, legend_beside, style_plot
 
 MAX_PARAM_CURVES = 10  # the parameters plot shows the first coefficients and b
 #: Runs the learning curve's legend names (the latest ones); older curves stay drawn, faded,
@@ -175,6 +175,8 @@ class ParametersView(pg.PlotWidget):
         self.plot = self.getPlotItem()
         self.plot.setMenuEnabled(False)
         style_plot(self.plot, "Parameters w, b", "iteration", "value (original units)")
+        # narrow (the lesson panel open) or short (a long legend above): shorter, never cut
+        fit_texts(self.plot, ("Parameters w, b", "Parameters"), ("value (original units)", "value"))
         self.plot.setClipToView(True)
         # the legend goes beside the plot: the curves may fill every corner of it; it names
         # at most LEGEND_PARAMS coefficients and b (filled in set_names), so that eleven
