@@ -259,9 +259,12 @@ def fit_texts(
             title = plot.titleLabel
             if title.isVisible() and title.text in titles:
                 size = float(str(title.opts.get("size", "12pt")).removesuffix("pt") or 12)
-                # the view's width: the title's text pins the plot's minimum width to it
+                # the title stands over the data area: the view's width less the left axis
+                # (not the plot's width: the title's text pins the plot's minimum width)
                 view = plot.getViewWidget()
-                room = view.width() if view is not None else plot.width()
+                room = (view.width() if view is not None else plot.width()) - (
+                    plot.getAxis("left").width()
+                )
                 long_fits = text_width(titles[0], size) + 16 <= room
                 want = titles[0] if long_fits else titles[1]
                 if title.text != want:
