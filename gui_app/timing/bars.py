@@ -76,6 +76,11 @@ class TimeBarsView(pg.PlotWidget):
         self.placeholder.setVisible(not rows)
         self.rows = rows
         self.plot_item.setTitle(title, size=TITLE_SIZE, color="#111")
+        # pyqtgraph gives the title one 30-px row: three lines need their own height
+        label = self.plot_item.titleLabel
+        height = max(30, math.ceil(label.item.boundingRect().height()))
+        label.setMaximumHeight(height)
+        self.plot_item.layout.setRowFixedHeight(0, height)
         timed = [r.seconds_median for r in rows if not r.skipped and r.seconds_median]
         if not timed:
             self.bars.setVisible(False)
@@ -209,6 +214,11 @@ class BandwidthView(pg.PlotWidget):
         self.cached = any(p > 100.0 for p in pcts)  # then the title says why
         title = BANDWIDTH_TITLE + ("<br>" + CACHE_NOTE if self.cached else "")
         self.plot_item.setTitle(title, size=TITLE_SIZE, color="#111")
+        # pyqtgraph gives the title one 30-px row: three lines need their own height
+        label = self.plot_item.titleLabel
+        height = max(30, math.ceil(label.item.boundingRect().height()))
+        label.setMaximumHeight(height)
+        self.plot_item.layout.setRowFixedHeight(0, height)
         ticks, ys, widths, brushes = [], [], [], []
         for i, r in enumerate(rows):
             y = count - 1 - i
