@@ -221,3 +221,19 @@ def test_parameters_title_and_axis_label_shorten_instead_of_being_cut(qtbot):
     view.resize(500, 140)
     qtbot.waitUntil(lambda: view.plot.getAxis("left").labelText == "value", timeout=2000)
     assert view.plot.titleLabel.text == "Parameters w, b"
+
+
+def test_learning_curve_legend_stays_full_size_in_a_narrow_plot(qtbot):
+    """The lesson panel open leaves the learning curve ~200 px wide: the legend (above the
+    data there) keeps its 8 pt labels (scale 1) and the data area keeps ≥ 100 px."""
+    view = LearningCurveView()
+    qtbot.addWidget(view)
+    view.resize(200, 360)
+    view.show()
+    for k in range(8):
+        view.new_run(f"GD α={0.01 * (k + 1):.3g}, z-score, degree 10 · housing")
+        view.set_current(np.arange(50.0), np.linspace(10.0, 1.0, 50))
+    qtbot.wait(20)
+    assert view.legend.scale() == 1.0
+    box, data = _box_and_data(view.plot, view.legend)
+    assert box.bottom() <= data.top() + 1 and data.height() >= 100, (box, data)
