@@ -91,6 +91,7 @@ class PaintsState:
         self.message_kind = message.kind
         self.message.setText(message.text)
         self.statusBar().showMessage(message.text.splitlines()[0][:200] if message.text else "")
+        self.statusBar().setToolTip(message.text)  # the bar cuts a long line; the banner scrolls
         self.message_shown.emit(message.text, message.kind)
 
     def _style_message(self, kind: str) -> None:

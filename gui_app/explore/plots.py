@@ -235,3 +235,51 @@ def legend_beside(plot: pg.PlotItem, legend: pg.LegendItem, min_data_width: int 
         view.installEventFilter(_ResizeWatch(view, fit))
     legend.fit_outside = fit  # presentation mode restyles the legend, then places it again
     fit()
+
+
+def text_width(text: str, point_size: float) -> int:
+    """Width in px of plain ``text`` in the application font at ``point_size`` pt."""
+    font = QFont()
+    font.setPointSizeF(point_size)
+    return QFontMetrics(font).horizontalAdvance(text)
+
+
+def fit_texts(
+    plot: pg.PlotItem,
+    titles: tuple[str, str],
+    lefts: tuple[str, str] | None = None,
+) -> None:
+    """Keep the title and the left axis label of ``plot`` whole: the short form of each
+    ((long, short) pairs) when the long one is wider than the plot (title) or taller than
+    the data area (left label); a cut "Parameters w," or "e (original units)" says less than
+    "Parameters" or "value". A text set meanwhile by someone else (presentation mode) stays."""
+
+    def fit() -> None:
+        try:
+            title = plot.titleLabel
+            if title.isVisible() and title.text in titles:
+                size = float(str(title.opts.get("size", "12pt")).removesuffix("pt") or 12)
+                # the title stands over the data area: the view's width less the left axis
+                # (not the plot's width: the title's text pins the plot's minimum width)
+                view = plot.getViewWidget()
+                room = (view.width() if view is not None else plot.width()) - (
+                    plot.getAxis("left").width()
+                )
+                long_fits = text_width(titles[0], size) + 16 <= room
+                want = titles[0] if long_fits else titles[1]
+                if title.text != want:
+                    plot.setTitle(want, size=title.opts.get("size"), color=title.opts.get("color"))
+            if lefts is not None:
+                axis = plot.getAxis("left")
+                if axis.labelText in lefts:
+                    size = float(LABEL_STYLE["font-size"].removesuffix("pt"))
+                    long_fits = text_width(lefts[0], size) + 8 <= plot.vb.height()
+                    want = lefts[0] if long_fits else lefts[1]
+                    if axis.labelText != want:
+                        plot.setLabel("left", want, **LABEL_STYLE)
+        except RuntimeError:  # deleted meanwhile
+            pass
+
+    plot.geometryChanged.connect(fit)
+    plot.vb.sigResized.connect(fit)
+    fit()

@@ -19,8 +19,10 @@ from PySide6.QtGui import (
     QKeyEvent,
 )
 from PySide6.QtWidgets import (
+    QFrame,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -52,6 +54,53 @@ RUN_KEYS = (Qt.Key.Key_F5, Qt.Key.Key_F6, Qt.Key.Key_F7, Qt.Key.Key_F8)
 TIMING_RUN_KEYS_HINT = (
     "Run keys (F5–F8) act on the Explore tab; the benchmark has its own Run button."
 )
+
+
+class Banner(QScrollArea):
+    """The message banner: a word-wrapped label of fixed height that scrolls when a long
+    message (rank-deficient, diverged) needs more lines, and shows the whole text as its
+    tooltip. Speaks QLabel's ``text``/``setText``; ``setStyleSheet`` takes one declaration
+    list (background, colour, border, padding, font) for the whole banner."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # no markup, no entities
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.setWidget(self.label)
+        self.setWidgetResizable(True)  # the label fills the banner; taller, it scrolls
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._style = ""
+
+    def text(self) -> str:
+        """The message shown (plain text)."""
+        return self.label.text()
+
+    def setText(self, text: str) -> None:
+        """Show ``text``; the whole of it is also the tooltip (a message longer than the
+        banner's lines scrolls)."""
+        if text != self.label.text():
+            self.label.setText(text)
+            self.setToolTip(text)
+            self.verticalScrollBar().setValue(0)  # a new message is read from its start
+
+    def setStyleSheet(self, style: str) -> None:
+        """Style the banner with ``style`` (CSS declarations, no selector): the frame takes
+        the border and background, the label the colour, padding and font."""
+        self._style = style
+        super().setStyleSheet(
+            f"QScrollArea#banner {{{style}}} "
+            "QScrollArea#banner > QWidget#qt_scrollarea_viewport {background:transparent;} "
+            f"QLabel {{{style} border:none; background:transparent;}}"
+        )
+
+    def styleSheet(self) -> str:
+        """The declarations last given to :meth:`setStyleSheet`."""
+        return self._style
 
 
 class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
@@ -102,11 +151,7 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
             + 2 * scroll.frameWidth()
         )
         self.controls_scroll = scroll
-        self.message = QLabel()
-        self.message.setTextFormat(Qt.TextFormat.PlainText)  # no markup, no entities
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.message = Banner()
         self._style_message("info")
         # A fixed height: a message of another length must not re-layout (and so repaint)
         # every plot, which took ~60 ms on a run's first frame.

@@ -76,6 +76,11 @@ class TimeBarsView(pg.PlotWidget):
         self.placeholder.setVisible(not rows)
         self.rows = rows
         self.plot_item.setTitle(title, size=TITLE_SIZE, color="#111")
+        # pyqtgraph gives the title one 30-px row: three lines need their own height
+        label = self.plot_item.titleLabel
+        height = max(30, math.ceil(label.item.boundingRect().height()))
+        label.setMaximumHeight(height)
+        self.plot_item.layout.setRowFixedHeight(0, height)
         timed = [r.seconds_median for r in rows if not r.skipped and r.seconds_median]
         if not timed:
             self.bars.setVisible(False)
@@ -162,13 +167,21 @@ class TimeBarsView(pg.PlotWidget):
         return [t.textItem.toPlainText() for t in self.texts]
 
 
+BANDWIDTH_TITLE = "Memory bandwidth used"
+#: Under the title when a bar passes 100%: why a step can beat the measured bandwidth.
+CACHE_NOTE = (
+    "<span style='font-size:9pt; color:#444'>above 100%: the data fits in cache,"
+    "<br>which is faster than main memory</span>"
+)
+
+
 class BandwidthView(pg.PlotWidget):
     """Each implementation's GB/s as a fraction of the measured memory read bandwidth."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot_item = self.getPlotItem()
-        style_plot(self.plot_item, "Memory bandwidth used", "% of measured read bandwidth", "")
+        style_plot(self.plot_item, BANDWIDTH_TITLE, "% of measured read bandwidth", "")
         self.plot_item.setMouseEnabled(x=False, y=False)
         self.plot_item.showGrid(x=True, y=False, alpha=0.25)
         self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.62, brush="w", pen="w")
@@ -182,6 +195,7 @@ class BandwidthView(pg.PlotWidget):
         self.addItem(self.limit)
         self.texts: list[pg.TextItem] = []
         self.placed: list[BarText] = []
+        self.cached = False
         self.plot_item.vb.sigResized.connect(self._place)
         self.plot_item.setXRange(0, 120)
         self.getAxis("left").setTicks([[]])
@@ -197,6 +211,14 @@ class BandwidthView(pg.PlotWidget):
         # Cached data can reach many times the memory bandwidth: cap the axis so that the
         # 100% line stays in view; longer bars are cut at the cap and say so.
         cap = max(100.0, min(max(pcts, default=100.0), BANDWIDTH_CAP_PCT))
+        self.cached = any(p > 100.0 for p in pcts)  # then the title says why
+        title = BANDWIDTH_TITLE + ("<br>" + CACHE_NOTE if self.cached else "")
+        self.plot_item.setTitle(title, size=TITLE_SIZE, color="#111")
+        # pyqtgraph gives the title one 30-px row: three lines need their own height
+        label = self.plot_item.titleLabel
+        height = max(30, math.ceil(label.item.boundingRect().height()))
+        label.setMaximumHeight(height)
+        self.plot_item.layout.setRowFixedHeight(0, height)
         ticks, ys, widths, brushes = [], [], [], []
         for i, r in enumerate(rows):
             y = count - 1 - i

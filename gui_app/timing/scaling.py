@@ -56,15 +56,24 @@ class ScalingView(QWidget):
         self.curves: list[pg.PlotDataItem] = []
         self.slopes: dict[str, float] = {}
         self.placeholder = text_item(
-            '<span style="color:#555; font-size:11pt">Choose <b>Sweep: '
-            "m</b> or <b>n</b> and Run:<br>a slope of 1 means time grows "
-            "in proportion to the size.</span>",
+            '<p align="center" style="color:#555; font-size:11pt">Choose <b>Sweep: '
+            "m</b> or <b>n</b> and Run: a slope of 1 means time grows "
+            "in proportion to the size.</p>",
             (0.5, 0.5),
         )
         self.plot_item.addItem(self.placeholder)
         self.placeholder.setPos(3.5, -2.5)
+        # it wraps inside the data area (a narrow chart at 1366 × 768 cut both ends)
+        self.plot_item.vb.sigResized.connect(self._wrap_placeholder)
+        self._wrap_placeholder()
         self.plot_item.setXRange(2, 5, padding=0)  # 100 … 100,000
         self.plot_item.setYRange(-5, 0, padding=0)  # 10 µs … 1 s
+
+    def _wrap_placeholder(self, *_args: object) -> None:
+        """Give the placeholder the data area's width, less a margin, to wrap in (px)."""
+        width = max(self.plot_item.vb.width() - 24, 60)
+        if self.placeholder.textItem.textWidth() != width:
+            self.placeholder.setTextWidth(width)
 
     def set_report(self, report: BenchReport | None) -> None:
         for curve in self.curves:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from contourpy import LineType, contour_generator
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui_app.explore import plots as style
-from gui_app.explore.plots import style_plot
+from gui_app.explore.plots import fit_texts, style_plot
 
 N_LEVELS = 14
 GRID_POINTS = 121
@@ -82,6 +82,7 @@ class ContourView(QWidget):
         self.plot = self.widget.getPlotItem()
         self.plot.setMenuEnabled(False)
         style_plot(self.plot, "Cost J(w, b) and the GD path", "", "")
+        fit_texts(self.plot, ("Cost J(w, b) and the GD path", "Cost J and GD path"))
         # pyqtgraph's legend stays hidden (the label row above is the legend); it exists for
         # code that restyles every plot's legend (presentation mode)
         self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="10pt")
@@ -118,6 +119,14 @@ class ContourView(QWidget):
         self.x_combo.activated.connect(self._pair_activated)
         self.y_combo.activated.connect(self._pair_activated)
         self.grid_extent: tuple[float, float, float, float] | None = None
+        self._problem: tuple | None = None  # show_problem's arguments, to redraw on a resize
+        # with equal axes the view's shape decides what is shown: a resize recomputes the
+        # grid (once the resizing settles) so that the contours fill the plot
+        self._regrid = QTimer(self)
+        self._regrid.setSingleShot(True)
+        self._regrid.setInterval(150)
+        self._regrid.timeout.connect(self._redraw_problem)
+        self.plot.getViewBox().sigResized.connect(self._view_resized)
         self.axis_texts = ("", "")
         self.label_filter = None  # str -> str applied to the axis labels, or None
 
@@ -144,7 +153,18 @@ class ContourView(QWidget):
 
     def _equal_toggled(self, on: bool) -> None:
         self.plot.getViewBox().setAspectLocked(on, ratio=1.0)
-        self.plot.getViewBox().autoRange()
+        if self._problem is not None:
+            self._redraw_problem()  # a grid shaped like the view (equal axes) or the data
+        else:
+            self.plot.getViewBox().autoRange()
+
+    def _view_resized(self) -> None:
+        if self.equal_axes.isChecked() and self._problem is not None:
+            self._regrid.start()
+
+    def _redraw_problem(self) -> None:
+        if self._problem is not None:
+            self.show_problem(*self._problem)
 
     def _clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or event.double():
@@ -174,7 +194,11 @@ class ContourView(QWidget):
                     continue
             item.setData([], [])
         self.grid_extent = (float(u[0]), float(u[-1]), float(v[0]), float(v[-1]))
-        self.plot.getViewBox().setRange(xRange=(u[0], u[-1]), yRange=(v[0], v[-1]), padding=0.02)
+        vb = self.plot.getViewBox()
+        if vb.state["aspectLocked"]:  # the grid has the view's shape: show it, no margin
+            vb.setRange(xRange=(u[1], u[-2]), yRange=(v[1], v[-2]), padding=0)
+        else:
+            vb.setRange(xRange=(u[0], u[-1]), yRange=(v[0], v[-1]), padding=0.02)
 
     def set_trajectory(self, x: np.ndarray, y: np.ndarray) -> None:
         ok = np.isfinite(x) & np.isfinite(y)
@@ -204,6 +228,7 @@ class ContourView(QWidget):
             marker.setData([], [])
         self.set_trajectory(np.array([]), np.array([]))
         self.grid_extent = None
+        self._problem = None
 
     def show_problem(
         self,
@@ -224,7 +249,11 @@ class ContourView(QWidget):
             if fin.any():
                 pts_i += [path[fin, i].min(), path[fin, i].max()]
                 pts_j += [path[fin, j].min(), path[fin, j].max()]
+        self._problem = (prep, pair, start, path, labels)
         u, v = grid_axis(pts_i, opt[i]), grid_axis(pts_j, opt[j])
+        if self.equal_axes.isChecked():
+            vb = self.plot.getViewBox()
+            u, v = aspect_grid(u, v, vb.width(), vb.height())
         self.set_surface(u, v, prep.cost_surface(i, j, u, v))
         self.set_optimum(opt[i], opt[j])
         self.set_start(start[i], start[j])
@@ -239,3 +268,22 @@ def grid_axis(points: list[float], centre: float, count: int = GRID_POINTS) -> n
         span = max(abs(centre), 1.0)
         lo, hi = centre - span / 2, centre + span / 2
     return np.linspace(lo - 0.25 * span, hi + 0.25 * span, count)
+
+
+def aspect_grid(
+    u: np.ndarray, v: np.ndarray, width: float, height: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Grid axes ``u``, ``v`` widened (about their centres) to the shape of a ``width`` ×
+    ``height`` px view, so that with equal axes (one unit = as many px on both) the grid
+    covers all the view shows and no band of the plot is left without contours."""
+    if not (width > 0 and height > 0):
+        return u, v
+    span_u, span_v = float(u[-1] - u[0]), float(v[-1] - v[0])
+    per_px = max(span_u / width, span_v / height)
+    # 4 % more than the view: setRange's padding and the aspect lock's rounding
+    new_u, new_v = per_px * width * 1.04, per_px * height * 1.04
+    mid_u, mid_v = (u[0] + u[-1]) / 2, (v[0] + v[-1]) / 2
+    return (
+        np.linspace(mid_u - new_u / 2, mid_u + new_u / 2, len(u)),
+        np.linspace(mid_v - new_v / 2, mid_v + new_v / 2, len(v)),
+    )

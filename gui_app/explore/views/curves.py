@@ -10,9 +10,43 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from gui_app.explore import plots as style
-from gui_app.explore.plots import grow_x_range, legend_beside, style_plot
+from gui_app.explore.plots import fit_texts, grow_x_range, legend_beside, style_plot
 
 MAX_PARAM_CURVES = 10  # the parameters plot shows the first coefficients and b
+#: Runs the learning curve's legend names (the latest ones); older curves stay drawn, faded,
+#: under one "+N earlier runs" entry, so that eight runs never cover the data.
+LEGEND_RUNS = 3
+#: Characters of a run's label the legend shows; the whole label is the entry's tooltip.
+LEGEND_LABEL_CHARS = 30
+#: Parameters the parameters plot's legend names before one "+N more" entry.
+LEGEND_PARAMS = 4
+
+
+def short_label(text: str, limit: int = LEGEND_LABEL_CHARS) -> str:
+    """A legend label at most ``limit`` characters: without the data set (after " · "),
+    then without the model (after the first ", "), then cut with "…"
+    ("#3 GD α=0.1, z-score, degree 10 · housing" → "#3 GD α=0.1, z-score, degree 10",
+    then "#3 GD α=0.1")."""
+    if len(text) > limit and " · " in text:
+        text = text.split(" · ")[0]
+    if len(text) > limit and ", " in text:
+        text = text.split(", ")[0]
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def note_item(text: str) -> pg.PlotDataItem:
+    """A legend entry with no line: a note such as "+5 earlier runs (faded)"."""
+    return pg.PlotDataItem(pen=None, name=text)
+
+
+def fill_legend(legend: pg.LegendItem, entries: list[tuple[pg.PlotDataItem, str, str]]) -> None:
+    """Replace ``legend``'s entries by ``entries`` (item, shown text, tooltip text); the
+    texts are plain (escaped here: legend labels are rich text)."""
+    legend.clear()
+    for item, text, tip in entries:
+        legend.addItem(item, html.escape(text, quote=False))
+        label = legend.items[-1][1]
+        label.setToolTip(tip)
 
 
 class LearningCurveView(pg.PlotWidget):
@@ -32,10 +66,11 @@ class LearningCurveView(pg.PlotWidget):
         self.plot.setDownsampling(auto=True, mode="peak")
         # beside the plot when it is wide enough, else in the top-right corner (a converging
         # run's curve starts top left and ends bottom right)
+        # filled by _fill_legend (the latest LEGEND_RUNS runs), not by each added curve
         self.legend = pg.LegendItem(labelTextSize="8pt")
-        self.plot.legend = self.legend  # each run's curve joins it as it is added
         legend_beside(self.plot, self.legend, min_data_width=260)
         self.curves: list[pg.PlotDataItem] = []
+        self._earlier = note_item("")
         self.run_count = 0
         self._x_range: list[float] = []
 
@@ -44,7 +79,6 @@ class LearningCurveView(pg.PlotWidget):
         self.run_count += 1
         if len(self.curves) >= self.MAX_RUNS:
             old = self.curves.pop(0)
-            self.legend.removeItem(old)
             self.plot.removeItem(old)
         for curve in self.curves:
             pen = curve.opts["pen"]
@@ -52,24 +86,38 @@ class LearningCurveView(pg.PlotWidget):
             color.setAlpha(140)
             curve.setPen(pg.mkPen(color, width=1.5 * style.LINE_SCALE))
         color = style.RUN_COLORS[(self.run_count - 1) % len(style.RUN_COLORS)]
-        curve = pg.PlotDataItem(
-            pen=pg.mkPen(color, width=2.5 * style.LINE_SCALE),
-            name=html.escape(f"#{self.run_count} {label}", quote=False),
-        )
+        curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2.5 * style.LINE_SCALE))
+        curve.run_label = f"#{self.run_count} {label}"
+        curve.opts["name"] = html.escape(curve.run_label, quote=False)  # as pyqtgraph names it
         self.plot.addItem(curve)
         self.curves.append(curve)
         self._finished_shown = False
+        self._fill_legend()
+
+    def _fill_legend(self) -> None:
+        """Name the latest LEGEND_RUNS runs (short labels, the whole one as tooltip) and
+        count the earlier ones, still drawn, in one entry."""
+        shown = self.curves[-LEGEND_RUNS:]
+        entries = [(c, short_label(c.run_label), c.run_label) for c in shown]
+        earlier = len(self.curves) - len(shown)
+        if earlier:
+            names = "\n".join(c.run_label for c in self.curves[:earlier])
+            text = f"+{earlier} earlier run{'s' if earlier > 1 else ''} (faded)"
+            entries.insert(0, (self._earlier, text, names))
+        fill_legend(self.legend, entries)
+
+    def legend_texts(self) -> list[str]:
+        """The legend's entries as shown (plain text), top to bottom."""
+        return [html.unescape(label.text) for _sample, label in self.legend.items]
 
     def rename_last(self, name: str) -> None:
         """Give the latest curve another legend label (a lesson's run name)."""
         if not self.curves:
             return
-        curve = self.curves[-1]
-        # legend labels are rich text: a run label from a file must show as written
-        curve.opts["name"] = html.escape(name, quote=False)
-        for sample, label in self.legend.items:
-            if sample.item is curve:
-                label.setText(curve.opts["name"])
+        # legend labels are rich text: fill_legend escapes a run label from a file
+        self.curves[-1].run_label = name
+        self.curves[-1].opts["name"] = html.escape(name, quote=False)
+        self._fill_legend()
 
     def add_finished_run(self, name: str, iterations: np.ndarray, cost: np.ndarray) -> None:
         """Show a finished run (from a reopened session) as the latest curve."""
@@ -100,14 +148,14 @@ class LearningCurveView(pg.PlotWidget):
         """Take one run's curve away (a run that never took a step)."""
         if curve in self.curves:
             self.curves.remove(curve)
-            self.legend.removeItem(curve)
             self.plot.removeItem(curve)
+            self._fill_legend()
 
     def clear_runs(self) -> None:
         for curve in self.curves:
-            self.legend.removeItem(curve)
             self.plot.removeItem(curve)
         self.curves.clear()
+        self.legend.clear()
         self.run_count = 0
         self._x_range.clear()
         self.plot.enableAutoRange()
@@ -127,11 +175,15 @@ class ParametersView(pg.PlotWidget):
         self.plot = self.getPlotItem()
         self.plot.setMenuEnabled(False)
         style_plot(self.plot, "Parameters w, b", "iteration", "value (original units)")
+        # narrow (the lesson panel open) or short (a long legend above): shorter, never cut
+        fit_texts(self.plot, ("Parameters w, b", "Parameters"), ("value (original units)", "value"))
         self.plot.setClipToView(True)
-        # the legend goes beside the plot: the curves may fill every corner of it
+        # the legend goes beside the plot: the curves may fill every corner of it; it names
+        # at most LEGEND_PARAMS coefficients and b (filled in set_names), so that eleven
+        # weights leave the data area its height
         self.legend = pg.LegendItem(labelTextSize="8pt")
-        self.plot.legend = self.legend  # named curves join it as they are added
         legend_beside(self.plot, self.legend)
+        self._more = note_item("")
         self.curves: list[pg.PlotDataItem] = []
         self.targets: list[pg.InfiniteLine] = []
         self._names: list[str] = []
@@ -154,7 +206,8 @@ class ParametersView(pg.PlotWidget):
         self.plot.enableAutoRange()
         for k, name in enumerate(names):
             color = style.RUN_COLORS[k % len(style.RUN_COLORS)]
-            curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2 * style.LINE_SCALE), name=name)
+            curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2 * style.LINE_SCALE))
+            curve.opts["name"] = name
             self.plot.addItem(curve)
             self.curves.append(curve)
             dash = pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine)
@@ -162,6 +215,22 @@ class ParametersView(pg.PlotWidget):
             line.setVisible(False)
             self.plot.addItem(line)
             self.targets.append(line)
+        self._fill_legend()
+
+    def _fill_legend(self) -> None:
+        """The first LEGEND_PARAMS coefficients and b by name; the rest counted in one entry
+        whose tooltip lists them."""
+        names = self._names
+        has_b = bool(names) and names[-1].startswith("b")
+        weights = list(zip(self.curves, names, strict=False))[: len(names) - has_b]
+        entries = [(c, short_label(n), n) for c, n in weights[:LEGEND_PARAMS]]
+        rest = weights[LEGEND_PARAMS:]
+        if rest:
+            text = f"+{len(rest)} more coefficients"
+            entries.append((self._more, text, "\n".join(n for _c, n in rest)))
+        if has_b:
+            entries.append((self.curves[-1], short_label(names[-1]), names[-1]))
+        fill_legend(self.legend, entries)
 
     def columns(self, n_coef: int, intercept: bool) -> list[int]:
         """Indices into [w..., b] of the curves shown."""
