@@ -157,9 +157,9 @@ class Classroom(ClassroomMenus, QObject):
         """Whether the control panel shows (as a column or, presenting, as a drawer)."""
         drawer = self.presentation.drawer()
         if drawer is not None:
-            return drawer.isVisibleTo(self.window)
+            return not drawer.isHidden()  # (isVisibleTo is False on the Timing tab)
         area = controls_area(self.window)
-        return area is None or area[0].isVisibleTo(self.window)
+        return area is None or not area[0].isHidden()
 
     def sync_controls(self) -> None:
         """The Controls toggle shows the panel's state; the run keys belong to the panel's

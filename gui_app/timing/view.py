@@ -190,6 +190,7 @@ class TimingView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(390)
+        self.controls_column = scroll  # presentation mode folds it (F9 brings it back)
 
         self.time_bars = TimeBarsView()
         self.scaling = ScalingView()
@@ -216,6 +217,8 @@ class TimingView(QWidget):
         main.addWidget(charts)
         main.setStretchFactor(1, 1)
         main.setSizes([400, 1200])
+        self._main_splitter = main
+        self._presentation_saved: tuple | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(main)
@@ -231,6 +234,44 @@ class TimingView(QWidget):
         w.finished.connect(self._on_finished)
         w.cancelled.connect(self._on_cancelled)
         w.failed.connect(self._on_failed)
+
+    # -- presentation mode ---------------------------------------------------------------------
+    def set_presentation_layout(self, on: bool) -> None:
+        """Presentation mode: the control column folds (the charts take the width of a
+        1366×768 projector) and the message keeps its own font size; off restores both."""
+        if on == (self._presentation_saved is not None):
+            return
+        if on:
+            self._presentation_saved = (
+                self._main_splitter.sizes(),
+                not self.controls_column.isHidden(),
+                self.controls_column.minimumWidth(),
+            )
+            self.controls_column.hide()
+        else:
+            sizes, shown, min_width = self._presentation_saved
+            self._presentation_saved = None
+            self.controls_column.setMinimumWidth(min_width)
+            self.controls_column.setVisible(shown)
+            self._main_splitter.setSizes(sizes)
+
+    def show_presentation_controls(self, on: bool) -> None:
+        """Presenting: show or fold the control column (the window's Controls toggle, F9),
+        as wide as its large-font layout needs."""
+        if self._presentation_saved is None:
+            return
+        column = self.controls_column
+        column.setVisible(on)
+        if on:
+            need = (
+                column.widget().sizeHint().width()
+                + column.verticalScrollBar().sizeHint().width()
+                + 2 * column.frameWidth()
+            )
+            width = min(need, self._main_splitter.width() // 2)
+            column.setMinimumWidth(min(width, self._presentation_saved[2]))
+            total = sum(self._main_splitter.sizes())
+            self._main_splitter.setSizes([width, max(0, total - width)])
 
     # -- messages ------------------------------------------------------------------------------
     def show_message(self, text: str, kind: str = "info") -> None:

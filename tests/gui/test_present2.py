@@ -1,0 +1,68 @@
+"""Presentation mode on the Timing tab, lesson text after a reopened session, lesson 4's
+timing setup and lesson 1's comparison window (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+
+SIZE = (1366, 768)
+
+
+def _present_on_timing(window, qtbot):
+    classroom = window.classroom
+    classroom.presentation.full_screen = False
+    window.tabs.setCurrentWidget(window.timing)
+    classroom.presentation_action.trigger()
+    assert classroom.presentation.active
+    qtbot.wait(50)
+    window.resize(*SIZE)
+    qtbot.waitUntil(lambda: window.size().toTuple() == SIZE, timeout=5000)
+    qtbot.wait(50)
+
+
+def _inside_window(window, widget) -> bool:
+    rect = widget.rect()
+    top_left = widget.mapTo(window, rect.topLeft())
+    bottom_right = widget.mapTo(window, rect.bottomRight())
+    return (
+        top_left.x() >= 0
+        and bottom_right.x() <= window.width() + 1
+        and (bottom_right.y() <= window.height() + 1)
+    )
+
+
+def test_presenting_the_timing_tab_fits_and_leaving_restores_the_controls(window, qtbot):
+    classroom = window.classroom
+    timing = window.timing
+    message_pt = timing.message.font().pointSizeF()
+    _present_on_timing(window, qtbot)
+    # the Timing controls fold like the Explore ones; the Explore numbers are not shown
+    assert not timing.controls_column.isVisible()
+    numbers = window.findChild(pg.QtWidgets.QDockWidget, "presentationNumbers")
+    assert numbers is None or not numbers.isVisible()
+    for chart in (timing.time_bars, timing.bandwidth, timing.scaling):
+        assert chart.isVisible() and _inside_window(window, chart), type(chart).__name__
+        assert chart.width() >= 250 and chart.height() >= 180
+    # F9 brings the Timing controls back, inside the window
+    classroom.controls_action.trigger()
+    qtbot.wait(20)
+    assert timing.controls_column.isVisible() and _inside_window(window, timing.controls_column)
+    classroom.controls_action.trigger()
+    qtbot.wait(20)
+    assert not timing.controls_column.isVisible()
+    # back in the Explore tab the numbers dock is shown again
+    window.tabs.setCurrentIndex(0)
+    qtbot.wait(20)
+    assert window.numbers.isVisible()
+    window.tabs.setCurrentWidget(timing)
+    classroom.presentation_action.trigger()  # leave from the Timing tab
+    assert not classroom.presentation.active
+    qtbot.wait(50)
+    assert timing.controls_column.isVisible()
+    assert timing.message.font().pointSizeF() == message_pt
+    window.tabs.setCurrentIndex(0)
+    qtbot.wait(50)
+    assert window.controls.isVisible(), "the Explore control panel is back"
+    assert classroom.controls_action.isChecked()
+    assert window.controls.run_button.isVisible()
+    assert window.numbers.isVisible()
