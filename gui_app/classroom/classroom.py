@@ -46,6 +46,7 @@ from gui_app.classroom.lesson_player import (
     LessonPlayer,
     lesson_html,
     restored_lesson_html,
+    restored_lesson_key,
 )
 from gui_app.classroom.menus import ESCAPE_KEY, ClassroomMenus
 from gui_app.classroom.presentation import Presentation, controls_area
@@ -402,7 +403,10 @@ class Classroom(ClassroomMenus, QObject):
         else:
             self.restored_lesson = (lesson, step)
             runs = list(self.runs)
-            self.panel_view.show(lambda stale: restored_lesson_html(lesson, runs, step, stale))
+            self.panel_view.show(
+                lambda stale: restored_lesson_html(lesson, runs, step, stale),
+                key=restored_lesson_key(lesson, step),
+            )
             self.replay_button.show()
         if session.window.get("lesson_panel", "shown") == "shown":
             self.panel.show()

@@ -254,6 +254,9 @@ class TimingView(QWidget):
             self.controls_column.setMinimumWidth(min_width)
             self.controls_column.setVisible(shown)
             self._main_splitter.setSizes(sizes)
+            # a widget with a style sheet may keep the large font it was polished with
+            for label in (self.message, self.progress_label, self.why):
+                label.setStyleSheet(label.styleSheet())
 
     def show_presentation_controls(self, on: bool) -> None:
         """Presenting: show or fold the control column (the window's Controls toggle, F9),

@@ -66,3 +66,43 @@ def test_presenting_the_timing_tab_fits_and_leaving_restores_the_controls(window
     assert classroom.controls_action.isChecked()
     assert window.controls.run_button.isVisible()
     assert window.numbers.isVisible()
+
+
+# -- 2: a reopened session's lesson text ------------------------------------------------------
+
+
+def _play(window, qtbot, lesson):
+    classroom = window.classroom
+    classroom.player.hold_ms = 0
+    with qtbot.waitSignal(classroom.player.finished, timeout=30_000):
+        classroom.play_lesson(lesson)
+
+
+def _change(window, qtbot, **changes):
+    from gui_app.classroom.settings_bridge import apply_settings, read_settings
+
+    apply_settings(window, {**read_settings(window), **changes})
+    qtbot.waitUntil(lambda: window.state.prepared_matches(), timeout=10_000)
+
+
+def test_a_reopened_session_dims_the_lesson_text_when_its_settings_differ(window, qtbot):
+    from core.lessons import builtin_lessons
+    from gui_app.classroom.lesson_panel import STALE_NOTE
+
+    classroom = window.classroom
+    view = classroom.panel_view
+    _play(window, qtbot, builtin_lessons()[0])
+    assert not view.stale
+    as_played = classroom.session_state()
+    _change(window, qtbot, source="housing", degree=2)
+    qtbot.waitUntil(lambda: view.stale, timeout=5000)
+    changed = classroom.session_state()
+    _change(window, qtbot, source="curve", degree=1)
+    classroom.apply_session(changed)
+    qtbot.waitUntil(lambda: window.state.prepared_matches(), timeout=10_000)
+    assert view.stale, "housing degree 2 is not the lesson's settings"
+    assert STALE_NOTE.split(":")[0] in classroom.panel_text.toPlainText()
+    classroom.apply_session(as_played)  # the lesson's own settings: shown normally
+    qtbot.waitUntil(lambda: window.state.prepared_matches(), timeout=10_000)
+    assert not view.stale
+    assert STALE_NOTE.split(":")[0] not in classroom.panel_text.toPlainText()
