@@ -14,6 +14,7 @@ from core.errors import InputError
 from core.lessons import Lesson, LessonRun, check_claims, iterations_to_converge
 from core.session import RunRecord
 from core.settings import Settings
+from core.timing.bench import IMPLS
 from gui_app.classroom.compare_view import show_lesson_view
 from gui_app.classroom.lesson_panel import STALE_NOTE, settings_key
 from gui_app.classroom.settings_bridge import apply_settings, apply_view, show_tab
@@ -151,7 +152,9 @@ class LessonPlayer(QObject):
         if outcome.lesson.settings.get("tab") == "timing" and hasattr(
             self.window, "show_timing_tab"
         ):
-            self.window.show_timing_tab(TIMING_PRESET)
+            # the lesson compares every implementation at one size: all ticked, no sweep
+            self.window.show_timing_tab(None)
+            self.window.timing.apply_preset(TIMING_PRESET, impls=IMPLS, sweep_off=True)
         self.classroom.show_lesson_progress(outcome, "")
         show_lesson_view(self.window, outcome)  # e.g. lesson 1's contours side by side
         self.finished.emit(outcome)

@@ -106,3 +106,50 @@ def test_a_reopened_session_dims_the_lesson_text_when_its_settings_differ(window
     qtbot.waitUntil(lambda: window.state.prepared_matches(), timeout=10_000)
     assert not view.stale
     assert STALE_NOTE.split(":")[0] not in classroom.panel_text.toPlainText()
+
+
+# -- 3: lesson 4's timing setup clears results of other sizes ---------------------------------
+
+
+def test_lesson_4_clears_old_timing_results_and_sets_its_comparison(window, qtbot):
+    from core.lessons import builtin_lessons
+    from core.timing.bench import IMPLS
+
+    timing = window.timing
+    window.show_timing_tab(None)
+    timing.config_overrides = {"warmup_s": 0.01, "bandwidth_bytes": 32 << 20}
+    timing.m_spin.setValue(2000)
+    timing.n_spin.setValue(20)
+    timing.repeats_spin.setValue(2)
+    timing.points_spin.setValue(timing.points_spin.minimum())
+    timing.set_impls(("numpy", "fused"))  # the loop unchecked
+    timing.sweep_combo.setCurrentIndex(timing.sweep_combo.findData("m"))
+    with qtbot.waitSignal(timing.report_ready, timeout=30_000):
+        timing.run_button.click()
+    assert "2,000" in timing.time_bars.plot_item.titleLabel.text and timing.scaling.curves
+    lesson_4 = next(les for les in builtin_lessons() if les.settings.get("tab") == "timing")
+    _play(window, qtbot, lesson_4)
+    assert window.tabs.currentWidget() is timing
+    assert (timing.m_spin.value(), timing.n_spin.value()) == (100_000, 1_000)
+    # the old results are gone: no bars, no sweep curves, nothing to export
+    assert timing.report is None and not timing.time_bars.rows
+    assert "2,000" not in timing.time_bars.plot_item.titleLabel.text
+    assert not timing.scaling.curves and timing.scaling.placeholder.isVisible()
+    assert not timing.export_csv_button.isEnabled()
+    assert "cleared" in timing.message.text()
+    # the lesson compares every implementation at one size
+    assert set(timing.selected_impls()) == set(IMPLS)
+    assert timing.sweep_combo.currentData() is None
+
+
+def test_a_preset_keeps_results_of_the_same_sizes(window, qtbot):
+    timing = window.timing
+    window.show_timing_tab(None)
+    timing.config_overrides = {"warmup_s": 0.01, "bandwidth_bytes": 32 << 20}
+    timing.apply_preset("small")
+    timing.repeats_spin.setValue(2)
+    timing.set_impls(("numpy",))
+    with qtbot.waitSignal(timing.report_ready, timeout=30_000):
+        timing.run_button.click()
+    timing.apply_preset("small")
+    assert timing.report is not None and timing.time_bars.rows
