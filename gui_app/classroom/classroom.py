@@ -36,6 +36,11 @@ from core.lessons import save_lesson as core_save_lesson
 from core.session import RunRecord, Session, export_history, model_summary
 from gui_app.classroom import exports
 from gui_app.classroom.about import AboutDialog, about_info
+from gui_app.classroom.compare_view import (
+    close_if_data_changed,
+    close_lesson_view,
+    raise_lesson_view,
+)
 from gui_app.classroom.lesson_panel import (
     MIN_LESSON_TEXT_WIDTH,
     LessonPanelText,
@@ -82,6 +87,7 @@ class Classroom(ClassroomMenus, QObject):
         self.sessions = Sessions(self)
         window.run_finished.connect(self._record_run)
         window.problem_ready.connect(self._apply_pending_view)
+        window.problem_ready.connect(lambda *_: close_if_data_changed(window))
         window.worker.gpu_probed.connect(self._gpu_probed)
         self.player = LessonPlayer(self)
         self.player.finished.connect(self._lesson_finished)
@@ -294,6 +300,7 @@ class Classroom(ClassroomMenus, QObject):
         """Show the lesson panel and play the lesson's runs."""
         self.restored_lesson = None
         self.replay_button.hide()
+        close_lesson_view(self.window)  # the last lesson's contours do not belong to this one
         self.panel.show()
         self.panel.raise_()
         self.player.play(lesson)
@@ -471,6 +478,8 @@ class Classroom(ClassroomMenus, QObject):
             self.presentation_action.setChecked(on)
         self.sync_controls()
         self._fit_lesson_panel()
+        if on:  # a lesson's side-by-side view stays in front of the full-screen window
+            QTimer.singleShot(0, self, lambda: raise_lesson_view(self.window))
 
     def _fit_lesson_panel(self) -> None:
         self._fit_panel_now()

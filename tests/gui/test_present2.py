@@ -153,3 +153,51 @@ def test_a_preset_keeps_results_of_the_same_sizes(window, qtbot):
         timing.run_button.click()
     timing.apply_preset("small")
     assert timing.report is not None and timing.time_bars.rows
+
+
+# -- 4: lesson 1's side-by-side contours ------------------------------------------------------
+
+
+def test_lesson_1_view_names_axes_as_the_window_stays_in_front_and_closes(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    from core.lessons import builtin_lessons
+    from gui_app.classroom.compare_view import CompareContoursView
+
+    classroom = window.classroom
+    lesson_1 = builtin_lessons()[0]
+    _play(window, qtbot, lesson_1)
+    view = window.findChild(CompareContoursView, "compareContours")
+    assert view is not None and view.isVisible()
+    # the lesson's contour pair, named and ordered as in the main window's contour
+    x, y = lesson_1.settings["contour_x"], lesson_1.settings["contour_y"]
+    main_x, main_y = window.contour.axis_texts  # the z-scored run, the lesson's last
+    assert main_x.startswith(f"w[{x}]") and main_y.startswith(f"w[{y}]")
+    unscaled, zscored = (side.axis_texts for side in view.views)
+    assert zscored == (main_x, main_y)
+    assert unscaled[0].startswith(f"w[{x}]") and unscaled[1].startswith(f"w[{y}]")
+    # a dialog of the main window: kept above it, also when that one fills the screen
+    assert view.windowFlags() & Qt.WindowType.Dialog == Qt.WindowType.Dialog
+    assert view.parentWidget() is window
+    classroom.presentation_action.trigger()
+    qtbot.wait(20)
+    assert view.isVisible()
+    classroom.presentation_action.trigger()
+    # other data: the lesson's contours no longer belong to the window
+    _change(window, qtbot, source="housing")
+    qtbot.waitUntil(lambda: not view.isVisible(), timeout=5000)
+
+
+def test_another_lesson_closes_lesson_1_view(window, qtbot):
+    from core.lessons import builtin_lessons
+    from gui_app.classroom.compare_view import CompareContoursView
+
+    lessons = builtin_lessons()
+    _play(window, qtbot, lessons[0])
+    view = window.findChild(CompareContoursView, "compareContours")
+    assert view.isVisible()
+    window.classroom.player.hold_ms = 0
+    window.classroom.play_lesson(lessons[1])
+    assert not view.isVisible()  # at once, not only when lesson 2 has finished
+    with qtbot.waitSignal(window.classroom.player.finished, timeout=60_000):
+        pass
