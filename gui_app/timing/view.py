@@ -208,6 +208,7 @@ class TimingView(QWidget):
         bottom.addWidget(self.scaling)
         bottom.addWidget(self.bandwidth)
         bottom.setSizes([560, 620])
+        self._bottom_splitter = bottom
         charts = QSplitter(Qt.Orientation.Vertical)
         charts.addWidget(top)
         charts.addWidget(bottom)
@@ -246,11 +247,16 @@ class TimingView(QWidget):
                 self._main_splitter.sizes(),
                 not self.controls_column.isHidden(),
                 self.controls_column.minimumWidth(),
+                self._bottom_splitter.sizes(),
             )
             self.controls_column.hide()
+            # the bandwidth chart's large row labels need more of the row than the scaling
+            total = sum(self._bottom_splitter.sizes())
+            self._bottom_splitter.setSizes([total * 9 // 20, total - total * 9 // 20])
         else:
-            sizes, shown, min_width = self._presentation_saved
+            sizes, shown, min_width, bottom = self._presentation_saved
             self._presentation_saved = None
+            self._bottom_splitter.setSizes(bottom)
             self.controls_column.setMinimumWidth(min_width)
             self.controls_column.setVisible(shown)
             self._main_splitter.setSizes(sizes)

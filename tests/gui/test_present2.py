@@ -31,10 +31,23 @@ def _inside_window(window, widget) -> bool:
     )
 
 
+def _title_inside(plot) -> bool:
+    text = plot.titleLabel.item
+    box = text.mapRectToItem(plot, text.boundingRect())
+    return plot.boundingRect().adjusted(-1, -1, 1, 1).contains(box)
+
+
 def test_presenting_the_timing_tab_fits_and_leaving_restores_the_controls(window, qtbot):
     classroom = window.classroom
     timing = window.timing
     message_pt = timing.message.font().pointSizeF()
+    window.show_timing_tab("small")  # results with sizes in the bar chart's title
+    timing.config_overrides = {"warmup_s": 0.01, "bandwidth_bytes": 32 << 20}
+    timing.m_spin.setValue(2000)
+    timing.set_impls(("numpy", "fused"))
+    with qtbot.waitSignal(timing.report_ready, timeout=30_000):
+        timing.run_button.click()
+    classroom.panel.show()  # as lesson 4 leaves it
     _present_on_timing(window, qtbot)
     # the Timing controls fold like the Explore ones; the Explore numbers are not shown
     assert not timing.controls_column.isVisible()
@@ -43,6 +56,10 @@ def test_presenting_the_timing_tab_fits_and_leaving_restores_the_controls(window
     for chart in (timing.time_bars, timing.bandwidth, timing.scaling):
         assert chart.isVisible() and _inside_window(window, chart), type(chart).__name__
         assert chart.width() >= 250 and chart.height() >= 180
+        plot = chart.plot_item if hasattr(chart, "plot_item") else chart.getPlotItem()
+        assert _title_inside(plot), f"title {plot.titleLabel.text!r} cut off"
+    panel_left = classroom.panel.mapTo(window, classroom.panel.rect().topLeft()).x()
+    assert timing.bandwidth.mapTo(window, timing.bandwidth.rect().topRight()).x() <= panel_left
     # F9 brings the Timing controls back, inside the window
     classroom.controls_action.trigger()
     qtbot.wait(20)
