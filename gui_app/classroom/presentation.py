@@ -32,6 +32,7 @@ from gui_app.classroom.presentation_style import (
     style_plot,
     unstyle_plot,
 )
+from gui_app.classroom.timing_layout import TimingPresentation
 from gui_app.explore import plots
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class Presentation:
         self._watcher: _ResizeWatcher | None = None
         self._watchers: list[_ResizeWatcher] = []
         self.lesson_panel: QDockWidget | None = None  # set by the Classroom
+        self.timing_layout: TimingPresentation | None = None  # while presenting
 
     def _plot_items(self) -> list[pg.PlotItem]:
         items = []
@@ -297,7 +299,8 @@ class Presentation:
         w.controls.set_presentation_layout(True)
         timing = getattr(w, "timing", None)
         if timing is not None:  # its control column folds too (F9 shows it)
-            timing.set_presentation_layout(True)
+            self.timing_layout = TimingPresentation(timing)
+            self.timing_layout.set_active(True)
         area = controls_area(w)
         if area is not None:  # it becomes a drawer over the left edge of the plots
             scroll, splitter = area
@@ -352,9 +355,9 @@ class Presentation:
         for label, policy in saved["policies"]:
             label.setSizePolicy(policy)
         self.window.controls.set_presentation_layout(False)
-        timing = getattr(self.window, "timing", None)
-        if timing is not None:
-            timing.set_presentation_layout(False)
+        if self.timing_layout is not None:
+            self.timing_layout.set_active(False)
+            self.timing_layout = None
         if "splitter" in saved:
             splitter, sizes, index, scroll, visible, fill = saved["splitter"]
             self._watcher.deleteLater()
@@ -385,9 +388,8 @@ class Presentation:
         scroll = self.drawer()
         if scroll is None:
             return
-        timing = getattr(self.window, "timing", None)
-        if timing is not None:
-            timing.show_presentation_controls(on)
+        if self.timing_layout is not None:
+            self.timing_layout.show_controls(on)
         scroll.setVisible(on)
         if on:
             scroll.raise_()

@@ -190,7 +190,8 @@ class TimingView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(390)
-        self.controls_column = scroll  # presentation mode folds it (F9 brings it back)
+        #: The control column; presentation mode folds it (gui_app.classroom.timing_layout).
+        self.controls_column = scroll
 
         self.time_bars = TimeBarsView()
         self.scaling = ScalingView()
@@ -208,7 +209,7 @@ class TimingView(QWidget):
         bottom.addWidget(self.scaling)
         bottom.addWidget(self.bandwidth)
         bottom.setSizes([560, 620])
-        self._bottom_splitter = bottom
+        self.bottom_splitter = bottom  # scaling | bandwidth
         charts = QSplitter(Qt.Orientation.Vertical)
         charts.addWidget(top)
         charts.addWidget(bottom)
@@ -218,8 +219,7 @@ class TimingView(QWidget):
         main.addWidget(charts)
         main.setStretchFactor(1, 1)
         main.setSizes([400, 1200])
-        self._main_splitter = main
-        self._presentation_saved: tuple | None = None
+        self.main_splitter = main  # controls | charts
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(main)
@@ -235,52 +235,6 @@ class TimingView(QWidget):
         w.finished.connect(self._on_finished)
         w.cancelled.connect(self._on_cancelled)
         w.failed.connect(self._on_failed)
-
-    # -- presentation mode ---------------------------------------------------------------------
-    def set_presentation_layout(self, on: bool) -> None:
-        """Presentation mode: the control column folds (the charts take the width of a
-        1366×768 projector) and the message keeps its own font size; off restores both."""
-        if on == (self._presentation_saved is not None):
-            return
-        if on:
-            self._presentation_saved = (
-                self._main_splitter.sizes(),
-                not self.controls_column.isHidden(),
-                self.controls_column.minimumWidth(),
-                self._bottom_splitter.sizes(),
-            )
-            self.controls_column.hide()
-            # the bandwidth chart's large row labels need more of the row than the scaling
-            total = sum(self._bottom_splitter.sizes())
-            self._bottom_splitter.setSizes([total * 9 // 20, total - total * 9 // 20])
-        else:
-            sizes, shown, min_width, bottom = self._presentation_saved
-            self._presentation_saved = None
-            self._bottom_splitter.setSizes(bottom)
-            self.controls_column.setMinimumWidth(min_width)
-            self.controls_column.setVisible(shown)
-            self._main_splitter.setSizes(sizes)
-            # a widget with a style sheet may keep the large font it was polished with
-            for label in (self.message, self.progress_label, self.why):
-                label.setStyleSheet(label.styleSheet())
-
-    def show_presentation_controls(self, on: bool) -> None:
-        """Presenting: show or fold the control column (the window's Controls toggle, F9),
-        as wide as its large-font layout needs."""
-        if self._presentation_saved is None:
-            return
-        column = self.controls_column
-        column.setVisible(on)
-        if on:
-            need = (
-                column.widget().sizeHint().width()
-                + column.verticalScrollBar().sizeHint().width()
-                + 2 * column.frameWidth()
-            )
-            width = min(need, self._main_splitter.width() // 2)
-            column.setMinimumWidth(min(width, self._presentation_saved[2]))
-            total = sum(self._main_splitter.sizes())
-            self._main_splitter.setSizes([width, max(0, total - width)])
 
     # -- messages ------------------------------------------------------------------------------
     def show_message(self, text: str, kind: str = "info") -> None:
