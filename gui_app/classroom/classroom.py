@@ -36,6 +36,11 @@ from core.lessons import save_lesson as core_save_lesson
 from core.session import RunRecord, Session, export_history, model_summary
 from gui_app.classroom import exports
 from gui_app.classroom.about import AboutDialog, about_info
+from gui_app.classroom.compare_view import (
+    close_if_data_changed,
+    close_lesson_view,
+    raise_lesson_view,
+)
 from gui_app.classroom.lesson_panel import (
     MIN_LESSON_TEXT_WIDTH,
     LessonPanelText,
@@ -46,6 +51,7 @@ from gui_app.classroom.lesson_player import (
     LessonPlayer,
     lesson_html,
     restored_lesson_html,
+    restored_lesson_key,
 )
 from gui_app.classroom.menus import ESCAPE_KEY, ClassroomMenus
 from gui_app.classroom.presentation import Presentation, controls_area
@@ -81,6 +87,7 @@ class Classroom(ClassroomMenus, QObject):
         self.sessions = Sessions(self)
         window.run_finished.connect(self._record_run)
         window.problem_ready.connect(self._apply_pending_view)
+        window.problem_ready.connect(lambda *_: close_if_data_changed(window))
         window.worker.gpu_probed.connect(self._gpu_probed)
         self.player = LessonPlayer(self)
         self.player.finished.connect(self._lesson_finished)
@@ -157,9 +164,9 @@ class Classroom(ClassroomMenus, QObject):
         """Whether the control panel shows (as a column or, presenting, as a drawer)."""
         drawer = self.presentation.drawer()
         if drawer is not None:
-            return drawer.isVisibleTo(self.window)
+            return not drawer.isHidden()  # (isVisibleTo is False on the Timing tab)
         area = controls_area(self.window)
-        return area is None or area[0].isVisibleTo(self.window)
+        return area is None or not area[0].isHidden()
 
     def sync_controls(self) -> None:
         """The Controls toggle shows the panel's state; the run keys belong to the panel's
@@ -293,6 +300,7 @@ class Classroom(ClassroomMenus, QObject):
         """Show the lesson panel and play the lesson's runs."""
         self.restored_lesson = None
         self.replay_button.hide()
+        close_lesson_view(self.window)  # the last lesson's contours do not belong to this one
         self.panel.show()
         self.panel.raise_()
         self.player.play(lesson)
@@ -402,7 +410,10 @@ class Classroom(ClassroomMenus, QObject):
         else:
             self.restored_lesson = (lesson, step)
             runs = list(self.runs)
-            self.panel_view.show(lambda stale: restored_lesson_html(lesson, runs, step, stale))
+            self.panel_view.show(
+                lambda stale: restored_lesson_html(lesson, runs, step, stale),
+                key=restored_lesson_key(lesson, step),
+            )
             self.replay_button.show()
         if session.window.get("lesson_panel", "shown") == "shown":
             self.panel.show()
@@ -467,6 +478,8 @@ class Classroom(ClassroomMenus, QObject):
             self.presentation_action.setChecked(on)
         self.sync_controls()
         self._fit_lesson_panel()
+        if on:  # a lesson's side-by-side view stays in front of the full-screen window
+            QTimer.singleShot(0, self, lambda: raise_lesson_view(self.window))
 
     def _fit_lesson_panel(self) -> None:
         self._fit_panel_now()

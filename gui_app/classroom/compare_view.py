@@ -9,6 +9,7 @@ The maths (grid, surface, path in training coordinates, axis ratio) is
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from core.errors import InputError
 from core.lessons import ContourPanel, Lesson, LessonRun, contour_panel
+from gui_app.explore.controller import parameter_short_names
+from gui_app.explore.state import SCALING_SHORT
 from gui_app.explore.views.contour import ContourView
 
 OBJECT_NAME = "compareContours"
@@ -62,6 +65,7 @@ class CompareContoursView(QWidget):
         self.status.setWordWrap(True)
         layout.addWidget(self.status, 2, 0, 1, 2)
         self.panels: list[ContourPanel] = []
+        self.shown_for: tuple | None = None  # the window's data and model it belongs to
         self._runs: list[tuple[LessonRun, np.ndarray | None]] = []
 
     def set_runs(
@@ -92,13 +96,60 @@ class CompareContoursView(QWidget):
             caption.setText(panel_caption(panel))
             # the pair choosers offer the run's own parameters
             view.set_parameters(list(run.problem.parameter_names), *panel.pair)
-            view.set_axis_labels(panel.x_name, panel.y_name)
+            # named as the main window's contour names them, in the lesson's order
+            view.set_axis_labels(*axis_labels(run.problem, panel.pair))
             view.set_surface(panel.u, panel.v, panel.J)
             view.set_trajectory(panel.path_x, panel.path_y)
             if len(panel.path_x):
                 view.set_start(float(panel.path_x[0]), float(panel.path_y[0]))
             view.set_optimum(*panel.optimum)
             view.equal_axes.setChecked(True)
+
+
+def axis_labels(problem: Any, pair: tuple[int, int]) -> tuple[str, str]:
+    """The contour's axis labels for ``pair`` as the main window's contour writes them
+    ("w[x2]  (training coordinates, z-score)" along x, "w[x1]  (z-score)" up y)."""
+    names = parameter_short_names(problem)
+    short = SCALING_SHORT.get(problem.scaling, problem.scaling)
+    tag = "training coordinates" + ("" if problem.scaling == "none" else f", {short}")
+    i, j = pair
+    return f"{names[i]}  ({tag})", f"{names[j]}  ({short})"
+
+
+def _with_contour_pair(lesson: Lesson, run: LessonRun) -> LessonRun:
+    """``run`` with the lesson's contour pair for it (a run the window recorded has none)."""
+    if run.contour != (None, None) or all(lb != run.label for lb, _ in lesson.runs):
+        return run
+    s = lesson.run_settings(run.label)
+    return dataclasses.replace(run, contour=(s.get("contour_x"), s.get("contour_y")))
+
+
+def _screen_key(window: Any) -> tuple | None:
+    """The data and model on screen (a lesson view belongs to them)."""
+    state = getattr(window, "state", None)
+    return None if state is None else (state.settings.data, state.settings.model)
+
+
+def close_lesson_view(window: QWidget) -> None:
+    """Hide a lesson's side-by-side view (another lesson starts)."""
+    view = window.findChild(CompareContoursView, OBJECT_NAME)
+    if view is not None:
+        view.hide()
+
+
+def close_if_data_changed(window: QWidget) -> None:
+    """Hide the lesson view once the data or model on screen is no longer the lesson's."""
+    view = window.findChild(CompareContoursView, OBJECT_NAME)
+    if view is not None and view.isVisible() and view.shown_for != _screen_key(window):
+        view.hide()
+
+
+def raise_lesson_view(window: QWidget) -> None:
+    """Bring a shown lesson view in front of the window (after it went full screen)."""
+    view = window.findChild(CompareContoursView, OBJECT_NAME)
+    if view is not None and view.isVisible():
+        view.raise_()
+        view.activateWindow()
 
 
 def lesson_paths(outcome: Any, labels: Sequence[str]) -> list[np.ndarray | None]:
@@ -133,13 +184,17 @@ def show_lesson_view(window: QWidget, outcome: Any) -> CompareContoursView | Non
         return None
     if view is None:
         view = CompareContoursView(window)
-        view.setWindowFlag(Qt.WindowType.Window, True)  # its own window, owned by the main one
+        # a dialog of the main window: the window manager keeps it above the main window,
+        # also when that one fills the screen (presentation mode)
+        view.setWindowFlag(Qt.WindowType.Dialog, True)
         screen = window.screen().availableGeometry() if window.screen() else None
         width = min(1100, int(screen.width() * 0.9)) if screen else 1100
         height = min(560, int(screen.height() * 0.8)) if screen else 560
         view.resize(width, height)
     view.setWindowTitle(f"{lesson.title}: contours side by side")
-    view.set_runs([results[label] for label in labels], lesson_paths(outcome, labels))
+    runs = [_with_contour_pair(lesson, results[label]) for label in labels]
+    view.set_runs(runs, lesson_paths(outcome, labels))
+    view.shown_for = _screen_key(window)
     view.show()
     view.raise_()
     return view

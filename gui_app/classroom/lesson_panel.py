@@ -13,6 +13,7 @@ from gui_app.classroom.presentation_style import short_contour_label
 from gui_app.explore.screen_fit import FRAME_ALLOWANCE
 
 if TYPE_CHECKING:
+    from core.settings import Settings
     from gui_app.explore.window import MainWindow
 
 LESSON_PANEL_WIDTH = 400  # px the docked panel gets when the plots can spare them
@@ -28,7 +29,11 @@ STALE_NOTE = (
 
 def lesson_key(window: MainWindow) -> tuple:
     """What a lesson's results depend on: the data, the model and the solver on screen."""
-    s = window.state.settings
+    return settings_key(window.state.settings)
+
+
+def settings_key(s: Settings) -> tuple:
+    """The part of ``s`` a lesson's results depend on (see :func:`lesson_key`)."""
     return s.data, s.model, s.run.solver
 
 
@@ -108,14 +113,18 @@ class LessonPanelText(QObject):
         window.message_shown.connect(lambda *_: self.check())
         window.problem_ready.connect(self.check)
 
-    def show(self, render: Callable[[bool], str], settled: bool = True) -> None:
-        """Show ``render(stale)``; ``settled``: the results now belong to the settings on
-        screen (checked against every later change), else nothing is checked."""
+    def show(
+        self, render: Callable[[bool], str], settled: bool = True, key: tuple | None = None
+    ) -> None:
+        """Show ``render(stale)``; ``settled``: the results belong to ``key`` (a
+        :func:`settings_key`; by default the settings on screen), checked now and against
+        every later change; else nothing is checked."""
         self._render = render
-        self.key = lesson_key(self.window) if settled else None
+        self.key = (key if key is not None else lesson_key(self.window)) if settled else None
         self.stale = False
         self.reset_since = False
         self.text.setHtml(render(False))
+        self.check()  # a restored lesson's settings may differ from those on screen
 
     def forget(self) -> None:
         """The panel shows something else (no lesson results to check)."""

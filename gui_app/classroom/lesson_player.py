@@ -10,10 +10,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtCore import Signal as QtSignal
 
+from core.errors import InputError
 from core.lessons import Lesson, LessonRun, check_claims, iterations_to_converge
 from core.session import RunRecord
+from core.settings import Settings
+from core.timing.bench import IMPLS
 from gui_app.classroom.compare_view import show_lesson_view
-from gui_app.classroom.lesson_panel import STALE_NOTE
+from gui_app.classroom.lesson_panel import STALE_NOTE, settings_key
 from gui_app.classroom.settings_bridge import apply_settings, apply_view, show_tab
 
 if TYPE_CHECKING:
@@ -149,7 +152,9 @@ class LessonPlayer(QObject):
         if outcome.lesson.settings.get("tab") == "timing" and hasattr(
             self.window, "show_timing_tab"
         ):
-            self.window.show_timing_tab(TIMING_PRESET)
+            # the lesson compares every implementation at one size: all ticked, no sweep
+            self.window.show_timing_tab(None)
+            self.window.timing.apply_preset(TIMING_PRESET, impls=IMPLS, sweep_off=True)
         self.classroom.show_lesson_progress(outcome, "")
         show_lesson_view(self.window, outcome)  # e.g. lesson 1's contours side by side
         self.finished.emit(outcome)
@@ -223,3 +228,15 @@ def restored_lesson_html(
         "Press “Replay the lesson” to run it again and check what its runs show.</i></p>"
     )
     return f"<h2>{html.escape(lesson.title)}</h2>" + stale_html(body, stale)
+
+
+def restored_lesson_key(lesson: Lesson, step: int) -> tuple | None:
+    """The settings a restored lesson's panel text belongs to (a
+    :func:`~gui_app.classroom.lesson_panel.settings_key`): those of the last run played, or
+    the lesson's own before its first run; None when they are not valid here."""
+    played = lesson.runs[: max(0, min(step, len(lesson.runs)))]
+    values = lesson.run_settings(played[-1][0]) if played else lesson.settings
+    try:
+        return settings_key(Settings.from_flat(values, "lesson"))
+    except (InputError, TypeError, ValueError):
+        return None

@@ -32,6 +32,7 @@ from gui_app.classroom.presentation_style import (
     style_plot,
     unstyle_plot,
 )
+from gui_app.classroom.timing_layout import TimingPresentation
 from gui_app.explore import plots
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class Presentation:
         self._watcher: _ResizeWatcher | None = None
         self._watchers: list[_ResizeWatcher] = []
         self.lesson_panel: QDockWidget | None = None  # set by the Classroom
+        self.timing_layout: TimingPresentation | None = None  # while presenting
 
     def _plot_items(self) -> list[pg.PlotItem]:
         items = []
@@ -174,6 +176,10 @@ class Presentation:
         dock.setWidget(w.numbers)
         w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self._saved["numbers_dock"] = dock
+        tabs = getattr(w, "tabs", None)
+        if tabs is not None:  # the Explore numbers mean nothing beside the Timing charts
+            tabs.currentChanged.connect(self._sync_numbers_dock)
+            self._sync_numbers_dock()
         self._watchers.append(_ResizeWatcher(w, self.fit_lesson_panel))
         self.fit_columns()
 
@@ -212,10 +218,27 @@ class Presentation:
             watcher.deleteLater()
         self._watchers.clear()
         dock = self._saved.pop("numbers_dock")
+        tabs = getattr(w, "tabs", None)
+        if tabs is not None:
+            tabs.currentChanged.disconnect(self._sync_numbers_dock)
         w.removeDockWidget(dock)
         dock.deleteLater()
         for name, s in splitters.items():
             s.setSizes(sizes[name])
+
+    def _timing_shown(self) -> bool:
+        w = self.window
+        tabs = getattr(w, "tabs", None)
+        return tabs is not None and tabs.currentWidget() is getattr(w, "timing", None)
+
+    def _sync_numbers_dock(self, *_args: object) -> None:
+        """Presenting: the Numbers dock shows with the Explore tab only."""
+        dock = self._saved.get("numbers_dock")
+        if dock is None:
+            return
+        dock.setVisible(not self._timing_shown())
+        if self.lesson_panel is not None:
+            QTimer.singleShot(0, self.window, lambda: self.fit_lesson_panel())
 
     def fit_lesson_panel(self, panel: QDockWidget | None = None) -> None:
         """Presenting: the lesson panel shares the right dock with the numbers, as a tab in
@@ -226,7 +249,7 @@ class Presentation:
         panel = panel or self.lesson_panel
         if not self.active or dock is None or panel is None:
             return
-        if panel.isVisible() and not panel.isFloating():
+        if panel.isVisible() and not panel.isFloating() and not dock.isHidden():
             if dock not in w.tabifiedDockWidgets(panel):
                 w.tabifyDockWidget(dock, panel)
             panel.raise_()
@@ -235,7 +258,11 @@ class Presentation:
             dock.minimumSizeHint().width(),
             int(w.width() * LESSON_PANEL_SHARE),
         )
-        docks = [dock, panel] if panel.isVisible() and not panel.isFloating() else [dock]
+        docks = [dock] if not dock.isHidden() else []
+        if panel.isVisible() and not panel.isFloating():
+            docks.append(panel)
+        if not docks:
+            return
         w.resizeDocks(docks, [width] * len(docks), Qt.Orientation.Horizontal)
         self.fit_columns()
 
@@ -270,6 +297,10 @@ class Presentation:
         # the control panel collapses and the plots take the width; "Controls" (F9) on the
         # presentation strip brings it back, laid out for the large fonts (nothing elided)
         w.controls.set_presentation_layout(True)
+        timing = getattr(w, "timing", None)
+        if timing is not None:  # its control column folds too (F9 shows it)
+            self.timing_layout = TimingPresentation(timing)
+            self.timing_layout.set_active(True)
         area = controls_area(w)
         if area is not None:  # it becomes a drawer over the left edge of the plots
             scroll, splitter = area
@@ -280,7 +311,7 @@ class Presentation:
                 splitter.sizes(),
                 index,
                 scroll,
-                scroll.isVisibleTo(w),
+                not scroll.isHidden(),  # (isVisibleTo is False on another tab)
                 scroll.autoFillBackground(),
             )
             scroll.setParent(host)  # a child outside the host's layout floats over it
@@ -324,6 +355,9 @@ class Presentation:
         for label, policy in saved["policies"]:
             label.setSizePolicy(policy)
         self.window.controls.set_presentation_layout(False)
+        if self.timing_layout is not None:
+            self.timing_layout.set_active(False)
+            self.timing_layout = None
         if "splitter" in saved:
             splitter, sizes, index, scroll, visible, fill = saved["splitter"]
             self._watcher.deleteLater()
@@ -350,9 +384,12 @@ class Presentation:
         return self._saved.get("drawer")
 
     def show_drawer(self, on: bool) -> None:
+        """Presenting: show or fold the control panel (and the Timing tab's controls)."""
         scroll = self.drawer()
         if scroll is None:
             return
+        if self.timing_layout is not None:
+            self.timing_layout.show_controls(on)
         scroll.setVisible(on)
         if on:
             scroll.raise_()

@@ -48,7 +48,25 @@ PRESENTATION_TITLES = {
     "Cost J(w, b): contours and the gradient-descent path": "Cost J and the descent path",
     "Learning curve": "Learning curve (log)",
     "Parameters (original units)": "Parameters",
+    "Scaling: time per step vs size (log–log)": "Time vs size (log–log)",
+    "Seconds per gradient-descent step": "Seconds per GD step",
 }
+#: Long beginnings of titles that carry numbers (the Timing tab's bar chart, "…, m = 2,000,
+#: n = 500, float64") and their presentation form, which keeps the sizes only.
+PRESENTATION_PREFIXES = {"Seconds per GD step, ": "s per step, "}
+
+
+def presentation_title(text: str) -> str:
+    """The shorter title a plot shows in presentation mode (see ``PRESENTATION_TITLES``)."""
+    if text in PRESENTATION_TITLES:
+        return PRESENTATION_TITLES[text]
+    for long, short in PRESENTATION_PREFIXES.items():
+        if text.startswith(long):
+            sizes = [part for part in text[len(long) :].split(", ") if "=" in part]
+            return short + ", ".join(sizes)
+    return text
+
+
 PRESENTATION_LABELS = {"cost J (log scale)": "cost J", "value (original units)": "value"}
 #: Pixels between legend rows in presentation mode (the large labels carry wide margins):
 #: the looser when the legend fits beside its plot, else the tighter.
@@ -234,7 +252,7 @@ def style_plot(
     title_font.setPointSize(look.title_pt)
     top = 0
     if plot.titleLabel.isVisible():
-        text = PRESENTATION_TITLES.get(plot.titleLabel.text, plot.titleLabel.text)
+        text = presentation_title(plot.titleLabel.text)
         plot.setTitle(text, size=f"{look.title_pt}pt", color="#000")
         top = height = QFontMetrics(title_font).height() + 10
         plot.titleLabel.setMaximumHeight(height)

@@ -190,6 +190,8 @@ class TimingView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(390)
+        #: The control column; presentation mode folds it (gui_app.classroom.timing_layout).
+        self.controls_column = scroll
 
         self.time_bars = TimeBarsView()
         self.scaling = ScalingView()
@@ -207,6 +209,7 @@ class TimingView(QWidget):
         bottom.addWidget(self.scaling)
         bottom.addWidget(self.bandwidth)
         bottom.setSizes([560, 620])
+        self.bottom_splitter = bottom  # scaling | bandwidth
         charts = QSplitter(Qt.Orientation.Vertical)
         charts.addWidget(top)
         charts.addWidget(bottom)
@@ -216,6 +219,7 @@ class TimingView(QWidget):
         main.addWidget(charts)
         main.setStretchFactor(1, 1)
         main.setSizes([400, 1200])
+        self.main_splitter = main  # controls | charts
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(main)
@@ -242,20 +246,51 @@ class TimingView(QWidget):
         self.message_shown.emit(text, kind)
 
     # -- controls ------------------------------------------------------------------------------
-    def apply_preset(self, name: str) -> None:
-        """Set the sizes of a named preset (``PRESETS``); does not start a run."""
+    def apply_preset(
+        self, name: str, impls: tuple[str, ...] | None = None, sweep_off: bool = False
+    ) -> None:
+        """Set the sizes of a named preset (``PRESETS``), and ``impls`` (ticked, the others
+        not) and no sweep when given (a lesson's setup); does not start a run. Results of
+        other sizes are cleared (the charts would show them under the new sizes)."""
         if name not in PRESETS:
             raise ValueError(f"unknown timing preset {name!r}; choose one of {', '.join(PRESETS)}")
         p = PRESETS[name]
         self.m_spin.setValue(p["m"])
         self.n_spin.setValue(p["n"])
         self.dtype_combo.setCurrentText(p["dtype"])
-        if not self.running:
-            self.show_message(
-                f"{name.capitalize()} case: m = {p['m']:,} examples, n = "
-                f"{p['n']:,} features, {p['dtype']}. Press Run.",
-                "info",
-            )
+        if impls is not None:
+            self.set_impls(impls)
+        if sweep_off:
+            self.sweep_combo.setCurrentIndex(self.sweep_combo.findData(None))
+        if self.running:
+            return
+        cleared = ""
+        old = self.report.config if self.report is not None else None
+        if old is not None and (old.m, old.n, old.dtype, old.sweep) != (
+            p["m"],
+            p["n"],
+            p["dtype"],
+            self.sweep_combo.currentData(),
+        ):
+            self.clear_results()
+            cleared = f" The results of m = {old.m:,}, n = {old.n:,} were cleared."
+        self.show_message(
+            f"{name.capitalize()} case: m = {p['m']:,} examples, n = "
+            f"{p['n']:,} features, {p['dtype']}. Press Run.{cleared}",
+            "info",
+        )
+
+    def clear_results(self) -> None:
+        """Forget the last report: the charts show their "press Run" placeholders again."""
+        self.report = None
+        self.time_bars.set_rows([], "Seconds per GD step")
+        self.bandwidth.set_rows([])
+        self.scaling.set_report(None)
+        self._show_why(None)
+        self._show_machine(None)
+        self.progress_bar.setValue(0)
+        self.progress_label.setText("Idle")
+        self._set_running(self.running)
 
     def selected_impls(self) -> tuple[str, ...]:
         return tuple(i for i in IMPLS if self.impl_checks[i].isChecked())

@@ -49,9 +49,10 @@ def test_view_gets_both_surfaces_and_paths_and_labels_them(qtbot):
     assert f"{results['unscaled'].final.iteration:,} iterations" in cap_left
     assert f"{results['z-score'].final.iteration:,} iterations" in cap_right
     assert "(converged)" in cap_left and "(converged)" in cap_right
-    # the axes are the lesson's contour pair
-    assert left.plot.getAxis("bottom").labelText == "x2"
-    assert left.plot.getAxis("left").labelText == "x1"
+    # the axes are the lesson's contour pair, named as in the main window's contour
+    assert left.plot.getAxis("bottom").labelText == "w[x2]  (training coordinates)"
+    assert left.plot.getAxis("left").labelText == "w[x1]  (unscaled)"
+    assert right.plot.getAxis("bottom").labelText.startswith("w[x2]  (training coordinates, ")
 
 
 def test_choosing_another_pair_redraws_both_sides(qtbot):
