@@ -20,10 +20,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QLabel,
     QPushButton,
     QTextBrowser,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -54,6 +52,7 @@ from gui_app.classroom.lesson_player import (
     restored_lesson_key,
 )
 from gui_app.classroom.menus import ESCAPE_KEY, ClassroomMenus
+from gui_app.classroom.notice import notice_bar
 from gui_app.classroom.presentation import Presentation, controls_area
 from gui_app.classroom.sessions import Sessions
 from gui_app.classroom.settings_bridge import (
@@ -67,7 +66,6 @@ if TYPE_CHECKING:
     from gui_app.explore.window import MainWindow
 
 MAX_RECORD_VALUES = 1_000_000  # a run's history is thinned beyond this many numbers
-NOTICE_STYLE = "background:#fff6e0; color:#4a3500; border:1px solid #e6c36a; padding:4px;"
 
 
 class Classroom(ClassroomMenus, QObject):
@@ -126,21 +124,7 @@ class Classroom(ClassroomMenus, QObject):
         self.panel.visibilityChanged.connect(lambda _shown: self._fit_lesson_panel())
 
     def _build_notice(self) -> None:
-        """A strip above the plots for what must stay visible until read (a remembered file
-        set aside, a layout ignored): later messages do not replace it."""
-        bar = QToolBar("Notice", self.window)
-        bar.setObjectName("noticeBar")
-        bar.setMovable(False)
-        self.notice_label = QLabel()
-        self.notice_label.setWordWrap(True)
-        self.notice_label.setStyleSheet(NOTICE_STYLE)
-        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        bar.addWidget(self.notice_label)
-        bar.addAction("Dismiss", bar.hide)
-        self.window.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
-        self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-        bar.hide()
-        self.notice_bar = bar
+        self.notice_bar, self.notice_label = notice_bar(self.window)
 
     def notice(self, text: str) -> None:
         """Show ``text`` in the notice strip until the user dismisses it."""
