@@ -473,3 +473,13 @@ def test_a_long_alpha_shows_its_first_digits_and_the_warning_moves_nothing(windo
     assert "will diverge" in box.alpha_max_label.text()
     qtbot.wait(10)
     assert box.quick_alpha_buttons[0].y() == button_y
+
+
+def test_a_one_point_run_is_drawn_as_a_marker_on_the_learning_curve(window, qtbot):
+    """The normal equation has one cost and no iterations: a line through one point draws
+    nothing (lesson 6's learning curve was empty), so it gets a marker."""
+    learning = window.learning
+    learning.add_finished_run("normal eq.", np.array([0.0]), np.array([254.4]))
+    assert learning.curves[-1].opts["symbol"] == "o"
+    learning.add_finished_run("GD", np.arange(3.0), np.array([3.0, 2.0, 1.0]))
+    assert learning.curves[-1].opts["symbol"] is None

@@ -130,7 +130,7 @@ class LearningCurveView(pg.PlotWidget):
         if not self.curves or (getattr(self, "_finished_shown", False) and not len(iterations)):
             return
         ok = np.isfinite(cost) & (cost > 0)
-        self.curves[-1].setData(iterations[ok], cost[ok])
+        _show(self.curves[-1], iterations[ok], cost[ok])
         if len(iterations):
             longest = max(
                 [float(iterations[-1])]
@@ -142,7 +142,7 @@ class LearningCurveView(pg.PlotWidget):
         """Give ``curve`` (one run's) its cost history (positive finite values only)."""
         if curve in self.curves:
             ok = np.isfinite(cost) & (cost > 0)
-            curve.setData(iterations[ok], cost[ok])
+            _show(curve, iterations[ok], cost[ok])
 
     def remove_curve(self, curve: pg.PlotDataItem) -> None:
         """Take one run's curve away (a run that never took a step)."""
@@ -256,3 +256,14 @@ class ParametersView(pg.PlotWidget):
             else:
                 line.setValue(float(values[k]))
                 line.setVisible(True)
+
+
+def _show(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+    """Draw one run's cost history; a run of one point (the normal equation: no iterations)
+    gets a marker, since a line through one point draws nothing."""
+    if len(x) == 1:
+        pen = curve.opts["pen"]
+        color = pen.color() if hasattr(pen, "color") else pen
+        curve.setData(x, y, symbol="o", symbolSize=9, symbolBrush=color, symbolPen=color)
+    else:
+        curve.setData(x, y, symbol=None)
