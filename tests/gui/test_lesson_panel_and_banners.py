@@ -1,7 +1,6 @@
-"""What a newcomer found in the real window (round 2): the lesson panel on a laptop screen,
-lesson results that outlive their settings, the paused banner while stepping, why a run
-stopped, stale axes, data names in run labels, run keys on the Timing tab (pytest-qt,
-offscreen)."""
+"""The lesson panel on a laptop screen, lesson results that outlive their settings, the
+paused banner while stepping, why a run stopped, stale axes, data names in run labels, run
+keys on the Timing tab (pytest-qt, offscreen)."""
 
 from __future__ import annotations
 
