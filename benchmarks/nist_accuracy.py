@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.cli import main
+from tests.core import nist
 from tests.core.nist import NIST_DIR
 
 NIST = Path(sys.argv[1]) if len(sys.argv) > 1 else NIST_DIR
@@ -31,22 +32,7 @@ def lre(estimate: float, certified: float) -> float:
 
 
 def fit(path: Path, info: dict, solver: str) -> list[float]:
-    argv = [
-        "fit",
-        str(path),
-        "--no-header",
-        "--target",
-        "0",
-        "--solver",
-        solver,
-        "--json",
-        "--degree",
-        str(info.get("degree") or 1),
-        "--scaling",
-        "none",
-    ]  # the certified values are for the raw design
-    if not info["intercept"]:
-        argv.append("--no-intercept")
+    argv = nist.fit_argv(path, info, solver)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         main(argv)

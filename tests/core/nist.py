@@ -35,3 +35,25 @@ def write_data(name: str, info: dict, dest: Path) -> Path:
     out = dest / f"{name}.txt"
     out.write_text("\n".join(lines[first - 1 : last]) + "\n")
     return out
+
+
+def fit_argv(path: Path, info: dict, solver: str) -> list[str]:
+    """``gd-explorer fit`` arguments for one reference set: target first column, no header,
+    its polynomial degree, raw design (the certified values are for unscaled columns)."""
+    argv = [
+        "fit",
+        str(path),
+        "--no-header",
+        "--target",
+        "0",
+        "--solver",
+        solver,
+        "--json",
+        "--degree",
+        str(info.get("degree") or 1),
+        "--scaling",
+        "none",
+    ]
+    if not info["intercept"]:
+        argv.append("--no-intercept")
+    return argv

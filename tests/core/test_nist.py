@@ -26,23 +26,7 @@ def log_relative_error(estimate: float, certified: float) -> float:
 def fit(tmp_path, capsys, name: str, solver: str) -> tuple[dict, list[float]]:
     info = nist.certified()[name]
     path = nist.write_data(name, info, tmp_path)
-    degree = info.get("degree") or 1
-    argv = [
-        "fit",
-        str(path),
-        "--no-header",
-        "--target",
-        "0",
-        "--solver",
-        solver,
-        "--json",
-        "--degree",
-        str(degree),
-        "--scaling",
-        "none",
-    ]  # the certified values are for the raw design
-    if not info["intercept"]:
-        argv.append("--no-intercept")
+    argv = nist.fit_argv(path, info, solver)
     assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
     estimates = list(report["coefficients"])

@@ -10,6 +10,29 @@ import subprocess
 import sys
 from pathlib import Path
 
+#: The start of a script for :func:`run_app_script`: the real window with its classroom,
+#: shown and prepared (``w``, ``c``; ``wait(cond)`` pumps events until ``cond()``).
+WINDOW_PRELUDE = """\
+import json, time
+from gui_app.app import make_application
+from tests.gui.classroom_window import make_window
+
+app = make_application()
+w = make_window()
+w.show()
+
+def wait(cond, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline
+        app.processEvents()
+        time.sleep(0.005)
+
+wait(lambda: w.prepared is not None)
+c = w.classroom
+c.remember = False
+"""
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 

@@ -72,3 +72,28 @@ def window(qtbot):
     from tests.gui.classroom_window import shown_window
 
     return shown_window(qtbot)
+
+
+# -- the controller without widgets: each test module that uses ``ctl`` gives its own
+# ``runner`` fixture (a synchronous RunWorker, plain or with recorded calls).
+@pytest.fixture
+def view():
+    """A stand-in for the Explore view: records what the controller asks it to draw."""
+    from unittest.mock import MagicMock
+
+    from gui_app.explore.controller import ExploreView
+
+    return MagicMock(spec=ExploreView)
+
+
+@pytest.fixture
+def ctl(view, runner):
+    """A controller with the default problem (housing demo, z-score) prepared."""
+    from gui_app.explore.controller import ExploreController
+
+    controller = ExploreController(view, runner)
+    controller.prepare_now()
+    runner.drain()
+    assert controller.state.prepared is not None
+    view.reset_mock()
+    return controller

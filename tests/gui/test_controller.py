@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from core.settings import Settings
-from gui_app.explore.controller import ExploreController, ExploreView, start_theta
+from gui_app.explore.controller import ExploreController, start_theta
 from gui_app.explore.state import RunStatus
 from gui_app.explore.worker import RunWorker
 
@@ -34,22 +34,6 @@ def runner():
     worker.step = MagicMock(wraps=worker.step)
     yield worker
     worker.shutdown()
-
-
-@pytest.fixture
-def view():
-    return MagicMock(spec=ExploreView)
-
-
-@pytest.fixture
-def ctl(view, runner) -> ExploreController:
-    """A controller with the default problem (housing demo, z-score) prepared."""
-    controller = ExploreController(view, runner)
-    controller.prepare_now()
-    runner.drain()
-    assert controller.state.prepared is not None
-    view.reset_mock()
-    return controller
 
 
 def _changed(view) -> set[str]:

@@ -14,7 +14,7 @@ from gui_app.classroom.lesson_panel import STALE_NOTE
 from gui_app.classroom.settings_bridge import apply_settings, read_settings
 from gui_app.explore.state import RunStatus
 from gui_app.explore.window import BENCHMARK_STOP_REASON, TIMING_RUN_KEYS_HINT
-from tests.gui.app_process import last_json_line, offscreen_screen, run_app_script
+from tests.gui.app_process import WINDOW_PRELUDE, last_json_line, offscreen_screen, run_app_script
 
 TIMEOUT = 30_000
 
@@ -37,25 +37,7 @@ def _normal_range(plot) -> list[list[float]]:
 
 
 # -- 1. the lesson panel fits a laptop screen ------------------------------------------------
-FIT_SCRIPT = textwrap.dedent("""
-    import json, time
-    from gui_app.app import make_application
-    from tests.gui.classroom_window import make_window
-
-    app = make_application()
-    w = make_window()
-    w.show()
-
-    def wait(cond, timeout=60):
-        deadline = time.monotonic() + timeout
-        while not cond():
-            assert time.monotonic() < deadline
-            app.processEvents()
-            time.sleep(0.005)
-
-    wait(lambda: w.prepared is not None)
-    c = w.classroom
-    c.remember = False
+FIT_SCRIPT = WINDOW_PRELUDE + textwrap.dedent("""
     done = []
     c.player.finished.connect(done.append)
     c.player.hold_ms = 0

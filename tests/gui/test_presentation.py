@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QGuiApplication
 
-from tests.gui.app_process import last_json_line, offscreen_screen, run_app_script
+from tests.gui.app_process import WINDOW_PRELUDE, last_json_line, offscreen_screen, run_app_script
 from tests.gui.classroom_window import make_window
 
 TIMEOUT = 30_000
@@ -198,26 +198,8 @@ def test_real_full_screen_on_a_projector_sized_screen(tmp_path, size):
     with a lesson's panel open every plot keeps at least MIN_PLOT_PX."""
     import textwrap
 
-    script = textwrap.dedent("""
-        import json, time
+    script = WINDOW_PRELUDE + textwrap.dedent("""
         import pyqtgraph as pg
-        from gui_app.app import make_application
-        from tests.gui.classroom_window import make_window
-
-        app = make_application()
-        w = make_window()
-        w.show()
-
-        def wait(cond, timeout=60):
-            deadline = time.monotonic() + timeout
-            while not cond():
-                assert time.monotonic() < deadline
-                app.processEvents()
-                time.sleep(0.005)
-
-        wait(lambda: w.prepared is not None)
-        c = w.classroom
-        c.remember = False
         c.presentation_action.trigger()
         wait(w.isFullScreen)
         done = []

@@ -7,13 +7,11 @@ start-point label on the old training coordinates while the plot drew the start 
 
 from __future__ import annotations
 
-from unittest.mock import MagicMock
-
 import numpy as np
 import pytest
 
 from core.settings import DataSettings, RunSettings
-from gui_app.explore.controller import ExploreController, ExploreView, start_theta
+from gui_app.explore.controller import start_theta
 from gui_app.explore.state import RunStatus
 from gui_app.explore.worker import ModelSpec, RunSpec, RunWorker
 
@@ -93,21 +91,6 @@ def runner(qtbot):
     worker = RunWorker(sync=True)
     yield worker
     worker.shutdown()
-
-
-@pytest.fixture
-def view():
-    return MagicMock(spec=ExploreView)
-
-
-@pytest.fixture
-def ctl(view, runner) -> ExploreController:
-    controller = ExploreController(view, runner)
-    controller.prepare_now()
-    runner.drain()
-    assert controller.state.prepared is not None
-    view.reset_mock()
-    return controller
 
 
 def test_controller_stop_while_paused_keeps_what_is_on_screen(ctl, runner):
