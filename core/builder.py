@@ -33,9 +33,11 @@ def build_dataset(data: DataSettings) -> Dataset:
             correlation=data.correlation,
             seed=data.seed,
         )
-    from core.data.csvio import load_csv
+    from core.data.roles import ColumnRoles, table_to_dataset
+    from core.data.table import ReadOptions, read_table
 
-    dataset = load_csv(data.csv_path, target=data.target, header=False if data.no_header else None)
+    table = read_table(data.csv_path, ReadOptions.from_settings(data))
+    dataset = table_to_dataset(table, ColumnRoles.from_settings(data))
     if dataset.X.shape[0] < 2:  # said first: with one row every column is also constant
         raise InputError(
             f"only {dataset.X.shape[0]} data row; a fit needs at least 2", path=dataset.path

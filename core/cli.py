@@ -181,6 +181,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         "message": final.message,
         "warnings": warnings,
         "notes": list(dataset.notes),
+        "data": dataset.report,
     }
 
 

@@ -31,7 +31,19 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: DATA text -> settings source: ``demo:<source>`` for every source that is not a file.
 DEMOS = {f"demo:{source}": source for source in SOURCES if source != "csv"}
 #: The data options each source takes (the rest are refused, not silently ignored).
-FILE_OPTIONS = ("target", "no_header")
+FILE_OPTIONS = (
+    "target",
+    "header",
+    "delimiter",
+    "encoding",
+    "decimal",
+    "thousands",
+    "sheet",
+    "features",
+    "ignore",
+    "categorical",
+    "missing",
+)
 SYNTHETIC_OPTIONS = ("m", "n", "noise", "scale_spread", "correlation", "seed")
 # as core.model.problem.DTYPES; not imported from there, so that --help does not load numpy
 DTYPES = ("float64", "float32")
@@ -82,6 +94,8 @@ def _option_type(spec: Setting) -> Callable[[str], Any]:
             value = _whole_number(text)
         elif spec.kind is float:
             value = _number(text)
+        elif spec.kind is tuple:  # column names: "A,B" (a name cannot contain a comma here)
+            value = tuple(name.strip() for name in text.split(",") if name.strip())
         problem = spec.problem(value)
         if problem is not None:
             raise argparse.ArgumentTypeError(problem)
@@ -145,9 +159,19 @@ def _add_fit_arguments(fit: argparse.ArgumentParser) -> None:
     fit.add_argument(
         "data", metavar="DATA", help=f"a CSV/text file or a demo: {demo_text()}".replace("%", "%%")
     )
-    data = fit.add_argument_group("data (--target, --no-header: files; the rest: demo:synthetic)")
+    data = fit.add_argument_group(
+        "data (--target, --header ... --missing: files; the rest: demo:synthetic)"
+    )
     for key in _cli_keys("data"):
         _add_setting(data, key)
+    data.add_argument(
+        "--no-header",
+        dest="header",
+        action="store_const",
+        const="no",
+        default=argparse.SUPPRESS,
+        help="the same as --header no",
+    )
     model = fit.add_argument_group("model")
     for key in _cli_keys("model"):
         _add_setting(model, key)

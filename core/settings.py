@@ -34,7 +34,14 @@ from core.solvers import SOLVERS
 
 SOURCES = ("housing", "synthetic", "csv", "curve")
 DEVICES = ("cpu", "gpu")
-TABS = ("explore", "timing")
+TABS = ("explore", "data", "timing")
+HEADERS = ("auto", "yes", "no")
+DELIMITERS = ("auto", ",", ";", "tab", "whitespace", "|")
+ENCODINGS = ("auto", "utf-8", "utf-16", "cp1252")
+DECIMALS = ("auto", ".", ",")
+THOUSANDS = ("auto", "none", ",", ".", "space", "'")
+MISSING = ("refuse", "drop", "mean")
+MAX_NAMES = 100_000  # most column names a list setting (features, ignore...) holds
 SEED_MAX = 2**31 - 1  # Qt's spin boxes hold a signed 32-bit int
 MAX_TEXT = 4096  # longest text value (a path, a column name) accepted from a file
 
@@ -44,7 +51,7 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
     "source": {
         "housing": "housing demo (100 houses)",
         "synthetic": "synthetic",
-        "csv": "CSV file",
+        "csv": "data file (CSV, text, Excel)",
         "curve": "stopping-distance demo (80 cars)",
     },
     "scaling": {
@@ -60,7 +67,36 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
         "normal-textbook": "normal equation (textbook (XᵀX)⁻¹)",
     },
     "device": {"cpu": "CPU — NumPy / BLAS", "gpu": "GPU — CuPy"},
-    "tab": {"explore": "Explore", "timing": "Timing"},
+    "tab": {"explore": "Explore", "data": "Data", "timing": "Timing"},
+    "header": {"auto": "detect", "yes": "yes", "no": "no"},
+    "delimiter": {
+        "auto": "detect",
+        ",": "comma ,",
+        ";": "semicolon ;",
+        "tab": "tab",
+        "whitespace": "spaces",
+        "|": "bar |",
+    },
+    "encoding": {
+        "auto": "detect",
+        "utf-8": "UTF-8",
+        "utf-16": "UTF-16",
+        "cp1252": "Windows-1252 (Latin-1)",
+    },
+    "decimal": {"auto": "detect", ".": "point  1.5", ",": "comma  1,5"},
+    "thousands": {
+        "auto": "detect",
+        "none": "none  1234",
+        ",": "comma  1,234",
+        ".": "point  1.234",
+        "space": "space  1 234",
+        "'": "apostrophe  1'234",
+    },
+    "missing": {
+        "refuse": "refuse (stop and count them)",
+        "drop": "drop incomplete rows",
+        "mean": "fill with the column mean",
+    },
 }
 
 
@@ -182,16 +218,69 @@ class DataSettings:
         high=SEED_MAX,
         help="synthetic data: random seed (the same seed gives the same data)",
     )
-    csv_path: str = knob("", "file", help="CSV or text file", cli="")
+    csv_path: str = knob("", "file", help="CSV, text or Excel (.xlsx) file", cli="")
     target: str | None = knob(
         None,
         "target",
         kind=str,
         nullable=True,
-        help="target column: header name or 0-based index (default: the last column)",
+        help="target column: header name or 0-based index (default: the last numeric column)",
     )
-    no_header: bool = knob(
-        False, "no header row", help="the first row is data (names become x1..xn and y)"
+    header: str = knob(
+        "auto",
+        "first row is a header",
+        choices=HEADERS,
+        help="auto: detected from the first row; yes/no: override (without a header the "
+        "columns are named x1..xn and y)",
+    )
+    delimiter: str = knob(
+        "auto",
+        "delimiter",
+        choices=DELIMITERS,
+        help="what separates the columns of a text file (auto: detected from the first lines)",
+    )
+    encoding: str = knob(
+        "auto",
+        "encoding",
+        choices=ENCODINGS,
+        help="text encoding (auto: byte-order mark, else UTF-8, else Windows-1252)",
+    )
+    decimal: str = knob(
+        "auto",
+        "decimal mark",
+        choices=DECIMALS,
+        help="the decimal mark of the file's numbers (auto: decided from the file, with a "
+        "warning naming any column whose reading is ambiguous)",
+    )
+    thousands: str = knob(
+        "auto",
+        "thousands separator",
+        choices=THOUSANDS,
+        help="the thousands separator of the file's numbers (auto: decided from the file; "
+        "none: numbers are not grouped)",
+    )
+    sheet: str = knob("", "sheet", help="Excel files: the sheet to read (default: the first)")
+    features: tuple[str, ...] = knob(
+        (),
+        "features",
+        kind=tuple,
+        help="the columns used as features (default: every numeric column that is not the "
+        "target or ignored, and the categorical ones)",
+    )
+    ignore: tuple[str, ...] = knob((), "ignored columns", kind=tuple, help="columns left out")
+    categorical: tuple[str, ...] = knob(
+        (),
+        "categorical columns",
+        kind=tuple,
+        help="columns one-hot encoded as features (named column=value; one level is dropped "
+        "when the model has an intercept)",
+    )
+    missing: str = knob(
+        "refuse",
+        "missing values",
+        choices=MISSING,
+        help="refuse: stop with per-column counts; drop: leave out incomplete rows; "
+        "mean: fill with the column mean",
     )
 
     def __post_init__(self) -> None:
@@ -380,6 +469,7 @@ def validate(values: dict, where: str, *, partial: bool = False) -> dict[str, An
     if not isinstance(values, dict):
         raise InputError(f"{where}: settings must be an object of key: value pairs")
     out = {} if partial else defaults()
+    values = _upgrade(values, where)
     for key, value in values.items():
         spec = SCHEMA.get(key) if isinstance(key, str) else None
         if spec is None:
@@ -392,6 +482,20 @@ def validate(values: dict, where: str, *, partial: bool = False) -> dict[str, An
             raise InputError(f"{where}: unknown setting {_short(key)}{hint}")
         out[key] = _check(key, spec, value, where)
     return out
+
+
+def _upgrade(values: dict, where: str) -> dict:
+    """``values`` with the keys of earlier versions renamed (sessions and lessons saved by
+    them still open): ``no_header: true`` is ``header: "no"``."""
+    if "no_header" not in values:
+        return values
+    values = dict(values)
+    old = values.pop("no_header")
+    if not isinstance(old, bool):
+        raise InputError(f"{where}: 'no_header' must be true or false, got {_short(old)}")
+    if old and "header" not in values:
+        values["header"] = "no"
+    return values
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -425,6 +529,8 @@ def range_text(spec: Setting) -> str:
         return "one of " + ", ".join(map(str, spec.choices))
     if spec.kind is bool:
         return "true or false"
+    if spec.kind is tuple:
+        return "a list of column names"
     if spec.low is not None and spec.high is not None:
         return f"between {_number_text(spec, spec.low)} and {_number_text(spec, spec.high)}"
     if spec.kind is str:
@@ -454,6 +560,14 @@ def _conform(spec: Setting, value: Any) -> tuple[Any, str | None]:
         if not math.isfinite(converted):
             return value, "a finite number"
         value = converted
+    elif spec.kind is tuple:
+        if not isinstance(value, list | tuple):
+            return value, "a list of column names"
+        if len(value) > MAX_NAMES or not all(
+            isinstance(v, str) and 0 < len(v) <= MAX_TEXT for v in value
+        ):
+            return value, f"a list of at most {MAX_NAMES} non-empty names"
+        value = tuple(value)
     elif spec.kind is str:
         if not isinstance(value, str):
             return value, "text"

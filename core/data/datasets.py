@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -17,6 +18,13 @@ class Dataset:
     ``source`` says where the data came from (a file path or a generator description);
     ``notes`` say how an ambiguous file was read; ``true_w``/``true_b`` are known only for
     synthetic data.
+
+    For a file: ``indicators`` has one entry per feature, the categorical column a one-hot
+    feature encodes (``"region"`` for ``region=southwest``) or None for a numeric feature
+    (empty: no indicator features); ``report`` says, JSON-ready, how the file was read and
+    what became of its columns and rows (keys ``read``, ``encoded``, ``ignored``,
+    ``missing``, ``dropped_rows``, ``filled``; see :func:`core.data.roles.table_to_dataset`);
+    ``table`` is the :class:`~core.data.table.Table` as read (the window's Data tab).
     """
 
     X: np.ndarray
@@ -28,6 +36,9 @@ class Dataset:
     true_w: np.ndarray | None = None
     true_b: float | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    indicators: tuple[str | None, ...] = ()
+    report: dict[str, Any] = field(default_factory=dict)
+    table: Any = None
 
     @property
     def m(self) -> int:

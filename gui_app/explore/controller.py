@@ -283,7 +283,7 @@ class ExploreController:
         if (prep.spec.data, prep.spec.model) != state.model_key:
             return  # prepared for settings changed since (a newer prepare is coming)
         changed = ["ready"]
-        if data.source == "csv" and data.target is None and not data.no_header:
+        if data.source == "csv" and data.target is None and data.header != "no":
             # the file's default target becomes the setting, so that the controls (which show
             # it) and the state describe the same problem (a file without a header row has
             # made-up names, no target setting: its target stays the default, the last column)

@@ -11,6 +11,8 @@ on a small screen.
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -321,7 +323,7 @@ class ControlPanel(QWidget):
         return self.solver_box.tolerance()
 
     def data_settings(self, base: DataSettings | None = None) -> DataSettings:
-        """The data settings the controls show; the keys without a control (``no_header``,
+        """The data settings the controls show; the keys without a control (the file options,
         the target while the file's columns are not loaded or when the file has no header
         row) come from ``base``."""
         base = base or DataSettings()
@@ -330,11 +332,13 @@ class ControlPanel(QWidget):
         if source == "csv":
             # without a header row the picker lists made-up names (x1 …, y) that are no
             # target setting: the target (a column index) stays the state's
-            target = (None if base.no_header else self.target_combo.currentText()) or base.target
+            picked = None if base.header == "no" else self.target_combo.currentText()
+            target = picked or base.target
         # Every field the panel holds is read whatever the source, so the synthetic values
         # and the file survive a visit to another source (in a session, a lesson, a replay).
-        return DataSettings(
-            source,
+        return dataclasses.replace(
+            base,
+            source=source,
             m=self.m_spin.value(),
             n=self.n_spin.value(),
             noise=self.noise_spin.value(),
@@ -343,7 +347,6 @@ class ControlPanel(QWidget):
             seed=self.seed_spin.value(),
             csv_path=self.csv_path.text(),
             target=target,
-            no_header=base.no_header,
         )
 
     def model_spec(self, base: Settings | None = None) -> ModelSpec:
@@ -419,7 +422,7 @@ class ControlPanel(QWidget):
             if d.source == "csv" and not d.csv_path:
                 notes.append("the CSV source has no file: choose one with Open…")
             if d.csv_path != self.csv_path.text() or (
-                d.target and not d.no_header and self.target_combo.findText(d.target) < 0
+                d.target and d.header != "no" and self.target_combo.findText(d.target) < 0
             ):
                 # another file (or a target it does not list): its columns come when it is
                 # loaded; until then the target is the settings' (read back from the state)
