@@ -58,6 +58,20 @@ assert all(math.isfinite(v) for v in [*coef, report["intercept"], report["cost"]
 print(f"ok: fit demo:housing --json -> m={report['m']} n={report['n']} cost={report['cost']:.6g}")
 PYEOF
 
+# A real export shape through the bundled pandas reader: quoted grouped numbers, a text
+# column encoded one-hot, an index column, a missing cell; and the same table as .xlsx.
+printf ',region,size,price\n1,north,"2,104",399.9\n2,south,"1,600",329.9\n3,north,"2,400",\n4,east,"1,416",232\n5,south,"3,000",539.9\n6,east,"1,985",299.9\n' >"$WORK/run/export.csv"
+run fitcsv 120 fit "$WORK/run/export.csv" --categorical region --missing drop --solver normal --json \
+  || fail "fit export.csv exited $?" fitcsv
+"$PY" - "$WORK/fitcsv.out" <<'PYEOF' || fail "fit export.csv: bad report" fitcsv
+import json, sys
+report = json.load(open(sys.argv[1]))
+assert report["m"] == 5, report
+assert "size" in report["feature_names"], report
+assert any(n.startswith("region=") for n in report["feature_names"]), report
+print(f"ok: fit export.csv --categorical region --missing drop -> {report['feature_names']}")
+PYEOF
+
 if ! grep -qs "def run_app" gui_app/app.py; then
   echo "SKIP: --self-test: the sources have no gui_app/app.py with run_app yet" >&2
   exit 77
