@@ -303,7 +303,9 @@ def test_options_that_apply_are_used(capsys, housing_file):
     r = run_json(capsys, "demo:synthetic", "--m", "30", "--n", "3", "--seed", "4")
     assert (r["m"], r["n"]) == (30, 3)
     r = run_json(capsys, housing_file, "--target", "0", "--no-header")
-    assert r["target_name"] == "y" and r["feature_names"] == ["x1", "x2", "x3", "x4"]
+    # without a header, column k is named xk (as the table and --features name it); the
+    # target is called y
+    assert r["target_name"] == "y" and r["feature_names"] == ["x2", "x3", "x4", "x5"]
     assert r["m"] == 100
 
 
