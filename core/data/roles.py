@@ -235,7 +235,8 @@ def _asked_feature(table: Table, col: Column) -> Role:
             column=col.position,
             column_name=col.name,
         )
-    _refuse_text_among_numbers(table, col)
+    if encode.mostly_numbers(table, col.name):
+        _refuse_text_among_numbers(table, col)
     raise InputError(
         f"is text ({col.levels:,} distinct values), so it cannot be a numeric feature; encode "
         f"it with --categorical {col.name} or leave it out of --features",
@@ -290,7 +291,8 @@ def table_to_dataset(table: Table, roles: ColumnRoles) -> Dataset:
             + "; choose features with --features, or encode text with --categorical",
             path=table.path,
         )
-    cleaned = encode.handle_missing(table, target, [target, *used], categorical, roles.missing)
+    in_order = [n for n in resolved if n == target or n in used]
+    cleaned = encode.handle_missing(table, target, in_order, categorical, roles.missing)
     keep = cleaned.keep
     if not keep.any():
         raise InputError(
