@@ -284,6 +284,13 @@ def test_the_housing_demo_has_no_seed(capsys):
         ),
         ("demo:housing", ["--target", "99"], "--target applies to a CSV file"),
         ("demo:curve", ["--no-header"], "--no-header applies to a CSV file; demo:curve's target"),
+        ("demo:curve", ["--header", "no"], "--header applies to a CSV file; demo:curve's target"),
+        ("demo:housing", ["--categorical", "a"], "--categorical applies to a CSV file"),
+        ("demo:housing", ["--ignore", "a,b"], "--ignore applies to a CSV file"),
+        ("demo:synthetic", ["--features", "x1"], "--features applies to a CSV file"),
+        ("demo:synthetic", ["--missing", "drop"], "--missing applies to a CSV file"),
+        ("demo:housing", ["--thousands", ","], "--thousands applies to a CSV file"),
+        ("demo:curve", ["--decimal", ","], "--decimal applies to a CSV file"),
         ("demo:synthetic", ["--target", "y"], "--target applies to a CSV file"),
         ("demo:housing", ["--m", "5"], "--m applies to demo:synthetic only; demo:housing is a"),
         ("demo:curve", ["--noise", "0.5"], "--noise applies to demo:synthetic only"),
@@ -620,3 +627,132 @@ def test_mixed_decimal_marks_note_is_in_json_and_report(capsys, tmp_path):
     assert any("mixes decimal marks" in n for n in r["notes"])
     assert main(["fit", str(path), "--solver", "normal"]) == 0
     assert "note: the file mixes decimal marks" in capsys.readouterr().out
+
+
+# -- column roles, one-hot encoding, missing values (issue 10) -----------------------------
+
+INSURANCE = """id,age,sex,bmi,region,charges
+1,19,female,27.9,southwest,16884.9
+2,18,male,33.8,southeast,1725.6
+3,28,male,,southeast,4449.5
+4,33,male,22.7,northwest,21984.5
+5,32,male,28.9,northwest,3866.9
+6,31,female,25.7,southeast,3756.6
+7,46,female,33.4,southeast,8240.6
+8,37,female,,northwest,7281.5
+9,37,male,29.8,northeast,6406.4
+10,60,female,25.8,northwest,28923.1
+11,25,male,26.2,northeast,2721.3
+12,62,female,26.3,southeast,27808.7
+"""
+
+
+@pytest.fixture
+def insurance_file(tmp_path) -> Path:
+    path = tmp_path / "insurance.csv"
+    path.write_text(INSURANCE)
+    return path
+
+
+def test_acceptance_fit_with_categorical_ignore_and_drop_in_a_fresh_interpreter(insurance_file):
+    """The issue's acceptance command, end to end through ``python -m core fit``."""
+    argv = ["--categorical", "region", "--ignore", "id", "--missing", "drop", "--json"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "core", "fit", str(insurance_file), *argv, "--solver", "normal"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+        cwd=insurance_file.parent,
+    )
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    data = r["data"]
+    assert data["encoded"] == {"region": ["northeast", "northwest", "southeast", "southwest"]}
+    assert data["dropped_levels"] == {"region": "northeast"}
+    assert data["ignored"] == {"id": "ignored as asked", "sex": "text, 2 distinct values"}
+    assert data["missing"] == "drop" and data["dropped_rows"] == [2, 7] and data["filled"] == {}
+    assert r["feature_names"] == [
+        "age",
+        "bmi",
+        "region=northwest",
+        "region=southeast",
+        "region=southwest",
+    ]
+    assert r["m"] == 10 and r["target_name"] == "charges"
+    # independently: lstsq on the complete rows with the design built by hand
+    rows = [line.split(",") for line in INSURANCE.splitlines()[1:]]
+    rows = [c for c in rows if c[3]]
+    levels = ("northwest", "southeast", "southwest")
+    A = np.array([[float(c[1]), float(c[3]), *(c[4] == lv for lv in levels), 1.0] for c in rows])
+    y = np.array([float(c[5]) for c in rows])
+    coef = np.linalg.lstsq(A, y, rcond=None)[0]
+    np.testing.assert_allclose(r["coefficients"], coef[:-1], rtol=1e-9)
+    assert r["intercept"] == pytest.approx(coef[-1], rel=1e-9)
+    assert "region=northeast left out: the intercept stands for it" in r["notes"]
+
+
+def test_readable_report_says_what_became_of_the_columns(capsys, insurance_file):
+    argv = ["fit", str(insurance_file), "--categorical", "region", "--missing", "mean"]
+    assert main([*argv, "--ignore", "id", "--solver", "normal"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "columns     one-hot 'region' (4 levels, region=northeast left out); ignored 'id', "
+        "'sex'; 2 missing cells filled (mean)"
+    ) in out
+    assert "note: filled 2 missing cells of 'bmi' with its mean 28.05" in out
+    assert (
+        "note: left out 'sex': it is text (2 distinct values); to use it, one-hot encode it " in out
+    )
+
+
+def test_missing_values_are_refused_by_default_with_counts_and_rows(capsys, insurance_file):
+    assert main(["fit", str(insurance_file)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"gd-explorer: error: {insurance_file}: missing values in 1 column: 'bmi' 2 (first in "
+        "row 4); choose --missing drop or --missing mean (or leave the column out with --ignore)\n"
+    )
+
+
+def test_features_option_picks_exactly_those(capsys, insurance_file):
+    r = run_json(capsys, insurance_file, "--features", "age", "--solver", "normal")
+    assert r["feature_names"] == ["age"]
+    assert set(r["data"]["ignored"]) == {"id", "sex", "bmi", "region"}
+    assert r["data"]["dropped_rows"] == []  # bmi is not used: its empty cells drop no row
+
+
+def test_table_warnings_are_warning_lines_not_notes(capsys, monkeypatch, insurance_file):
+    from core.data import table as table_mod
+
+    real = table_mod.read_table
+    text = "column 'bmi': read as decimal points; --decimal , switches it"
+
+    def with_warning(*args, **kwargs):
+        from dataclasses import replace
+
+        return replace(real(*args, **kwargs), warnings=(text,))
+
+    monkeypatch.setattr(table_mod, "read_table", with_warning)
+    assert main(["fit", str(insurance_file), "--missing", "drop"]) == 0
+    out = capsys.readouterr().out
+    assert f"warning: {text}" in out and f"note: {text}" not in out
+    r = run_json(capsys, insurance_file, "--missing", "drop")
+    assert text in r["warnings"] and text not in r["notes"] and r["data"]["warnings"] == [text]
+
+
+def test_demo_reports_have_no_column_line(capsys):
+    assert main(["fit", "demo:housing", "--iterations", "5"]) == 0
+    assert "columns " not in capsys.readouterr().out
+
+
+def test_help_shows_the_file_options_readably(capsys):
+    assert main(["fit", "--help"]) == 0
+    out = capsys.readouterr().out
+    for option in ("--features A,B", "--ignore A,B", "--categorical A,B", "--thousands"):
+        assert option in out
+    assert "{auto,,,;" not in out  # punctuation choices are listed in words instead
+    assert "one of auto, ',' (comma), ';' (semicolon), tab, whitespace, '|' (bar)" in " ".join(
+        out.split()
+    )
+    assert "default: ()" not in out
