@@ -111,11 +111,13 @@ def handle_missing(
     categorical ones with the most frequent level, both over the rows kept.
     """
     frame = table.frame
-    na = {name: frame[name].isna().to_numpy() for name in used}
-    counts = {name: int(mask.sum()) for name, mask in na.items() if mask.any()}
     m = table.rows
-    if not counts:
+    holes = frame[used].isna().to_numpy()  # one pass over the used columns (m × k)
+    per_column = holes.sum(axis=0)
+    if not per_column.any():
         return Cleaned(keep=np.ones(m, dtype=bool))
+    na = {name: holes[:, k] for k, name in enumerate(used) if per_column[k]}
+    counts = {name: int(per_column[k]) for k, name in enumerate(used) if per_column[k]}
     if policy == "refuse":
         parts = []
         for name, count in counts.items():
@@ -134,9 +136,7 @@ def handle_missing(
             path=table.path,
         )
     if policy == "drop":
-        incomplete = np.zeros(m, dtype=bool)
-        for mask in na.values():
-            incomplete |= mask
+        incomplete = holes.any(axis=1)
         out = Cleaned(keep=~incomplete)
         out.dropped = [int(r) for r in np.flatnonzero(incomplete)]
         out.notes.append(
@@ -146,18 +146,15 @@ def handle_missing(
         return out
     if policy != "mean":
         raise InputError(f"unknown missing-value choice {policy!r}; choose refuse, drop or mean")
-    out = Cleaned(keep=~na[target])
+    out = Cleaned(keep=~na[target] if target in na else np.ones(m, dtype=bool))
     if not out.keep.all():
         out.dropped = [int(r) for r in np.flatnonzero(~out.keep)]
         out.notes.append(
             f"left out {_rows(len(out.dropped))} without a target value "
             f"({lines_text(table, out.dropped)}): a target is never filled in"
         )
-    for name in used:
-        if name == target:
-            continue
-        holes = na[name] & out.keep
-        if not holes.any():
+    for name in na:
+        if name == target or not (na[name] & out.keep).any():
             continue
         kept = frame[name][out.keep & ~na[name]]
         if kept.empty:
@@ -168,7 +165,7 @@ def handle_missing(
                 column=table.column(name).position,
                 column_name=name,
             )
-        count = int(holes.sum())
+        count = int((na[name] & out.keep).sum())
         out.filled[name] = count
         if name in categorical:
             value: Any = most_frequent(kept)

@@ -300,34 +300,47 @@ def table_to_dataset(table: Table, roles: ColumnRoles) -> Dataset:
             "columns used; leave the emptiest columns out with --ignore",
             path=table.path,
         )
-    frame = table.frame
+    sub = table.frame if keep.all() else table.frame[keep]
+    numeric = [n for n in used if n not in categorical]
+    # the numeric features in one conversion (a wide table has thousands of them)
+    X_num = sub[numeric].to_numpy(dtype=np.float64, na_value=np.nan) if numeric else None
+    if X_num is not None and cleaned.values and not X_num.flags.writeable:
+        X_num = X_num.copy()  # a view of the table (copy-on-write): never fill the table
+    for k, name in enumerate(numeric):
+        if name in cleaned.values:
+            assert X_num is not None
+            column = X_num[:, k]
+            column[np.isnan(column)] = cleaned.values[name]
     blocks: list[np.ndarray] = []
     names: list[str] = []
     indicators: list[str | None] = []
     encoded: dict[str, list[str]] = {}
     notes: list[str] = []
+    start = 0  # the numeric features since the last categorical column
     for name in used:
-        series = frame[name][keep]
-        fill = cleaned.values.get(name)
-        if name in categorical:
-            if fill is not None:
-                series = series.fillna(fill)
-            values = [v.strip() if isinstance(v, str) else float(v) for v in series]
-            columns, levels = encode.one_hot(table, name, values)
-            blocks.append(columns)
-            names += [f"{name}={level}" for level in levels]
-            indicators += [name] * len(levels)
-            encoded[name] = levels
-            notes.append(f"one-hot encoded {name!r}: {len(levels)} levels ({_some(levels)})")
-        else:
-            column = series.to_numpy(dtype=np.float64, na_value=np.nan)
-            if fill is not None:
-                column = np.where(np.isnan(column), fill, column)
-            blocks.append(column[:, None])
+        if name not in categorical:
             names.append(name)
             indicators.append(None)
-    X = np.ascontiguousarray(np.hstack(blocks), dtype=np.float64)
-    y = np.ascontiguousarray(frame[target][keep].to_numpy(dtype=np.float64, na_value=np.nan))
+            continue
+        series = sub[name]
+        fill = cleaned.values.get(name)
+        if fill is not None:
+            series = series.fillna(fill)
+        values = [v.strip() if isinstance(v, str) else float(v) for v in series]
+        columns, levels = encode.one_hot(table, name, values)
+        n_before = sum(1 for ind in indicators if ind is None)
+        if X_num is not None and n_before > start:
+            blocks.append(X_num[:, start:n_before])
+        start = n_before
+        blocks.append(columns)
+        names += [f"{name}={level}" for level in levels]
+        indicators += [name] * len(levels)
+        encoded[name] = levels
+        notes.append(f"one-hot encoded {name!r}: {len(levels)} levels ({_some(levels)})")
+    if X_num is not None and X_num.shape[1] > start:
+        blocks.append(X_num[:, start:] if start else X_num)
+    X = np.ascontiguousarray(blocks[0] if len(blocks) == 1 else np.hstack(blocks))
+    y = np.ascontiguousarray(sub[target].to_numpy(dtype=np.float64, na_value=np.nan))
     role_notes = [r.note for r in resolved.values() if r.note]
     target_name = target
     if table.decided.get("header") == "no" and re.fullmatch(r"x\d+", target):

@@ -756,3 +756,11 @@ def test_help_shows_the_file_options_readably(capsys):
         out.split()
     )
     assert "default: ()" not in out
+
+
+def test_too_few_rows_after_dropping_says_why(capsys, tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text("x,y\n1,2\n,3\n4,\n")
+    assert main(["fit", str(path), "--missing", "drop"]) == 2
+    err = capsys.readouterr().err
+    assert "only 1 data row after leaving out 2 with missing values; a fit needs at least 2" in err
