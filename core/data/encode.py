@@ -54,24 +54,35 @@ def _marks(table: Table) -> tuple[str, str]:
     return decimal, thousands
 
 
+def _number_mask(table: Table, name: str) -> tuple[Any, np.ndarray]:
+    """The column's present cells and, for each, whether it reads as a number (vectorised:
+    a text column may have millions of cells)."""
+    present = _present(table, name)
+    decimal, thousands = _marks(table)
+    text = present.astype("string").str.strip()
+    sep = _THOUSANDS.get(thousands, thousands)
+    if sep:
+        text = text.str.replace(sep, "", regex=False).str.replace("\u00a0", "", regex=False)
+    if decimal == ",":
+        text = text.str.replace(",", ".", regex=False)
+    mask = text.str.fullmatch(_NUMBER.pattern).fillna(False).to_numpy(dtype=bool)
+    return present, mask
+
+
 def first_non_number(table: Table, name: str) -> tuple[int, str] | None:
     """The first present cell of column ``name`` that is not a number: (0-based row, text)."""
-    decimal, thousands = _marks(table)
-    for row, cell in _present(table, name).items():
-        if not reads_as_number(cell, decimal, thousands):
-            return int(row), str(cell)
-    return None
+    present, mask = _number_mask(table, name)
+    if mask.all():
+        return None
+    k = int(np.argmin(mask))
+    return int(present.index[k]), str(present.iloc[k])
 
 
 def mostly_numbers(table: Table, name: str) -> bool:
     """Whether at least half of a text column's present cells are numbers (a typo in a
     numeric column rather than a column of words)."""
-    present = _present(table, name)
-    if present.empty:
-        return False
-    decimal, thousands = _marks(table)
-    numbers = sum(reads_as_number(c, decimal, thousands) for c in present)
-    return 2 * numbers >= len(present)
+    _, mask = _number_mask(table, name)
+    return mask.size > 0 and 2 * int(mask.sum()) >= mask.size
 
 
 def lines_text(table: Table, rows: list[int]) -> str:

@@ -455,3 +455,44 @@ def test_a_simple_comma_file_through_read_table(tmp_path):
     ds = table_to_dataset(read_table(path), roles(categorical=("smoker",)))
     assert ds.feature_names == ("age", "smoker=no", "smoker=yes")
     assert np.array_equal(ds.X[:, 1:], [[0, 1], [1, 0], [1, 0], [0, 1]])
+
+
+@pytest.mark.parametrize(
+    "decimal, thousands, cells, numbers",
+    [
+        (".", "none", ["12", " 3.5 ", "-.5", "1e3", "1,234", "3OO", "n/a"], [1, 1, 1, 1, 0, 0, 0]),
+        (".", ",", ["1,234", "1,234.5", "12,5x"], [1, 1, 0]),
+        (",", ".", ["1.234", "399.900,00", "1,5", "1.5.x"], [1, 1, 1, 0]),
+        (",", "space", ["1 234,5", "7", "x"], [1, 1, 0]),
+        (".", "'", ["1'234.5", "12"], [1, 1]),
+    ],
+)
+def test_text_cells_read_as_numbers_with_the_files_marks(decimal, thousands, cells, numbers):
+    from core.data.encode import first_non_number, reads_as_number
+
+    assert [int(reads_as_number(c, decimal, thousands)) for c in cells] == numbers
+    t = make_table({"c": cells, "y": np.arange(float(len(cells)))})
+    t.decided.update(decimal=decimal, thousands=thousands)
+    first = next((k for k, ok in enumerate(numbers) if not ok), None)
+    expected = None if first is None else (first, cells[first])
+    assert first_non_number(t, "c") == expected
+
+
+def test_mean_fills_a_categorical_tie_with_the_first_level_in_sorted_order():
+    t = make_table({"g": ["b", "a", None, "b", "a"], "y": [1.0, 2, 3, 4, 5]})
+    ds = table_to_dataset(t, roles(categorical=("g",), missing="mean"))
+    assert ds.feature_names == ("g=a", "g=b") and np.array_equal(ds.X[2], [1, 0])
+
+
+def test_importing_the_cli_and_the_roles_does_not_import_pandas():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, core.cli, core.cli_args, core.builder, core.data.roles, core.data.encode\n"
+        "assert 'pandas' not in sys.modules, 'pandas imported at start-up'\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
