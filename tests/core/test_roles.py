@@ -12,6 +12,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.data.roles import ColumnRoles, resolve_roles, table_to_dataset
 from core.data.table import Column, Table, read_table
@@ -496,3 +498,57 @@ def test_importing_the_cli_and_the_roles_does_not_import_pandas():
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+# -- any table, any choice: a Dataset or one InputError, never another exception -------------
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(["a", "b", "south", "3OO", "1,5", "7", " x "]),
+    st.floats(-1e6, 1e6, allow_nan=False).map(str),
+)
+
+
+@st.composite
+def _tables_and_roles(draw):
+    k = draw(st.integers(1, 5))
+    m = draw(st.integers(1, 8))
+    cols = {}
+    for j in range(k):
+        if draw(st.booleans()):
+            values = draw(
+                st.lists(st.one_of(st.none(), st.floats(-1e3, 1e3)), min_size=m, max_size=m)
+            )
+            cols[f"c{j}"] = [np.nan if v is None else v for v in values]
+        else:
+            cols[f"c{j}"] = draw(st.lists(_CELLS, min_size=m, max_size=m))
+    names = list(cols)
+    pick = st.lists(st.sampled_from(names), max_size=2, unique=True).map(tuple)
+    chosen = ColumnRoles(
+        target=draw(st.one_of(st.none(), st.sampled_from([*names, "0", "9", "nope"]))),
+        features=draw(pick),
+        ignore=draw(pick),
+        categorical=draw(pick),
+        missing=draw(st.sampled_from(["refuse", "drop", "mean"])),
+    )
+    return make_table(cols), chosen
+
+
+@settings(max_examples=300, deadline=None)
+@given(_tables_and_roles())
+def test_any_table_and_choice_gives_a_dataset_or_one_input_error(case):
+    table, chosen = case
+    try:
+        ds = table_to_dataset(table, chosen)
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert ds.X.shape == (ds.m, len(ds.feature_names)) and ds.y.shape == (ds.m,)
+    assert np.isfinite(ds.X).all() and np.isfinite(ds.y).all()
+    assert ds.m == table.rows - len(ds.report["dropped_rows"])
+    assert json.loads(json.dumps(ds.report)) == ds.report
+    for name, levels in ds.report["encoded"].items():
+        assert [f for f in ds.feature_names if f.startswith(name + "=")] == [
+            f"{name}={lv}" for lv in levels
+        ]
