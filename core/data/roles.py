@@ -208,9 +208,18 @@ def _check_target(table: Table, col: Column) -> None:
         )
 
 
+def _mostly_numbers(table: Table, col: Column) -> bool:
+    """Whether a text column is numbers with some stray text: the reader says so
+    (``Column.bad_row``), or at least half of its present cells read as numbers."""
+    return getattr(col, "bad_row", None) is not None or encode.mostly_numbers(table, col.name)
+
+
 def _refuse_text_among_numbers(table: Table, col: Column) -> None:
-    """InputError for a column of numbers that holds some text, naming the first such cell."""
-    bad = encode.first_non_number(table, col.name)
+    """InputError for a column of numbers that holds some text, naming the first such cell
+    (the reader's ``bad_row``/``bad_cell`` when it found one)."""
+    bad_row = getattr(col, "bad_row", None)
+    bad = (bad_row, getattr(col, "bad_cell", "")) if bad_row is not None else None
+    bad = bad or encode.first_non_number(table, col.name)
     if bad is None:
         return
     row, cell = bad
@@ -235,7 +244,7 @@ def _asked_feature(table: Table, col: Column) -> Role:
             column=col.position,
             column_name=col.name,
         )
-    if encode.mostly_numbers(table, col.name):
+    if _mostly_numbers(table, col):
         _refuse_text_among_numbers(table, col)
     raise InputError(
         f"is text ({col.levels:,} distinct values), so it cannot be a numeric feature; encode "
@@ -257,7 +266,7 @@ def _default_role(table: Table, col: Column) -> Role:
     if col.kind == "empty":
         return Role("ignore", "empty", f"left out {name!r}: it has no values")
     if col.kind == "text":
-        if encode.mostly_numbers(table, name):
+        if _mostly_numbers(table, col):
             _refuse_text_among_numbers(table, col)
         levels = f"{col.levels:,} distinct value" + ("" if col.levels == 1 else "s")
         note = f"left out {name!r}: it is text ({levels})"
