@@ -223,9 +223,14 @@ def _refuse_text_among_numbers(table: Table, col: Column) -> None:
     if bad is None:
         return
     row, cell = bad
+    decimal = table.decided.get("decimal") or "."
+    other = {".": ",", ",": "."}.get(decimal)
+    why = ""
+    if other and encode.reads_as_number(cell, other, "none"):
+        why = f" (it is one with {other!r} as the decimal mark, but this file's is {decimal!r})"
     raise InputError(
-        f"{cell!r} is not a number, in a column of numbers; fix the cell, leave the column "
-        f"out with --ignore {col.name}, or encode it with --categorical {col.name}",
+        f"{cell!r} is not a number{why}, in a column of numbers; fix the cell, leave the "
+        f"column out with --ignore {col.name}, or encode it with --categorical {col.name}",
         path=table.path,
         row=table.line_of(row),
         column=col.position,

@@ -586,14 +586,14 @@ def test_a_constant_column_is_named_once(capsys, tmp_path):
 
 
 def test_the_report_counts_in_words(capsys, tmp_path):
+    # (with the pandas reader: decimal commas in a ';' file, said in a note)
     path = tmp_path / "semi.csv"
     path.write_text("x;y\n1,5;2\n2,5;3\n3;5\n4;4\n")
     assert main(["fit", str(path)]) == 0
     out = capsys.readouterr().out
     assert "4 rows × 1 feature," in out
     notes = [line for line in out.splitlines() if line.startswith("note: ")]
-    assert len(notes) == 2 and notes[0].endswith("4 rows, 1 feature")
-    assert notes[1] == "note: decimal commas read as decimal points (e.g. '1,5' = 1.5)"
+    assert len(notes) == 2 and "4 rows, 2 columns" in notes[0] and "decimal commas" in notes[1]
 
 
 @pytest.mark.parametrize("name", ["7", "no-such-lesson", "missing/lesson.json"])
@@ -609,24 +609,27 @@ def test_an_unknown_lesson_lists_every_lesson(capsys, name):
         assert f"{k}. {lesson.title}" in err
 
 
-def test_dot_grouped_thousands_exit_2_naming_cell_and_both_readings(capsys, tmp_path):
+def test_dot_grouped_thousands_are_read_with_a_warning_naming_the_switch(capsys, tmp_path):
+    # (with the pandas reader) 350.000 in a ';' file is 350,000, never silently: a warning
     path = tmp_path / "europe.csv"
     path.write_text("Fläche;Zimmer;Preis\n120;4;350.000\n85;3;240.500\n60;2;180.000\n")
-    assert main(["fit", str(path), "--solver", "normal", "--json"]) == 2
-    out, err = capsys.readouterr()
-    assert out == ""
-    for part in ("europe.csv", "row 2", "column 3 ('Preis')", "'350.000'", "350000"):
-        assert part in err
-    assert err.count("\n") == 1
+    r = run_json(capsys, path, "--solver", "normal")
+    # 350000 = 4900·120 − 62000·4 + 10000, and so on: three rows, three parameters, exact
+    np.testing.assert_allclose(r["coefficients"], [4900, -62000], rtol=1e-9)
+    assert r["intercept"] == pytest.approx(10000, rel=1e-9)
+    (warning,) = [w for w in r["warnings"] if "'Preis'" in w]
+    assert "350000" in warning and "--decimal ." in warning
+    assert warning not in r["notes"]
+    assert main(["fit", str(path), "--solver", "normal"]) == 0
+    assert f"warning: {warning}" in capsys.readouterr().out.splitlines()
 
 
-def test_mixed_decimal_marks_note_is_in_json_and_report(capsys, tmp_path):
+def test_a_point_among_decimal_commas_is_refused_naming_the_cell(capsys, tmp_path):
     path = tmp_path / "mixed.csv"
     path.write_text("a;b;y\n1;2.5;3\n1,5;3;4\n2;4;5,25\n3;1;2\n")
-    r = run_json(capsys, path, "--solver", "normal")
-    assert any("mixes decimal marks" in n for n in r["notes"])
-    assert main(["fit", str(path), "--solver", "normal"]) == 0
-    assert "note: the file mixes decimal marks" in capsys.readouterr().out
+    assert main(["fit", str(path), "--solver", "normal"]) == 2
+    err = capsys.readouterr().err
+    assert "mixed.csv: row 2, column 2 ('b'): '2.5'" in err and err.count("\n") == 1
 
 
 # -- column roles, one-hot encoding, missing values (issue 10) -----------------------------

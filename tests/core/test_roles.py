@@ -572,3 +572,14 @@ def test_the_readers_bad_cell_of_a_mostly_numeric_column_is_the_one_named():
     with pytest.raises(InputError) as err:
         table_to_dataset(t, roles())
     assert str(err.value).startswith("t.csv: row 3, column 1 ('size'): '1_000' is not a number")
+
+
+def test_a_cell_with_the_other_decimal_mark_is_named_as_such():
+    t = make_table({"b": ["1,5", "2.5", "3", "4,25"], "y": [1.0, 2, 3, 4]})
+    t.decided.update(decimal=",", thousands="none")
+    with pytest.raises(InputError) as err:
+        table_to_dataset(t, roles())
+    assert str(err.value).startswith(
+        "t.csv: row 3, column 1 ('b'): '2.5' is not a number (it is one with '.' as the "
+        "decimal mark, but this file's is ','), in a column of numbers"
+    )
