@@ -37,8 +37,8 @@ def reads_as_number(cell: Any, decimal: str = ".", thousands: str = "none") -> b
     sep = _THOUSANDS.get(thousands, thousands)
     if sep:
         text = text.replace(sep, "").replace("\u00a0", "")
-    if decimal == ",":
-        text = text.replace(",", ".")
+    if decimal == ",":  # a point left (not a thousands separator) is not this file's mark
+        text = text.replace(".", "#").replace(",", ".")
     return _NUMBER.fullmatch(text) is not None
 
 
@@ -64,7 +64,7 @@ def _number_mask(table: Table, name: str) -> tuple[Any, np.ndarray]:
     if sep:
         text = text.str.replace(sep, "", regex=False).str.replace("\u00a0", "", regex=False)
     if decimal == ",":
-        text = text.str.replace(",", ".", regex=False)
+        text = text.str.replace(".", "#", regex=False).str.replace(",", ".", regex=False)
     mask = text.str.fullmatch(_NUMBER.pattern).fillna(False).to_numpy(dtype=bool)
     return present, mask
 
