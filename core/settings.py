@@ -237,7 +237,7 @@ class DataSettings:
         "first row is a header",
         choices=HEADERS,
         help="auto: detected from the first row; yes/no: override (without a header the "
-        "columns are named x1..xn and y)",
+        "columns are named x1..xn)",
     )
     delimiter: str = knob(
         "auto",

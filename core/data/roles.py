@@ -145,7 +145,7 @@ def _target(table: Table, roles: ColumnRoles) -> tuple[Column, str]:
                     path=table.path,
                 )
             col = table.columns[k]
-        elif not (text == "y" and table.decided.get("header") == "no"):
+        else:
             table.column(chosen)  # raises, listing the columns
     if col is not None:
         for label, group in (
@@ -290,8 +290,9 @@ def table_to_dataset(table: Table, roles: ColumnRoles) -> Dataset:
     missing-value choice. ``report`` (JSON-ready) lists how the file was read (``read``),
     what was encoded (``encoded``: {column: [levels]}), ignored (``ignored``: {column:
     reason}), the ``missing`` choice, ``dropped_rows`` (0-based rows of the table),
-    ``filled`` ({column: cells}) and the reader's ``warnings``. Without a header the target
-    is named ``y``. Raises InputError (naming column and choice) as :func:`resolve_roles`
+    ``filled`` ({column: cells}) and the reader's ``warnings``. Names are the table's
+    (``x1``..``xn`` without a header), so the window's column pickers and the report agree.
+    Raises InputError (naming column and choice) as :func:`resolve_roles`
     does, for missing values under ``missing="refuse"``, too many levels, no feature left.
     """
     resolved = resolve_roles(table, roles)
@@ -356,15 +357,12 @@ def table_to_dataset(table: Table, roles: ColumnRoles) -> Dataset:
     X = np.ascontiguousarray(blocks[0] if len(blocks) == 1 else np.hstack(blocks))
     y = np.ascontiguousarray(sub[target].to_numpy(dtype=np.float64, na_value=np.nan))
     role_notes = [r.note for r in resolved.values() if r.note]
-    target_name = target
-    if table.decided.get("header") == "no" and re.fullmatch(r"x\d+", target):
-        target_name = "y"
     warnings = tuple(table.warnings)
     return Dataset(
         X=X,
         y=y,
         feature_names=tuple(names),
-        target_name=target_name,
+        target_name=target,
         source=table.path,
         path=table.path,
         notes=(*table.notes, *role_notes, *cleaned.notes, *notes, *warnings),

@@ -79,7 +79,7 @@ def test_json_report_has_the_published_fields(capsys, housing_file):
     )
     assert JSON_FIELDS <= set(r)
     assert (r["m"], r["n"], len(r["coefficients"])) == (100, 4, 4)
-    assert r["feature_names"] == ["x1", "x2", "x3", "x4"] and r["target_name"] == "y"
+    assert r["feature_names"] == ["x1", "x2", "x3", "x4"] and r["target_name"] == "x5"
     assert r["iterations"] == 1000 and not r["diverged"]
 
 
@@ -310,9 +310,9 @@ def test_options_that_apply_are_used(capsys, housing_file):
     r = run_json(capsys, "demo:synthetic", "--m", "30", "--n", "3", "--seed", "4")
     assert (r["m"], r["n"]) == (30, 3)
     r = run_json(capsys, housing_file, "--target", "0", "--no-header")
-    # without a header, column k is named xk (as the table and --features name it); the
-    # target is called y
-    assert r["target_name"] == "y" and r["feature_names"] == ["x2", "x3", "x4", "x5"]
+    # without a header, column k is named xk, the target too (as the window's pickers and
+    # --features name it)
+    assert r["target_name"] == "x1" and r["feature_names"] == ["x2", "x3", "x4", "x5"]
     assert r["m"] == 100
 
 

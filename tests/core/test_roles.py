@@ -145,12 +145,12 @@ def test_target_by_name_or_zero_based_index():
         resolve_roles(t, roles(target="z"))
 
 
-def test_without_a_header_the_target_is_named_y():
+def test_without_a_header_the_names_are_the_tables():
     t = make_table({"x1": [1.0, 2, 3], "x2": [3.0, 1, 4], "x3": [9.0, 9, 8]}, header="no")
     ds = table_to_dataset(t, roles(target="0"))
-    assert (ds.target_name, ds.feature_names) == ("y", ("x2", "x3"))
+    assert (ds.target_name, ds.feature_names) == ("x1", ("x2", "x3"))
     assert np.array_equal(ds.y, [1.0, 2, 3])
-    assert table_to_dataset(t, roles(target="y")).feature_names == ("x1", "x2")
+    assert table_to_dataset(t, roles()).target_name == "x3"
 
 
 # -- chosen roles -------------------------------------------------------------------------
