@@ -253,9 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit = sub.add_parser(
         "fit",
         help="fit a linear regression without a window",
-        description="Fit y from the other columns of DATA. Defaults are the "
-        "window's: housing demo, z-score scaling, gradient "
-        "descent, α = 0.1, 1000 iterations, tolerance 1e-9.",
+        description="Fit the target (by default the last numeric column) from the other "
+        "columns of DATA: numeric columns are features, --categorical ones are one-hot "
+        "encoded, text columns and a leading row-number column are left out with a note. "
+        "Defaults are the window's: housing demo, z-score scaling, gradient descent, "
+        "α = 0.1, 1000 iterations, tolerance 1e-9.",
     )
     _add_fit_arguments(fit)
 
