@@ -15,10 +15,11 @@ from core.settings import DataSettings, ModelSettings
 def build_dataset(data: DataSettings) -> Dataset:
     """The dataset ``data`` describes: the housing demo (a fixed table of 100 houses), the
     stopping-distance demo (80 cars, a curved relation), a synthetic table (deterministic from
-    its seed) or a CSV/text file.
+    its seed) or a CSV/text/Excel file (read by :func:`core.data.table.read_table`, then
+    given column roles by :func:`core.data.roles.table_to_dataset`).
 
-    Raises InputError for a file that cannot be read (the message names file, row, column)
-    and for a file with fewer than 2 data rows.
+    Raises InputError for a file that cannot be read (the message names file, row, column),
+    for column roles or missing values that cannot apply, and for fewer than 2 data rows.
     """
     if data.source == "housing":
         return make_housing()
@@ -39,8 +40,11 @@ def build_dataset(data: DataSettings) -> Dataset:
     table = read_table(data.csv_path, ReadOptions.from_settings(data))
     dataset = table_to_dataset(table, ColumnRoles.from_settings(data))
     if dataset.X.shape[0] < 2:  # said first: with one row every column is also constant
+        dropped = len(dataset.report.get("dropped_rows", ()))
+        after = f" after leaving out {dropped:,} with missing values" if dropped else ""
         raise InputError(
-            f"only {dataset.X.shape[0]} data row; a fit needs at least 2", path=dataset.path
+            f"only {dataset.X.shape[0]} data row{after}; a fit needs at least 2",
+            path=dataset.path,
         )
     return dataset
 

@@ -152,9 +152,13 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     if writer is not None:
         writer.__exit__(None, None, None)
     assert final is not None
-    warnings = list(final.warnings)
+    warnings = [*dataset.warnings, *final.warnings]
     if final.diverged:
         warnings.append(final.message)
+    data_report = dict(dataset.report)
+    if dataset.report:  # a file: which level of each categorical column the model left out
+        data_report["dropped_levels"] = dict(problem.dropped_levels)
+    notes = [n for n in dataset.notes if n not in dataset.warnings] + problem.notes
     return {
         "solver": run.solver,
         "scaling": problem.scaling,
@@ -180,8 +184,8 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         "elapsed_s": final.elapsed,
         "message": final.message,
         "warnings": warnings,
-        "notes": list(dataset.notes),
-        "data": dataset.report,
+        "notes": notes,
+        "data": data_report,
     }
 
 
@@ -199,6 +203,23 @@ def _count(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
+def _columns_line(data: dict[str, Any]) -> str:
+    """What became of a file's columns and rows, in one line (empty for a demo)."""
+    parts = []
+    dropped = data.get("dropped_levels", {})
+    for name, levels in data.get("encoded", {}).items():
+        gone = f", {name}={dropped[name]} left out" if name in dropped else ""
+        parts.append(f"one-hot {name!r} ({len(levels)} levels{gone})")
+    if data.get("ignored"):
+        parts.append("ignored " + ", ".join(repr(n) for n in data["ignored"]))
+    if data.get("dropped_rows"):
+        parts.append(f"{_count(len(data['dropped_rows']), 'row')} with missing values left out")
+    if data.get("filled"):
+        cells = sum(data["filled"].values())
+        parts.append(f"{_count(cells, 'missing cell')} filled ({data.get('missing')})")
+    return "; ".join(parts)
+
+
 def format_report(r: dict[str, Any]) -> str:
     """The human-readable fit report."""
     width = max([len(nm) for nm in r["feature_names"]] + [11])
@@ -208,6 +229,9 @@ def format_report(r: dict[str, Any]) -> str:
         f"target {r['target_name']!r}",
         f"model       degree {r['degree']}, {has_b}, scaling {r['scaling']}",
     ]
+    columns = _columns_line(r.get("data") or {})
+    if columns:
+        lines.insert(1, f"columns     {columns}")
     if r["alpha"] is not None:
         lines.append(
             f"solver      {r['solver']}: α = {r['alpha']:g} (α_max = "

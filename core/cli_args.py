@@ -56,6 +56,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+class _NoHeader(argparse.Action):
+    """``--no-header``: sets ``header`` to "no" and remembers the spelling, so that a
+    refusal names the option the user typed."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        setattr(namespace, self.dest, "no")
+        namespace.header_option = option
+
+
 def _whole_number(text: str) -> int:
     """Command-line text as an int: ``1000``, also ``1e6`` (an exact whole number)."""
     try:
@@ -111,9 +120,26 @@ def _option_help(spec: Setting) -> str:
         parts.append(f"unit: {spec.unit}")
     if spec.choices is None and spec.kind is not bool and spec.low is not None:
         parts.append(spec.range_text())
-    if spec.kind is not bool and not (spec.default is None and "default" in spec.help):
-        parts.append(f"default: {'none' if spec.default is None else spec.default}")
+    if spec.choices is not None and _odd_choices(spec):
+        labels = CHOICE_LABELS.get(spec.name, {})
+        shown = [f"{c!r}" if not c.isalnum() else c for c in spec.choices]
+        parts.append(
+            "one of "
+            + ", ".join(
+                f"{s} ({labels[c].split()[0]})" if c in labels and not c.isalnum() else s
+                for s, c in zip(shown, spec.choices, strict=True)
+            )
+        )
+    empty = spec.default is None or spec.default in ("", ())
+    if spec.kind is not bool and not (empty and "default" in spec.help):
+        parts.append(f"default: {'none' if empty else spec.default}")
     return "; ".join(parts).replace("%", "%%")
+
+
+def _odd_choices(spec: Setting) -> bool:
+    """Whether a choice is punctuation (``,`` ``;`` ``|``), which argparse's ``{a,b}`` list
+    would make unreadable: such an option shows a metavar and lists its choices in words."""
+    return any(not c.replace("-", "").isalnum() for c in spec.choices or ())
 
 
 def demo_text() -> str:
@@ -137,8 +163,14 @@ def _add_setting(group: argparse._ArgumentGroup, key: str) -> None:
             spec.cli, dest=key, action="store_true", default=default, help=_option_help(spec)
         )
     elif spec.choices is not None:
+        metavar = spec.cli.lstrip("-").upper() if _odd_choices(spec) else None
         group.add_argument(
-            spec.cli, dest=key, choices=spec.choices, default=default, help=_option_help(spec)
+            spec.cli,
+            dest=key,
+            choices=spec.choices,
+            default=default,
+            metavar=metavar,
+            help=_option_help(spec),
         )
     else:
         group.add_argument(
@@ -146,7 +178,7 @@ def _add_setting(group: argparse._ArgumentGroup, key: str) -> None:
             dest=key,
             type=_option_type(spec),
             default=default,
-            metavar=spec.cli.lstrip("-").upper().replace("-", "_"),
+            metavar="A,B" if spec.kind is tuple else spec.cli.lstrip("-").upper().replace("-", "_"),
             help=_option_help(spec),
         )
 
@@ -167,8 +199,8 @@ def _add_fit_arguments(fit: argparse.ArgumentParser) -> None:
     data.add_argument(
         "--no-header",
         dest="header",
-        action="store_const",
-        const="no",
+        action=_NoHeader,
+        nargs=0,
         default=argparse.SUPPRESS,
         help="the same as --header no",
     )
@@ -221,9 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit = sub.add_parser(
         "fit",
         help="fit a linear regression without a window",
-        description="Fit y from the other columns of DATA. Defaults are the "
-        "window's: housing demo, z-score scaling, gradient "
-        "descent, α = 0.1, 1000 iterations, tolerance 1e-9.",
+        description="Fit the target (by default the last numeric column) from the other "
+        "columns of DATA: numeric columns are features, --categorical ones are one-hot "
+        "encoded, text columns and a leading row-number column are left out with a note. "
+        "Defaults are the window's: housing demo, z-score scaling, gradient descent, "
+        "α = 0.1, 1000 iterations, tolerance 1e-9.",
     )
     _add_fit_arguments(fit)
 
@@ -254,6 +288,8 @@ def _refuse_foreign_options(args: argparse.Namespace, source: str) -> None:
         if not hasattr(args, key) or key in allowed:
             continue
         option = SCHEMA[key].cli
+        if key == "header" and getattr(args, "header_option", None):
+            option = args.header_option
         if key in FILE_OPTIONS:
             why = f"{option} applies to a CSV file"
             if source != "synthetic":

@@ -24,7 +24,8 @@ class Dataset:
     (empty: no indicator features); ``report`` says, JSON-ready, how the file was read and
     what became of its columns and rows (keys ``read``, ``encoded``, ``ignored``,
     ``missing``, ``dropped_rows``, ``filled``; see :func:`core.data.roles.table_to_dataset`);
-    ``table`` is the :class:`~core.data.table.Table` as read (the window's Data tab).
+    ``table`` is the :class:`~core.data.table.Table` as read (the window's Data tab);
+    ``warnings``: the readings a user must check (also at the end of ``notes``).
     """
 
     X: np.ndarray
@@ -39,6 +40,7 @@ class Dataset:
     indicators: tuple[str | None, ...] = ()
     report: dict[str, Any] = field(default_factory=dict)
     table: Any = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def m(self) -> int:

@@ -57,8 +57,12 @@ class Problem:
         self.intercept = bool(intercept)
         self.device = device
         self.dtype = dtype
+        self.notes: list[str] = []
+        #: categorical column -> the level left out because the intercept stands for it
+        self.dropped_levels: dict[str, str] = {}
+        X, names, indicators = self._one_hot_columns(dataset)
         self.design: Design = polynomial_features(
-            dataset.X, dataset.feature_names, degree, dataset.path
+            X, names, degree, dataset.path, indicators=indicators
         )
         m, p = self.design.X.shape
         n_params = p + int(self.intercept)
@@ -92,6 +96,50 @@ class Problem:
         host_scaled = self.scaler.transform(self.design.X)
         self.X = self.xp.asarray(np.ascontiguousarray(host_scaled), dtype=dtype)
         self.y = self.xp.asarray(dataset.y, dtype=dtype)
+
+    def _one_hot_columns(
+        self, dataset: Dataset
+    ) -> tuple[np.ndarray, tuple[str, ...], tuple[str | None, ...]]:
+        """The dataset's features with one level per categorical column left out where it
+        would be redundant (R's treatment contrasts; pandas' ``get_dummies(drop_first=True)``).
+
+        The 0/1 columns of one categorical column sum to 1, the intercept's column: with an
+        intercept, each categorical column loses its first level (sorted order), which the
+        intercept then stands for. Without one, the first categorical column keeps all its
+        levels (together they act as the intercept) and each later one loses its first. Either
+        way the design keeps full rank. :attr:`dropped_levels` and :attr:`notes` say which.
+        """
+        indicators = tuple(dataset.indicators) or (None,) * dataset.n
+        names = tuple(dataset.feature_names)
+        columns = list(dict.fromkeys(ind for ind in indicators if ind is not None))
+        if not columns:
+            return dataset.X, names, indicators
+        full = None if self.intercept else columns[0]
+        keep = []
+        for j, ind in enumerate(indicators):
+            if ind is not None and ind != full and ind not in self.dropped_levels:
+                self.dropped_levels[ind] = names[j][len(ind) + 1 :]
+                why = (
+                    "the intercept stands for it"
+                    if self.intercept
+                    else f"without an intercept, the levels of {full!r} stand for it"
+                )
+                self.notes.append(f"{names[j]} left out: {why}")
+                continue
+            keep.append(j)
+        if not keep:
+            raise InputError(
+                "no feature left: each categorical column has one level only, which the "
+                "intercept stands for; add a numeric feature or fit without an intercept",
+                path=dataset.path,
+            )
+        if len(keep) == len(names):
+            return dataset.X, names, indicators
+        return (
+            np.ascontiguousarray(dataset.X[:, keep]),
+            tuple(names[j] for j in keep),
+            tuple(indicators[j] for j in keep),
+        )
 
     def _check_range(self, X: np.ndarray, m: int) -> None:
         """Refuse values whose squares overflow the cost; warn where they underflow.

@@ -79,7 +79,7 @@ def test_json_report_has_the_published_fields(capsys, housing_file):
     )
     assert JSON_FIELDS <= set(r)
     assert (r["m"], r["n"], len(r["coefficients"])) == (100, 4, 4)
-    assert r["feature_names"] == ["x1", "x2", "x3", "x4"] and r["target_name"] == "y"
+    assert r["feature_names"] == ["x1", "x2", "x3", "x4"] and r["target_name"] == "x5"
     assert r["iterations"] == 1000 and not r["diverged"]
 
 
@@ -284,6 +284,13 @@ def test_the_housing_demo_has_no_seed(capsys):
         ),
         ("demo:housing", ["--target", "99"], "--target applies to a CSV file"),
         ("demo:curve", ["--no-header"], "--no-header applies to a CSV file; demo:curve's target"),
+        ("demo:curve", ["--header", "no"], "--header applies to a CSV file; demo:curve's target"),
+        ("demo:housing", ["--categorical", "a"], "--categorical applies to a CSV file"),
+        ("demo:housing", ["--ignore", "a,b"], "--ignore applies to a CSV file"),
+        ("demo:synthetic", ["--features", "x1"], "--features applies to a CSV file"),
+        ("demo:synthetic", ["--missing", "drop"], "--missing applies to a CSV file"),
+        ("demo:housing", ["--thousands", ","], "--thousands applies to a CSV file"),
+        ("demo:curve", ["--decimal", ","], "--decimal applies to a CSV file"),
         ("demo:synthetic", ["--target", "y"], "--target applies to a CSV file"),
         ("demo:housing", ["--m", "5"], "--m applies to demo:synthetic only; demo:housing is a"),
         ("demo:curve", ["--noise", "0.5"], "--noise applies to demo:synthetic only"),
@@ -303,7 +310,9 @@ def test_options_that_apply_are_used(capsys, housing_file):
     r = run_json(capsys, "demo:synthetic", "--m", "30", "--n", "3", "--seed", "4")
     assert (r["m"], r["n"]) == (30, 3)
     r = run_json(capsys, housing_file, "--target", "0", "--no-header")
-    assert r["target_name"] == "y" and r["feature_names"] == ["x1", "x2", "x3", "x4"]
+    # without a header, column k is named xk, the target too (as the window's pickers and
+    # --features name it)
+    assert r["target_name"] == "x1" and r["feature_names"] == ["x2", "x3", "x4", "x5"]
     assert r["m"] == 100
 
 
@@ -577,14 +586,14 @@ def test_a_constant_column_is_named_once(capsys, tmp_path):
 
 
 def test_the_report_counts_in_words(capsys, tmp_path):
+    # (with the pandas reader: decimal commas in a ';' file, said in a note)
     path = tmp_path / "semi.csv"
     path.write_text("x;y\n1,5;2\n2,5;3\n3;5\n4;4\n")
     assert main(["fit", str(path)]) == 0
     out = capsys.readouterr().out
     assert "4 rows × 1 feature," in out
     notes = [line for line in out.splitlines() if line.startswith("note: ")]
-    assert len(notes) == 2 and notes[0].endswith("4 rows, 1 feature")
-    assert notes[1] == "note: decimal commas read as decimal points (e.g. '1,5' = 1.5)"
+    assert len(notes) == 2 and "4 rows, 2 columns" in notes[0] and "decimal commas" in notes[1]
 
 
 @pytest.mark.parametrize("name", ["7", "no-such-lesson", "missing/lesson.json"])
@@ -600,21 +609,161 @@ def test_an_unknown_lesson_lists_every_lesson(capsys, name):
         assert f"{k}. {lesson.title}" in err
 
 
-def test_dot_grouped_thousands_exit_2_naming_cell_and_both_readings(capsys, tmp_path):
+def test_dot_grouped_thousands_are_read_with_a_warning_naming_the_switch(capsys, tmp_path):
+    # (with the pandas reader) 350.000 in a ';' file is 350,000, never silently: a warning
     path = tmp_path / "europe.csv"
     path.write_text("Fläche;Zimmer;Preis\n120;4;350.000\n85;3;240.500\n60;2;180.000\n")
-    assert main(["fit", str(path), "--solver", "normal", "--json"]) == 2
-    out, err = capsys.readouterr()
-    assert out == ""
-    for part in ("europe.csv", "row 2", "column 3 ('Preis')", "'350.000'", "350000"):
-        assert part in err
-    assert err.count("\n") == 1
+    r = run_json(capsys, path, "--solver", "normal")
+    # 350000 = 4900·120 − 62000·4 + 10000, and so on: three rows, three parameters, exact
+    np.testing.assert_allclose(r["coefficients"], [4900, -62000], rtol=1e-9)
+    assert r["intercept"] == pytest.approx(10000, rel=1e-9)
+    (warning,) = [w for w in r["warnings"] if "'Preis'" in w]
+    assert "350000" in warning and "--decimal ." in warning
+    assert warning not in r["notes"]
+    assert main(["fit", str(path), "--solver", "normal"]) == 0
+    assert f"warning: {warning}" in capsys.readouterr().out.splitlines()
 
 
-def test_mixed_decimal_marks_note_is_in_json_and_report(capsys, tmp_path):
+def test_a_point_among_decimal_commas_is_refused_naming_the_cell(capsys, tmp_path):
     path = tmp_path / "mixed.csv"
     path.write_text("a;b;y\n1;2.5;3\n1,5;3;4\n2;4;5,25\n3;1;2\n")
-    r = run_json(capsys, path, "--solver", "normal")
-    assert any("mixes decimal marks" in n for n in r["notes"])
-    assert main(["fit", str(path), "--solver", "normal"]) == 0
-    assert "note: the file mixes decimal marks" in capsys.readouterr().out
+    assert main(["fit", str(path), "--solver", "normal"]) == 2
+    err = capsys.readouterr().err
+    assert "mixed.csv: row 2, column 2 ('b'): '2.5'" in err and err.count("\n") == 1
+
+
+# -- column roles, one-hot encoding, missing values (issue 10) -----------------------------
+
+INSURANCE = """id,age,sex,bmi,region,charges
+1,19,female,27.9,southwest,16884.9
+2,18,male,33.8,southeast,1725.6
+3,28,male,,southeast,4449.5
+4,33,male,22.7,northwest,21984.5
+5,32,male,28.9,northwest,3866.9
+6,31,female,25.7,southeast,3756.6
+7,46,female,33.4,southeast,8240.6
+8,37,female,,northwest,7281.5
+9,37,male,29.8,northeast,6406.4
+10,60,female,25.8,northwest,28923.1
+11,25,male,26.2,northeast,2721.3
+12,62,female,26.3,southeast,27808.7
+"""
+
+
+@pytest.fixture
+def insurance_file(tmp_path) -> Path:
+    path = tmp_path / "insurance.csv"
+    path.write_text(INSURANCE)
+    return path
+
+
+def test_acceptance_fit_with_categorical_ignore_and_drop_in_a_fresh_interpreter(insurance_file):
+    """The issue's acceptance command, end to end through ``python -m core fit``."""
+    argv = ["--categorical", "region", "--ignore", "id", "--missing", "drop", "--json"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "core", "fit", str(insurance_file), *argv, "--solver", "normal"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+        cwd=insurance_file.parent,
+    )
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    data = r["data"]
+    assert data["encoded"] == {"region": ["northeast", "northwest", "southeast", "southwest"]}
+    assert data["dropped_levels"] == {"region": "northeast"}
+    assert data["ignored"] == {"id": "ignored as asked", "sex": "text, 2 distinct values"}
+    assert data["missing"] == "drop" and data["dropped_rows"] == [2, 7] and data["filled"] == {}
+    assert r["feature_names"] == [
+        "age",
+        "bmi",
+        "region=northwest",
+        "region=southeast",
+        "region=southwest",
+    ]
+    assert r["m"] == 10 and r["target_name"] == "charges"
+    # independently: lstsq on the complete rows with the design built by hand
+    rows = [line.split(",") for line in INSURANCE.splitlines()[1:]]
+    rows = [c for c in rows if c[3]]
+    levels = ("northwest", "southeast", "southwest")
+    A = np.array([[float(c[1]), float(c[3]), *(c[4] == lv for lv in levels), 1.0] for c in rows])
+    y = np.array([float(c[5]) for c in rows])
+    coef = np.linalg.lstsq(A, y, rcond=None)[0]
+    np.testing.assert_allclose(r["coefficients"], coef[:-1], rtol=1e-9)
+    assert r["intercept"] == pytest.approx(coef[-1], rel=1e-9)
+    assert "region=northeast left out: the intercept stands for it" in r["notes"]
+
+
+def test_readable_report_says_what_became_of_the_columns(capsys, insurance_file):
+    argv = ["fit", str(insurance_file), "--categorical", "region", "--missing", "mean"]
+    assert main([*argv, "--ignore", "id", "--solver", "normal"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "columns     one-hot 'region' (4 levels, region=northeast left out); ignored 'id', "
+        "'sex'; 2 missing cells filled (mean)"
+    ) in out
+    assert "note: filled 2 missing cells of 'bmi' with its mean 28.05" in out
+    assert (
+        "note: left out 'sex': it is text (2 distinct values); to use it, one-hot encode it " in out
+    )
+
+
+def test_missing_values_are_refused_by_default_with_counts_and_rows(capsys, insurance_file):
+    assert main(["fit", str(insurance_file)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"gd-explorer: error: {insurance_file}: missing values in 1 column: 'bmi' 2 (first in "
+        "row 4); choose --missing drop or --missing mean (or leave the column out with --ignore)\n"
+    )
+
+
+def test_features_option_picks_exactly_those(capsys, insurance_file):
+    r = run_json(capsys, insurance_file, "--features", "age", "--solver", "normal")
+    assert r["feature_names"] == ["age"]
+    assert set(r["data"]["ignored"]) == {"id", "sex", "bmi", "region"}
+    assert r["data"]["dropped_rows"] == []  # bmi is not used: its empty cells drop no row
+
+
+def test_table_warnings_are_warning_lines_not_notes(capsys, monkeypatch, insurance_file):
+    from core.data import table as table_mod
+
+    real = table_mod.read_table
+    text = "column 'bmi': read as decimal points; --decimal , switches it"
+
+    def with_warning(*args, **kwargs):
+        from dataclasses import replace
+
+        return replace(real(*args, **kwargs), warnings=(text,))
+
+    monkeypatch.setattr(table_mod, "read_table", with_warning)
+    assert main(["fit", str(insurance_file), "--missing", "drop"]) == 0
+    out = capsys.readouterr().out
+    assert f"warning: {text}" in out and f"note: {text}" not in out
+    r = run_json(capsys, insurance_file, "--missing", "drop")
+    assert text in r["warnings"] and text not in r["notes"] and r["data"]["warnings"] == [text]
+
+
+def test_demo_reports_have_no_column_line(capsys):
+    assert main(["fit", "demo:housing", "--iterations", "5"]) == 0
+    assert "columns " not in capsys.readouterr().out
+
+
+def test_help_shows_the_file_options_readably(capsys):
+    assert main(["fit", "--help"]) == 0
+    out = capsys.readouterr().out
+    for option in ("--features A,B", "--ignore A,B", "--categorical A,B", "--thousands"):
+        assert option in out
+    assert "{auto,,,;" not in out  # punctuation choices are listed in words instead
+    assert "one of auto, ',' (comma), ';' (semicolon), tab, whitespace, '|' (bar)" in " ".join(
+        out.split()
+    )
+    assert "default: ()" not in out
+
+
+def test_too_few_rows_after_dropping_says_why(capsys, tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text("x,y\n1,2\n,3\n4,\n")
+    assert main(["fit", str(path), "--missing", "drop"]) == 2
+    err = capsys.readouterr().err
+    assert "only 1 data row after leaving out 2 with missing values; a fit needs at least 2" in err

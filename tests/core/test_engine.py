@@ -497,3 +497,65 @@ def test_contour_centre_is_the_optimum_even_without_scaling(degree):
     cost = problem.cost(centre[: problem.n], float(centre[problem.n]))
     A = powers_design(make_housing().X, degree)
     assert cost == pytest.approx(best_lstsq_cost(A, make_housing().y), rel=1e-6)
+
+
+# -- one-hot features in the model (issue 10) ------------------------------------------------
+
+
+def test_polynomial_features_raise_only_numeric_columns_and_keep_the_power_order():
+    from core.model.features import polynomial_features
+
+    X = np.array([[2.0, 1.0, 3.0], [5.0, 0.0, -1.0], [1.5, 1.0, 4.0]])
+    d = polynomial_features(X, ("a", "g=x", "c"), 3, indicators=(None, "g", None))
+    assert d.names == ("a", "g=x", "c", "a^2", "c^2", "a^3", "c^3")
+    assert (d.n_raw, d.powered, d.degree) == (3, (0, 2), 3)
+    a, c = X[:, 0], X[:, 2]
+    assert np.array_equal(d.X, np.column_stack([X, a**2, c**2, a**3, c**3]))
+    assert d.X_lo is not None and d.X_lo.shape == d.X.shape
+    # without indicators every column is raised, as before
+    plain = polynomial_features(X, ("a", "b", "c"), 2)
+    assert plain.names == ("a", "b", "c", "a^2", "b^2", "c^2")
+    # only indicators: nothing to raise
+    only = polynomial_features(X[:, 1:2], ("g=x",), 4, indicators=("g",))
+    assert only.names == ("g=x",) and only.X_lo is None
+
+
+def test_overflow_names_the_power_of_the_right_column_among_indicators():
+    from core.model.features import polynomial_features
+
+    X = np.array([[1.0, 0.0, 1e200], [2.0, 1.0, 1.0]])
+    with pytest.raises(InputError, match=r"column 'big'.*big\^2 is too large"):
+        polynomial_features(X, ("a", "g=x", "big"), 2, indicators=(None, "g", None))
+
+
+def test_problem_leaves_out_the_first_level_of_each_categorical_with_an_intercept():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=12)
+    g = np.array([0, 1, 2] * 4)
+    h = np.array([0, 1] * 6)
+    X = np.column_stack([x, g == 0, g == 1, g == 2, h == 0, h == 1]).astype(float)
+    names = ("x", "g=a", "g=b", "g=c", "h=p", "h=q")
+    ind = (None, "g", "g", "g", "h", "h")
+    y = 2 * x + (g == 1) * 3 - (h == 1) + rng.normal(scale=0.1, size=12)
+    ds = Dataset(X, y, names, "y", "t", indicators=ind)
+    problem = Problem(ds)
+    assert problem.feature_names == ("x", "g=b", "g=c", "h=q")
+    assert problem.dropped_levels == {"g": "a", "h": "p"}
+    assert problem.notes == [
+        "g=a left out: the intercept stands for it",
+        "h=p left out: the intercept stands for it",
+    ]
+    snap = last(normal_equation(problem))
+    A = np.column_stack([X[:, [0, 2, 3, 5]], np.ones(12)])
+    coef = np.linalg.lstsq(A, y, rcond=None)[0]
+    assert_allclose(params(snap), coef, rtol=1e-9, atol=1e-12)
+    # the gradient-descent view of the same problem agrees (well conditioned after zscore)
+    gd = last(gradient_descent(Problem(ds, scaling="zscore"), alpha=0.5, iterations=5000))
+    assert_allclose(params(gd), coef, rtol=1e-6, atol=1e-6)
+
+
+def test_a_categorical_with_one_level_under_an_intercept_leaves_no_feature():
+    ds = Dataset(np.ones((4, 1)), np.arange(4.0), ("g=a",), "y", "t", indicators=("g",))
+    with pytest.raises(InputError, match="no feature left: each categorical column has one"):
+        Problem(ds)
+    assert Problem(ds, intercept=False).feature_names == ("g=a",)

@@ -101,3 +101,71 @@ def test_a_fixed_demo_is_named_as_its_choice_label_without_a_seed(source):
     name = build_dataset(DataSettings(source=source)).source
     assert name == CHOICE_LABELS["source"][source]  # the window's combo and the report agree
     assert "seed" not in name
+
+
+# -- the file settings of issue 10 ----------------------------------------------------------
+
+
+def test_an_old_session_with_no_header_still_opens(tmp_path):
+    import json
+
+    from core.session import FORMAT, load_session
+
+    values = {**defaults(), "source": "csv", "csv_path": "d.csv", "target": "0"}
+    del values["header"]
+    values["no_header"] = True
+    for key in ("features", "ignore", "categorical", "missing"):  # keys the old file lacked
+        del values[key]
+    path = tmp_path / "old.gdx.json"
+    doc = {"format": FORMAT, "version": 1, "settings": values, "runs": []}
+    path.write_text(json.dumps(doc))
+    session = load_session(path)
+    data = Settings.from_flat(session.settings).data
+    assert (data.header, data.target, data.missing, data.ignore) == ("no", "0", "refuse", ())
+    # no_header false leaves the header to the reader; a header given wins
+    assert validate({"no_header": False}, "s", partial=True) == {}
+    assert validate({"no_header": True, "header": "yes"}, "s", partial=True) == {"header": "yes"}
+    with pytest.raises(InputError, match="'no_header' must be true or false, got 'yes'"):
+        validate({"no_header": "yes"}, "s.json", partial=True)
+
+
+def test_the_column_roles_round_trip_through_a_session(tmp_path):
+    from core.session import Session, load_session, save_session
+
+    chosen = Settings().replace(
+        source="csv",
+        csv_path="ins.csv",
+        features=("age", "bmi"),
+        ignore=("id",),
+        categorical=("region",),
+        missing="mean",
+        thousands=",",
+        decimal=".",
+        delimiter=";",
+        header="yes",
+    )
+    path = tmp_path / "s.gdx.json"
+    save_session(path, Session(chosen.flat(), (), {}))
+    again = Settings.from_flat(load_session(path).settings)
+    assert again == chosen
+    assert again.data.categorical == ("region",) and again.data.missing == "mean"
+
+
+@pytest.mark.parametrize(
+    "key, value, text",
+    [
+        ("missing", "fill", "'missing' must be one of refuse, drop, mean, got 'fill'"),
+        ("ignore", "id", "'ignore' must be a list of column names, got 'id'"),
+        ("categorical", ["a", ""], "'categorical' must be a list of at most 100000 non-empty"),
+        ("thousands", "_", "'thousands' must be one of auto, none, ,, ., space, ', got '_'"),
+    ],
+)
+def test_bad_file_settings_are_named(key, value, text):
+    with pytest.raises(InputError, match=re_escape(f"s.json: {text}")):
+        validate({key: value}, "s.json", partial=True)
+
+
+def re_escape(text: str) -> str:
+    import re
+
+    return re.escape(text)
