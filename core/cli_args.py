@@ -189,7 +189,9 @@ def _cli_keys(section: str) -> list[str]:
 
 def _add_fit_arguments(fit: argparse.ArgumentParser) -> None:
     fit.add_argument(
-        "data", metavar="DATA", help=f"a CSV/text file or a demo: {demo_text()}".replace("%", "%%")
+        "data",
+        metavar="DATA",
+        help=f"a CSV, text or Excel (.xlsx) file, or a demo: {demo_text()}".replace("%", "%%"),
     )
     data = fit.add_argument_group(
         "data (--target, --header ... --missing: files; the rest: demo:synthetic)"
