@@ -179,7 +179,7 @@ class DataSettings:
         "housing",
         "Data",
         choices=SOURCES,
-        help="housing demo, stopping-distance demo, synthetic data, or a data file (CSV, text, Excel)",
+        help="housing demo, stopping-distance demo, synthetic data, or a file (CSV, text, Excel)",
         cli="",
     )
     m: int = knob(
