@@ -34,6 +34,7 @@ import numpy as np
 from core.errors import InputError
 from core.settings import Settings
 from core.solvers import GD_SOLVERS, Snapshot
+from gui_app.explore.import_choices import file_defaults
 from gui_app.explore.plots import short_name
 from gui_app.explore.state import (
     ExploreState,
@@ -159,10 +160,12 @@ class ExploreController:
         self._render("status")
         return state.job_id
 
-    def open_file(self, path: str) -> None:
-        """Use the data file at ``path`` (from the dialog or a drop) and load it now."""
+    def open_file(self, path: str, choices: dict[str, Any] | None = None) -> None:
+        """Load the data file at ``path`` now, with the import preview's ``choices`` (data
+        settings: read options and column roles; none: the defaults)."""
+        fields = {**file_defaults(), **(choices or {}), "source": "csv", "csv_path": path}
         try:
-            settings = self.state.settings.replace(source="csv", csv_path=path, target=None)
+            settings = self.state.settings.replace(**fields)
         except InputError as exc:
             self.show_message(f"Cannot use that file: {exc}", "error")
             return
