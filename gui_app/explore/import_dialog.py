@@ -87,6 +87,7 @@ class ImportDialog(QDialog):
         self.resolved: dict[str, Role] = {}
         self.error = ""  # why the file cannot be read, or why the roles cannot apply
         self._reading = 0
+        self._pending = False
         self._runner = Runner(
             self._deliver, name="gdx-preview", sync=sync, describe_error=preview_error, parent=self
         )
@@ -122,7 +123,7 @@ class ImportDialog(QDialog):
             grid.addWidget(combo, k // 3, 2 * (k % 3) + 1)
             self.option_combos[key] = combo
             combo.activated.connect(lambda _i, key=key: self._option_chosen(key))
-        grid.setColumnStretch(5, 1)
+        grid.setColumnStretch(6, 1)
         self.decided_label = QLabel("Reading …")
         self.decided_label.setWordWrap(True)
         self.decided_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -203,6 +204,11 @@ class ImportDialog(QDialog):
             self.option_combos[key].setEnabled(not excel)
         self.option_combos["sheet"].setEnabled(excel)
         self._reading = self._runner.submit(_read_job, self.draft)
+        self._pending = True
+
+    def is_reading(self) -> bool:
+        """A read is in flight (its result not shown yet)."""
+        return self._pending
 
     def _deliver(self, events: list[Event]) -> None:
         for event in events:
@@ -214,6 +220,7 @@ class ImportDialog(QDialog):
                 self._show_failure(event.payload)
 
     def _show_table(self, table: Table) -> None:
+        self._pending = False
         self.table = table
         self.draft = self.draft.fitted_to(table)
         self._show_decided()
@@ -221,6 +228,7 @@ class ImportDialog(QDialog):
         self.preview_ready.emit()
 
     def _show_failure(self, message: str) -> None:
+        self._pending = False
         self.table = None
         self.resolved = {}
         self.preview.setModel(None)
@@ -257,8 +265,6 @@ class ImportDialog(QDialog):
         if table.notes:
             text += "\n" + " ".join(table.notes[1:3]) if len(table.notes) > 1 else ""
         self.decided_label.setText(text)
-        self.warnings.setPlainText("\n".join(f"⚠ {w}" for w in table.warnings))
-        self.warnings.setVisible(bool(table.warnings))
 
     def _show_roles(self, rebuild: bool = False) -> None:
         table = self.table
@@ -266,6 +272,9 @@ class ImportDialog(QDialog):
             return
         self.resolved, problem = self.draft.resolve(table)
         self._set_error(problem)
+        lines = [*table.warnings, *self._missing_notes()]
+        self.warnings.setPlainText("\n".join(f"⚠ {line}" for line in lines))
+        self.warnings.setVisible(bool(lines))
         roles = {n: r.role for n, r in self.resolved.items()}
         reasons = {n: r.reason for n, r in self.resolved.items() if r.reason}
         kinds = {c.name: c.kind for c in table.columns}
@@ -285,6 +294,27 @@ class ImportDialog(QDialog):
                 if role
                 else "no role: see the message above"
             )
+
+    def _missing_notes(self) -> list[str]:
+        """What the missing-values choice will do to the columns in use (shown before OK:
+        under "refuse" the load stops)."""
+        used = [
+            c
+            for c in self.table.columns
+            if c.missing and self.resolved.get(c.name, Role("ignore")).role != "ignore"
+        ]
+        if not used:
+            return []
+        counts = ", ".join(f"{c.name} ({c.missing:,})" for c in used[:8])
+        where = f" in the first {self.table.rows:,} rows" if self.table.truncated else ""
+        missing = self.draft.roles.missing
+        words = CHOICE_LABELS["missing"]
+        if missing == "refuse":
+            return [
+                f"Missing values{where} in {counts}: loading stops ({words['refuse']}); "
+                f"choose “{words['drop']}” or “{words['mean']}”, or ignore those columns."
+            ]
+        return [f"Missing values{where} in {counts}: {words[missing]}."]
 
     def _build_column_list(self) -> None:
         table = self.table

@@ -24,6 +24,7 @@ MISSING_TEXT = "—"  # an em dash: no value in the file
 MISSING_TIP = "missing"
 MISSING_BRUSH = QBrush(QColor("#fbe3cf"))  # a light orange tint, readable on a projector
 MISSING_PEN = QBrush(QColor("#8a4b12"))
+IGNORED_PEN = QBrush(QColor("#707070"))  # an ignored column's cells: still readable, greyed
 #: How each role reads in a column header (one name per concept: "ignored" for ignore).
 ROLE_WORDS = {
     "feature": "feature",
@@ -160,6 +161,9 @@ class TableModel(QAbstractTableModel):
                 else Qt.AlignmentFlag.AlignLeft
             )
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and not absent:
+            ignored = self.roles.get(self.names[index.column()]) == "ignore"
+            return IGNORED_PEN if ignored else None
         if absent and role == Qt.ItemDataRole.BackgroundRole:
             return MISSING_BRUSH
         if absent and role == Qt.ItemDataRole.ForegroundRole:
