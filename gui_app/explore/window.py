@@ -259,6 +259,7 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         settings; none: the defaults); errors show in the window."""
         self._prepare_timer.stop()
         self.controller.open_file(path, choices)
+        self._prepare_timer.stop()  # open_file prepares at once: no second, late prepare
 
     def ask_import(self, path: str = "") -> ImportDialog | None:
         """Open the import preview of ``path`` (default: the current file, with its current
