@@ -71,9 +71,9 @@ def _sample_file(folder: str) -> str:
         price = 1.9 * size + 12 * rooms + 0.8 * (year - 1950) + (k * 29) % 40
         cells = [str(k), REGIONS[k % 4], f"{size:.2f}", str(rooms), str(year), f"{price:.1f}"]
         if k == 3:
-            cells[2] = ""  # a missing cell
+            cells[1] = ""  # a missing cell
         lines.append(";".join(c.replace(".", ",") for c in cells))
-    with open(path, "w", encoding="cp1252") as fh:
+    with open(path, "w", encoding="utf-8-sig") as fh:  # Excel's "CSV UTF-8"
         fh.write("\r\n".join(lines) + "\r\n")
     return path
 
@@ -186,6 +186,9 @@ def scene(name: str, out: str) -> None:
         path = _sample_file(_tmp_folder())
         dialog = window.ask_import(path)
         _wait(app, lambda: not dialog.is_reading())
+        if dialog.table is not None and dialog.table.decided["decimal"] != ",":
+            dialog.set_option("decimal", ",")  # (a reader that does not detect it)
+            _wait(app, lambda: not dialog.is_reading())
         dialog.set_role("Region", "categorical")
         dialog.set_missing("drop")
         _settle(app)
@@ -197,7 +200,9 @@ def scene(name: str, out: str) -> None:
             window.close()
             return
         dialog.accept()
-        _wait(app, lambda: window.prepared is not None and window.state.prepared_matches())
+        _wait(app, lambda: window.state.status.value == "idle" and not window.worker.is_busy())
+        if not window.state.prepared_matches():
+            raise RuntimeError(f"the file did not load: {window.message.text()}")
         window.tabs.setCurrentWidget(window.data_tab)
         window.data_tab.table.sortByColumn(5, Qt.SortOrder.DescendingOrder)
     _settle(app)

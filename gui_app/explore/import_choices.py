@@ -164,28 +164,23 @@ class ImportDraft:
         }
 
 
-def decided_text(table: Table, shown_rows: int | None = None) -> str:
-    """How the reader read ``table``, in the options' own words: "delimiter comma , ·
-    encoding UTF-8 · decimal mark point 1.5 · … · 47 rows × 5 columns"."""
+def decided_text(table: Table) -> str:
+    """How the reader read ``table``, in the options' own words: "semicolon ; · UTF-8 ·
+    decimal mark comma 1,5 · no thousands separator · header row · 47 rows × 5 columns"."""
     d = table.decided
-    parts = []
-    keys = ("sheet", "header") if d.get("format") == "excel" else READ_KEYS[:5]
-    for key in keys:
-        value = d.get(key, "")
-        if value == "" and key != "sheet":
-            continue
-        word = CHOICE_LABELS.get(key, {}).get(value, value)
-        label = (
-            "first row is a header" if key == "header" else key.replace("decimal", "decimal mark")
-        )
-        if key == "thousands":
-            label = "thousands separator"
-        parts.append(f"{label}: {word}" if key != "sheet" else f"sheet “{value}”")
-    rows = f"{table.rows:,} rows"
-    if table.truncated:
-        rows = f"the first {table.rows:,} rows"
+    words = {key: CHOICE_LABELS[key].get(d.get(key, ""), d.get(key, "")) for key in CHOICE_LABELS}
+    if d.get("format") == "excel":
+        parts = [f"sheet “{d.get('sheet', '')}”"]
+    else:
+        parts = [words["delimiter"], words["encoding"], f"decimal mark {words['decimal']}"]
+        if d.get("thousands") in ("", "none"):
+            parts.append("no thousands separator")
+        else:
+            parts.append(f"thousands separator {words['thousands']}")
+    parts.append("first row is the header" if d.get("header") == "yes" else "no header row")
+    rows = f"the first {table.rows:,} rows" if table.truncated else f"{table.rows:,} rows"
     parts.append(f"{rows} × {len(table.columns):,} columns")
-    return " · ".join(parts)
+    return " · ".join(" ".join(p.split()) for p in parts if p)
 
 
 def target_choices(dataset: Any) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QSplitter,
@@ -155,7 +156,9 @@ class ImportDialog(QDialog):
         self.column_list.setHorizontalHeaderLabels([c.capitalize() for c in LIST_COLUMNS])
         self.column_list.verticalHeader().hide()
         self.column_list.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.column_list.horizontalHeader().setStretchLastSection(True)
+        self.column_list.horizontalHeader().setSectionResizeMode(
+            len(LIST_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch
+        )
         rv.addWidget(self.column_list, 1)
         missing_row = QHBoxLayout()
         missing_label = QLabel(SCHEMA["missing"].label.capitalize())
@@ -175,7 +178,6 @@ class ImportDialog(QDialog):
 
         self.warnings = QPlainTextEdit(readOnly=True)
         self.warnings.setStyleSheet(WARNING_STYLE)
-        self.warnings.setMaximumHeight(self.fontMetrics().lineSpacing() * 4 + 14)
         self.warnings.hide()
         layout.addWidget(self.warnings)
 
@@ -261,7 +263,7 @@ class ImportDialog(QDialog):
         for name in table.sheets:
             sheets.addItem(name, name)
         set_combo_data(sheets, d.get("sheet", ""))
-        text = "Read as " + decided_text(table)
+        text = "Read: " + decided_text(table)
         if table.notes:
             text += "\n" + " ".join(table.notes[1:3]) if len(table.notes) > 1 else ""
         self.decided_label.setText(text)
@@ -275,6 +277,9 @@ class ImportDialog(QDialog):
         lines = [*table.warnings, *self._missing_notes()]
         self.warnings.setPlainText("\n".join(f"⚠ {line}" for line in lines))
         self.warnings.setVisible(bool(lines))
+        # as tall as its lines (wrapped ones count twice), at most 4: the table keeps the room
+        shown = min(4, sum(1 + len(line) // 140 for line in lines))
+        self.warnings.setFixedHeight(self.fontMetrics().lineSpacing() * max(shown, 1) + 14)
         roles = {n: r.role for n, r in self.resolved.items()}
         reasons = {n: r.reason for n, r in self.resolved.items() if r.reason}
         kinds = {c.name: c.kind for c in table.columns}
@@ -343,7 +348,11 @@ class ImportDialog(QDialog):
                 lambda _i, name=col.name, c=combo: self.set_role(name, c.currentData())
             )
             lst.setCellWidget(k, 3, combo)
-        lst.resizeColumnsToContents()
+        metrics, header = lst.fontMetrics(), lst.horizontalHeader()
+        for j in range(len(LIST_COLUMNS) - 1):  # sized to the first rows; the role stretches
+            texts = [lst.horizontalHeaderItem(j).text()]
+            texts += [lst.item(k, j).text() for k in range(min(lst.rowCount(), 100))]
+            header.resizeSection(j, min(max(metrics.horizontalAdvance(t) for t in texts) + 20, 260))
 
     # -- user choices --------------------------------------------------------------------------
     def _option_chosen(self, key: str) -> None:

@@ -347,7 +347,8 @@ def dataset_summary(dataset: Any) -> str:
     missing = sum(c.missing for c in table.columns)
     text = f"{name} as read: {table.rows:,} rows × {len(table.columns):,} columns"
     if missing:
-        text += f", {missing:,} missing cells (marked {MISSING_TEXT})"
+        cells = "cell" if missing == 1 else "cells"
+        text += f", {missing:,} missing {cells} (marked {MISSING_TEXT})"
     dropped = (getattr(dataset, "report", {}) or {}).get("dropped_rows") or []
     if dropped:
         text += f"; {len(dropped):,} incomplete rows dropped"
