@@ -281,3 +281,51 @@ def test_an_excel_file_offers_its_sheets(qtbot, tmp_path):
     assert dialog.preview.model().names == ["speed", "weight", "distance"]
     assert dialog.settings_fields()["sheet"] == "cars"
     dialog.reject()
+
+
+def test_the_window_starts_without_pandas(tmp_path):
+    """pandas is imported when a file is read, never at start-up (issue 10 item 1)."""
+    from tests.gui.app_process import WINDOW_PRELUDE, last_json_line, run_app_script
+
+    script = WINDOW_PRELUDE + "import sys\nprint(json.dumps({'pandas': 'pandas' in sys.modules}))\n"
+    proc = run_app_script(script, tmp_path / "config")
+    assert last_json_line(proc) == {"pandas": False}
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_preview_fits_the_screen_with_everything_reachable(tmp_path, shop, size):
+    from tests.gui.app_process import (
+        WINDOW_PRELUDE,
+        last_json_line,
+        offscreen_screen,
+        run_app_script,
+    )
+
+    script = (
+        WINDOW_PRELUDE
+        + f"""
+from PySide6.QtCore import QRect
+d = w.ask_import({str(shop)!r})
+wait(lambda: not d.is_reading())
+for _ in range(20):
+    app.processEvents()
+screen = d.screen().availableGeometry()
+box = d.rect()
+def inside(widget):
+    r = QRect(widget.mapTo(d, widget.rect().topLeft()), widget.size())
+    return widget.isVisible() and box.contains(r) and r.width() > 20 and r.height() > 10
+parts = [*d.option_combos.values(), d.missing_combo, d.ok_button, d.preview, d.column_list]
+parts += [d.column_list.cellWidget(k, 3) for k in range(d.column_list.rowCount())]
+print(json.dumps({{
+    "fits": screen.contains(d.frameGeometry()),
+    "reachable": all(inside(p) for p in parts),
+    "preview_rows": d.preview.viewport().height() // d.preview.rowHeight(0),
+}}))
+d.reject()
+"""
+    )
+    width, height = size
+    platform = offscreen_screen(tmp_path, width, height)
+    out = last_json_line(run_app_script(script, tmp_path / "config", platform=platform))
+    assert out["fits"] and out["reachable"]
+    assert out["preview_rows"] >= 10  # the first rows can be read, not a sliver
