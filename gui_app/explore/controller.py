@@ -34,7 +34,7 @@ import numpy as np
 from core.errors import InputError
 from core.settings import Settings
 from core.solvers import GD_SOLVERS, Snapshot
-from gui_app.explore.import_choices import file_defaults
+from gui_app.explore.import_choices import file_defaults, target_setting
 from gui_app.explore.plots import short_name
 from gui_app.explore.state import (
     ExploreState,
@@ -290,7 +290,7 @@ class ExploreController:
             # the file's default target becomes the setting, so that the controls (which show
             # it) and the state describe the same problem (a file without a header row has
             # made-up names, no target setting: its target stays the default, the last column)
-            target = prep.dataset.target_name
+            target = target_setting(prep.dataset)
             state.settings = state.settings.replace(target=target)
             prep = dataclasses.replace(
                 prep, spec=ModelSpec(state.settings.data, state.settings.model)

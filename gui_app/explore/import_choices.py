@@ -197,6 +197,15 @@ def target_choices(dataset: Any) -> list[tuple[str, str]]:
     ]
 
 
+def target_setting(dataset: Any) -> str:
+    """The target setting of a dataset's target: its name, or its 0-based index when the
+    file had no header row (made-up names are no setting)."""
+    for name, value in target_choices(dataset):
+        if name == dataset.target_name:
+            return value
+    return dataset.target_name
+
+
 def file_summary(dataset: Any) -> str:
     """A few words on how a file was read and what became of its columns, for the control
     panel: "comma , · UTF-8 · header yes · 47 rows × 5 columns. Ignored: id. One-hot: region"."""

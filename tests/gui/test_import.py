@@ -329,3 +329,17 @@ d.reject()
     out = last_json_line(run_app_script(script, tmp_path / "config", platform=platform))
     assert out["fits"] and out["reachable"]
     assert out["preview_rows"] >= 10  # the first rows can be read, not a sliver
+
+
+def test_a_file_without_a_header_row_gets_its_target_as_a_column_index(window, qtbot, tmp_path):
+    """Made-up column names are no setting: the default target is stored as its index, and
+    the target picker reads back the same setting (no second prepare)."""
+    path = _write(tmp_path, "plain.csv", "1,2.0,3\n2,4.1,5\n3,5.9,8\n4,8.2,9\n5,9.9,12\n")
+    with qtbot.waitSignal(window.problem_ready, timeout=TIMEOUT):
+        window.open_csv(str(path))
+    assert window.prepared.dataset.table.decided["header"] == "no"
+    data = window.state.settings.data
+    assert data.target == "2" and window.prepared.dataset.y.tolist() == [3, 5, 8, 9, 12]
+    prepared = window.prepared
+    window.request_prepare()
+    assert window.state.settings.data == data and window.prepared is prepared

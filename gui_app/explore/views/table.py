@@ -325,6 +325,16 @@ class DataTab(QWidget):
         nothing is loaded (None)."""
         if dataset is self.dataset and (dataset is None or self.model is not None):
             return
+        old = self.dataset
+        if (
+            dataset is not None
+            and old is not None
+            and dataset.table is not None
+            and dataset.table is old.table
+            and (dataset.feature_names, dataset.target_name) == (old.feature_names, old.target_name)
+        ):
+            self.dataset = dataset  # the same table and roles (a new scaling): keep the sort
+            return
         self.dataset = dataset
         if dataset is None:
             self.model = None
