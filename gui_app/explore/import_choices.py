@@ -225,7 +225,8 @@ def file_summary(dataset: Any) -> str:
             parts.append(f"thousands {CHOICE_LABELS['thousands'].get(d['thousands'])}")
     parts.append(f"header {d.get('header', '')}")
     text = (
-        " · ".join(p for p in parts if p)
+        "Read: "
+        + " · ".join(p for p in parts if p)
         + f" · {table.rows:,} rows × {len(table.columns):,} columns."
     )
     report = getattr(dataset, "report", {}) or {}

@@ -283,10 +283,13 @@ class ImportDialog(QDialog):
         roles = {n: r.role for n, r in self.resolved.items()}
         reasons = {n: r.reason for n, r in self.resolved.items() if r.reason}
         kinds = {c.name: c.kind for c in table.columns}
-        model = TableModel.from_frame(table.frame, roles, reasons, table.line_of, kinds)
-        self.preview.setModel(model)
-        if rebuild or self.column_list.rowCount() != len(table.columns):
+        model = self.preview.model()
+        if rebuild or model is None:
+            model = TableModel.from_frame(table.frame, roles, reasons, table.line_of, kinds)
+            self.preview.setModel(model)
             self._build_column_list()
+        else:
+            model.set_roles(roles, reasons)
         for k, col in enumerate(table.columns):
             combo = self.column_list.cellWidget(k, 3)
             role = self.resolved.get(col.name)

@@ -105,6 +105,16 @@ class TableModel(QAbstractTableModel):
         n = X.shape[1]
         return cls(names, len(y), lambda k: X[:, k] if k < n else y, roles)
 
+    def set_roles(self, roles: dict[str, str], reasons: dict[str, str] | None = None) -> None:
+        """Show other roles (the import preview's choices) without a new model: the sort,
+        the scroll position and the column widths stay."""
+        self.roles, self.reasons = dict(roles), dict(reasons or {})
+        if self.names:
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.names) - 1)
+        if self.names and self.rows:
+            last = self.index(self.rows - 1, len(self.names) - 1)
+            self.dataChanged.emit(self.index(0, 0), last, [Qt.ItemDataRole.ForegroundRole])
+
     def _column(self, k: int) -> tuple[np.ndarray, np.ndarray | None, bool]:
         """Column ``k`` as (values, missing mask or None for numbers, is numeric)."""
         hit = self._cache.get(k)
