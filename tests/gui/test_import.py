@@ -343,3 +343,30 @@ def test_a_file_without_a_header_row_gets_its_target_as_a_column_index(window, q
     prepared = window.prepared
     window.request_prepare()
     assert window.state.settings.data == data and window.prepared is prepared
+
+
+def test_a_choice_the_roles_refuse_is_explained_and_load_is_disabled(qtbot, shop, monkeypatch):
+    """resolve_roles' InputError (a choice that cannot apply) shows in the dialog; OK waits
+    until the choice is changed."""
+    from core.data import roles as core_roles
+    from core.errors import InputError
+    from gui_app.explore import import_choices
+
+    def refusing(table, roles):
+        if roles.target == "region":
+            raise InputError("column 2 'region' holds text: choose a numeric target")
+        return core_roles.resolve_roles(table, roles)
+
+    monkeypatch.setattr(import_choices, "resolve_roles", refusing)
+    dialog = ImportDialog(str(shop))
+    qtbot.addWidget(dialog)
+    _ready(qtbot, dialog)
+    assert dialog.ok_button.isEnabled() and dialog.error_label.isHidden()
+    dialog.set_role("region", "target")
+    assert not dialog.ok_button.isEnabled()
+    assert "choose a numeric target" in dialog.error_label.text()
+    assert not dialog.error_label.isHidden()
+    dialog.set_role("rooms", "target")
+    assert dialog.ok_button.isEnabled() and dialog.error_label.isHidden()
+    assert dialog.settings_fields()["target"] == "rooms"
+    dialog.reject()
