@@ -264,8 +264,8 @@ class ImportDialog(QDialog):
             sheets.addItem(name, name)
         set_combo_data(sheets, d.get("sheet", ""))
         text = "Read: " + decided_text(table)
-        if table.notes:
-            text += "\n" + " ".join(table.notes[1:3]) if len(table.notes) > 1 else ""
+        if len(table.notes) > 1:  # the first note is the summary the line above gives
+            text += "\n" + " ".join(table.notes[1:6])
         self.decided_label.setText(text)
 
     def _show_roles(self, rebuild: bool = False) -> None:
