@@ -341,6 +341,7 @@ class ImportDialog(QDialog):
                     )
                 lst.setItem(k, j, item)
             combo = QComboBox()
+            combo.setAccessibleName(f"role of column {col.name}")
             for role in ROLES:
                 combo.addItem(ROLE_WORDS[role], role)
                 if col.kind != "number" and role in ("feature", "target"):

@@ -367,6 +367,8 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._prepare_timer.stop()
+        if self.import_dialog is not None:
+            self.import_dialog.reject()  # (its reading thread ends with it)
         self.timing.shutdown()
         self.worker.shutdown()
         super().closeEvent(event)

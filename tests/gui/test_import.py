@@ -107,6 +107,8 @@ def test_open_data_asks_for_a_file_then_shows_the_preview(window, qtbot, shop, m
 def test_changing_the_decimal_mark_reads_again_and_changes_the_values(qtbot, shop):
     dialog = ImportDialog(str(shop))
     qtbot.addWidget(dialog)
+    assert dialog.is_reading() and dialog.table is None  # read off the GUI thread
+    assert not dialog.ok_button.isEnabled()
     _ready(qtbot, dialog)
     with qtbot.waitSignal(dialog.preview_ready, timeout=TIMEOUT):
         _choose(dialog.option_combos["decimal"], ".")
@@ -370,3 +372,15 @@ def test_a_choice_the_roles_refuse_is_explained_and_load_is_disabled(qtbot, shop
     assert dialog.ok_button.isEnabled() and dialog.error_label.isHidden()
     assert dialog.settings_fields()["target"] == "rooms"
     dialog.reject()
+
+
+def test_closing_the_window_closes_the_preview_and_its_reader(qtbot, shop):
+    from tests.gui.classroom_window import shown_window
+
+    window = shown_window(qtbot)
+    window.classroom.remember = False
+    dialog = window.ask_import(str(shop))
+    _ready(qtbot, dialog)
+    runner = dialog._runner
+    window.close()
+    assert window.import_dialog is None and not runner.thread_alive()
