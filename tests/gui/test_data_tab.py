@@ -141,3 +141,16 @@ def test_the_tab_setting_names_the_data_tab(window):
     assert current_tab(window) == "data" and read_settings(window)["tab"] == "data"
     show_tab(window, "explore")
     assert current_tab(window) == "explore"
+
+
+def test_rows_grow_with_a_larger_font(qtbot):
+    """Presentation mode enlarges the font: the rows must not clip their text."""
+    from PySide6.QtGui import QFont
+
+    view = TableView()
+    qtbot.addWidget(view)
+    view.setModel(TableModel.from_frame(_frame()))
+    font = QFont(view.font())
+    font.setPointSizeF(font.pointSizeF() * 2)
+    view.setFont(font)
+    assert view.rowHeight(0) >= view.fontMetrics().height()
