@@ -252,7 +252,7 @@ def test_csv_source_without_a_file_shows_no_old_problem(ctl, runner, view):
 def test_a_file_without_a_header_row_keeps_its_target_setting(ctl, runner, tmp_path):
     """Its column names are made up (x1 …): a name is no target setting for such a file."""
     path = tmp_path / "no-header.csv"
-    path.write_text("1,2.0\n2,4.1\n3,5.9\n4,8.2\n", encoding="utf-8")
+    path.write_text("1.5,2.0\n2.5,4.1\n3.5,5.9\n4.5,8.2\n", encoding="utf-8")
     ctl.settings_changed(ctl.state.settings.replace(source="csv", csv_path=str(path), header="no"))
     ctl.prepare_now()
     runner.drain()

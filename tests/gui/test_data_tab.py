@@ -105,7 +105,7 @@ def test_the_data_tab_shows_a_file_as_read_sorts_and_marks_missing(window, qtbot
         encoding="utf-8",
     )
     with qtbot.waitSignal(window.problem_ready, timeout=TIMEOUT):
-        window.open_csv(str(path))
+        window.open_csv(str(path), {"ignore": ("town",), "missing": "drop"})
     window.tabs.setCurrentWidget(window.data_tab)
     view = window.data_tab.table
     model = view.model()
