@@ -104,8 +104,10 @@ def test_open_data_asks_for_a_file_then_shows_the_preview(window, qtbot, shop, m
     window.import_dialog.reject()
 
 
-def test_changing_the_decimal_mark_reads_again_and_changes_the_values(qtbot, shop):
-    dialog = ImportDialog(str(shop))
+def test_changing_the_decimal_mark_reads_again_and_changes_the_values(qtbot, tmp_path):
+    # "2,104" is 2104 with a thousands comma or 2.104 with a decimal comma: the user decides
+    path = _write(tmp_path, "sizes.csv", "size;price\n2,104;399\n1,600;329\n852;178\n1,416;232\n")
+    dialog = ImportDialog(str(path))
     qtbot.addWidget(dialog)
     assert dialog.is_reading() and dialog.table is None  # read off the GUI thread
     assert not dialog.ok_button.isEnabled()
@@ -114,11 +116,11 @@ def test_changing_the_decimal_mark_reads_again_and_changes_the_values(qtbot, sho
         _choose(dialog.option_combos["decimal"], ".")
     if dialog.table is None:  # refused, with a message naming the column: never misread
         assert "size" in dialog.error
-    else:
-        assert _cells(dialog, "size")[0] != "1.5"  # "1,5" is no number with a decimal point
+    else:  # no number with a decimal point and no thousands separator: text as written
+        assert _cells(dialog, "size") == ["2,104", "1,600", "852", "1,416"]
     with qtbot.waitSignal(dialog.preview_ready, timeout=TIMEOUT):
         _choose(dialog.option_combos["decimal"], ",")
-    assert _cells(dialog, "size") == ["1.5", "2.25", "3.75", "3.5", "2.75", "1.25"]
+    assert _cells(dialog, "size") == ["2.104", "1.6", "852", "1.416"]
     assert dialog.table.decided["decimal"] == ","
     assert dialog.settings_fields()["decimal"] == ","
     dialog.reject()
