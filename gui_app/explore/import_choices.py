@@ -238,7 +238,7 @@ def file_summary(dataset: Any) -> str:
         text += " One-hot: " + ", ".join(encoded[:6]) + (" …" if len(encoded) > 6 else "") + "."
     dropped = report.get("dropped_rows") or []
     if dropped:
-        text += f" {len(dropped):,} incomplete rows dropped."
+        text += f" {len(dropped):,} incomplete row{'' if len(dropped) == 1 else 's'} dropped."
     filled = report.get("filled") or {}
     if filled:
         text += f" Missing values filled in {len(filled)} column(s)."

@@ -154,3 +154,16 @@ def test_rows_grow_with_a_larger_font(qtbot):
     font.setPointSizeF(font.pointSizeF() * 2)
     view.setFont(font)
     assert view.rowHeight(0) >= view.fontMetrics().height()
+
+
+def test_rows_dropped_and_cells_filled_by_the_missing_values_choice_are_marked():
+    model = TableModel.from_frame(_frame())
+    model.mark_rows(dropped=[2], filled=["size"])
+    model.sort(2, Qt.SortOrder.AscendingOrder)  # price: the dropped row (178.5) comes first
+    tip = Qt.ItemDataRole.ToolTipRole
+    assert model.data(model.index(0, 1)) == MISSING_TEXT  # its town is missing
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.FontRole).strikeOut()
+    assert "left out" in model.data(model.index(0, 0), tip)
+    assert model.data(model.index(1, 0), Qt.ItemDataRole.FontRole) is None
+    gap = model.index(1, 0)  # price 232: its size is missing, and was filled
+    assert model.data(gap) == MISSING_TEXT and "mean" in model.data(gap, tip)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 MISSING_TEXT = "—"  # an em dash: no value in the file
@@ -25,6 +25,8 @@ MISSING_TIP = "missing"
 MISSING_BRUSH = QBrush(QColor("#fbe3cf"))  # a light orange tint, readable on a projector
 MISSING_PEN = QBrush(QColor("#8a4b12"))
 IGNORED_PEN = QBrush(QColor("#707070"))  # an ignored column's cells: still readable, greyed
+DROPPED_TIP = "this row is left out: it has missing values (missing values: drop)"
+FILLED_TIP = "missing: filled with the column mean"
 #: How each role reads in a column header (one name per concept: "ignored" for ignore).
 ROLE_WORDS = {
     "feature": "feature",
@@ -72,6 +74,20 @@ class TableModel(QAbstractTableModel):
         self._line_of = line_of
         self._cache: dict[int, tuple[np.ndarray, np.ndarray | None, bool]] = {}
         self.order: np.ndarray | None = None  # row permutation of the current sort
+        self.dropped = np.zeros(0, dtype=bool)  # rows the missing-values choice left out
+        self.filled: set[str] = set()  # columns whose missing cells were filled
+
+    def mark_rows(self, dropped: Sequence[int] = (), filled: Sequence[str] = ()) -> None:
+        """Mark the rows (0-based, file order) the missing-values choice dropped and the
+        columns whose missing cells it filled with the mean."""
+        mask = np.zeros(self.rows, dtype=bool)
+        rows = np.asarray(list(dropped), dtype=np.int64)
+        mask[rows[(rows >= 0) & (rows < self.rows)]] = True
+        self.dropped = mask if mask.any() else np.zeros(0, dtype=bool)
+        self.filled = set(filled)
+
+    def _is_dropped(self, r: int) -> bool:
+        return bool(self.dropped.size and self.dropped[r])
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -173,7 +189,19 @@ class TableModel(QAbstractTableModel):
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and not absent:
             ignored = self.roles.get(self.names[index.column()]) == "ignore"
-            return IGNORED_PEN if ignored else None
+            return IGNORED_PEN if ignored or self._is_dropped(r) else None
+        if role == Qt.ItemDataRole.FontRole and self._is_dropped(r):
+            font = QFont()
+            font.setStrikeOut(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole and self._is_dropped(r):
+            return DROPPED_TIP
+        if (
+            absent
+            and role == Qt.ItemDataRole.ToolTipRole
+            and self.names[index.column()] in (self.filled)
+        ):
+            return FILLED_TIP
         if absent and role == Qt.ItemDataRole.BackgroundRole:
             return MISSING_BRUSH
         if absent and role == Qt.ItemDataRole.ForegroundRole:
@@ -208,7 +236,8 @@ class TableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return str(r + 1)
         if role == Qt.ItemDataRole.ToolTipRole and self._line_of is not None:
-            return f"data row {r + 1}: line {self._line_of(r)} of the file"
+            text = f"data row {r + 1}: line {self._line_of(r)} of the file"
+            return text + (f"; {DROPPED_TIP}" if self._is_dropped(r) else "")
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -239,7 +268,10 @@ def dataset_model(dataset: Any) -> TableModel:
         )
     roles, reasons = dataset_roles(dataset)
     kinds = {c.name: c.kind for c in table.columns}
-    return TableModel.from_frame(table.frame, roles, reasons, table.line_of, kinds)
+    model = TableModel.from_frame(table.frame, roles, reasons, table.line_of, kinds)
+    report = getattr(dataset, "report", {}) or {}
+    model.mark_rows(report.get("dropped_rows") or (), list(report.get("filled") or {}))
+    return model
 
 
 def dataset_roles(dataset: Any) -> tuple[dict[str, str], dict[str, str]]:
@@ -381,5 +413,6 @@ def dataset_summary(dataset: Any) -> str:
         text += f", {missing:,} missing {cells} (marked {MISSING_TEXT})"
     dropped = (getattr(dataset, "report", {}) or {}).get("dropped_rows") or []
     if dropped:
-        text += f"; {len(dropped):,} incomplete rows dropped"
+        rows = "row" if len(dropped) == 1 else "rows"
+        text += f"; {len(dropped):,} incomplete {rows} dropped (struck through)"
     return f"{text}. Fitted: {fit}. Click a column header to sort."
