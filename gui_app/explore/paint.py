@@ -130,7 +130,7 @@ class PaintsState:
         features = "feature" if ds.n == 1 else "features"
         info = f"{ds.m:,} rows × {ds.n:,} {features} → target “{ds.target_name}”"
         if problem.n != ds.n:
-            info += f"; {problem.n:,} after degree-{state.settings.model.degree} expansion"
+            info += f"; {problem.n:,} in the model ({model_columns_why(ds, problem, state)})"
         info += f". cond(A) = {prep.condition_number:.3g}"
         self.controls.set_problem_info(prep.alpha_max, problem.m, problem.n, info)
         units = [coefficient_unit(f, ds.target_name) for f in problem.feature_names]
@@ -294,3 +294,15 @@ class PaintsState:
         if not snap.diverged and snap.status not in ("cancelled", "solved"):
             self._draw_contour()  # widen the contour to hold the whole path
         self.run_finished.emit(snap)
+
+
+def model_columns_why(dataset, problem, state: ExploreState) -> str:
+    """Why the model has another number of columns than the data has features: the
+    polynomial expansion, and one level of each one-hot column left to the intercept."""
+    why = []
+    degree = state.settings.model.degree
+    if degree != 1:
+        why.append(f"degree-{degree} expansion")
+    if problem.intercept and any(getattr(dataset, "indicators", ()) or ()):
+        why.append("one level of each categorical column is left to b")
+    return ", ".join(why) or "features expanded"

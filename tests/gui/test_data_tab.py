@@ -167,3 +167,12 @@ def test_rows_dropped_and_cells_filled_by_the_missing_values_choice_are_marked()
     assert model.data(model.index(1, 0), Qt.ItemDataRole.FontRole) is None
     gap = model.index(1, 0)  # price 232: its size is missing, and was filled
     assert model.data(gap) == MISSING_TEXT and "mean" in model.data(gap, tip)
+
+
+def test_the_fit_plot_starts_on_a_feature_with_more_than_two_values(window, qtbot, tmp_path):
+    path = tmp_path / "flags.csv"
+    rows = [(k % 2, 50 + 7 * k, 3 * k + 1) for k in range(12)]
+    path.write_text("garden,size,price\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows))
+    with qtbot.waitSignal(window.problem_ready, timeout=TIMEOUT):
+        window.open_csv(str(path))
+    assert window.data_view.feature_combo.currentText() == "size"  # not the 0/1 column

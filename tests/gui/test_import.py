@@ -176,6 +176,9 @@ def test_a_categorical_choice_becomes_one_hot_features(window, qtbot, shop):
     assert window.state.settings.data.categorical == ("region",)
     names = window.prepared.dataset.feature_names
     assert any(n.startswith("region=") for n in names) and "region" not in names
+    if window.prepared.problem.n < len(names):  # a level left to the intercept: said so
+        assert "left to b" in window.controls.data_info.text()
+    assert window.data_view.feature_combo.currentText() == "size"  # not a 0/1 column
 
 
 def test_cancel_leaves_the_state_as_it_was(window, qtbot, shop):
