@@ -77,8 +77,6 @@ class ImportDialog(QDialog):
         path: str,
         data: DataSettings | None = None,
         parent: QWidget | None = None,
-        *,
-        sync: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import data — preview")
@@ -90,7 +88,7 @@ class ImportDialog(QDialog):
         self._reading = 0
         self._pending = False
         self._runner = Runner(
-            self._deliver, name="gdx-preview", sync=sync, describe_error=preview_error, parent=self
+            self._deliver, name="gdx-preview", describe_error=preview_error, parent=self
         )
         self._build()
         self._fit_to_screen()
