@@ -15,7 +15,10 @@ folder, so a developer's own settings never show. The pictures:
   sweep over m (a small problem: a few seconds);
 - presentation-1366x768.png: presentation mode (F11) with lesson 1 played and its panel open;
 - compare-1366x768.png: lesson 1's own window, the unscaled and the z-scored contours side
-  by side.
+  by side;
+- import-preview-1366x768.png: the import preview of a German-style export (";", decimal
+  commas, a text column, a missing cell, an index column) over the window, as on the screen;
+- data-tab-1366x768.png: that file loaded, on the Data tab, sorted by price.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ PICTURES = [
     ("timing", "1920x1080"),
     ("presentation", "1366x768"),
     ("compare", "1366x768"),
+    ("import-preview", "1366x768"),
+    ("data-tab", "1366x768"),
 ]
 #: Scenes looked at before a release but not shown in the README.
 REVIEW = [
@@ -48,7 +53,43 @@ REVIEW = [
     ("lesson5", "1366x768"),
     ("lesson1", "1920x1080"),
     ("presentation-lesson5", "1366x768"),
+    ("import-preview", "1920x1080"),
+    ("data-tab", "1920x1080"),
 ]
+#: The file of the import scenes (own numbers): a de-DE export with a text column (region),
+#: a missing cell and a leading row number.
+REGIONS = ("Nord", "Süd", "Ost", "West")
+
+
+def _sample_file(folder: str) -> str:
+    path = os.path.join(folder, "häuser-export.csv")
+    lines = ["Nr;Region;Wohnfläche m²;Zimmer;Baujahr;Preis T€"]
+    for k in range(1, 61):
+        size = 48 + (k * 37) % 140 + (k % 4) * 0.25
+        rooms = 1 + (k * 7) % 5
+        year = 1950 + (k * 13) % 72
+        price = 1.9 * size + 12 * rooms + 0.8 * (year - 1950) + (k * 29) % 40
+        cells = [str(k), REGIONS[k % 4], f"{size:.2f}", str(rooms), str(year), f"{price:.1f}"]
+        if k == 3:
+            cells[1] = ""  # a missing cell
+        lines.append(";".join(c.replace(".", ",") for c in cells))
+    with open(path, "w", encoding="utf-8-sig") as fh:  # Excel's "CSV UTF-8"
+        fh.write("\r\n".join(lines) + "\r\n")
+    return path
+
+
+def _on_screen(window, dialog, out: str) -> None:
+    """The window with the dialog over it, as the screen shows them."""
+    from PySide6.QtGui import QPainter, QPixmap
+
+    geometry = window.screen().geometry()
+    canvas = QPixmap(geometry.size())
+    canvas.fill()
+    painter = QPainter(canvas)
+    painter.drawPixmap(window.frameGeometry().topLeft(), window.grab())
+    painter.drawPixmap(dialog.geometry().topLeft(), dialog.grab())
+    painter.end()
+    canvas.save(out, "PNG")
 
 
 def _screen_config(width: int, height: int, folder: str) -> str:
@@ -99,9 +140,14 @@ def _play_lesson(app, window, number: int, present: bool) -> None:
     _wait(app, lambda: bool(done))
 
 
+def _tmp_folder() -> str:
+    return tempfile.mkdtemp(prefix="gdx-shot-data-")
+
+
 def scene(name: str, out: str) -> None:
     """Take one picture (in this process, whose screen is already set)."""
     sys.path.insert(0, ROOT)
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QWidget
 
     from gui_app.app import create_main_window, make_application
@@ -136,6 +182,29 @@ def scene(name: str, out: str) -> None:
     elif name.startswith("presentation"):
         number = int(name.split("lesson")[1]) if "lesson" in name else 1
         _play_lesson(app, window, number, present=True)
+    elif name in ("import-preview", "data-tab"):
+        path = _sample_file(_tmp_folder())
+        dialog = window.ask_import(path)
+        _wait(app, lambda: not dialog.is_reading())
+        if dialog.table is not None and dialog.table.decided["decimal"] != ",":
+            dialog.set_option("decimal", ",")  # (a reader that does not detect it)
+            _wait(app, lambda: not dialog.is_reading())
+        dialog.set_role("Region", "categorical")
+        dialog.set_missing("drop")
+        _settle(app)
+        if name == "import-preview":
+            _on_screen(window, dialog, out)
+            print(f"{out}: dialog {dialog.width()}x{dialog.height()}", flush=True)
+            dialog.reject()
+            window.classroom.remember = False
+            window.close()
+            return
+        dialog.accept()
+        _wait(app, lambda: window.state.status.value == "idle" and not window.worker.is_busy())
+        if not window.state.prepared_matches():
+            raise RuntimeError(f"the file did not load: {window.message.text()}")
+        window.tabs.setCurrentWidget(window.data_tab)
+        window.data_tab.table.sortByColumn(5, Qt.SortOrder.DescendingOrder)
     _settle(app)
     compare = window.findChild(QWidget, "compareContours")
     if name == "compare":

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 PRESENTATION_SHORTCUT = "F11"
 CONTROLS_SHORTCUT = "F9"  # shows the control panel again in presentation mode
 ESCAPE_KEY = "Esc"
+OPEN_DATA_SHORTCUT = "Ctrl+Shift+O"  # (Ctrl+O opens a session)
 
 
 class ClassroomMenus:
@@ -54,6 +55,9 @@ class ClassroomMenus:
     def _build_menus(self) -> None:
         w = self.window
         file_menu = self._menu("&File")
+        self.open_data_action = self._action(
+            file_menu, "Open data…", w.controls.file_page.ask_file, OPEN_DATA_SHORTCUT
+        )
         self._action(file_menu, "Open session…", self._ask_open_session, "Ctrl+O")
         self._action(file_menu, "Save session…", self._ask_save_session, "Ctrl+S")
         file_menu.addSeparator()
@@ -182,7 +186,9 @@ class ClassroomMenus:
             self.switch_tab_action = QAction("Explore ⇄ Timing", w)
             self.switch_tab_action.setToolTip("Show the other tab (Explore or Timing)")
             self.switch_tab_action.triggered.connect(
-                lambda _checked=False: w.tabs.setCurrentIndex(1 - w.tabs.currentIndex())
+                lambda _checked=False: w.tabs.setCurrentWidget(
+                    w.tabs.widget(0) if w.tabs.currentWidget() is w.timing else w.timing
+                )
             )
             bar.addAction(self.switch_tab_action)
         bar.addAction(self.panel.toggleViewAction())

@@ -227,9 +227,9 @@ class Presentation:
             s.setSizes(sizes[name])
 
     def _timing_shown(self) -> bool:
-        w = self.window
-        tabs = getattr(w, "tabs", None)
-        return tabs is not None and tabs.currentWidget() is getattr(w, "timing", None)
+        """Another tab than Explore (Data or Timing) is in front."""
+        tabs = getattr(self.window, "tabs", None)
+        return tabs is not None and tabs.currentIndex() != 0
 
     def _sync_numbers_dock(self, *_args: object) -> None:
         """Presenting: the Numbers dock shows with the Explore tab only."""

@@ -3,10 +3,11 @@ adapts it to the window, which speaks :class:`core.settings.Settings`.
 
 There is one way to read and one way to write the controls: :meth:`ControlPanel.settings`
 and :meth:`ControlPanel.set_settings` (gui_app.explore.controls), which returns a note for
-each value a control cannot hold. Values without a control (``no_header``, the target before
-the file is loaded, the view) live in the window's state (``window.state.settings``, written
-by its controller); the view's contour pair is ``window.state.pair``, its tab the window's
-tabs. Reading never fails; applying sets every control and returns the notes.
+each value a control cannot hold. Values without a control (the file's read options and
+column roles, chosen in the import preview; the target before the file is loaded; the view)
+live in the window's state (``window.state.settings``, written by its controller); the
+view's contour pair is ``window.state.pair``, its tab the window's tabs. Reading never
+fails; applying sets every control and returns the notes.
 """
 
 from __future__ import annotations
@@ -45,19 +46,24 @@ def read_settings(window: MainWindow) -> dict[str, Any]:
 
 
 def current_tab(window: MainWindow, default: str = "explore") -> str:
-    """ "timing" when the window has a Timing tab and shows it, else "explore"."""
+    """The tab in front: "timing", "data" or "explore" (``default`` without tabs)."""
     tabs, timing = getattr(window, "tabs", None), getattr(window, "timing", None)
     if tabs is None or timing is None:
         return default
-    return "timing" if tabs.currentWidget() is timing else "explore"
+    if tabs.currentWidget() is timing:
+        return "timing"
+    return "data" if tabs.currentWidget() is getattr(window, "data_tab", None) else "explore"
 
 
 def show_tab(window: MainWindow, tab: str) -> None:
-    """Bring the Explore or the Timing tab forward (where the window has tabs)."""
+    """Bring the Explore, Data or Timing tab forward (where the window has tabs)."""
+    tabs = getattr(window, "tabs", None)
     if tab == "timing" and hasattr(window, "show_timing_tab"):
         window.show_timing_tab(None)
-    elif tab == "explore" and getattr(window, "tabs", None) is not None:
-        window.tabs.setCurrentIndex(0)
+    elif tab == "data" and tabs is not None and getattr(window, "data_tab", None) is not None:
+        tabs.setCurrentWidget(window.data_tab)
+    elif tab == "explore" and tabs is not None:
+        tabs.setCurrentIndex(0)
 
 
 def apply_settings(window: MainWindow, values: dict[str, Any]) -> list[str]:

@@ -34,6 +34,7 @@ import numpy as np
 from core.errors import InputError
 from core.settings import Settings
 from core.solvers import GD_SOLVERS, Snapshot
+from gui_app.explore.import_choices import file_defaults, target_setting
 from gui_app.explore.plots import short_name
 from gui_app.explore.state import (
     ExploreState,
@@ -159,10 +160,12 @@ class ExploreController:
         self._render("status")
         return state.job_id
 
-    def open_file(self, path: str) -> None:
-        """Use the data file at ``path`` (from the dialog or a drop) and load it now."""
+    def open_file(self, path: str, choices: dict[str, Any] | None = None) -> None:
+        """Load the data file at ``path`` now, with the import preview's ``choices`` (data
+        settings: read options and column roles; none: the defaults)."""
+        fields = {**file_defaults(), **(choices or {}), "source": "csv", "csv_path": path}
         try:
-            settings = self.state.settings.replace(source="csv", csv_path=path, target=None)
+            settings = self.state.settings.replace(**fields)
         except InputError as exc:
             self.show_message(f"Cannot use that file: {exc}", "error")
             return
@@ -287,7 +290,7 @@ class ExploreController:
             # the file's default target becomes the setting, so that the controls (which show
             # it) and the state describe the same problem (a file without a header row has
             # made-up names, no target setting: its target stays the default, the last column)
-            target = prep.dataset.target_name
+            target = target_setting(prep.dataset)
             state.settings = state.settings.replace(target=target)
             prep = dataclasses.replace(
                 prep, spec=ModelSpec(state.settings.data, state.settings.model)

@@ -18,14 +18,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPushButton,
     QSizePolicy,
     QSpinBox,
     QStackedWidget,
@@ -36,6 +33,7 @@ from PySide6.QtWidgets import (
 from core.backend import GpuStatus
 from core.settings import SCHEMA, DataSettings, ModelSettings, RunSettings, Settings
 from gui_app.explore.device import IMPLEMENTATIONS, DeviceBox
+from gui_app.explore.file_page import FilePage
 from gui_app.explore.run_buttons import RunButtons
 from gui_app.explore.solver_box import SolverBox
 from gui_app.explore.worker import ModelSpec
@@ -59,7 +57,8 @@ class ControlPanel(QWidget):
     """All the inputs of a run, grouped as a teacher would explain them."""
 
     model_changed = Signal()  # data, model, scaling or device changed: α_max must be redone
-    csv_requested = Signal(str)  # a CSV path was chosen (dialog or drop)
+    csv_requested = Signal(str)  # a data file was chosen in the file dialog
+    import_requested = Signal()  # "Import options…": the import preview of the current file
     run_requested = Signal()
     pause_requested = Signal()
     step_requested = Signal(int)
@@ -68,7 +67,6 @@ class ControlPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._csv_columns: list[str] = []
         self._presentation_saved: dict = {}  # what set_presentation_layout(True) changed
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -116,19 +114,10 @@ class ControlPanel(QWidget):
             g.addWidget(label, k, 0)
             g.addWidget(w, k, 1)
         self.source_stack.addWidget(syn)
-        csv = QWidget()
-        cv = QGridLayout(csv)
-        cv.setContentsMargins(0, 0, 0, 0)
-        self.csv_path = QLineEdit(readOnly=True, placeholderText="drop a CSV file on the window")
-        self.csv_path.setToolTip(setting_tooltip("csv_path"))
-        self.open_button = QPushButton("Open…")
-        self.target_combo = QComboBox()
-        self.target_combo.setToolTip(setting_tooltip("target"))
-        cv.addWidget(self.csv_path, 0, 0)
-        cv.addWidget(self.open_button, 0, 1)
-        cv.addWidget(QLabel(SCHEMA["target"].label), 1, 0)
-        cv.addWidget(self.target_combo, 2, 0, 1, 2)
-        self.source_stack.addWidget(csv)
+        page = self.file_page = FilePage()
+        self.csv_path, self.open_button = page.csv_path, page.open_button
+        self.import_button, self.target_combo = page.import_button, page.target_combo
+        self.source_stack.addWidget(page)
         form.addRow(self.source_stack)
         self._show_source_page(SOURCE_PAGES.get(self.source(), 0))
         self.data_info = QLabel("")
@@ -140,8 +129,9 @@ class ControlPanel(QWidget):
             spin.editingFinished.connect(self.model_changed)
         for dspin in (self.noise_spin, self.spread_spin, self.corr_spin):
             dspin.editingFinished.connect(self.model_changed)
-        self.open_button.clicked.connect(self._open_dialog)
-        self.target_combo.activated.connect(lambda _i: self.model_changed.emit())
+        page.file_chosen.connect(self.csv_requested)
+        page.import_requested.connect(self.import_requested)
+        page.target_chosen.connect(self.model_changed)
         return box
 
     def _build_model(self) -> QGroupBox:
@@ -210,33 +200,19 @@ class ControlPanel(QWidget):
         self._show_source_page(SOURCE_PAGES.get(self.source(), 0))
         self.model_changed.emit()  # (CSV without a file: the window says to choose one)
 
-    def _open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open a CSV file", "", "Data files (*.csv *.tsv *.txt);;All files (*)"
-        )
-        if path:
-            self.csv_requested.emit(path)
-
     def set_csv_path(self, path: str) -> None:
-        """Select the CSV source with ``path`` (the target picker fills in once it loads)."""
-        self.csv_path.setText(path)
-        self._csv_columns = []
-        self.target_combo.clear()
+        """Select the file source with ``path`` (the target picker fills in once it loads)."""
+        self.file_page.set_path(path)
         self.source_combo.blockSignals(True)
         set_combo_data(self.source_combo, "csv")
         self._show_source_page(SOURCE_PAGES["csv"])
         self.source_combo.blockSignals(False)
 
-    def set_csv_columns(self, feature_names: tuple[str, ...], target: str) -> None:
-        """Offer every column of the loaded file as the target, the current one selected."""
-        columns = [*feature_names, target] if target not in self._csv_columns else self._csv_columns
-        if columns != self._csv_columns:
-            self._csv_columns = list(columns)
-            self.target_combo.blockSignals(True)
-            self.target_combo.clear()
-            self.target_combo.addItems(self._csv_columns)
-            self.target_combo.blockSignals(False)
-        self.target_combo.setCurrentText(target)
+    def set_csv_columns(self, columns: list[tuple[str, str]], target: str, summary: str) -> None:
+        """Offer the loaded file's numeric columns — (name, target setting) pairs — as the
+        target, ``target`` (a name) selected, and say how the file was read (``summary``)."""
+        self.file_page.set_columns(columns, target)
+        self.file_page.summary.setText(summary)
 
     def set_alpha(self, alpha: float) -> None:
         """Show the learning rate ``alpha`` in the field and on the slider."""
@@ -329,11 +305,18 @@ class ControlPanel(QWidget):
         base = base or DataSettings()
         source = self.source()
         target = base.target
+        roles = {}
         if source == "csv":
-            # without a header row the picker lists made-up names (x1 …, y) that are no
-            # target setting: the target (a column index) stays the state's
-            picked = None if base.header == "no" else self.target_combo.currentText()
+            # the picker's items hold the target setting (a file without a header row has
+            # made-up names: its target setting is the column index)
+            picked = self.file_page.picked_target()
             target = picked or base.target
+            if picked is not None and picked != base.target:
+                name = self.file_page.picked_name()  # the target leaves every other role
+                roles = {
+                    key: tuple(n for n in getattr(base, key) if n != name)
+                    for key in ("features", "ignore", "categorical")
+                }
         # Every field the panel holds is read whatever the source, so the synthetic values
         # and the file survive a visit to another source (in a session, a lesson, a replay).
         return dataclasses.replace(
@@ -347,6 +330,7 @@ class ControlPanel(QWidget):
             seed=self.seed_spin.value(),
             csv_path=self.csv_path.text(),
             target=target,
+            **roles,
         )
 
     def model_spec(self, base: Settings | None = None) -> ModelSpec:
@@ -421,16 +405,14 @@ class ControlPanel(QWidget):
                 set_spin(spin, getattr(d, key), key, notes)
             if d.source == "csv" and not d.csv_path:
                 notes.append("the CSV source has no file: choose one with Open…")
-            if d.csv_path != self.csv_path.text() or (
-                d.target and d.header != "no" and self.target_combo.findText(d.target) < 0
-            ):
+            combo = self.target_combo
+            listed = max(combo.findData(d.target), combo.findText(d.target)) if d.target else 0
+            if d.csv_path != self.csv_path.text() or listed < 0:
                 # another file (or a target it does not list): its columns come when it is
                 # loaded; until then the target is the settings' (read back from the state)
-                self.csv_path.setText(d.csv_path)
-                self._csv_columns = []
-                self.target_combo.clear()
+                self.file_page.set_path(d.csv_path)
             elif d.target:
-                self.target_combo.setCurrentText(d.target)
+                combo.setCurrentIndex(listed)
             set_spin(self.degree_spin, m.degree, "degree", notes)
             self.intercept_check.setChecked(m.intercept)
             set_combo_data(self.scaling_combo, m.scaling)

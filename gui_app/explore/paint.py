@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from core.solvers import Snapshot
 from gui_app.explore import plots as style
 from gui_app.explore.controller import parameter_short_names, start_theta
+from gui_app.explore.import_choices import file_summary, target_choices
 from gui_app.explore.plots import coefficient_unit, unit_of
 from gui_app.explore.state import SCALING_SHORT, ExploreState, RunStatus
 
@@ -108,6 +109,7 @@ class PaintsState:
             self.numbers.set_problem_numbers(None, None, [], [])
             self.contour.clear()
             self.data_view.clear()
+            self.data_tab.set_dataset(None)
             self.params.set_names([])
             # no labels or ranges of an earlier problem stay on the emptied plots
             self.contour.set_axis_labels("", "")
@@ -123,11 +125,12 @@ class PaintsState:
             return
         problem, ds = prep.problem, prep.dataset
         if ds.source and ds.path:
-            self.controls.set_csv_columns(ds.feature_names, ds.target_name)
+            self.controls.set_csv_columns(target_choices(ds), ds.target_name, file_summary(ds))
+        self.data_tab.set_dataset(ds)
         features = "feature" if ds.n == 1 else "features"
         info = f"{ds.m:,} rows × {ds.n:,} {features} → target “{ds.target_name}”"
         if problem.n != ds.n:
-            info += f"; {problem.n:,} after degree-{state.settings.model.degree} expansion"
+            info += f"; {problem.n:,} in the model ({model_columns_why(ds, problem, state)})"
         info += f". cond(A) = {prep.condition_number:.3g}"
         self.controls.set_problem_info(prep.alpha_max, problem.m, problem.n, info)
         units = [coefficient_unit(f, ds.target_name) for f in problem.feature_names]
@@ -291,3 +294,15 @@ class PaintsState:
         if not snap.diverged and snap.status not in ("cancelled", "solved"):
             self._draw_contour()  # widen the contour to hold the whole path
         self.run_finished.emit(snap)
+
+
+def model_columns_why(dataset, problem, state: ExploreState) -> str:
+    """Why the model has another number of columns than the data has features: the
+    polynomial expansion, and one level of each one-hot column left to the intercept."""
+    why = []
+    degree = state.settings.model.degree
+    if degree != 1:
+        why.append(f"degree-{degree} expansion")
+    if problem.intercept and any(getattr(dataset, "indicators", ()) or ()):
+        why.append("one level of each categorical column is left to b")
+    return ", ".join(why) or "features expanded"

@@ -30,11 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
+from core.settings import CHOICE_LABELS
 from core.solvers import Snapshot
 from gui_app.explore.access import StateAccess
 from gui_app.explore.alpha import format_seconds
 from gui_app.explore.controller import ExploreController
 from gui_app.explore.controls import ControlPanel
+from gui_app.explore.import_dialog import ImportDialog
 from gui_app.explore.live import LiveRedraw
 from gui_app.explore.paint import REDRAW_PARTS, PaintsState
 from gui_app.explore.screen_fit import FitsScreen
@@ -43,6 +45,7 @@ from gui_app.explore.views.contour import ContourView
 from gui_app.explore.views.curves import LearningCurveView, ParametersView
 from gui_app.explore.views.data import DataView
 from gui_app.explore.views.numbers import NumbersPanel
+from gui_app.explore.views.table import DataTab
 from gui_app.explore.worker import RunWorker
 from gui_app.timing.view import TimingView
 from gui_app.widgets import FooterScrollArea
@@ -51,6 +54,7 @@ CONTROLS_WIDTH = 380
 MIN_PLOT_HEIGHT = 180
 BENCHMARK_STOP_REASON = "the Timing tab's benchmark needs the CPU to itself"
 RUN_KEYS = (Qt.Key.Key_F5, Qt.Key.Key_F6, Qt.Key.Key_F7, Qt.Key.Key_F8)
+DATA_HINT = "Run keys (F5–F8) act on the Explore tab."
 TIMING_RUN_KEYS_HINT = (
     "Run keys (F5–F8) act on the Explore tab; the benchmark has its own Run button."
 )
@@ -206,14 +210,18 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self.worker.gpu_probed.connect(self.timing.set_gpu_status)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(main, "Explore")
-        self.tabs.addTab(self.timing, "Timing")
+        self.data_tab = DataTab()  # the table as read (issue 10)
+        self.import_dialog: ImportDialog | None = None
+        self.tabs.addTab(main, CHOICE_LABELS["tab"]["explore"])
+        self.tabs.addTab(self.data_tab, CHOICE_LABELS["tab"]["data"])
+        self.tabs.addTab(self.timing, CHOICE_LABELS["tab"]["timing"])
         self.setCentralWidget(self.tabs)
 
     def _connect(self) -> None:
         c, ctl = self.controls, self.controller
         c.model_changed.connect(self.request_prepare)
-        c.csv_requested.connect(self.open_csv)
+        c.csv_requested.connect(self.ask_import)
+        c.import_requested.connect(self.ask_import)
         c.run_requested.connect(self.run)
         c.pause_requested.connect(self.toggle_pause)
         c.step_requested.connect(self.step)
@@ -246,10 +254,42 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         if self._sync_settings(strict=False):
             self.schedule_prepare()
 
-    def open_csv(self, path: str) -> None:
-        """Use the CSV file at ``path`` (from the dialog or a drop); errors show in the window."""
+    def open_csv(self, path: str, choices: dict | None = None) -> None:
+        """Load the data file at ``path`` now, with the import preview's ``choices`` (data
+        settings; none: the defaults); errors show in the window."""
         self._prepare_timer.stop()
-        self.controller.open_file(path)
+        self.controller.open_file(path, choices)
+        self._prepare_timer.stop()  # open_file prepares at once: no second, late prepare
+
+    def ask_import(self, path: str = "") -> ImportDialog | None:
+        """Open the import preview of ``path`` (default: the current file, with its current
+        choices); OK loads the file with the choices shown, Cancel changes nothing. Without
+        any file, the file dialog comes first. Returns the dialog (None when none opened)."""
+        path = path or self.state.settings.data.csv_path
+        if not path:
+            self.controls.file_page.ask_file()
+            return None
+        if self.import_dialog is not None:
+            self.import_dialog.reject()
+        dialog = ImportDialog(path, self.state.settings.data, self)
+        dialog.accepted.connect(lambda d=dialog: self._import_accepted(d))
+        dialog.finished.connect(lambda _r, d=dialog: self._import_closed(d))
+        self.import_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _import_accepted(self, dialog: ImportDialog) -> None:
+        try:
+            choices = dialog.settings_fields()
+        except InputError as exc:
+            self.show_message(f"Cannot use that file: {exc}", "error")
+            return
+        self.open_csv(dialog.draft.path, choices)
+
+    def _import_closed(self, dialog: ImportDialog) -> None:
+        if self.import_dialog is dialog:
+            self.import_dialog = None
+        dialog.deleteLater()
 
     def run(self, start_paused: bool = False, step_budget: int = 0) -> int | None:
         """Start a run with the current controls; returns its id (None when refused)."""
@@ -304,15 +344,16 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
             if url.isLocalFile():
-                self.open_csv(url.toLocalFile())
+                self.ask_import(url.toLocalFile())
                 event.acceptProposedAction()
                 return
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # On the Timing tab the run buttons are hidden, so their keys arrive here: say where
         # they act instead of doing nothing.
-        if event.key() in RUN_KEYS and self.tabs.currentWidget() is self.timing:
-            self.statusBar().showMessage(TIMING_RUN_KEYS_HINT, 8000)
+        if event.key() in RUN_KEYS and self.tabs.currentIndex() != 0:
+            hint = TIMING_RUN_KEYS_HINT if self.tabs.currentWidget() is self.timing else DATA_HINT
+            self.statusBar().showMessage(hint, 8000)
             event.accept()
             return
         super().keyPressEvent(event)
@@ -326,6 +367,8 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._prepare_timer.stop()
+        if self.import_dialog is not None:
+            self.import_dialog.reject()  # (its reading thread ends with it)
         self.timing.shutdown()
         self.worker.shutdown()
         super().closeEvent(event)

@@ -461,24 +461,26 @@ def test_a_value_beyond_a_spin_box_is_clamped_not_overflowed(qtbot):
 
 
 def test_settings_without_a_control_reach_the_data_and_the_saved_settings(window, qtbot, tmp_path):
-    """no_header and the target have no control: the window's state holds them (issue 9)."""
+    """The header choice and the target before the file loads have no control: the window's
+    state holds them (issue 9)."""
     from gui_app.classroom.settings_bridge import apply_settings
 
     path = tmp_path / "no-header.csv"
-    path.write_text("1,2.0\n2,4.1\n3,5.9\n4,8.2\n5,9.9\n", "utf-8")
-    values = {"source": "csv", "csv_path": str(path), "target": "0", "no_header": True}
+    path.write_text("3,2.0\n1,4.1\n4,5.9\n1,8.2\n5,9.9\n", "utf-8")  # (no row numbers)
+    values = {"source": "csv", "csv_path": str(path), "target": "0", "header": "no"}
     assert apply_settings(window, values) == []
     data = window.state.settings.data
-    assert (data.csv_path, data.target, data.no_header) == (str(path), "0", True)
+    assert (data.csv_path, data.target, data.header) == (str(path), "0", "no")
     qtbot.waitUntil(
         lambda: window.prepared is not None and window.state.prepared_matches(), timeout=TIMEOUT
     )
     dataset = window.prepared.dataset
-    assert dataset.y.tolist() == [1, 2, 3, 4, 5]  # column 0, and the first row is data
+    assert dataset.y.tolist() == [3, 1, 4, 1, 5]  # column 0, and the first row is data
     # the picker shows the made-up name; the setting stays the column index
-    assert window.controls.target_combo.currentText() == dataset.target_name == "y"
+    assert window.controls.target_combo.currentText() == dataset.target_name
+    assert dataset.target_name not in ("0", "1")  # a made-up name (x1 …), not the setting
     saved = read_settings(window)
-    assert (saved["target"], saved["no_header"], saved["csv_path"]) == ("0", True, str(path))
+    assert (saved["target"], saved["header"], saved["csv_path"]) == ("0", "no", str(path))
     with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
         assert window.run() is not None  # the state still describes a file that loads
     assert window.message_kind != "error"

@@ -250,16 +250,15 @@ def test_csv_source_without_a_file_shows_no_old_problem(ctl, runner, view):
 
 
 def test_a_file_without_a_header_row_keeps_its_target_setting(ctl, runner, tmp_path):
-    """Its column names are made up (x1 …, y): "y" is no target setting for such a file."""
+    """Its column names are made up (x1 …): a name is no target setting for such a file."""
     path = tmp_path / "no-header.csv"
-    path.write_text("1,2.0\n2,4.1\n3,5.9\n4,8.2\n", encoding="utf-8")
-    ctl.settings_changed(
-        ctl.state.settings.replace(source="csv", csv_path=str(path), no_header=True)
-    )
+    path.write_text("1.5,2.0\n2.5,4.1\n3.5,5.9\n4.5,8.2\n", encoding="utf-8")
+    ctl.settings_changed(ctl.state.settings.replace(source="csv", csv_path=str(path), header="no"))
     ctl.prepare_now()
     runner.drain()
     state = ctl.state
-    assert state.prepared is not None and state.prepared.dataset.target_name == "y"
+    assert state.prepared is not None
+    assert state.prepared.dataset.y.tolist() == [2.0, 4.1, 5.9, 8.2]  # the last column
     assert state.settings.data.target is None and state.prepared_matches()
     _run_to_end(ctl, runner, solver="normal")
     assert state.current.final.status == "solved" and state.message.kind != "error"

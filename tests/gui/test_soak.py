@@ -19,7 +19,7 @@ import pytest
 from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-import gui_app.explore.controls as controls_module
+import gui_app.explore.file_page as controls_module
 
 CYCLES = int(os.environ.get("GDX_SOAK_CYCLES", "30"))
 # Memory is compared from a cycle after warm-up (first runs, JIT, plot buffers) to the end.

@@ -430,13 +430,15 @@ def test_settings_without_a_control_come_from_the_state(window, tmp_path):
 
     path = tmp_path / "data.csv"
     path.write_text("1,2,3\n4,5,6\n7,8,10\n", "utf-8")
-    base = Settings().replace(source="csv", csv_path=str(path), target="y", no_header=True)
+    base = Settings().replace(
+        source="csv", csv_path=str(path), target="2", header="no", decimal=",", ignore=("x1",)
+    )
     c = window.controls
     assert c.set_settings(base) == []
     assert c.target_combo.count() == 0  # the file's columns are not loaded yet
-    read = c.settings(base)
-    assert (read.data.target, read.data.no_header) == ("y", True)
-    assert c.settings(Settings()).data.no_header is False
+    read = c.settings(base).data
+    assert (read.target, read.header, read.decimal, read.ignore) == ("2", "no", ",", ("x1",))
+    assert c.settings(Settings()).data.header == "auto"
 
 
 def test_a_tolerance_out_of_range_is_refused_to_a_run_and_kept_out_of_the_state(window):

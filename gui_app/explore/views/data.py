@@ -75,6 +75,12 @@ class DataView(QWidget):
 
     def set_problem(self, problem) -> None:
         self._problem = problem
+        m = problem.m
+        if m > self.MAX_POINTS:
+            self._rows = np.random.default_rng(0).choice(m, self.MAX_POINTS, replace=False)
+        else:
+            self._rows = np.arange(m)
+        self._X_shown = problem.design.X[self._rows]  # rows drawn; copied once, not per frame
         names = list(problem.feature_names)
         current = self.feature_combo.currentText()
         self.feature_combo.blockSignals(True)
@@ -83,15 +89,20 @@ class DataView(QWidget):
             self.feature_combo.addItems(names)
             if current in names:
                 self.feature_combo.setCurrentText(current)
+            else:
+                self.feature_combo.setCurrentIndex(self._first_scatter_feature())
         self.feature_combo.blockSignals(False)
-        m = problem.m
-        if m > self.MAX_POINTS:
-            self._rows = np.random.default_rng(0).choice(m, self.MAX_POINTS, replace=False)
-        else:
-            self._rows = np.arange(m)
-        self._X_shown = problem.design.X[self._rows]  # rows drawn; copied once, not per frame
         self._w, self._b = None, None
         self.redraw()
+
+    def _first_scatter_feature(self, most: int = 50) -> int:
+        """The first feature worth a scatter plot: more than two values (not a 0/1 one-hot
+        column), among the first ``most``; else the first."""
+        X = self._X_shown
+        for k in range(min(X.shape[1], most)):
+            if np.unique(X[:, k]).size > 2:
+                return k
+        return 0
 
     def clear(self) -> None:
         """No problem: no points, no feature choices."""
