@@ -6,8 +6,9 @@ delimited text, openpyxl for .xlsx) and turning its columns into features and a 
 ``nrows``; the builder reads the whole file. pandas is imported only when a file is read, so
 start-up does not pay for it.
 
-FIRST VERSION (interface): the sniffing and the checks are being filled in; the types and
-signatures here are what the rest of the product codes against.
+The reading itself is in :mod:`core.data.reader` (delimited text), :mod:`core.data.excel`,
+:mod:`core.data.sniff` and :mod:`core.data.formats` (what the file's format is) and
+:mod:`core.data.lines` (which line a row is on, computed only for a message).
 """
 
 from __future__ import annotations
@@ -68,7 +69,11 @@ class Column:
     cell a finite number), ``"text"`` or ``"empty"`` (no cell present); ``missing``: cells
     with no value (empty, ``NA``, ``?``...); ``levels``: distinct present values of a text
     column (0 for numbers); ``index_like``: a leading column, unnamed or named like an index,
-    that holds exactly 0..m−1 or 1..m (left out by default).
+    that holds exactly 0..m−1 or 1..m (left out by default). ``bad_row`` (0-based data row,
+    for :meth:`Table.line_of`) and ``bad_cell``: for a text column whose present cells are
+    mostly numbers, its first cell that is not a number (None and "" otherwise), so that a
+    stray word ("abc", "1_000") can be reported by row and column rather than dropping the
+    column silently.
     """
 
     name: str
@@ -77,6 +82,8 @@ class Column:
     missing: int = 0
     levels: int = 0
     index_like: bool = False
+    bad_row: int | None = None
+    bad_cell: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,7 +101,8 @@ class Table:
     user must check, each naming the column, how it was read and the option that switches it.
     ``rows``: data rows in ``frame``; ``truncated``: True when ``nrows`` stopped the read.
     ``lines``: the 1-based line (text) or row (Excel) of each data row in the file, for
-    messages (None when every row follows the header directly: line = row + first line).
+    messages (None when every row follows the header directly: line = row + first line);
+    for text, a lazy map that scans the file on first use.
     """
 
     path: str
