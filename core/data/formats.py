@@ -73,8 +73,9 @@ def _sniff_other(
 ) -> NumberFormat:
     """The number format of a ';', tab, '|' or whitespace file (decimal commas possible)."""
     comma = next((c for _, c in cells if DECIMAL_COMMA.fullmatch(c) or DE_NUMBER.fullmatch(c)), "")
-    point = next((c for _, c in cells if DECIMAL_POINT.fullmatch(c) and c.count(".") == 1), "")
-    point = "" if point and DOT_GROUPED.fullmatch(point) else point
+    point = next(
+        (c for _, c in cells if DECIMAL_POINT.fullmatch(c) and not DOT_GROUPED.fullmatch(c)), ""
+    )
     en_grouped = next((c for _, c in cells if "." in c and COMMA_GROUPED.fullmatch(c)), "")
     dotted: dict[int, str] = {}  # column -> first '.'-grouped cell ('2.104')
     decimal_point_cols: set[int] = set()

@@ -112,7 +112,7 @@ class LineMap:
             counts = [lines[i - 1].count(self.delim) + 1 for i in starts]
         else:
             starts, counts = [], []
-            reader = csv.reader(lines, delimiter=self.delim)
+            reader = csv.reader((ln + "\n" for ln in lines), delimiter=self.delim)
             prev = 0
             try:
                 for rec in reader:

@@ -32,6 +32,7 @@ from core.data.sniff import (
     SNIFF_LINES,
     WHITESPACE,
     Encoding,
+    allow_long_fields,
     cp1252_encoding,
     decode_sample,
     delimiter_char,
@@ -47,6 +48,7 @@ from core.errors import InputError
 #: Files larger than this are refused.
 MAX_FILE_BYTES = 8 * 1024**3
 SAMPLE_BYTES = 1 << 18  # the bytes the format is decided from
+MAX_SAMPLE_BYTES = 1 << 26  # ... or more when its lines are longer
 SAMPLE_CELLS = 20_000  # cells of the sample looked at one by one (number formats)
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
@@ -71,7 +73,10 @@ def read(path: str, options: ReadOptions, *, nrows: int | None = None) -> Table:
 
 def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
     size = check_file(path, MAX_FILE_BYTES)
+    allow_long_fields()
     head = read_head(path, SAMPLE_BYTES)
+    while len(head) < size and head.count(b"\n") < 3 and len(head) < MAX_SAMPLE_BYTES:
+        head = read_head(path, 4 * len(head))  # lines longer than the sample: read more
     whole = len(head) >= size
     enc = sniff_encoding(head, path, options.encoding)
     text = decode_sample(head, enc, path, whole=whole)

@@ -163,6 +163,17 @@ def split_whitespace(line: str) -> list[str]:
     return next(csv.reader([_WS_RUN.sub(" ", s)], delimiter=" ", skipinitialspace=True), [])
 
 
+def allow_long_fields() -> None:
+    """Let the csv module split fields longer than its default 131,072 characters.
+
+    The sample and the line map split lines of wide files (17,000+ columns) and long quoted
+    cells; the text is already in memory and bounded in size, so the limit adds no safety.
+    It is process-wide and only ever raised.
+    """
+    if csv.field_size_limit() < 2**31 - 1:
+        csv.field_size_limit(2**31 - 1)
+
+
 def split_line(line: str, delim: str) -> list[str]:
     """The fields of one line for ``delim`` (a character or :data:`WHITESPACE`)."""
     if delim == WHITESPACE:
@@ -180,7 +191,7 @@ def records(text: str, delim: str, limit: int) -> list[list[str]]:
                 if len(out) >= limit:
                     break
         return out
-    reader = csv.reader(text.split("\n"), delimiter=delim)
+    reader = csv.reader((ln + "\n" for ln in text.split("\n")), delimiter=delim)
     try:
         for rec in reader:
             if len(rec) > 1 or (rec and rec[0].strip()):
