@@ -98,9 +98,7 @@ def read_excel(path: str, options: ReadOptions, nrows: int | None) -> Table:
     def cell_text(row: int, col: int) -> str:
         return str(frame.iloc[row, col])
 
-    frame, columns = finish(
-        frame, unnamed, ".", ",", path, lambda row: int(rows[row]), cell_text
-    )
+    frame, columns = finish(frame, unnamed, ".", ",", path, lambda row: int(rows[row]), cell_text)
     summary = (
         f"sheet {sheet!r}, {header_desc}, {len(frame)} row{'s' * (len(frame) != 1)}, "
         f"{len(columns)} column{'s' * (len(columns) != 1)}"

@@ -39,9 +39,7 @@ class LineMap:
     data records (None: the same), when the reader dropped rows (empty ones).
     """
 
-    def __init__(
-        self, path: str, codec: str, delim: str, header: bool, max_bytes: int
-    ) -> None:
+    def __init__(self, path: str, codec: str, delim: str, header: bool, max_bytes: int) -> None:
         self.path, self.codec, self.delim, self.header = path, codec, delim, header
         self.max_bytes = max_bytes
         self.kept: np.ndarray | None = None

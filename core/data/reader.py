@@ -90,7 +90,7 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
     width0 = len(records(text, dchar, 1)[0])
     recs = records(text, dchar, max(SNIFF_LINES, min(2000, SAMPLE_CELLS // max(width0, 1))))
 
-    notes: list[str] = []
+    notes: list[str]
     if options.header == "auto":
         header = any(not looks_numeric(c) for c in recs[0])
         header_desc = "header detected" if header else "no header detected"
@@ -123,43 +123,39 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
         )
 
     linemap = LineMap(path, enc.codec, dchar, header, MAX_FILE_BYTES)
-    frame, enc = _pandas(path, enc, options, linemap, names, header, delim, fmt, nrows, width)
-    truncated = nrows is not None and len(frame) >= nrows
-    if nrows is None and enc.codec in ASCII_COMPATIBLE and _has_nul(path):
-        raise InputError("is not a text file (it contains NUL bytes)", path=path)
-    if len(frame) == 0:
-        raise InputError("no data rows (only a header row)" if header else "no data rows", path=path)
-    what = "line"
-    frame, kept = drop_empty(frame, unnamed, notes, what)
-    if len(frame) == 0:
-        raise InputError("no data rows (every line is empty)", path=path)
-    linemap.kept = kept
+    as_text: set[str] = set()  # columns pandas must not read as numbers (dates like 01.02.2020)
+    for _attempt in range(2):
+        notes = []
+        frame, enc = _pandas(
+            path, enc, options, linemap, names, header, delim, fmt, nrows, width, as_text
+        )
+        truncated = nrows is not None and len(frame) >= nrows
+        if nrows is None and enc.codec in ASCII_COMPATIBLE and _has_nul(path):
+            raise InputError("is not a text file (it contains NUL bytes)", path=path)
+        if len(frame) == 0:
+            raise InputError(
+                "no data rows (only a header row)" if header else "no data rows", path=path
+            )
+        frame, kept = drop_empty(frame, unnamed, notes, "line")
+        if len(frame) == 0:
+            raise InputError("no data rows (every line is empty)", path=path)
+        linemap.kept = kept
+        _check_short_rows(frame, linemap, path, header)
+
+        def cell_text(row: int, col: int) -> str:
+            cells = linemap.cells_of_line(linemap[row])
+            return cells[col] if col < len(cells) else ""
+
+        frame, columns = finish(
+            frame, unnamed, fmt.decimal, fmt.thousands, path, linemap.__getitem__, cell_text
+        )
+        more = _contradictions(path, enc, head, delim, fmt, columns, truncated)
+        if not more:
+            break
+        as_text |= more
     empties = [names[k] for k in sorted(unnamed) if k < frame.shape[1]]
     if header and empties:
         names_notes.insert(0, f"empty header names replaced by {', '.join(empties[:10])}")
-    _check_short_rows(frame, linemap, path, header)
-
-    def cell_text(row: int, col: int) -> str:
-        cells = linemap.cells_of_line(linemap[row])
-        return cells[col] if col < len(cells) else ""
-
-    frame, columns = finish(
-        frame, unnamed, fmt.decimal, fmt.thousands, path, linemap.__getitem__, cell_text
-    )
-    pattern = contradiction_pattern(delim, fmt.decimal, fmt.thousands)
-    if pattern is not None and (delim != "," or _has_quote(path, enc, head)):
-        limit = len(head) if truncated else None
-        for line, col, cell in find_cells(path, enc.codec, dchar, pattern, MAX_FILE_BYTES, limit):
-            if col < len(columns) and (
-                columns[col].kind == "number" or columns[col].bad_row is not None
-            ):
-                raise InputError(
-                    contradiction_message(cell, fmt.decimal, fmt.thousands),
-                    path=path,
-                    row=line,
-                    column=col + 1,
-                    column_name=columns[col].name,
-                )
     summary = (
         f"delimiter {describe_delimiter(delim)}, {header_desc}, {_plural(len(frame), 'row')}, "
         f"{_plural(len(columns), 'column')}, encoding {enc.name}"
@@ -186,6 +182,35 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
     )
 
 
+def _contradictions(
+    path: str, enc: Encoding, head: bytes, delim: str, fmt: Any, columns: Any, truncated: bool
+) -> set[str]:
+    """Refuse a number cell anywhere in the file that the chosen format would misread
+    (InputError naming line, column and the choice); return the number columns whose
+    contradicting cells are not numbers at all (dates: 01.02.2020), to be read as text."""
+    pattern = contradiction_pattern(delim, fmt.decimal, fmt.thousands)
+    if pattern is None or (delim == "," and not _has_quote(path, enc, head)):
+        return set()
+    as_text: set[str] = set()
+    limit = len(head) if truncated else None
+    dchar = delimiter_char(delim)
+    for line, col, cell in find_cells(path, enc.codec, dchar, pattern, MAX_FILE_BYTES, limit):
+        if col >= len(columns) or columns[col].name in as_text:
+            continue
+        column = columns[col]
+        if column.kind == "number" and not looks_numeric(cell.strip('"')):
+            as_text.add(column.name)
+        elif column.kind == "number" or column.bad_row is not None:
+            raise InputError(
+                contradiction_message(cell, fmt.decimal, fmt.thousands),
+                path=path,
+                row=line,
+                column=col + 1,
+                column_name=column.name,
+            )
+    return as_text
+
+
 def _pandas(
     path: str,
     enc: Encoding,
@@ -197,6 +222,7 @@ def _pandas(
     fmt: Any,
     nrows: int | None,
     width: int,
+    as_text: set[str],
 ) -> tuple[Any, Encoding]:
     """The frame pandas reads with these options (re-read as Windows-1252 when the UTF-8
     guessed from the sample turns out wrong), and the encoding used."""
@@ -216,6 +242,8 @@ def _pandas(
         "nrows": nrows,
         "engine": "c",
     }
+    if as_text:
+        kwargs["dtype"] = {name: "str" for name in as_text}
     for attempt in range(2):
         try:
             with warnings.catch_warnings():

@@ -118,14 +118,12 @@ def test_excel_first_sheet_and_sheet_option(tmp_path):
     other = read_table(path, ReadOptions(sheet="notes"))
     assert other.decided["header"] == "no"
     assert other.frame.to_numpy().tolist() == [[1.5, 2.5], [3.5, 4.5]]
-    with pytest.raises(InputError, match="no sheet named 'prices'.*'houses', 'notes'"):
+    with pytest.raises(InputError, match=r"no sheet named 'prices'.*'houses', 'notes'"):
         read_table(path, ReadOptions(sheet="prices"))
 
 
 def test_excel_header_option_and_stray_text(tmp_path):
-    path = make_workbook(
-        tmp_path / "h.xlsx", {"s": [[1, 2], [3, 4], [5, "oops"], [7, 8]]}
-    )
+    path = make_workbook(tmp_path / "h.xlsx", {"s": [[1, 2], [3, 4], [5, "oops"], [7, 8]]})
     table = read_table(path, ReadOptions(header="yes"))
     assert [c.name for c in table.columns] == ["1", "2"]
     col = table.column("2")
