@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -98,8 +97,7 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
         header = options.header == "yes"
         header_desc = "header (chosen)" if header else "no header (chosen)"
     data = recs[1:] if header else recs
-    counts = Counter(len(r) for r in data)
-    width = max(len(recs[0]) if header else 0, counts.most_common(1)[0][0] if counts else 0)
+    width = _width(recs, path, enc.codec, dchar, header)
     if header:
         cells = [*recs[0], *[""] * (width - len(recs[0]))]
         names_notes: list[str] = []
@@ -180,6 +178,26 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
         first_line=2 if header else 1,
         lines=linemap,
     )
+
+
+def _width(recs: list[list[str]], path: str, codec: str, dchar: str, header: bool) -> int:
+    """The number of columns: the first record's, or more when the other records of the
+    sample only add empty fields (lines ending in ',,,'). A record with more values is
+    refused here: pandas would silently cut a first data row longer than the names."""
+    width = len(recs[0])
+    for rec in recs[1:]:
+        if len(rec) > width:
+            if any(c.strip() for c in rec[width:]):
+                linemap = LineMap(path, codec, dchar, False, MAX_FILE_BYTES)
+                line, fields = linemap.first_over(width) or (None, len(rec))
+                source = "the header" if header else "the first row"
+                raise InputError(
+                    f"row has {fields} fields, expected {width} (from {source})",
+                    path=path,
+                    row=line,
+                )
+            width = len(rec)
+    return width
 
 
 def _contradictions(

@@ -426,3 +426,9 @@ def test_reading_never_imports_qt_and_import_does_not_load_pandas():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     sample = os.path.join(root, "tests", "data", "shapes", "insurance.csv")
     subprocess.run([sys.executable, "-c", code, sample], check=True, cwd=root)
+
+
+def test_a_first_row_longer_than_the_rest_is_not_cut(tmp_path):
+    p = write(tmp_path, "0.5,1.5,1\n2.5,3.5\n4.5,5.5\n")
+    err = expect_error(p, "row 2", "row has 2 fields, expected 3 (from the first row)")
+    assert err.row == 2
