@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from core.data.formats import THOUSANDS_CHARS, number_pattern
+from core.data.sniff import MISSING_MARKERS
 from core.data.table import Column
 from core.errors import InputError
 
@@ -118,10 +119,9 @@ def finish(
     number_re = number_pattern(decimal, thousands)
     changes: dict[str, Any] = {}
     cols: list[Column] = []
-    missing = frame.isna().sum().to_numpy()
     for j, name in enumerate(frame.columns):
         s = frame.iloc[:, j]
-        kind, bad_row, bad_cell, levels = "number", None, "", 0
+        kind, bad_row, bad_cell, levels, missing = "number", None, "", 0, 0
         if s.dtype == bool:
             s = s.map({True: "True", False: "False"}).astype("str")
             changes[name] = s
@@ -131,7 +131,9 @@ def finish(
                 changes[name] = pd.Series(values, index=frame.index, name=name)
         else:
             text = s.astype("str").str.strip()
+            text = text.mask(text.isin(MISSING_MARKERS))  # ' NA', ' ' (spaces around cells)
             present = text.notna().to_numpy()
+            missing = len(present) - int(present.sum())
             ok = text.str.fullmatch(number_re).fillna(False).to_numpy(dtype=bool)
             n_present, n_ok = int(present.sum()), int(ok.sum())
             if n_present and n_ok == n_present:
@@ -144,8 +146,9 @@ def finish(
                 if n_ok and 2 * n_ok >= n_present:
                     bad_row = int(np.flatnonzero(present & ~ok)[0])
                     bad_cell = str(text.iloc[bad_row])
-        if values is not None:
-            inf = np.isinf(values)
+        if values is not None and not (finite := np.isfinite(values)).all():
+            missing = int(np.isnan(values).sum())
+            inf = ~finite & ~np.isnan(values)
             if inf.any():
                 row = int(np.flatnonzero(inf)[0])
                 raise InputError(
@@ -155,9 +158,9 @@ def finish(
                     column=j + 1,
                     column_name=name,
                 )
-        if missing[j] == len(frame):
+        if missing == len(frame):
             kind, levels = "empty", 0
-        cols.append(Column(name, j + 1, kind, int(missing[j]), levels, False, bad_row, bad_cell))
+        cols.append(Column(name, j + 1, kind, missing, levels, False, bad_row, bad_cell))
     if changes:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

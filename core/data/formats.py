@@ -46,8 +46,8 @@ def sniff_numbers(
     ``delim`` is the delimiter setting. Options that are not "auto" are kept as given.
     """
     fmt = NumberFormat()
-    cells = [(j, c.strip()) for row in rows for j, c in enumerate(row) if c and c.strip()]
-    if delim == ",":
+    if delim == ",":  # a ',' in a number needs quotes: only cells with one can tell anything
+        cells = [(0, c.strip()) for row in rows for c in row if "," in c]
         fmt.decimal = "." if options.decimal == "auto" else options.decimal
         grouped = next((c for _, c in cells if "," in c and COMMA_GROUPED.fullmatch(c)), None)
         if options.thousands != "auto":
@@ -61,6 +61,7 @@ def sniff_numbers(
         if fmt.decimal == "," and any(DECIMAL_COMMA.fullmatch(c) for _, c in cells):
             fmt.notes.append("decimal commas read as decimal marks (e.g. '1,5' = 1.5)")
         return fmt
+    cells = [(j, c.strip()) for row in rows for j, c in enumerate(row) if c and c.strip()]
     return _sniff_other(cells, names, delim, options, fmt)
 
 
@@ -72,6 +73,9 @@ def _sniff_other(
     fmt: NumberFormat,
 ) -> NumberFormat:
     """The number format of a ';', tab, '|' or whitespace file (decimal commas possible)."""
+    chosen = THOUSANDS_CHARS.get(options.thousands)
+    if chosen in (" ", "'"):  # '1 234,5' tells its decimal mark once the groups are joined
+        cells = [(j, c.replace(chosen, "")) for j, c in cells]
     comma = next((c for _, c in cells if DECIMAL_COMMA.fullmatch(c) or DE_NUMBER.fullmatch(c)), "")
     point = next(
         (c for _, c in cells if DECIMAL_POINT.fullmatch(c) and not DOT_GROUPED.fullmatch(c)), ""

@@ -86,8 +86,8 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
         raise InputError("no data rows (the file is empty or only has blank lines)", path=path)
     delim = sniff_delimiter(lines) if options.delimiter == "auto" else options.delimiter
     dchar = delimiter_char(delim)
-    width0 = len(records(text, dchar, 1)[0])
-    recs = records(text, dchar, max(SNIFF_LINES, min(2000, SAMPLE_CELLS // max(width0, 1))))
+    width0 = len(records(text[: len(lines[0]) * 4 + 4096], dchar, 1)[0])
+    recs = records(text, dchar, max(SNIFF_LINES, min(1000, SAMPLE_CELLS // max(width0, 1))))
 
     notes: list[str]
     if options.header == "auto":
@@ -128,8 +128,6 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
             path, enc, options, linemap, names, header, delim, fmt, nrows, width, as_text
         )
         truncated = nrows is not None and len(frame) >= nrows
-        if nrows is None and enc.codec in ASCII_COMPATIBLE and _has_nul(path):
-            raise InputError("is not a text file (it contains NUL bytes)", path=path)
         if len(frame) == 0:
             raise InputError(
                 "no data rows (only a header row)" if header else "no data rows", path=path
@@ -147,6 +145,10 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
         frame, columns = finish(
             frame, unnamed, fmt.decimal, fmt.thousands, path, linemap.__getitem__, cell_text
         )
+        # a NUL byte makes pandas read its column as text: look for one only then
+        texts = any(c.kind == "text" for c in columns)
+        if texts and nrows is None and enc.codec in ASCII_COMPATIBLE and _has_nul(path):
+            raise InputError("is not a text file (it contains NUL bytes)", path=path)
         more = _contradictions(path, enc, head, delim, fmt, columns, truncated)
         if not more:
             break
@@ -207,8 +209,15 @@ def _contradictions(
     (InputError naming line, column and the choice); return the number columns whose
     contradicting cells are not numbers at all (dates: 01.02.2020), to be read as text."""
     pattern = contradiction_pattern(delim, fmt.decimal, fmt.thousands)
-    if pattern is None or (delim == "," and not _has_quote(path, enc, head)):
+    if pattern is None:
         return set()
+    if delim == ",":
+        # without ',' as thousands separator pandas leaves a quoted '1,5' as text (a column
+        # with a bad cell): the scan only words the message then, and is skipped when no
+        # column is text (the common, fast case)
+        texts = any(c.kind == "text" for c in columns)
+        if (fmt.thousands != "," and not texts) or not _has_quote(path, enc, head):
+            return set()
     as_text: set[str] = set()
     limit = len(head) if truncated else None
     dchar = delimiter_char(delim)
@@ -256,7 +265,6 @@ def _pandas(
         "na_values": list(MISSING_MARKERS),
         "keep_default_na": False,
         "skip_blank_lines": True,
-        "skipinitialspace": delim != WHITESPACE,
         "nrows": nrows,
         "engine": "c",
     }

@@ -132,7 +132,8 @@ def decode_sample(raw: bytes, encoding: Encoding, path: str, *, whole: bool) -> 
         text = text[1:]
     if "\x00" in text:
         raise InputError("is not a text file (it contains NUL characters)", path=path)
-    if text and len(_CONTROL.findall(text)) > max(2, len(text) // 100):
+    head = text[:65536]
+    if head and len(_CONTROL.findall(head)) > max(2, len(head) // 100):
         raise InputError("is not a text file (it is mostly control characters)", path=path)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
