@@ -78,8 +78,11 @@ def bench(path: Path, rows: int, cols: int, repeats: int) -> tuple[float, bool]:
             seconds, results[name] = time_one(readers[name], path)
             times[name].append(seconds)
             print(f"  round {k + 1}: {name:<16} {seconds:8.3f} s", flush=True)
+    seconds, preview = time_one(lambda p: read_table(p, nrows=100), path)
+    print(f"  read_table(nrows=100), the import preview: {seconds:.3f} s", flush=True)
     want = expected_values(rows, cols)
     same = all(np.array_equal(r, want) for r in results.values())
+    same = same and np.array_equal(preview.frame.to_numpy(), want[:100])
     size_mb = path.stat().st_size / 1e6
     print(f"file: {rows:,} rows x {cols:,} columns, {size_mb:,.1f} MB; {repeats} rounds")
     for name, ts in times.items():
