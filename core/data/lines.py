@@ -8,6 +8,7 @@ cells a regular expression matches in the whole file without loading it (mmap).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import mmap
 import re
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from core.data.filebytes import read_bytes
+from core.data.filebytes import read_bytes, read_head
 from core.data.sniff import WHITESPACE, split_line, split_whitespace
 
 # codecs in which every ASCII character is one byte of the same value: bytes regexes work
@@ -42,6 +43,7 @@ class LineMap:
     def __init__(self, path: str, codec: str, delim: str, header: bool, max_bytes: int) -> None:
         self.path, self.codec, self.delim, self.header = path, codec, delim, header
         self.max_bytes = max_bytes
+        self.rows: int | None = None  # a preview of this many rows: scan only the head
         self.kept: np.ndarray | None = None
         self._starts: np.ndarray | None = None
         self._counts: np.ndarray | None = None
@@ -97,7 +99,23 @@ class LineMap:
         return int(self.starts[over[0]]), int(self.counts[over[0]])
 
     def _scan(self) -> None:
-        text = file_text(self.path, self.codec, self.max_bytes)
+        if self.rows is None:
+            self._scan_text(file_text(self.path, self.codec, self.max_bytes))
+            return
+        size = 1 << 20  # a preview: the head of the file, grown until it holds the rows
+        while True:
+            raw = read_head(self.path, size)
+            whole = len(raw) < size
+            text = codecs.getincrementaldecoder(self.codec)("replace").decode(raw, final=whole)
+            text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+            if not whole and "\n" in text:
+                text = text[: text.rindex("\n")]
+            self._scan_text(text)
+            if whole or len(self.starts) > self.rows or size >= self.max_bytes:
+                return
+            size *= 4
+
+    def _scan_text(self, text: str) -> None:
         lines = text.split("\n")
         self._lines = lines
         starts: list[int]

@@ -121,6 +121,7 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
         )
 
     linemap = LineMap(path, enc.codec, dchar, header, MAX_FILE_BYTES)
+    linemap.rows = nrows
     as_text: set[str] = set()  # columns pandas must not read as numbers (dates like 01.02.2020)
     for _attempt in range(2):
         notes = []

@@ -432,3 +432,14 @@ def test_a_first_row_longer_than_the_rest_is_not_cut(tmp_path):
     p = write(tmp_path, "0.5,1.5,1\n2.5,3.5\n4.5,5.5\n")
     err = expect_error(p, "row 2", "row has 2 fields, expected 3 (from the first row)")
     assert err.row == 2
+
+
+def test_preview_messages_scan_only_the_head_of_the_file(tmp_path, monkeypatch):
+    from core.data import lines
+
+    body = "".join(f"{k},{k % 7}\n" for k in range(200_000))
+    p = write(tmp_path, "a,b\n1,2\n\n3,\n" + body)
+    monkeypatch.setattr(lines, "file_text", None)  # reading the whole file would fail
+    table = read(p, nrows=5)
+    assert table.column("b").missing == 1 and table.line_of(1) == 4
+    assert len(table.lines.starts) < 200_000
