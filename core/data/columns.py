@@ -19,7 +19,7 @@ import numpy as np
 
 from core.data.formats import THOUSANDS_CHARS, number_pattern
 from core.data.sniff import MISSING_MARKERS
-from core.data.table import Column
+from core.data.table_types import Column
 from core.errors import InputError
 
 # Header names a leading column of row numbers goes by (compared lower-case, stripped).

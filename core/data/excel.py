@@ -16,7 +16,7 @@ import numpy as np
 from core.data.columns import drop_empty, finish, header_names
 from core.data.filebytes import check_file, read_head
 from core.data.sniff import MISSING_MARKERS, looks_numeric
-from core.data.table import ReadOptions, Table
+from core.data.table_types import ReadOptions, Table
 from core.errors import InputError
 
 MAX_EXCEL_BYTES = 1024**3

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core.data.table import ReadOptions
+from core.data.table_types import ReadOptions
 
 # the thousands setting -> the character (None: no separator)
 THOUSANDS_CHARS = {"none": None, ",": ",", ".": ".", "space": " ", "'": "'"}

@@ -41,7 +41,7 @@ from core.data.sniff import (
     sniff_delimiter,
     sniff_encoding,
 )
-from core.data.table import EXCEL_SUFFIXES, ReadOptions, Table
+from core.data.table_types import EXCEL_SUFFIXES, ReadOptions, Table
 from core.errors import InputError
 
 #: Files larger than this are refused.
