@@ -106,16 +106,21 @@ def finish(
     path: str,
     line_of: Callable[[int], int],
     cell_text: Callable[[int, int], str],
+    notes: list[str] | None = None,
+    mixed_marks: bool = False,
 ) -> tuple[Any, tuple[Column, ...]]:
     """Type every column of ``frame`` (names already set) and describe it.
 
     Number columns become float64; text columns stripped strings; a text column whose every
     present cell is a number in this format (a number pandas did not convert) becomes a
-    number column. Raises InputError naming row (``line_of``), column and cell
-    (``cell_text(row, column)``) for an infinite number.
+    number column. With ``mixed_marks`` (a ';', tab... file), a text column written wholly
+    with the other decimal mark, and clearly so, is read with it and ``notes`` say so. Raises
+    InputError naming row (``line_of``), column and cell (``cell_text(row, column)``) for an
+    infinite number.
     """
     import pandas as pd
 
+    notes = [] if notes is None else notes
     number_re = number_pattern(decimal, thousands)
     changes: dict[str, Any] = {}
     cols: list[Column] = []
@@ -140,9 +145,17 @@ def finish(
             missing = len(present) - int(present.sum())
             ok = text.str.fullmatch(number_re).fillna(False).to_numpy(dtype=bool)
             n_present, n_ok = int(present.sum()), int(ok.sum())
+            other = _other_mark(text, present, decimal, thousands, mixed_marks)
             if n_present and n_ok == n_present:
                 values = _to_numbers(text, decimal, thousands)
                 changes[name] = pd.Series(values, index=frame.index, name=name)
+            elif n_present and other is not None:
+                values = _to_numbers(text, other, "none")
+                changes[name] = pd.Series(values, index=frame.index, name=name)
+                notes.append(
+                    f"the file mixes decimal marks: column {name!r} writes {other!r} as the "
+                    f"decimal mark, the file {decimal!r}; both were read as the decimal mark"
+                )
             else:
                 kind, values = "text", None
                 changes[name] = text
@@ -175,6 +188,22 @@ def finish(
         c = cols[0]
         cols[0] = Column(c.name, c.position, c.kind, c.missing, c.levels, True)
     return frame, tuple(cols)
+
+
+def _other_mark(
+    text: Any, present: np.ndarray, decimal: str, thousands: str, mixed_marks: bool
+) -> str | None:
+    """The other decimal mark when every present cell is a number written with it and one
+    cell at least cannot be a thousands group ('2.5', not only '2.500'); else None."""
+    other = "." if decimal == "," else ","
+    if not mixed_marks or thousands != "none" or not present.any():
+        return None
+    cells = text[present]
+    if not cells.str.fullmatch(number_pattern(other, "none")).all():
+        return None
+    mark = re.escape(other)
+    clear = cells.str.contains(rf"{mark}(?:\d{{0,2}}|\d{{4,}})(?:[eE]|$)", regex=True)
+    return other if bool(clear.any()) else None
 
 
 def _all_finite(frame: Any) -> np.ndarray | None:

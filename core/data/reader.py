@@ -144,7 +144,15 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
             return cells[col] if col < len(cells) else ""
 
         frame, columns = finish(
-            frame, unnamed, fmt.decimal, fmt.thousands, path, linemap.__getitem__, cell_text
+            frame,
+            unnamed,
+            fmt.decimal,
+            fmt.thousands,
+            path,
+            linemap.__getitem__,
+            cell_text,
+            notes,
+            mixed_marks=delim != ",",
         )
         # a NUL byte makes pandas read its column as text: look for one only then
         texts = any(c.kind == "text" for c in columns)

@@ -138,11 +138,25 @@ def test_three_decimals_in_a_decimal_point_file_are_not_flagged(tmp_path, name, 
     assert not table.warnings
 
 
-def test_a_file_mixing_decimal_marks_gets_a_note_and_names_the_odd_cell(tmp_path):
-    table = read(write(tmp_path, "a;b;y\n1;2,5;3\n1,5;3;4\n2;4;5.25\n"))
+def test_a_file_mixing_decimal_marks_names_the_odd_cell(tmp_path):
+    table = read(write(tmp_path, "a;b;y\n1;2,5;3\n1,5;3;4\n2;4;5.25\n6;7;a.b\n"))
     assert any("both decimal commas" in n for n in table.notes)
     y = table.column("y")
     assert y.kind == "text" and y.bad_cell == "5.25" and table.line_of(y.bad_row) == 4
+
+
+def test_a_column_wholly_in_the_other_decimal_mark_is_read_with_a_note(tmp_path):
+    table = read(write(tmp_path, "a;b;y\n1;2.5;3\n1,5;3;4\n2;4;5,25\n3;1;2\n"))
+    assert table.frame["a"].tolist() == [1.0, 1.5, 2.0, 3.0]
+    assert table.frame["b"].tolist() == [2.5, 3.0, 4.0, 1.0]
+    assert table.frame["y"].tolist() == [3.0, 4.0, 5.25, 2.0]
+    assert any("mixes decimal marks" in n and "'b'" in n for n in table.notes)
+    # in a decimal-comma file '2.500' groups thousands
+    p = write(tmp_path, "a;b\n1,5;2.500\n2;3\n", name="grouped.csv")
+    assert read(p).frame["b"].tolist() == [2500.0, 3.0]
+    # with no thousands separator, 2.500 could still be 2500: the column is not read
+    table = read(p, thousands="none")
+    assert table.column("b").kind == "text" and table.column("b").bad_cell == "2.500"
 
 
 def test_space_thousands_by_option(tmp_path):
