@@ -36,6 +36,7 @@ from core.data.sniff import (
     decode_sample,
     delimiter_char,
     describe_delimiter,
+    detect_header,
     looks_numeric,
     records,
     sniff_delimiter,
@@ -91,7 +92,7 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
 
     notes: list[str]
     if options.header == "auto":
-        header = any(not looks_numeric(c) for c in recs[0])
+        header = detect_header(recs)
         header_desc = "header detected" if header else "no header detected"
     else:
         header = options.header == "yes"

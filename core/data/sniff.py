@@ -156,6 +156,27 @@ def looks_numeric(cell: str) -> bool:
     )
 
 
+def detect_header(recs: Sequence[Sequence[str]]) -> bool:
+    """Whether the first of the sample records is a header row.
+
+    Each column votes: a first cell that is not a number above cells that mostly are says
+    "header"; a number above numbers says "data"; a text column says nothing (a car's name
+    in the first row of a file without header). With no vote either way, a first row of
+    text cells only is a header.
+    """
+    first, body = recs[0], recs[1 : 1 + 200]
+    votes = 0
+    for j, cell in enumerate(first):
+        column = [r[j] for r in body if j < len(r) and not is_missing(r[j])]
+        numeric = sum(map(looks_numeric, column))
+        if not column or 2 * numeric < len(column) or not cell.strip():
+            continue  # a text or empty column, or no first cell: no vote
+        votes += -1 if looks_numeric(cell) else 1
+    if votes:
+        return votes > 0
+    return all(c.strip() and not looks_numeric(c) for c in first)
+
+
 def split_whitespace(line: str) -> list[str]:
     """The fields of a line separated by runs of spaces and tabs (quotes respected)."""
     s = line.strip()

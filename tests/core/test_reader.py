@@ -443,3 +443,20 @@ def test_preview_messages_scan_only_the_head_of_the_file(tmp_path, monkeypatch):
     table = read(p, nrows=5)
     assert table.column("b").missing == 1 and table.line_of(1) == 4
     assert len(table.lines.starts) < 200_000
+
+
+@pytest.mark.parametrize(
+    ("content", "header"),
+    [
+        ("age,sex,y\n19,female,1\n18,male,2\n", "yes"),
+        (",TV,sales\n1,230.1,22.1\n2,44.5,10.4\n", "yes"),
+        ("name,city\nBob,Paris\nAnn,Rome\n", "yes"),
+        ("1,2,3\n4,5,6\n", "no"),
+        ("1,NA,3\n4,5,6\n", "no"),
+        # auto-mpg: a car's name in the first row of a file without header
+        ('18.0 8 307.0 1\t"chevrolet chevelle malibu"\n15.0 8 350.0 1\t"buick skylark"\n', "no"),
+        ("Bob,1,2\nAnn,3,4\n", "no"),
+    ],
+)
+def test_header_detection_looks_at_each_column(tmp_path, content, header):
+    assert read(write(tmp_path, content)).decided["header"] == header
