@@ -15,7 +15,7 @@ import numpy as np
 
 from core.data.columns import drop_empty, finish, header_names
 from core.data.filebytes import check_file, read_head
-from core.data.sniff import MISSING_MARKERS, looks_numeric
+from core.data.sniff import MISSING_MARKERS, detect_header
 from core.data.table_types import ReadOptions, Table
 from core.errors import InputError
 
@@ -69,9 +69,10 @@ def read_excel(path: str, options: ReadOptions, nrows: int | None) -> Table:
         raise InputError(f"sheet {sheet!r} has no data rows (it is empty)", path=path)
     start = int(np.flatnonzero(filled)[0])
     raw, rows = raw.iloc[start:].reset_index(drop=True), rows[start:]
-    first = [c for c in raw.iloc[0].tolist()]
+    first = raw.iloc[0].tolist()
     if options.header == "auto":
-        header = any(isinstance(c, str) and not looks_numeric(c) for c in first)
+        sample = raw.iloc[:201].map(_name, na_action="ignore").fillna("")
+        header = detect_header(sample.astype(str).to_numpy().tolist())
         header_desc = "header detected" if header else "no header detected"
     else:
         header = options.header == "yes"

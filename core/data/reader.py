@@ -56,6 +56,12 @@ _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 def read(path: str, options: ReadOptions, *, nrows: int | None = None) -> Table:
     """See :func:`core.data.table.read_table`."""
     try:
+        if path.lower().endswith((".xls", ".ods", ".numbers")):
+            check_file(path, MAX_FILE_BYTES)
+            raise InputError(
+                "this spreadsheet format cannot be read; save the sheet as .xlsx or as CSV",
+                path=path,
+            )
         if path.lower().endswith(EXCEL_SUFFIXES):
             from core.data.excel import read_excel
 

@@ -122,6 +122,16 @@ def test_excel_first_sheet_and_sheet_option(tmp_path):
         read_table(path, ReadOptions(sheet="prices"))
 
 
+def test_excel_headerless_sheet_with_a_text_column(tmp_path):
+    path = make_workbook(
+        tmp_path / "cars.xlsx", {"s": [[18.0, 8, "chevelle"], [15.0, 8, "skylark"]]}
+    )
+    table = read_table(path)
+    assert table.decided["header"] == "no"
+    assert table.frame["x3"].tolist() == ["chevelle", "skylark"]
+    assert table.frame["x1"].tolist() == [18.0, 15.0] and table.line_of(0) == 1
+
+
 def test_excel_header_option_and_stray_text(tmp_path):
     path = make_workbook(tmp_path / "h.xlsx", {"s": [[1, 2], [3, 4], [5, "oops"], [7, 8]]})
     table = read_table(path, ReadOptions(header="yes"))
@@ -131,12 +141,16 @@ def test_excel_header_option_and_stray_text(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("content", "part"),
-    [(b"a,b\n1,2\n", "not a zip archive"), (b"PK\x03\x04garbage", "is not an Excel workbook")],
+    ("name", "content", "part"),
+    [
+        ("fake.xlsx", b"a,b\n1,2\n", "not a zip archive"),
+        ("fake.xlsx", b"PK\x03\x04garbage", "is not an Excel workbook"),
+        ("fake.xls", b"\xd0\xcf\x11\xe0", "save the sheet as .xlsx or as CSV"),
+    ],
 )
-def test_not_an_excel_file_is_a_clear_message(tmp_path, content, part):
-    path = tmp_path / "fake.xlsx"
+def test_not_an_excel_file_is_a_clear_message(tmp_path, name, content, part):
+    path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(InputError) as info:
         read_table(path)
-    assert "fake.xlsx" in str(info.value) and part in str(info.value)
+    assert name in str(info.value) and part in str(info.value)
