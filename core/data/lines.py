@@ -124,7 +124,9 @@ class LineMap:
             starts = [i for i, ln in enumerate(lines, 1) if ln.strip()]
             counts = [len(split_whitespace(lines[i - 1])) for i in starts]
         elif '"' not in text:
-            starts = [i for i, ln in enumerate(lines, 1) if ln.strip()]
+            # pandas skips a line of spaces, but not one holding the delimiter (a tab)
+            d = self.delim
+            starts = [i for i, ln in enumerate(lines, 1) if ln.strip() or d in ln]
             counts = [lines[i - 1].count(self.delim) + 1 for i in starts]
         else:
             starts, counts = [], []
@@ -163,6 +165,8 @@ def find_cells(
 
 def _matches(buf: Any, regex: re.Pattern[Any], delim: str, codec: str, limit: int | None):
     newline = b"\n" if isinstance(buf, mmap.mmap) else "\n"
+    if buf.find(newline) < 0:  # old Mac line ends: CR only
+        newline = b"\r" if isinstance(buf, mmap.mmap) else "\r"
     end = len(buf) if limit is None else min(limit, len(buf))
     line, counted = 1, 0
     for m in regex.finditer(buf, 0, end):

@@ -135,7 +135,9 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
         frame, enc = _pandas(
             path, enc, options, linemap, names, header, delim, fmt, nrows, width, as_text
         )
-        truncated = nrows is not None and len(frame) >= nrows
+        truncated = nrows is not None and len(frame) > nrows
+        if truncated:
+            frame = frame.iloc[:nrows]
         if len(frame) == 0:
             raise InputError(
                 "no data rows (only a header row)" if header else "no data rows", path=path
@@ -281,7 +283,7 @@ def _pandas(
         "na_values": list(MISSING_MARKERS),
         "keep_default_na": False,
         "skip_blank_lines": True,
-        "nrows": nrows,
+        "nrows": None if nrows is None else nrows + 1,  # one more tells if there are more
         "engine": "c",
     }
     if as_text:

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.cli import main
-from core.data.table import read_table
+from core.data.table import ReadOptions, read_table
 from core.errors import InputError
 from core.settings import SCHEMA
 
@@ -164,13 +164,27 @@ def test_random_bytes_after_a_header_load_or_explain(tmp_path, raw):
     check_table(table)
 
 
+read_options = st.builds(
+    ReadOptions,
+    delimiter=st.sampled_from(["auto", "auto", ",", ";", "tab", "whitespace", "|"]),
+    encoding=st.sampled_from(["auto", "auto", "utf-8", "utf-16", "cp1252"]),
+    header=st.sampled_from(["auto", "yes", "no"]),
+    decimal=st.sampled_from(["auto", "auto", ".", ","]),
+    thousands=st.sampled_from(["auto", "auto", "none", ",", ".", "space", "'"]),
+)
+
+
 @FUZZ
-@given(raw=st.deferred(lambda: tables()))
-def test_hostile_tables_read_or_explain(tmp_path, raw):
+@given(
+    raw=st.deferred(lambda: tables()),
+    options=read_options,
+    nrows=st.one_of(st.none(), st.integers(1, 5)),
+)
+def test_hostile_tables_read_or_explain(tmp_path, raw, options, nrows):
     path = tmp_path / "table.csv"
     path.write_bytes(raw)
     try:
-        table = read_table(path)
+        table = read_table(path, options, nrows=nrows)
     except InputError as exc:
         assert "table.csv" in str(exc) and "Traceback" not in str(exc)
         assert "could not read the file" not in str(exc), str(exc)  # an unexpected failure

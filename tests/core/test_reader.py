@@ -248,6 +248,7 @@ def test_nrows_reads_only_the_first_rows(tmp_path):
     assert table.rows == 10 and table.truncated
     assert values(table)[-1] == [9.0, 18.0]
     assert not read(p).truncated
+    assert not read(p, nrows=1000).truncated and read(p, nrows=999).truncated
 
 
 def test_wide_file(tmp_path):
@@ -460,3 +461,15 @@ def test_preview_messages_scan_only_the_head_of_the_file(tmp_path, monkeypatch):
 )
 def test_header_detection_looks_at_each_column(tmp_path, content, header):
     assert read(write(tmp_path, content)).decided["header"] == header
+
+
+def test_a_line_of_delimiters_only_is_an_empty_row(tmp_path):
+    table = read(write(tmp_path, "1\t2\n3\t4\n\t\n5\t\n"), header="no")
+    assert values(table)[:2] == [[1.0, 2.0], [3.0, 4.0]]
+    assert table.rows == 3 and table.line_of(2) == 4
+    assert any("dropped 1 empty line" in n for n in table.notes)
+
+
+def test_old_mac_line_ends_with_a_contradicting_cell(tmp_path):
+    p = write(tmp_path, 'a,b,c\r0.5,1,2\r3,4,"1,5"\r')
+    expect_error(p, "row 3", "column 3 ('c')", "'1,5'", "--decimal ,")
