@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from core.data.filebytes import read_bytes, read_head
-from core.data.sniff import WHITESPACE, split_line, split_whitespace
+from core.data.sniff import BLANK, WHITESPACE, split_line, split_whitespace
 
 # codecs in which every ASCII character is one byte of the same value: bytes regexes work
 ASCII_COMPATIBLE = ("utf-8", "utf-8-sig", "cp1252", "latin-1")
@@ -121,12 +121,12 @@ class LineMap:
         starts: list[int]
         counts: list[int]
         if self.delim == WHITESPACE:
-            starts = [i for i, ln in enumerate(lines, 1) if ln.strip()]
+            starts = [i for i, ln in enumerate(lines, 1) if ln.strip(BLANK)]
             counts = [len(split_whitespace(lines[i - 1])) for i in starts]
         elif '"' not in text:
             # pandas skips a line of spaces, but not one holding the delimiter (a tab)
             d = self.delim
-            starts = [i for i, ln in enumerate(lines, 1) if ln.strip() or d in ln]
+            starts = [i for i, ln in enumerate(lines, 1) if ln.strip(BLANK) or d in ln]
             counts = [lines[i - 1].count(self.delim) + 1 for i in starts]
         else:
             starts, counts = [], []
@@ -135,7 +135,7 @@ class LineMap:
             try:
                 for rec in reader:
                     start, prev = prev + 1, reader.line_num
-                    if len(rec) > 1 or (rec and rec[0].strip()):
+                    if len(rec) > 1 or (rec and rec[0].strip(BLANK)):
                         starts.append(start)
                         counts.append(len(rec))
             except csv.Error:

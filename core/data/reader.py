@@ -26,6 +26,7 @@ from core.data.formats import (
 )
 from core.data.lines import ASCII_COMPATIBLE, LineMap, find_cells
 from core.data.sniff import (
+    BLANK,
     MISSING_MARKERS,
     SEPARATORS,
     SNIFF_LINES,
@@ -88,7 +89,7 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
     text = decode_sample(head, enc, path, whole=whole)
     if not whole and "\n" in text:
         text = text[: text.rindex("\n")]  # the last line of the sample may be cut
-    lines = [ln for ln in text.split("\n") if ln.strip()][:SNIFF_LINES]
+    lines = [ln for ln in text.split("\n") if ln.strip(BLANK)][:SNIFF_LINES]
     if not lines:
         raise InputError("no data rows (the file is empty or only has blank lines)", path=path)
     delim = sniff_delimiter(lines) if options.delimiter == "auto" else options.delimiter

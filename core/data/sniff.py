@@ -35,6 +35,7 @@ _ANY_NUMBER = re.compile(
 )
 _FLOAT_WORDS = frozenset({"inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"})
 _WS_RUN = re.compile(r"[ \t]+")
+BLANK = " \t\r"  # what pandas' parser counts as blank on a line (not NEL, NBSP...)
 # C0/C1 control characters that do not occur in text files (tab, LF, VT, FF, CR allowed).
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
@@ -179,9 +180,9 @@ def detect_header(recs: Sequence[Sequence[str]]) -> bool:
 
 def split_whitespace(line: str) -> list[str]:
     """The fields of a line separated by runs of spaces and tabs (quotes respected)."""
-    s = line.strip()
+    s = line.strip(BLANK)
     if '"' not in s:
-        return s.split()
+        return _WS_RUN.split(s) if s else []
     return next(csv.reader([_WS_RUN.sub(" ", s)], delimiter=" ", skipinitialspace=True), [])
 
 
@@ -208,7 +209,7 @@ def records(text: str, delim: str, limit: int) -> list[list[str]]:
     out: list[list[str]] = []
     if delim == WHITESPACE:
         for line in text.split("\n"):
-            if line.strip():
+            if line.strip(BLANK):
                 out.append(split_whitespace(line))
                 if len(out) >= limit:
                     break
@@ -216,7 +217,7 @@ def records(text: str, delim: str, limit: int) -> list[list[str]]:
     reader = csv.reader((ln + "\n" for ln in text.split("\n")), delimiter=delim)
     try:
         for rec in reader:
-            if len(rec) > 1 or (rec and rec[0].strip()):
+            if len(rec) > 1 or (rec and rec[0].strip(BLANK)):
                 out.append(rec)
                 if len(out) >= limit:
                     break
