@@ -172,6 +172,9 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
         if not more:
             break
         as_text |= more
+    blank = _blank_lines(text, whole)
+    if blank:
+        notes.insert(0, blank)
     empties = [names[k] for k in sorted(unnamed) if k < frame.shape[1]]
     if header and empties:
         names_notes.insert(0, f"empty header names replaced by {', '.join(empties[:10])}")
@@ -348,6 +351,18 @@ def _check_short_rows(frame: Any, linemap: LineMap, path: str, header: bool) -> 
             path=path,
             row=linemap[row],
         )
+
+
+def _blank_lines(text: str, whole: bool) -> str:
+    """The note on blank lines among the rows (pandas skips them), seen in the sample."""
+    lines = text.rstrip(BLANK + "\n").split("\n")
+    blank = [k for k, ln in enumerate(lines, 1) if not ln.strip(BLANK)]
+    if not blank:
+        return ""
+    if whole:
+        shown = ", ".join(map(str, blank[:5])) + (", ..." if len(blank) > 5 else "")
+        return f"skipped {_plural(len(blank), 'blank line')} (line {shown})"
+    return f"skipped blank lines (the first: line {blank[0]})"
 
 
 def _has_nul(path: str) -> bool:
