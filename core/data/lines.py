@@ -163,7 +163,9 @@ def find_cells(
         yield from _matches(text, re.compile(pattern), delim, codec, limit)
 
 
-def _matches(buf: Any, regex: re.Pattern[Any], delim: str, codec: str, limit: int | None):
+def _matches(
+    buf: Any, regex: re.Pattern[Any], delim: str, codec: str, limit: int | None
+) -> Iterator[tuple[int, int, str]]:
     newline = b"\n" if isinstance(buf, mmap.mmap) else "\n"
     if buf.find(newline) < 0:  # old Mac line ends: CR only
         newline = b"\r" if isinstance(buf, mmap.mmap) else "\r"

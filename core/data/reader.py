@@ -313,7 +313,9 @@ def _pandas(
     raise AssertionError("unreachable")
 
 
-def _parser_error(message: str, path: str, linemap: LineMap, width: int, header: bool):
+def _parser_error(
+    message: str, path: str, linemap: LineMap, width: int, header: bool
+) -> InputError:
     """The InputError for a pandas ParserError: the line a text editor shows, and why."""
     found = _FIELDS.search(message)
     source = "the header" if header else "the first row"
@@ -325,9 +327,9 @@ def _parser_error(message: str, path: str, linemap: LineMap, width: int, header:
             f"row has {fields} fields, expected {expected} (from {source})", path=path, row=line
         )
     if "EOF inside string" in message:
-        line = int(linemap.starts[-1]) if len(linemap.starts) else None
+        start = int(linemap.starts[-1]) if len(linemap.starts) else None
         return InputError(
-            "a quoted cell is never closed (is a quote unbalanced?)", path=path, row=line
+            "a quoted cell is never closed (is a quote unbalanced?)", path=path, row=start
         )
     return InputError(f"cannot split the file into rows ({message.strip()})", path=path)
 
