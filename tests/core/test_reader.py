@@ -473,3 +473,13 @@ def test_a_line_of_delimiters_only_is_an_empty_row(tmp_path):
 def test_old_mac_line_ends_with_a_contradicting_cell(tmp_path):
     p = write(tmp_path, 'a,b,c\r0.5,1,2\r3,4,"1,5"\r')
     expect_error(p, "row 3", "column 3 ('c')", "'1,5'", "--decimal ,")
+
+
+def test_options_override_the_sniff(tmp_path):
+    p = write(tmp_path, "a;b,c\n1;2,5\n3;4,5\n".encode("cp1252"))
+    assert read(p).decided["delimiter"] == ";"
+    table = read(p, delimiter=",", decimal=".")
+    assert [c.name for c in table.columns] == ["a;b", "c"]
+    assert table.column("a;b").kind == "text" and table.frame["c"].tolist() == [5.0, 5.0]
+    table = read(write(tmp_path, "größe,b\n1,2\n".encode(), name="u.csv"), encoding="cp1252")
+    assert table.columns[0].name == "grÃ¶ÃŸe" and table.decided["encoding"] == "cp1252"
