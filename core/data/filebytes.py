@@ -1,5 +1,5 @@
 """Reading a data file's bytes safely: regular files only, bounded in size, every failure a
-message naming the file (used by :mod:`core.data.csvio`)."""
+message naming the file (used by :mod:`core.data.reader`)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from core.errors import InputError
 from core.files import require_regular_file
 
 
-def read_bytes(path: str, max_bytes: int) -> bytes:
-    """The whole file at ``path`` (at most ``max_bytes``); InputError naming the file for a
-    missing, unreadable, non-regular or too large file."""
+def check_file(path: str, max_bytes: int) -> int:
+    """The size in bytes of the regular file at ``path``, checked without opening it;
+    InputError naming the file for a missing, non-regular (FIFO, device) or too large file."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -30,6 +30,27 @@ def read_bytes(path: str, max_bytes: int) -> bytes:
             f"file is too large ({size_text(st.st_size)}); the limit is {size_text(max_bytes)}",
             path=path,
         )
+    return int(st.st_size)
+
+
+def read_head(path: str, max_bytes: int) -> bytes:
+    """The first ``max_bytes`` bytes of the file at ``path`` (all of it when shorter);
+    InputError naming the file when it cannot be read. Check it with :func:`check_file`."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(max_bytes)
+    except PermissionError:
+        raise InputError("permission denied (cannot read the file)", path=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({os_reason(exc)})", path=path) from None
+
+
+def read_bytes(path: str, max_bytes: int) -> bytes:
+    """The whole file at ``path`` (at most ``max_bytes``); InputError naming the file for a
+    missing, unreadable, non-regular or too large file."""
+    check_file(path, max_bytes)
     try:
         with open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)

@@ -6,127 +6,18 @@ delimited text, openpyxl for .xlsx) and turning its columns into features and a 
 ``nrows``; the builder reads the whole file. pandas is imported only when a file is read, so
 start-up does not pay for it.
 
-FIRST VERSION (interface): the sniffing and the checks are being filled in; the types and
-signatures here are what the rest of the product codes against.
+The reading itself is in :mod:`core.data.reader` (delimited text), :mod:`core.data.excel`,
+:mod:`core.data.sniff` and :mod:`core.data.formats` (what the file's format is) and
+:mod:`core.data.lines` (which line a row is on, computed only for a message).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
-from core.errors import InputError
+from core.data.table_types import EXCEL_SUFFIXES, KINDS, Column, ReadOptions, Table
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from core.settings import DataSettings
-
-__all__ = ["EXCEL_SUFFIXES", "Column", "ReadOptions", "Table", "read_table"]
-
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-KINDS = ("number", "text", "empty")
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to read a file; ``"auto"`` (or ``""`` for the sheet) lets the reader decide.
-
-    The values are those of the settings of the same names (``core.settings``):
-    ``delimiter`` one of ``auto , ; tab whitespace |``; ``encoding`` ``auto utf-8 utf-16
-    cp1252``; ``header`` ``auto yes no``; ``decimal`` ``auto . ,``; ``thousands`` ``auto none
-    , . space '``; ``sheet`` a sheet name of an Excel file ("" = the first).
-    """
-
-    delimiter: str = "auto"
-    encoding: str = "auto"
-    header: str = "auto"
-    decimal: str = "auto"
-    thousands: str = "auto"
-    sheet: str = ""
-
-    @classmethod
-    def from_settings(cls, data: DataSettings) -> ReadOptions:
-        """The read options a :class:`~core.settings.DataSettings` holds."""
-        return cls(
-            delimiter=data.delimiter,
-            encoding=data.encoding,
-            header=data.header,
-            decimal=data.decimal,
-            thousands=data.thousands,
-            sheet=data.sheet,
-        )
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a :class:`Table` as read.
-
-    ``name``: its header name (made unique; ``x3`` for the 3rd column without a name);
-    ``position``: 1-based column number in the file; ``kind``: ``"number"`` (every present
-    cell a finite number), ``"text"`` or ``"empty"`` (no cell present); ``missing``: cells
-    with no value (empty, ``NA``, ``?``...); ``levels``: distinct present values of a text
-    column (0 for numbers); ``index_like``: a leading column, unnamed or named like an index,
-    that holds exactly 0..m−1 or 1..m (left out by default).
-    """
-
-    name: str
-    position: int
-    kind: str
-    missing: int = 0
-    levels: int = 0
-    index_like: bool = False
-
-
-@dataclass(frozen=True, eq=False)
-class Table:
-    """A file read as a table, before columns get roles.
-
-    ``frame``: one pandas column per :class:`Column`, in file order; number columns float64
-    with NaN where a value is missing, text columns as strings with missing cells NA.
-    ``decided``: how the file was read, every key always present: ``format`` ("text" or
-    "excel"), ``delimiter``, ``encoding``, ``header`` ("yes"/"no"), ``decimal``,
-    ``thousands`` (values as in :class:`ReadOptions`, never "auto"; "" where it does not
-    apply, e.g. the delimiter of an Excel sheet), ``sheet``.
-    ``sheets``: an Excel file's sheet names (empty for text).
-    ``notes``: how the file was read, the first one a summary line; ``warnings``: readings a
-    user must check, each naming the column, how it was read and the option that switches it.
-    ``rows``: data rows in ``frame``; ``truncated``: True when ``nrows`` stopped the read.
-    ``lines``: the 1-based line (text) or row (Excel) of each data row in the file, for
-    messages (None when every row follows the header directly: line = row + first line).
-    """
-
-    path: str
-    frame: pd.DataFrame
-    columns: tuple[Column, ...]
-    decided: dict[str, str]
-    sheets: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    truncated: bool = False
-    first_line: int = 1
-    lines: Any = field(default=None, repr=False)
-
-    @property
-    def rows(self) -> int:
-        return int(self.frame.shape[0])
-
-    def line_of(self, row: int) -> int:
-        """The 1-based line (or spreadsheet row) in the file of data row ``row`` (0-based)."""
-        if self.lines is not None:
-            return int(self.lines[row])
-        return self.first_line + row
-
-    def column(self, name: str) -> Column:
-        """The column called ``name``; InputError listing the columns when there is none."""
-        for col in self.columns:
-            if col.name == name:
-                return col
-        shown = ", ".join(repr(c.name) for c in self.columns[:30])
-        if len(self.columns) > 30:
-            shown += f", ... ({len(self.columns)} columns)"
-        raise InputError(f"no column named {name!r}; the columns are: {shown}", path=self.path)
+__all__ = ["EXCEL_SUFFIXES", "KINDS", "Column", "ReadOptions", "Table", "read_table"]
 
 
 def read_table(

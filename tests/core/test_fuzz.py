@@ -1,4 +1,4 @@
-"""Fuzzing the CSV loader and ``gd-explorer fit`` with hostile inputs (hypothesis).
+"""Fuzzing the file reader and ``gd-explorer fit`` with hostile inputs (hypothesis).
 
 Every input must end in a result with finite numbers (or an explicit divergence or warning)
 or in exit 2 with a one-line message: never a traceback, never exit 1 (an internal error).
@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.cli import main
-from core.data.csvio import load_csv
+from core.data.table import ReadOptions, read_table
 from core.errors import InputError
 from core.settings import SCHEMA
 
@@ -125,14 +125,71 @@ def test_random_bytes_load_or_explain(tmp_path, raw):
     path = tmp_path / "random.bin"
     path.write_bytes(raw)
     try:
-        data = load_csv(path)
+        table = read_table(path)
     except InputError as exc:
         assert "random.bin" in str(exc)
         log("bytes", "InputError: " + classify(str(exc)))
         return
-    assert data.X.shape[0] == data.y.shape[0] >= 1
-    assert all(map(math.isfinite, data.X.ravel())) and all(map(math.isfinite, data.y))
+    check_table(table)
     log("bytes", "loaded")
+
+
+def check_table(table) -> None:
+    """What every table read must hold: one column per Column, the kinds right, no inf."""
+    assert table.rows >= 1 and len(table.columns) == table.frame.shape[1] >= 2
+    assert [c.name for c in table.columns] == list(table.frame.columns)
+    assert len({c.name for c in table.columns}) == len(table.columns)
+    for col in table.columns:
+        values = table.frame[col.name]
+        assert col.kind in ("number", "text", "empty")
+        assert col.missing == int(values.isna().sum())
+        if col.kind == "number":
+            assert values.dtype == "float64"
+            assert all(math.isfinite(v) for v in values.dropna())
+        if col.bad_row is not None:
+            assert 0 <= col.bad_row < table.rows and col.bad_cell
+            assert table.line_of(col.bad_row) >= 1
+
+
+@FUZZ
+@given(raw=st.binary(max_size=2000).map(lambda b: b"a,b;c\td\n" + b))
+def test_random_bytes_after_a_header_load_or_explain(tmp_path, raw):
+    path = tmp_path / "random.csv"
+    path.write_bytes(raw)
+    try:
+        table = read_table(path)
+    except InputError as exc:
+        assert "random.csv" in str(exc)
+        return
+    check_table(table)
+
+
+read_options = st.builds(
+    ReadOptions,
+    delimiter=st.sampled_from(["auto", "auto", ",", ";", "tab", "whitespace", "|"]),
+    encoding=st.sampled_from(["auto", "auto", "utf-8", "utf-16", "cp1252"]),
+    header=st.sampled_from(["auto", "yes", "no"]),
+    decimal=st.sampled_from(["auto", "auto", ".", ","]),
+    thousands=st.sampled_from(["auto", "auto", "none", ",", ".", "space", "'"]),
+)
+
+
+@FUZZ
+@given(
+    raw=st.deferred(lambda: tables()),
+    options=read_options,
+    nrows=st.one_of(st.none(), st.integers(1, 5)),
+)
+def test_hostile_tables_read_or_explain(tmp_path, raw, options, nrows):
+    path = tmp_path / "table.csv"
+    path.write_bytes(raw)
+    try:
+        table = read_table(path, options, nrows=nrows)
+    except InputError as exc:
+        assert "table.csv" in str(exc) and "Traceback" not in str(exc)
+        assert "could not read the file" not in str(exc), str(exc)  # an unexpected failure
+        return
+    check_table(table)
 
 
 # -- structured hostile tables ---------------------------------------------------------------
