@@ -624,12 +624,17 @@ def test_dot_grouped_thousands_are_read_with_a_warning_naming_the_switch(capsys,
     assert f"warning: {warning}" in capsys.readouterr().out.splitlines()
 
 
-def test_a_point_among_decimal_commas_is_refused_naming_the_cell(capsys, tmp_path):
+def test_a_point_among_decimal_commas_is_read_as_a_point_and_said(capsys, tmp_path):
+    # '2.5' cannot group thousands (two digits after the '.'), so in a decimal-comma file it
+    # has one reading, the decimal point; the report says the file mixes marks (column 'b')
     path = tmp_path / "mixed.csv"
     path.write_text("a;b;y\n1;2.5;3\n1,5;3;4\n2;4;5,25\n3;1;2\n")
-    assert main(["fit", str(path), "--solver", "normal"]) == 2
-    err = capsys.readouterr().err
-    assert "mixed.csv: row 2, column 2 ('b'): '2.5'" in err and err.count("\n") == 1
+    r = run_json(capsys, path, "--solver", "normal")
+    A = np.array([[1, 2.5, 1], [1.5, 3, 1], [2, 4, 1], [3, 1, 1]])
+    y = np.array([3, 4, 5.25, 2])
+    expected = np.linalg.lstsq(A, y, rcond=None)[0]
+    np.testing.assert_allclose([*r["coefficients"], r["intercept"]], expected, rtol=1e-9)
+    assert any("mixes decimal marks" in n and "'b'" in n for n in r["notes"] + r["warnings"])
 
 
 # -- column roles, one-hot encoding, missing values (issue 10) -----------------------------
