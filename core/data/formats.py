@@ -25,6 +25,7 @@ DOT_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")  # 2.104  1.234.567
 DE_NUMBER = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+,\d*" + _EXP)  # 399.900,00
 DECIMAL_COMMA = re.compile(r"[+-]?(?:\d*,\d+|\d+,)" + _EXP)  # 1,5  -0,25
 DECIMAL_POINT = re.compile(r"[+-]?(?:\d*\.\d+|\d+\.)" + _EXP)  # 2.5  0.125
+COMMA_THREE = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+")  # 2,104: a decimal comma or grouping
 
 
 @dataclass
@@ -94,8 +95,21 @@ def _sniff_other(
         elif DECIMAL_POINT.fullmatch(c):
             decimal_point_cols.add(j)
     ambiguous = {j: c for j, c in dotted.items() if j not in decimal_point_cols}
+    # '2,104' next to '852': 2.104 with a decimal comma, 2104 with ',' grouping thousands;
+    # only a comma that cannot group thousands ('1,5', '399.900,00') settles it
+    comma_three: dict[int, str] = {}
+    settled_comma = ""
+    for j, c in cells:
+        if "," not in c:
+            continue
+        if COMMA_THREE.fullmatch(c):
+            comma_three.setdefault(j, c)
+        elif DECIMAL_COMMA.fullmatch(c) or DE_NUMBER.fullmatch(c):
+            settled_comma = settled_comma or c
 
     decimal = options.decimal
+    if decimal == "auto" and chosen in (",", "."):
+        decimal = "." if chosen == "," else ","  # the separator chosen is not the mark
     if decimal == "auto":
         if en_grouped or (point and not comma):
             decimal = "."
@@ -114,6 +128,15 @@ def _sniff_other(
                 f"read with {decimal!r} as the decimal mark (choose --decimal to change it)"
             )
     fmt.decimal = decimal
+    if (
+        options.decimal == "auto"
+        and options.thousands == "auto"
+        and decimal == ","
+        and comma_three
+        and not settled_comma
+        and not dotted
+    ):
+        _warn_comma_ambiguous(fmt, comma_three, names)
     if options.thousands != "auto":
         fmt.thousands = options.thousands
     elif decimal == "," and dotted:
@@ -151,6 +174,17 @@ def _warn_ambiguous(
             )
 
 
+def _warn_comma_ambiguous(fmt: NumberFormat, columns: dict[int, str], names: Sequence[str]) -> None:
+    """One warning per column whose every ',' is followed by three digits ('2,104')."""
+    for j, cell in sorted(columns.items()):
+        name = names[j] if j < len(names) else f"x{j + 1}"
+        fmt.warnings.append(
+            f"{name!r}: {cell!r} read as {float(cell.replace(',', '.')):g} (',' as decimal "
+            f"mark); if ',' separates thousands there ({cell.replace(',', '')}), choose "
+            "thousands ',' (--thousands ,)"
+        )
+
+
 # --------------------------------------------------------------------------- whole file
 
 
@@ -167,7 +201,7 @@ def contradiction_pattern(delim: str, decimal: str, thousands: str) -> str | Non
         return None
     t, d = re.escape(sep), re.escape(decimal)
     good = rf"[1-9]\d{{0,2}}(?:{t}\d{{3}})+(?:{d}\d*)?{_EXP}"
-    bad = rf"[+-]?(?!{good}{_end(delim, sep == ',')})[\d{t}]*{t}[\d{t}]*(?:{d}\d*)?{_EXP}"
+    bad = rf"[+-]?(?!{good}{_end(delim, delim == ',')})[\d{t}]*{t}[\d{t}]*(?:{d}\d*)?{_EXP}"
     if delim == ",":  # a ',' inside a number is only possible in a quoted cell
         return rf'(?m)(?:^|(?<=,))[ \t]*"[ \t]*{bad}[ \t]*"[ \t]*(?=,|\r|$)'
     if delim == "whitespace":

@@ -159,6 +159,26 @@ def test_a_column_wholly_in_the_other_decimal_mark_is_read_with_a_note(tmp_path)
     assert table.column("b").kind == "text" and table.column("b").bad_cell == "2.500"
 
 
+def test_comma_and_three_digits_in_a_semicolon_file_is_read_as_decimal_with_a_warning(tmp_path):
+    # '2,104' next to '852' is 2.104 (decimal comma, the ';' file's locale) or 2104 (grouping)
+    p = write(tmp_path, "size;rooms;price\n2,104;3;399\n1,600;3;329\n852;2;178\n")
+    table = read(p)
+    assert table.frame["size"].tolist() == [2.104, 1.6, 852.0]
+    (warning,) = table.warnings
+    assert "'size'" in warning and "2.104" in warning and "--thousands ," in warning
+    switched = read(p, thousands=",")
+    assert switched.frame["size"].tolist() == [2104.0, 1600.0, 852.0]
+    assert switched.decided["decimal"] == "." and not switched.warnings
+
+
+def test_a_comma_that_cannot_group_thousands_settles_the_decimal_comma(tmp_path):
+    p = write(tmp_path, "size;rooms;price\n2,104;3;399\n1,5;3;329\n852;2;178\n")
+    table = read(p)
+    assert table.frame["size"].tolist() == [2.104, 1.5, 852.0]
+    assert not table.warnings
+    refuse(p, "row 3", "'size'", "'1,5'", "--decimal ,", thousands=",")
+
+
 def test_space_thousands_by_option(tmp_path):
     table = read(write(tmp_path, "a;b\n1 234,5;2\n12,25;3\n"), thousands="space")
     assert table.frame["a"].tolist() == [1234.5, 12.25]
