@@ -167,7 +167,9 @@ def _target(table: Table, roles: ColumnRoles) -> tuple[Column, str]:
     ]
     if not numeric:
         raise InputError(
-            "no numeric column to use as the target; choose one with --target NAME",
+            "no numeric column to use as the target"
+            + _why_no_numbers(table, taken)
+            + "; choose one with --target NAME",
             path=table.path,
         )
     col = numeric[-1]
@@ -183,6 +185,24 @@ def _target(table: Table, roles: ColumnRoles) -> tuple[Column, str]:
     else:
         why = {"text": "text", "empty": "empty"}.get(last.kind, "an index")
     return col, f"the last numeric column (the last column, {last.name!r}, is {why})"
+
+
+def _why_no_numbers(table: Table, taken: set[str]) -> str:
+    """What the text columns hold (' (text: 'price' e.g. '$300', ...)'), so that a user sees
+    why no column was read as numbers (a currency sign, a % or a unit in the cells)."""
+    shown = []
+    for c in table.columns:
+        if c.kind != "text" or c.name in taken or len(shown) == 5:
+            continue
+        present = table.frame[c.name].dropna()
+        if len(present):
+            shown.append(f"{c.name!r} e.g. {str(present.iloc[0])[:20]!r}")
+    if not shown:
+        return ""
+    return (
+        " (text columns: " + ", ".join(shown) + "; numbers with a currency sign, a % or a unit "
+        "in their cells are text: save the column as plain numbers)"
+    )
 
 
 def _check_target(table: Table, col: Column) -> None:

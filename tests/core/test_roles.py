@@ -584,3 +584,14 @@ def test_a_cell_with_the_other_decimal_mark_is_named_as_such():
         "t.csv: row 3, column 1 ('b'): '2.5' is not a number (it is one with '.' as the "
         "decimal mark, but this file's is ','), in a column of numbers"
     )
+
+
+def test_no_numeric_column_names_what_the_text_columns_hold():
+    # "$300" and "5%" are text to the reader: the message shows them, so the cause is visible
+    table = make_table({"price": ["$300", "$200", "$250"], "rate": ["5%", "6%", "7%"]})
+    with pytest.raises(InputError) as info:
+        table_to_dataset(table, roles())
+    text = str(info.value)
+    assert "no numeric column to use as the target" in text
+    assert "'price' e.g. '$300'" in text and "'rate' e.g. '5%'" in text
+    assert "--target NAME" in text
