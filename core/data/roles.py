@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -301,6 +301,37 @@ def _default_role(table: Table, col: Column) -> Role:
     return Role("feature")
 
 
+_ROWS_PER_COPY = 1024  # rows copied at a time into a C-ordered block (stays in cache)
+
+
+def _numeric_block(frame: Any, names: list[str]) -> np.ndarray:
+    """The columns ``names`` of ``frame`` as a new C-ordered float64 array (m × k), NaN for
+    missing cells; never a view of the table (it is filled in place afterwards).
+
+    pandas keeps a numeric table column-major; a plain conversion selects the columns (one
+    copy) and then reorders them (a second, cache-unfriendly one): a 100,000 × 1,000 table
+    took 2.4 s. When every column of the table is float64, the reordering is done here from
+    the table's own column-major block, a band of rows at a time: one copy, in cache.
+    """
+    dtypes = frame.dtypes
+    if len(frame.columns) and all(dt == np.float64 for dt in dtypes):
+        A = frame.to_numpy(dtype=np.float64, copy=False)  # column-major, usually a view
+        pos = frame.columns.get_indexer(names)
+        # runs of neighbouring columns (all but the target, typically one or two runs)
+        cuts = np.flatnonzero(np.diff(pos) != 1) + 1
+        runs = [(int(r[0]), len(r)) for r in np.split(pos, cuts)]
+        out = np.empty((A.shape[0], len(pos)), dtype=np.float64)
+        for i in range(0, A.shape[0], _ROWS_PER_COPY):
+            rows = slice(i, i + _ROWS_PER_COPY)
+            at = 0
+            for start, width in runs:
+                out[rows, at : at + width] = A[rows, start : start + width]
+                at += width
+        return out
+    block = frame[names].to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.array(block, dtype=np.float64, order="C", copy=True)
+
+
 def table_to_dataset(table: Table, roles: ColumnRoles) -> Dataset:
     """The :class:`Dataset` of ``table`` under ``roles``.
 
@@ -338,9 +369,7 @@ def table_to_dataset(table: Table, roles: ColumnRoles) -> Dataset:
     sub = table.frame if keep.all() else table.frame[keep]
     numeric = [n for n in used if n not in categorical]
     # the numeric features in one conversion (a wide table has thousands of them)
-    X_num = sub[numeric].to_numpy(dtype=np.float64, na_value=np.nan) if numeric else None
-    if X_num is not None and cleaned.values and not X_num.flags.writeable:
-        X_num = X_num.copy()  # a view of the table (copy-on-write): never fill the table
+    X_num = _numeric_block(sub, numeric) if numeric else None
     for k, name in enumerate(numeric):
         if name in cleaned.values:
             assert X_num is not None
