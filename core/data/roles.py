@@ -301,7 +301,7 @@ def _default_role(table: Table, col: Column) -> Role:
     return Role("feature")
 
 
-_ROWS_PER_COPY = 1024  # rows copied at a time into a C-ordered block (stays in cache)
+_CELLS_PER_COPY = 1 << 20  # cells copied at a time into a C-ordered block (stays in cache)
 
 
 def _numeric_block(frame: Any, names: list[str]) -> np.ndarray:
@@ -321,8 +321,9 @@ def _numeric_block(frame: Any, names: list[str]) -> np.ndarray:
         cuts = np.flatnonzero(np.diff(pos) != 1) + 1
         runs = [(int(r[0]), len(r)) for r in np.split(pos, cuts)]
         out = np.empty((A.shape[0], len(pos)), dtype=np.float64)
-        for i in range(0, A.shape[0], _ROWS_PER_COPY):
-            rows = slice(i, i + _ROWS_PER_COPY)
+        band = max(64, _CELLS_PER_COPY // max(1, len(pos)))
+        for i in range(0, A.shape[0], band):
+            rows = slice(i, i + band)
             at = 0
             for start, width in runs:
                 out[rows, at : at + width] = A[rows, start : start + width]

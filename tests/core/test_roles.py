@@ -595,3 +595,22 @@ def test_no_numeric_column_names_what_the_text_columns_hold():
     assert "no numeric column to use as the target" in text
     assert "'price' e.g. '$300'" in text and "'rate' e.g. '5%'" in text
     assert "--target NAME" in text
+
+
+@pytest.mark.parametrize("ignore, target", [((), None), (("b",), None), (("a", "d"), "b")])
+def test_numeric_features_are_copied_in_file_order_from_the_table(ignore, target):
+    # an all-number table is copied from its column-major block in runs of neighbouring
+    # columns: an ignored or target column in the middle splits the runs
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(3000, 5))
+    names = ["a", "b", "c", "d", "y"]
+    table = make_table({n: values[:, k] for k, n in enumerate(names)})
+    ds = table_to_dataset(table, roles(ignore=ignore, target=target))
+    tgt = target or "y"
+    kept = [k for k, n in enumerate(names) if n not in ignore and n != tgt]
+    assert ds.feature_names == tuple(names[k] for k in kept)
+    assert ds.X.flags["C_CONTIGUOUS"] and ds.X.dtype == np.float64
+    np.testing.assert_array_equal(ds.X, values[:, kept])
+    np.testing.assert_array_equal(ds.y, values[:, names.index(tgt)])
+    ds.X[0, 0] = 1e300  # the dataset owns its copy: the table is never written
+    assert table.frame.iloc[0, kept[0]] == values[0, kept[0]]
