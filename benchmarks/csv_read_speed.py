@@ -8,8 +8,9 @@ For each size, writes a file of random float64 values (``repr`` text, a header r
 temporary folder (removed at the end), then times the product's load,
 ``core.builder.build_dataset`` (the whole path a fit uses: sniffing, the pandas read, the
 checks, the column roles, X and y as float64 arrays),
-``pandas.read_csv`` and ``numpy.loadtxt`` on it, alternating the three in each of
-``--repeats`` rounds so that all meet the same machine load. Files of over 200 MB get
+``pandas.read_csv`` (alternating the two, which goes first alternating too, in each of
+``--repeats`` rounds, so that both meet the same machine load) and then ``numpy.loadtxt``
+(at most 3 rounds of its own: right after it, any reader runs slower here). Files of over 200 MB get
 ``--big-repeats`` rounds (default 1: numpy.loadtxt takes minutes there). Prints the median
 and minimum seconds of each and the ratio of the medians product load / pandas.read_csv.
 Speed is measured here, never asserted in the test suite. Exit status 0, or 1 when the
@@ -81,12 +82,18 @@ def bench(path: Path, rows: int, cols: int, repeats: int) -> tuple[float, bool]:
     }
     times: dict[str, list[float]] = {name: [] for name in readers}
     results: dict[str, Any] = {}
-    order = list(readers)
-    for k in range(repeats):  # alternate (and rotate) so that all see the same load
-        for name in order[k % 3 :] + order[: k % 3]:
+    pair = ["product load", "pandas.read_csv"]
+    for k in range(repeats):  # the two compared readers, alternating which goes first
+        for name in pair if k % 2 == 0 else pair[::-1]:
             seconds, results[name] = time_one(readers[name], path)
             times[name].append(seconds)
             print(f"  round {k + 1}: {name:<16} {seconds:8.3f} s", flush=True)
+    # numpy.loadtxt, the reference, in rounds of its own afterwards: whatever runs right
+    # after its large temporary allocations is slowed down on this machine (pandas too, ~2x)
+    for k in range(min(repeats, 3)):
+        seconds, results["numpy.loadtxt"] = time_one(readers["numpy.loadtxt"], path)
+        times["numpy.loadtxt"].append(seconds)
+        print(f"  round {k + 1}: {'numpy.loadtxt':<16} {seconds:8.3f} s", flush=True)
     seconds, preview = time_one(lambda p: read_table(p, nrows=100), path)
     print(f"  read_table(nrows=100), the import preview: {seconds:.3f} s", flush=True)
     want = expected_values(rows, cols)

@@ -48,7 +48,7 @@ from core.errors import InputError
 
 #: Files larger than this are refused.
 MAX_FILE_BYTES = 8 * 1024**3
-SAMPLE_BYTES = 1 << 18  # the bytes the format is decided from
+SAMPLE_BYTES = 1 << 16  # the bytes the format is decided from
 MAX_SAMPLE_BYTES = 1 << 26  # ... or more when its lines are longer
 SAMPLE_CELLS = 20_000  # cells of the sample looked at one by one (number formats)
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
@@ -95,7 +95,7 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
     delim = sniff_delimiter(lines) if options.delimiter == "auto" else options.delimiter
     dchar = delimiter_char(delim)
     width0 = len(records(text[: len(lines[0]) * 4 + 4096], dchar, 1)[0])
-    recs = records(text, dchar, max(SNIFF_LINES, min(1000, SAMPLE_CELLS // max(width0, 1))))
+    recs = records(text, dchar, max(SNIFF_LINES, min(400, SAMPLE_CELLS // max(width0, 1))))
 
     notes: list[str]
     if options.header == "auto":
