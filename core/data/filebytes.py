@@ -52,14 +52,7 @@ def read_bytes(path: str, max_bytes: int) -> bytes:
     missing, unreadable, non-regular or too large file."""
     check_file(path, max_bytes)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except PermissionError:
-        raise InputError("permission denied (cannot read the file)", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({os_reason(exc)})", path=path) from None
+        data = read_head(path, max_bytes + 1)
     except MemoryError:
         raise InputError("not enough memory to read this file", path=path) from None
     if len(data) > max_bytes:

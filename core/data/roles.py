@@ -24,6 +24,7 @@ import numpy as np
 
 from core.data import encode
 from core.data.datasets import Dataset
+from core.data.table_types import fields_from
 from core.errors import InputError
 
 if TYPE_CHECKING:
@@ -49,13 +50,7 @@ class ColumnRoles:
     @classmethod
     def from_settings(cls, data: DataSettings) -> ColumnRoles:
         """The column roles a :class:`~core.settings.DataSettings` holds."""
-        return cls(
-            target=data.target,
-            features=data.features,
-            ignore=data.ignore,
-            categorical=data.categorical,
-            missing=data.missing,
-        )
+        return fields_from(cls, data)
 
 
 @dataclass(frozen=True)
@@ -190,7 +185,7 @@ def _target(table: Table, roles: ColumnRoles) -> tuple[Column, str]:
 def _why_no_numbers(table: Table, taken: set[str]) -> str:
     """What the text columns hold (' (text: 'price' e.g. '$300', ...)'), so that a user sees
     why no column was read as numbers (a currency sign, a % or a unit in the cells)."""
-    shown = []
+    shown: list[str] = []
     for c in table.columns:
         if c.kind != "text" or c.name in taken or len(shown) == 5:
             continue

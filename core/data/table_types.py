@@ -6,8 +6,9 @@ that the reader's modules use them without an import circle.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.errors import InputError
 
@@ -20,6 +21,14 @@ __all__ = ["EXCEL_SUFFIXES", "KINDS", "Column", "ReadOptions", "Table"]
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 KINDS = ("number", "text", "empty")
+_T = TypeVar("_T")
+
+
+def fields_from(cls: type[_T], source: object) -> _T:
+    """A ``cls`` dataclass whose every field is the attribute of ``source`` of the same name
+    (the read options and the column roles are parts of DataSettings, with its names)."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    return cls(**{name: getattr(source, name) for name in names})
 
 
 @dataclass(frozen=True)
@@ -42,14 +51,7 @@ class ReadOptions:
     @classmethod
     def from_settings(cls, data: DataSettings) -> ReadOptions:
         """The read options a :class:`~core.settings.DataSettings` holds."""
-        return cls(
-            delimiter=data.delimiter,
-            encoding=data.encoding,
-            header=data.header,
-            decimal=data.decimal,
-            thousands=data.thousands,
-            sheet=data.sheet,
-        )
+        return fields_from(cls, data)
 
 
 @dataclass(frozen=True)
