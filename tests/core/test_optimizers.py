@@ -7,15 +7,19 @@ momentum/nesterov, Adagrad, RMSprop, Adam), independently of core: one parameter
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from core.builder import build_dataset
+from core.cli import main
 from core.data.datasets import make_housing, make_synthetic
 from core.errors import InputError
 from core.model.problem import Problem
+from core.settings import DataSettings
 from core.solvers import (
     CANCELLED,
     DIVERGED,
@@ -347,3 +351,77 @@ def test_run_solver_takes_every_option_for_every_iterative_solver():
         assert last(run_solver(problem, solver, **options)).iteration == 5
     with pytest.raises(InputError, match="unknown"):
         run_solver(problem, "lbfgs", **options)
+
+
+CLI_CASES = [(name, ()) for name in OPTIMIZERS] + [
+    ("sgd", ("--batch-size", "7", "--shuffle-seed", "3")),
+    ("rmsprop", ("--rho", "0.9", "--epsilon", "1e-3", "--schedule", "cosine")),
+]
+
+
+@pytest.mark.parametrize(("name", "extra"), CLI_CASES)
+def test_fit_history_matches_the_torch_optim_formulas(capsys, tmp_path, name, extra):
+    """Acceptance: the first 50 iterates of ``fit … --solver NAME --history`` on z-scored data
+    equal the transcription to 1e-9 relative (coefficients and b in original units)."""
+    data = build_dataset(DataSettings(source="housing"))
+    mu, sigma = data.X.mean(axis=0), data.X.std(axis=0)
+    A = np.column_stack([(data.X - mu) / sigma, np.ones(data.m)])
+    hist = tmp_path / "h.csv"
+    alpha = ALPHAS[name]
+    args = ["fit", "demo:housing", "--scaling", "zscore", "--solver", name, "--alpha", str(alpha)]
+    args += ["--iterations", "50", "--tolerance", "0", "--history", str(hist), "--json", *extra]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    batch = int(extra[1]) if "--batch-size" in extra else 0
+    options = {"batch": batch, "seed": 3 if batch else 0}
+    if "--rho" in extra:
+        options.update(alpha=0.9, eps=1e-3)
+        lrs = [alpha * (1 + math.cos(math.pi * t / 50)) / 2 for t in range(50)]
+    else:
+        lrs = [alpha] * 50
+    expected = transcription(name, A, data.y, lrs, **options)
+    rows = np.loadtxt(hist, delimiter=",", skiprows=1)
+    assert rows.shape == (51, 3 + data.n + 1)
+    assert_allclose(rows[:, 0], np.arange(51))
+    for row, theta in zip(rows, expected, strict=True):
+        w = theta[:-1] / sigma
+        b = theta[-1] - float(theta[:-1] @ (mu / sigma))
+        assert_allclose(row[3:], np.append(w, b), rtol=1e-9, atol=1e-12)
+    assert report["optimizer"]["name"] == name
+    assert report["optimizer"]["batch_size"] == batch
+
+
+def test_the_json_names_each_optimizers_own_settings(capsys):
+    def optimizer(*options):
+        assert main(["fit", "demo:housing", "--iterations", "3", "--json", *options]) == 0
+        return json.loads(capsys.readouterr().out)["optimizer"]
+
+    assert optimizer("--solver", "adam", "--beta1", "0.8") == {
+        "name": "adam",
+        "batch_size": 0,
+        "beta1": 0.8,
+        "beta2": 0.999,
+        "epsilon": 1e-8,
+        "schedule": {"name": "constant"},
+    }
+    assert optimizer("--solver", "adagrad")["epsilon"] == 1e-10
+    assert optimizer("--solver", "nesterov", "--momentum", "0.5")["momentum"] == 0.5
+    assert optimizer("--schedule", "step", "--decay", "0.5", "--step-every", "2") == {
+        "name": "gd",
+        "schedule": {"name": "step", "decay": 0.5, "step_every": 2},
+    }
+    assert optimizer("--solver", "sgd", "--batch-size", "4", "--shuffle-seed", "9") == {
+        "name": "sgd",
+        "batch_size": 4,
+        "schedule": {"name": "constant"},
+        "shuffle_seed": 9,
+    }
+    assert main(["fit", "demo:housing", "--solver", "normal", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["optimizer"] is None
+
+
+def test_bad_optimizer_options_are_one_line_usage_errors(capsys):
+    for options in (["--momentum", "1.5"], ["--schedule", "linear"], ["--batch-size", "-2"]):
+        assert main(["fit", "demo:housing", *options]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and options[0] in err
