@@ -32,7 +32,7 @@ from core.solvers.optimizers import OPTIMIZER_OPTIONS, OPTIMIZERS, describe, opt
 from core.solvers.schedules import SCHEDULES, learning_rate
 from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot
 
-SOLVERS = ("gd", "gd-loop", "normal", "normal-textbook", *OPTIMIZERS)
+SOLVERS = ("gd", "gd-loop", *OPTIMIZERS, "normal", "normal-textbook")
 #: The two implementations of batch gradient descent (the window's Device box).
 GD_IMPLEMENTATIONS = ("gd", "gd-loop")
 #: The iterative solvers: they take α, iterations, tolerance and a schedule.

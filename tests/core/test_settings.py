@@ -47,8 +47,8 @@ def test_whole_number_ranges_are_written_in_full():
         (
             "solver",
             "newton",
-            "must be one of gd, gd-loop, normal, normal-textbook, sgd, momentum, nesterov, "
-            "adagrad, rmsprop, adam, got 'newton'",
+            "must be one of gd, gd-loop, sgd, momentum, nesterov, adagrad, rmsprop, adam, "
+            "normal, normal-textbook, got 'newton'",
         ),
     ],
     ids=lambda v: v if isinstance(v, str) and len(v) < 30 else "value",
