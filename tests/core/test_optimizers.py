@@ -425,3 +425,29 @@ def test_bad_optimizer_options_are_one_line_usage_errors(capsys):
         assert main(["fit", "demo:housing", *options]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and options[0] in err
+
+
+def test_a_lessons_runs_take_the_optimizer_settings():
+    from core.lesson_format import parse_lesson
+    from core.lessons import run_lesson
+
+    lesson = parse_lesson(
+        {
+            "format": "gd-explorer-lesson",
+            "version": 1,
+            "title": "Batch size",
+            "explanation": "Mini-batches against the full batch.",
+            "settings": {"source": "housing", "solver": "sgd", "iterations": 40, "tolerance": 0},
+            "runs": [
+                {"label": "full", "settings": {}},
+                {"label": "B = 8", "settings": {"batch_size": 8, "shuffle_seed": 2}},
+            ],
+            "claims": [],
+        },
+        "lesson.json",
+    )
+    results = run_lesson(lesson)
+    _, A, y = housing_design()
+    for label, batch, seed in (("full", 0, 0), ("B = 8", 8, 2)):
+        theta = transcription("sgd", A, y, [0.1] * 40, batch=batch, seed=seed)[-1]
+        assert_allclose(scaled_params(results[label].final), theta, rtol=1e-9)
