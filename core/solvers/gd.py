@@ -36,7 +36,7 @@ Pace = Callable[[int], int]
 Evaluate = Callable[[Any, Any], tuple[float, Any, Any, float]]
 
 
-def _validate_gd(alpha: float, iterations: int, tolerance: float, report_every: int) -> None:
+def validate_gd_options(alpha: float, iterations: int, tolerance: float, report_every: int) -> None:
     if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not math.isfinite(alpha):
         raise InputError(f"the learning rate α must be a finite number, got {alpha!r}")
     if alpha <= 0:
@@ -64,7 +64,7 @@ class Limit:
 
 
 #: What the driver asks an optimizer for its stability bound (None: it has none).
-Bound = Callable[[], "Limit | None"]
+Bound = Callable[[], Limit | None]
 #: ``step(w, b, ∇w, ∂b, t) -> (w, b)``: update t (0-based) from the gradient at (w, b).
 Step = Callable[[Any, Any, Any, Any, int], tuple[Any, Any]]
 #: ``batch_gradient(w, b) -> (∇w, ∂b)`` on the next mini-batch.
@@ -113,7 +113,7 @@ def _chunk(pace: Pace | None, planned: int) -> int:
     return int(got)
 
 
-def _descend(
+def descend(
     problem: Problem,
     evaluate: Evaluate,
     w_s: Any,
@@ -233,7 +233,7 @@ def plain_step(rate: Rate, intercept: bool) -> Step:
     return step
 
 
-def _start(problem: Problem, w0: Any, b0: Any) -> tuple[np.ndarray, float | None]:
+def start_point(problem: Problem, w0: Any, b0: Any) -> tuple[np.ndarray, float | None]:
     w = np.zeros(problem.n) if w0 is None else np.asarray(w0, np.float64)
     if w.shape != (problem.n,):
         got = w.shape[0] if w.ndim == 1 else w.shape
@@ -288,13 +288,13 @@ def gradient_descent(
     (:mod:`core.solvers.schedules`; constant α by default). Raises :class:`InputError` for
     bad options, ``ValueError`` when ``pace`` returns a number outside 1..k.
     """
-    _validate_gd(alpha, iterations, tolerance, report_every)
+    validate_gd_options(alpha, iterations, tolerance, report_every)
     rate = learning_rate(schedule, alpha, decay=decay, step_every=step_every, iterations=iterations)
-    w_start, b_start = _start(problem, w0, b0)
+    w_start, b_start = start_point(problem, w0, b0)
     w_s = problem.xp.asarray(w_start, dtype=problem.dtype)
     b_s = float(b_start) if b_start is not None else 0.0
     with np.errstate(over="ignore", invalid="ignore"):
-        yield from _descend(
+        yield from descend(
             problem,
             full_evaluator(problem),
             w_s,
@@ -344,12 +344,12 @@ def gradient_descent_loop(
 
     Options as for :func:`gradient_descent`; ``cancel`` is also checked every 256 rows.
     """
-    _validate_gd(alpha, iterations, tolerance, report_every)
+    validate_gd_options(alpha, iterations, tolerance, report_every)
     rate = learning_rate(schedule, alpha, decay=decay, step_every=step_every, iterations=iterations)
     rows = np.asarray(to_host(problem.X), np.float64).tolist()
     ys = np.asarray(to_host(problem.y), np.float64).tolist()
     m, n = problem.m, problem.n
-    w_start, b_start = _start(problem, w0, b0)
+    w_start, b_start = start_point(problem, w0, b0)
     w_list = [float(v) for v in w_start]
     b_val = float(b_start) if b_start is not None else 0.0
 
@@ -384,7 +384,7 @@ def gradient_descent_loop(
     last: Snapshot | None = None
     t_start = time.perf_counter()
     try:
-        for snap in _descend(
+        for snap in descend(
             problem,
             evaluate,
             _ListVec(w_list),

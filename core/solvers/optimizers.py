@@ -42,12 +42,12 @@ from core.solvers.gd import (
     Limit,
     Pace,
     Step,
-    _descend,
-    _start,
-    _validate_gd,
     alpha_max_limit,
+    descend,
     full_evaluator,
     plain_step,
+    start_point,
+    validate_gd_options,
 )
 from core.solvers.schedules import Rate, learning_rate
 from core.solvers.snapshot import CancelFlag, Snapshot
@@ -151,11 +151,11 @@ def _batches(problem: Problem, size: int, seed: int) -> BatchGradient:
     return gradient
 
 
-def _check_unit(name: str, value: float, *, closed_low: bool = True) -> None:
+def _check_unit(name: str, value: float) -> None:
+    """InputError unless ``value`` is a number with 0 ≤ value < 1 (μ, ρ, β1, β2)."""
     ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or not (0 <= value < 1) or (not closed_low and value == 0):
-        low = "0 ≤" if closed_low else "0 <"
-        raise InputError(f"{name} must be a number with {low} {name} < 1, got {value!r}")
+    if not ok or not 0 <= value < 1:
+        raise InputError(f"{name} must be a number with 0 ≤ {name} < 1, got {value!r}")
 
 
 def _limit(problem: Problem, solver: str, mu: float, batch: int) -> Limit | None:
@@ -219,7 +219,7 @@ def optimize(
     """
     if solver not in OPTIMIZERS:
         raise InputError(f"unknown optimizer {solver!r}; choose one of {', '.join(OPTIMIZERS)}")
-    _validate_gd(alpha, iterations, tolerance, report_every)
+    validate_gd_options(alpha, iterations, tolerance, report_every)
     rate = learning_rate(schedule, alpha, decay=decay, step_every=step_every, iterations=iterations)
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 0:
         raise InputError(f"the batch size must be a whole number >= 0, got {batch_size!r}")
@@ -245,11 +245,11 @@ def optimize(
     )
     if batch:
         report_every = max(report_every, math.ceil(iterations / MAX_POINTS))
-    w_start, b_start = _start(problem, w0, b0)
+    w_start, b_start = start_point(problem, w0, b0)
     w_s = problem.xp.asarray(w_start, dtype=problem.dtype)
     b_s = float(b_start) if b_start is not None else 0.0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        yield from _descend(
+        yield from descend(
             problem,
             full_evaluator(problem),
             w_s,
