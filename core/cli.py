@@ -107,7 +107,14 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     JSON-ready report. Raises InputError for bad data or options, _Interrupted on Ctrl+C."""
     from core.builder import build_dataset, build_problem
     from core.files import check_output_path, require_regular_file
-    from core.solvers import GD_SOLVERS, Snapshot, run_solver
+    from core.solvers import (
+        GD_SOLVERS,
+        OPTIMIZER_OPTIONS,
+        SCHEDULE_OPTIONS,
+        Snapshot,
+        describe,
+        run_solver,
+    )
 
     data, model, run = settings_from_args(args)
     history_path = (
@@ -126,6 +133,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
             "iterations": run.iterations,
             "tolerance": run.tolerance,
             "report_every": args.report_every,
+            **{key: getattr(run, key) for key in (*SCHEDULE_OPTIONS, *OPTIMIZER_OPTIONS)},
         }
     final: Snapshot | None = None
     writer = (
@@ -178,6 +186,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         "converged": final.converged,
         "diverged": final.diverged,
         "alpha": alpha if gd else None,
+        "optimizer": describe(run.solver, **options) if gd else None,
         "alpha_max": problem.alpha_max,
         "condition_number": problem.condition_number,
         "gradient_norm": final.grad_norm,
@@ -220,6 +229,20 @@ def _columns_line(data: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def _optimizer_line(opt: dict[str, Any] | None) -> str:
+    """The optimizer's settings in one line (empty for plain batch descent, constant α)."""
+    if not opt:
+        return ""
+    parts = [f"{k} = {v:g}" for k, v in opt.items() if k not in ("name", "schedule")]
+    parts = [p.replace("batch_size = 0", "full batch") for p in parts]
+    schedule = dict(opt["schedule"])
+    name = schedule.pop("name")
+    if name != "constant":
+        extra = ", ".join(f"{k} {v:g}" for k, v in schedule.items())
+        parts.append(f"schedule {name}" + (f" ({extra})" if extra else ""))
+    return ", ".join(parts)
+
+
 def format_report(r: dict[str, Any]) -> str:
     """The human-readable fit report."""
     width = max([len(nm) for nm in r["feature_names"]] + [11])
@@ -240,6 +263,9 @@ def format_report(r: dict[str, Any]) -> str:
         )
     else:
         lines.append(f"solver      {r['solver']}")
+    settings = _optimizer_line(r.get("optimizer"))
+    if settings:
+        lines.append(f"optimizer   {settings}")
     lines += [
         f"result      {r['message']}",
         f"cost J      {r['cost']:.10g}   (J = 1/(2m)·Σ(ŷ - y)²; gradient norm "

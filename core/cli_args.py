@@ -233,8 +233,9 @@ def _add_fit_arguments(fit: argparse.ArgumentParser) -> None:
     out.add_argument(
         "--history",
         metavar="FILE.csv",
-        help="write iteration, cost, gradient norm, w and b (original units) per "
-        "snapshot, as the run goes (Ctrl+C keeps what was done)",
+        help="write iteration, cost, gradient norm, w and b (original units), one row per "
+        "recorded iteration (every --report-every; a mini-batch run records at most about "
+        "20,000), as the run goes (Ctrl+C keeps what was done)",
     )
     out.add_argument("--json", action="store_true", help="print one JSON object")
 

@@ -39,7 +39,13 @@ from core.lesson_format import (
     save_lesson,
 )
 from core.model.problem import Problem
-from core.solvers import GD_SOLVERS, Snapshot, run_solver
+from core.solvers import (
+    GD_SOLVERS,
+    OPTIMIZER_OPTIONS,
+    SCHEDULE_OPTIONS,
+    Snapshot,
+    run_solver,
+)
 
 __all__ = [
     "CLAIM_FIELDS",
@@ -158,6 +164,8 @@ def run_lesson(lesson: Lesson) -> dict[str, LessonRun]:
         if s["solver"] in GD_SOLVERS:
             alpha = alpha_for(s, problem)
             options = {"alpha": alpha, "iterations": s["iterations"], "tolerance": s["tolerance"]}
+            run_keys = (*SCHEDULE_OPTIONS, *OPTIMIZER_OPTIONS)
+            options.update({k: s.get(k, settings_mod.SCHEMA[k].default) for k in run_keys})
         costs = []
         rows = []
         final = None

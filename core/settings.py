@@ -5,7 +5,8 @@ The settings are frozen dataclasses grouped by what they describe:
 - :class:`DataSettings`: where the data comes from (demo, synthetic, a file);
 - :class:`ModelSettings`: the model trained on it (polynomial degree, intercept, scaling,
   device);
-- :class:`RunSettings`: how it is trained (solver, learning rate α, iterations, tolerance);
+- :class:`RunSettings`: how it is trained (solver, learning rate α, iterations, tolerance,
+  the optimizers' batch size and hyper-parameters, the learning-rate schedule);
 - :class:`ViewSettings`: what the window shows (contour pair, tab).
 
 :class:`Settings` holds one of each. Each field is declared with :func:`knob`, which records
@@ -29,6 +30,7 @@ from typing import Any
 
 from core.errors import InputError
 from core.model.scaling import SCALINGS
+from core.setting_labels import CHOICE_LABELS  # noqa: F401  (part of this API)
 from core.setting_values import (  # noqa: F401  (MAX_NAMES, MAX_TEXT: part of this API)
     MAX_NAMES,
     MAX_TEXT,
@@ -38,7 +40,7 @@ from core.setting_values import (  # noqa: F401  (MAX_NAMES, MAX_TEXT: part of t
     _upgrade,
     range_text,
 )
-from core.solvers import SOLVERS
+from core.solvers import SCHEDULES, SOLVERS
 
 SOURCES = ("housing", "synthetic", "csv", "curve")
 DEVICES = ("cpu", "gpu")
@@ -50,60 +52,6 @@ DECIMALS = ("auto", ".", ",")
 THOUSANDS = ("auto", "none", ",", ".", "space", "'")
 MISSING = ("refuse", "drop", "mean")
 SEED_MAX = 2**31 - 1  # Qt's spin boxes hold a signed 32-bit int
-
-#: What a control or a report shows for each choice of a choice setting (one wording
-#: everywhere: window, CLI help, docs).
-CHOICE_LABELS: dict[str, dict[str, str]] = {
-    "source": {
-        "housing": "housing demo (100 houses)",
-        "synthetic": "synthetic",
-        "csv": "data file (CSV, text, Excel)",
-        "curve": "stopping-distance demo (80 cars)",
-    },
-    "scaling": {
-        "none": "none (raw units)",
-        "zscore": "z-score  (x − μ) / σ",
-        "minmax": "min-max  (x − min) / (max − min)",
-        "mean": "mean normalisation  (x − μ) / (max − min)",
-    },
-    "solver": {
-        "gd": "gradient descent (vectorised)",
-        "gd-loop": "gradient descent (Python loops)",
-        "normal": "normal equation (stable, QR)",
-        "normal-textbook": "normal equation (textbook (XᵀX)⁻¹)",
-    },
-    "device": {"cpu": "CPU — NumPy / BLAS", "gpu": "GPU — CuPy"},
-    "tab": {"explore": "Explore", "data": "Data", "timing": "Timing"},
-    "header": {"auto": "detect", "yes": "yes", "no": "no"},
-    "delimiter": {
-        "auto": "detect",
-        ",": "comma ,",
-        ";": "semicolon ;",
-        "tab": "tab",
-        "whitespace": "spaces",
-        "|": "bar |",
-    },
-    "encoding": {
-        "auto": "detect",
-        "utf-8": "UTF-8",
-        "utf-16": "UTF-16",
-        "cp1252": "Windows-1252 (Latin-1)",
-    },
-    "decimal": {"auto": "detect", ".": "point  1.5", ",": "comma  1,5"},
-    "thousands": {
-        "auto": "detect",
-        "none": "none  1234",
-        ",": "comma  1,234",
-        ".": "point  1.234",
-        "space": "space  1 234",
-        "'": "apostrophe  1'234",
-    },
-    "missing": {
-        "refuse": "refuse (stop and count them)",
-        "drop": "drop incomplete rows",
-        "mean": "fill with the column mean",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -332,7 +280,8 @@ class RunSettings:
         "solver",
         choices=SOLVERS,
         help="gd: batch gradient descent; gd-loop: the same in Python loops; "
-        "normal: stable least squares; normal-textbook: (XᵀX)⁻¹Xᵀy",
+        "normal: stable least squares; normal-textbook: (XᵀX)⁻¹Xᵀy; sgd, momentum, nesterov, "
+        "adagrad, rmsprop, adam: the torch.optim updates (full batch unless a batch size)",
     )
     alpha: float = knob(
         0.1,
@@ -364,6 +313,50 @@ class RunSettings:
         high=1.0,
         help="stop when the relative cost change or the gradient norm "
         "falls below it (0: never stop early)",
+    )
+    batch_size: int = knob(
+        0,
+        "batch size B",
+        low=0,
+        high=10_000_000,
+        help="rows per update of the optimizers (0 or at least m: the full batch; 1: "
+        "stochastic); each epoch visits the rows in a fresh random order",
+    )
+    momentum: float = knob(0.9, "momentum μ", low=0.0, high=0.9999, help="momentum, nesterov: μ")
+    rho: float = knob(
+        0.99, "ρ", low=0.0, high=0.9999, help="rmsprop: smoothing constant ρ of the mean of g²"
+    )
+    beta1: float = knob(0.9, "β1", low=0.0, high=0.9999, help="adam: decay of the mean of g")
+    beta2: float = knob(0.999, "β2", low=0.0, high=0.999999, help="adam: decay of the mean of g²")
+    epsilon: float | None = knob(
+        None,
+        "ε",
+        kind=float,
+        low=1e-300,
+        high=1.0,
+        nullable=True,
+        help="adagrad, rmsprop, adam: ε added to √v (default: PyTorch's, 1e-10 for adagrad, "
+        "1e-8 for the others)",
+    )
+    schedule: str = knob(
+        "constant",
+        "α schedule",
+        choices=SCHEDULES,
+        help="learning rate over the run: constant; step: α·decay^⌊t/k⌋; inverse-time: "
+        "α/(1 + decay·t); cosine: α·(1 + cos(πt/T))/2 down to 0 at the last iteration T",
+    )
+    decay: float = knob(
+        0.1, "decay", low=0.0, high=1e6, help="step: the factor every k; inverse-time: d"
+    )
+    step_every: int = knob(
+        100, "step every k", low=1, high=100_000_000, help="step: iterations between decays"
+    )
+    shuffle_seed: int = knob(
+        0,
+        "shuffle seed",
+        low=0,
+        high=SEED_MAX,
+        help="mini-batches: seed of the row order (the same seed gives the same run)",
     )
 
     def __post_init__(self) -> None:

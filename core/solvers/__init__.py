@@ -1,4 +1,6 @@
-"""Solvers: batch gradient descent (vectorised and as Python loops) and the normal equation.
+"""Solvers: batch gradient descent (vectorised and as Python loops), the optimizers of
+``torch.optim`` (mini-batch SGD, momentum, Nesterov, AdaGrad, RMSprop, Adam) with
+learning-rate schedules, and the normal equation.
 
 Every solver is a generator of immutable :class:`Snapshot` objects. Gradient descent yields
 one every ``report_every`` iterations and always a final one; the normal equations yield
@@ -6,6 +8,7 @@ just their final answer. A solver never prints and never touches Qt; it stops at
 iteration (or row block, for the loop) once ``cancel.is_set()`` is true.
 
 Modules: :mod:`~core.solvers.snapshot` (Snapshot, RunStatus), :mod:`~core.solvers.gd`,
+:mod:`~core.solvers.optimizers`, :mod:`~core.solvers.schedules`,
 :mod:`~core.solvers.normal`, :mod:`~core.solvers.kernels` (numba, for the timing lab). Every
 public name is importable from ``core.solvers``.
 """
@@ -25,15 +28,28 @@ from core.solvers.gd import (
     gradient_descent_loop,
 )
 from core.solvers.normal import ILL_CONDITIONED, normal_equation, normal_textbook
+from core.solvers.optimizers import OPTIMIZER_OPTIONS, OPTIMIZERS, describe, optimize
+from core.solvers.schedules import SCHEDULES, learning_rate
 from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot
 
-SOLVERS = ("gd", "gd-loop", "normal", "normal-textbook")
-GD_SOLVERS = ("gd", "gd-loop")  # the iterative ones: they take α, iterations and tolerance
+SOLVERS = ("gd", "gd-loop", *OPTIMIZERS, "normal", "normal-textbook")
+#: The two implementations of batch gradient descent (the window's Device box).
+GD_IMPLEMENTATIONS = ("gd", "gd-loop")
+#: The iterative solvers: they take α, iterations, tolerance and a schedule.
+GD_SOLVERS = (*GD_IMPLEMENTATIONS, *OPTIMIZERS)
+#: The options every iterative solver takes for its schedule.
+SCHEDULE_OPTIONS = ("schedule", "decay", "step_every")
 SOLVER_LABELS = {
     "gd": "gradient descent (vectorised)",
     "gd-loop": "gradient descent (Python loops)",
     "normal": "normal equation (stable: QR + refinement)",
     "normal-textbook": "normal equation (textbook inverse of XᵀX)",
+    "sgd": "mini-batch stochastic gradient descent",
+    "momentum": "gradient descent with momentum (PyTorch SGD, momentum μ)",
+    "nesterov": "Nesterov momentum (PyTorch SGD, nesterov=True)",
+    "adagrad": "AdaGrad (PyTorch Adagrad)",
+    "rmsprop": "RMSprop (PyTorch RMSprop)",
+    "adam": "Adam (PyTorch Adam)",
 }
 
 # The statuses under their old module-level names (each is the RunStatus member).
@@ -49,13 +65,18 @@ def run_solver(problem: Problem, solver: str, **options: Any) -> Iterator[Snapsh
     """Start ``solver`` (one of :data:`SOLVERS`) on ``problem``.
 
     GD options (``alpha``, ``iterations``, ``tolerance``, ``w0``, ``b0``, ``report_every``,
-    ``cancel``, ``pace``) pass through to the GD solvers; the normal solvers use ``cancel``
-    only. Raises :class:`InputError` for an unknown solver.
+    ``cancel``, ``pace``) and the schedule's (:data:`SCHEDULE_OPTIONS`) pass through to the
+    iterative solvers; the optimizers' own (:data:`OPTIMIZER_OPTIONS`) to the optimizers
+    only, so a caller may pass every option whatever the solver; the normal solvers use
+    ``cancel`` only. Raises :class:`InputError` for an unknown solver.
     """
-    if solver == "gd":
-        return gradient_descent(problem, **options)
-    if solver == "gd-loop":
-        return gradient_descent_loop(problem, **options)
+    if solver in OPTIMIZERS:
+        return optimize(problem, solver, **options)
+    if solver in GD_IMPLEMENTATIONS:
+        gd_options = {k: v for k, v in options.items() if k not in OPTIMIZER_OPTIONS}
+        if solver == "gd":
+            return gradient_descent(problem, **gd_options)
+        return gradient_descent_loop(problem, **gd_options)
     cancel = options.get("cancel")
     if solver == "normal":
         return normal_equation(problem, cancel=cancel)
@@ -79,11 +100,16 @@ __all__ = [
     "CONVERGED",
     "DIVERGED",
     "EXPLODE_FACTOR",
+    "GD_IMPLEMENTATIONS",
     "GD_SOLVERS",
     "ILL_CONDITIONED",
     "MAX_ITERATIONS",
+    "OPTIMIZERS",
+    "OPTIMIZER_OPTIONS",
     "RISING_STEPS",
     "RUNNING",
+    "SCHEDULES",
+    "SCHEDULE_OPTIONS",
     "SOLVED",
     "SOLVERS",
     "SOLVER_LABELS",
@@ -91,10 +117,13 @@ __all__ = [
     "Pace",
     "RunStatus",
     "Snapshot",
+    "describe",
     "gradient_descent",
     "gradient_descent_loop",
     "last",
+    "learning_rate",
     "normal_equation",
     "normal_textbook",
+    "optimize",
     "run_solver",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 from core.backend import to_host
 from core.errors import InputError
 from core.model.problem import Problem
+from core.solvers.schedules import Rate, learning_rate
 from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot, make_snapshot
 
 #: A cost this many times its start is divergence, whatever α is.
@@ -34,7 +36,7 @@ Pace = Callable[[int], int]
 Evaluate = Callable[[Any, Any], tuple[float, Any, Any, float]]
 
 
-def _validate_gd(alpha: float, iterations: int, tolerance: float, report_every: int) -> None:
+def validate_gd_options(alpha: float, iterations: int, tolerance: float, report_every: int) -> None:
     if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not math.isfinite(alpha):
         raise InputError(f"the learning rate α must be a finite number, got {alpha!r}")
     if alpha <= 0:
@@ -47,23 +49,54 @@ def _validate_gd(alpha: float, iterations: int, tolerance: float, report_every: 
         raise InputError(f"report interval must be a whole number >= 1, got {report_every!r}")
 
 
-def _divergence_message(problem: Problem, alpha: float, it: int, cost0: float, cost: float) -> str:
-    a_max = problem.alpha_max
+@dataclass(frozen=True)
+class Limit:
+    """The step size above which an optimizer's iterates grow on this quadratic cost.
+
+    ``value`` (α units), ``name`` as a report writes it (``α_max``) and ``formula``
+    (``2/λ_max of AᵀA/m``); ``below`` explains a divergence below the bound, when given.
+    """
+
+    value: float
+    name: str
+    formula: str
+    below: str = ""
+
+
+#: What the driver asks an optimizer for its stability bound (None: it has none).
+Bound = Callable[[], Limit | None]
+#: ``step(w, b, ∇w, ∂b, t) -> (w, b)``: update t (0-based) from the gradient at (w, b).
+Step = Callable[[Any, Any, Any, Any, int], tuple[Any, Any]]
+#: ``batch_gradient(w, b) -> (∇w, ∂b)`` on the next mini-batch.
+BatchGradient = Callable[[Any, Any], tuple[Any, Any]]
+
+
+def alpha_max_limit(problem: Problem) -> Limit:
+    """Batch gradient descent's bound α_max = 2/λ_max(AᵀA/m) (DESIGN.md §1)."""
+    return Limit(problem.alpha_max, "α_max", "2/λ_max of AᵀA/m")
+
+
+def _divergence_message(
+    alpha: float, it: int, cost0: float, cost: float, limit: Limit | None, dtype: str
+) -> str:
     what = (
         "became infinite or NaN"
         if not math.isfinite(cost)
         else (f"grew from {cost0:.4g} to {cost:.4g}")
     )
-    if alpha >= a_max:
+    if limit is None:
+        why = f"α = {alpha:.4g} is too large for this optimizer here; choose a smaller α"
+    elif alpha >= limit.value:
+        a_max = limit.value
         where = "above" if alpha > a_max else "equal to"
         why = (
-            f"α = {alpha:.4g} is {where} α_max = {a_max:.4g} (= 2/λ_max of AᵀA/m), so "
+            f"α = {alpha:.4g} is {where} {limit.name} = {a_max:.4g} (= {limit.formula}), so "
             f"the steps overshoot; choose α below {a_max:.4g}"
         )
     else:
-        why = (
-            f"α = {alpha:.4g} is below α_max = {a_max:.4g}, so this is rounding "
-            f"({problem.dtype}) rather than the step size; try float64 or scaling"
+        why = f"α = {alpha:.4g} is below {limit.name} = {limit.value:.4g}, " + (
+            limit.below
+            or f"so this is rounding ({dtype}) rather than the step size; try float64 or scaling"
         )
     return f"Diverged at iteration {it}: the cost {what}. {why}."
 
@@ -80,7 +113,7 @@ def _chunk(pace: Pace | None, planned: int) -> int:
     return int(got)
 
 
-def _descend(
+def descend(
     problem: Problem,
     evaluate: Evaluate,
     w_s: Any,
@@ -92,12 +125,22 @@ def _descend(
     report_every: int,
     cancel: CancelFlag | None,
     pace: Pace | None,
+    step: Step,
+    bound: Bound | None = None,
+    batch_gradient: BatchGradient | None = None,
 ) -> Iterator[Snapshot]:
-    """The shared driver: bookkeeping, stopping rules and snapshots; ``evaluate`` does maths.
+    """The shared driver: bookkeeping, stopping rules and snapshots; ``evaluate`` (the
+    full-data cost and gradient) and ``step`` (the optimizer's update) do the maths.
+
+    Full batch (``batch_gradient`` None): the cost is evaluated at every iterate and its
+    gradient drives ``step``. Mini-batch: ``batch_gradient`` drives ``step`` and the
+    full-data cost is evaluated only where a snapshot is due, at the end and on a cancel, so
+    the stopping rules compare those evaluations.
 
     Divergence (DESIGN.md §7): a non-finite or exploding cost; a cost that rose for
-    :data:`RISING_STEPS` iterations in a row to above its start; or, with α ≥ α_max, a run
-    that ends (its iterations done) with its cost above the start, however short the run.
+    :data:`RISING_STEPS` evaluations in a row to above its start; or, with α at or above the
+    optimizer's bound (``bound()``, α_max for gradient descent), a run that ends (its
+    iterations done) with its cost above the start, however short the run.
     """
     t0 = time.perf_counter()
     cost0: float | None = None
@@ -105,76 +148,116 @@ def _descend(
     rising = 0
     it = 0
     next_report = 0
+    limit_of = bound if bound is not None else lambda: alpha_max_limit(problem)
+    gw: Any = None
+    gb: Any = None
     while True:
-        cost, gw, gb, gnorm = evaluate(w_s, b_s)
-        if cost0 is None:
-            cost0 = cost
-        above_start = cost > cost0 * (1 + _RISE)
-        status, message = RunStatus.RUNNING, ""
-        if not math.isfinite(cost) or cost > EXPLODE_FACTOR * max(cost0, 1e-300):
-            status = RunStatus.DIVERGED
-        elif prev is not None:
-            rising = rising + 1 if cost > prev * (1 + _RISE) else 0
-            if rising >= RISING_STEPS and above_start:
+        if (
+            batch_gradient is None
+            or it == next_report
+            or it >= iterations
+            or (cancel is not None and cancel.is_set())
+        ):
+            cost, gw, gb, gnorm = evaluate(w_s, b_s)
+            if cost0 is None:
+                cost0 = cost
+            above_start = cost > cost0 * (1 + _RISE)
+            status, message = RunStatus.RUNNING, ""
+            if not math.isfinite(cost) or cost > EXPLODE_FACTOR * max(cost0, 1e-300):
                 status = RunStatus.DIVERGED
-            elif tolerance > 0 and (
-                abs(prev - cost) <= tolerance * max(abs(prev), 1e-300) or gnorm <= tolerance
-            ):
+            elif prev is not None:
+                rising = rising + 1 if cost > prev * (1 + _RISE) else 0
+                if rising >= RISING_STEPS and above_start:
+                    status = RunStatus.DIVERGED
+                elif tolerance > 0 and (
+                    abs(prev - cost) <= tolerance * max(abs(prev), 1e-300) or gnorm <= tolerance
+                ):
+                    status = RunStatus.CONVERGED
+                    message = f"Converged after {it} iterations (tolerance {tolerance:g})."
+            elif tolerance > 0 and gnorm <= tolerance:
                 status = RunStatus.CONVERGED
                 message = f"Converged after {it} iterations (tolerance {tolerance:g})."
-        elif tolerance > 0 and gnorm <= tolerance:
-            status = RunStatus.CONVERGED
-            message = f"Converged after {it} iterations (tolerance {tolerance:g})."
-        if status == RunStatus.RUNNING and it >= iterations:
-            # α_max costs a Gram matrix: only asked for when the cost did rise.
-            if above_start and alpha >= problem.alpha_max:
-                status = RunStatus.DIVERGED
-            else:
-                status = RunStatus.MAX_ITERATIONS
-                message = f"Stopped after the maximum of {iterations} iterations."
-        if status == RunStatus.RUNNING and cancel is not None and cancel.is_set():
-            status = RunStatus.CANCELLED
-            message = f"Stopped by the user after {it} iterations."
-        if status == RunStatus.DIVERGED:
-            message = _divergence_message(problem, alpha, it, cost0, cost)
-        if status != RunStatus.RUNNING or it == next_report:
-            yield make_snapshot(
-                problem, it, cost, w_s, b_s, gnorm, t0, status, message, problem.warnings
-            )
-            if status != RunStatus.RUNNING:
-                return
-            # RUNNING means it < iterations, so the planned chunk has at least one step.
-            next_report = it + _chunk(pace, min(report_every, iterations - it))
-            if pace is not None and cancel is not None and cancel.is_set():
-                # pace may have blocked (a paused window) and returned because of the cancel:
-                # end here, on the state just reported, not one chunk later.
+            limit: Limit | None = None
+            if status == RunStatus.RUNNING and it >= iterations:
+                # the bound costs a Gram matrix: only asked for when the cost did rise.
+                limit = limit_of() if above_start else None
+                if limit is not None and alpha >= limit.value:
+                    status = RunStatus.DIVERGED
+                else:
+                    status = RunStatus.MAX_ITERATIONS
+                    message = f"Stopped after the maximum of {iterations} iterations."
+            if status == RunStatus.RUNNING and cancel is not None and cancel.is_set():
+                status = RunStatus.CANCELLED
+                message = f"Stopped by the user after {it} iterations."
+            if status == RunStatus.DIVERGED:
+                limit = limit if limit is not None else limit_of()
+                message = _divergence_message(alpha, it, cost0, cost, limit, problem.dtype)
+            if status != RunStatus.RUNNING or it == next_report:
                 yield make_snapshot(
-                    problem,
-                    it,
-                    cost,
-                    w_s,
-                    b_s,
-                    gnorm,
-                    t0,
-                    RunStatus.CANCELLED,
-                    f"Stopped by the user after {it} iterations.",
-                    problem.warnings,
+                    problem, it, cost, w_s, b_s, gnorm, t0, status, message, problem.warnings
                 )
-                return
-        w_s = w_s - alpha * gw
-        if problem.intercept:
-            b_s = b_s - alpha * gb
-        prev = cost
+                if status != RunStatus.RUNNING:
+                    return
+                # RUNNING means it < iterations, so the planned chunk has at least one step.
+                next_report = it + _chunk(pace, min(report_every, iterations - it))
+                if pace is not None and cancel is not None and cancel.is_set():
+                    # pace may have blocked (a paused window) and returned because of the
+                    # cancel: end here, on the state just reported, not one chunk later.
+                    yield make_snapshot(
+                        problem,
+                        it,
+                        cost,
+                        w_s,
+                        b_s,
+                        gnorm,
+                        t0,
+                        RunStatus.CANCELLED,
+                        f"Stopped by the user after {it} iterations.",
+                        problem.warnings,
+                    )
+                    return
+            prev = cost
+        if batch_gradient is not None:
+            gw, gb = batch_gradient(w_s, b_s)
+        w_s, b_s = step(w_s, b_s, gw, gb, it)
         it += 1
 
 
-def _start(problem: Problem, w0: Any, b0: Any) -> tuple[np.ndarray, float | None]:
+def plain_step(rate: Rate, intercept: bool) -> Step:
+    """The gradient-descent update ``w := w − α_t∇w``, ``b := b − α_t∂b`` (α_t = ``rate(t)``)."""
+
+    def step(w: Any, b: Any, gw: Any, gb: Any, t: int) -> tuple[Any, Any]:
+        lr = rate(t)
+        return w - lr * gw, (b - lr * gb if intercept else b)
+
+    return step
+
+
+def start_point(problem: Problem, w0: Any, b0: Any) -> tuple[np.ndarray, float | None]:
     w = np.zeros(problem.n) if w0 is None else np.asarray(w0, np.float64)
     if w.shape != (problem.n,):
         got = w.shape[0] if w.ndim == 1 else w.shape
         raise InputError(f"the start point needs {problem.n} coefficients, got {got}")
     b = 0.0 if b0 is None else float(b0)
     return problem.to_scaled(w, b)
+
+
+def full_evaluator(problem: Problem) -> Evaluate:
+    """``evaluate(w_s, b_s)``: the full-data cost J, ``∇w = X_sᵀe/m``, ``∂b = Σe/m`` and the
+    gradient norm, with the two matrix-vector products on the problem's device."""
+    X, y, m = problem.X, problem.y, problem.m
+
+    def evaluate(w: Any, b: Any) -> tuple[float, Any, float, float]:
+        e = X @ w - y
+        if problem.intercept:
+            e += b
+        gw = (X.T @ e) / m
+        gb = float(e.sum()) / m if problem.intercept else 0.0
+        cost = float(e @ e) / (2 * m)
+        gnorm = math.sqrt(float(gw @ gw) + gb * gb)
+        return cost, gw, gb, gnorm
+
+    return evaluate
 
 
 def gradient_descent(
@@ -188,6 +271,9 @@ def gradient_descent(
     report_every: int = 1,
     cancel: CancelFlag | None = None,
     pace: Pace | None = None,
+    schedule: str = "constant",
+    decay: float = 0.1,
+    step_every: int = 100,
 ) -> Iterator[Snapshot]:
     """Batch gradient descent, vectorised: each step is the two matrix-vector products
     ``e = X_s w + b - y`` and ``∇w = X_sᵀe/m`` on the problem's device.
@@ -197,30 +283,20 @@ def gradient_descent(
     (``report_every``, or fewer at the end) and returns the iterations to run before the next
     snapshot (1..k); it may block (a window waiting for Step), and should return when the
     run is cancelled: ``cancel`` is checked as soon as ``pace`` returns, so a run cancelled
-    while paused ends on the iteration it had reached, with the same parameters. Raises
-    :class:`InputError` for bad options, ``ValueError`` when ``pace`` returns a number
-    outside 1..k.
+    while paused ends on the iteration it had reached, with the same parameters.
+    ``schedule``, ``decay`` and ``step_every`` choose the learning-rate schedule
+    (:mod:`core.solvers.schedules`; constant α by default). Raises :class:`InputError` for
+    bad options, ``ValueError`` when ``pace`` returns a number outside 1..k.
     """
-    _validate_gd(alpha, iterations, tolerance, report_every)
-    xp, X, y, m = problem.xp, problem.X, problem.y, problem.m
-    w_start, b_start = _start(problem, w0, b0)
-    w_s = xp.asarray(w_start, dtype=problem.dtype)
+    validate_gd_options(alpha, iterations, tolerance, report_every)
+    rate = learning_rate(schedule, alpha, decay=decay, step_every=step_every, iterations=iterations)
+    w_start, b_start = start_point(problem, w0, b0)
+    w_s = problem.xp.asarray(w_start, dtype=problem.dtype)
     b_s = float(b_start) if b_start is not None else 0.0
-
-    def evaluate(w: Any, b: Any) -> tuple[float, Any, float, float]:
-        e = X @ w - y
-        if problem.intercept:
-            e += b
-        gw = (X.T @ e) / m
-        gb = float(e.sum()) / m if problem.intercept else 0.0
-        cost = float(e @ e) / (2 * m)
-        gnorm = math.sqrt(float(gw @ gw) + gb * gb)
-        return cost, gw, gb, gnorm
-
     with np.errstate(over="ignore", invalid="ignore"):
-        yield from _descend(
+        yield from descend(
             problem,
-            evaluate,
+            full_evaluator(problem),
             w_s,
             b_s,
             alpha=alpha,
@@ -229,6 +305,7 @@ def gradient_descent(
             report_every=report_every,
             cancel=cancel,
             pace=pace,
+            step=plain_step(rate, problem.intercept),
         )
 
 
@@ -258,17 +335,21 @@ def gradient_descent_loop(
     report_every: int = 1,
     cancel: CancelFlag | None = None,
     pace: Pace | None = None,
+    schedule: str = "constant",
+    decay: float = 0.1,
+    step_every: int = 100,
 ) -> Iterator[Snapshot]:
     """The same steps as :func:`gradient_descent` written as nested Python loops over
     examples and features (the slow reference the timing lab compares against).
 
     Options as for :func:`gradient_descent`; ``cancel`` is also checked every 256 rows.
     """
-    _validate_gd(alpha, iterations, tolerance, report_every)
+    validate_gd_options(alpha, iterations, tolerance, report_every)
+    rate = learning_rate(schedule, alpha, decay=decay, step_every=step_every, iterations=iterations)
     rows = np.asarray(to_host(problem.X), np.float64).tolist()
     ys = np.asarray(to_host(problem.y), np.float64).tolist()
     m, n = problem.m, problem.n
-    w_start, b_start = _start(problem, w0, b0)
+    w_start, b_start = start_point(problem, w0, b0)
     w_list = [float(v) for v in w_start]
     b_val = float(b_start) if b_start is not None else 0.0
 
@@ -303,7 +384,7 @@ def gradient_descent_loop(
     last: Snapshot | None = None
     t_start = time.perf_counter()
     try:
-        for snap in _descend(
+        for snap in descend(
             problem,
             evaluate,
             _ListVec(w_list),
@@ -314,6 +395,7 @@ def gradient_descent_loop(
             report_every=report_every,
             cancel=cancel,
             pace=pace,
+            step=plain_step(rate, problem.intercept),
         ):
             last = snap
             yield snap

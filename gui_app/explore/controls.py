@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.backend import GpuStatus
-from core.settings import SCHEMA, DataSettings, ModelSettings, RunSettings, Settings
+from core.settings import SCHEMA, DataSettings, ModelSettings, Settings
+from core.solvers import GD_SOLVERS
 from gui_app.explore.device import IMPLEMENTATIONS, DeviceBox
 from gui_app.explore.file_page import FilePage
 from gui_app.explore.run_buttons import RunButtons
@@ -245,8 +246,9 @@ class ControlPanel(QWidget):
 
     def _update_enabled(self) -> None:
         gd = self.uses_gd()
-        for w in (*self.solver_box.gd_widgets(), self.impl_combo, *self.run_box.gd_buttons()):
+        for w in (*self.solver_box.gd_widgets(), *self.run_box.gd_buttons()):
             w.setEnabled(gd)
+        self.impl_combo.setEnabled(self.solver_combo.currentData() == "gd")
         self._update_estimate()
 
     def set_running(self, running: bool, paused: bool = False) -> None:
@@ -277,14 +279,15 @@ class ControlPanel(QWidget):
         return self.source_combo.currentData()
 
     def uses_gd(self) -> bool:
-        """Gradient descent is chosen (its implementation in the Device box), not a direct
-        solver."""
-        return self.solver_combo.currentData() == "gd"
+        """An iterative solver is chosen (gradient descent, its implementation in the Device
+        box, or an optimizer), not a direct solver: α, iterations and tolerance apply."""
+        return self.solver_combo.currentData() in GD_SOLVERS
 
     def solver(self) -> str:
         """The solver chosen (a key of SCHEMA["solver"].choices): the gradient-descent
-        implementation when gradient descent is chosen, else the direct solver."""
-        return self.implementation() if self.uses_gd() else self.solver_combo.currentData()
+        implementation when gradient descent is chosen, else the optimizer or direct solver."""
+        choice = self.solver_combo.currentData()
+        return self.implementation() if choice == "gd" else choice
 
     def implementation(self) -> str:
         """The gradient-descent implementation chosen in the Device box."""
@@ -365,7 +368,9 @@ class ControlPanel(QWidget):
                     f"the tolerance must be a number {SCHEMA['tolerance'].range_text()}, "
                     f"got {self.tolerance_edit.text()!r}"
                 )
-        run = RunSettings(
+        # the optimizers' hyper-parameters have no control yet: they keep base's values
+        run = dataclasses.replace(
+            base.run,
             solver=self.solver(),
             alpha=base.run.alpha if alpha is None else alpha,
             iterations=self.iterations_spin.value(),

@@ -10,11 +10,11 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
 
 from core.backend import GPU_INSTALL_HINT, GpuStatus
 from core.settings import CHOICE_LABELS
-from core.solvers import GD_SOLVERS
+from core.solvers import GD_IMPLEMENTATIONS
 from gui_app.explore.alpha import format_seconds, loop_seconds_per_op
 from gui_app.widgets import choice_combo, setting_label
 
-IMPLEMENTATIONS = GD_SOLVERS  # the solvers behind "gradient descent"
+IMPLEMENTATIONS = GD_IMPLEMENTATIONS  # the solvers behind "gradient descent"
 
 
 class DeviceBox(QGroupBox):

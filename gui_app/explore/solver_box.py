@@ -16,9 +16,11 @@ from core.settings import SCHEMA
 from gui_app.explore.alpha import AlphaSlider
 from gui_app.widgets import choice_combo, int_spin, setting_label, setting_tooltip
 
-#: The solver choice: gradient descent (its implementation chosen in the Device box) or a
-#: direct solver (the normal equation, stable or textbook).
-SOLVERS = ("gd", "normal", "normal-textbook")
+#: The solver choice, from the settings: gradient descent (its implementation chosen in the
+#: Device box), the optimizers, or a direct solver (the normal equation, stable or textbook).
+#: The first three keep their places (tests pick them by index).
+_FIRST = ("gd", "normal", "normal-textbook")
+SOLVERS = (*_FIRST, *(s for s in SCHEMA["solver"].choices if s not in (*_FIRST, "gd-loop")))
 SOLVER_LABELS = {"gd": "gradient descent"}
 QUICK_ALPHA_FACTORS = (0.1, 0.5, 0.95, 1.05)  # below, near and just above α_max
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from core.settings import CHOICE_LABELS, DataSettings, ModelSettings, RunSettings, Settings
-from core.solvers import Snapshot
+from core.solvers import GD_SOLVERS, OPTIMIZERS, Snapshot
 
 #: What a view may have to redraw after a change (the controller names them).
 ASPECTS = frozenset(
@@ -139,6 +139,9 @@ def run_label(run: RunSettings, model: ModelSettings, data: DataSettings) -> str
         head = "normal eq."
     elif run.solver == "normal-textbook":
         head = "textbook inverse"
+    elif run.solver in GD_SOLVERS:  # an optimizer: "adam α=0.1", "sgd B=32 α=0.1"
+        batch = f" B={run.batch_size}" if run.solver in OPTIMIZERS and run.batch_size else ""
+        head = f"{run.solver}{batch} α={run.alpha:.3g}"
     else:
         head = run.solver
     return f"{head}, {model_label(model)} · {data_label(data)}"

@@ -28,7 +28,7 @@ from core.data.datasets import Dataset
 from core.errors import InputError
 from core.model.problem import Problem
 from core.settings import DataSettings, ModelSettings, RunSettings
-from core.solvers import GD_SOLVERS, Snapshot, run_solver
+from core.solvers import GD_SOLVERS, OPTIMIZER_OPTIONS, SCHEDULE_OPTIONS, Snapshot, run_solver
 from gui_app.runner import (
     ENDED,
     FAILED,
@@ -328,6 +328,7 @@ class RunWorker(QObject):
                 tolerance=run.tolerance,
                 report_every=report_every_for(run.iterations),
                 pace=job.pace,
+                **{key: getattr(run, key) for key in (*SCHEDULE_OPTIONS, *OPTIMIZER_OPTIONS)},
             )
             if spec.w0 is not None and (
                 spec.start_for is None

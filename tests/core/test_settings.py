@@ -44,7 +44,12 @@ def test_whole_number_ranges_are_written_in_full():
         ("alpha", 10**400, "must be a finite number"),
         ("intercept", 1, "must be true or false, got 1"),
         ("csv_path", "x" * 5000, "must be text of at most 4096 characters, got 'xxx"),
-        ("solver", "newton", "must be one of gd, gd-loop, normal, normal-textbook, got 'newton'"),
+        (
+            "solver",
+            "newton",
+            "must be one of gd, gd-loop, sgd, momentum, nesterov, adagrad, rmsprop, adam, "
+            "normal, normal-textbook, got 'newton'",
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) and len(v) < 30 else "value",
 )

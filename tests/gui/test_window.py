@@ -485,3 +485,46 @@ def test_a_one_point_run_is_drawn_as_a_marker_on_the_learning_curve(window, qtbo
     assert learning.curves[-1].opts["symbol"] == "o"
     learning.add_finished_run("GD", np.arange(3.0), np.array([3.0, 2.0, 1.0]))
     assert learning.curves[-1].opts["symbol"] is None
+
+
+@pytest.mark.parametrize(
+    ("solver", "changes"),
+    [
+        ("sgd", {}),
+        ("sgd", {"batch_size": 10, "shuffle_seed": 4}),
+        ("momentum", {}),
+        ("nesterov", {}),
+        ("adagrad", {}),
+        ("rmsprop", {}),
+        ("adam", {"schedule": "cosine"}),
+    ],
+)
+def test_each_optimizer_runs_draws_and_finishes_in_the_window(window, qtbot, solver, changes):
+    """The solver box lists the optimizers; their hyper-parameters (no control yet) come
+    from the state's settings, their defaults unless a lesson or session set them."""
+    from gui_app.widgets import set_combo_data
+
+    c = window.controls
+    if changes:
+        window.controller.settings_changed(window.state.settings.replace(**changes))
+    assert set_combo_data(c.solver_combo, solver)
+    assert c.solver() == solver
+    assert c.alpha_edit.isEnabled() and c.iterations_spin.isEnabled()
+    assert not c.impl_combo.isEnabled()  # the implementation belongs to plain GD
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
+        c.run_button.click()
+    snap = blocker.args[0]
+    assert snap.final and not snap.diverged, snap.message
+    run = window.state.settings.run
+    assert run.solver == solver
+    assert {key: getattr(run, key) for key in changes} == changes
+    x, y = window.contour.trajectory.getData()
+    theta = window.history_theta.view()
+    i, j = window.pair
+    assert len(x) == len(theta) > 10
+    np.testing.assert_allclose((x[-1], y[-1]), (theta[-1, i], theta[-1, j]))
+    cx, cy = window.learning.curves[-1].getData()
+    assert cx[-1] == snap.iteration and 10 ** cy[-1] == pytest.approx(snap.cost)
+    if not changes.get("batch_size"):
+        assert len(x) == snap.iteration + 1  # full batch: every iteration is drawn
+    assert solver in window.state.current.label
