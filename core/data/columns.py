@@ -98,6 +98,9 @@ def drop_empty(frame: Any, unnamed: set[int], notes: list[str], what: str) -> tu
     return frame, kept
 
 
+NO_BREAK_SPACES = "[\u00a0\u202f]"
+
+
 def finish(
     frame: Any,
     unnamed: set[int],
@@ -140,6 +143,8 @@ def finish(
                 changes[name] = pd.Series(values, index=frame.index, name=name)
         else:
             text = s.astype("str").str.strip()
+            if thousands == "space":  # French spreadsheets group with a (narrow) no-break space
+                text = text.str.replace(NO_BREAK_SPACES, " ", regex=True)
             text = text.mask(text.isin(MISSING_MARKERS))  # ' NA', ' ' (spaces around cells)
             present = text.notna().to_numpy()
             missing = len(present) - int(present.sum())

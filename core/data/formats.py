@@ -35,6 +35,7 @@ class NumberFormat:
 
     decimal: str = "."
     thousands: str = "none"
+    undecided: bool = False  # nothing in the sample said which mark: '.' by default
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -122,6 +123,7 @@ def _sniff_other(
             _warn_ambiguous(fmt, ambiguous, names, decimal)
         else:
             decimal = "."
+            fmt.undecided = not point and options.thousands == "auto"
         if comma and point and not en_grouped:
             fmt.notes.append(
                 f"the file has both decimal commas ({comma!r}) and decimal points ({point!r}); "
@@ -217,6 +219,20 @@ def _end(delim: str, quoted: bool) -> str:
     c = re.escape("\t" if delim == "tab" else delim)
     q = '"' if quoted else '"?'
     return rf"[ \t]*{q}[ \t]*(?:{c}|\r|$)"
+
+
+def cell_pattern(delim: str, number: str) -> str:
+    """A regular expression matching a whole cell (quotes and blanks around it allowed) that
+    is ``number`` (a pattern), in a file with delimiter setting ``delim`` other than ','."""
+    if delim == "whitespace":
+        return rf'(?m)(?:^|(?<=[ \t]))"?{number}"?(?=[ \t]|\r|$)'
+    c = re.escape("\t" if delim == "tab" else delim)
+    return rf'(?m)(?:^|(?<={c}))[ \t]*"?[ \t]*{number}[ \t]*"?[ \t]*(?={c}|\r|$)'
+
+
+#: a number that '.' may group into thousands (2.909), and one whose '.' cannot (2.5, 0.125)
+DOT_GROUPED_CELL = r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+"
+DECIMAL_POINT_CELL = r"[+-]?\d*\.(?:\d{1,2}|\d{4,})(?:[eE][+-]?\d+)?"
 
 
 def contradiction_message(cell: str, decimal: str, thousands: str) -> str:

@@ -19,7 +19,10 @@ import numpy as np
 from core.data.columns import drop_empty, finish, header_names
 from core.data.filebytes import check_file, read_head
 from core.data.formats import (
+    DECIMAL_POINT_CELL,
+    DOT_GROUPED_CELL,
     THOUSANDS_CHARS,
+    cell_pattern,
     contradiction_message,
     contradiction_pattern,
     sniff_numbers,
@@ -168,6 +171,8 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
         texts = any(c.kind == "text" for c in columns)
         if texts and nrows is None and enc.codec in ASCII_COMPATIBLE and _has_nul(path):
             raise InputError("is not a text file (it contains NUL bytes)", path=path)
+        if fmt.undecided and delim != "," and not truncated:
+            _late_grouping(path, enc, delim, columns)
         more = _contradictions(path, enc, head, delim, fmt, columns, truncated)
         if not more:
             break
@@ -222,6 +227,43 @@ def _width(recs: list[list[str]], path: str, codec: str, dchar: str, header: boo
                 )
             width = len(rec)
     return width
+
+
+def _late_grouping(path: str, enc: Encoding, delim: str, columns: Any) -> None:
+    """Refuse a number column whose '.' may group thousands in cells after the sample.
+
+    The first rows of a ';' or tab file had no number with a '.' (sizes under 1,000), so
+    '.' was taken as the decimal mark; a German export writes '2.909' for 2909 further down.
+    Unless the column also has a '.' that cannot group thousands ('2.5'), that cell is read
+    one of two ways: stop, naming it, the two readings and the choices.
+    """
+    dchar = delimiter_char(delim)
+    hits = find_cells(path, enc.codec, dchar, cell_pattern(delim, DOT_GROUPED_CELL), MAX_FILE_BYTES)
+    first: dict[int, tuple[int, str]] = {}
+    for line, col, cell in hits:
+        if col < len(columns) and columns[col].kind == "number":
+            first.setdefault(col, (line, cell.strip().strip('"').strip()))
+    if not first:
+        return
+    points = find_cells(
+        path, enc.codec, dchar, cell_pattern(delim, DECIMAL_POINT_CELL), MAX_FILE_BYTES
+    )
+    for _line, col, _cell in points:
+        first.pop(col, None)
+        if not first:
+            return
+    col, (line, cell) = min(first.items(), key=lambda item: item[1][0])
+    plain = cell.replace(".", "")
+    raise InputError(
+        f"{cell!r} could be {plain} ('.' separating thousands, as German or Spanish "
+        f"spreadsheets write) or {float(cell):g} ('.' as the decimal point): the first rows did "
+        "not show which. Choose thousands separator '.' (--thousands .) or decimal mark '.' "
+        "(--decimal .)",
+        path=path,
+        row=line,
+        column=col + 1,
+        column_name=columns[col].name,
+    )
 
 
 def _contradictions(

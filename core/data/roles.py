@@ -24,6 +24,7 @@ import numpy as np
 
 from core.data import encode
 from core.data.datasets import Dataset
+from core.data.hints import cell_hint, numbers_hint
 from core.data.table_types import fields_from
 from core.errors import InputError
 
@@ -62,6 +63,7 @@ class Role:
     role: str
     reason: str = ""
     note: str = ""
+    warn: bool = False  # the note is a warning: a column of numbers left out
 
 
 def resolve_roles(table: Table, roles: ColumnRoles) -> dict[str, Role]:
@@ -179,6 +181,16 @@ def _target(table: Table, roles: ColumnRoles) -> tuple[Column, str]:
         why = "a feature"
     else:
         why = {"text": "text", "empty": "empty"}.get(last.kind, "an index")
+        if last.kind == "text":
+            hint, is_numbers = numbers_hint(table.frame[last.name])
+            if is_numbers:  # the target moving to another column would fit nonsense
+                raise InputError(
+                    f"the last column, {last.name!r}, would be the target, but {hint}; or "
+                    "choose the target with --target NAME",
+                    path=table.path,
+                    column=last.position,
+                    column_name=last.name,
+                )
     return col, f"the last numeric column (the last column, {last.name!r}, is {why})"
 
 
@@ -238,13 +250,18 @@ def _refuse_text_among_numbers(table: Table, col: Column) -> None:
     if bad is None:
         return
     row, cell = bad
-    decimal = table.decided.get("decimal") or "."
-    other = {".": ",", ",": "."}.get(decimal)
-    why = ""
-    if other and encode.reads_as_number(cell, other, "none"):
-        why = f" (it is one with {other!r} as the decimal mark, but this file's is {decimal!r})"
+    how = cell_hint(cell)
+    if how:  # '2,909' after rows without grouping: say how to read it
+        raise InputError(
+            f"{cell!r} is not a number as this file was read: it is one {how}; or fix the "
+            f"cell, or leave the column out with --ignore {col.name}",
+            path=table.path,
+            row=table.line_of(row),
+            column=col.position,
+            column_name=col.name,
+        )
     raise InputError(
-        f"{cell!r} is not a number{why}, in a column of numbers; fix the cell, leave the "
+        f"{cell!r} is not a number, in a column of numbers; fix the cell, leave the "
         f"column out with --ignore {col.name}, or encode it with --categorical {col.name}",
         path=table.path,
         row=table.line_of(row),
@@ -289,6 +306,11 @@ def _default_role(table: Table, col: Column) -> Role:
         if _mostly_numbers(table, col):
             _refuse_text_among_numbers(table, col)
         levels = f"{col.levels:,} distinct value" + ("" if col.levels == 1 else "s")
+        hint, is_numbers = numbers_hint(table.frame[name])
+        if is_numbers:  # numbers written another way: a warning, with the choice that reads them
+            return Role("ignore", "text: " + hint.split(";")[0], f"left out {name!r}: {hint}", True)
+        if hint:
+            return Role("ignore", f"text, {levels}", f"left out {name!r}: {hint}")
         note = f"left out {name!r}: it is text ({levels})"
         if col.levels <= encode.FEW_LEVELS:
             note += f"; to use it, one-hot encode it with --categorical {name}"
@@ -401,8 +423,8 @@ def table_to_dataset(table: Table, roles: ColumnRoles) -> Dataset:
         blocks.append(X_num[:, start:] if start else X_num)
     X = np.ascontiguousarray(blocks[0] if len(blocks) == 1 else np.hstack(blocks))
     y = np.ascontiguousarray(sub[target].to_numpy(dtype=np.float64, na_value=np.nan))
-    role_notes = [r.note for r in resolved.values() if r.note]
-    warnings = tuple(table.warnings)
+    role_notes = [r.note for r in resolved.values() if r.note and not r.warn]
+    warnings = (*table.warnings, *(r.note for r in resolved.values() if r.warn))
     return Dataset(
         X=X,
         y=y,

@@ -251,3 +251,28 @@ def _split(row: str, delim: str) -> list[str]:
     import csv
 
     return next(csv.reader([row], delimiter=delim))
+
+
+def test_dot_groups_after_the_sample_in_a_semicolon_file_stop_with_both_readings(tmp_path):
+    # sizes under 1,000 in the first rows, then '2.909' (a German export): never read silently
+    rows = [f"{500 + k % 400};{k % 5 + 1};{1000 + k}" for k in range(1500)]
+    rows += ["2.909;4;3000", "3.351;5;3100"]
+    p = write(tmp_path, "size;beds;price\n" + "\n".join(rows) + "\n")
+    err = refuse(p, "row 1502", "'size'", "'2.909'", "2909", "--thousands .", "--decimal .")
+    assert "2.909 ('.' as the decimal point)" in str(err)
+    assert read(p, thousands=".").frame["size"].iloc[-2:].tolist() == [2909.0, 3351.0]
+    assert read(p, decimal=".").frame["size"].iloc[-2:].tolist() == [2.909, 3.351]
+
+
+def test_dot_groups_after_the_sample_in_a_column_with_decimal_points_are_decimals(tmp_path):
+    rows = [f"{500 + k % 400};{k % 5 + 1};{1000 + k}" for k in range(1500)]
+    rows += ["2.909;4;3000", "2.5;5;3100"]  # '2.5' says '.' is the decimal point here
+    table = read(write(tmp_path, "size;beds;price\n" + "\n".join(rows) + "\n"))
+    assert table.frame["size"].iloc[-2:].tolist() == [2.909, 2.5]
+
+
+def test_no_break_spaces_group_thousands_under_the_space_option(tmp_path):
+    p = write(tmp_path, "a;b;y\n2\u00a0104;1;10,5\n852;2;12,25\n1\u202f600;3;11\n")
+    table = read(p, thousands="space")
+    assert table.frame["a"].tolist() == [2104.0, 852.0, 1600.0]
+    assert table.column("a").kind == "number"

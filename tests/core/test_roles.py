@@ -581,8 +581,8 @@ def test_a_cell_with_the_other_decimal_mark_is_named_as_such():
     with pytest.raises(InputError) as err:
         table_to_dataset(t, roles())
     assert str(err.value).startswith(
-        "t.csv: row 3, column 1 ('b'): '2.5' is not a number (it is one with '.' as the "
-        "decimal mark, but this file's is ','), in a column of numbers"
+        "t.csv: row 3, column 1 ('b'): '2.5' is not a number as this file was read: it is one "
+        "written with '.' as the decimal mark; to read it, choose decimal mark '.' (--decimal .)"
     )
 
 
@@ -614,3 +614,40 @@ def test_numeric_features_are_copied_in_file_order_from_the_table(ignore, target
     np.testing.assert_array_equal(ds.y, values[:, names.index(tgt)])
     ds.X[0, 0] = 1e300  # the dataset owns its copy: the table is never written
     assert table.frame.iloc[0, kept[0]] == values[0, kept[0]]
+
+
+@pytest.mark.parametrize(
+    "cells, written, choice",
+    [
+        (["1,5", "2,25", "3,5"], "with ',' as the decimal mark", "--decimal ,"),
+        (["2 104", "1 600", "852"], "with spaces between groups", "--thousands space"),
+        (["2\u00a0104", "1\u00a0600", "3\u00a0000"], "with spaces between groups", "--thousands"),
+        (["2'104", "1'600", "3'000"], "with apostrophes between groups", "--thousands '"),
+        (["$300", "$200", "$250"], "with a currency sign or %", "plain numbers"),
+    ],
+)
+def test_a_column_of_numbers_written_another_way_is_left_out_with_a_warning(cells, written, choice):
+    # never only a note that suggests one-hot encoding: the warning says how to read them
+    table = make_table({"a": cells, "b": [1.0, 2.0, 4.0], "y": [1.0, 3.0, 2.0]})
+    ds = table_to_dataset(table, roles())
+    assert ds.feature_names == ("b",)
+    (warning,) = ds.warnings
+    assert "'a'" in warning and written in warning and choice in warning
+    assert "--categorical" not in warning
+
+
+def test_dates_are_left_out_as_dates():
+    table = make_table(
+        {"d": ["2024-01-03", "2024-02-01", "2024-03-05"], "y": [1.0, 2, 3], "x": [1.0, 5, 2]}
+    )
+    ds = table_to_dataset(table, roles())
+    assert not ds.warnings
+    assert any("'d'" in n and "dates" in n and "--categorical" not in n for n in ds.notes)
+
+
+def test_a_last_column_of_numbers_written_another_way_is_not_silently_replaced_as_target():
+    table = make_table({"x": [1.0, 2, 3], "z": [4.0, 1, 2], "price": ["1,5", "2,5", "3,25"]})
+    with pytest.raises(InputError) as info:
+        table_to_dataset(table, roles())
+    text = str(info.value)
+    assert "'price'" in text and "would be the target" in text and "--decimal ," in text

@@ -1,0 +1,104 @@
+"""Why a text column may really be numbers: the hint a user needs before it is left out.
+
+A column whose cells are numbers written another way ('1,5' in a file read with a decimal
+point, '2 104' or '2'104' grouped thousands, '$300', '5%') is text to the reader. Leaving it
+out with "it is text" hides the cause; :func:`numbers_hint` names the way the cells are
+written and the choice that reads them. Dates are named as dates (no choice reads them as a
+number).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_SAMPLE = 500  # present cells looked at
+_EXP = r"(?:[eE][+-]?\d+)?"
+# (pattern of a whole cell, how the cells are written, the choice that reads them)
+_WAYS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (
+        re.compile(r"[+-]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?"),
+        "with spaces between groups of three digits",
+        "thousands separator space (--thousands space)",
+    ),
+    (
+        re.compile(r"[+-]?\d{1,3}(?:'\d{3})+(?:[.,]\d+)?"),
+        "with apostrophes between groups of three digits",
+        "thousands separator apostrophe (--thousands ')",
+    ),
+    (
+        re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?" + _EXP),
+        "with ',' between groups of three digits",
+        "thousands separator ',' (--thousands ,)",
+    ),
+    (
+        re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?"),
+        "with '.' between groups of three digits",
+        "thousands separator '.' (--thousands .)",
+    ),
+    (
+        re.compile(r"[+-]?(?:\d*,\d+|\d+,)" + _EXP),
+        "with ',' as the decimal mark",
+        "decimal mark ',' (--decimal ,)",
+    ),
+    (
+        re.compile(r"[+-]?(?:\d*\.\d+|\d+\.)" + _EXP),
+        "with '.' as the decimal mark",
+        "decimal mark '.' (--decimal .)",
+    ),
+)
+_DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
+_SYMBOLS = re.compile(r"^[$€£¥]\s*|\s*(?:%|[$€£¥])$")
+
+
+def numbers_hint(series: Any) -> tuple[str, bool]:
+    """``(hint, is_numbers)`` for a text column (a pandas Series of strings with NA).
+
+    ``hint`` says how most of its cells are written, e.g. "its cells are numbers written
+    with ',' as the decimal mark (e.g. '1,5'); to read them, choose decimal mark ','
+    (--decimal ,)", or "" when they are not numbers at all; ``is_numbers`` is True when a
+    choice or an edit of the file would make them numbers (dates: False, with a hint).
+    """
+    present = series.dropna()
+    if present.empty:
+        return "", False
+    cells = [str(c).strip() for c in present.iloc[:_SAMPLE]]
+    half = (len(cells) + 1) // 2
+    for pattern, written, choice in _WAYS:
+        hits = [c for c in cells if pattern.fullmatch(c)]
+        if len(hits) >= half:
+            return (
+                f"its cells are numbers written {written} (e.g. {hits[0]!r}); to read them, "
+                f"choose {choice}",
+                True,
+            )
+    marked = [c for c in cells if _SYMBOLS.search(c) and _plain(_SYMBOLS.sub("", c))]
+    if len(marked) >= half:
+        return (
+            f"its cells are numbers with a currency sign or % (e.g. {marked[0]!r}); save the "
+            "column as plain numbers to use it",
+            True,
+        )
+    dates = [c for c in cells if _DATE.fullmatch(c)]
+    if len(dates) >= half:
+        return f"its cells are dates (e.g. {dates[0]!r}), not numbers", False
+    return "", False
+
+
+def cell_hint(cell: str) -> str:
+    """How one cell is written when it is a number written another way, and the choice
+    that reads it ("written with ',' between groups of three digits; to read it, choose
+    thousands separator ',' (--thousands ,)"); "" otherwise."""
+    text = cell.strip()
+    for pattern, written, choice in _WAYS:
+        if pattern.fullmatch(text):
+            return f"written {written}; to read it, choose {choice}"
+    return ""
+
+
+def _plain(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
