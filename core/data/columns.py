@@ -239,7 +239,11 @@ def _index_like(frame: Any, col: Column, unnamed: set[int]) -> bool:
         return False
     values = frame.iloc[:, 0].to_numpy(dtype=np.float64)
     steps = np.arange(len(values), dtype=np.float64)
-    return bool(np.array_equal(values, steps) or np.array_equal(values, steps + 1))
+    if np.array_equal(values, steps) or np.array_equal(values, steps + 1):
+        return True
+    # the row numbers of a spreadsheet sorted by another column: the same numbers, shuffled
+    ordered = np.sort(values)
+    return bool(np.array_equal(ordered, steps) or np.array_equal(ordered, steps + 1))
 
 
 def _show(cell: str) -> str:

@@ -158,7 +158,9 @@ def _read_text(path: str, options: ReadOptions, nrows: int | None) -> Table:
 
         frame, columns = finish(
             frame,
-            unnamed,
+            # without a header every column is unnamed; with only two columns the first is
+            # the one feature (a trend over 1..m), never a row number to leave out
+            unnamed if header or width < 3 else unnamed | {0},
             fmt.decimal,
             fmt.thousands,
             path,

@@ -483,3 +483,15 @@ def test_options_override_the_sniff(tmp_path):
     assert table.column("a;b").kind == "text" and table.frame["c"].tolist() == [5.0, 5.0]
     table = read(write(tmp_path, "größe,b\n1,2\n".encode(), name="u.csv"), encoding="cp1252")
     assert table.columns[0].name == "grÃ¶ÃŸe" and table.decided["encoding"] == "cp1252"
+
+
+def test_shuffled_row_numbers_and_a_headerless_row_number_column_are_index_like(tmp_path):
+    shuffled = tmp_path / "shuffled.csv"
+    shuffled.write_text(",x,y\n3,1.5,2\n1,2.5,3\n4,0.5,1\n2,3.5,4\n")
+    assert read_table(shuffled).column("x1").index_like
+    headerless = tmp_path / "headerless.csv"
+    headerless.write_text("1,1.5,2\n2,2.5,3\n3,0.5,1\n4,3.5,4\n")
+    assert read_table(headerless).columns[0].index_like
+    trend = tmp_path / "trend.csv"  # two columns: the first is the feature, t = 1..m
+    trend.write_text("1,2\n2,3\n3,1\n4,4\n")
+    assert not read_table(trend).columns[0].index_like
