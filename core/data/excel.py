@@ -31,13 +31,15 @@ def sheet_names(path: str) -> tuple[str, ...]:
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # from an open file: openpyxl judges a path by its suffix, a workbook by its content
+        with open(path, "rb") as fh:
+            wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+            try:
+                return tuple(wb.sheetnames)
+            finally:
+                wb.close()
     except Exception as exc:  # BadZipFile, KeyError, InvalidFileException, XML errors...
         raise InputError(f"{_NOT_EXCEL} ({type(exc).__name__}: {exc})", path=path) from None
-    try:
-        return tuple(wb.sheetnames)
-    finally:
-        wb.close()
 
 
 def read_excel(path: str, options: ReadOptions, nrows: int | None) -> Table:
@@ -52,15 +54,16 @@ def read_excel(path: str, options: ReadOptions, nrows: int | None) -> Table:
         shown = ", ".join(repr(s) for s in sheets)
         raise InputError(f"has no sheet named {sheet!r}; the sheets are: {shown}", path=path)
     try:
-        raw = pd.read_excel(
-            path,
-            sheet_name=sheet,
-            header=None,
-            nrows=None if nrows is None else nrows + 50,
-            engine="openpyxl",
-            na_values=list(MISSING_MARKERS),
-            keep_default_na=False,
-        )
+        with open(path, "rb") as fh:
+            raw = pd.read_excel(
+                fh,
+                sheet_name=sheet,
+                header=None,
+                nrows=None if nrows is None else nrows + 50,
+                engine="openpyxl",
+                na_values=list(MISSING_MARKERS),
+                keep_default_na=False,
+            )
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise InputError(f"{_NOT_EXCEL} ({type(exc).__name__}: {exc})", path=path) from None
     rows = np.arange(1, len(raw) + 1)  # the sheet row of each row of raw

@@ -10,6 +10,7 @@ quotes) pays for nothing but the sample: no Python loop over rows or cells.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings
 from typing import Any
@@ -54,6 +55,13 @@ MAX_FILE_BYTES = 8 * 1024**3
 SAMPLE_BYTES = 1 << 16  # the bytes the format is decided from
 MAX_SAMPLE_BYTES = 1 << 26  # ... or more when its lines are longer
 SAMPLE_CELLS = 20_000  # cells of the sample looked at one by one (number formats)
+# the command-line option of each read setting, for messages (the window rewrites them)
+SCHEMA_OPTION = {
+    "delimiter": "--delimiter",
+    "encoding": "--encoding",
+    "decimal": "--decimal",
+    "thousands": "--thousands",
+}
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
@@ -66,10 +74,42 @@ def read(path: str, options: ReadOptions, *, nrows: int | None = None) -> Table:
                 "this spreadsheet format cannot be read; save the sheet as .xlsx or as CSV",
                 path=path,
             )
-        if path.lower().endswith(EXCEL_SUFFIXES):
+        excel = path.lower().endswith(EXCEL_SUFFIXES)
+        if not excel:
+            check_file(path, MAX_FILE_BYTES)
+            excel = read_head(path, 4) == b"PK\x03\x04"  # a workbook under another name
+        if excel:
+            text_options = [
+                f"{SCHEMA_OPTION[key]} {value}"
+                for key in ("delimiter", "encoding", "decimal", "thousands")
+                if (value := getattr(options, key)) != "auto"
+            ]
+            if text_options:
+                raise InputError(
+                    f"is an Excel workbook: {', '.join(text_options)} applies to text files "
+                    "only (a workbook's cells carry their numbers)",
+                    path=path,
+                )
             from core.data.excel import read_excel
 
-            return read_excel(path, options, nrows)
+            if path.lower().endswith(EXCEL_SUFFIXES):
+                return read_excel(path, options, nrows)
+            try:
+                table = read_excel(path, options, nrows)
+            except InputError as exc:
+                if "not an Excel workbook" not in str(exc):
+                    raise
+                raise InputError(
+                    "is not a text file (it is a zip archive, and not an Excel workbook)",
+                    path=path,
+                ) from None
+            note = "read as an Excel workbook (the file is one, whatever its name says)"
+            return dataclasses.replace(table, notes=(*table.notes, note))
+        if options.sheet:
+            raise InputError(
+                f"--sheet {options.sheet} applies to Excel workbooks; this is a text file",
+                path=path,
+            )
         return _read_text(path, options, nrows)
     except InputError:
         raise

@@ -195,21 +195,27 @@ def _target(table: Table, roles: ColumnRoles) -> tuple[Column, str]:
 
 
 def _why_no_numbers(table: Table, taken: set[str]) -> str:
-    """What the text columns hold (' (text: 'price' e.g. '$300', ...)'), so that a user sees
-    why no column was read as numbers (a currency sign, a % or a unit in the cells)."""
+    """Why no column was read as numbers: what the text columns hold (' (text columns:
+    'price' e.g. '$300'...)', with how to read numbers written another way) and, for a
+    workbook, its other sheets."""
     shown: list[str] = []
+    hints: list[str] = []
     for c in table.columns:
         if c.kind != "text" or c.name in taken or len(shown) == 5:
             continue
         present = table.frame[c.name].dropna()
         if len(present):
             shown.append(f"{c.name!r} e.g. {str(present.iloc[0])[:20]!r}")
-    if not shown:
-        return ""
-    return (
-        " (text columns: " + ", ".join(shown) + "; numbers with a currency sign, a % or a unit "
-        "in their cells are text: save the column as plain numbers)"
-    )
+            hint, is_numbers = numbers_hint(present)
+            if is_numbers and len(hints) < 2:
+                hints.append(f"{c.name!r}: {hint}")
+    why = " (text columns: " + ", ".join(shown) + ")" if shown else ""
+    if hints:
+        why += "; " + "; ".join(hints)
+    if len(table.sheets) > 1:
+        others = [repr(s) for s in table.sheets if s != table.decided.get("sheet")]
+        why += f"; the workbook's other sheets: {', '.join(others[:5])} (--sheet NAME)"
+    return why
 
 
 def _check_target(table: Table, col: Column) -> None:

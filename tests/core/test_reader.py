@@ -495,3 +495,22 @@ def test_shuffled_row_numbers_and_a_headerless_row_number_column_are_index_like(
     trend = tmp_path / "trend.csv"  # two columns: the first is the feature, t = 1..m
     trend.write_text("1,2\n2,3\n3,1\n4,4\n")
     assert not read_table(trend).columns[0].index_like
+
+
+def test_a_workbook_under_a_text_name_is_read_as_one_and_text_options_are_refused(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "houses"
+    for row in (["size", "price"], [2104, 399.9], [1600, 329.9], [2400, 369.0]):
+        ws.append(row)
+    path = tmp_path / "houses.csv"
+    wb.save(path)
+    table = read_table(path)
+    assert table.decided["format"] == "excel" and table.frame["size"].tolist() == [2104, 1600, 2400]
+    assert any("read as an Excel workbook" in n for n in table.notes)
+    expect_error(path, "is an Excel workbook", "--decimal ,", decimal=",")
+    text = tmp_path / "plain.csv"
+    text.write_text("a,b\n1,2\n3,4\n")
+    expect_error(text, "--sheet 2024 applies to Excel workbooks", sheet="2024")
