@@ -294,7 +294,7 @@ def _refuse_foreign_options(args: argparse.Namespace, source: str) -> None:
         if key == "header" and getattr(args, "header_option", None):
             option = args.header_option
         if key in FILE_OPTIONS:
-            why = f"{option} applies to a data file (CSV, text or Excel)"
+            why = f"{option} applies to a data file"
             if source != "synthetic":
                 dataset = _demo_dataset(source)
                 why += f"; {args.data}'s target is {dataset.target_name!r}"
