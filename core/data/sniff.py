@@ -93,7 +93,7 @@ def sniff_encoding(raw: bytes, path: str, forced: str = "auto") -> Encoding:
 
 def cp1252_encoding(raw: bytes) -> Encoding:
     """Windows-1252 (Latin-1 where a byte is undefined in it), with the note that says so."""
-    note = "read as Latin-1 (Windows-1252): the file is not valid UTF-8"
+    note = "read as Windows-1252 (Western European): the file is not valid UTF-8"
     try:
         raw.decode("cp1252")
     except UnicodeDecodeError:

@@ -129,14 +129,14 @@ def test_latin1_header_names(tmp_path):
     p = write(tmp_path, "Größe;Zimmer;Preis (€)\n1;2;3\n4;5,5;-6\n".encode("cp1252"))
     table = read(p)
     check_simple(table, names=("Größe", "Zimmer", "Preis (€)"))
-    assert any("read as Latin-1" in n for n in table.notes)
+    assert any("read as Windows-1252" in n for n in table.notes)
     assert table.decided["encoding"] == "cp1252"
 
 
 def test_pure_latin1_bytes(tmp_path):
     table = read(write(tmp_path, "café,b,c\n1,2,3\n4,5.5,-6\n".encode("latin-1")))
     check_simple(table, names=("café", "b", "c"))
-    assert any("read as Latin-1" in n for n in table.notes)
+    assert any("read as Windows-1252" in n for n in table.notes)
 
 
 def test_invalid_utf8_after_the_sample_is_reread_as_cp1252(tmp_path, monkeypatch):
@@ -153,7 +153,7 @@ def test_invalid_utf8_after_the_sample_is_reread_as_cp1252(tmp_path, monkeypatch
 def test_utf8_non_ascii_names_have_no_latin1_note(tmp_path):
     table = read(write(tmp_path, "café,b,c\n1,2,3\n4,5.5,-6\n"))
     check_simple(table, names=("café", "b", "c"))
-    assert not any("Latin-1" in n for n in table.notes)
+    assert not any("Windows-1252" in n for n in table.notes)
 
 
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-le-bom", "utf-16-be-bom", "utf-32"])
