@@ -42,6 +42,7 @@ from gui_app.explore.state import (
     Message,
     Run,
     RunStatus,
+    data_label,
     default_pair,
     run_label,
 )
@@ -126,6 +127,7 @@ class ExploreController:
         state.settings = settings
         if (settings.data, settings.model) == old_key:
             return
+        state.before_load = None  # another change: a failed load no longer goes back
         changed = ["history", "status", "problem", "pair", "runs"]
         if self.running:
             self.runner.stop()  # the old run ends here; its history stays in the learning curve
@@ -169,7 +171,12 @@ class ExploreController:
         except InputError as exc:
             self.show_message(f"Cannot use that file: {exc}", "error")
             return
+        state = self.state
+        before = None
+        if state.prepared_matches():  # what to put back if this load fails
+            before = (state.settings, state.prepared, state.pair, state.pair_names)
         self.settings_changed(settings)
+        state.before_load = before
         self._say(f"Loading {path} …")
         self._render("message", "settings")
         self.prepare_now()
@@ -312,6 +319,7 @@ class ExploreController:
                 state.current = None
         state.prepared = prep
         state.prepare_error = ""
+        state.before_load = None
         if state.current is not None and state.current.job_id == job_id:
             state.current.problem = prep.problem
         if state.status is RunStatus.PREPARING:
@@ -422,6 +430,9 @@ class ExploreController:
         state = self.state
         if job_id != state.job_id:
             return
+        if state.before_load is not None and not self.running:
+            self._restore_before_load(message)
+            return
         run = state.current
         changed = ["status", "message"]
         if run is not None and run.job_id == job_id:
@@ -439,6 +450,22 @@ class ExploreController:
         state.status = RunStatus.IDLE
         self._say(message, "error")
         self._render(*changed)
+
+    def _restore_before_load(self, message: str) -> None:
+        """A file load failed: the data shown before it (its settings, its prepared problem)
+        comes back, and the banner says why the file did not load."""
+        state = self.state
+        settings, prepared, pair, names = state.before_load
+        state.before_load = None
+        path = state.settings.data.csv_path
+        state.settings = settings
+        state.prepared = prepared
+        state.prepare_error = ""
+        state.pair, state.pair_names = pair, names
+        state.status = RunStatus.IDLE
+        shown = data_label(settings.data)
+        self._say(f"Could not load {path}: {message}; still showing {shown}.", "error")
+        self._render("settings", "status", "message", "problem", "pair", "history", "start")
 
     def on_state(self, job_id: int, status: str) -> None:
         """The runner's job is running, paused or idle."""

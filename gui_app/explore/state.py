@@ -198,6 +198,9 @@ class ExploreState:
     start_b: float | None = None
     message: Message = field(default_factory=lambda: Message(WELCOME))
     stop_reason: str = ""  # why the app (not the user) stops the current run, until it ends
+    # what was on screen before Open data… loaded a file (settings, prepared, pair, pair
+    # names), put back when that load fails; None when no load is pending
+    before_load: tuple[Settings, object, tuple[int, int] | None, tuple[str, ...]] | None = None
 
     @property
     def model_key(self) -> tuple[DataSettings, ModelSettings]:
