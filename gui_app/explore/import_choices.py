@@ -29,7 +29,7 @@ ROLE_KEYS = ("target", "features", "ignore", "categorical", "missing")
 def file_defaults() -> dict[str, Any]:
     """The settings of a file read with every choice at its default (what a file opened
     without the preview gets: no read option or column role of another file carries over)."""
-    keys = (*READ_KEYS, "target", "features", "ignore", "categorical")
+    keys = (*READ_KEYS, *ROLE_KEYS)
     return {key: SCHEMA[key].default for key in keys}
 
 
@@ -50,11 +50,11 @@ class ImportDraft:
     def from_settings(cls, data: DataSettings, path: str | None = None) -> ImportDraft:
         """The draft for ``path`` (default: the settings' file). The settings' choices are
         kept for the same file; another file starts from the defaults (detect everything,
-        the default roles), keeping only the missing-values choice."""
+        the default roles, missing values refused): nothing of another file carries over."""
         path = data.csv_path if path is None else path
         if path == data.csv_path and path:
             return cls(path, ReadOptions.from_settings(data), ColumnRoles.from_settings(data))
-        return cls(path, ReadOptions(), ColumnRoles(missing=data.missing))
+        return cls(path, ReadOptions(), ColumnRoles())
 
     def with_option(self, key: str, value: str) -> ImportDraft:
         """The draft read with option ``key`` (a key of :data:`READ_KEYS`) set to ``value``."""
