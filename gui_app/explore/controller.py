@@ -35,6 +35,7 @@ from core.errors import InputError
 from core.settings import Settings
 from core.solvers import GD_SOLVERS, Snapshot
 from gui_app.explore.import_choices import file_defaults, target_setting
+from gui_app.explore.option_words import window_words
 from gui_app.explore.plots import short_name
 from gui_app.explore.state import (
     ExploreState,
@@ -105,7 +106,7 @@ class ExploreController:
         self.view.render(self.state, frozenset(changed))
 
     def _say(self, text: str, kind: str = "info") -> None:
-        self.state.message = Message(text, kind)
+        self.state.message = Message(window_words(text), kind)
 
     @property
     def running(self) -> bool:
@@ -327,13 +328,14 @@ class ExploreController:
             changed.append("status")
             problem = prep.problem
             ds = prep.dataset
-            warn = "; ".join(problem.warnings)
+            warn = "; ".join((*ds.warnings, *problem.warnings))
+            notes = [note for note in ds.notes if note not in ds.warnings]
             text = (
                 f"Ready: {ds.source}. α_max = {prep.alpha_max:.4g}, condition number "
                 f"{prep.condition_number:.3g}. Press Run (F5)."
             )
-            if ds.notes:
-                text += "\nNote: " + "; ".join(ds.notes)
+            if notes:
+                text += "\nNote: " + "; ".join(notes)
             if start_note:
                 text += "\n" + start_note
             self._say(text + (f"\nWarning: {warn}" if warn else ""), "warning" if warn else "info")

@@ -40,6 +40,7 @@ from core.errors import InputError
 from core.settings import CHOICE_LABELS, SCHEMA, DataSettings
 from gui_app.explore.column_roles import ROLE_COLUMN, ColumnRolesModel, RoleDelegate
 from gui_app.explore.import_choices import ImportDraft, decided_text, is_excel
+from gui_app.explore.option_words import window_words
 from gui_app.explore.views.table import TableModel, TableView
 from gui_app.runner import FAILED, RESULT, Event, Job, Runner
 from gui_app.widgets import choice_combo, set_combo_data, setting_tooltip
@@ -78,6 +79,7 @@ class ImportDialog(QDialog):
         self.table: Table | None = None
         self.resolved: dict[str, Role] = {}
         self.error = ""  # why the file cannot be read, or why the roles cannot apply
+        self._detected: dict[str, str] = {}  # option → what detection decided (its words)
         self._reading = 0
         self._pending = False
         self._runner = Runner(
@@ -237,6 +239,7 @@ class ImportDialog(QDialog):
         self.preview_ready.emit()
 
     def _set_error(self, message: str) -> None:
+        message = window_words(message)
         self.error = message
         self.error_label.setText(message)
         self.error_label.setVisible(bool(message))
@@ -249,10 +252,14 @@ class ImportDialog(QDialog):
         table = self.table
         d = table.decided
         for key in OPTION_KEYS:
-            combo = self.option_combos[key]
-            chosen = d.get(key, "")
-            word = CHOICE_LABELS[key].get(chosen, chosen)
-            combo.setItemText(0, f"{CHOICE_LABELS[key]['auto']}: {word}" if word else "detect")
+            # the "detect" entry says what detection decided, from a read with "detect"
+            # chosen; a chosen value is the selected entry and leaves that text alone
+            if getattr(self.draft.options, key) == "auto":
+                chosen = d.get(key, "")
+                self._detected[key] = " ".join(CHOICE_LABELS[key].get(chosen, chosen).split())
+            word = self._detected.get(key, "")
+            detect = CHOICE_LABELS[key]["auto"]
+            self.option_combos[key].setItemText(0, f"{detect}: {word}" if word else detect)
         sheets = self.option_combos["sheet"]
         sheets.clear()
         for name in table.sheets:
@@ -260,7 +267,7 @@ class ImportDialog(QDialog):
         set_combo_data(sheets, d.get("sheet", ""))
         text = "Read: " + decided_text(table)
         if len(table.notes) > 1:  # the first note is the summary the line above gives
-            text += "\n" + " ".join(table.notes[1:6])
+            text += "\n" + "\n".join(window_words(note) for note in table.notes[1:6])
         self.decided_label.setText(text)
 
     def _show_roles(self, rebuild: bool = False) -> None:
@@ -270,7 +277,7 @@ class ImportDialog(QDialog):
         self.resolved, problem = self.draft.resolve(table)
         self._set_error(problem)
         lines = [*table.warnings, *self._missing_notes()]
-        self.warnings.setPlainText("\n".join(f"⚠ {line}" for line in lines))
+        self.warnings.setPlainText("\n".join(f"⚠ {window_words(line)}" for line in lines))
         self.warnings.setVisible(bool(lines))
         # as tall as its lines (wrapped ones count twice), at most 4: the table keeps the room
         shown = min(4, sum(1 + len(line) // 140 for line in lines))
@@ -303,7 +310,7 @@ class ImportDialog(QDialog):
         words = CHOICE_LABELS["missing"]
         if missing == "refuse":
             return [
-                f"Missing values{where} in {counts}: loading stops ({words['refuse']}); "
+                f"Missing values{where} in {counts}: loading stops (missing values: refuse); "
                 f"choose “{words['drop']}” or “{words['mean']}”, or ignore those columns."
             ]
         return [f"Missing values{where} in {counts}: {words[missing]}."]

@@ -20,6 +20,8 @@ from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistent
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
+from gui_app.explore.option_words import window_words
+
 MISSING_TEXT = "—"  # an em dash: no value in the file
 MISSING_TIP = "missing"
 MISSING_BRUSH = QBrush(QColor("#fbe3cf"))  # a light orange tint, readable on a projector
@@ -34,6 +36,7 @@ ROLE_WORDS = {
     "categorical": "categorical",
     "ignore": "ignored",
 }
+WARNING_STYLE = "background:#fff6e0; color:#4a3500; border:1px solid #e6c36a; padding:3px;"
 EMPTY_TEXT = "No data loaded yet: choose a source in the Data box of the Explore tab."
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -367,6 +370,14 @@ class DataTab(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.summary)
+        # the reader's warnings (a number read one of two ways), in the warning style
+        self.warnings = QLabel("")
+        self.warnings.setObjectName("dataWarnings")
+        self.warnings.setWordWrap(True)
+        self.warnings.setTextFormat(Qt.TextFormat.PlainText)
+        self.warnings.setStyleSheet(WARNING_STYLE)
+        self.warnings.hide()
+        layout.addWidget(self.warnings)
         self.table = TableView()
         layout.addWidget(self.table, 1)
         self.dataset: Any = None
@@ -388,6 +399,9 @@ class DataTab(QWidget):
             self.dataset = dataset  # the same table and roles (a new scaling): keep the sort
             return
         self.dataset = dataset
+        warnings = tuple(getattr(dataset, "warnings", ()) or ())
+        self.warnings.setText("\n".join(f"⚠ {window_words(w)}" for w in warnings))
+        self.warnings.setVisible(bool(warnings))
         if dataset is None:
             self.model = None
             self.table.setModel(None)
