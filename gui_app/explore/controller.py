@@ -445,7 +445,8 @@ class ExploreController:
             else:
                 run.failed = message
                 changed.append("history")
-        if not state.prepared_matches():
+        if not state.prepared_matches() or state.status is RunStatus.PREPARING:
+            # the data cannot be built (now: a file changed or deleted since): none is shown
             state.prepared = None
             state.prepare_error = message
             changed.append("problem")

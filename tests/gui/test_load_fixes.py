@@ -87,3 +87,23 @@ def test_a_deleted_file_says_so_instead_of_showing_the_cache(runner, tmp_path):
     runner.drain()
     assert len(got) == 1  # no stale answer from the cache
     assert failed and "gone.csv" in failed[-1]
+
+
+def test_reopening_a_session_reads_a_changed_file_again(window, qtbot, tmp_path):
+    path = tmp_path / "grows.csv"
+    _write(path, 5)
+    with qtbot.waitSignal(window.problem_ready, timeout=15_000):
+        window.open_csv(str(path))
+    session = tmp_path / "s.gdx.json"
+    with qtbot.waitSignal(window.classroom.sessions.writer.saved, timeout=15_000):
+        assert window.classroom.save_session(session)
+    _write(path, 9)
+    os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 10**9))
+    with qtbot.waitSignal(window.problem_ready, timeout=15_000):
+        assert window.classroom.open_session(session)
+    assert window.prepared.dataset.X.shape[0] == 9
+    path.unlink()
+    window.classroom.open_session(session)
+    qtbot.waitUntil(lambda: window.state.message.kind == "error", timeout=15_000)
+    assert "grows.csv" in window.state.message.text
+    assert window.state.prepared is None  # the old rows are not shown as the file's
