@@ -36,7 +36,7 @@ from core.settings import Settings
 from core.solvers import GD_SOLVERS, Snapshot
 from gui_app.explore.import_choices import file_defaults, target_setting
 from gui_app.explore.option_words import window_words
-from gui_app.explore.plots import short_name
+from gui_app.explore.plots import parameter_short_names
 from gui_app.explore.state import (
     ExploreState,
     History,
@@ -46,6 +46,7 @@ from gui_app.explore.state import (
     data_label,
     default_pair,
     run_label,
+    start_theta,
 )
 from gui_app.explore.worker import ModelSpec, RunSpec
 
@@ -172,10 +173,9 @@ class ExploreController:
         except InputError as exc:
             self.show_message(f"Cannot use that file: {exc}", "error")
             return
-        state = self.state
-        before = None
-        if state.prepared_matches():  # what to put back if this load fails
-            before = (state.settings, state.prepared, state.pair, state.pair_names)
+        state = self.state  # what to put back if this load fails:
+        before = (state.settings, state.prepared, state.pair, state.pair_names)
+        before = before if state.prepared_matches() else None
         self.settings_changed(settings)
         state.before_load = before
         self._say(f"Loading {path} …")
@@ -455,17 +455,14 @@ class ExploreController:
         self._render(*changed)
 
     def _restore_before_load(self, message: str) -> None:
-        """A file load failed: the data shown before it (its settings, its prepared problem)
-        comes back, and the banner says why the file did not load."""
+        """A file load failed: the data shown before it comes back; the banner says why."""
         state = self.state
         settings, prepared, pair, names = state.before_load
         state.before_load = None
         path = state.settings.data.csv_path
         state.settings = settings
-        state.prepared = prepared
-        state.prepare_error = ""
+        state.prepared, state.prepare_error, state.status = prepared, "", RunStatus.IDLE
         state.pair, state.pair_names = pair, names
-        state.status = RunStatus.IDLE
         shown = data_label(settings.data)
         self._say(f"Could not load {path}: {message}; still showing {shown}.", "error")
         self._render("settings", "status", "message", "problem", "pair", "history", "start")
@@ -499,19 +496,3 @@ class ExploreController:
                 )
                 changed += ["message", "problem"]
             self._render(*changed)
-
-
-def start_theta(state: ExploreState) -> np.ndarray:
-    """The start point in training coordinates θ = [w_s, b_s] of the prepared problem."""
-    problem = state.prepared.problem
-    w = state.start_w
-    if w is None or len(w) != problem.n:
-        w = np.zeros(problem.n)
-    w_s, b_s = problem.to_scaled(w, state.start_b or 0.0)
-    return problem.theta(w_s, b_s if b_s is not None else 0.0)
-
-
-def parameter_short_names(problem: Any) -> list[str]:
-    """ "w[size]", ..., "b": the parameters as the plots name them."""
-    names = [f"w[{short_name(n)}]" for n in problem.parameter_names[: problem.n]]
-    return names + (["b"] if problem.intercept else [])

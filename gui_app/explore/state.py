@@ -264,3 +264,13 @@ def default_pair(
             if ratio > best:
                 best, pair = ratio, (a, b)
     return pair
+
+
+def start_theta(state: ExploreState) -> np.ndarray:
+    """The start point in training coordinates θ = [w_s, b_s] of the prepared problem."""
+    problem = state.prepared.problem
+    w = state.start_w
+    if w is None or len(w) != problem.n:
+        w = np.zeros(problem.n)
+    w_s, b_s = problem.to_scaled(w, state.start_b or 0.0)
+    return problem.theta(w_s, b_s if b_s is not None else 0.0)
