@@ -119,6 +119,7 @@ def test_a_reading_warning_stays_with_the_data_as_a_warning(window, qtbot, tmp_p
     for label in (page.warnings, tab.warnings):
         assert not label.isHidden() and "“Decimal mark: point 1.5”" in label.text()
         assert "fff6e0" in label.styleSheet()  # the warning style
+    assert "⚠ 1 reading warning (below)" in tab.summary.text()
     window.controller.show_message("a run's message")  # the banner moves on ...
     assert "2.104" in page.warnings.text() and "2.104" in tab.warnings.text()  # ... they stay
 

@@ -467,4 +467,7 @@ def dataset_summary(dataset: Any) -> str:
     if dropped:
         rows = "row" if len(dropped) == 1 else "rows"
         text += f"; {len(dropped):,} incomplete {rows} dropped (struck through)"
+    warned = len(getattr(dataset, "warnings", ()) or ())
+    if warned:
+        text += f"; ⚠ {warned} reading warning{'' if warned == 1 else 's'} (below)"
     return f"{text}. Fitted: {fit}. Click a column header to sort."
