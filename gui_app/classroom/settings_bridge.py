@@ -79,8 +79,13 @@ def apply_settings(window: MainWindow, values: dict[str, Any]) -> list[str]:
     notes = window.controls.set_settings(settings)
     window.contour.equal_axes.setChecked(settings.view.equal_axes)
     window.controller.settings_changed(window.controls.settings(settings, strict=False))
-    if not window.state.prepared_matches():
+    state = window.state
+    if not state.prepared_matches():
         window.schedule_prepare()  # (a run cancels a pending prepare: only when needed)
+    elif state.settings.data.source == "csv" and not window.controller.running:
+        # the same file again: the worker re-reads it if it changed on disk (or says it is
+        # gone), else answers its cached problem at once
+        window.schedule_prepare()
     return notes
 
 

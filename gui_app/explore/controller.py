@@ -35,15 +35,18 @@ from core.errors import InputError
 from core.settings import Settings
 from core.solvers import GD_SOLVERS, Snapshot
 from gui_app.explore.import_choices import file_defaults, target_setting
-from gui_app.explore.plots import short_name
+from gui_app.explore.option_words import window_words
+from gui_app.explore.plots import parameter_short_names
 from gui_app.explore.state import (
     ExploreState,
     History,
     Message,
     Run,
     RunStatus,
+    data_label,
     default_pair,
     run_label,
+    start_theta,
 )
 from gui_app.explore.worker import ModelSpec, RunSpec
 
@@ -104,7 +107,7 @@ class ExploreController:
         self.view.render(self.state, frozenset(changed))
 
     def _say(self, text: str, kind: str = "info") -> None:
-        self.state.message = Message(text, kind)
+        self.state.message = Message(window_words(text), kind)
 
     @property
     def running(self) -> bool:
@@ -126,6 +129,7 @@ class ExploreController:
         state.settings = settings
         if (settings.data, settings.model) == old_key:
             return
+        state.before_load = None  # another change: a failed load no longer goes back
         changed = ["history", "status", "problem", "pair", "runs"]
         if self.running:
             self.runner.stop()  # the old run ends here; its history stays in the learning curve
@@ -169,7 +173,11 @@ class ExploreController:
         except InputError as exc:
             self.show_message(f"Cannot use that file: {exc}", "error")
             return
+        state = self.state  # what to put back if this load fails:
+        before = (state.settings, state.prepared, state.pair, state.pair_names)
+        before = before if state.prepared_matches() else None
         self.settings_changed(settings)
+        state.before_load = before
         self._say(f"Loading {path} …")
         self._render("message", "settings")
         self.prepare_now()
@@ -312,6 +320,7 @@ class ExploreController:
                 state.current = None
         state.prepared = prep
         state.prepare_error = ""
+        state.before_load = None
         if state.current is not None and state.current.job_id == job_id:
             state.current.problem = prep.problem
         if state.status is RunStatus.PREPARING:
@@ -319,13 +328,14 @@ class ExploreController:
             changed.append("status")
             problem = prep.problem
             ds = prep.dataset
-            warn = "; ".join(problem.warnings)
+            warn = "; ".join((*ds.warnings, *problem.warnings))
+            notes = [note for note in ds.notes if note not in ds.warnings]
             text = (
                 f"Ready: {ds.source}. α_max = {prep.alpha_max:.4g}, condition number "
                 f"{prep.condition_number:.3g}. Press Run (F5)."
             )
-            if ds.notes:
-                text += "\nNote: " + "; ".join(ds.notes)
+            if notes:
+                text += "\nNote: " + "; ".join(notes)
             if start_note:
                 text += "\n" + start_note
             self._say(text + (f"\nWarning: {warn}" if warn else ""), "warning" if warn else "info")
@@ -422,6 +432,9 @@ class ExploreController:
         state = self.state
         if job_id != state.job_id:
             return
+        if state.before_load is not None and not self.running:
+            self._restore_before_load(message)
+            return
         run = state.current
         changed = ["status", "message"]
         if run is not None and run.job_id == job_id:
@@ -432,13 +445,27 @@ class ExploreController:
             else:
                 run.failed = message
                 changed.append("history")
-        if not state.prepared_matches():
+        if not state.prepared_matches() or state.status is RunStatus.PREPARING:
+            # the data cannot be built (now: a file changed or deleted since): none is shown
             state.prepared = None
             state.prepare_error = message
             changed.append("problem")
         state.status = RunStatus.IDLE
         self._say(message, "error")
         self._render(*changed)
+
+    def _restore_before_load(self, message: str) -> None:
+        """A file load failed: the data shown before it comes back; the banner says why."""
+        state = self.state
+        settings, prepared, pair, names = state.before_load
+        state.before_load = None
+        path = state.settings.data.csv_path
+        state.settings = settings
+        state.prepared, state.prepare_error, state.status = prepared, "", RunStatus.IDLE
+        state.pair, state.pair_names = pair, names
+        shown = data_label(settings.data)
+        self._say(f"Could not load {path}: {message}; still showing {shown}.", "error")
+        self._render("settings", "status", "message", "problem", "pair", "history", "start")
 
     def on_state(self, job_id: int, status: str) -> None:
         """The runner's job is running, paused or idle."""
@@ -469,19 +496,3 @@ class ExploreController:
                 )
                 changed += ["message", "problem"]
             self._render(*changed)
-
-
-def start_theta(state: ExploreState) -> np.ndarray:
-    """The start point in training coordinates θ = [w_s, b_s] of the prepared problem."""
-    problem = state.prepared.problem
-    w = state.start_w
-    if w is None or len(w) != problem.n:
-        w = np.zeros(problem.n)
-    w_s, b_s = problem.to_scaled(w, state.start_b or 0.0)
-    return problem.theta(w_s, b_s if b_s is not None else 0.0)
-
-
-def parameter_short_names(problem: Any) -> list[str]:
-    """ "w[size]", ..., "b": the parameters as the plots name them."""
-    names = [f"w[{short_name(n)}]" for n in problem.parameter_names[: problem.n]]
-    return names + (["b"] if problem.intercept else [])

@@ -8,6 +8,8 @@ is a file. "Open data…" asks for a file (the window then opens the import prev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,9 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from core.settings import SCHEMA
+from gui_app.explore.option_words import window_words
 from gui_app.widgets import setting_tooltip
 
-FILE_FILTER = "Data files (*.csv *.tsv *.txt *.xlsx *.xlsm);;All files (*)"
+FILE_FILTER = "Data files (*.csv *.tsv *.txt *.data *.dat *.xlsx *.xlsm);;All files (*)"
+WARNING_STYLE = "background:#fff6e0; color:#4a3500; border:1px solid #e6c36a; padding:3px;"
 
 
 class FilePage(QWidget):
@@ -51,14 +55,22 @@ class FilePage(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setStyleSheet("color:#444;")
+        # the reader's warnings (a number read one of two ways) stay with the data
+        self.warnings = QLabel("")
+        self.warnings.setObjectName("fileWarnings")
+        self.warnings.setWordWrap(True)
+        self.warnings.setTextFormat(Qt.TextFormat.PlainText)
+        self.warnings.setStyleSheet(WARNING_STYLE)
+        self.warnings.hide()
         self.target_combo = QComboBox()
         self.target_combo.setToolTip(setting_tooltip("target"))
         grid.addWidget(self.csv_path, 0, 0)
         grid.addWidget(self.open_button, 0, 1)
         grid.addWidget(self.summary, 1, 0, 1, 2)
-        grid.addWidget(self.import_button, 2, 0, 1, 2)
-        grid.addWidget(QLabel(SCHEMA["target"].label), 3, 0)
-        grid.addWidget(self.target_combo, 4, 0, 1, 2)
+        grid.addWidget(self.warnings, 2, 0, 1, 2)
+        grid.addWidget(self.import_button, 3, 0, 1, 2)
+        grid.addWidget(QLabel(SCHEMA["target"].label), 4, 0)
+        grid.addWidget(self.target_combo, 5, 0, 1, 2)
         self._values: list[str] = []  # the target setting of each item ("" when unknown)
         self.open_button.clicked.connect(self.ask_file)
         self.import_button.clicked.connect(self.import_requested)
@@ -74,8 +86,15 @@ class FilePage(QWidget):
         """Show the file ``path``; its columns and summary come once it is loaded."""
         if path != self.csv_path.text():
             self.summary.setText("")
+            self.set_warnings(())
         self.csv_path.setText(path)
         self.clear_columns()
+
+    def set_warnings(self, warnings: Sequence[str]) -> None:
+        """Show the reader's ``warnings`` for the loaded file (hidden when there are none)."""
+        text = "\n".join(f"⚠ {window_words(w)}" for w in warnings)
+        self.warnings.setText(text)
+        self.warnings.setVisible(bool(text))
 
     def clear_columns(self) -> None:
         self._values = []

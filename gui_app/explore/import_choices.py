@@ -14,7 +14,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.data.roles import ColumnRoles, Role, resolve_roles
+from core.data.roles import ColumnRoles, Role, resolve_roles, table_to_dataset
 from core.data.table import EXCEL_SUFFIXES, ReadOptions
 from core.errors import InputError
 from core.settings import CHOICE_LABELS, SCHEMA, DataSettings
@@ -24,12 +24,13 @@ if TYPE_CHECKING:
 
 READ_KEYS = ("delimiter", "encoding", "decimal", "thousands", "header", "sheet")
 ROLE_KEYS = ("target", "features", "ignore", "categorical", "missing")
+DRY_RUN_MAX_COLUMNS = 2000  # wider previews skip the dry run (it takes ~1 s at 17,000)
 
 
 def file_defaults() -> dict[str, Any]:
     """The settings of a file read with every choice at its default (what a file opened
     without the preview gets: no read option or column role of another file carries over)."""
-    keys = (*READ_KEYS, "target", "features", "ignore", "categorical")
+    keys = (*READ_KEYS, *ROLE_KEYS)
     return {key: SCHEMA[key].default for key in keys}
 
 
@@ -50,11 +51,11 @@ class ImportDraft:
     def from_settings(cls, data: DataSettings, path: str | None = None) -> ImportDraft:
         """The draft for ``path`` (default: the settings' file). The settings' choices are
         kept for the same file; another file starts from the defaults (detect everything,
-        the default roles), keeping only the missing-values choice."""
+        the default roles, missing values refused): nothing of another file carries over."""
         path = data.csv_path if path is None else path
         if path == data.csv_path and path:
             return cls(path, ReadOptions.from_settings(data), ColumnRoles.from_settings(data))
-        return cls(path, ReadOptions(), ColumnRoles(missing=data.missing))
+        return cls(path, ReadOptions(), ColumnRoles())
 
     def with_option(self, key: str, value: str) -> ImportDraft:
         """The draft read with option ``key`` (a key of :data:`READ_KEYS`) set to ``value``."""
@@ -132,11 +133,21 @@ class ImportDraft:
 
     def resolve(self, table: Table) -> tuple[dict[str, Role], str]:
         """Each column's role for this draft on ``table``, and "" — or ({}, the message)
-        when the choices cannot apply (the dialog shows it and refuses OK)."""
+        when the choices cannot apply, or (the roles, the message) when the roles apply but
+        the data they make cannot load (a dry run of
+        :func:`core.data.roles.table_to_dataset` on the preview rows: missing values refused,
+        no feature, no numeric column). The dialog shows the message and refuses OK."""
         try:
-            return resolve_roles(table, self.roles), ""
+            resolved = resolve_roles(table, self.roles)
         except InputError as exc:
             return {}, str(exc)
+        if len(table.columns) > DRY_RUN_MAX_COLUMNS:
+            return resolved, ""  # too wide to try on every change: the load itself checks
+        try:
+            table_to_dataset(table, self.roles)
+        except InputError as exc:
+            return resolved, str(exc)
+        return resolved, ""
 
     def settings_fields(self, table: Table, resolved: dict[str, Role]) -> dict[str, Any]:
         """The :class:`~core.settings.DataSettings` fields of this draft (OK): the file, the
@@ -219,14 +230,16 @@ def file_summary(dataset: Any) -> str:
         parts = [
             CHOICE_LABELS["delimiter"].get(d.get("delimiter", ""), d.get("delimiter", "")),
             CHOICE_LABELS["encoding"].get(d.get("encoding", ""), d.get("encoding", "")),
-            f"decimal {d.get('decimal', '')}",
+            f"decimal mark {CHOICE_LABELS['decimal'].get(d.get('decimal', ''), '')}",
         ]
         if d.get("thousands") not in ("", "none"):
-            parts.append(f"thousands {CHOICE_LABELS['thousands'].get(d['thousands'])}")
+            parts.append(
+                f"thousands separator {CHOICE_LABELS['thousands'].get(d['thousands'], '')}"
+            )
     parts.append(f"header {d.get('header', '')}")
     text = (
         "Read: "
-        + " · ".join(p for p in parts if p)
+        + " · ".join(" ".join(p.split()) for p in parts if p)
         + f" · {table.rows:,} rows × {len(table.columns):,} columns."
     )
     report = getattr(dataset, "report", {}) or {}
@@ -241,7 +254,6 @@ def file_summary(dataset: Any) -> str:
         text += f" {len(dropped):,} incomplete row{'' if len(dropped) == 1 else 's'} dropped."
     filled = report.get("filled") or {}
     if filled:
-        text += f" Missing values filled in {len(filled)} column(s)."
-    if table.warnings:
-        text += f" {len(table.warnings)} warning(s): see Import options…"
+        columns = "column" if len(filled) == 1 else "columns"
+        text += f" Missing values filled with the mean in {len(filled)} {columns}."
     return text

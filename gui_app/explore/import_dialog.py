@@ -29,31 +29,25 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from core.data.roles import ROLES, Role
+from core.data.roles import Role
 from core.data.table import Table, read_table
 from core.errors import InputError
 from core.settings import CHOICE_LABELS, SCHEMA, DataSettings
+from gui_app.explore.column_roles import ROLE_COLUMN, ColumnRolesModel, RoleDelegate
 from gui_app.explore.import_choices import ImportDraft, decided_text, is_excel
-from gui_app.explore.views.table import ROLE_WORDS, TableModel, TableView
+from gui_app.explore.option_words import window_words
+from gui_app.explore.views.table import TableModel, TableView
 from gui_app.runner import FAILED, RESULT, Event, Job, Runner
 from gui_app.widgets import choice_combo, set_combo_data, setting_tooltip
 
 PREVIEW_ROWS = 200  # rows read for the preview
 OPTION_KEYS = ("delimiter", "encoding", "decimal", "thousands", "header")
 TEXT_ONLY = ("delimiter", "encoding", "decimal", "thousands")
-LIST_COLUMNS = ("column", "type", "missing", "role")
-ROLE_TIPS = {
-    "feature": "a feature: a column of X",
-    "target": "the target y the model predicts",
-    "categorical": "one-hot encoded: one feature per value (column=value)",
-    "ignore": "left out of the model",
-}
 ERROR_STYLE = "background:#fdecec; color:#6a0000; border:1px solid #e09a9a; padding:4px;"
 WARNING_STYLE = "QPlainTextEdit {background:#fff6e0; color:#4a3500;}"
 
@@ -85,6 +79,7 @@ class ImportDialog(QDialog):
         self.table: Table | None = None
         self.resolved: dict[str, Role] = {}
         self.error = ""  # why the file cannot be read, or why the roles cannot apply
+        self._detected: dict[str, str] = {}  # option → what detection decided (its words)
         self._reading = 0
         self._pending = False
         self._runner = Runner(
@@ -150,13 +145,17 @@ class ImportDialog(QDialog):
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addWidget(QLabel("Columns and their roles:"))
-        self.column_list = QTableWidget(0, len(LIST_COLUMNS))
-        self.column_list.setHorizontalHeaderLabels([c.capitalize() for c in LIST_COLUMNS])
+        self.column_list = QTableView()
+        self.column_list.setObjectName("columnRoles")
         self.column_list.verticalHeader().hide()
-        self.column_list.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.column_list.horizontalHeader().setSectionResizeMode(
-            len(LIST_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch
+        self.column_list.setItemDelegateForColumn(ROLE_COLUMN, RoleDelegate(self.column_list))
+        self.column_list.setEditTriggers(
+            QTableView.EditTrigger.DoubleClicked
+            | QTableView.EditTrigger.SelectedClicked
+            | QTableView.EditTrigger.EditKeyPressed
+            | QTableView.EditTrigger.AnyKeyPressed
         )
+        self.column_list.setToolTip("Double-click a role (or press F2) to change it")
         rv.addWidget(self.column_list, 1)
         missing_row = QHBoxLayout()
         missing_label = QLabel(SCHEMA["missing"].label.capitalize())
@@ -232,7 +231,7 @@ class ImportDialog(QDialog):
         self.table = None
         self.resolved = {}
         self.preview.setModel(None)
-        self.column_list.setRowCount(0)
+        self.column_list.setModel(None)
         self.decided_label.setText("The file could not be read with these options.")
         self._set_error(message)
         self.warnings.hide()
@@ -240,6 +239,7 @@ class ImportDialog(QDialog):
         self.preview_ready.emit()
 
     def _set_error(self, message: str) -> None:
+        message = window_words(message)
         self.error = message
         self.error_label.setText(message)
         self.error_label.setVisible(bool(message))
@@ -252,10 +252,14 @@ class ImportDialog(QDialog):
         table = self.table
         d = table.decided
         for key in OPTION_KEYS:
-            combo = self.option_combos[key]
-            chosen = d.get(key, "")
-            word = CHOICE_LABELS[key].get(chosen, chosen)
-            combo.setItemText(0, f"{CHOICE_LABELS[key]['auto']}: {word}" if word else "detect")
+            # the "detect" entry says what detection decided, from a read with "detect"
+            # chosen; a chosen value is the selected entry and leaves that text alone
+            if getattr(self.draft.options, key) == "auto":
+                chosen = d.get(key, "")
+                self._detected[key] = " ".join(CHOICE_LABELS[key].get(chosen, chosen).split())
+            word = self._detected.get(key, "")
+            detect = CHOICE_LABELS[key]["auto"]
+            self.option_combos[key].setItemText(0, f"{detect}: {word}" if word else detect)
         sheets = self.option_combos["sheet"]
         sheets.clear()
         for name in table.sheets:
@@ -263,7 +267,7 @@ class ImportDialog(QDialog):
         set_combo_data(sheets, d.get("sheet", ""))
         text = "Read: " + decided_text(table)
         if len(table.notes) > 1:  # the first note is the summary the line above gives
-            text += "\n" + " ".join(table.notes[1:6])
+            text += "\n" + "\n".join(window_words(note) for note in table.notes[1:6])
         self.decided_label.setText(text)
 
     def _show_roles(self, rebuild: bool = False) -> None:
@@ -273,7 +277,7 @@ class ImportDialog(QDialog):
         self.resolved, problem = self.draft.resolve(table)
         self._set_error(problem)
         lines = [*table.warnings, *self._missing_notes()]
-        self.warnings.setPlainText("\n".join(f"⚠ {line}" for line in lines))
+        self.warnings.setPlainText("\n".join(f"⚠ {window_words(line)}" for line in lines))
         self.warnings.setVisible(bool(lines))
         # as tall as its lines (wrapped ones count twice), at most 4: the table keeps the room
         shown = min(4, sum(1 + len(line) // 140 for line in lines))
@@ -288,18 +292,7 @@ class ImportDialog(QDialog):
             self._build_column_list()
         else:
             model.set_roles(roles, reasons)
-        for k, col in enumerate(table.columns):
-            combo = self.column_list.cellWidget(k, 3)
-            role = self.resolved.get(col.name)
-            combo.blockSignals(True)
-            combo.setCurrentIndex(combo.findData(role.role) if role else -1)
-            combo.blockSignals(False)
-            reason = role.reason if role is not None and role.reason else ""
-            combo.setToolTip(
-                ROLE_TIPS.get(role.role, "") + (f" ({reason})" if reason else "")
-                if role
-                else "no role: see the message above"
-            )
+        self.column_list.model().set_roles(self.resolved)
 
     def _missing_notes(self) -> list[str]:
         """What the missing-values choice will do to the columns in use (shown before OK:
@@ -317,44 +310,30 @@ class ImportDialog(QDialog):
         words = CHOICE_LABELS["missing"]
         if missing == "refuse":
             return [
-                f"Missing values{where} in {counts}: loading stops ({words['refuse']}); "
+                f"Missing values{where} in {counts}: loading stops (missing values: refuse); "
                 f"choose “{words['drop']}” or “{words['mean']}”, or ignore those columns."
             ]
         return [f"Missing values{where} in {counts}: {words[missing]}."]
 
     def _build_column_list(self) -> None:
-        table = self.table
         lst = self.column_list
-        lst.setRowCount(len(table.columns))
-        for k, col in enumerate(table.columns):
-            kind = col.kind + (f", {col.levels:,} values" if col.kind == "text" else "")
-            if col.index_like:
-                kind += ", index-like"
-            cells = (col.name, kind, f"{col.missing:,}" if col.missing else "")
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if j == 2:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                lst.setItem(k, j, item)
-            combo = QComboBox()
-            combo.setAccessibleName(f"role of column {col.name}")
-            for role in ROLES:
-                combo.addItem(ROLE_WORDS[role], role)
-                if col.kind != "number" and role in ("feature", "target"):
-                    item = combo.model().item(combo.count() - 1)
-                    item.setEnabled(False)
-                    item.setToolTip(f"a {col.kind} column can be categorical or ignored")
-            combo.activated.connect(
-                lambda _i, name=col.name, c=combo: self.set_role(name, c.currentData())
-            )
-            lst.setCellWidget(k, 3, combo)
+        lst.setModel(ColumnRolesModel(self.table.columns, self.set_role, lst))
         metrics, header = lst.fontMetrics(), lst.horizontalHeader()
-        for j in range(len(LIST_COLUMNS) - 1):  # sized to the first rows; the role stretches
-            texts = [lst.horizontalHeaderItem(j).text()]
-            texts += [lst.item(k, j).text() for k in range(min(lst.rowCount(), 100))]
+        header.setSectionResizeMode(ROLE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        model = lst.model()
+        for j in range(ROLE_COLUMN):  # sized to the first rows; the role stretches
+            texts = [model.headerData(j, Qt.Orientation.Horizontal)]
+            texts += [model.index(k, j).data() for k in range(min(model.rowCount(), 100))]
             header.resizeSection(j, min(max(metrics.horizontalAdvance(t) for t in texts) + 20, 260))
+
+    def role_editor(self, name: str) -> QComboBox:
+        """Open the role editor of column ``name`` (as a double-click does) and return it."""
+        names = [c.name for c in self.table.columns]
+        index = self.column_list.model().index(names.index(name), ROLE_COLUMN)
+        self.column_list.scrollTo(index)
+        self.column_list.setCurrentIndex(index)
+        self.column_list.edit(index)
+        return self.column_list.indexWidget(index)
 
     # -- user choices --------------------------------------------------------------------------
     def _option_chosen(self, key: str) -> None:

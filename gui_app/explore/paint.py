@@ -126,6 +126,7 @@ class PaintsState:
         problem, ds = prep.problem, prep.dataset
         if ds.source and ds.path:
             self.controls.set_csv_columns(target_choices(ds), ds.target_name, file_summary(ds))
+            self.controls.file_page.set_warnings(ds.warnings)
         self.data_tab.set_dataset(ds)
         features = "feature" if ds.n == 1 else "features"
         info = f"{ds.m:,} rows × {ds.n:,} {features} → target “{ds.target_name}”"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QSizeF, Qt
@@ -283,3 +284,9 @@ def fit_texts(
     plot.geometryChanged.connect(fit)
     plot.vb.sigResized.connect(fit)
     fit()
+
+
+def parameter_short_names(problem: Any) -> list[str]:
+    """ "w[size]", ..., "b": the parameters as the plots name them."""
+    names = [f"w[{short_name(n)}]" for n in problem.parameter_names[: problem.n]]
+    return names + (["b"] if problem.intercept else [])

@@ -198,6 +198,9 @@ class ExploreState:
     start_b: float | None = None
     message: Message = field(default_factory=lambda: Message(WELCOME))
     stop_reason: str = ""  # why the app (not the user) stops the current run, until it ends
+    # what was on screen before Open data… loaded a file (settings, prepared, pair, pair
+    # names), put back when that load fails; None when no load is pending
+    before_load: tuple[Settings, object, tuple[int, int] | None, tuple[str, ...]] | None = None
 
     @property
     def model_key(self) -> tuple[DataSettings, ModelSettings]:
@@ -261,3 +264,13 @@ def default_pair(
             if ratio > best:
                 best, pair = ratio, (a, b)
     return pair
+
+
+def start_theta(state: ExploreState) -> np.ndarray:
+    """The start point in training coordinates θ = [w_s, b_s] of the prepared problem."""
+    problem = state.prepared.problem
+    w = state.start_w
+    if w is None or len(w) != problem.n:
+        w = np.zeros(problem.n)
+    w_s, b_s = problem.to_scaled(w, state.start_b or 0.0)
+    return problem.theta(w_s, b_s if b_s is not None else 0.0)

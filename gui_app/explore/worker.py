@@ -14,6 +14,7 @@ iterations (Step 1 is one iteration, Step ×10 ten, whatever the snapshot interv
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -87,6 +88,18 @@ class Prepared:
         return self.problem.cost_surface(i, j, u, v, base=self.optimum, base_cost=cost)
 
 
+def file_stamp(data: DataSettings) -> tuple[int, int] | None:
+    """The data file's (size in bytes, modification time in ns), None for no file or one
+    that cannot be stat'ed (deleted): the part of a cache key that notices a changed file."""
+    if data.source != "csv" or not data.csv_path:
+        return None
+    try:
+        st = os.stat(data.csv_path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
 def report_every_for(iterations: int) -> int:
     """Snapshot interval: every iteration, unless that would keep more than ~20,000."""
     return max(1, iterations // 20_000)
@@ -154,8 +167,11 @@ class RunWorker(QObject):
     def __init__(self, parent: QObject | None = None, *, sync: bool = False) -> None:
         super().__init__(parent)
         # The caches are touched only by the job functions (the runner's thread).
-        self._datasets: dict[DataSettings, Dataset] = {}
+        # keyed on the settings and the file's stamp (size, mtime): a file changed on disk
+        # (or deleted) is read again, not shown from the cache
+        self._datasets: dict[tuple[DataSettings, Any], Dataset] = {}
         self._prepared: Prepared | None = None
+        self._prepared_stamp: Any = None
         self._runner = Runner(
             self._deliver,
             name=THREAD_NAME,
@@ -265,23 +281,30 @@ class RunWorker(QObject):
         post("gpu", status)
 
     def _dataset(self, spec: DataSettings) -> Dataset:
-        cached = self._datasets.get(spec)
+        key = (spec, file_stamp(spec))
+        cached = self._datasets.get(key)
         if cached is not None:
             return cached
         if spec.source == "csv" and not spec.csv_path:
             raise InputError("choose a CSV file first (Open… or drag one onto the window)")
         self._datasets = {}  # keep one: big synthetic sets are hundreds of MB
         ds = build_dataset(spec)
-        self._datasets = {spec: ds}
+        self._datasets = {key: ds}
         return ds
 
     def _prepare(self, job: Job, spec: ModelSpec) -> Prepared | None:
         """The prepared problem of ``spec`` (cached), or None when ``job`` was cancelled on
         the way: every stage checks, so a close waits for one stage at most."""
-        if self._prepared is not None and self._prepared.spec == spec:
+        stamp = file_stamp(spec.data)
+        if (
+            self._prepared is not None
+            and self._prepared.spec == spec
+            and self._prepared_stamp == stamp
+        ):
             return self._prepared
         t0 = time.perf_counter()
         self._prepared = None
+        self._prepared_stamp = stamp
         ds = self._dataset(spec.data)
         if job.cancelled:
             return None

@@ -168,7 +168,8 @@ def test_pause_status_and_banner_agree(ctl, runner, view):
     assert {"status", "message"} <= _changed(view)
 
 
-def test_a_file_that_does_not_load_gives_no_phantom_run(ctl, runner, view, tmp_path):
+def test_a_file_that_does_not_load_gives_no_phantom_run(runner, view, tmp_path):
+    ctl = ExploreController(view, runner)  # nothing loaded before: nothing to go back to
     bad = tmp_path / "bad.csv"
     bad.write_text("size,price\n1,2\n2,oops\n3,4\n", encoding="utf-8")
     ctl.open_file(str(bad))

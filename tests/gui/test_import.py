@@ -51,8 +51,10 @@ def _choose(combo, value) -> None:
 
 
 def _role_combo(dialog: ImportDialog, column: str):
-    names = [c.name for c in dialog.table.columns]
-    return dialog.column_list.cellWidget(names.index(column), 3)
+    """The role editor of ``column``, opened as a double-click opens it."""
+    combo = dialog.role_editor(column)
+    assert combo is not None and combo.isVisible()
+    return combo
 
 
 def _drop(window, path) -> None:
@@ -326,10 +328,11 @@ def inside(widget):
     r = QRect(widget.mapTo(d, widget.rect().topLeft()), widget.size())
     return widget.isVisible() and box.contains(r) and r.width() > 20 and r.height() > 10
 parts = [*d.option_combos.values(), d.missing_combo, d.ok_button, d.preview, d.column_list]
-parts += [d.column_list.cellWidget(k, 3) for k in range(d.column_list.rowCount())]
+m = d.column_list.model()
+editors = [inside(d.role_editor(m.columns[k].name)) for k in (0, m.rowCount() - 1)]
 print(json.dumps({{
     "fits": screen.contains(d.frameGeometry()),
-    "reachable": all(inside(p) for p in parts),
+    "reachable": all(inside(p) for p in parts) and all(editors),
     "preview_rows": d.preview.viewport().height() // d.preview.rowHeight(0),
 }}))
 d.reject()

@@ -318,19 +318,25 @@ def test_pause_banner_and_status_bar_agree(window, qtbot):
         window.controls.stop_button.click()
 
 
-def test_f5_after_a_failed_file_adds_no_run_and_alpha_max_says_why(window, qtbot, tmp_path):
+def test_a_failed_file_keeps_the_data_on_screen(window, qtbot, tmp_path):
+    """A file that does not load leaves the data shown before it (issue 11): its settings in
+    the controls, its α_max, and F5 runs it; the banner says what did not load."""
+    before = window.state.settings
     bad = tmp_path / "it's bad.csv"
     bad.write_text("size,price\n1,2\n2,oops\n3,4\n", encoding="utf-8")
     window.open_csv(str(bad))
     qtbot.waitUntil(lambda: window.message_kind == "error", timeout=TIMEOUT)
-    assert "it's bad.csv" in window.message.text()  # plain text: no &#x27;
-    assert "&#" not in window.message.text()
+    text = window.message.text()
+    assert text.startswith("Could not load ") and "it's bad.csv" in text  # no &#x27;
+    assert "&#" not in text and "still showing housing" in text
+    assert window.state.settings == before
+    assert window.controls.source_combo.currentData() == "housing"
     label = window.controls.alpha_max_label.text()
-    assert "computing" not in label and "no data" in label
+    assert "computing" not in label and "no data" not in label
     curves = len(window.learning.curves)
-    assert window.run() is None  # F5
-    assert len(window.learning.curves) == curves
-    assert window.message_kind == "error" and window.message.text().startswith("Cannot run")
+    assert window.run() is not None  # F5 runs the data still shown
+    qtbot.waitUntil(lambda: len(window.learning.curves) == curves + 1, timeout=TIMEOUT)
+    window.controls.stop_button.click()
 
 
 def test_banner_is_plain_text(window):

@@ -22,12 +22,18 @@ LEGEND_LABEL_CHARS = 30
 LEGEND_PARAMS = 4
 
 
-def short_label(text: str, limit: int = LEGEND_LABEL_CHARS) -> str:
+def short_label(text: str, limit: int = LEGEND_LABEL_CHARS, keep_data: bool = False) -> str:
     """A legend label at most ``limit`` characters: without the data set (after " · "),
     then without the model (after the first ", "), then cut with "…"
     ("#3 GD α=0.1, z-score, degree 10 · housing" → "#3 GD α=0.1, z-score, degree 10",
-    then "#3 GD α=0.1")."""
-    if len(text) > limit and " · " in text:
+    then "#3 GD α=0.1"). ``keep_data`` (runs on different data in one legend) drops the
+    model first and keeps the data: "#3 GD α=0.1 · insurance.csv"."""
+    if keep_data and len(text) > limit and " · " in text:
+        head, data = text.split(" · ", 1)
+        text = f"{head.split(', ')[0]} · {data}"
+        if len(text) > limit and " → " in data:  # the file without its target
+            text = f"{head.split(', ')[0]} · {data.split(' → ')[0]}"
+    if len(text) > limit and " · " in text and not keep_data:
         text = text.split(" · ")[0]
     if len(text) > limit and ", " in text:
         text = text.split(", ")[0]
@@ -98,7 +104,9 @@ class LearningCurveView(pg.PlotWidget):
         """Name the latest LEGEND_RUNS runs (short labels, the whole one as tooltip) and
         count the earlier ones, still drawn, in one entry."""
         shown = self.curves[-LEGEND_RUNS:]
-        entries = [(c, short_label(c.run_label), c.run_label) for c in shown]
+        datas = {c.run_label.split(" · ", 1)[-1] for c in self.curves if " · " in c.run_label}
+        mixed = len(datas) > 1  # runs on different data: each label names its data
+        entries = [(c, short_label(c.run_label, keep_data=mixed), c.run_label) for c in shown]
         earlier = len(self.curves) - len(shown)
         if earlier:
             names = "\n".join(c.run_label for c in self.curves[:earlier])

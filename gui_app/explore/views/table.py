@@ -20,13 +20,15 @@ from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistent
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
+from gui_app.explore.option_words import window_words
+
 MISSING_TEXT = "—"  # an em dash: no value in the file
 MISSING_TIP = "missing"
 MISSING_BRUSH = QBrush(QColor("#fbe3cf"))  # a light orange tint, readable on a projector
 MISSING_PEN = QBrush(QColor("#8a4b12"))
 IGNORED_PEN = QBrush(QColor("#707070"))  # an ignored column's cells: still readable, greyed
 DROPPED_TIP = "this row is left out: it has missing values (missing values: drop)"
-FILLED_TIP = "missing: filled with the column mean"
+FILLED_TIP = "missing in the file: filled with the mean"
 #: How each role reads in a column header (one name per concept: "ignored" for ignore).
 ROLE_WORDS = {
     "feature": "feature",
@@ -34,6 +36,7 @@ ROLE_WORDS = {
     "categorical": "categorical",
     "ignore": "ignored",
 }
+WARNING_STYLE = "background:#fff6e0; color:#4a3500; border:1px solid #e6c36a; padding:3px;"
 EMPTY_TEXT = "No data loaded yet: choose a source in the Data box of the Explore tab."
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -76,15 +79,23 @@ class TableModel(QAbstractTableModel):
         self.order: np.ndarray | None = None  # row permutation of the current sort
         self.dropped = np.zeros(0, dtype=bool)  # rows the missing-values choice left out
         self.filled: set[str] = set()  # columns whose missing cells were filled
+        self.fill_values: dict[str, float] = {}  # column → the value filled in
 
-    def mark_rows(self, dropped: Sequence[int] = (), filled: Sequence[str] = ()) -> None:
+    def mark_rows(
+        self,
+        dropped: Sequence[int] = (),
+        filled: Sequence[str] = (),
+        values: dict[str, float] | None = None,
+    ) -> None:
         """Mark the rows (0-based, file order) the missing-values choice dropped and the
-        columns whose missing cells it filled with the mean."""
+        columns whose missing cells it filled with the mean; ``values`` (column → the value
+        filled in) is shown in those cells."""
         mask = np.zeros(self.rows, dtype=bool)
         rows = np.asarray(list(dropped), dtype=np.int64)
         mask[rows[(rows >= 0) & (rows < self.rows)]] = True
         self.dropped = mask if mask.any() else np.zeros(0, dtype=bool)
         self.filled = set(filled)
+        self.fill_values = dict(values or {})
 
     def _is_dropped(self, r: int) -> bool:
         return bool(self.dropped.size and self.dropped[r])
@@ -176,6 +187,9 @@ class TableModel(QAbstractTableModel):
         absent = bool(np.isnan(values[r])) if numeric else bool(missing[r])
         if role == Qt.ItemDataRole.DisplayRole:
             if absent:
+                value = self.fill_values.get(self.names[index.column()])
+                if value is not None and not self._is_dropped(r):
+                    return format_number(value) if numeric else str(value)
                 return MISSING_TEXT
             return format_number(float(values[r])) if numeric else str(values[r])
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -233,10 +247,13 @@ class TableModel(QAbstractTableModel):
         if not 0 <= section < self.rows:
             return None
         r = self._source_row(section)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(r + 1)
+        if role == Qt.ItemDataRole.DisplayRole:  # the file's line: the "row 7" of messages
+            return str(self._line_of(r) if self._line_of is not None else r + 1)
         if role == Qt.ItemDataRole.ToolTipRole and self._line_of is not None:
-            text = f"data row {r + 1}: line {self._line_of(r)} of the file"
+            text = (
+                f"row {self._line_of(r)}: the line a text editor shows (the row messages "
+                f"name); data row {r + 1}"
+            )
             return text + (f"; {DROPPED_TIP}" if self._is_dropped(r) else "")
         return None
 
@@ -270,8 +287,32 @@ def dataset_model(dataset: Any) -> TableModel:
     kinds = {c.name: c.kind for c in table.columns}
     model = TableModel.from_frame(table.frame, roles, reasons, table.line_of, kinds)
     report = getattr(dataset, "report", {}) or {}
-    model.mark_rows(report.get("dropped_rows") or (), list(report.get("filled") or {}))
+    filled = list(report.get("filled") or {})
+    model.mark_rows(report.get("dropped_rows") or (), filled, fill_values(dataset, filled))
     return model
+
+
+def fill_values(dataset: Any, filled: Sequence[str]) -> dict[str, float]:
+    """The value each numeric column in ``filled`` got in its missing cells: core's when the
+    report gives them ("fill_values"), else the column's mean over the rows kept (how core's
+    "mean" fills, :func:`core.data.encode.handle_missing`)."""
+    report = getattr(dataset, "report", {}) or {}
+    given = report.get("fill_values")
+    if given:
+        return {k: v for k, v in given.items() if k in filled}
+    table = dataset.table
+    kept = np.ones(table.rows, dtype=bool)
+    dropped = np.asarray(list(report.get("dropped_rows") or ()), dtype=np.int64)
+    kept[dropped[(dropped >= 0) & (dropped < table.rows)]] = False
+    out: dict[str, float] = {}
+    for name in filled:
+        raw = table.frame[name]
+        if getattr(getattr(raw, "dtype", None), "kind", "O") not in "fiub":
+            continue  # a text column's fill (its most frequent level) is core's to say
+        values = np.asarray(raw, dtype=np.float64)[kept]
+        if np.isfinite(values).any():
+            out[name] = float(np.nanmean(values))
+    return out
 
 
 def dataset_roles(dataset: Any) -> tuple[dict[str, str], dict[str, str]]:
@@ -367,6 +408,14 @@ class DataTab(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.summary)
+        # the reader's warnings (a number read one of two ways), in the warning style
+        self.warnings = QLabel("")
+        self.warnings.setObjectName("dataWarnings")
+        self.warnings.setWordWrap(True)
+        self.warnings.setTextFormat(Qt.TextFormat.PlainText)
+        self.warnings.setStyleSheet(WARNING_STYLE)
+        self.warnings.hide()
+        layout.addWidget(self.warnings)
         self.table = TableView()
         layout.addWidget(self.table, 1)
         self.dataset: Any = None
@@ -388,6 +437,9 @@ class DataTab(QWidget):
             self.dataset = dataset  # the same table and roles (a new scaling): keep the sort
             return
         self.dataset = dataset
+        warnings = tuple(getattr(dataset, "warnings", ()) or ())
+        self.warnings.setText("\n".join(f"⚠ {window_words(w)}" for w in warnings))
+        self.warnings.setVisible(bool(warnings))
         if dataset is None:
             self.model = None
             self.table.setModel(None)
@@ -415,4 +467,7 @@ def dataset_summary(dataset: Any) -> str:
     if dropped:
         rows = "row" if len(dropped) == 1 else "rows"
         text += f"; {len(dropped):,} incomplete {rows} dropped (struck through)"
+    warned = len(getattr(dataset, "warnings", ()) or ())
+    if warned:
+        text += f"; ⚠ {warned} reading warning{'' if warned == 1 else 's'} (below)"
     return f"{text}. Fitted: {fit}. Click a column header to sort."
