@@ -447,6 +447,10 @@ def table_to_dataset(table: Table, roles: ColumnRoles) -> Dataset:
             "missing": roles.missing,
             "dropped_rows": cleaned.dropped,
             "filled": cleaned.filled,
+            "fill_values": {
+                name: (float(v) if isinstance(v, int | float | np.floating) else str(v))
+                for name, v in cleaned.values.items()
+            },
             "warnings": list(warnings),
         },
         table=table,

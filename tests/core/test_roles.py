@@ -418,6 +418,9 @@ def test_mean_fills_features_and_the_most_frequent_level_but_never_the_target():
     assert np.array_equal(ds.X[3, 2:], [0, 0, 1])
     assert "filled 1 missing cell of 'region' with its most frequent level 's'" in ds.notes
     assert f"filled 2 missing cells of 'bmi' with its mean {bmi_mean:.6g}" in ds.notes
+    values = ds.report["fill_values"]  # what the Data tab shows in the filled cells
+    assert values["bmi"] == pytest.approx(bmi_mean) and values["age"] == pytest.approx(age_mean)
+    assert values["region"] == "s"
 
 
 def test_drop_also_leaves_out_rows_without_a_target():
@@ -443,6 +446,7 @@ def test_the_report_is_json_ready_and_carries_the_table_warnings():
         "missing",
         "dropped_rows",
         "filled",
+        "fill_values",
         "warnings",
     }
     assert report["read"] == t.decided

@@ -293,26 +293,11 @@ def dataset_model(dataset: Any) -> TableModel:
 
 
 def fill_values(dataset: Any, filled: Sequence[str]) -> dict[str, float]:
-    """The value each numeric column in ``filled`` got in its missing cells: core's when the
-    report gives them ("fill_values"), else the column's mean over the rows kept (how core's
-    "mean" fills, :func:`core.data.encode.handle_missing`)."""
+    """The value each numeric column in ``filled`` got in its missing cells, as core's
+    report says (``fill_values``: the mean over the rows kept)."""
     report = getattr(dataset, "report", {}) or {}
-    given = report.get("fill_values")
-    if given:
-        return {k: v for k, v in given.items() if k in filled}
-    table = dataset.table
-    kept = np.ones(table.rows, dtype=bool)
-    dropped = np.asarray(list(report.get("dropped_rows") or ()), dtype=np.int64)
-    kept[dropped[(dropped >= 0) & (dropped < table.rows)]] = False
-    out: dict[str, float] = {}
-    for name in filled:
-        raw = table.frame[name]
-        if getattr(getattr(raw, "dtype", None), "kind", "O") not in "fiub":
-            continue  # a text column's fill (its most frequent level) is core's to say
-        values = np.asarray(raw, dtype=np.float64)[kept]
-        if np.isfinite(values).any():
-            out[name] = float(np.nanmean(values))
-    return out
+    given = report.get("fill_values") or {}
+    return {k: v for k, v in given.items() if k in filled and isinstance(v, float)}
 
 
 def dataset_roles(dataset: Any) -> tuple[dict[str, str], dict[str, str]]:
