@@ -144,7 +144,7 @@ class ImportDialog(QDialog):
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
-        rv.addWidget(QLabel("Columns and their roles:"))
+        rv.addWidget(QLabel("Columns and their roles (double-click a role to change it):"))
         self.column_list = QTableView()
         self.column_list.setObjectName("columnRoles")
         self.column_list.verticalHeader().hide()
