@@ -53,7 +53,7 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
         "auto": "detect",
         "utf-8": "UTF-8",
         "utf-16": "UTF-16",
-        "cp1252": "Windows-1252 (Latin-1)",
+        "cp1252": "Windows-1252 (Western European)",
     },
     "decimal": {"auto": "detect", ".": "point  1.5", ",": "comma  1,5"},
     "thousands": {
