@@ -221,6 +221,11 @@ class ImportDialog(QDialog):
     def _show_table(self, table: Table) -> None:
         self._pending = False
         self.table = table
+        # what was read decides, not the name: a workbook saved as .csv has sheets too
+        excel = table.decided.get("format") == "excel"
+        for key in TEXT_ONLY:
+            self.option_combos[key].setEnabled(not excel)
+        self.option_combos["sheet"].setEnabled(excel)
         self.draft = self.draft.fitted_to(table)
         self._show_decided()
         self._show_roles(rebuild=True)
