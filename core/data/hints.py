@@ -14,37 +14,42 @@ from typing import Any
 
 _SAMPLE = 500  # present cells looked at
 _EXP = r"(?:[eE][+-]?\d+)?"
-# (pattern of a whole cell, how the cells are written, the choice that reads them)
+# (pattern of a whole cell, how the cells are written, what reads them)
 _WAYS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (
         re.compile(r"[+-]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?"),
         "with spaces between groups of three digits",
-        "thousands separator space (--thousands space)",
+        "choose thousands separator space (--thousands space)",
     ),
     (
         re.compile(r"[+-]?\d{1,3}(?:'\d{3})+(?:[.,]\d+)?"),
         "with apostrophes between groups of three digits",
-        "thousands separator apostrophe (--thousands ')",
+        "choose thousands separator apostrophe (--thousands ')",
     ),
     (
         re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?" + _EXP),
         "with ',' between groups of three digits",
-        "thousands separator ',' (--thousands ,)",
+        "choose thousands separator ',' (--thousands ,)",
     ),
     (
         re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?"),
         "with '.' between groups of three digits",
-        "thousands separator '.' (--thousands .)",
+        "choose thousands separator '.' (--thousands .)",
     ),
     (
         re.compile(r"[+-]?(?:\d*,\d+|\d+,)" + _EXP),
         "with ',' as the decimal mark",
-        "decimal mark ',' (--decimal ,)",
+        "choose decimal mark ',' (--decimal ,)",
     ),
     (
         re.compile(r"[+-]?(?:\d*\.\d+|\d+\.)" + _EXP),
         "with '.' as the decimal mark",
-        "decimal mark '.' (--decimal .)",
+        "choose decimal mark '.' (--decimal .)",
+    ),
+    (
+        re.compile(r"[\u2212\u2013]\d*(?:[.,]\d+)?" + _EXP),
+        "with a typographic minus sign '\u2212' (from a web page or a word processor)",
+        "replace it by the hyphen-minus '-' in the file",
     ),
 )
 _DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
@@ -69,7 +74,7 @@ def numbers_hint(series: Any) -> tuple[str, bool]:
         if len(hits) >= half:
             return (
                 f"its cells are numbers written {written} (e.g. {hits[0]!r}); to read them, "
-                f"choose {choice}",
+                f"{choice}",
                 True,
             )
     marked = [c for c in cells if _SYMBOLS.search(c) and _plain(_SYMBOLS.sub("", c))]
@@ -92,7 +97,7 @@ def cell_hint(cell: str) -> str:
     text = cell.strip()
     for pattern, written, choice in _WAYS:
         if pattern.fullmatch(text):
-            return f"written {written}; to read it, choose {choice}"
+            return f"written {written}; to read it, {choice}"
     return ""
 
 

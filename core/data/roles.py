@@ -166,7 +166,7 @@ def _target(table: Table, roles: ColumnRoles) -> tuple[Column, str]:
         raise InputError(
             "no numeric column to use as the target"
             + _why_no_numbers(table, taken)
-            + "; choose one with --target NAME",
+            + _choose_target(table),
             path=table.path,
         )
     col = numeric[-1]
@@ -212,10 +212,18 @@ def _why_no_numbers(table: Table, taken: set[str]) -> str:
     why = " (text columns: " + ", ".join(shown) + ")" if shown else ""
     if hints:
         why += "; " + "; ".join(hints)
+    return why
+
+
+def _choose_target(table: Table) -> str:
+    """How to go on when no column can be the target: choose one, or another sheet."""
     if len(table.sheets) > 1:
         others = [repr(s) for s in table.sheets if s != table.decided.get("sheet")]
-        why += f"; the workbook's other sheets: {', '.join(others[:5])} (--sheet NAME)"
-    return why
+        return (
+            "; choose the target with --target NAME, or another sheet with --sheet NAME (the "
+            f"workbook's other sheets: {', '.join(others[:5])})"
+        )
+    return "; choose one with --target NAME"
 
 
 def _check_target(table: Table, col: Column) -> None:

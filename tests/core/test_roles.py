@@ -628,6 +628,7 @@ def test_numeric_features_are_copied_in_file_order_from_the_table(ignore, target
         (["2\u00a0104", "1\u00a0600", "3\u00a0000"], "with spaces between groups", "--thousands"),
         (["2'104", "1'600", "3'000"], "with apostrophes between groups", "--thousands '"),
         (["$300", "$200", "$250"], "with a currency sign or %", "plain numbers"),
+        (["\u22121.5", "\u22122", "\u22120.25"], "typographic minus sign", "hyphen-minus"),
     ],
 )
 def test_a_column_of_numbers_written_another_way_is_left_out_with_a_warning(cells, written, choice):
