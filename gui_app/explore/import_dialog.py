@@ -271,6 +271,8 @@ class ImportDialog(QDialog):
             sheets.addItem(name, name)
         set_combo_data(sheets, d.get("sheet", ""))
         text = "Read: " + decided_text(table)
+        if table.truncated:
+            text += " (checked on these first rows; Load reads and checks the whole file)"
         if len(table.notes) > 1:  # the first note is the summary the line above gives
             text += "\n" + "\n".join(window_words(note) for note in table.notes[1:6])
         self.decided_label.setText(text)
@@ -281,7 +283,8 @@ class ImportDialog(QDialog):
             return
         self.resolved, problem = self.draft.resolve(table)
         self._set_error(problem)
-        lines = [*table.warnings, *self._missing_notes()]
+        warned = [r.note for r in self.resolved.values() if r.warn and r.note]
+        lines = [*table.warnings, *warned, *self._missing_notes()]
         self.warnings.setPlainText("\n".join(f"⚠ {window_words(line)}" for line in lines))
         self.warnings.setVisible(bool(lines))
         # as tall as its lines (wrapped ones count twice), at most 4: the table keeps the room

@@ -157,3 +157,16 @@ def test_file_summary_names_the_decimal_mark(window, qtbot, tmp_path):
         window.open_csv(str(path), {"missing": "drop"})
     text = file_summary(window.prepared.dataset)
     assert "decimal mark point 1.5" in text and "decimal ." not in text
+
+
+def test_a_column_of_numbers_written_another_way_is_warned_in_the_preview(qtbot, tmp_path):
+    # the warning naming the choice that reads it shows before Load, not only after
+    path = tmp_path / "fr.csv"
+    path.write_text("a;b;y\n2 104;1;10\n1 600;2;12\n3 050;3;11\n")
+    dialog = ImportDialog(str(path))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.table is not None, timeout=10_000)
+    text = dialog.warnings.toPlainText()
+    assert dialog.warnings.isVisibleTo(dialog) and "'a'" in text and "space" in text
+    assert "--thousands" not in text  # in the window's words
+    dialog.reject()
