@@ -464,7 +464,8 @@ class ExploreController:
         state.prepared, state.prepare_error, state.status = prepared, "", RunStatus.IDLE
         state.pair, state.pair_names = pair, names
         shown = data_label(settings.data)
-        self._say(f"Could not load {path}: {message}; still showing {shown}.", "error")
+        reason = message.removeprefix(f"{path}: ")  # the message names the file already
+        self._say(f"Could not load {path}: {reason}; still showing {shown}.", "error")
         self._render("settings", "status", "message", "problem", "pair", "history", "start")
 
     def on_state(self, job_id: int, status: str) -> None:

@@ -40,6 +40,7 @@ def test_a_failed_load_puts_back_the_data_on_screen(ctl, runner, tmp_path):
     text = state.message.text
     assert state.message.kind == "error"
     assert text.startswith(f"Could not load {bad}: ") and "still showing housing" in text
+    assert text.count(str(bad)) == 1  # the reason does not name the file a second time
     assert ctl.run() is not None  # F5 runs the data still shown
 
 
