@@ -29,10 +29,15 @@ measured iterations agree in order of magnitude, not exactly.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from core.model.problem import Problem
+    from core.settings import RunSettings
 
 #: Solvers whose constant-step, full-batch behaviour this theory predicts.
 PLAIN_SOLVERS = ("gd", "gd-loop", "sgd")
@@ -174,6 +179,36 @@ def optimal_settings(solver: str, lam_min: float, lam_max: float) -> dict[str, f
     if solver in PLAIN_SOLVERS:
         return {"alpha": alpha_optimal(lam_min, lam_max)}
     raise ValueError(f"no optimal constant step is known for {solver}")
+
+
+def problem_theory(
+    problem: Problem, run: RunSettings, alpha: float, measured_iterations: int
+) -> dict[str, Any]:
+    """:func:`theory_report` for a fit: the problem's λ range and the run's settings."""
+    lam_min, lam_max = problem.lambda_range
+    full_batch = run.batch_size == 0 or run.batch_size >= problem.m or run.solver == "gd"
+    return theory_report(
+        lam_min,
+        lam_max,
+        run.solver,
+        alpha,
+        momentum=run.momentum,
+        tolerance=run.tolerance,
+        measured_iterations=measured_iterations,
+        estimate=problem.condition_is_estimate,
+        constant_full_batch=full_batch and run.schedule == "constant",
+    )
+
+
+def apply_optimal(problem: Problem, run: RunSettings) -> RunSettings:
+    """``--optimal``: ``run`` with α (and μ) from :func:`optimal_settings`; InputError if none."""
+    from core.errors import InputError
+
+    try:
+        values = optimal_settings(run.solver, *problem.lambda_range)
+    except ValueError as exc:
+        raise InputError(f"--optimal: {exc}") from None
+    return dataclasses.replace(run, alpha_factor=None, **values)
 
 
 def _g(value: float | None) -> str:
