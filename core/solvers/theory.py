@@ -1,30 +1,23 @@
-"""Theory next to the run: optimal constant steps and rates of convergence on the course's
-quadratic cost, from the extreme eigenvalues λ_min, λ_max of its Hessian G = AᵀA/m (training
-coordinates, intercept column included; :class:`core.model.problem.Problem` computes them).
+"""Theory next to the run: optimal constant steps and rates per iteration on the course's
+quadratic cost, from λ_min, λ_max of its Hessian G = AᵀA/m (training coordinates, intercept
+column included; :attr:`core.model.problem.Problem.lambda_range`), κ = λ_max/λ_min.
 
-Per eigen-direction of G the error e_k = θ_k − θ* of a constant-step method is a linear
-recurrence, so its rate per iteration is the spectral radius of that recurrence, the
-worst over λ in [λ_min, λ_max]; with κ = λ_max/λ_min:
+Per eigenvalue λ of G the error e_k = θ_k − θ* of a constant-step method follows a linear
+recurrence; the rate is its spectral radius, the worst over λ in [λ_min, λ_max]: for gradient
+descent e_k = (1 − αλ)·e_{k−1} (Nocedal & Wright, *Numerical Optimization*, 2nd ed. 2006,
+§3.3); for heavy ball θ_k = θ_{k−1} − α·∇J + β·(θ_{k−1} − θ_{k−2}),
+e_k = (1 + β − αλ)·e_{k−1} − β·e_{k−2} (B. T. Polyak, "Some methods of speeding up the
+convergence of iteration methods", USSR Comput. Math. Math. Phys. 4(5), 1964; G. Goh, "Why
+Momentum Really Works", Distill, 2017). Our ``momentum`` is PyTorch's b_t = μ·b_{t−1} + g_t,
+θ_t = θ_{t−1} − γ·b_t: since θ_t − θ_{t−1} = −γ·b_t = μ·(θ_{t−1} − θ_{t−2}) − γ·g_t it is
+exactly heavy ball with α = γ, β = μ, so its optimal values are γ = 4/(√λ_max + √λ_min)²,
+μ = β. For ``nesterov`` the same values are offered (heavy ball's optimum, not Nesterov's);
+``rate_used`` says what they give it.
 
-- gradient descent, θ_k = θ_{k−1} − α·∇J: e_k = (1 − αλ)·e_{k−1}, rate
-  max(|1 − αλ_min|, |1 − αλ_max|); best α* = 2/(λ_min + λ_max), rate (κ − 1)/(κ + 1)
-  (Nocedal & Wright, *Numerical Optimization*, 2nd ed. 2006, §3.3, eq. 3.29).
-- heavy ball, θ_k = θ_{k−1} − α·∇J + β·(θ_{k−1} − θ_{k−2}): e_k = (1 + β − αλ)·e_{k−1} − β·e_{k−2},
-  iteration matrix [[1 + β − αλ, −β], [1, 0]], characteristic z² − (1 + β − αλ)z + β. Best
-  α = 4/(√λ_max + √λ_min)², β = ((√κ − 1)/(√κ + 1))², rate (√κ − 1)/(√κ + 1) (B. T. Polyak,
-  "Some methods of speeding up the convergence of iteration methods", USSR Comput. Math. and
-  Math. Phys. 4(5), 1964; G. Goh, "Why Momentum Really Works", Distill, 2017).
-- Our ``momentum`` is PyTorch's form b_t = μ·b_{t−1} + g_t, θ_t = θ_{t−1} − γ·b_t, which is
-  exactly heavy ball with α = γ and β = μ (θ_t − θ_{t−1} = −γ·b_t = μ·(θ_{t−1} − θ_{t−2}) − γ·g_t):
-  the optimal values for the ``momentum`` solver are γ = 4/(√λ_max + √λ_min)², μ = β.
-- ``nesterov`` as PyTorch writes it (θ_t = θ_{t−1} − γ·(g_t + μ·b_t)) gives per eigenvalue, with
-  u = 1 − γλ, the characteristic z² − (1 + μ)u·z + μu.
-
-The rate is asymptotic: at Polyak's optimum the roots coincide and the error carries a factor
-k as well. Iterations predicted for the *parameter* error ‖θ_k − θ*‖ to fall by a factor
-``tolerance``: k = ⌈log(tol)/log(rate)⌉; the cost error J − J* falls as rate^(2k). The run's
-own stopping rule (relative cost change or gradient norm) is another test, so predicted and
-measured iterations agree in order of magnitude, not exactly.
+Rates are asymptotic (at Polyak's optimum the roots coincide and the error carries a factor k
+too). The prediction is for the *parameter* error ‖θ_k − θ*‖ to fall by ``tolerance``; the
+cost error J − J* falls as rate^(2k). The run stops on another test (relative cost change or
+gradient norm), so predicted and measured iterations agree in order, not exactly.
 """
 
 from __future__ import annotations
@@ -45,25 +38,21 @@ MOMENTUM_SOLVERS = ("momentum", "nesterov")
 
 
 def alpha_optimal(lam_min: float, lam_max: float) -> float:
-    """Best constant step of gradient descent, α* = 2/(λ_min + λ_max) (Nocedal & Wright §3.3)."""
+    """Best constant step of gradient descent, α* = 2/(λ_min + λ_max): it makes 1 − αλ_min =
+    αλ_max − 1 = (κ − 1)/(κ + 1), the factor of Nocedal & Wright's Theorem 3.3 (§3.3)."""
     return 2.0 / (lam_min + lam_max)
 
 
 def rate_gd(alpha: float, lam_min: float, lam_max: float) -> float:
-    """Rate per iteration of gradient descent with step α: max(|1 − αλ_min|, |1 − αλ_max|).
-
-    |1 − αλ| is convex in λ, so the two ends of the spectrum give the worst direction.
-    """
+    """Gradient descent's rate with step α, max(|1 − αλ_min|, |1 − αλ_max|) (convex in λ)."""
     return max(abs(1.0 - alpha * lam_min), abs(1.0 - alpha * lam_max))
 
 
 def polyak(lam_min: float, lam_max: float) -> tuple[float, float, float]:
-    """Polyak's optimal heavy ball ``(α, β, rate)`` (Polyak 1964; Goh, Distill 2017).
-
-    α = 4/(√λ_max + √λ_min)², β = ((√κ − 1)/(√κ + 1))², rate = (√κ − 1)/(√κ + 1), written
-    with √λ so that λ_min = 0 gives β = 1 and rate 1 (no progress) instead of a division by 0.
-    """
-    a, b = math.sqrt(lam_max), math.sqrt(lam_min)
+    """Polyak's optimal heavy ball ``(α, β, rate)`` (Polyak 1964; Goh, Distill 2017):
+    α = 4/(√λ_max + √λ_min)², β = ((√κ − 1)/(√κ + 1))², rate (√κ − 1)/(√κ + 1), written
+    with √λ so that λ_min = 0 gives β = rate = 1 (no progress), not a division by zero."""
+    a, b = math.sqrt(lam_max), math.sqrt(max(lam_min, 0.0))  # rounding may give λ_min < 0
     rate = (a - b) / (a + b)
     return 4.0 / (a + b) ** 2, rate * rate, rate
 
@@ -77,11 +66,9 @@ def _radius(trace: float, det: float) -> float:
 
 
 def rate_heavy_ball(alpha: float, beta: float, lam_min: float, lam_max: float) -> float:
-    """Rate per iteration of heavy ball (α, β), i.e. of our ``momentum`` with γ = α, μ = β.
-
-    Spectral radius of [[1 + β − αλ, −β], [1, 0]], max over λ_min and λ_max: with β fixed it
-    grows with |1 + β − αλ|, which is convex in λ, so the ends of the spectrum are the worst.
-    """
+    """Rate of heavy ball (α, β), i.e. of our ``momentum`` with γ = α, μ = β: the spectral
+    radius of [[1 + β − αλ, −β], [1, 0]] grows with |1 + β − αλ| (β fixed), convex in λ, so
+    the worst is at λ_min or λ_max."""
     return max(_radius(1.0 + beta - alpha * lam, beta) for lam in (lam_min, lam_max))
 
 
@@ -93,15 +80,10 @@ def rate_nesterov(gamma: float, mu: float, lam_min: float, lam_max: float) -> fl
 
 
 def predicted_iterations(rate: float, tolerance: float) -> int | None:
-    """Iterations for the parameter error to fall by ``tolerance``: ⌈log(tol)/log(rate)⌉.
-
-    None when the run makes no progress or diverges (rate ≥ 1) or the tolerance is ≤ 0
-    (never reached); 0 for a tolerance ≥ 1.
-    """
+    """Iterations for the parameter error to fall by ``tolerance``, ⌈log(tol)/log(rate)⌉;
+    None when the run diverges or stalls (rate ≥ 1) or the tolerance is ≤ 0 (never met)."""
     if not (0.0 < tolerance) or not math.isfinite(rate) or rate >= 1.0:
         return None
-    if tolerance >= 1.0:
-        return 0
     if rate <= 0.0:
         return 1  # one step lands on the optimum (e.g. α* when λ_min = λ_max)
     return max(0, math.ceil(math.log(tolerance) / math.log(rate) - 1e-12))
@@ -186,7 +168,7 @@ def problem_theory(
 ) -> dict[str, Any]:
     """:func:`theory_report` for a fit: the problem's λ range and the run's settings."""
     lam_min, lam_max = problem.lambda_range
-    full_batch = run.batch_size == 0 or run.batch_size >= problem.m or run.solver == "gd"
+    full_batch = run.batch_size == 0 or run.batch_size >= problem.m or "gd" in run.solver
     return theory_report(
         lam_min,
         lam_max,
@@ -208,7 +190,8 @@ def apply_optimal(problem: Problem, run: RunSettings) -> RunSettings:
         values = optimal_settings(run.solver, *problem.lambda_range)
     except ValueError as exc:
         raise InputError(f"--optimal: {exc}") from None
-    return dataclasses.replace(run, alpha_factor=None, **values)
+    mu = values.get("momentum", run.momentum)
+    return dataclasses.replace(run, alpha_factor=None, alpha=values["alpha"], momentum=mu)
 
 
 def _g(value: float | None) -> str:

@@ -95,9 +95,7 @@ def test_momentum_rates_match_the_iteration(alpha, beta):
 
 def _iterations_to(snaps, theta_star: np.ndarray, tol: float) -> int:
     """First iteration where ‖θ_k − θ*‖ ≤ tol·‖θ_0 − θ*‖ (training coordinates)."""
-    errors = [
-        float(np.linalg.norm(np.append(s.w_scaled, s.b_scaled) - theta_star)) for s in snaps
-    ]
+    errors = [float(np.linalg.norm(np.append(s.w_scaled, s.b_scaled) - theta_star)) for s in snaps]
     return next(s.iteration for s, e in zip(snaps, errors, strict=True) if e <= tol * errors[0])
 
 
@@ -130,7 +128,12 @@ def test_polyak_momentum_beats_gd_as_predicted():
     gd_predicted = predicted_iterations(rate_gd(a_star, lam_min, lam_max), tol)
     settings = optimal_settings("momentum", lam_min, lam_max)
     report = theory_report(
-        lam_min, lam_max, "momentum", settings["alpha"], momentum=settings["momentum"], tolerance=tol
+        lam_min,
+        lam_max,
+        "momentum",
+        settings["alpha"],
+        momentum=settings["momentum"],
+        tolerance=tol,
     )
     hb_predicted = report["predicted_iterations"]
     assert report["rate_used"] == pytest.approx(report["rate_polyak"], rel=1e-6)
