@@ -195,6 +195,8 @@ def apply_optimal(problem: Problem, run: RunSettings) -> RunSettings:
 
 
 def _g(value: float | None) -> str:
+    if value is not None and 0.999 < value < 1.0:  # a rate near 1: show how near
+        return f"1 − {1.0 - value:.3g}"
     return "—" if value is None else f"{value:.4g}"
 
 
