@@ -115,6 +115,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         describe,
         run_solver,
     )
+    from core.solvers.theory import apply_optimal, problem_theory
 
     data, model, run = settings_from_args(args)
     history_path = (
@@ -125,6 +126,10 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     dataset = build_dataset(data)
     problem = build_problem(dataset, model, dtype=args.dtype)
     gd = run.solver in GD_SOLVERS
+    if args.optimal:
+        if not gd:
+            raise InputError(f"--optimal applies to the iterative solvers, not {run.solver}")
+        run = apply_optimal(problem, run)
     alpha = run.alpha if run.alpha_factor is None else run.alpha_factor * problem.alpha_max
     options: dict[str, Any] = {}
     if gd:
@@ -187,6 +192,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         "diverged": final.diverged,
         "alpha": alpha if gd else None,
         "optimizer": describe(run.solver, **options) if gd else None,
+        "theory": problem_theory(problem, run, alpha, final.iteration) if gd else None,
         "alpha_max": problem.alpha_max,
         "condition_number": problem.condition_number,
         "gradient_norm": final.grad_norm,
@@ -266,6 +272,10 @@ def format_report(r: dict[str, Any]) -> str:
     settings = _optimizer_line(r.get("optimizer"))
     if settings:
         lines.append(f"optimizer   {settings}")
+    if r.get("theory"):
+        from core.solvers.theory import format_theory
+
+        lines.append(format_theory(r["theory"]))
     lines += [
         f"result      {r['message']}",
         f"cost J      {r['cost']:.10g}   (J = 1/(2m)·Σ(ŷ - y)²; gradient norm "

@@ -229,6 +229,13 @@ def _add_fit_arguments(fit: argparse.ArgumentParser) -> None:
         metavar="K",
         help=f"keep a snapshot every K iterations; {every.range_text()}; default: 1",
     )
+    run.add_argument(
+        "--optimal",
+        action="store_true",
+        help="set α (and μ for momentum, nesterov) to the theory's optimum for this problem: "
+        "α* = 2/(λ_min + λ_max) for gd and sgd, Polyak's α and β for momentum and nesterov "
+        "(overrides --alpha, --alpha-factor and --momentum)",
+    )
     out = fit.add_argument_group("output")
     out.add_argument(
         "--history",

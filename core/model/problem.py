@@ -293,6 +293,11 @@ class Problem:
         return extreme_eigenvalues(G)
 
     @property
+    def lambda_range(self) -> tuple[float, float]:
+        """``(λ_min, λ_max)`` of ``G = AᵀA/m``, the cost's Hessian in training coordinates."""
+        return float(self._eigenvalues[0]), float(self._eigenvalues[1])
+
+    @property
     def alpha_max(self) -> float:
         """Largest stable learning rate ``2/λ_max(AᵀA/m)`` for the training design."""
         lam = float(self._eigenvalues[1])

@@ -1,0 +1,217 @@
+"""Theory next to the run: optimal constant steps and rates per iteration on the course's
+quadratic cost, from λ_min, λ_max of its Hessian G = AᵀA/m (training coordinates, intercept
+column included; :attr:`core.model.problem.Problem.lambda_range`), κ = λ_max/λ_min.
+
+Per eigenvalue λ of G the error e_k = θ_k − θ* of a constant-step method follows a linear
+recurrence; the rate is its spectral radius, the worst over λ in [λ_min, λ_max]: for gradient
+descent e_k = (1 − αλ)·e_{k−1} (Nocedal & Wright, *Numerical Optimization*, 2nd ed. 2006,
+§3.3); for heavy ball θ_k = θ_{k−1} − α·∇J + β·(θ_{k−1} − θ_{k−2}),
+e_k = (1 + β − αλ)·e_{k−1} − β·e_{k−2} (B. T. Polyak, "Some methods of speeding up the
+convergence of iteration methods", USSR Comput. Math. Math. Phys. 4(5), 1964; G. Goh, "Why
+Momentum Really Works", Distill, 2017). Our ``momentum`` is PyTorch's b_t = μ·b_{t−1} + g_t,
+θ_t = θ_{t−1} − γ·b_t: since θ_t − θ_{t−1} = −γ·b_t = μ·(θ_{t−1} − θ_{t−2}) − γ·g_t it is
+exactly heavy ball with α = γ, β = μ, so its optimal values are γ = 4/(√λ_max + √λ_min)²,
+μ = β. For ``nesterov`` the same values are offered (heavy ball's optimum, not Nesterov's);
+``rate_used`` says what they give it.
+
+Rates are asymptotic (at Polyak's optimum the roots coincide and the error carries a factor k
+too). The prediction is for the *parameter* error ‖θ_k − θ*‖ to fall by ``tolerance``; the
+cost error J − J* falls as rate^(2k). The run stops on another test (relative cost change or
+gradient norm), so predicted and measured iterations agree in order, not exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from core.model.problem import Problem
+    from core.settings import RunSettings
+
+#: Solvers whose constant-step, full-batch behaviour this theory predicts.
+PLAIN_SOLVERS = ("gd", "gd-loop", "sgd")
+MOMENTUM_SOLVERS = ("momentum", "nesterov")
+
+
+def alpha_optimal(lam_min: float, lam_max: float) -> float:
+    """Best constant step of gradient descent, α* = 2/(λ_min + λ_max): it makes 1 − αλ_min =
+    αλ_max − 1 = (κ − 1)/(κ + 1), the factor of Nocedal & Wright's Theorem 3.3 (§3.3)."""
+    return 2.0 / (lam_min + lam_max)
+
+
+def rate_gd(alpha: float, lam_min: float, lam_max: float) -> float:
+    """Gradient descent's rate with step α, max(|1 − αλ_min|, |1 − αλ_max|) (convex in λ)."""
+    return max(abs(1.0 - alpha * lam_min), abs(1.0 - alpha * lam_max))
+
+
+def polyak(lam_min: float, lam_max: float) -> tuple[float, float, float]:
+    """Polyak's optimal heavy ball ``(α, β, rate)`` (Polyak 1964; Goh, Distill 2017):
+    α = 4/(√λ_max + √λ_min)², β = ((√κ − 1)/(√κ + 1))², rate (√κ − 1)/(√κ + 1), written
+    with √λ so that λ_min = 0 gives β = rate = 1 (no progress), not a division by zero."""
+    a, b = math.sqrt(lam_max), math.sqrt(max(lam_min, 0.0))  # rounding may give λ_min < 0
+    rate = (a - b) / (a + b)
+    return 4.0 / (a + b) ** 2, rate * rate, rate
+
+
+def _radius(trace: float, det: float) -> float:
+    """Largest |z| of z² − trace·z + det = 0 (a real 2×2 iteration matrix's spectral radius)."""
+    disc = trace * trace - 4.0 * det
+    if disc < 0:  # complex pair: |z|² = z·z̄ = det
+        return math.sqrt(det)
+    return (abs(trace) + math.sqrt(disc)) / 2.0
+
+
+def rate_heavy_ball(alpha: float, beta: float, lam_min: float, lam_max: float) -> float:
+    """Rate of heavy ball (α, β), i.e. of our ``momentum`` with γ = α, μ = β: the spectral
+    radius of [[1 + β − αλ, −β], [1, 0]] grows with |1 + β − αλ| (β fixed), convex in λ, so
+    the worst is at λ_min or λ_max."""
+    return max(_radius(1.0 + beta - alpha * lam, beta) for lam in (lam_min, lam_max))
+
+
+def rate_nesterov(gamma: float, mu: float, lam_min: float, lam_max: float) -> float:
+    """Rate per iteration of PyTorch's Nesterov (γ, μ): radius of z² − (1 + μ)u·z + μu,
+    u = 1 − γλ, max over λ_min, λ_max and 255 eigenvalues between them (both terms move)."""
+    lams = np.linspace(lam_min, lam_max, 257)
+    return max(_radius((1.0 + mu) * (1.0 - gamma * lam), mu * (1.0 - gamma * lam)) for lam in lams)
+
+
+def predicted_iterations(rate: float, tolerance: float) -> int | None:
+    """Iterations for the parameter error to fall by ``tolerance``, ⌈log(tol)/log(rate)⌉;
+    None when the run diverges or stalls (rate ≥ 1) or the tolerance is ≤ 0 (never met)."""
+    if not (0.0 < tolerance) or not math.isfinite(rate) or rate >= 1.0:
+        return None
+    if rate <= 0.0:
+        return 1  # one step lands on the optimum (e.g. α* when λ_min = λ_max)
+    return max(0, math.ceil(math.log(tolerance) / math.log(rate) - 1e-12))
+
+
+def theory_report(
+    lam_min: float,
+    lam_max: float,
+    solver: str,
+    alpha: float,
+    *,
+    momentum: float = 0.0,
+    tolerance: float = 0.0,
+    measured_iterations: int | None = None,
+    estimate: bool = False,
+    constant_full_batch: bool = True,
+) -> dict[str, Any]:
+    """The fit JSON's "theory" object for an iterative solver (JSON-ready values).
+
+    ``alpha``/``momentum`` are the values the run used; ``constant_full_batch`` False (a
+    schedule, or mini-batches) leaves ``rate_used`` and the prediction out (None), as do the
+    adaptive optimizers (adagrad, rmsprop, adam), which this quadratic theory does not cover.
+    """
+    singular = not lam_min > 0.0
+    a_star = alpha_optimal(lam_min, lam_max) if lam_max > 0 else None
+    r_star = rate_gd(a_star, lam_min, lam_max) if a_star is not None else None
+    notes: list[str] = []
+    rate_used: float | None = None
+    if not constant_full_batch:
+        notes.append("the prediction is for constant-step full-batch runs")
+    elif solver in PLAIN_SOLVERS:
+        rate_used = rate_gd(alpha, lam_min, lam_max)
+    elif solver == "momentum":
+        rate_used = rate_heavy_ball(alpha, momentum, lam_min, lam_max)
+    elif solver == "nesterov":
+        rate_used = rate_nesterov(alpha, momentum, lam_min, lam_max)
+    else:
+        notes.append(f"{solver} adapts its steps per coordinate: no rate predicted")
+    if singular:
+        notes.append("λ_min = 0 (singular design): no linear rate, no prediction")
+    if estimate:
+        notes.append("λ_min is a Lanczos estimate: κ may be underestimated")
+    report: dict[str, Any] = {
+        "lambda_min": lam_min,
+        "lambda_max": lam_max,
+        "kappa": lam_max / lam_min if not singular else float("inf"),
+        "alpha_optimal": a_star,
+        "rate_optimal": r_star,
+        "rate_used": rate_used,
+        "predicted_iterations": (
+            None if singular or rate_used is None else predicted_iterations(rate_used, tolerance)
+        ),
+        "predicts": "iterations for ‖θ − θ*‖ to fall by the tolerance (J − J*: rate² per step)",
+        "measured_iterations": measured_iterations,
+        "notes": notes,
+    }
+    if solver in MOMENTUM_SOLVERS and lam_max > 0:
+        a_hb, beta, r_hb = polyak(lam_min, lam_max)
+        report.update(alpha_polyak=a_hb, momentum_optimal=beta, rate_polyak=r_hb)
+    return report
+
+
+def optimal_settings(solver: str, lam_min: float, lam_max: float) -> dict[str, float]:
+    """``--optimal``: α (and μ for momentum and nesterov) from the theory for ``solver``.
+
+    Gradient descent and full-batch sgd get α*; momentum and nesterov Polyak's α and β (the
+    heavy-ball optimum, exact for ``momentum``). Raises ValueError for the adaptive
+    optimizers and a problem with λ_max = 0.
+    """
+    if not lam_max > 0:
+        raise ValueError("the cost is flat (λ_max = 0): no optimal step")
+    if solver in MOMENTUM_SOLVERS:
+        a_hb, beta, _ = polyak(lam_min, lam_max)
+        return {"alpha": a_hb, "momentum": min(beta, 0.9999)}
+    if solver in PLAIN_SOLVERS:
+        return {"alpha": alpha_optimal(lam_min, lam_max)}
+    raise ValueError(f"no optimal constant step is known for {solver}")
+
+
+def problem_theory(
+    problem: Problem, run: RunSettings, alpha: float, measured_iterations: int
+) -> dict[str, Any]:
+    """:func:`theory_report` for a fit: the problem's λ range and the run's settings."""
+    lam_min, lam_max = problem.lambda_range
+    full_batch = run.batch_size == 0 or run.batch_size >= problem.m or "gd" in run.solver
+    return theory_report(
+        lam_min,
+        lam_max,
+        run.solver,
+        alpha,
+        momentum=run.momentum,
+        tolerance=run.tolerance,
+        measured_iterations=measured_iterations,
+        estimate=problem.condition_is_estimate,
+        constant_full_batch=full_batch and run.schedule == "constant",
+    )
+
+
+def apply_optimal(problem: Problem, run: RunSettings) -> RunSettings:
+    """``--optimal``: ``run`` with α (and μ) from :func:`optimal_settings`; InputError if none."""
+    from core.errors import InputError
+
+    try:
+        values = optimal_settings(run.solver, *problem.lambda_range)
+    except ValueError as exc:
+        raise InputError(f"--optimal: {exc}") from None
+    mu = values.get("momentum", run.momentum)
+    return dataclasses.replace(run, alpha_factor=None, alpha=values["alpha"], momentum=mu)
+
+
+def _g(value: float | None) -> str:
+    if value is not None and 0.999 < value < 1.0:  # a rate near 1: show how near
+        return f"1 − {1.0 - value:.3g}"
+    return "—" if value is None else f"{value:.4g}"
+
+
+def format_theory(t: dict[str, Any]) -> str:
+    """The human report's one line: theory next to the run."""
+    parts = [f"α* = {_g(t['alpha_optimal'])}, rate {_g(t['rate_optimal'])} per iteration"]
+    if "alpha_polyak" in t:
+        parts.append(
+            f"Polyak α = {_g(t['alpha_polyak'])}, μ = {_g(t['momentum_optimal'])}, "
+            f"rate {_g(t['rate_polyak'])}"
+        )
+    if t["rate_used"] is not None:
+        parts.append(f"rate used {_g(t['rate_used'])}")
+    k = t["predicted_iterations"]
+    predicted = "no prediction" if k is None else f"predicted {k:,} iterations"
+    parts.append(f"{predicted}, measured {t['measured_iterations']:,}")
+    line = "theory      " + "; ".join(parts)
+    return line + "".join(f" ({n})" for n in t["notes"])
