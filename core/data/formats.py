@@ -206,10 +206,7 @@ def contradiction_pattern(delim: str, decimal: str, thousands: str) -> str | Non
     bad = rf"[+-]?(?!{good}{_end(delim, delim == ',')})[\d{t}]*{t}[\d{t}]*(?:{d}\d*)?{_EXP}"
     if delim == ",":  # a ',' inside a number is only possible in a quoted cell
         return rf'(?m)(?:^|(?<=,))[ \t]*"[ \t]*{bad}[ \t]*"[ \t]*(?=,|\r|$)'
-    if delim == "whitespace":
-        return rf'(?m)(?:^|(?<=[ \t]))"?{bad}"?(?=[ \t]|\r|$)'
-    c = re.escape("\t" if delim == "tab" else delim)
-    return rf'(?m)(?:^|(?<={c}))[ \t]*"?[ \t]*{bad}[ \t]*"?[ \t]*(?={c}|\r|$)'
+    return cell_pattern(delim, bad)
 
 
 def _end(delim: str, quoted: bool) -> str:

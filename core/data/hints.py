@@ -12,42 +12,45 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.data.formats import COMMA_GROUPED, DE_NUMBER, DECIMAL_COMMA, DECIMAL_POINT, DOT_GROUPED
+
 _SAMPLE = 500  # present cells looked at
 _EXP = r"(?:[eE][+-]?\d+)?"
-# (pattern of a whole cell, how the cells are written, what reads them)
-_WAYS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+# (patterns of a whole cell, how the cells are written, what reads them); the number
+# formats' own patterns (core.data.formats) where the reader has them
+_WAYS: tuple[tuple[tuple[re.Pattern[str], ...], str, str], ...] = (
     (
-        re.compile(r"[+-]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?"),
+        (re.compile(r"[+-]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?"),),
         "with spaces between groups of three digits",
         "choose thousands separator space (--thousands space)",
     ),
     (
-        re.compile(r"[+-]?\d{1,3}(?:'\d{3})+(?:[.,]\d+)?"),
+        (re.compile(r"[+-]?\d{1,3}(?:'\d{3})+(?:[.,]\d+)?"),),
         "with apostrophes between groups of three digits",
         "choose thousands separator apostrophe (--thousands ')",
     ),
     (
-        re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?" + _EXP),
+        (COMMA_GROUPED,),
         "with ',' between groups of three digits",
         "choose thousands separator ',' (--thousands ,)",
     ),
     (
-        re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?"),
+        (DOT_GROUPED, DE_NUMBER),
         "with '.' between groups of three digits",
         "choose thousands separator '.' (--thousands .)",
     ),
     (
-        re.compile(r"[+-]?(?:\d*,\d+|\d+,)" + _EXP),
+        (DECIMAL_COMMA,),
         "with ',' as the decimal mark",
         "choose decimal mark ',' (--decimal ,)",
     ),
     (
-        re.compile(r"[+-]?(?:\d*\.\d+|\d+\.)" + _EXP),
+        (DECIMAL_POINT,),
         "with '.' as the decimal mark",
         "choose decimal mark '.' (--decimal .)",
     ),
     (
-        re.compile(r"[\u2212\u2013]\d*(?:[.,]\d+)?" + _EXP),
+        (re.compile(r"[\u2212\u2013]\d*(?:[.,]\d+)?" + _EXP),),
         "with a typographic minus sign '\u2212' (from a web page or a word processor)",
         "replace it by the hyphen-minus '-' in the file",
     ),
@@ -69,8 +72,8 @@ def numbers_hint(series: Any) -> tuple[str, bool]:
         return "", False
     cells = [str(c).strip() for c in present.iloc[:_SAMPLE]]
     half = (len(cells) + 1) // 2
-    for pattern, written, choice in _WAYS:
-        hits = [c for c in cells if pattern.fullmatch(c)]
+    for patterns, written, choice in _WAYS:
+        hits = [c for c in cells if _written(c, patterns)]
         if len(hits) >= half:
             return (
                 f"its cells are numbers written {written} (e.g. {hits[0]!r}); to read them, "
@@ -95,10 +98,14 @@ def cell_hint(cell: str) -> str:
     that reads it ("written with ',' between groups of three digits; to read it, choose
     thousands separator ',' (--thousands ,)"); "" otherwise."""
     text = cell.strip()
-    for pattern, written, choice in _WAYS:
-        if pattern.fullmatch(text):
+    for patterns, written, choice in _WAYS:
+        if _written(text, patterns):
             return f"written {written}; to read it, {choice}"
     return ""
+
+
+def _written(cell: str, patterns: tuple[re.Pattern[str], ...]) -> bool:
+    return any(p.fullmatch(cell) for p in patterns)
 
 
 def _plain(text: str) -> bool:

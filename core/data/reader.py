@@ -55,13 +55,6 @@ MAX_FILE_BYTES = 8 * 1024**3
 SAMPLE_BYTES = 1 << 16  # the bytes the format is decided from
 MAX_SAMPLE_BYTES = 1 << 26  # ... or more when its lines are longer
 SAMPLE_CELLS = 20_000  # cells of the sample looked at one by one (number formats)
-# the command-line option of each read setting, for messages (the window rewrites them)
-SCHEMA_OPTION = {
-    "delimiter": "--delimiter",
-    "encoding": "--encoding",
-    "decimal": "--decimal",
-    "thousands": "--thousands",
-}
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
@@ -79,8 +72,8 @@ def read(path: str, options: ReadOptions, *, nrows: int | None = None) -> Table:
             check_file(path, MAX_FILE_BYTES)
             excel = read_head(path, 4) == b"PK\x03\x04"  # a workbook under another name
         if excel:
-            text_options = [
-                f"{SCHEMA_OPTION[key]} {value}"
+            text_options = [  # the settings' options are --<name> (core.settings)
+                f"--{key} {value}"
                 for key in ("delimiter", "encoding", "decimal", "thousands")
                 if (value := getattr(options, key)) != "auto"
             ]

@@ -242,6 +242,14 @@ def start_point(problem: Problem, w0: Any, b0: Any) -> tuple[np.ndarray, float |
     return problem.to_scaled(w, b)
 
 
+def device_start(problem: Problem, w0: Any, b0: Any) -> tuple[Any, float]:
+    """The start point (original units, zeros by default) in training coordinates: w_s on
+    the problem's device in its dtype, b_s a float (0 without an intercept)."""
+    w_start, b_start = start_point(problem, w0, b0)
+    w_s = problem.xp.asarray(w_start, dtype=problem.dtype)
+    return w_s, float(b_start) if b_start is not None else 0.0
+
+
 def full_evaluator(problem: Problem) -> Evaluate:
     """``evaluate(w_s, b_s)``: the full-data cost J, ``∇w = X_sᵀe/m``, ``∂b = Σe/m`` and the
     gradient norm, with the two matrix-vector products on the problem's device."""
@@ -290,9 +298,7 @@ def gradient_descent(
     """
     validate_gd_options(alpha, iterations, tolerance, report_every)
     rate = learning_rate(schedule, alpha, decay=decay, step_every=step_every, iterations=iterations)
-    w_start, b_start = start_point(problem, w0, b0)
-    w_s = problem.xp.asarray(w_start, dtype=problem.dtype)
-    b_s = float(b_start) if b_start is not None else 0.0
+    w_s, b_s = device_start(problem, w0, b0)
     with np.errstate(over="ignore", invalid="ignore"):
         yield from descend(
             problem,

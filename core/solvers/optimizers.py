@@ -44,9 +44,9 @@ from core.solvers.gd import (
     Step,
     alpha_max_limit,
     descend,
+    device_start,
     full_evaluator,
     plain_step,
-    start_point,
     validate_gd_options,
 )
 from core.solvers.schedules import Rate, learning_rate
@@ -245,9 +245,7 @@ def optimize(
     )
     if batch:
         report_every = max(report_every, math.ceil(iterations / MAX_POINTS))
-    w_start, b_start = start_point(problem, w0, b0)
-    w_s = problem.xp.asarray(w_start, dtype=problem.dtype)
-    b_s = float(b_start) if b_start is not None else 0.0
+    w_s, b_s = device_start(problem, w0, b0)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         yield from descend(
             problem,
