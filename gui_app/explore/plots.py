@@ -25,6 +25,9 @@ RUN_COLORS = (
     "#8c564b",
     "#e377c2",
 )
+#: The racers' colours (issue 11): Okabe & Ito's colour-blind-safe palette ("Color Universal
+#: Design", https://jfly.uni-koeln.de/color/), one per racer in order.
+RACE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 AXIS_FONT = QFont()
 AXIS_FONT.setPointSize(10)
 LABEL_STYLE = {"font-size": "11pt", "color": "#222"}

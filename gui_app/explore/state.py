@@ -168,6 +168,25 @@ class Run:
 
 
 @dataclass
+class Race:
+    """Up to :data:`MAX_RACERS` runs started together from one start point by one worker job
+    (issue 11): each racer is a :class:`Run` (its own history and final snapshot), drawn in
+    :data:`gui_app.explore.plots.RACE_COLORS` in the order of ``runs``."""
+
+    job_id: int
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        """Every racer has ended (its final snapshot is in)."""
+        return all(run.final is not None or run.failed for run in self.runs)
+
+
+#: The most runs one race holds.
+MAX_RACERS = 4
+
+
+@dataclass
 class Message:
     """The banner's text and kind ("info", "ok", "warning", "error")."""
 
@@ -192,6 +211,10 @@ class ExploreState:
     job_id: int = 0  # the runner job whose events are accepted
     runs: list[Run] = field(default_factory=list)
     current: Run | None = None  # the run on screen (path, numbers); None after a model change
+    # the race on screen (its runs' paths on the contour); None when none. The settings of the
+    # racers to start next (the race's line-up) are ``race_entries``, at most MAX_RACERS.
+    race: Race | None = None
+    race_entries: list[RunSettings] = field(default_factory=list)
     pair: tuple[int, int] | None = None
     pair_names: tuple[str, ...] = ()  # the parameter names ``pair`` indexes into
     start_w: np.ndarray | None = None  # original units; None: zeros
@@ -223,6 +246,20 @@ class ExploreState:
         ):
             return None
         return run.history
+
+    def shown_runs(self) -> list[Run]:
+        """The runs whose paths the contour shows now, in drawing order: the race's runs while
+        a race is on screen, else the current run (when it belongs to the prepared problem);
+        each has a history of the prepared problem. Views and exports draw these."""
+        prep = self.prepared
+        if prep is None:
+            return []
+        runs = self.race.runs if self.race is not None else [self.current]
+        return [
+            run
+            for run in runs
+            if run is not None and run.history is not None and run.problem is prep.problem
+        ]
 
     def parameter_labels(self) -> list[str]:
         """The contour-pair choices: the parameters of the prepared problem only."""
