@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 
 from core.errors import InputError
 from core.lessons import builtin_lessons
+from gui_app.classroom.animation_dialog import FRAMES_FILTER, GIF_FILTER, ask_animation_options
+from gui_app.explore.animation import NO_RUN, export_animation, recorded_frames, view_size
 
 if TYPE_CHECKING:
     from gui_app.explore.window import MainWindow
@@ -90,6 +92,12 @@ class ClassroomMenus:
             self.copy_model_summary,
             "Ctrl+Shift+C",
         )
+        self.animation_action = self._action(
+            file_menu, "Export animation…", self._ask_export_animation
+        )
+        file_menu.setToolTipsVisible(True)
+        file_menu.aboutToShow.connect(self._explain_animation_action)
+        self._explain_animation_action()
         file_menu.addSeparator()
         self._action(file_menu, "Quit", w.close, "Ctrl+Q")
 
@@ -250,6 +258,46 @@ class ClassroomMenus:
             if not path.lower().endswith("." + ext):
                 path += "." + ext
             self.export_runs(path, last=last)
+
+    def _explain_animation_action(self) -> None:
+        """The action says what it will do, or why there is nothing to animate yet (it stays
+        enabled: triggered then, it says so in the banner)."""
+        if recorded_frames(self.window):
+            tip = "The path on the contour, step by step, as an animated GIF or PNG frames"
+        else:
+            tip = "No run on the contour yet: press Run (F5) first, then export its animation"
+        self.animation_action.setToolTip(tip)
+        self.animation_action.setStatusTip(tip)
+
+    def _ask_export_animation(self) -> None:
+        """File → Export animation…: options, then a GIF file or a folder for PNG frames."""
+        w = self.window
+        recorded = recorded_frames(w)
+        if not recorded:
+            w.show_message(NO_RUN, "warning")
+            return
+        options = ask_animation_options(w, recorded, view_size(w))
+        if options is None:
+            return
+        start = str(Path.home() / "animation.gif")
+        path, chosen = QFileDialog.getSaveFileName(
+            w, "Export the animation", start, f"{GIF_FILTER};;{FRAMES_FILTER}"
+        )
+        if not path:
+            return
+        if chosen == FRAMES_FILTER:  # a folder: its name without the suggested suffix
+            if Path(path).suffix.lower() in (".gif", ".png"):
+                path = str(Path(path).with_suffix(""))
+        elif not path.lower().endswith(".gif"):
+            path += ".gif"
+        export_animation(
+            w,
+            path,
+            frames=options.frames,
+            duration=options.duration,
+            size=options.size,
+            loop=options.loop,
+        )
 
     def _ask_open_lesson(self) -> None:
         path = self._ask_path(False, "Open a lesson", "Lessons (*.json);;All files (*)")

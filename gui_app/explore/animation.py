@@ -46,17 +46,18 @@ __all__ = [
     "NO_RUN",
     "SLIDE_SIZE",
     "export_animation",
-    "has_animation",
+    "recorded_frames",
+    "view_size",
 ]
 
 
-def has_animation(window: MainWindow) -> bool:
-    """Whether the contour shows a run that can be animated."""
+def recorded_frames(window: MainWindow) -> int:
+    """How many frames the run(s) on the contour can give (their recorded iterations, at
+    most :data:`MAX_FRAMES`); 0 when the contour shows no run that can be animated."""
     try:
-        tracks_of(window.state)
+        return len(frame_iterations(tracks_of(window.state)))
     except InputError:
-        return False
-    return True
+        return 0
 
 
 def export_animation(
