@@ -27,8 +27,24 @@ if TYPE_CHECKING:
     from gui_app.explore.window import MainWindow
 
 TEXT_COLOR = "#111"
+NOTE_COLOR = "#555"
+#: The legend's sample of the contour levels: viridis at its low, middle and high end.
+LEVEL_SAMPLE = ("#440154", "#21918c", "#a0da39")
 # the widest J a legend entry may show: the legend's layout does not move between frames
 WIDEST_COST = "-8.88e+888"
+
+
+def legend_names(labels: list[str]) -> tuple[list[str], str]:
+    """The racers' names without the data and model they share, and that shared part:
+    ["GD α=0.1, z-score · housing", "adam α=0.1, z-score · housing"] →
+    (["GD α=0.1", "adam α=0.1"], "z-score · housing"). One run, or runs on other data or
+    models, keep their whole labels (and the shared part is "")."""
+    if len(labels) < 2 or not all(", " in label for label in labels):
+        return labels, ""
+    heads, tails = zip(*(label.split(", ", 1) for label in labels), strict=True)
+    if len(set(tails)) != 1:
+        return labels, ""
+    return list(heads), tails[0]
 
 
 def font_scale(width: int, height: int) -> float:
@@ -63,6 +79,7 @@ class FrameRenderer:
         self.legend_font = QFont(app_font)
         self.legend_font.setPixelSize(round(15 * s))
         self.pad = round(8 * s)
+        self.names, self.common = legend_names([t.label for t in tracks])
         self.entries = self._legend_entries()
         self.legend_lines = self._flow()
         self.band = (
@@ -141,13 +158,14 @@ class FrameRenderer:
 
     # -- the caption band ------------------------------------------------------------------
     def _legend_entries(self) -> list[tuple[str, str, str]]:
-        """(kind, colour, text) of each legend entry: "line" for a path, "glyph" for a
-        marker (the text starts with the glyph)."""
+        """(kind, colour, text) of each legend entry: "line" for a path, "levels" for the
+        contour lines, "glyph" for a marker (the text starts with the glyph)."""
         race = len(self.tracks) > 1
         entries = []
-        for track in self.tracks:
-            text = f"{track.label} · J = {WIDEST_COST}" if race else track.label
-            entries.append(("line", track.color, text))
+        for name in self.names:
+            text = f"{name} · J = {WIDEST_COST}" if race else name
+            entries.append(("line", "", text))
+        entries.append(("levels", "", "contours of J"))
         entries.append(("glyph", START_COLOR, "● start"))
         if not race:
             entries.append(("glyph", CURRENT_COLOR, "● now"))
@@ -156,7 +174,7 @@ class FrameRenderer:
 
     def _entry_width(self, kind: str, text: str) -> int:
         metrics = QFontMetrics(self.legend_font)
-        sample = round(26 * self.scale) + self.pad if kind == "line" else 0
+        sample = round(26 * self.scale) + self.pad if kind != "glyph" else 0
         return sample + metrics.horizontalAdvance(text) + 2 * self.pad
 
     def _flow(self) -> list[list[int]]:
@@ -183,6 +201,15 @@ class FrameRenderer:
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             caption(iteration, self.tracks, shown),
         )
+        if self.common:  # what every racer shares, once, after the caption
+            x = pad + cap_metrics.horizontalAdvance(caption(iteration, self.tracks, shown))
+            painter.setFont(self.legend_font)
+            painter.setPen(QColor(NOTE_COLOR))
+            painter.drawText(
+                QRect(x + 3 * pad, pad, self.width - x - 4 * pad, cap_metrics.height()),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                f"all runs: {self.common}",
+            )
         painter.setFont(self.legend_font)
         metrics = QFontMetrics(self.legend_font)
         line_h = metrics.height()
@@ -192,17 +219,28 @@ class FrameRenderer:
             x = pad
             for k in line:
                 kind, color, text = self.entries[k]
-                if kind == "line":
-                    if race:  # the racer's J at this frame
-                        track, count = self.tracks[k], shown[k]
-                        cost = format_cost(track.cost[count - 1]) if count else "—"
-                        text = f"{track.label} · J = {cost}"
+                if kind != "glyph":
                     sample = round(26 * self.scale)
-                    pen = QPen(QColor(color))
-                    pen.setWidthF(3 * self.scale)
-                    painter.setPen(pen)
                     mid = y + line_h // 2
-                    painter.drawLine(QPoint(x, mid), QPoint(x + sample, mid))
+                    if kind == "line":  # a path: a thick line in its colour
+                        track = self.tracks[k]
+                        if race:  # the racer's J at this frame
+                            count = shown[k]
+                            cost = format_cost(track.cost[count - 1]) if count else "—"
+                            text = f"{self.names[k]} · J = {cost}"
+                        pen = QPen(QColor(track.color))
+                        pen.setWidthF(3 * self.scale)
+                        painter.setPen(pen)
+                        painter.drawLine(QPoint(x, mid), QPoint(x + sample, mid))
+                    else:  # the levels: thin lines, dark (low J) to light (high J)
+                        gap = max(3, round(line_h / 5))
+                        for offset, level_color in zip((-gap, 0, gap), LEVEL_SAMPLE, strict=True):
+                            pen = QPen(QColor(level_color))
+                            pen.setWidthF(1.5 * self.scale)
+                            painter.setPen(pen)
+                            painter.drawLine(
+                                QPoint(x, mid + offset), QPoint(x + sample, mid + offset)
+                            )
                     x += sample + pad
                     painter.setPen(QColor(TEXT_COLOR))
                     room = self.width - pad - x
