@@ -266,3 +266,13 @@ def test_the_options_dialog_offers_at_most_the_recorded_frames(window, qtbot):
     chosen = dialog.options()
     assert chosen.size is None and chosen.loop and chosen.frames == 40
     assert "500 × 400" in dialog.size.currentText()
+
+
+def test_a_diverged_run_exports_with_its_cost_in_the_caption(window, qtbot, tmp_path):
+    alpha_max = window.state.prepared.alpha_max
+    run = _finished_run(window, qtbot, alpha=3 * alpha_max)
+    assert run.final.diverged
+    path = tmp_path / "diverged.gif"
+    assert export_animation(window, path, frames=5, duration=1.0, size=(480, 320)) == path
+    with Image.open(path) as im:
+        assert im.n_frames == 5
