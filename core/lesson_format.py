@@ -3,8 +3,9 @@
 A lesson file holds ``format``/``version``, a ``title`` and ``explanation``, base ``settings``,
 one or more ``runs`` (label + changed settings, and ``"optimal": true`` for a run whose α, and
 μ for momentum, come from the theory: :func:`core.solvers.theory.apply_optimal`, as the CLI's
-``--optimal``), ``claims`` (see :mod:`core.claims`) and an optional ``view``. Every field is checked here; a bad file raises one InputError naming the
-file and the key. Running lessons is :mod:`core.lessons`.
+``--optimal``), ``claims`` (see :mod:`core.claims`) and an optional ``view``. Every field is
+checked here; a bad file raises one InputError naming the file and the key. Running lessons
+is :mod:`core.lessons`.
 """
 
 from __future__ import annotations
