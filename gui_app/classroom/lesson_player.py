@@ -111,8 +111,13 @@ class LessonPlayer(QObject):
         ):
             return
         w = self.window
-        apply_view(w, self._settings)
-        label = self.outcome.lesson.runs[self._index][0]
+        lesson = self.outcome.lesson
+        label = lesson.runs[self._index][0]
+        try:
+            apply_view(w, self._settings, optimal=label in lesson.optimal)
+        except InputError as exc:  # e.g. no optimal step on a flat cost
+            self._fail(f"the lesson's run “{label}”: {exc}")
+            return
         self._state = "running"
         run_id = w.run()
         if run_id is None:
@@ -130,7 +135,15 @@ class LessonPlayer(QObject):
         record = self.classroom.runs[-1] if self.classroom.runs else None
         costs = tuple(record.costs) if record is not None else (snap.cost,)
         self.outcome.records[label] = record
-        self.outcome.results[label] = LessonRun(label, w.prepared.problem, snap, costs, w.run_alpha)
+        current = w.state.current
+        self.outcome.results[label] = LessonRun(
+            label,
+            w.prepared.problem,
+            snap,
+            costs,
+            w.run_alpha,
+            run=current.settings.run if current is not None else None,  # what ran
+        )
         self.run_done.emit(label, record)
         self._state = "holding"
         self.classroom.show_lesson_progress(self.outcome, "")
