@@ -61,3 +61,15 @@ def test_momentum_lesson_window_uses_polyaks_mu_not_the_default(window, qtbot):
     assert heavy.run.momentum != pytest.approx(0.9)  # the lesson's base μ was replaced
     assert window.state.settings.run.momentum == pytest.approx(heavy.run.momentum)
     assert heavy.final.status == "converged"
+    text = window.classroom.panel_text.toPlainText()
+    assert f"μ = {heavy.run.momentum:.4g}" in text  # the panel names the μ that ran
+
+
+def test_batch_lesson_in_the_window_records_j_after_every_update(window, qtbot):
+    outcome = play(window, qtbot, "7-batch-size")
+    lesson = LESSONS["7-batch-size"]
+    for label, _ in lesson.runs:
+        record = outcome.records[label]
+        assert len(record.costs) == lesson.run_settings(label)["iterations"] + 1, label
+    text = window.classroom.panel_text.toPlainText()
+    assert "B = 32: max_iterations after 200 iterations" in text and ", B = 32," in text
