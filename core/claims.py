@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from core import training_claims
 from core.errors import InputError
 
 if TYPE_CHECKING:
     from core.model.problem import Problem
+    from core.settings import RunSettings
     from core.solvers import Snapshot
 
 
@@ -46,6 +48,9 @@ class LessonRun(Protocol):
 
     @property
     def contour(self) -> tuple[str | None, str | None]: ...
+
+    @property
+    def run(self) -> RunSettings | None: ...
 
     def optimum(self) -> np.ndarray: ...
 
@@ -86,6 +91,10 @@ CLAIM_FIELDS: dict[str, dict[str, str]] = {
     "round_contours": {"run": RUN, "at_most": NUMBER},
     "warns": {"run": RUN, "text": TEXT},
     "says": {"run": RUN, "text": TEXT},
+    # the optimizer lessons' claims (checked in core.training_claims)
+    "noisier": {"noisy": RUN, "smooth": RUN},
+    "stalls": {"run": RUN, "at_least": NUMBER},
+    "iterations_near_theory": {"run": RUN, "within": NUMBER},
 }
 CLAIM_KINDS = tuple(CLAIM_FIELDS)
 
@@ -386,6 +395,7 @@ _CHECKS: dict[str, Check] = {
     "round_contours": _round_contours,
     "warns": _warns,
     "says": _says,
+    **training_claims.CHECKS,
 }
 assert set(_CHECKS) == set(CLAIM_FIELDS)
 

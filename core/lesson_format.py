@@ -1,9 +1,11 @@
 """The lesson file format: parsing, loading and saving ``gd-explorer-lesson`` JSON files.
 
 A lesson file holds ``format``/``version``, a ``title`` and ``explanation``, base ``settings``,
-one or more ``runs`` (label + changed settings), ``claims`` (see :mod:`core.claims`) and an
-optional ``view``. Every field is checked here; a bad file raises one InputError naming the
-file and the key. Running lessons is :mod:`core.lessons`.
+one or more ``runs`` (label + changed settings, and ``"optimal": true`` for a run whose α, and
+μ for momentum, come from the theory: :func:`core.solvers.theory.apply_optimal`, as the CLI's
+``--optimal``), ``claims`` (see :mod:`core.claims`) and an optional ``view``. Every field is
+checked here; a bad file raises one InputError naming the file and the key. Running lessons
+is :mod:`core.lessons`.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ class Lesson:
     """A validated lesson: ``settings`` complete, each run's ``settings`` partial.
 
     ``view`` is an extra view the window shows after the runs, or None: ``("compare-contours",
-    (label_a, label_b))`` puts the two runs' contours side by side.
+    (label_a, label_b))`` puts the two runs' contours side by side. ``optimal`` lists the runs
+    whose α (and μ) the theory sets once the problem is known (``"optimal": true``).
     """
 
     id: str
@@ -43,6 +46,7 @@ class Lesson:
     claims: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     path: str = ""
     view: tuple[str, tuple[str, ...]] | None = None
+    optimal: tuple[str, ...] = ()
 
     def run_settings(self, label: str) -> dict[str, Any]:
         """The full settings of one run (base settings, then the run's changes)."""
@@ -59,7 +63,10 @@ class Lesson:
             "title": self.title,
             "explanation": self.explanation,
             "settings": self.settings,
-            "runs": [{"label": lb, "settings": ch} for lb, ch in self.runs],
+            "runs": [
+                {"label": lb, "settings": ch, **({"optimal": True} if lb in self.optimal else {})}
+                for lb, ch in self.runs
+            ],
             "claims": list(self.claims),
         }
         if self.view is not None:
@@ -110,6 +117,7 @@ def parse_lesson(data: Any, where: str, lesson_id: str = "") -> Lesson:
     if not isinstance(runs_data, list) or not runs_data:
         raise InputError(f"{where}: 'runs' must be a non-empty list")
     runs = []
+    optimal: list[str] = []
     for k, run in enumerate(runs_data):
         if (
             not isinstance(run, dict)
@@ -121,15 +129,17 @@ def parse_lesson(data: Any, where: str, lesson_id: str = "") -> Lesson:
                 f"{where}: runs[{k}] needs a 'label' (text of at most "
                 f"{MAX_LABEL} characters) and 'settings'"
             )
-        extra = [key for key in run if key not in ("label", "settings")]
+        extra = [key for key in run if key not in ("label", "settings", "optimal")]
         if extra:
             raise InputError(
                 f"{where}: runs[{k}]: unknown key {_short(extra[0])} (a run has "
-                "'label' and 'settings')"
+                "'label', 'settings' and optionally 'optimal')"
             )
         changes = settings_mod.validate(
             run.get("settings", {}), f"{where}: runs[{k}]", partial=True
         )
+        if _optimal(run, {**base, **changes}, f"{where}: runs[{k}]"):
+            optimal.append(run["label"])
         runs.append((run["label"], changes))
     labels = [lb for lb, _ in runs]
     if len(set(labels)) != len(labels):
@@ -142,8 +152,34 @@ def parse_lesson(data: Any, where: str, lesson_id: str = "") -> Lesson:
     )
     view = _parse_view(data.get("view"), where, labels)
     return Lesson(
-        lesson_id or Path(where).stem, title, explanation, base, tuple(runs), claims, where, view
+        lesson_id or Path(where).stem,
+        title,
+        explanation,
+        base,
+        tuple(runs),
+        claims,
+        where,
+        view,
+        tuple(optimal),
     )
+
+
+def _optimal(run: dict, settings: dict[str, Any], where: str) -> bool:
+    """A run's ``optimal`` flag (False when absent); InputError unless it is true or false and,
+    when true, the run's solver has theory-optimal settings (gradient descent, full-batch sgd,
+    momentum, nesterov)."""
+    from core.solvers.theory import MOMENTUM_SOLVERS, PLAIN_SOLVERS
+
+    flag = run.get("optimal", False)
+    if not isinstance(flag, bool):
+        raise InputError(f"{where}: 'optimal' must be true or false, got {_short(flag)}")
+    solver = settings.get("solver", settings_mod.SCHEMA["solver"].default)
+    if flag and solver not in (*PLAIN_SOLVERS, *MOMENTUM_SOLVERS):
+        raise InputError(
+            f"{where}: 'optimal' sets α (and μ) from the theory, which has them for "
+            f"{', '.join((*PLAIN_SOLVERS, *MOMENTUM_SOLVERS))}, not {solver}"
+        )
+    return flag
 
 
 def _parse_view(view: Any, where: str, labels: list[str]) -> tuple[str, tuple[str, ...]] | None:
@@ -187,11 +223,19 @@ def load_lesson(path: str | Path) -> Lesson:
     return parse_lesson(data, str(path), path.stem)
 
 
+def _lesson_order(name: str) -> tuple[int, str]:
+    """Sort key of a lesson file name: its leading number (``10-…`` after ``9-…``), then the
+    name; names without a number come last."""
+    head = name.split("-", 1)[0]
+    return (int(head) if head.isdigit() else 1 << 30, name)
+
+
 def builtin_lessons() -> list[Lesson]:
-    """The lessons shipped in ``resources/lessons``, in their file-name order."""
+    """The lessons shipped in ``resources/lessons``, in the order of their file names' leading
+    numbers (1, 2, …, 10)."""
     folder = resources.files("resources") / "lessons"
     out = []
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+    for entry in sorted(folder.iterdir(), key=lambda e: _lesson_order(e.name)):
         if entry.name.endswith(".json"):
             with resources.as_file(entry) as real:
                 out.append(load_lesson(real))

@@ -61,6 +61,7 @@ __all__ = [
     "iterations_to_converge",
     "load_lesson",
     "parse_lesson",
+    "resolved_run",
     "run_lesson",
     "save_lesson",
 ]
@@ -88,13 +89,33 @@ def alpha_for(s: dict[str, Any], problem: Problem) -> float:
     return factor * problem.alpha_max if factor is not None else s["alpha"]
 
 
+def resolved_run(
+    s: dict[str, Any], problem: Problem, optimal: bool = False
+) -> settings_mod.RunSettings:
+    """The run settings a lesson run uses on ``problem``: ``alpha_factor`` resolved into α,
+    and with ``optimal`` α (and μ for momentum, nesterov) from the theory
+    (:func:`core.solvers.theory.apply_optimal`, as the CLI's ``--optimal``).
+
+    Raises InputError when the settings are not valid or the theory has no optimum for them.
+    """
+    from core.solvers.theory import apply_optimal
+
+    run = settings_mod.Settings.from_flat(s).run
+    if optimal:
+        return apply_optimal(problem, run)
+    if run.solver in GD_SOLVERS and run.alpha_factor is not None:
+        return dataclasses.replace(run, alpha=alpha_for(s, problem), alpha_factor=None)
+    return run
+
+
 @dataclass(frozen=True)
 class LessonRun:
     """One finished run of a lesson: its problem, final snapshot and cost history.
 
     ``path`` holds the parameters ``[w..., b]`` in original units after each recorded
     iteration (k × P), when they were kept; ``contour`` the run's contour pair (parameter
-    names, None for the first two parameters).
+    names, None for the first two parameters); ``run`` the run settings it used (α resolved:
+    :func:`resolved_run`), when known.
     """
 
     label: str
@@ -104,6 +125,7 @@ class LessonRun:
     alpha: float | None
     path: np.ndarray | None = None
     contour: tuple[str | None, str | None] = (None, None)
+    run: settings_mod.RunSettings | None = None
 
     def optimum(self) -> np.ndarray:
         """The least-squares answer ``[w..., b]`` of this run's problem (original units), from
@@ -159,13 +181,13 @@ def run_lesson(lesson: Lesson) -> dict[str, LessonRun]:
         if data not in datasets:
             datasets[data] = build_dataset(data)
         problem = problem_for(s, datasets[data])
+        run = resolved_run(s, problem, label in lesson.optimal)
         options: dict[str, Any] = {}
         alpha = None
-        if s["solver"] in GD_SOLVERS:
-            alpha = alpha_for(s, problem)
-            options = {"alpha": alpha, "iterations": s["iterations"], "tolerance": s["tolerance"]}
-            run_keys = (*SCHEDULE_OPTIONS, *OPTIMIZER_OPTIONS)
-            options.update({k: s.get(k, settings_mod.SCHEMA[k].default) for k in run_keys})
+        if run.solver in GD_SOLVERS:
+            alpha = run.alpha
+            options = {"alpha": alpha, "iterations": run.iterations, "tolerance": run.tolerance}
+            options.update({k: getattr(run, k) for k in (*SCHEDULE_OPTIONS, *OPTIMIZER_OPTIONS)})
         costs = []
         rows = []
         final = None
@@ -182,6 +204,7 @@ def run_lesson(lesson: Lesson) -> dict[str, LessonRun]:
             alpha,
             np.array(rows),
             (s["contour_x"], s["contour_y"]),
+            run,
         )
     return out
 
@@ -190,9 +213,16 @@ def check_claims(lesson: Lesson, results: dict[str, LessonRun]) -> list[tuple[di
     """Each claim of the lesson with whether the results bear it out, and the numbers."""
     complete = {}
     for label, run in results.items():
-        if run.contour == (None, None) and any(lb == label for lb, _ in lesson.runs):
-            s = lesson.run_settings(label)  # a run recorded by the window has no contour pair
-            run = dataclasses.replace(run, contour=(s["contour_x"], s["contour_y"]))
+        if any(lb == label for lb, _ in lesson.runs):
+            s = lesson.run_settings(label)
+            if run.contour == (None, None):  # a run recorded by the window has no contour pair
+                run = dataclasses.replace(run, contour=(s["contour_x"], s["contour_y"]))
+            if run.run is None:  # nor, perhaps, its run settings: the lesson's, resolved
+                try:
+                    resolved = resolved_run(s, run.problem, label in lesson.optimal)
+                except InputError:
+                    resolved = None
+                run = dataclasses.replace(run, run=resolved)
         complete[label] = run
     out = []
     for claim in lesson.claims:

@@ -24,7 +24,8 @@ from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot, make_snapshot
 
 #: A cost this many times its start is divergence, whatever α is.
 EXPLODE_FACTOR = 1e10
-#: A cost that rose this many iterations in a row, above its start, is divergence.
+#: A cost that rose this many iterations in a row, above its start, is divergence (unless the
+#: optimizer's bound allows transient growth and α is below it: see :func:`descend`).
 RISING_STEPS = 50
 # Relative margin for "the cost rose": rounding must not count as a rise.
 _RISE = 1e-9
@@ -55,12 +56,17 @@ class Limit:
 
     ``value`` (α units), ``name`` as a report writes it (``α_max``) and ``formula``
     (``2/λ_max of AᵀA/m``); ``below`` explains a divergence below the bound, when given.
+    ``transient``: below the bound the cost may still rise for many iterations before it
+    falls (heavy ball and Nesterov: their iteration matrix is not normal, so ‖e_k‖ can grow
+    for a while although its spectral radius is below 1; Goh, "Why Momentum Really Works",
+    Distill 2017), so a rising cost alone is not divergence there.
     """
 
     value: float
     name: str
     formula: str
     below: str = ""
+    transient: bool = False
 
 
 #: What the driver asks an optimizer for its stability bound (None: it has none).
@@ -101,6 +107,12 @@ def _divergence_message(
     return f"Diverged at iteration {it}: the cost {what}. {why}."
 
 
+def _stable_transient(alpha: float, limit: Limit | None) -> bool:
+    """Whether a rising cost may be a transient of a stable run: the optimizer's bound allows
+    transient growth and α is below it."""
+    return limit is not None and limit.transient and alpha < limit.value
+
+
 def _chunk(pace: Pace | None, planned: int) -> int:
     """Iterations to run before the next snapshot: ``planned``, or what ``pace`` says."""
     if pace is None:
@@ -137,8 +149,12 @@ def descend(
     full-data cost is evaluated only where a snapshot is due, at the end and on a cancel, so
     the stopping rules compare those evaluations.
 
-    Divergence (DESIGN.md §7): a non-finite or exploding cost; a cost that rose for
-    :data:`RISING_STEPS` evaluations in a row to above its start; or, with α at or above the
+    Divergence (DESIGN.md §7): a non-finite cost, or one above :data:`EXPLODE_FACTOR` times
+    its start; a cost that rose for :data:`RISING_STEPS` evaluations in a row to above its
+    start, except when the optimizer's bound allows transient growth (``Limit.transient``:
+    momentum, Nesterov) and α is below it, where the iteration is stable and only the two
+    tests before count (without memory, gradient descent's full-batch cost cannot rise below
+    α_max, so a rise there is rounding and stays divergence); or, with α at or above the
     optimizer's bound (``bound()``, α_max for gradient descent), a run that ends (its
     iterations done) with its cost above the start, however short the run.
     """
@@ -148,7 +164,13 @@ def descend(
     rising = 0
     it = 0
     next_report = 0
-    limit_of = bound if bound is not None else lambda: alpha_max_limit(problem)
+    known: list[Limit | None] = []  # the bound, once asked for (it may cost a Gram matrix)
+
+    def limit_of() -> Limit | None:
+        if not known:
+            known.append(bound() if bound is not None else alpha_max_limit(problem))
+        return known[0]
+
     gw: Any = None
     gb: Any = None
     while True:
@@ -167,7 +189,11 @@ def descend(
                 status = RunStatus.DIVERGED
             elif prev is not None:
                 rising = rising + 1 if cost > prev * (1 + _RISE) else 0
-                if rising >= RISING_STEPS and above_start:
+                if (
+                    rising >= RISING_STEPS
+                    and above_start
+                    and not _stable_transient(alpha, limit_of())
+                ):
                     status = RunStatus.DIVERGED
                 elif tolerance > 0 and (
                     abs(prev - cost) <= tolerance * max(abs(prev), 1e-300) or gnorm <= tolerance

@@ -178,10 +178,11 @@ def _limit(problem: Problem, solver: str, mu: float, batch: int) -> Limit | None
         return limit
     if solver == "momentum":
         value = (1 + mu) * problem.alpha_max
-        return Limit(value, "the momentum bound", "2(1 + μ)/λ_max of AᵀA/m")
+        return Limit(value, "the momentum bound", "2(1 + μ)/λ_max of AᵀA/m", transient=True)
     if solver == "nesterov":
         value = (1 + mu) / (1 + 2 * mu) * problem.alpha_max
-        return Limit(value, "the Nesterov bound", "2(1 + μ)/((1 + 2μ)·λ_max) of AᵀA/m")
+        formula = "2(1 + μ)/((1 + 2μ)·λ_max) of AᵀA/m"
+        return Limit(value, "the Nesterov bound", formula, transient=True)
     return None
 
 

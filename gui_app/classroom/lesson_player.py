@@ -14,6 +14,7 @@ from core.errors import InputError
 from core.lessons import Lesson, LessonRun, check_claims, iterations_to_converge
 from core.session import RunRecord
 from core.settings import Settings
+from core.solvers import GD_SOLVERS, OPTIMIZERS
 from core.timing.bench import IMPLS
 from gui_app.classroom.compare_view import show_lesson_view
 from gui_app.classroom.lesson_panel import STALE_NOTE, settings_key
@@ -111,8 +112,13 @@ class LessonPlayer(QObject):
         ):
             return
         w = self.window
-        apply_view(w, self._settings)
-        label = self.outcome.lesson.runs[self._index][0]
+        lesson = self.outcome.lesson
+        label = lesson.runs[self._index][0]
+        try:
+            apply_view(w, self._settings, optimal=label in lesson.optimal)
+        except InputError as exc:  # e.g. no optimal step on a flat cost
+            self._fail(f"the lesson's run “{label}”: {exc}")
+            return
         self._state = "running"
         run_id = w.run()
         if run_id is None:
@@ -130,7 +136,15 @@ class LessonPlayer(QObject):
         record = self.classroom.runs[-1] if self.classroom.runs else None
         costs = tuple(record.costs) if record is not None else (snap.cost,)
         self.outcome.records[label] = record
-        self.outcome.results[label] = LessonRun(label, w.prepared.problem, snap, costs, w.run_alpha)
+        current = w.state.current
+        self.outcome.results[label] = LessonRun(
+            label,
+            w.prepared.problem,
+            snap,
+            costs,
+            w.run_alpha,
+            run=current.settings.run if current is not None else None,  # what ran
+        )
         self.run_done.emit(label, record)
         self._state = "holding"
         self.classroom.show_lesson_progress(self.outcome, "")
@@ -172,6 +186,20 @@ def stale_html(body: str, stale: bool) -> str:
     )
 
 
+def run_knobs(res: LessonRun) -> str:
+    """The hyper-parameters a lesson run's line names besides α: μ (momentum, nesterov), the
+    batch size B of a mini-batch run, a schedule other than constant ("" for none)."""
+    run = res.run
+    if run is None:
+        return ""
+    text = f", μ = {run.momentum:.4g}" if run.solver in ("momentum", "nesterov") else ""
+    if run.solver in OPTIMIZERS and 0 < run.batch_size < res.problem.m:
+        text += f", B = {run.batch_size}"
+    if run.solver in GD_SOLVERS and run.schedule != "constant":
+        text += f", {run.schedule} schedule"
+    return text
+
+
 def lesson_html(outcome: LessonOutcome, status: str, stale: bool = False) -> str:
     """The lesson panel's text: explanation, each run's result, the claims checked, notes;
     ``stale``: dimmed under a note (the settings on screen are no longer the lesson's)."""
@@ -187,6 +215,7 @@ def lesson_html(outcome: LessonOutcome, status: str, stale: bool = False) -> str
         text = f"{f.status} after {f.iteration:,} iterations, J = {f.cost:.6g}"
         if res.alpha is not None:
             text += f", α = {res.alpha:.4g}"
+        text += run_knobs(res)
         text += f", cond = {res.problem.condition_number:.3g}"
         rows.append(f"<li><b>{html.escape(label)}</b>: {html.escape(text)}</li>")
     claims = "".join(

@@ -89,16 +89,30 @@ def apply_settings(window: MainWindow, values: dict[str, Any]) -> list[str]:
     return notes
 
 
-def apply_view(window: MainWindow, values: dict[str, Any]) -> float | None:
-    """Once the problem is prepared: resolve ``alpha_factor`` into α and choose the contour
-    pair by parameter name. Returns the α set (None when the settings give it directly)."""
-    from core.lessons import alpha_for
+def apply_view(window: MainWindow, values: dict[str, Any], optimal: bool = False) -> float | None:
+    """Once the problem is prepared: resolve ``alpha_factor`` into α, or with ``optimal`` set
+    α (and μ for momentum, nesterov) from the theory (:func:`core.lessons.resolved_run`, as
+    the CLI's ``--optimal``), and choose the contour pair by parameter name. Returns the α set
+    (None when the settings give it directly). Raises InputError when the theory has no
+    optimum for the prepared problem.
+    """
+    from core.lessons import alpha_for, resolved_run
 
     prep = window.prepared
     if prep is None:
         return None
     alpha = None
-    if values.get("alpha_factor") is not None:
+    if optimal:
+        run = resolved_run(values, prep.problem, optimal=True)
+        alpha = run.alpha
+        controls = window.controls
+        chosen = controls.settings(window.state.settings, strict=False).replace(
+            alpha=run.alpha, alpha_factor=None, momentum=run.momentum
+        )
+        controls.set_settings(chosen)
+        # μ may have no control: the state takes it from ``chosen``, α from its control
+        window.controller.settings_changed(controls.settings(chosen, strict=False))
+    elif values.get("alpha_factor") is not None:
         alpha = alpha_for(values, prep.problem)
         if math.isfinite(alpha) and alpha > 0:
             controls = window.controls

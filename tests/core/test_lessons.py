@@ -45,7 +45,7 @@ def results_of(lesson: Lesson) -> dict[str, LessonRun]:
     return RESULTS[lesson.id]
 
 
-def test_the_six_lessons_ship():
+def test_the_ten_lessons_ship():
     titles = [lesson.title for lesson in LESSONS]
     assert titles == [
         "Feature scaling turns ellipses into circles",
@@ -54,6 +54,10 @@ def test_the_six_lessons_ship():
         "Loop vs BLAS vs GPU",
         "Polynomial features need scaling",
         "Why not invert XᵀX",
+        "Batch size and the noise of SGD",
+        "Momentum in a narrow valley",
+        "Adam rescales each coordinate",
+        "A schedule rescues an SGD run that stalls",
     ]
 
 
@@ -67,7 +71,7 @@ def test_each_lesson_makes_its_point(lesson):
         assert ok, f"{lesson.title}: {claim} does not hold ({detail})"
 
 
-@pytest.mark.parametrize("number", range(1, 7))
+@pytest.mark.parametrize("number", range(1, 11))
 def test_gd_explorer_lesson_passes_headless(number, capsys):
     assert main(["lesson", str(number)]) == 0
     out = capsys.readouterr().out

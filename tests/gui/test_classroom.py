@@ -45,9 +45,9 @@ def _finished_run(window, qtbot):
     return blocker.args[0]
 
 
-def test_lessons_menu_lists_six_lessons(window):
+def test_lessons_menu_lists_ten_lessons(window):
     titles = [a.text() for a in window.classroom.lesson_actions]
-    assert len(titles) == 6
+    assert len(titles) == 10
     assert any("Feature scaling" in t for t in titles)
     assert any("learning rate" in t for t in titles)
 
