@@ -215,3 +215,33 @@ def format_theory(t: dict[str, Any]) -> str:
     parts.append(f"{predicted}, measured {t['measured_iterations']:,}")
     line = "theory      " + "; ".join(parts)
     return line + "".join(f" ({n})" for n in t["notes"])
+
+
+def prediction_line(t: dict[str, Any]) -> str:
+    """One line for the window: the rate per iteration that ``t`` (a :func:`theory_report`)
+    predicts for the settings and the iterations to the tolerance, or why it predicts none
+    ("adam adapts its steps per coordinate: no rate predicted")."""
+    rate = t["rate_used"]
+    if rate is None:
+        return "; ".join(t["notes"]) or "no prediction"
+    head = f"rate {_g(rate)} per iteration"
+    k = t["predicted_iterations"]
+    if rate >= 1.0:
+        return f"{head}: no convergence (rate ≥ 1)"
+    if k is None:
+        why = "λ_min = 0" if not t["lambda_min"] > 0 else "tolerance 0"
+        return f"{head} (no iteration count: {why})"
+    line = f"{head} → predicted ≈ {k:,} iterations"
+    return line + (" (λ_min estimated)" if "estimate" in " ".join(t["notes"]) else "")
+
+
+def compared(predicted: int | None, iterations: int, status: str) -> str:
+    """Predicted against measured iterations, as the window's numbers show them after a run
+    ("predicted ≈ 140 iterations, measured 152"); ``status`` is the run's final status
+    (a :class:`~core.solvers.snapshot.RunStatus` value)."""
+    head = "no prediction" if predicted is None else f"predicted ≈ {predicted:,} iterations"
+    if status == "converged":
+        return f"{head}, measured {iterations:,}"
+    if status == "diverged":
+        return f"{head}; the run diverged"
+    return f"{head}; not converged after {iterations:,}"
