@@ -168,7 +168,10 @@ def problem_theory(
 ) -> dict[str, Any]:
     """:func:`theory_report` for a fit: the problem's λ range and the run's settings."""
     lam_min, lam_max = problem.lambda_range
-    full_batch = run.batch_size == 0 or run.batch_size >= problem.m or "gd" in run.solver
+    # gradient descent ignores the batch size ("sgd" contains "gd": compare whole names)
+    full_batch = (
+        run.batch_size == 0 or run.batch_size >= problem.m or run.solver in ("gd", "gd-loop")
+    )
     return theory_report(
         lam_min,
         lam_max,

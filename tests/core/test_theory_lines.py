@@ -56,3 +56,19 @@ def test_predicted_against_measured():
         "predicted ≈ 140 iterations; not converged after 1,000"
     )
     assert compared(None, 12, "diverged") == "no prediction; the run diverged"
+
+
+def test_a_mini_batch_sgd_run_gets_no_full_batch_prediction():
+    """(A bug: "gd" in "sgd" made every sgd run full-batch for the theory.)"""
+    from core.data.datasets import make_housing
+    from core.model.problem import Problem
+    from core.settings import RunSettings
+    from core.solvers.theory import problem_theory
+
+    problem = Problem(make_housing(100), scaling="zscore")
+    mini = problem_theory(problem, RunSettings(solver="sgd", batch_size=10), 0.1, 0)
+    assert mini["rate_used"] is None and mini["predicted_iterations"] is None
+    full = problem_theory(problem, RunSettings(solver="sgd", batch_size=100), 0.1, 0)
+    assert full["rate_used"] is not None
+    gd = problem_theory(problem, RunSettings(solver="gd", batch_size=10), 0.1, 0)
+    assert gd["rate_used"] is not None  # gradient descent ignores the batch size
