@@ -112,16 +112,16 @@ def theory_report(
     r_star = rate_gd(a_star, lam_min, lam_max) if a_star is not None else None
     notes: list[str] = []
     rate_used: float | None = None
-    if not constant_full_batch:
+    if solver not in (*PLAIN_SOLVERS, *MOMENTUM_SOLVERS):  # the first reason to give
+        notes.append(f"{solver} adapts its steps per coordinate: no rate predicted")
+    elif not constant_full_batch:
         notes.append("the prediction is for constant-step full-batch runs")
     elif solver in PLAIN_SOLVERS:
         rate_used = rate_gd(alpha, lam_min, lam_max)
     elif solver == "momentum":
         rate_used = rate_heavy_ball(alpha, momentum, lam_min, lam_max)
-    elif solver == "nesterov":
-        rate_used = rate_nesterov(alpha, momentum, lam_min, lam_max)
     else:
-        notes.append(f"{solver} adapts its steps per coordinate: no rate predicted")
+        rate_used = rate_nesterov(alpha, momentum, lam_min, lam_max)
     if singular:
         notes.append("λ_min = 0 (singular design): no linear rate, no prediction")
     if estimate:

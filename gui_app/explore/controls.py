@@ -3,7 +3,8 @@
 The panel only holds inputs and says what changed; :meth:`ControlPanel.settings` reads them as
 a :class:`core.settings.Settings` and :meth:`ControlPanel.set_settings` shows one. Every
 input's range, default, label and tooltip come from :data:`core.settings.SCHEMA` (see
-:mod:`gui_app.widgets`). The Solver box is :mod:`gui_app.explore.solver_box`, the Device box
+:mod:`gui_app.widgets`). The Solver box is :mod:`gui_app.explore.solver_box`, the Optimizer
+box (hyper-parameters, schedule, theory) :mod:`gui_app.explore.optimizer_box`, the Device box
 :mod:`gui_app.explore.device`; the run buttons (:mod:`gui_app.explore.run_buttons`) are built
 here but placed by the window, outside the scrolling part, so that Run and Stop stay in view
 on a small screen.

@@ -119,7 +119,7 @@ class OptimizerBox(QGroupBox):
 
     def _row(self, key: str, field: QWidget, label: str | None = None) -> None:
         text = setting_label(key) if label is None else label
-        if label is None:
+        if label is None and text[:1].isascii():  # "Batch size B", but β1 stays β1 (not Β1)
             text = text[:1].upper() + text[1:]
         if text:
             tip = QLabel(text)

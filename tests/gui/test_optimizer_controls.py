@@ -196,7 +196,7 @@ def test_batch_size_is_shown_against_m(panel):
 
 
 def test_alpha_line_and_red_range_follow_the_bound(panel):
-    problem, _lo, lam_max = _prepared(panel)
+    _problem, _lo, lam_max = _prepared(panel)
     a_max = 2.0 / lam_max
     slider, label = panel.alpha_slider, panel.alpha_max_label
     _choose(panel, "gd")
@@ -267,9 +267,9 @@ def test_numbers_show_predicted_against_measured_after_a_run(window, qtbot):
         c.run_button.click()
     snap = blocker.args[0]
     assert snap.converged
-    X = window.prepared.problem
-    G = X.gram.G  # (the Gram statistics of the run's own design)
-    lam = np.linalg.eigvalsh(G)
+    problem = window.prepared.problem  # its training design A = [X_s | 1], from NumPy
+    A = np.column_stack([np.asarray(problem.X), np.ones(problem.m)])
+    lam = np.linalg.eigvalsh(A.T @ A / problem.m)
     kappa = lam[-1] / lam[0]
     k = math.ceil(math.log(1e-6) / math.log((kappa - 1) / (kappa + 1)))
     text = window.numbers.numbers.text()
@@ -331,3 +331,14 @@ def test_presentation_layout_does_not_clip_the_optimizer_box(window, qtbot):
                     assert hint.width() <= w.width() + 1, (solver, type(w).__name__, w.text())
     finally:
         classroom.presentation_action.trigger()
+
+
+def test_numbers_show_no_theory_row_without_a_prediction(window, qtbot):
+    c = window.controls
+    _choose(c, "adam")
+    c.iterations_spin.setValue(20)
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
+        c.run_button.click()
+    assert window.numbers.theory is not None  # computed: it predicts nothing for adam
+    assert "theory" not in window.numbers.numbers.text()
+    assert "no rate predicted" in c.optimizer_box.theory_label.text()  # the box says why

@@ -180,7 +180,7 @@ class LearningCurveView(pg.PlotWidget):
             if not ok.any():
                 return
             color = pg.mkColor(curve.opts["pen"].color())
-            color.setAlpha(110)
+            color.setAlpha(80)
             item = pg.PlotDataItem(pen=pg.mkPen(color, width=1))
             item.setParentItem(curve)
             item.setFlag(item.GraphicsItemFlag.ItemStacksBehindParent)

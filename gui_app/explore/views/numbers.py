@@ -142,9 +142,10 @@ class NumbersPanel(QWidget):
 
     def theory_text(self, snap) -> str:
         """The theory row for ``snap``: the predicted rate and iterations, or once the run has
-        ended "predicted ≈ 140 iterations, measured 152"; "" without a theory."""
+        ended "predicted ≈ 140 iterations, measured 152"; "" without a prediction (the
+        Optimizer box's theory line says why: adaptive steps, a schedule, mini-batches)."""
         t = self.theory
-        if t is None or snap is None:
+        if t is None or snap is None or t["rate_used"] is None:
             return ""
         k = t["predicted_iterations"]
         if snap.final and k is not None:
