@@ -454,7 +454,7 @@ class ControlPanel(QWidget):
             set_spin(self.iterations_spin, r.iterations, "iterations", notes)
             if self.tolerance() != r.tolerance:
                 self.tolerance_edit.setText(exact_text(r.tolerance))
-            self.optimizer_box.show(r, notes)
+            self.optimizer_box.show_run(r, notes)
         finally:
             for w in widgets:
                 w.blockSignals(False)

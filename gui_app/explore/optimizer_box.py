@@ -15,7 +15,6 @@ import dataclasses
 import math
 from typing import Any
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -56,16 +55,12 @@ ROWS: dict[str, tuple[str, ...]] = {
     "batch_cost": OPTIMIZERS,
     "theory": ITERATIVE,
 }
-#: The number knobs typed in a text field (exact values, as α).
-TYPED = ("momentum", "rho", "beta1", "beta2", "decay")
 #: What the text field of ε holds for "PyTorch's default" (an empty field means the same).
 DEFAULT_WORD = "default"
 
 
 class OptimizerBox(QGroupBox):
     """The optimizer's knobs, the schedule and the theory; rows follow the chosen solver."""
-
-    batch_cost_toggled = Signal(bool)  # "show batch cost" on the learning curve
 
     def __init__(self, solver_box: SolverBox) -> None:
         super().__init__("Optimizer and schedule")
@@ -107,12 +102,17 @@ class OptimizerBox(QGroupBox):
         self.optimal_button.clicked.connect(self.apply_optimal)
         self.theory_label = QLabel("")
         self.theory_label.setWordWrap(True)
+        self.theory_label.setToolTip(
+            "From λ_min and λ_max of AᵀA/m: the rate at which the parameter error ‖θ − θ*‖ "
+            "shrinks per iteration, and the iterations for it to fall by the tolerance. The run "
+            "stops on the relative cost change, so predicted and measured agree in order, not "
+            "exactly."
+        )
         self._row("theory", _stack(self.optimal_button, self.theory_label), label="Theory")
 
         self.batch_spin.valueChanged.connect(lambda _v: self.refresh())
         self.schedule_combo.currentIndexChanged.connect(lambda _i: self._schedule_rows())
         self.edits["momentum"].textChanged.connect(lambda _t: self.refresh())
-        self.batch_cost_check.toggled.connect(self.batch_cost_toggled)
         for edit in (solver_box.alpha_edit, solver_box.tolerance_edit):
             edit.textChanged.connect(lambda _t: self.refresh())
         self.set_solver("gd")
@@ -136,7 +136,7 @@ class OptimizerBox(QGroupBox):
         return edit
 
     def inputs(self) -> list[QWidget]:
-        """Every input of the box (whose signals :meth:`show` blocks)."""
+        """Every input of the box (whose signals :meth:`show_run` blocks)."""
         return [
             self.batch_spin,
             self.shuffle_seed_spin,
@@ -290,7 +290,7 @@ class OptimizerBox(QGroupBox):
             out["epsilon"] = base.epsilon if value is None else value
         return out
 
-    def show(self, run: RunSettings, notes: list[str]) -> None:
+    def show_run(self, run: RunSettings, notes: list[str]) -> None:
         """Show ``run``'s knobs without emitting any signal; a note in ``notes`` for a value
         a spin box cannot hold (the nearest is shown)."""
         for w in self.inputs():
