@@ -49,7 +49,9 @@ class HistoryWriter:
     interrupted with Ctrl+C; a failed run or a failed write leaves FILE as it was.
     """
 
-    def __init__(self, path: Path, feature_names: Sequence[str], intercept: bool) -> None:
+    def __init__(
+        self, path: Path, feature_names: Sequence[str], intercept: bool, batch_cost: bool = False
+    ) -> None:
         from core.files import AtomicTextFile
 
         self.file = AtomicTextFile(path, "history file")
@@ -59,7 +61,8 @@ class HistoryWriter:
         self._buffer = io.StringIO()
         self._csv = csv.writer(self._buffer, lineterminator="\n")
         header = ["iteration", "cost", "gradient_norm", *[f"w[{nm}]" for nm in feature_names]]
-        self._csv.writerow(header + (["b"] if intercept else []))
+        self._batch_cost = batch_cost  # a mini-batch run: the last batch's cost, last column
+        self._csv.writerow(header + (["b"] if intercept else []) + ["batch_cost"] * batch_cost)
         self._drain()
         self.file.flush()
 
@@ -69,7 +72,8 @@ class HistoryWriter:
         self._buffer.truncate()
 
     def add(self, snap: Any) -> None:
-        """Append one snapshot (iteration, cost, gradient norm, w..., b in original units)."""
+        """Append one snapshot (iteration, cost, gradient norm, w..., b in original units;
+        a mini-batch run's batch cost last)."""
         row = [
             snap.iteration,
             repr(snap.cost),
@@ -78,6 +82,8 @@ class HistoryWriter:
         ]
         if snap.b is not None:
             row.append(repr(snap.b))
+        if self._batch_cost:  # empty before the first update
+            row.append("" if snap.batch_cost is None else repr(snap.batch_cost))
         self._csv.writerow(row)
         self.rows += 1
         self._pending += 1
@@ -110,6 +116,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     from core.solvers import (
         GD_SOLVERS,
         OPTIMIZER_OPTIONS,
+        OPTIMIZERS,
         SCHEDULE_OPTIONS,
         Snapshot,
         describe,
@@ -142,7 +149,12 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         }
     final: Snapshot | None = None
     writer = (
-        HistoryWriter(history_path, problem.feature_names, model.intercept)
+        HistoryWriter(
+            history_path,
+            problem.feature_names,
+            model.intercept,
+            batch_cost=run.solver in OPTIMIZERS and 0 < run.batch_size < problem.m,
+        )
         if history_path is not None
         else None
     )

@@ -73,8 +73,9 @@ class Limit:
 Bound = Callable[[], Limit | None]
 #: ``step(w, b, ∇w, ∂b, t) -> (w, b)``: update t (0-based) from the gradient at (w, b).
 Step = Callable[[Any, Any, Any, Any, int], tuple[Any, Any]]
-#: ``batch_gradient(w, b) -> (∇w, ∂b)`` on the next mini-batch.
-BatchGradient = Callable[[Any, Any], tuple[Any, Any]]
+#: ``batch_gradient(w, b) -> (∇w, ∂b, J_B)`` on the next mini-batch, J_B = 1/(2|B|)·Σe_B²
+#: its cost at (w, b) (the snapshots' ``batch_cost``).
+BatchGradient = Callable[[Any, Any], tuple[Any, Any, float]]
 
 
 def alpha_max_limit(problem: Problem) -> Limit:
@@ -173,6 +174,7 @@ def descend(
 
     gw: Any = None
     gb: Any = None
+    batch_cost: float | None = None  # the last mini-batch's cost (mini-batch runs only)
     while True:
         if (
             batch_gradient is None
@@ -220,7 +222,17 @@ def descend(
                 message = _divergence_message(alpha, it, cost0, cost, limit, problem.dtype)
             if status != RunStatus.RUNNING or it == next_report:
                 yield make_snapshot(
-                    problem, it, cost, w_s, b_s, gnorm, t0, status, message, problem.warnings
+                    problem,
+                    it,
+                    cost,
+                    w_s,
+                    b_s,
+                    gnorm,
+                    t0,
+                    status,
+                    message,
+                    problem.warnings,
+                    batch_cost,
                 )
                 if status != RunStatus.RUNNING:
                     return
@@ -240,11 +252,12 @@ def descend(
                         RunStatus.CANCELLED,
                         f"Stopped by the user after {it} iterations.",
                         problem.warnings,
+                        batch_cost,
                     )
                     return
             prev = cost
         if batch_gradient is not None:
-            gw, gb = batch_gradient(w_s, b_s)
+            gw, gb, batch_cost = batch_gradient(w_s, b_s)
         w_s, b_s = step(w_s, b_s, gw, gb, it)
         it += 1
 

@@ -128,13 +128,14 @@ class _Rule:
 
 
 def _batches(problem: Problem, size: int, seed: int) -> BatchGradient:
-    """The gradient on successive mini-batches of ``size`` rows, epoch by epoch."""
+    """The gradient on successive mini-batches of ``size`` rows, epoch by epoch, and the
+    batch's cost 1/(2|B|)·Σe_B² at the same point."""
     xp, X, y, m = problem.xp, problem.X, problem.y, problem.m
     rng = np.random.default_rng(seed)
     order: Any = None
     pos = m
 
-    def gradient(w: Any, b: Any) -> tuple[Any, Any]:
+    def gradient(w: Any, b: Any) -> tuple[Any, Any, float]:
         nonlocal order, pos
         if pos >= m:
             order = xp.asarray(rng.permutation(m))
@@ -146,7 +147,8 @@ def _batches(problem: Problem, size: int, seed: int) -> BatchGradient:
         if problem.intercept:
             e += b
         k = int(rows.shape[0])
-        return (X_b.T @ e) / k, (float(e.sum()) / k if problem.intercept else 0.0)
+        gb = float(e.sum()) / k if problem.intercept else 0.0
+        return (X_b.T @ e) / k, gb, float(e @ e) / (2 * k)
 
     return gradient
 
@@ -158,13 +160,37 @@ def _check_unit(name: str, value: float) -> None:
         raise InputError(f"{name} must be a number with 0 ≤ {name} < 1, got {value!r}")
 
 
-def _limit(problem: Problem, solver: str, mu: float, batch: int) -> Limit | None:
-    """The α above which the optimizer's iterates grow on the quadratic (None: no such α).
+#: The optimizers that rescale each coordinate's step: no fixed bound on α.
+ADAPTIVE = ("adagrad", "rmsprop", "adam")
 
-    Heavy ball (θ_{t+1} = θ_t − γλθ_t + μ(θ_t − θ_{t−1}) per eigenvalue λ) is stable for
-    γλ < 2(1 + μ); PyTorch's Nesterov for γλ < 2(1 + μ)/(1 + 2μ) (the Jury conditions of its
-    2×2 iteration matrix). The adaptive methods rescale each step: no fixed bound.
+
+def divergence_bound(solver: str, alpha_max: float, momentum: float = 0.9) -> Limit | None:
+    """The α above which ``solver``'s full-batch iterates grow on the course's quadratic,
+    from gradient descent's ``alpha_max`` = 2/λ_max of AᵀA/m; None for the adaptive
+    optimizers (:data:`ADAPTIVE`), which rescale each step: no fixed bound.
+
+    Gradient descent and sgd: α_max. Heavy ball (θ_{t+1} = θ_t − γλθ_t + μ(θ_t − θ_{t−1})
+    per eigenvalue λ, our ``momentum``) is stable for γλ < 2(1 + μ); PyTorch's Nesterov for
+    γλ < 2(1 + μ)/(1 + 2μ) (the Jury conditions of their 2×2 iteration matrices). Raises
+    InputError for an unknown solver.
     """
+    if solver in ADAPTIVE:
+        return None
+    if solver == "momentum":
+        value = (1 + momentum) * alpha_max
+        return Limit(value, "the momentum bound", "2(1 + μ)/λ_max of AᵀA/m", transient=True)
+    if solver == "nesterov":
+        value = (1 + momentum) / (1 + 2 * momentum) * alpha_max
+        formula = "2(1 + μ)/((1 + 2μ)·λ_max) of AᵀA/m"
+        return Limit(value, "the Nesterov bound", formula, transient=True)
+    if solver in ("sgd", "gd", "gd-loop"):
+        return Limit(alpha_max, "α_max", "2/λ_max of AᵀA/m")
+    raise InputError(f"unknown iterative solver {solver!r}")
+
+
+def _limit(problem: Problem, solver: str, mu: float, batch: int) -> Limit | None:
+    """The α above which the optimizer's iterates grow on the quadratic (None: no such α):
+    :func:`divergence_bound`, with the mini-batch caveat for sgd."""
     if solver == "sgd":
         limit = alpha_max_limit(problem)
         if 0 < batch < problem.m:
@@ -176,14 +202,7 @@ def _limit(problem: Problem, solver: str, mu: float, batch: int) -> Limit | None
                 "overshoot where the full batch would not: choose a smaller α or a larger batch",
             )
         return limit
-    if solver == "momentum":
-        value = (1 + mu) * problem.alpha_max
-        return Limit(value, "the momentum bound", "2(1 + μ)/λ_max of AᵀA/m", transient=True)
-    if solver == "nesterov":
-        value = (1 + mu) / (1 + 2 * mu) * problem.alpha_max
-        formula = "2(1 + μ)/((1 + 2μ)·λ_max) of AᵀA/m"
-        return Limit(value, "the Nesterov bound", formula, transient=True)
-    return None
+    return divergence_bound(solver, problem.alpha_max, mu)
 
 
 def optimize(

@@ -42,6 +42,9 @@ class Snapshot:
 
     ``w``, ``b`` are in original units, ``w_scaled``, ``b_scaled`` in training coordinates
     (``b`` is None without an intercept); ``elapsed`` is in seconds since the run started.
+    ``batch_cost`` is, for a mini-batch run, the cost 1/(2|B|)·Σe_B² of the last mini-batch
+    before the snapshot, at the parameters that batch's update started from (the noisy cost
+    a training loop logs); None for full-batch runs and before the first update.
     """
 
     iteration: int
@@ -55,6 +58,7 @@ class Snapshot:
     status: RunStatus = RunStatus.RUNNING
     message: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    batch_cost: float | None = None
 
     @property
     def final(self) -> bool:
@@ -90,9 +94,11 @@ def make_snapshot(
     status: RunStatus = RunStatus.RUNNING,
     message: str = "",
     warnings: tuple[str, ...] | list[str] = (),
+    batch_cost: float | None = None,
 ) -> Snapshot:
     """A snapshot from training coordinates ``w_s``, ``b_s`` (any array namespace); the
-    original-unit parameters are derived here, ``t0`` is the run's ``perf_counter`` start."""
+    original-unit parameters are derived here, ``t0`` is the run's ``perf_counter`` start;
+    ``batch_cost`` the last mini-batch's cost (None: a full-batch run)."""
     w_s_host = np.asarray(to_host(w_s), np.float64)
     b_s_val = float(b_s) if problem.intercept else None
     w, b = problem.to_original(w_s_host, b_s_val)
@@ -108,4 +114,5 @@ def make_snapshot(
         status,
         message,
         tuple(warnings),
+        None if batch_cost is None else float(batch_cost),
     )

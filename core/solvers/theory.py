@@ -112,16 +112,16 @@ def theory_report(
     r_star = rate_gd(a_star, lam_min, lam_max) if a_star is not None else None
     notes: list[str] = []
     rate_used: float | None = None
-    if not constant_full_batch:
+    if solver not in (*PLAIN_SOLVERS, *MOMENTUM_SOLVERS):  # the first reason to give
+        notes.append(f"{solver} adapts its steps per coordinate: no rate predicted")
+    elif not constant_full_batch:
         notes.append("the prediction is for constant-step full-batch runs")
     elif solver in PLAIN_SOLVERS:
         rate_used = rate_gd(alpha, lam_min, lam_max)
     elif solver == "momentum":
         rate_used = rate_heavy_ball(alpha, momentum, lam_min, lam_max)
-    elif solver == "nesterov":
-        rate_used = rate_nesterov(alpha, momentum, lam_min, lam_max)
     else:
-        notes.append(f"{solver} adapts its steps per coordinate: no rate predicted")
+        rate_used = rate_nesterov(alpha, momentum, lam_min, lam_max)
     if singular:
         notes.append("λ_min = 0 (singular design): no linear rate, no prediction")
     if estimate:
@@ -168,7 +168,10 @@ def problem_theory(
 ) -> dict[str, Any]:
     """:func:`theory_report` for a fit: the problem's λ range and the run's settings."""
     lam_min, lam_max = problem.lambda_range
-    full_batch = run.batch_size == 0 or run.batch_size >= problem.m or "gd" in run.solver
+    # gradient descent ignores the batch size ("sgd" contains "gd": compare whole names)
+    full_batch = (
+        run.batch_size == 0 or run.batch_size >= problem.m or run.solver in ("gd", "gd-loop")
+    )
     return theory_report(
         lam_min,
         lam_max,
@@ -215,3 +218,33 @@ def format_theory(t: dict[str, Any]) -> str:
     parts.append(f"{predicted}, measured {t['measured_iterations']:,}")
     line = "theory      " + "; ".join(parts)
     return line + "".join(f" ({n})" for n in t["notes"])
+
+
+def prediction_line(t: dict[str, Any]) -> str:
+    """One line for the window: the rate per iteration that ``t`` (a :func:`theory_report`)
+    predicts for the settings and the iterations to the tolerance, or why it predicts none
+    ("adam adapts its steps per coordinate: no rate predicted")."""
+    rate = t["rate_used"]
+    if rate is None:
+        return "; ".join(t["notes"]) or "no prediction"
+    head = f"rate {_g(rate)} per iteration"
+    k = t["predicted_iterations"]
+    if rate >= 1.0:
+        return f"{head}: no convergence (rate ≥ 1)"
+    if k is None:
+        why = "λ_min = 0" if not t["lambda_min"] > 0 else "tolerance 0"
+        return f"{head} (no iteration count: {why})"
+    line = f"{head} → predicted ≈ {k:,} iterations"
+    return line + (" (λ_min estimated)" if "estimate" in " ".join(t["notes"]) else "")
+
+
+def compared(predicted: int | None, iterations: int, status: str) -> str:
+    """Predicted against measured iterations, as the window's numbers show them after a run
+    ("predicted ≈ 140 iterations, measured 152"); ``status`` is the run's final status
+    (a :class:`~core.solvers.snapshot.RunStatus` value)."""
+    head = "no prediction" if predicted is None else f"predicted ≈ {predicted:,} iterations"
+    if status == "converged":
+        return f"{head}, measured {iterations:,}"
+    if status == "diverged":
+        return f"{head}; the run diverged"
+    return f"{head}; not converged after {iterations:,}"

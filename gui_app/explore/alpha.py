@@ -44,13 +44,15 @@ def format_seconds(s: float) -> str:
 
 
 class AlphaSlider(QSlider):
-    """A log-scale slider for α that paints the divergent range (α ≥ α_max) in red."""
+    """A log-scale slider for α that paints the divergent range (α ≥ α_max, or the chosen
+    optimizer's bound) in red."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         self._lo_decade = -7
         self._hi_decade = 1
         self._alpha_max: float | None = None
+        self._divergent_from: float | None = None  # where the red range starts
         self._apply_range()
 
     def _apply_range(self) -> None:
@@ -68,8 +70,9 @@ class AlphaSlider(QSlider):
         return round(min(max(pos, 0), self.maximum()))
 
     def set_alpha_max(self, alpha_max: float | None, keep_alpha: float) -> None:
-        """Centre the range on α_max (4 decades below, 1 above) and mark the divergent part."""
-        self._alpha_max = alpha_max
+        """Centre the range on α_max (4 decades below, 1 above) and mark the divergent part
+        (from α_max, until :meth:`set_divergent_from` says otherwise)."""
+        self._alpha_max = self._divergent_from = alpha_max
         if alpha_max is not None and math.isfinite(alpha_max) and alpha_max > 0:
             top = math.floor(math.log10(alpha_max)) + 1
             self._lo_decade, self._hi_decade = top - 5, top + 1
@@ -79,16 +82,28 @@ class AlphaSlider(QSlider):
         self.blockSignals(False)
         self.update()
 
+    def set_divergent_from(self, alpha: float | None) -> None:
+        """Paint the range from ``alpha`` on in red (the bound of the chosen optimizer; None:
+        no red range, for the adaptive optimizers that have no fixed bound)."""
+        if alpha != self._divergent_from:
+            self._divergent_from = alpha
+            self.update()
+
+    def divergent_from(self) -> float | None:
+        """Where the red range starts (None: none)."""
+        return self._divergent_from
+
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
-        if self._alpha_max is None or not math.isfinite(self._alpha_max):
+        red = self._divergent_from
+        if red is None or not math.isfinite(red) or red <= 0:
             return
         opt = QStyleOptionSlider()
         self.initStyleOption(opt)
         groove = self.style().subControlRect(
             QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderGroove, self
         )
-        frac = self.position_of(self._alpha_max) / max(self.maximum(), 1)
+        frac = self.position_of(red) / max(self.maximum(), 1)
         x = groove.left() + int(frac * groove.width())
         painter = QPainter(self)
         painter.fillRect(

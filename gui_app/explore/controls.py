@@ -3,7 +3,8 @@
 The panel only holds inputs and says what changed; :meth:`ControlPanel.settings` reads them as
 a :class:`core.settings.Settings` and :meth:`ControlPanel.set_settings` shows one. Every
 input's range, default, label and tooltip come from :data:`core.settings.SCHEMA` (see
-:mod:`gui_app.widgets`). The Solver box is :mod:`gui_app.explore.solver_box`, the Device box
+:mod:`gui_app.widgets`). The Solver box is :mod:`gui_app.explore.solver_box`, the Optimizer
+box (hyper-parameters, schedule, theory) :mod:`gui_app.explore.optimizer_box`, the Device box
 :mod:`gui_app.explore.device`; the run buttons (:mod:`gui_app.explore.run_buttons`) are built
 here but placed by the window, outside the scrolling part, so that Run and Stop stay in view
 on a small screen.
@@ -17,14 +18,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
-    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -35,8 +34,9 @@ from core.settings import SCHEMA, DataSettings, ModelSettings, Settings
 from core.solvers import GD_SOLVERS
 from gui_app.explore.device import IMPLEMENTATIONS, DeviceBox
 from gui_app.explore.file_page import FilePage
+from gui_app.explore.optimizer_box import OptimizerBox
 from gui_app.explore.run_buttons import RunButtons
-from gui_app.explore.solver_box import SolverBox
+from gui_app.explore.solver_box import SolverBox, exact_text, set_spin
 from gui_app.explore.worker import ModelSpec
 from gui_app.widgets import (
     choice_combo,
@@ -74,6 +74,7 @@ class ControlPanel(QWidget):
         layout.addWidget(self._build_data())
         layout.addWidget(self._build_model())
         layout.addWidget(self._build_solver())
+        layout.addWidget(self._build_optimizer())
         layout.addWidget(self._build_device())
         layout.addStretch(1)
         self.run_box = self._build_buttons()  # placed by the window, outside the scrolling
@@ -166,6 +167,11 @@ class ControlPanel(QWidget):
         self.solver_combo.currentIndexChanged.connect(lambda _i: self._update_enabled())
         return box
 
+    def _build_optimizer(self) -> QGroupBox:
+        box = self.optimizer_box = OptimizerBox(self.solver_box)
+        self.batch_cost_check = box.batch_cost_check
+        return box
+
     def _build_device(self) -> QGroupBox:
         box = DeviceBox(self.iterations_spin.value)
         self.device_box = box
@@ -227,7 +233,13 @@ class ControlPanel(QWidget):
         self.device_box.set_problem_size(m, n)
         self.data_info.setText(text)
         self.solver_box.set_alpha_max(alpha_max, preparing)
+        if alpha_max is None:
+            self.optimizer_box.set_problem(None, None)
         self._update_estimate()
+
+    def set_problem_theory(self, problem: object) -> None:
+        """The prepared core Problem, for the theory (λ_min, λ_max) and the batch size's m."""
+        self.optimizer_box.set_problem(problem, problem.m)
 
     def _update_estimate(self) -> None:
         self.device_box.update_estimate()
@@ -249,6 +261,8 @@ class ControlPanel(QWidget):
         for w in (*self.solver_box.gd_widgets(), *self.run_box.gd_buttons()):
             w.setEnabled(gd)
         self.impl_combo.setEnabled(self.solver_combo.currentData() == "gd")
+        self.optimizer_box.setVisible(gd)  # (hidden for the normal equation)
+        self.optimizer_box.set_solver(self.solver_combo.currentData())
         self._update_estimate()
 
     def set_running(self, running: bool, paused: bool = False) -> None:
@@ -353,9 +367,10 @@ class ControlPanel(QWidget):
         """The settings the controls show; keys without a control come from ``base`` (the
         window's state: ``no_header``, the target before the file is loaded, the view).
 
-        With ``strict``, an α or tolerance that is not a number in its setting's range raises
-        ValueError with a message; otherwise ``base``'s value is kept, so that reading never
-        fails (every other control only holds values in its setting's range).
+        With ``strict``, an α, tolerance or optimizer knob (of the chosen solver) that is not
+        a number in its setting's range raises ValueError with a message naming it; otherwise
+        ``base``'s value is kept, so that reading never fails (every other control only holds
+        values in its setting's range).
         """
         alpha, tolerance = self.alpha(), self.tolerance()
         if strict and self.uses_gd():
@@ -368,13 +383,13 @@ class ControlPanel(QWidget):
                     f"the tolerance must be a number {SCHEMA['tolerance'].range_text()}, "
                     f"got {self.tolerance_edit.text()!r}"
                 )
-        # the optimizers' hyper-parameters have no control yet: they keep base's values
         run = dataclasses.replace(
             base.run,
             solver=self.solver(),
             alpha=base.run.alpha if alpha is None else alpha,
             iterations=self.iterations_spin.value(),
             tolerance=base.run.tolerance if tolerance is None else tolerance,
+            **self.optimizer_box.read(base.run, strict and self.uses_gd()),
         )
         spec = self.model_spec(base)
         return Settings(spec.data, spec.model, run, base.view)
@@ -399,6 +414,7 @@ class ControlPanel(QWidget):
             self.iterations_spin,
             self.device_combo,
             self.target_combo,
+            *self.optimizer_box.inputs(),
         ]
         for w in widgets:
             w.blockSignals(True)
@@ -438,28 +454,9 @@ class ControlPanel(QWidget):
             set_spin(self.iterations_spin, r.iterations, "iterations", notes)
             if self.tolerance() != r.tolerance:
                 self.tolerance_edit.setText(exact_text(r.tolerance))
+            self.optimizer_box.show_run(r, notes)
         finally:
             for w in widgets:
                 w.blockSignals(False)
         self._update_enabled()
         return notes
-
-
-def exact_text(value: float) -> str:
-    """``value`` as short as it reads back exactly: "0.1", "1e-09", "0.123456789"."""
-    short = f"{value:.4g}"
-    return short if float(short) == value else repr(value)
-
-
-def set_spin(spin: QSpinBox | QDoubleSpinBox, value: float, key: str, notes: list[str]) -> None:
-    """Set ``spin`` to ``value``, or to the nearest value in its range with a note in
-    ``notes`` (a Qt spin box holds a C int: 2**31 or more would overflow)."""
-    low, high = spin.minimum(), spin.maximum()
-    if value < low or value > high:
-        notes.append(
-            f"{key.replace('_', ' ')} = {value:g} is outside this window's range "
-            f"({low:g} to {high:g}); using the nearest"
-        )
-    nearest = min(max(value, low), high)
-    if spin.value() != nearest:
-        spin.setValue(nearest)

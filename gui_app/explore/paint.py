@@ -134,6 +134,7 @@ class PaintsState:
             info += f"; {problem.n:,} in the model ({model_columns_why(ds, problem, state)})"
         info += f". cond(A) = {prep.condition_number:.3g}"
         self.controls.set_problem_info(prep.alpha_max, problem.m, problem.n, info)
+        self.controls.set_problem_theory(problem)
         units = [coefficient_unit(f, ds.target_name) for f in problem.feature_names]
         if problem.intercept:
             units.append(unit_of(ds.target_name) or ds.target_name)
@@ -257,6 +258,7 @@ class PaintsState:
             and self.learning.curves[-1] is self._curves[run.job_id]
         ):
             self.learning.set_current(it, cost)
+            self.learning.set_batch_cost(self._curves[run.job_id], it, history.batch_costs())
         if part in (None, "params"):
             cols = self.params.columns(problem.n, problem.intercept)
             self.params.set_history(it, history.params.view()[:, cols])
@@ -271,6 +273,7 @@ class PaintsState:
                 if self.running
                 else "stopped"
             )
+            self.numbers.set_run_theory(problem, run.settings.run, run.alpha)
             self.numbers.update_numbers(snap, run.alpha, status)
         now = time.perf_counter()
         if (

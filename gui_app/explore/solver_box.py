@@ -10,9 +10,20 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+)
 
+from core.errors import InputError
 from core.settings import SCHEMA
+from core.solvers.optimizers import divergence_bound
 from gui_app.explore.alpha import AlphaSlider
 from gui_app.widgets import choice_combo, int_spin, setting_label, setting_tooltip
 
@@ -23,6 +34,13 @@ _FIRST = ("gd", "normal", "normal-textbook")
 SOLVERS = (*_FIRST, *(s for s in SCHEMA["solver"].choices if s not in (*_FIRST, "gd-loop")))
 SOLVER_LABELS = {"gd": "gradient descent"}
 QUICK_ALPHA_FACTORS = (0.1, 0.5, 0.95, 1.05)  # below, near and just above α_max
+#: How the α line names each solver's bound: (the bound with its formula, its short name).
+BOUND_WORDS = {
+    "gd": ("α_max = 2/λ_max(AᵀA/m)", "α_max"),
+    "momentum": ("momentum bound 2(1+μ)/λ_max", "the bound"),
+    "nesterov": ("Nesterov bound 2(1+μ)/((1+2μ)λ_max)", "the bound"),
+}
+SOLVER_NAMES = {"adagrad": "AdaGrad", "rmsprop": "RMSprop", "adam": "Adam"}
 
 
 class SolverBox(QGroupBox):
@@ -32,6 +50,7 @@ class SolverBox(QGroupBox):
         super().__init__("Solver")
         self._alpha_max: float | None = None
         self._preparing = True
+        self._bound_solver, self._momentum = "gd", float(SCHEMA["momentum"].default)
         form = QFormLayout(self)
         self.solver_combo = choice_combo("solver", SOLVERS, SOLVER_LABELS)
         form.addRow("Solver", self.solver_combo)
@@ -113,31 +132,62 @@ class SolverBox(QGroupBox):
         self.alpha_slider.set_alpha_max(alpha_max, self.alpha() or 0.1)
         self._update_alpha_label()
 
+    def set_bound_solver(self, solver: str, momentum: float) -> None:
+        """Mark the bound of ``solver`` (with momentum μ) instead of gradient descent's α_max:
+        the momentum or Nesterov bound, none for the adaptive optimizers
+        (:func:`core.solvers.optimizers.divergence_bound`)."""
+        if (solver, momentum) != (self._bound_solver, self._momentum):
+            self._bound_solver, self._momentum = solver, momentum
+            self._update_alpha_label()
+
+    def bound(self) -> float | None:
+        """The α from which the chosen solver diverges (None: none known, or none at all)."""
+        if self._alpha_max is None:
+            return None
+        try:
+            limit = divergence_bound(self._bound_solver, self._alpha_max, self._momentum)
+        except InputError:  # a direct solver: α does not apply, show gradient descent's
+            return self._alpha_max
+        return None if limit is None else limit.value
+
     def _update_alpha_label(self) -> None:
         a_max = self._alpha_max
         if a_max is None:
+            self.alpha_slider.set_divergent_from(None)
             self.alpha_max_label.setText(
                 "α_max = … (computing)" if self._preparing else "α_max = — (no data prepared)"
             )
             return
-        alpha = self.alpha()
-        text = f"α_max = 2/λ_max(AᵀA/m) = <b>{a_max:.4g}</b>"
-        if alpha is not None and alpha >= a_max:
-            text += "  <span style='color:#c00000'><b>α ≥ α_max: will diverge</b></span>"
+        alpha, solver, bound = self.alpha(), self._bound_solver, self.bound()
+        self.alpha_slider.set_divergent_from(bound)
+        if bound is None:
+            self.alpha_slider.setToolTip("Learning rate α on a log scale")
+            self.alpha_max_label.setText(
+                f"{SOLVER_NAMES.get(solver, solver)} adapts its steps: <b>no fixed bound</b> on "
+                f"α (gradient descent's α_max would be {a_max:.4g})"
+            )
+            return
+        name, short = BOUND_WORDS.get(solver, BOUND_WORDS["gd"])
+        self.alpha_slider.setToolTip(
+            f"Learning rate α on a log scale; red: α ≥ {short}, where {solver} diverges"
+        )
+        text = f"{name} = <b>{bound:.4g}</b>"
+        if alpha is not None and alpha >= bound:
+            text += f"  <span style='color:#c00000'><b>α ≥ {short}: will diverge</b></span>"
         elif alpha is not None:
-            text += f"  (α = {alpha / a_max:.2g}·α_max)"
+            text += f"  (α = {alpha / bound:.2g}·{short})"
         self.alpha_max_label.setText(text)
 
     # -- values -----------------------------------------------------------------------------------
     def alpha(self) -> float | None:
         """The learning rate typed in; None when it is not a number > 0 (in the range of
         ``SCHEMA["alpha"]``)."""
-        return _typed_number(self.alpha_edit.text(), "alpha")
+        return typed_number(self.alpha_edit.text(), "alpha")
 
     def tolerance(self) -> float | None:
         """The tolerance typed in; None when it is not a number in the range of
         ``SCHEMA["tolerance"]`` (0 to 1)."""
-        return _typed_number(self.tolerance_edit.text(), "tolerance")
+        return typed_number(self.tolerance_edit.text(), "tolerance")
 
     def gd_widgets(self) -> list:
         """The inputs that only gradient descent uses (disabled for a direct solver)."""
@@ -151,7 +201,7 @@ class SolverBox(QGroupBox):
         ]
 
 
-def _typed_number(text: str, key: str) -> float | None:
+def typed_number(text: str, key: str) -> float | None:
     """``text`` as a number allowed for setting ``key`` (a decimal comma is accepted);
     None when it is not one."""
     try:
@@ -159,3 +209,23 @@ def _typed_number(text: str, key: str) -> float | None:
     except ValueError:
         return None
     return value if SCHEMA[key].problem(value) is None else None
+
+
+def exact_text(value: float) -> str:
+    """``value`` as short as it reads back exactly: "0.1", "1e-09", "0.123456789"."""
+    short = f"{value:.4g}"
+    return short if float(short) == value else repr(value)
+
+
+def set_spin(spin: QSpinBox | QDoubleSpinBox, value: float, key: str, notes: list[str]) -> None:
+    """Set ``spin`` to ``value``, or to the nearest value in its range with a note in
+    ``notes`` (a Qt spin box holds a C int: 2**31 or more would overflow)."""
+    low, high = spin.minimum(), spin.maximum()
+    if value < low or value > high:
+        notes.append(
+            f"{key.replace('_', ' ')} = {value:g} is outside this window's range "
+            f"({low:g} to {high:g}); using the nearest"
+        )
+    nearest = min(max(value, low), high)
+    if spin.value() != nearest:
+        spin.setValue(nearest)

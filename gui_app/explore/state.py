@@ -69,20 +69,30 @@ class Growing:
 
 class History:
     """Everything one run reported: iterations, cost, parameters (training coordinates θ
-    and original units [w, b])."""
+    and original units [w, b]) and, for a mini-batch run, the batch cost (NaN where none)."""
 
     def __init__(self, n_params: int) -> None:
         self.iterations: list[np.ndarray] = []
         self.cost: list[np.ndarray] = []
+        self.batch_cost: list[np.ndarray] = []  # one entry per iteration entry, NaN: none
         self.theta = Growing(n_params)
         self.params = Growing(n_params)
 
     def add(
-        self, iterations: np.ndarray, cost: np.ndarray, theta: np.ndarray, params: np.ndarray
+        self,
+        iterations: np.ndarray,
+        cost: np.ndarray,
+        theta: np.ndarray,
+        params: np.ndarray,
+        batch_cost: np.ndarray | None = None,
     ) -> None:
-        """Append one batch of snapshots (k entries; θ and params k × n_params)."""
+        """Append one batch of snapshots (k entries; θ and params k × n_params; the batch
+        costs k entries, None: none, see :meth:`batch_costs_of`)."""
         self.iterations.append(iterations)
         self.cost.append(cost)
+        self.batch_cost.append(
+            np.full(len(iterations), np.nan) if batch_cost is None else batch_cost
+        )
         self.theta.extend(theta)
         self.params.extend(params)
 
@@ -94,6 +104,18 @@ class History:
             self.iterations = [np.concatenate(self.iterations)]
             self.cost = [np.concatenate(self.cost)]
         return self.iterations[0], self.cost[0]
+
+    def batch_costs(self) -> np.ndarray:
+        """The batch cost at each of :meth:`arrays`' iterations (NaN where there is none)."""
+        if len(self.batch_cost) > 1:
+            self.batch_cost = [np.concatenate(self.batch_cost)]
+        return self.batch_cost[0] if self.batch_cost else np.array([])
+
+    @staticmethod
+    def batch_costs_of(batch: list[Snapshot]) -> np.ndarray:
+        """The snapshots' ``batch_cost`` (NaN for None: full batch, or before the first
+        update), for :meth:`add`."""
+        return np.array([np.nan if s.batch_cost is None else s.batch_cost for s in batch])
 
     def __len__(self) -> int:
         return self.theta.size

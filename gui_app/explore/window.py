@@ -228,6 +228,7 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         c.stop_requested.connect(self.stop)
         c.reset_requested.connect(self.reset)
         c.start_reset.clicked.connect(self.clear_start)
+        c.batch_cost_check.toggled.connect(self.learning.show_batch_cost)
         self.worker.gpu_probed.connect(c.set_gpu_status)
         self.contour.start_clicked.connect(ctl.contour_clicked)
         self.contour.pair_changed.connect(ctl.pair_chosen)

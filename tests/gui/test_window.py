@@ -506,13 +506,13 @@ def test_a_one_point_run_is_drawn_as_a_marker_on_the_learning_curve(window, qtbo
     ],
 )
 def test_each_optimizer_runs_draws_and_finishes_in_the_window(window, qtbot, solver, changes):
-    """The solver box lists the optimizers; their hyper-parameters (no control yet) come
-    from the state's settings, their defaults unless a lesson or session set them."""
+    """The solver box lists the optimizers; their hyper-parameters are the Optimizer box's,
+    their defaults unless a lesson or session set them (through ``set_settings``)."""
     from gui_app.widgets import set_combo_data
 
     c = window.controls
     if changes:
-        window.controller.settings_changed(window.state.settings.replace(**changes))
+        c.set_settings(window.state.settings.replace(**changes))
     assert set_combo_data(c.solver_combo, solver)
     assert c.solver() == solver
     assert c.alpha_edit.isEnabled() and c.iterations_spin.isEnabled()

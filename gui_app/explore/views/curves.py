@@ -168,6 +168,35 @@ class LearningCurveView(pg.PlotWidget):
         self._x_range.clear()
         self.plot.enableAutoRange()
 
+    def set_batch_cost(
+        self, curve: pg.PlotDataItem, iterations: np.ndarray, batch_cost: np.ndarray
+    ) -> None:
+        """Draw a mini-batch run's noisy batch cost (NaN where none) at ``iterations`` as a
+        thin, light line under ``curve`` (that run's J), shown while :meth:`show_batch_cost`
+        is on; a child of ``curve``, so it goes when the curve goes."""
+        ok = np.isfinite(batch_cost) & (batch_cost > 0)
+        item = getattr(curve, "batch_cost_item", None)
+        if item is None:
+            if not ok.any():
+                return
+            color = pg.mkColor(curve.opts["pen"].color())
+            color.setAlpha(80)
+            item = pg.PlotDataItem(pen=pg.mkPen(color, width=1))
+            item.setParentItem(curve)
+            item.setFlag(item.GraphicsItemFlag.ItemStacksBehindParent)
+            item.setLogMode(False, True)  # the plot's log y axis (not set on a child item)
+            curve.batch_cost_item = item
+        item.setData(iterations[ok], batch_cost[ok])
+        item.setVisible(getattr(self, "_batch_cost_shown", False))
+
+    def show_batch_cost(self, on: bool) -> None:
+        """Show or hide the batch-cost lines (:meth:`set_batch_cost`) of every run."""
+        self._batch_cost_shown = on
+        for curve in self.curves:
+            item = getattr(curve, "batch_cost_item", None)
+            if item is not None:
+                item.setVisible(on)
+
     def current_points(self) -> int:
         if not self.curves:
             return 0

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.solvers import GD_SOLVERS
+from core.solvers.theory import compared, prediction_line, problem_theory
 from gui_app.explore.plots import fmt
 
 EQUATIONS = (
@@ -94,6 +96,8 @@ class NumbersPanel(QWidget):
         self.condition: float | None = None
         self.names: list[str] = []
         self.units: list[str] = []
+        self._theory_key: tuple | None = None  # what the theory below was computed for
+        self.theory: dict | None = None  # core's theory report for the run shown (None: none)
         self.update_numbers(None)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -124,6 +128,30 @@ class NumbersPanel(QWidget):
         self.alpha_max, self.condition = alpha_max, condition
         self.names, self.units = names, units
 
+    def set_run_theory(self, problem: object, run: object, alpha: float | None) -> None:
+        """The theory for the run shown: ``problem`` (a core Problem) trained with ``run``
+        (its RunSettings) at learning rate ``alpha`` (:func:`core.solvers.theory.problem_theory`;
+        None for a direct solver). Shown by :meth:`update_numbers`: the prediction while the
+        run goes, predicted against measured iterations once it has ended."""
+        key = (id(problem), run, alpha)
+        if key == self._theory_key:
+            return
+        self._theory_key = key
+        iterative = alpha is not None and getattr(run, "solver", "") in GD_SOLVERS
+        self.theory = problem_theory(problem, run, alpha, 0) if iterative else None
+
+    def theory_text(self, snap) -> str:
+        """The theory row for ``snap``: the predicted rate and iterations, or once the run has
+        ended "predicted ≈ 140 iterations, measured 152"; "" without a prediction (the
+        Optimizer box's theory line says why: adaptive steps, a schedule, mini-batches)."""
+        t = self.theory
+        if t is None or snap is None or t["rate_used"] is None:
+            return ""
+        k = t["predicted_iterations"]
+        if snap.final and k is not None:
+            return compared(k, snap.iteration, str(snap.status))
+        return prediction_line(t)
+
     def update_numbers(self, snap, alpha: float | None = None, status: str = "") -> None:
         rows = []
         if snap is None:
@@ -140,6 +168,9 @@ class NumbersPanel(QWidget):
         rows.append(("condition number κ", fmt(self.condition, 4)))
         if status:
             rows.append(("status", status))
+        theory = self.theory_text(snap)
+        if theory:
+            rows.append(("theory", theory))
         html_rows = "".join(
             f"<tr><td>{html.escape(k)}&nbsp;&nbsp;</td><td><b>{html.escape(v)}</b></td></tr>"
             for k, v in rows
