@@ -45,7 +45,10 @@ from gui_app.explore.views.contour import ContourView
 from gui_app.explore.views.curves import LearningCurveView, ParametersView
 from gui_app.explore.views.data import DataView
 from gui_app.explore.views.numbers import NumbersPanel
+from gui_app.explore.views.step_panel import StepPanel
+from gui_app.explore.views.surface3d import Surface3DView
 from gui_app.explore.views.table import DataTab
+from gui_app.explore.watch_paint import attach_watch, side_tabs
 from gui_app.explore.worker import RunWorker
 from gui_app.timing.view import TimingView
 from gui_app.widgets import FooterScrollArea
@@ -175,13 +178,14 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self.curves_splitter.addWidget(self.params)
         self.curves_splitter.setChildrenCollapsible(False)
         top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.contour)
+        self.surface3d, self.step_panel = Surface3DView(), StepPanel()  # issue 11, item 4
+        top.addWidget(side_tabs((self.contour, "Contour"), (self.surface3d, "3-D surface")))
         top.addWidget(self.curves_splitter)
         top.setChildrenCollapsible(False)
         self.top_splitter = top
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.data_view)
-        bottom.addWidget(self.numbers)
+        bottom.addWidget(side_tabs((self.numbers, "Numbers"), (self.step_panel, "Step")))
         bottom.setStretchFactor(0, 1)
         bottom.setStretchFactor(1, 1)
         bottom.setChildrenCollapsible(False)
@@ -231,6 +235,7 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self.worker.gpu_probed.connect(c.set_gpu_status)
         self.contour.start_clicked.connect(ctl.contour_clicked)
         self.contour.pair_changed.connect(ctl.pair_chosen)
+        attach_watch(self)  # speed, Back 1, hover, arrows, step panel (issue 11, item 4)
 
     # -- user actions, forwarded -------------------------------------------------------------
     def show_message(self, text: str, kind: str = "info") -> None:
