@@ -153,6 +153,12 @@ def draw_surface(window: MainWindow) -> None:
     u = np.linspace(extent[0], extent[1], SURFACE_POINTS)
     v = np.linspace(extent[2], extent[3], SURFACE_POINTS)
     window.surface3d.set_surface(u, v, prep.cost_surface(*state.pair, u, v))
+    names = parameter_short_names(prep.problem)
+    others = "" if prep.problem.n_params == 2 else ", the other parameters at the optimum"
+    window.surface3d.set_caption(
+        f"J over {names[state.pair[0]]} (x) and {names[state.pair[1]]} (y){others}; "
+        "the path in red. Drag to turn, wheel to zoom."
+    )
 
 
 def redraw_watch(window: MainWindow) -> None:

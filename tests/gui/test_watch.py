@@ -199,7 +199,7 @@ def test_hover_names_the_parameters_and_the_cost_there(ctl):
     names[i], names[j] = "first", "second"
     x, y = prep.optimum[i] + 0.7, prep.optimum[j] - 1.3
     text = hover_text(prep, (i, j), names, x, y)
-    assert text.startswith(f"first = {x:.4g}, second = {y:.4g}")
+    assert text.startswith(f"first = {x:.4g}\nsecond = {y:.4g}\n")
     assert "other parameters at the optimum" in text
     shown = float(re.search(r"J = (\S+)", text).group(1))
     theta = np.array(prep.optimum, float)
@@ -223,7 +223,7 @@ def test_window_hover_gradient_and_step_arrows(window, qtbot):
     watch = window.contour.watch
     i, j = state.pair
     text = watch.hover_at(1.0, -2.0)
-    assert "J = " in text and "= 1, " in text
+    assert "J = " in text and "= 1\n" in text and "= -2\n" in text
     watch.show_gradient.setChecked(True)
     window.controller.set_speed(30)
     window.controls.step_button.click()

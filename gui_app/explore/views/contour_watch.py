@@ -29,8 +29,8 @@ def hover_text(prep, pair: tuple[int, int], names: list[str], x: float, y: float
     as on the contour (``Prepared.cost_surface``)."""
     i, j = pair
     J = float(prep.cost_surface(i, j, np.array([x]), np.array([y]))[0, 0])
-    where = "" if prep.problem.n_params == 2 else "  (other parameters at the optimum)"
-    return f"{names[i]} = {x:.4g}, {names[j]} = {y:.4g}\nJ = {J:.6g}{where}"
+    where = "" if prep.problem.n_params == 2 else "\n(other parameters at the optimum)"
+    return f"{names[i]} = {x:.4g}\n{names[j]} = {y:.4g}\nJ = {J:.6g}{where}"
 
 
 def descent_on_pair(problem, theta: np.ndarray, pair: tuple[int, int]) -> np.ndarray:
@@ -100,7 +100,7 @@ class ContourWatch:
         self.show_gradient.setToolTip(
             "Draw −∇J at the current point (the full-data gradient, on the two parameters "
             "shown), the direction gradient descent steps in; its length is drawn to a fixed "
-            "size, the label gives |∇J| on the pair"
+            "size, the label gives |∇J| on the pair (√((∂J/∂θ_i)² + (∂J/∂θ_j)²))"
         )
         self.step_arrow = Arrow(plot, STEP_COLOR)
         self.gradient_arrow = Arrow(plot, GRADIENT_COLOR, width=2.0)
@@ -135,15 +135,17 @@ class ContourWatch:
         if not text:
             self.hover.setVisible(False)
             return ""
-        (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
-        # keep the text inside the plot: left of the mouse in the right half, below it in the top
-        self.hover.setAnchor(
-            (1.0 if x > (x0 + x1) / 2 else -0.05, 0.0 if y > (y0 + y1) / 2 else 1.0)
-        )
+        self.hover.setAnchor(self._inside_anchor(x, y))
         self.hover.setText(text)
         self.hover.setPos(x, y)
         self.hover.setVisible(True)
         return text
+
+    def _inside_anchor(self, x: float, y: float) -> tuple[float, float]:
+        """A TextItem anchor that keeps a text at ``(x, y)`` inside the plot: to the left of
+        the point in the right half, below it in the top half."""
+        (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
+        return (1.05 if x > (x0 + x1) / 2 else -0.05, -0.05 if y > (y0 + y1) / 2 else 1.05)
 
     # -- arrows ----------------------------------------------------------------------------------
     def set_step(self, before: tuple[float, float] | None, after: tuple[float, float] | None):
@@ -179,7 +181,8 @@ class ContourWatch:
             return
         tip = point + descent * (GRADIENT_PX / on_screen)
         self.gradient_arrow.set(float(point[0]), float(point[1]), float(tip[0]), float(tip[1]))
-        self.gradient_label.setText(f"−∇J  (|∇J| = {norm:.3g} on this pair)")
+        self.gradient_label.setText(f"−∇J\n|∇J| = {norm:.3g}")
+        self.gradient_label.setAnchor(self._inside_anchor(float(tip[0]), float(tip[1])))
         self.gradient_label.setPos(float(tip[0]), float(tip[1]))
         self.gradient_label.setVisible(True)
 

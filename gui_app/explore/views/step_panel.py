@@ -59,46 +59,45 @@ def batch_rows(run: RunSettings, m: int) -> int:
     return B if run.solver in OPTIMIZERS and 1 <= B < m else m
 
 
-def step_rows(run: RunSettings, m: int, n: int, intercept: bool) -> list[tuple[str, str, str]]:
-    """The operands of one step as (name, shape, what), for ``m`` rows and ``n`` features."""
+def step_rows(run: RunSettings, m: int, n: int, intercept: bool) -> list[tuple[str, str]]:
+    """The operands of one step as (operand, shape), for ``m`` rows and ``n`` model columns;
+    a derived operand is written with its definition ("e = X·w + b − y")."""
     P = n + (1 if intercept else 0)
     e_def = "X·w + b − y" if intercept else "X·w − y"
-    rows = [
-        ("X", f"{m:,} × {n:,}", "the features, scaled (training coordinates)"),
-        ("y", f"{m:,}", "the target"),
-        ("w", f"{n:,}", "the coefficients (training coordinates)"),
-    ]
+    rows = [("X", f"{m:,} × {n:,}"), ("y", f"{m:,}"), ("w", f"{n:,}")]
     if intercept:
-        rows.append(("b", "scalar", "the intercept"))
+        rows.append(("b", "scalar"))
     if run.solver not in GD_SOLVERS:
         return rows
     B = batch_rows(run, m)
     if B < m:
         e_b = e_def.replace("X", "X_B").replace("y", "y_B")
-        last = m % B
         rows += [
-            (
-                "X_B",
-                f"{B:,} × {n:,}",
-                f"the rows of one mini-batch ({-(-m // B):,} per epoch"
-                + (f"; the last has {last:,}" if last else "")
-                + ")",
-            ),
-            ("y_B", f"{B:,}", "the batch's targets"),
-            ("e_B", f"{B:,}", f"e_B = {e_b}, the batch's errors"),
-            ("g_w", f"{n:,}", "g_w = X_Bᵀe_B / B"),
+            ("X_B", f"{B:,} × {n:,}"),
+            ("y_B", f"{B:,}"),
+            (f"e_B = {e_b}", f"{B:,}"),
+            ("g_w = X_Bᵀe_B / B", f"{n:,}"),
         ]
         if intercept:
-            rows.append(("g_b", "scalar", "g_b = Σe_B / B"))
+            rows.append(("g_b = Σe_B / B", "scalar"))
     else:
-        rows += [
-            ("e", f"{m:,}", f"e = {e_def}, the errors"),
-            ("∇w", f"{n:,}", "∇w = Xᵀe / m"),
-        ]
+        rows += [(f"e = {e_def}", f"{m:,}"), ("∇w = Xᵀe / m", f"{n:,}")]
         if intercept:
-            rows.append(("∂b", "scalar", "∂b = Σe / m"))
-    rows.append(("θ, g", f"{P:,}", "θ = [w, b], g = the gradient" if intercept else "θ = w"))
+            rows.append(("∂b = Σe / m", "scalar"))
+    rows.append(("θ = [w, b], g" if intercept else "θ = w, g", f"{P:,}"))
     return rows
+
+
+def step_notes(run: RunSettings, m: int) -> str:
+    """What the shapes mean: X in training coordinates; a mini-batch's count per epoch."""
+    note = "X: the features as trained (scaled); θ, g: every parameter"
+    B = batch_rows(run, m)
+    if run.solver in GD_SOLVERS and B < m:
+        last = m % B
+        note += f"; X_B: one mini-batch, {-(-m // B):,} per epoch" + (
+            f"; the last has {last:,}" if last else ""
+        )
+    return note
 
 
 def step_html(run: RunSettings, m: int | None, n: int | None, intercept: bool = True) -> str:
@@ -143,16 +142,19 @@ def step_html(run: RunSettings, m: int | None, n: int | None, intercept: bool = 
         else:
             lines.append("g_t = [∇w, ∂b] of the full data" if intercept else "g_t = ∇w")
     table = "".join(
-        f"<tr><td><b>{escape(a)}</b></td><td style='padding:0 10px'>{escape(s)}</td>"
-        f"<td>{escape(w)}</td></tr>"
-        for a, s, w in rows
+        f"<tr><td>{escape(a)}</td><td style='padding-left:8px'><b>{escape(s)}</b></td></tr>"
+        for a, s in rows
     )
     update = "<br>".join(escape(line) for line in lines)
+    operands = (
+        "<table cellspacing='0'><tr><th align='left'>operand</th>"
+        f"<th align='left' style='padding-left:8px'>shape</th></tr>{table}</table>"
+    )
     return (
-        f"<p>{head}</p><table cellspacing='0'>"
-        f"<tr><th align='left'>operand</th><th align='left' style='padding:0 10px'>shape</th>"
-        f"<th align='left'>what</th></tr>{table}</table>"
-        f"<p><b>Update</b><br><span style='font-family:monospace'>{update}</span></p>"
+        f"<p style='margin:0'>{head}</p>"
+        f"<table cellspacing='0' cellpadding='2'><tr><td valign='top'>{operands}</td>"
+        f"<td valign='top' style='padding-left:14px'><b>Update</b><br>{update}</td></tr></table>"
+        f"<p style='margin:0; color:#555'>{escape(step_notes(run, m))}</p>"
     )
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QShowEvent
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 #: Qt platforms that have no OpenGL at all.
 NO_GL_PLATFORMS = ("offscreen", "minimal", "vnc")
@@ -83,6 +83,10 @@ class Surface3DView(QWidget):
         self.label.setWordWrap(True)
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.layout_.addWidget(self.label)
+        self.caption = QLabel("")  # what the surface is (set with it); shown with the GL view
+        self.caption.setWordWrap(True)
+        self.caption.hide()
+        self.layout_.insertWidget(0, self.caption)
         self.reason: str | None = None  # why there is no 3-D view ("" once it is built)
         self.gl = None  # the GLViewWidget once built
         self._surface_item = None
@@ -98,10 +102,9 @@ class Surface3DView(QWidget):
     def ensure_view(self) -> bool:
         """Build the OpenGL view the first time (True when there is one); without OpenGL the
         label says why."""
-        if self.gl is not None:
-            return True
-        if self.reason:
-            return False
+        if self.reason is not None:  # probed already (or being built: showing re-enters)
+            return self.gl is not None
+        self.reason = ""
         self.reason = opengl_problem()
         if self.reason:
             self.label.setText(
@@ -109,27 +112,30 @@ class Surface3DView(QWidget):
                 "the rest of the window works as usual."
             )
             return False
+        import pyqtgraph as pg
         import pyqtgraph.opengl as gl
 
         view = gl.GLViewWidget()
         view.setBackgroundColor("w")
-        view.setCameraPosition(distance=4.2, elevation=28, azimuth=-60)
-        self._surface_item = gl.GLSurfacePlotItem(
-            shader="heightColor", computeNormals=False, smooth=False
-        )
-        # heightColor: colour from z (0..1): dark blue in the valley to yellow on the walls
-        self._surface_item.shader()["colorMap"] = np.array(
-            [0.8, 0.1, 0.2, 0.9, 0.0, 0.3, 0.6, 0.5, 1.0]
-        )
+        view.setCameraPosition(distance=3.8, elevation=30, azimuth=-60)
+        view.opts["center"] = pg.Vector(0, 0, 0.4)
+        # coloured per vertex by height with the contour's colour map (viridis)
+        self._surface_item = gl.GLSurfacePlotItem(computeNormals=False, smooth=False)
         self._path_item = gl.GLLinePlotItem(color=(0.84, 0.15, 0.16, 1.0), width=3, antialias=True)
         view.addItem(self._surface_item)
         view.addItem(self._path_item)
         self.layout_.removeWidget(self.label)
         self.label.hide()
-        self.layout_.addWidget(view)
+        view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.layout_.addWidget(view, 1)
+        self.caption.show()
         self.gl = view
         self._draw()
         return True
+
+    def set_caption(self, text: str) -> None:
+        """The line above the 3-D view (what the axes are)."""
+        self.caption.setText(text)
 
     def set_surface(self, u: np.ndarray | None, v: np.ndarray | None, J: np.ndarray | None) -> None:
         """The surface ``J[k, l]`` over ``u[l]``, ``v[k]`` (None: none)."""
@@ -167,7 +173,11 @@ class Surface3DView(QWidget):
         u, v, J = self._grid
         x, y, z, self._box = unit_box(u, v, J)
         if self._surface_item is not None:
-            self._surface_item.setData(x=x, y=y, z=z)
+            import pyqtgraph as pg
+
+            colors = pg.colormap.get("viridis").map(np.clip(z, 0, 1).ravel(), mode="float")
+            self._surface_item.setData(x=x, y=y, z=z)  # (a new mesh forgets its colours:
+            self._surface_item.setData(colors=colors)  # colour after; (Nv, 4), x-major)
             self._surface_item.setVisible(True)
         self._draw_path()
 
