@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QLineEdit,
-    QTabWidget,
     QWidget,
 )
 
@@ -33,16 +32,6 @@ SURFACE_POINTS = 61  # the 3-D grid per axis (a GL mesh: coarser than the contou
 WATCH_ASPECTS = frozenset(
     {"problem", "pair", "history", "status", "speed", "settings", "optimum", "start", "finished"}
 )
-
-
-def side_tabs(*pages: tuple[QWidget, str]) -> QTabWidget:
-    """A small tab widget of ``(widget, title)`` pages (Contour | 3-D surface, Numbers |
-    Step)."""
-    tabs = QTabWidget()
-    tabs.setDocumentMode(True)
-    for widget, title in pages:
-        tabs.addTab(widget, title)
-    return tabs
 
 
 def describe_point(state: ExploreState, x: float, y: float) -> str | None:

@@ -48,7 +48,7 @@ from gui_app.explore.views.numbers import NumbersPanel
 from gui_app.explore.views.step_panel import StepPanel
 from gui_app.explore.views.surface3d import Surface3DView
 from gui_app.explore.views.table import DataTab
-from gui_app.explore.watch_paint import attach_watch, side_tabs
+from gui_app.explore.watch_paint import attach_watch
 from gui_app.explore.worker import RunWorker
 from gui_app.timing.view import TimingView
 from gui_app.widgets import FooterScrollArea
@@ -168,6 +168,11 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self.params = ParametersView()
         self.data_view = DataView()
         self.numbers = NumbersPanel()
+        # issue 11, item 4: the step's shapes and the 3-D surface, as tabs of the data view
+        # (next to the numbers, below the contour; presentation mode moves the views whole)
+        self.surface3d, self.step_panel = Surface3DView(), StepPanel()
+        self.data_view.tabs.addTab(self.step_panel, "Step")
+        self.data_view.tabs.addTab(self.surface3d, "3-D")
         for view in (self.learning, self.params):
             view.setMinimumHeight(MIN_PLOT_HEIGHT)
         # On a tall window the learning curve and the parameters share a column next to the
@@ -178,14 +183,13 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self.curves_splitter.addWidget(self.params)
         self.curves_splitter.setChildrenCollapsible(False)
         top = QSplitter(Qt.Orientation.Horizontal)
-        self.surface3d, self.step_panel = Surface3DView(), StepPanel()  # issue 11, item 4
-        top.addWidget(side_tabs((self.contour, "Contour"), (self.surface3d, "3-D surface")))
+        top.addWidget(self.contour)
         top.addWidget(self.curves_splitter)
         top.setChildrenCollapsible(False)
         self.top_splitter = top
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.data_view)
-        bottom.addWidget(side_tabs((self.numbers, "Numbers"), (self.step_panel, "Step")))
+        bottom.addWidget(self.numbers)
         bottom.setStretchFactor(0, 1)
         bottom.setStretchFactor(1, 1)
         bottom.setChildrenCollapsible(False)

@@ -40,6 +40,20 @@ def descent_on_pair(problem, theta: np.ndarray, pair: tuple[int, int]) -> np.nda
     return -np.array([g[pair[0]], g[pair[1]]])
 
 
+class _Head(pg.ArrowItem):
+    """An arrowhead that, like the plot's data items, answers ``name()`` (None: no legend)."""
+
+    def name(self) -> None:
+        return None
+
+
+class _Text(pg.TextItem):
+    """A text item that answers ``name()`` (None: no legend entry)."""
+
+    def name(self) -> None:
+        return None
+
+
 class Arrow:
     """A line from one point to another in a plot's data coordinates, with a head of fixed
     pixel size at the end, pointing along the line as drawn (whatever the axes' scales)."""
@@ -47,7 +61,7 @@ class Arrow:
     def __init__(self, plot: pg.PlotItem, color: str, width: float = 2.5) -> None:
         self.plot = plot
         self.line = pg.PlotDataItem(pen=pg.mkPen(color, width=width))
-        self.head = pg.ArrowItem(
+        self.head = _Head(
             angle=0, headLen=14, tipAngle=36, tailLen=None, pen=pg.mkPen(color), brush=color
         )
         for item in (self.line, self.head):
@@ -104,8 +118,8 @@ class ContourWatch:
         )
         self.step_arrow = Arrow(plot, STEP_COLOR)
         self.gradient_arrow = Arrow(plot, GRADIENT_COLOR, width=2.0)
-        self.gradient_label = pg.TextItem("", color=GRADIENT_COLOR, anchor=(0, 1))
-        self.hover = pg.TextItem("", color="#111", fill=pg.mkBrush(255, 255, 255, 225))
+        self.gradient_label = _Text("", color=GRADIENT_COLOR, anchor=(0, 1))
+        self.hover = _Text("", color="#111", fill=pg.mkBrush(255, 255, 255, 225))
         self.hover.setZValue(30)
         for item in (self.gradient_label, self.hover):
             plot.addItem(item, ignoreBounds=True)
