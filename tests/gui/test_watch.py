@@ -209,15 +209,6 @@ def test_hover_names_the_parameters_and_the_cost_there(ctl):
     assert shown == pytest.approx(problem.cost(w_s, b_s), rel=1e-5)  # 6 digits shown
 
 
-def test_gram_gradient_is_the_data_gradient(ctl):
-    problem = ctl.state.prepared.problem
-    rng = np.random.default_rng(3)
-    theta = rng.normal(size=problem.n_params)
-    gw, gb = problem.gradient(theta[: problem.n], float(theta[-1]))
-    expected = np.append(gw, gb)
-    assert np.allclose(problem.gram_gradient(theta), expected, rtol=1e-9, atol=1e-12)
-
-
 def test_window_hover_gradient_and_step_arrows(window, qtbot):
     state = window.state
     watch = window.contour.watch

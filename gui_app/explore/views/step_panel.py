@@ -132,13 +132,11 @@ def step_html(run: RunSettings, m: int | None, n: int | None, intercept: bool = 
         state = STATE_NAMES.get(solver)
         if state:
             P = n + (1 if intercept else 0)
-            lines.append(f"state {state}: {P:,} values each (the shape of θ), starting at 0")
+            lines.append(f"state {state}: {P:,} values each (θ's shape), from 0")
         if solver == "momentum" or solver == "nesterov":
-            lines.append("(b_t here is the momentum buffer, not the intercept b)")
+            lines.append("(b_t: the momentum buffer, not the intercept)")
         if batch_rows(run, m) < m:
-            lines.append(
-                f"g_t from one mini-batch of B = {run.batch_size:,} rows; t counts updates"
-            )
+            lines.append(f"g_t: one mini-batch of B = {run.batch_size:,} rows; t counts updates")
         else:
             lines.append("g_t = [∇w, ∂b] of the full data" if intercept else "g_t = ∇w")
     table = "".join(
