@@ -150,6 +150,31 @@ def draw_surface(window: MainWindow) -> None:
     )
 
 
+def follow_watched_point(window: MainWindow, theta: np.ndarray) -> None:
+    """While a run is watched (a finite speed, or paused) and its current point ``theta``
+    leaves the contour's grid, widen the grid to hold the path so far (the contour otherwise
+    widens only when the run ends): the point and its arrows stay in view."""
+    state = window.state
+    extent = window.contour.grid_extent
+    history = state.current_history()
+    watched = state.settings.view.speed > 0 or state.status is RunStatus.PAUSED
+    if extent is None or history is None or not watched or state.race is not None:
+        return
+    i, j = state.pair
+    x, y = float(theta[i]), float(theta[j])
+    if not (np.isfinite(x) and np.isfinite(y)):
+        return
+    if extent[0] <= x <= extent[1] and extent[2] <= y <= extent[3]:
+        return
+    window.contour.show_problem(
+        state.prepared,
+        state.pair,
+        start_theta(state),
+        history.theta.view(),
+        window.contour.axis_texts,
+    )
+
+
 def redraw_watch(window: MainWindow) -> None:
     """The last-step arrow, the gradient arrow and the 3-D path from the state."""
     state = window.state
@@ -160,6 +185,7 @@ def redraw_watch(window: MainWindow) -> None:
         window.surface3d.set_path(None, None)
         return
     i, j = state.pair
+    follow_watched_point(window, theta)
     step = last_step(state)
     watch.set_step(
         None if step is None else (step[0][i], step[0][j]),

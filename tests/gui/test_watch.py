@@ -285,3 +285,29 @@ def test_step_panel_mini_batch_operands_and_hyper_parameters():
     rms = step_html(run.__class__(solver="rmsprop", rho=0.9), 10, 2, False)
     assert "ρ = 0.9" in rms and "ε = 1e-08" in rms and "X·w − y" in rms
     assert "No data yet" in step_html(run, None, None)
+
+
+def test_a_watched_run_keeps_its_current_point_on_the_contour(window, qtbot):
+    c = window.controls
+    c.solver_combo.setCurrentIndex(c.solver_combo.findData("momentum"))  # it overshoots
+    window.controller.set_speed(10)
+    first = window.contour.grid_extent
+    i, j = window.state.pair
+
+    def inside(point, extent) -> bool:
+        x0, x1, y0, y1 = extent
+        return x0 <= point[i] <= x1 and y0 <= point[j] <= y1
+
+    left_the_first_grid = False
+    for k in range(1, 13):
+        c.step_button.click()
+        qtbot.waitUntil(
+            lambda k=k: window.last_snapshot is not None and window.last_snapshot.iteration == k,
+            timeout=TIMEOUT,
+        )
+        point = window.state.current.history.theta.view()[-1]
+        left_the_first_grid |= not inside(point, first)
+        qtbot.waitUntil(lambda p=point: inside(p, window.contour.grid_extent), timeout=TIMEOUT)
+    assert left_the_first_grid, "the path should leave the first grid (else this shows nothing)"
+    window.controller.set_speed(0)
+    c.stop_button.click()
