@@ -375,6 +375,16 @@ class ViewSettings:
     )
     equal_axes: bool = knob(False, "equal axes", help="contour with equal axes", cli="")
     tab: str = knob("explore", "tab", choices=TABS, help="which tab to show", cli="")
+    speed: int = knob(
+        0,
+        "speed",
+        low=0,
+        high=1000,
+        unit="steps/s",
+        help="how fast the window runs gradient descent: N steps per second, the last step "
+        "drawn as an arrow (0: as fast as possible)",
+        cli="",
+    )
 
     def __post_init__(self) -> None:
         _validate_fields(self)

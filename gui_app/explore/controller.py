@@ -48,6 +48,7 @@ from gui_app.explore.state import (
     run_label,
     start_theta,
 )
+from gui_app.explore.step_back import Watching
 from gui_app.explore.worker import ModelSpec, RunSpec
 
 #: How many runs the state keeps (the learning curve shows the latest few of them).
@@ -86,7 +87,7 @@ class Runner(Protocol):
     def is_paused(self) -> bool: ...
 
 
-class ExploreController:
+class ExploreController(Watching):
     """Turns user actions (settings, Run, Pause, Step, Stop, Reset, contour click, pair,
     file) and runner events into changes of one :class:`ExploreState`."""
 

@@ -20,6 +20,7 @@ from gui_app.explore.controller import parameter_short_names, start_theta
 from gui_app.explore.import_choices import file_summary, target_choices
 from gui_app.explore.plots import coefficient_unit, unit_of
 from gui_app.explore.state import SCALING_SHORT, ExploreState, RunStatus
+from gui_app.explore.watch_paint import paint_watch, redraw_watch
 
 REDRAW_PARTS = ("contour", "learning", "params", "numbers", "data")
 MESSAGE_STYLES = {
@@ -82,6 +83,7 @@ class PaintsState:
         if "finished" in changed and state.current is not None:
             self._finishing = state.current.final
             self.live.finish_soon()
+        paint_watch(self, changed)  # speed, arrows, 3-D surface, step panel (issue 11)
         if "ready" in changed:
             self.problem_ready.emit()
 
@@ -234,6 +236,8 @@ class PaintsState:
         """Bring the views (all, or one of REDRAW_PARTS) up to date with the current run."""
         if part is None:
             self.live.cancel()
+        if part in (None, "contour"):
+            redraw_watch(self)
         state = self.state
         history = state.current_history()
         run = state.current

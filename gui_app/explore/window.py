@@ -45,7 +45,10 @@ from gui_app.explore.views.contour import ContourView
 from gui_app.explore.views.curves import LearningCurveView, ParametersView
 from gui_app.explore.views.data import DataView
 from gui_app.explore.views.numbers import NumbersPanel
+from gui_app.explore.views.step_panel import StepPanel
+from gui_app.explore.views.surface3d import Surface3DView
 from gui_app.explore.views.table import DataTab
+from gui_app.explore.watch_paint import attach_watch
 from gui_app.explore.worker import RunWorker
 from gui_app.timing.view import TimingView
 from gui_app.widgets import FooterScrollArea
@@ -165,6 +168,11 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self.params = ParametersView()
         self.data_view = DataView()
         self.numbers = NumbersPanel()
+        # issue 11, item 4: the step's shapes and the 3-D surface, as tabs of the data view
+        # (next to the numbers, below the contour; presentation mode moves the views whole)
+        self.surface3d, self.step_panel = Surface3DView(), StepPanel()
+        self.data_view.tabs.addTab(self.step_panel, "Step")
+        self.data_view.tabs.addTab(self.surface3d, "3-D")
         for view in (self.learning, self.params):
             view.setMinimumHeight(MIN_PLOT_HEIGHT)
         # On a tall window the learning curve and the parameters share a column next to the
@@ -232,6 +240,7 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self.worker.gpu_probed.connect(c.set_gpu_status)
         self.contour.start_clicked.connect(ctl.contour_clicked)
         self.contour.pair_changed.connect(ctl.pair_chosen)
+        attach_watch(self)  # speed, Back 1, hover, arrows, step panel (issue 11, item 4)
 
     # -- user actions, forwarded -------------------------------------------------------------
     def show_message(self, text: str, kind: str = "info") -> None:

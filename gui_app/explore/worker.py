@@ -228,6 +228,16 @@ class RunWorker(QObject):
         paused."""
         return self._runner.step(count)
 
+    def set_speed(self, steps_per_second: float | None) -> None:
+        """Run at ``steps_per_second`` (one iteration a snapshot), or as fast as possible
+        (None or 0); see :meth:`gui_app.runner.Runner.set_speed`."""
+        self._runner.set_speed(steps_per_second)
+
+    def run_spec(self, run_id: int) -> RunSpec | None:
+        """The RunSpec run ``run_id`` was submitted with (recent runs only), None otherwise."""
+        spec = self._runner.spec_of(run_id)
+        return spec if isinstance(spec, RunSpec) else None
+
     def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT_S) -> bool:
         """Cancel everything and join the thread for at most ``timeout`` seconds (the window
         calls this when it closes); False when a prepare stuck in an uninterruptible step was

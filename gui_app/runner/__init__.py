@@ -15,6 +15,8 @@ dropped):
   lock. A GUI-thread ``QTimer`` drains it about 30 times a second and hands the events of the
   latest job (and global ones, id 0) to ``deliver`` as one list: every event arrives, in
   order, and the views redraw at most ~30 times a second.
+- :meth:`Runner.set_speed` slows pausable jobs to N steps a second (:meth:`Job.pace` then
+  answers one iteration per tick, woken early by pause, stop or a new speed).
 - Any exception (any ``BaseException``) ends the job with a ``failed`` message event; the
   thread lives on for the next job.
 - :meth:`Runner.shutdown` cancels everything and joins the thread for a bounded time. A job
@@ -63,6 +65,7 @@ from gui_app.runner.job import (
 DRAIN_INTERVAL_MS = 33  # ~30 deliveries (redraws) a second at most
 GIL_SWITCH_INTERVAL_S = 0.0005  # set here and by gui_app.app.make_application
 SHUTDOWN_TIMEOUT_S = 2.0  # the longest a window close waits for a job to notice its cancel
+KEPT_SPECS = 64  # how many recent jobs' specs :meth:`Runner.spec_of` answers for
 
 __all__ = [
     "DRAIN_INTERVAL_MS",
@@ -70,6 +73,7 @@ __all__ = [
     "FAILED",
     "GIL_SWITCH_INTERVAL_S",
     "GLOBAL_ID",
+    "KEPT_SPECS",
     "PAUSED",
     "RESULT",
     "SHUTDOWN_TIMEOUT_S",
@@ -116,6 +120,8 @@ class Runner:
         self._pending: Job | None = None
         self._current: Job | None = None
         self._latest_id = 0
+        self._speed: float | None = None  # steps per second of pausable jobs; None: no limit
+        self._specs: dict[int, Any] = {}  # the specs of the latest jobs, by id (step back)
         self._closing = False
         self._started = False
         self._pumping = False
@@ -195,6 +201,9 @@ class Runner:
             )
             if self._current is not None:
                 self._current.cancel.set()
+            self._specs[job.id] = spec
+            for old in [i for i in self._specs if i <= job.id - KEPT_SPECS]:
+                del self._specs[old]
             self._pending = job  # a job still queued is replaced without a word
             self._cond.notify_all()
         if not self.sync:  # sync: it runs at the next drain, once the caller knows its id
@@ -237,6 +246,33 @@ class Runner:
             self._cond.notify_all()
         self._kick()
         return True
+
+    @property
+    def speed(self) -> float | None:
+        """Steps per second of pausable jobs (None: as fast as possible)."""
+        return self._speed
+
+    def set_speed(self, steps_per_second: float | None) -> None:
+        """Run pausable jobs at ``steps_per_second`` (each :meth:`Job.pace` then answers one
+        iteration, about 1/N s after the last), or as fast as possible (None or 0). Applies at
+        once to the running job (a wait in progress is woken) and to later ones.
+
+        Raises ValueError for a negative or non-finite speed.
+        """
+        if steps_per_second is not None:
+            speed = float(steps_per_second)
+            if not (speed >= 0 and speed < float("inf")):
+                raise ValueError(f"speed must be a number of steps per second ≥ 0, got {speed}")
+            steps_per_second = speed or None
+        with self._cond:
+            self._speed = steps_per_second
+            self._cond.notify_all()
+
+    def spec_of(self, job_id: int) -> Any:
+        """The spec ``job_id`` was submitted with (one of the latest :data:`KEPT_SPECS`
+        jobs), None when it is not kept."""
+        with self._cond:
+            return self._specs.get(job_id)
 
     def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT_S) -> bool:
         """Cancel everything, stop delivering and join the thread for at most ``timeout``

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -114,23 +115,38 @@ class Job:
 
     def pace(self, k: int) -> int:
         """How many iterations (1..k) to run before the next snapshot: k while running; while
-        paused, waits for a step and charges the step budget (``min(k, budget)``).
+        paused, waits for a step and charges the step budget (``min(k, budget)``); while
+        running at a finite speed (:meth:`Runner.set_speed`, pausable jobs only), waits until
+        1/N s after this call began and answers 1.
 
-        The solvers' ``pace`` hook: Step 1 is exactly one iteration, Step ×10 exactly ten.
+        The solvers' ``pace`` hook: Step 1 is exactly one iteration, Step ×10 exactly ten, and
+        at N steps per second each snapshot is one iteration. A wait at a finite speed ends at
+        once when the job is paused, stopped or cancelled or the speed changes (the runner's
+        condition is notified); it is the product's pacing, never a sleep of the thread.
         """
         k = max(1, int(k))
         runner = self._runner
+        began = time.monotonic()
         with runner._cond:
-            if not runner.sync:
-                while self._must_wait() and not runner._closing:
-                    runner._cond.wait()
-            if self.cancel.is_set() or not self.paused:
-                return k
-            if self.step_budget <= 0:
-                return 1  # a paused job that skipped its checkpoint: as little as possible
-            taken = min(k, self.step_budget)
-            self.step_budget -= taken
-            return taken
+            while True:
+                if not runner.sync:
+                    while self._must_wait() and not runner._closing:
+                        runner._cond.wait()
+                if self.cancel.is_set() or runner._closing:
+                    return k
+                if self.paused:
+                    if self.step_budget <= 0:
+                        return 1  # a paused job that skipped its checkpoint: as little as possible
+                    taken = min(k, self.step_budget)
+                    self.step_budget -= taken
+                    return taken
+                speed = runner._speed if self.pausable else None
+                if speed is None:
+                    return k
+                left = began + 1.0 / speed - time.monotonic()
+                if runner.sync or left <= 0:
+                    return 1
+                runner._cond.wait(left)  # woken early by pause, step, stop, cancel, speed
 
     def _must_wait(self) -> bool:
         return self.paused and self.step_budget <= 0 and not self.cancel.is_set()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from gui_app.explore import plots as style
 from gui_app.explore.plots import fit_texts, style_plot
+from gui_app.explore.views.contour_watch import ContourWatch
 
 N_LEVELS = 14
 GRID_POINTS = 121
@@ -114,6 +115,8 @@ class ContourView(QWidget):
         )
         for item in (self.trajectory, self.start_marker, self.current_marker, self.optimum_marker):
             self.plot.addItem(item)
+        self.watch = ContourWatch(self.plot, self.widget.scene())  # hover, step and gradient
+        row.addWidget(self.watch.show_gradient)
         self.widget.scene().sigMouseClicked.connect(self._clicked)
         self.equal_axes.toggled.connect(self._equal_toggled)
         self.x_combo.activated.connect(self._pair_activated)
@@ -227,6 +230,7 @@ class ContourView(QWidget):
         for marker in (self.start_marker, self.current_marker, self.optimum_marker):
             marker.setData([], [])
         self.set_trajectory(np.array([]), np.array([]))
+        self.watch.clear()
         self.grid_extent = None
         self._problem = None
 
