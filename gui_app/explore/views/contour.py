@@ -1,6 +1,9 @@
-"""The cost-contour view: J over two parameters (training coordinates) with the path."""
+"""The cost-contour view: J over two parameters (training coordinates) with the path, or
+the paths of a race (one colour per racer, :data:`gui_app.explore.plots.RACE_COLORS`)."""
 
 from __future__ import annotations
+
+import html
 
 import numpy as np
 import pyqtgraph as pg
@@ -29,6 +32,23 @@ LEGEND_HTML = (
     "<span style='color:#ff7f0e'>●</span>&nbsp;current &nbsp; "
     "<span style='color:#c9a400'>★</span>&nbsp;optimum"
 )
+#: The legend's start and optimum entries during a race (each racer has its own entry).
+RACE_LEGEND_TAIL = (
+    "<span style='color:#2ca02c'>●</span>&nbsp;start &nbsp; "
+    "<span style='color:#c9a400'>★</span>&nbsp;optimum"
+)
+
+
+def race_legend_html(entries: list[tuple[str, str, str]]) -> str:
+    """The legend row of a race: per racer (label, colour, final numbers or "") a line in
+    its colour, its label and, once it ended, its final numbers; then start and optimum."""
+    parts = []
+    for label, color, numbers in entries:
+        text = html.escape(label, quote=False).replace(" ", "&nbsp;")
+        if numbers:
+            text += "&nbsp;<b>" + html.escape(numbers, quote=False).replace(" ", "&nbsp;") + "</b>"
+        parts.append(f"<span style='color:{color}'>━━&nbsp;●</span>&nbsp;{text}")
+    return " &nbsp; ".join([*parts, RACE_LEGEND_TAIL])
 
 
 def contour_levels(J: np.ndarray, count: int = N_LEVELS) -> np.ndarray:
@@ -114,6 +134,9 @@ class ContourView(QWidget):
         )
         for item in (self.trajectory, self.start_marker, self.current_marker, self.optimum_marker):
             self.plot.addItem(item)
+        # a race's paths and current markers (one pair per racer), made when first needed
+        self.race_paths: list[pg.PlotDataItem] = []
+        self.race_markers: list[pg.ScatterPlotItem] = []
         self.widget.scene().sigMouseClicked.connect(self._clicked)
         self.equal_axes.toggled.connect(self._equal_toggled)
         self.x_combo.activated.connect(self._pair_activated)
@@ -213,6 +236,41 @@ class ContourView(QWidget):
         else:
             self.current_marker.setData([], [])
 
+    def set_race_paths(self, paths: list[tuple[np.ndarray, np.ndarray]], colors: list[str]) -> None:
+        """Draw a race: racer k's path (x, y arrays) and current marker in ``colors[k]``;
+        an empty list takes every racer's path away (a single run's look comes back)."""
+        while len(self.race_paths) < len(paths):
+            path = pg.PlotDataItem(symbolSize=4, symbolPen=None)
+            marker = pg.ScatterPlotItem(size=13, symbol="o", pen=pg.mkPen("k", width=1))
+            path.setZValue(5)
+            marker.setZValue(6)
+            self.plot.addItem(path)
+            self.plot.addItem(marker)
+            self.race_paths.append(path)
+            self.race_markers.append(marker)
+        for k, (path, marker) in enumerate(zip(self.race_paths, self.race_markers, strict=True)):
+            if k >= len(paths):
+                path.setData([], [])
+                marker.setData([], [])
+                continue
+            x, y = paths[k]
+            ok = np.isfinite(x) & np.isfinite(y)
+            x, y = x[ok], y[ok]
+            color = colors[k]
+            path.setPen(pg.mkPen(color, width=2))
+            path.setSymbol(None if len(x) > 2000 else "o")
+            path.setSymbolBrush(color)
+            path.setData(x, y)
+            marker.setBrush(pg.mkBrush(color))
+            marker.setData(x[-1:], y[-1:])
+
+    def set_race_legend(self, entries: list[tuple[str, str, str]] | None) -> None:
+        """The legend row: a race's entries (label, colour, final numbers), or None for a
+        single run's legend."""
+        text = LEGEND_HTML if not entries else race_legend_html(entries)
+        if self.legend_label.text() != text:
+            self.legend_label.setText(text)
+
     def set_start(self, x: float, y: float) -> None:
         self.start_marker.setData([x], [y])
 
@@ -227,6 +285,7 @@ class ContourView(QWidget):
         for marker in (self.start_marker, self.current_marker, self.optimum_marker):
             marker.setData([], [])
         self.set_trajectory(np.array([]), np.array([]))
+        self.set_race_paths([], [])
         self.grid_extent = None
         self._problem = None
 
