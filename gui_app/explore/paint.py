@@ -275,7 +275,8 @@ class PaintsState:
                         numbers += f" ({'stopped' if snap.status == 'cancelled' else 'diverged'})"
                 elif run.failed:
                     numbers = "(failed)"
-                entries.append((short_label(run.label), color, numbers))
+                # the data and model are the same for every racer (and on the axes)
+                entries.append((short_label(run.label.split(", ")[0]), color, numbers))
             self.contour.set_race_legend(entries)
         if part in (None, "learning"):
             for run in shown:

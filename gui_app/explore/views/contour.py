@@ -32,9 +32,10 @@ LEGEND_HTML = (
     "<span style='color:#ff7f0e'>●</span>&nbsp;current &nbsp; "
     "<span style='color:#c9a400'>★</span>&nbsp;optimum"
 )
-#: The legend's start and optimum entries during a race (each racer has its own entry).
+#: The legend's start and optimum entries during a race (each racer has its own entry; the
+#: start marker turns white, so that it is not taken for the green racer).
 RACE_LEGEND_TAIL = (
-    "<span style='color:#2ca02c'>●</span>&nbsp;start &nbsp; "
+    "<span style='color:#555'>○</span>&nbsp;start &nbsp; "
     "<span style='color:#c9a400'>★</span>&nbsp;optimum"
 )
 
@@ -270,6 +271,7 @@ class ContourView(QWidget):
         text = LEGEND_HTML if not entries else race_legend_html(entries)
         if self.legend_label.text() != text:
             self.legend_label.setText(text)
+            self.start_marker.setBrush(pg.mkBrush("w" if entries else "#2ca02c"))
 
     def set_start(self, x: float, y: float) -> None:
         self.start_marker.setData([x], [y])
