@@ -71,6 +71,25 @@ def racer_line(k: int, run: Run) -> str:
     return f"{head}: J = {snap.cost:.6g} after {snap.iteration:,} iterations, {word}"
 
 
+def history_rows(
+    problem: Any, batch: list[Snapshot]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One racer's batch as :meth:`History.add` takes it: iterations (k), cost (k), θ in
+    training coordinates (k × n_params, as ``problem.theta``) and [w, b] in original units;
+    built column-wise (four racers deliver four times the snapshots of one run)."""
+    k = len(batch)
+    it = np.fromiter((s.iteration for s in batch), float, k)
+    cost = np.fromiter((s.cost for s in batch), float, k)
+    theta = np.array([s.w_scaled for s in batch], np.float64).reshape(k, -1)
+    if problem.intercept:
+        b_s = np.fromiter(((s.b_scaled or 0.0) for s in batch), float, k)
+        theta = np.column_stack([theta, b_s])
+    params = np.array([s.w for s in batch], np.float64).reshape(k, -1)
+    if batch[0].b is not None:
+        params = np.column_stack([params, np.fromiter((s.b for s in batch), float, k)])
+    return it, cost, theta, params
+
+
 class RaceControl:
     """Mixin of the explore controller: the race line-up, starting a race and its events."""
 
@@ -254,11 +273,7 @@ class RaceControl:
                 run.history = History(problem.n_params)
             if run.problem is not problem:
                 continue
-            it = np.fromiter((s.iteration for s in batch), float, len(batch))
-            cost = np.fromiter((s.cost for s in batch), float, len(batch))
-            theta = np.array([problem.theta(s.w_scaled, s.b_scaled or 0.0) for s in batch])
-            params = np.array([np.append(s.w, s.b) if s.b is not None else s.w for s in batch])
-            run.history.add(it, cost, theta, params)
+            run.history.add(*history_rows(problem, batch))
             run.last = batch[-1]
             if batch[-1].final:
                 run.final = batch[-1]
