@@ -8,7 +8,7 @@ starts the race.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -31,13 +31,6 @@ TOOLTIP_KEYS = {
     "rmsprop": ("rho", "epsilon", "batch_size"),
     "adam": ("beta1", "beta2", "epsilon", "batch_size"),
 }
-
-
-def color_icon(color: str, size: int = 12) -> QIcon:
-    """A square of ``color``: the racer's colour next to its entry."""
-    pixmap = QPixmap(size, size)
-    pixmap.fill(QColor(color))
-    return QIcon(pixmap)
 
 
 def entry_tooltip(run: RunSettings) -> str:
@@ -122,7 +115,10 @@ class RaceBox(QGroupBox):
         self.entries.clear()
         for k, (label, run) in enumerate(zip(labels, runs, strict=True)):
             color = style.RACE_COLORS[k % len(style.RACE_COLORS)]
-            item = QListWidgetItem(color_icon(color), f"{k + 1}. {label}")
+            item = QListWidgetItem(f"{k + 1}. {label}")
+            # a QColor decoration is drawn as a square of that colour (no pixmap: pixmaps
+            # must not outlive the application, and a window may be torn down after it)
+            item.setData(Qt.ItemDataRole.DecorationRole, QColor(color))
             item.setToolTip(entry_tooltip(run))
             self.entries.addItem(item)
         self._update_enabled()

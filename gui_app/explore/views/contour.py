@@ -32,24 +32,34 @@ LEGEND_HTML = (
     "<span style='color:#ff7f0e'>●</span>&nbsp;current &nbsp; "
     "<span style='color:#c9a400'>★</span>&nbsp;optimum"
 )
-#: The legend's start and optimum entries during a race (each racer has its own entry; the
-#: start marker turns white, so that it is not taken for the green racer).
-RACE_LEGEND_TAIL = (
-    "<span style='color:#555'>○</span>&nbsp;start &nbsp; "
-    "<span style='color:#c9a400'>★</span>&nbsp;optimum"
-)
+#: What the legend row's tooltip says during a race: the row names the racers only (one line
+#: each, so that four racers with large fonts leave the plot its height); the start marker
+#: turns white, so that it is not taken for the green racer.
+RACE_LEGEND_TIP = "○ (white) start point of every racer   ★ optimum   ● each racer's current point"
 
 
-def race_legend_html(entries: list[tuple[str, str, str]]) -> str:
-    """The legend row of a race: per racer (label, colour, final numbers or "") a line in
-    its colour, its label and, once it ended, its final numbers; then start and optimum."""
+#: The race legend's font: the window's, a little smaller and at most RACE_LEGEND_MAX_PT
+#: (as large as the other legends in presentation mode), so that its four lines leave the
+#: contour its 180 px on a 1366 × 768 screen, in presentation mode too.
+RACE_LEGEND_SCALE = 0.9
+RACE_LEGEND_MAX_PT = 11.0
+
+
+def race_legend_html(entries: list[tuple[str, str, str]], point_size: float = 0.0) -> str:
+    """The legend row of a race: per racer (label, colour, final numbers or "") one line in
+    its colour with its label and, once it ended, its final numbers; in ``point_size`` pt
+    when given."""
     parts = []
     for label, color, numbers in entries:
         text = html.escape(label, quote=False).replace(" ", "&nbsp;")
         if numbers:
-            text += "&nbsp;<b>" + html.escape(numbers, quote=False).replace(" ", "&nbsp;") + "</b>"
-        parts.append(f"<span style='color:{color}'>━━&nbsp;●</span>&nbsp;{text}")
-    return " &nbsp; ".join([*parts, RACE_LEGEND_TAIL])
+            bold = html.escape(numbers, quote=False).replace(" ", "&nbsp;")
+            text += f"&nbsp;&nbsp;<b>{bold}</b>"
+        parts.append(f"<span style='color:{color}'>━●</span>&nbsp;{text}")
+    text = "<br>".join(parts)
+    if point_size > 0:
+        text = f"<div style='font-size:{point_size:.1f}pt'>{text}</div>"
+    return text
 
 
 def contour_levels(J: np.ndarray, count: int = N_LEVELS) -> np.ndarray:
@@ -268,9 +278,13 @@ class ContourView(QWidget):
     def set_race_legend(self, entries: list[tuple[str, str, str]] | None) -> None:
         """The legend row: a race's entries (label, colour, final numbers), or None for a
         single run's legend."""
-        text = LEGEND_HTML if not entries else race_legend_html(entries)
+        point_size = min(
+            self.legend_label.font().pointSizeF() * RACE_LEGEND_SCALE, RACE_LEGEND_MAX_PT
+        )
+        text = LEGEND_HTML if not entries else race_legend_html(entries, point_size)
         if self.legend_label.text() != text:
             self.legend_label.setText(text)
+            self.legend_label.setToolTip(RACE_LEGEND_TIP if entries else "")
             self.start_marker.setBrush(pg.mkBrush("w" if entries else "#2ca02c"))
 
     def set_start(self, x: float, y: float) -> None:
