@@ -323,6 +323,7 @@ class ExploreController(RaceControl):
                 and state.current.problem is not problem
             ):
                 state.current = None
+            self._race_on_new_problem(problem)
         state.prepared = prep
         state.prepare_error = ""
         state.before_load = None

@@ -16,6 +16,10 @@ it writes the same :class:`~gui_app.explore.state.ExploreState` under the same r
   iterations, Stop ends every racer with its cancelled snapshot;
 - when every racer has ended, the banner gives one line per racer (final J, iterations,
   status).
+
+Besides the aspects of :data:`~gui_app.explore.state.ASPECTS` it names ``"lineup"`` (the
+line-up changed), ``"race"`` (a race started or left the screen) and ``"race_finished"``
+(every racer of the race on screen has ended).
 """
 
 from __future__ import annotations
@@ -243,6 +247,14 @@ class RaceControl:
                 run.failed = why
         self.state.race = None
         return True
+
+    def _race_on_new_problem(self, problem: Any) -> None:
+        """A new problem is on screen: a race that ran on another one leaves the screen."""
+        race = self.state.race
+        if race is not None and any(
+            run.problem is not None and run.problem is not problem for run in race.runs
+        ):
+            self._drop_race("stopped: the data or model changed")
 
     def race_iteration(self) -> int | None:
         """The iteration the race on screen has reached (its racers advance side by side:

@@ -7,6 +7,11 @@ run jobs, the prepared-problem cache, the GPU probe, the fault messages, and the
 runner events into Qt signals (the snapshots of one delivery become one batch, so the plots
 redraw at most ~30 times a second and no snapshot is lost).
 
+A race (issue 11) is one job too: :class:`RaceSpec` runs :func:`core.solvers.race.race_rounds`
+as a generator that yields after each round, so a paused race waits between rounds; its
+rounds arrive as ``race_snapshots`` batches of (racer index, snapshot) and it ends with
+``race_finished`` (each racer's final snapshot).
+
 Paused runs are stepped exactly: the solver's ``pace`` hook asks the job how many iterations
 to run before the next snapshot, and a paused job answers from its step budget, counted in
 iterations (Step 1 is one iteration, Step ×10 ten, whatever the snapshot interval).

@@ -159,6 +159,35 @@ def test_line_up_limits_and_refusals(ctl, runner, view):
     assert ctl.race() is None and "Cannot race" in ctl.state.message.text
 
 
+def test_a_race_that_fails_before_its_first_iteration_leaves_no_entry(ctl, runner, monkeypatch):
+    import gui_app.explore.worker as worker_module
+
+    def no_memory(*_args, **_kwargs):
+        raise MemoryError
+        yield  # a generator, as race_rounds
+
+    monkeypatch.setattr(worker_module, "race_rounds", no_memory)
+    before = list(ctl.state.runs)
+    _line_up(ctl, FOUR[:2])
+    ctl.race()
+    runner.drain()
+    state = ctl.state
+    assert state.runs == before and state.race is None
+    assert state.status is RunStatus.IDLE
+    assert state.message.kind == "error" and "memory" in state.message.text
+
+
+def test_the_normal_equation_races_too(ctl, runner):
+    _line_up(ctl, (RunSettings(solver="normal"), FOUR[0]))
+    ctl.race()
+    runner.drain()
+    normal, gd = ctl.state.race.runs
+    assert normal.final.status == "solved" and len(normal.history) == 1
+    assert normal.alpha is None
+    assert gd.final.iteration == 300
+    assert "solved exactly" in ctl.state.message.text.splitlines()[0]
+
+
 def test_classic_four_uses_the_theory(ctl):
     assert ctl.race_classic_four()
     entries = ctl.state.race_entries
