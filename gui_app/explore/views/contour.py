@@ -268,11 +268,17 @@ class ContourView(QWidget):
             ok = np.isfinite(x) & np.isfinite(y)
             x, y = x[ok], y[ok]
             color = colors[k]
-            path.setPen(pg.mkPen(color, width=2))
-            path.setSymbol(None if len(x) > 2000 else "o")
-            path.setSymbolBrush(color)
+            # restyling re-renders an item: only when its colour or symbol really changes
+            if getattr(path, "race_color", None) != color:
+                path.race_color = color
+                path.setPen(pg.mkPen(color, width=2))
+                path.setSymbolBrush(color)
+                marker.setBrush(pg.mkBrush(color))
+            # dots while they can be told apart: 2000 in all, as for a single path
+            symbol = None if len(x) * len(paths) > 2000 else "o"
+            if path.opts["symbol"] != symbol:
+                path.setSymbol(symbol)
             path.setData(x, y)
-            marker.setBrush(pg.mkBrush(color))
             marker.setData(x[-1:], y[-1:])
 
     def set_race_legend(self, entries: list[tuple[str, str, str]] | None) -> None:
