@@ -218,6 +218,12 @@ def test_the_worker_batches_rounds_and_ends_with_every_final(runner, ctl):
 # -- the real window --------------------------------------------------------------------------
 
 
+def _points(item) -> int:
+    """How many points a plot item draws."""
+    x = item.getData()[0]
+    return 0 if x is None else len(x)
+
+
 def _window_line_up(window) -> None:
     ctl = window.controller
     ctl.race_clear()
@@ -254,11 +260,11 @@ def test_a_race_of_four_runs_and_draws_in_the_window(window, qtbot):
     curves = window.learning.curves[-4:]
     for k, (curve, run) in enumerate(zip(curves, race.runs, strict=True)):
         assert curve.opts["pen"].color().name().lower() == style.RACE_COLORS[k].lower()
-        np.testing.assert_array_equal(curve.getData()[0], run.history.arrays()[0])
+        np.testing.assert_array_equal(curve.xData, run.history.arrays()[0])
     # the numbers panel shows no run's numbers (none of them is "the" run on screen)
     assert window.state.current is None
     # the single trajectory is empty while the race is on screen
-    assert len(window.contour.trajectory.getData()[0] or []) == 0
+    assert _points(window.contour.trajectory) == 0
 
 
 def test_stop_ends_the_race_in_the_window(window, qtbot):
@@ -286,8 +292,25 @@ def test_a_single_run_brings_back_the_single_look(window, qtbot):
         window.controller.race()
     with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
         window.run()
-    assert all(len(path.getData()[0] or []) == 0 for path in window.contour.race_paths)
+    assert all(_points(path) == 0 for path in window.contour.race_paths)
     from gui_app.explore.views.contour import LEGEND_HTML
 
     assert window.contour.legend_label.text() == LEGEND_HTML
     assert len(window.contour.trajectory.getData()[0]) > 0
+
+
+def test_a_new_scaling_clears_the_race_from_the_window(window, qtbot):
+    _window_line_up(window)
+    with qtbot.waitSignal(window.race_finished, timeout=TIMEOUT):
+        window.controller.race()
+    combo = window.controls.scaling_combo
+    with qtbot.waitSignal(window.problem_ready, timeout=TIMEOUT):
+        combo.setCurrentIndex(combo.findData("minmax"))
+    assert window.state.race is None
+    assert all(_points(path) == 0 for path in window.contour.race_paths)
+    from gui_app.explore.views.contour import LEGEND_HTML
+
+    assert window.contour.legend_label.text() == LEGEND_HTML
+    # the racers' curves stay on the learning curve, labelled with their data and model
+    assert sum("z-score" in t for t in window.learning.legend_texts()) >= 3
+    assert len(window.controls.race_box.labels()) == 4  # the line-up stays
