@@ -160,3 +160,16 @@ def test_refusals(problem):
         list(race(problem, [("gd", {"alpha": -1.0})]))
     with pytest.raises(ValueError, match="pace"):
         list(race(problem, four(), pace=lambda k: k + 1))
+
+
+def test_mini_batch_sgd_and_the_loop_race_as_they_run_alone(problem):
+    entries = [
+        ("sgd", {"alpha": 0.05, "iterations": 40, "batch_size": 16, "shuffle_seed": 3}),
+        ("gd-loop", {"alpha": 0.3, "iterations": 25, "tolerance": 0.0}),
+    ]
+    pairs = list(race(problem, entries, w0=W0, b0=B0))
+    for i, (solver, options) in enumerate(entries):
+        raced = [snap for j, snap in pairs if j == i]
+        alone = list(run_solver(problem, solver, **options, w0=W0, b0=B0))
+        assert len(raced) == len(alone)
+        assert all(_same(a, b) for a, b in zip(raced, alone, strict=True)), solver
