@@ -21,7 +21,9 @@ Rules it keeps (issue 9):
   its first iteration (no phantom entries); a run is refused with a message while the data
   cannot be loaded;
 - Step asks the runner for exactly the iterations requested;
-- the status (running, paused, ...) and the banner come from the state together.
+- the status (running, paused, ...) and the banner come from the state together;
+- races (the line-up, one job for all racers, ``state.current`` None while a race is on
+  screen): :mod:`gui_app.explore.race_control`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from core.solvers import GD_SOLVERS, Snapshot
 from gui_app.explore.import_choices import file_defaults, target_setting
 from gui_app.explore.option_words import window_words
 from gui_app.explore.plots import parameter_short_names
+from gui_app.explore.race_control import MAX_KEPT_RUNS, PAUSED_TEXT, RaceControl
+from gui_app.explore.start_point import carry_start
 from gui_app.explore.state import (
     ExploreState,
     History,
@@ -51,9 +55,7 @@ from gui_app.explore.state import (
 from gui_app.explore.step_back import Watching
 from gui_app.explore.worker import ModelSpec, RunSpec
 
-#: How many runs the state keeps (the learning curve shows the latest few of them).
-MAX_KEPT_RUNS = 50
-PAUSED_TEXT = "Paused at iteration {it}: Step (F7 / F8) or Resume (F6)."
+__all__ = ["MAX_KEPT_RUNS", "PAUSED_TEXT", "ExploreController", "ExploreView", "Runner"]
 
 
 class ExploreView(Protocol):
@@ -87,7 +89,7 @@ class Runner(Protocol):
     def is_paused(self) -> bool: ...
 
 
-class ExploreController(Watching):
+class ExploreController(Watching, RaceControl):
     """Turns user actions (settings, Run, Pause, Step, Stop, Reset, contour click, pair,
     file) and runner events into changes of one :class:`ExploreState`."""
 
@@ -102,6 +104,7 @@ class ExploreController(Watching):
         runner.finished.connect(self.on_finished)
         runner.failed.connect(self.on_failed)
         runner.state_changed.connect(self.on_state)
+        self._connect_race(runner)
 
     # -- helpers ------------------------------------------------------------------------------
     def _render(self, *changed: str) -> None:
@@ -131,11 +134,12 @@ class ExploreController(Watching):
         if (settings.data, settings.model) == old_key:
             return
         state.before_load = None  # another change: a failed load no longer goes back
-        changed = ["history", "status", "problem", "pair", "runs"]
+        changed = ["history", "status", "problem", "pair", "runs", "race"]
         if self.running:
             self.runner.stop()  # the old run ends here; its history stays in the learning curve
             if state.current is not None and state.current.final is None:
                 state.current.failed = "stopped: the data or model changed"
+        self._drop_race("stopped: the data or model changed")
         state.current = None
         state.prepared = None
         state.prepare_error = ""
@@ -207,6 +211,7 @@ class ExploreController(Watching):
         )
         if self.running and state.current is not None and state.current.final is None:
             state.current.failed = "replaced by a new run"
+        self._drop_race("replaced by a new run")
         job = self.runner.submit("run", spec)
         alpha = s.run.alpha if s.run.solver in GD_SOLVERS else None
         run = Run(job, s, run_label(s.run, s.model, s.data), alpha)
@@ -216,7 +221,7 @@ class ExploreController(Watching):
         state.current = run
         state.status = RunStatus.PAUSED if start_paused else RunStatus.RUNNING
         self._say(f"Running {run.label} …" + (f" {note}" if note else ""))
-        self._render("runs", "history", "status", "message")
+        self._render("runs", "race", "history", "status", "message")
         return job
 
     def toggle_pause(self) -> None:
@@ -244,11 +249,11 @@ class ExploreController(Watching):
         self.runner.stop()
         state.job_id = -1  # whatever is still in flight is dropped
         state.runs.clear()
-        state.current = None
+        state.current, state.race = None, None
         state.start_w, state.start_b = None, None
         state.status = RunStatus.IDLE
         self._say("Reset: earlier runs cleared; start point back at zero.")
-        self._render("runs", "history", "start", "status", "message")
+        self._render("runs", "race", "history", "start", "status", "message")
         self.view.schedule_prepare()
 
     def clear_start(self) -> None:
@@ -312,13 +317,14 @@ class ExploreController(Watching):
             old_names = state.pair_names
             state.pair = default_pair(problem, state.pair, old_names)
             state.pair_names = tuple(problem.parameter_names)
-            start_note = self._carry_start(problem, old_names)
+            start_note = carry_start(state, problem, old_names)
             if (
                 state.current is not None
                 and state.current.problem is not None
                 and state.current.problem is not problem
             ):
                 state.current = None
+            self._race_on_new_problem(problem)
         state.prepared = prep
         state.prepare_error = ""
         state.before_load = None
@@ -342,34 +348,6 @@ class ExploreController(Watching):
             self._say(text + (f"\nWarning: {warn}" if warn else ""), "warning" if warn else "info")
             changed.append("message")
         self._render(*changed)
-
-    def _carry_start(self, problem: Any, old_names: tuple[str, ...]) -> str:
-        """Keep or drop the chosen start point for the newly prepared ``problem`` (whose
-        predecessor had the parameters ``old_names``); returns a line for the banner ("" when
-        no start point was chosen).
-
-        The start is kept in original units, so a new scaling or device starts the same model
-        (what a comparison of scalings needs), shown at its place in the new training
-        coordinates. New parameters (other data columns, degree or intercept) have no such
-        place: the start goes back to zero, and the banner says so.
-        """
-        state = self.state
-        if state.start_w is None:
-            return ""
-        if tuple(problem.parameter_names) != old_names or len(state.start_w) != problem.n:
-            state.start_w, state.start_b = None, None
-            return "The chosen start point belonged to other parameters: runs start at zero."
-        text = "The chosen start point is kept (the same w and b in original units)"
-        if state.pair is None or problem.n_params < 2:
-            return text + "."
-        w_s, b_s = problem.to_scaled(state.start_w, state.start_b or 0.0)
-        theta = problem.theta(w_s, b_s if b_s is not None else 0.0)
-        names = parameter_short_names(problem)
-        i, j = state.pair
-        return (
-            f"{text}; in this model's training coordinates it is {names[i]} = {theta[i]:.4g}, "
-            f"{names[j]} = {theta[j]:.4g}."
-        )
 
     def on_snapshots(self, job_id: int, batch: list[Snapshot]) -> None:
         """A batch of snapshots (oldest first) of the current run."""
@@ -437,7 +415,7 @@ class ExploreController(Watching):
             self._restore_before_load(message)
             return
         run = state.current
-        changed = ["status", "message"]
+        changed = ["status", "message", *self._race_failed(job_id, message)]
         if run is not None and run.job_id == job_id:
             if run.history is None:  # failed before its first iteration: no phantom entry
                 state.runs.remove(run)
@@ -477,13 +455,16 @@ class ExploreController(Watching):
         if status == "paused":
             state.status = RunStatus.PAUSED
             last = state.current.last if state.current is not None else None
-            self._say(PAUSED_TEXT.format(it=f"{last.iteration:,}" if last else 0))
+            it = self.race_iteration() if state.race is not None else last and last.iteration
+            self._say(PAUSED_TEXT.format(it=f"{it or 0:,}"))
             self._render("status", "message")
         elif status == "running":
             was_paused = state.status is RunStatus.PAUSED
             state.status = RunStatus.RUNNING
             if was_paused and state.current is not None:
                 self._say(f"Running {state.current.label} …")
+            elif was_paused and state.race is not None:
+                self._say(f"Racing {len(state.race.runs)} runs …")
             self._render("status", "message")
         elif status == "idle" and state.status is not RunStatus.IDLE:
             # the job ended without a result (a stopped prepare, a run cancelled before it

@@ -35,6 +35,7 @@ from core.solvers import GD_SOLVERS
 from gui_app.explore.device import IMPLEMENTATIONS, DeviceBox
 from gui_app.explore.file_page import FilePage
 from gui_app.explore.optimizer_box import OptimizerBox
+from gui_app.explore.race_box import RaceBox
 from gui_app.explore.run_buttons import RunButtons
 from gui_app.explore.solver_box import SolverBox, exact_text, set_spin
 from gui_app.explore.worker import ModelSpec
@@ -76,6 +77,8 @@ class ControlPanel(QWidget):
         layout.addWidget(self._build_solver())
         layout.addWidget(self._build_optimizer())
         layout.addWidget(self._build_device())
+        self.race_box = RaceBox()  # the race line-up (issue 11); the window wires it
+        layout.addWidget(self.race_box)
         layout.addStretch(1)
         self.run_box = self._build_buttons()  # placed by the window, outside the scrolling
         for combo in self.findChildren(QComboBox):

@@ -19,7 +19,8 @@ from gui_app.explore import plots as style
 from gui_app.explore.controller import parameter_short_names, start_theta
 from gui_app.explore.import_choices import file_summary, target_choices
 from gui_app.explore.plots import coefficient_unit, unit_of
-from gui_app.explore.state import SCALING_SHORT, ExploreState, RunStatus
+from gui_app.explore.state import SCALING_SHORT, ExploreState, Run, RunStatus, run_label
+from gui_app.explore.views.curves import short_label
 from gui_app.explore.watch_paint import paint_watch, redraw_watch
 
 REDRAW_PARTS = ("contour", "learning", "params", "numbers", "data")
@@ -50,7 +51,8 @@ class PaintsState:
     ``params``, ``numbers``, ``data_view``, ``message`` and its three signals."""
 
     # Set by the window's __init__:
-    _curves: dict[int, object]  # learning-curve item of each run, by job id
+    _curves: dict[int, tuple[Run, object]]  # (run, its learning-curve item), by id(run)
+    _finishing_race: bool  # a race ended: its last redraw is due
     _predictions_at: float  # when the predictions scatter was last redrawn
     _finishing: Snapshot | None  # a final snapshot waiting for the last redraw
     _shown_final: Snapshot | None  # the last final snapshot drawn
@@ -67,8 +69,10 @@ class PaintsState:
             self._render_start()
         if "runs" in changed:
             self._render_runs()
+        if "lineup" in changed:
+            self._render_lineup()
         if "history" in changed:
-            if state.current_history() is None:
+            if state.current_history() is None and not state.shown_runs():
                 self._redraw()  # at once: nothing of an old problem stays
             else:
                 self.live.schedule()
@@ -82,6 +86,9 @@ class PaintsState:
             self._render_message()
         if "finished" in changed and state.current is not None:
             self._finishing = state.current.final
+            self.live.finish_soon()
+        if "race_finished" in changed and state.race is not None:
+            self._finishing_race = True
             self.live.finish_soon()
         paint_watch(self, changed)  # speed, arrows, 3-D surface, step panel (issue 11)
         if "ready" in changed:
@@ -161,13 +168,14 @@ class PaintsState:
         prep = state.prepared
         if prep is None or state.pair is None or prep.problem.n_params < 2:
             return
-        history = state.current_history()
-        final = state.current.final if state.current is not None else None
-        path = (
-            history.theta.view()
-            if history is not None and final is not None and not final.diverged
-            else None
-        )
+        # the grid holds every shown path that ended without diverging (the current run's, or
+        # the racers')
+        ended = [
+            run.history.theta.view()
+            for run in state.shown_runs()
+            if run.final is not None and not run.final.diverged
+        ]
+        path = np.vstack(ended) if ended else None
         problem = prep.problem
         tag = (
             "training coordinates"
@@ -203,23 +211,90 @@ class PaintsState:
             theta = start_theta(state)
             self.contour.set_start(theta[state.pair[0]], theta[state.pair[1]])
 
+    def _curve_of(self, run: Run | None) -> object | None:
+        """The learning-curve item of ``run`` (None when it has none)."""
+        got = self._curves.get(id(run)) if run is not None else None
+        return got[1] if got is not None and got[0] is run else None
+
     def _render_runs(self) -> None:
-        runs = {run.job_id: run for run in self.state.runs}
+        state = self.state
+        runs = {id(run): run for run in state.runs}
         if not runs:
             self.learning.clear_runs()
             neutral_axes(self.learning.plot)  # no range of the forgotten runs stays
             self._curves.clear()
             return
-        for job_id in [j for j in self._curves if j not in runs]:
-            self.learning.remove_curve(self._curves.pop(job_id))
+        for key in [k for k, (run, _c) in self._curves.items() if runs.get(k) is not run]:
+            self.learning.remove_curve(self._curves.pop(key)[1])
         drawn = self._drawn_run
-        if drawn is not None and drawn.history is not None and drawn.job_id in self._curves:
+        curve = self._curve_of(drawn)
+        if drawn is not None and drawn.history is not None and curve is not None:
             # a new run replaces it: its curve gets all of its history first
-            self.learning.set_curve(self._curves[drawn.job_id], *drawn.history.arrays())
-        for job_id, run in runs.items():
-            if job_id not in self._curves:
+            self.learning.set_curve(curve, *drawn.history.arrays())
+        racers = state.race.runs if state.race is not None else []
+        for key, run in runs.items():
+            if key in self._curves:
+                continue
+            if any(run is racer for racer in racers):
+                k = next(k for k, racer in enumerate(racers) if racer is run)
+                color = style.RACE_COLORS[k % len(style.RACE_COLORS)]
+                self.learning.new_run(run.label, color, race=state.race.job_id)
+            else:
                 self.learning.new_run(run.label)
-                self._curves[job_id] = self.learning.curves[-1]
+            self._curves[key] = (run, self.learning.curves[-1])
+
+    def _render_lineup(self) -> None:
+        """The race box lists the line-up, each entry in its racer colour."""
+        state = self.state
+        data, model = state.settings.data, state.settings.model
+        labels = [run_label(run, model, data).split(", ")[0] for run in state.race_entries]
+        self.controls.race_box.set_entries(labels, list(state.race_entries))
+
+    def _redraw_race(self, part: str | None) -> None:
+        """Bring the views up to date with the race on screen: a path, current marker and
+        legend entry per racer on the contour, a curve per racer; no single run's numbers,
+        parameters or predictions (none is on screen)."""
+        state = self.state
+        race = state.race
+        shown = state.shown_runs()
+        colors = [style.RACE_COLORS[k % len(style.RACE_COLORS)] for k in range(len(race.runs))]
+        if part in (None, "contour"):
+            self.contour.set_trajectory(np.array([]), np.array([]))
+            paths = []
+            for run in race.runs:
+                if any(run is r for r in shown) and state.pair is not None:
+                    theta = run.history.theta.view()
+                    paths.append((theta[:, state.pair[0]], theta[:, state.pair[1]]))
+                else:
+                    paths.append((np.array([]), np.array([])))
+            self.contour.set_race_paths(paths, colors)
+            entries = []
+            for run, color in zip(race.runs, colors, strict=True):
+                snap = run.final
+                numbers = ""
+                if snap is not None:
+                    numbers = f"J={snap.cost:.4g} · {snap.iteration:,} it."
+                    if snap.status in ("diverged", "cancelled"):
+                        numbers += f" ({'stopped' if snap.status == 'cancelled' else 'diverged'})"
+                elif run.failed:
+                    numbers = "(failed)"
+                # the data and model are the same for every racer (and on the axes)
+                entries.append((short_label(run.label.split(", ")[0]), color, numbers))
+            self.contour.set_race_legend(entries)
+        if part in (None, "learning"):
+            for run in shown:
+                curve = self._curve_of(run)
+                if curve is not None:
+                    self.learning.set_curve(curve, *run.history.arrays())
+            longest = max((run.last.iteration for run in shown if run.last), default=0)
+            if longest:
+                self.learning.show_iterations(float(longest))
+        if part is None or part == "params":
+            self.params.set_history(np.array([]), np.empty((0, 0)))
+        if part is None or part == "numbers":
+            self.numbers.update_numbers(None, None)
+        if part is None or part == "data":
+            self.data_view.set_model(None, None)
 
     def _render_optimum(self) -> None:
         state = self.state
@@ -239,6 +314,12 @@ class PaintsState:
         if part in (None, "contour"):
             redraw_watch(self)
         state = self.state
+        if state.race is not None:
+            self._redraw_race(part)
+            return
+        if part in (None, "contour"):
+            self.contour.set_race_paths([], [])
+            self.contour.set_race_legend(None)
         history = state.current_history()
         run = state.current
         if history is None or len(history) == 0:
@@ -257,12 +338,12 @@ class PaintsState:
             self.contour.set_trajectory(theta[:, state.pair[0]], theta[:, state.pair[1]])
         if (
             part in (None, "learning")
-            and run.job_id in self._curves
+            and self._curve_of(run) is not None
             and self.learning.curves
-            and self.learning.curves[-1] is self._curves[run.job_id]
+            and self.learning.curves[-1] is self._curve_of(run)
         ):
             self.learning.set_current(it, cost)
-            self.learning.set_batch_cost(self._curves[run.job_id], it, history.batch_costs())
+            self.learning.set_batch_cost(self._curve_of(run), it, history.batch_costs())
         if part in (None, "params"):
             cols = self.params.columns(problem.n, problem.intercept)
             self.params.set_history(it, history.params.view()[:, cols])
@@ -292,6 +373,13 @@ class PaintsState:
     def _on_redrawn(self) -> None:
         if self._finishing is not None:
             self._complete_finish()
+        if self._finishing_race:
+            self._finishing_race = False
+            race = self.state.race
+            if race is not None and race.finished:
+                self._draw_contour()  # widen the contour to hold every racer's path
+                self._redraw("contour")
+                self.race_finished.emit(race)
 
     def _complete_finish(self) -> None:
         snap, self._finishing = self._finishing, None

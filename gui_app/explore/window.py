@@ -114,6 +114,7 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
     """GD Explorer's main window."""
 
     run_finished = Signal(object)  # final Snapshot of the current run (after the plots update)
+    race_finished = Signal(object)  # the Race on screen, once every racer ended and is drawn
     problem_ready = Signal()  # the current data/model has been prepared and drawn
     message_shown = Signal(str, str)  # text, kind
 
@@ -126,6 +127,7 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self._curves: dict[int, object] = {}  # learning-curve item of each run, by job id
         self._predictions_at = 0.0
         self._finishing: Snapshot | None = None
+        self._finishing_race = False  # a race ended: its last redraw is due
         self._shown_final: Snapshot | None = None  # the last final snapshot drawn
         self._drawn_run = None  # the run whose history the views hold
         self._shown_once = False
@@ -238,6 +240,12 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         c.start_reset.clicked.connect(self.clear_start)
         c.batch_cost_check.toggled.connect(self.learning.show_batch_cost)
         self.worker.gpu_probed.connect(c.set_gpu_status)
+        race = c.race_box
+        race.add_requested.connect(self.race_add)
+        race.remove_requested.connect(ctl.race_remove)
+        race.clear_requested.connect(ctl.race_clear)
+        race.classic_requested.connect(self.race_classic_four)
+        race.race_requested.connect(self.race)
         self.contour.start_clicked.connect(ctl.contour_clicked)
         self.contour.pair_changed.connect(ctl.pair_chosen)
         attach_watch(self)  # speed, Back 1, hover, arrows, step panel (issue 11, item 4)
@@ -317,6 +325,22 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self.live.restart_pacing()  # pace redraws by this run's costs only
         return self.controller.run(start_paused, step_budget, note)
 
+    def race_add(self) -> bool:
+        """Add the current controls' run settings to the race line-up."""
+        return self._sync_settings(strict=True) and self.controller.race_add()
+
+    def race_classic_four(self) -> bool:
+        """Fill the line-up with the classic four (with the controls' iterations, tolerance)."""
+        return self._sync_settings(strict=True) and self.controller.race_classic_four()
+
+    def race(self) -> int | None:
+        """Start the race line-up together; returns the race's job id (None when refused)."""
+        if not self._sync_settings(strict=True):
+            return None
+        self._prepare_timer.stop()
+        self.live.restart_pacing()  # pace redraws by this race's costs only
+        return self.controller.race()
+
     def toggle_pause(self) -> None:
         self.controller.toggle_pause()
 
@@ -335,7 +359,7 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
 
     def reset(self) -> None:
         """Stop, forget earlier runs and the chosen start point, and redraw the empty views."""
-        self._finishing = None
+        self._finishing, self._finishing_race = None, False
         self.controller.reset()
 
     def clear_start(self) -> None:

@@ -7,6 +7,11 @@ run jobs, the prepared-problem cache, the GPU probe, the fault messages, and the
 runner events into Qt signals (the snapshots of one delivery become one batch, so the plots
 redraw at most ~30 times a second and no snapshot is lost).
 
+A race (issue 11) is one job too: :class:`RaceSpec` runs :func:`core.solvers.race.race_rounds`
+as a generator that yields after each round, so a paused race waits between rounds; its
+rounds arrive as ``race_snapshots`` batches of (racer index, snapshot) and it ends with
+``race_finished`` (each racer's final snapshot).
+
 Paused runs are stepped exactly: the solver's ``pace`` hook asks the job how many iterations
 to run before the next snapshot, and a paused job answers from its step budget, counted in
 iterations (Step 1 is one iteration, Step ×10 ten, whatever the snapshot interval).
@@ -30,6 +35,7 @@ from core.errors import InputError
 from core.model.problem import Problem
 from core.settings import DataSettings, ModelSettings, RunSettings
 from core.solvers import GD_SOLVERS, OPTIMIZER_OPTIONS, SCHEDULE_OPTIONS, Snapshot, run_solver
+from core.solvers.race import race_rounds
 from gui_app.runner import (
     ENDED,
     FAILED,
@@ -65,6 +71,51 @@ class RunSpec:
     # The parameter names the start point (w0, b0) was chosen for: when the problem turns out
     # to have other parameters, the run starts at zero (as the controller then shows).
     start_for: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class RaceSpec:
+    """A race (issue 11): the problem, one RunSettings per racer, and the one start point
+    and pause state they all share (as :class:`RunSpec` has them)."""
+
+    problem: ModelSpec
+    runs: tuple[RunSettings, ...] = ()
+    w0: tuple[float, ...] | None = None
+    b0: float | None = None
+    start_paused: bool = False
+    step_budget: int = 0
+    start_for: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class RaceResult:
+    """How a race ended: each racer's final snapshot (None for one that never reported)."""
+
+    finals: tuple[Snapshot | None, ...]
+
+
+def solver_options(run: RunSettings) -> dict[str, Any]:
+    """The options of ``run`` that :func:`core.solvers.run_solver` takes (none for the normal
+    equation), with the snapshot interval of :func:`report_every_for`."""
+    if run.solver not in GD_SOLVERS:
+        return {}
+    return dict(
+        alpha=run.alpha,
+        iterations=run.iterations,
+        tolerance=run.tolerance,
+        report_every=report_every_for(run.iterations),
+        **{key: getattr(run, key) for key in (*SCHEDULE_OPTIONS, *OPTIMIZER_OPTIONS)},
+    )
+
+
+def start_options(spec: RunSpec | RaceSpec, problem: Problem) -> dict[str, Any]:
+    """``w0``, ``b0`` of ``spec`` when its start point was chosen for ``problem``'s
+    parameters; none (zeros) otherwise."""
+    if spec.w0 is not None and (
+        spec.start_for is None or tuple(problem.parameter_names) == tuple(spec.start_for)
+    ):
+        return {"w0": np.asarray(spec.w0, np.float64), "b0": spec.b0}
+    return {}
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,6 +211,10 @@ class RunWorker(QObject):
     prepared = Signal(int, object)  # run id, Prepared
     snapshots = Signal(int, object)  # run id, list[Snapshot] (a batch, oldest first)
     finished = Signal(int, object)  # run id, final Snapshot
+    # a race's job id, list[(racer index, Snapshot)] (a batch, oldest first; a racer's
+    # final snapshot, ``snap.final``, is its last)
+    race_snapshots = Signal(int, object)
+    race_finished = Signal(int, object)  # race's job id, list[Snapshot | None] (each racer's final)
     failed = Signal(int, str)  # run id, user-ready message
     state_changed = Signal(int, str)  # run id, "running" | "paused" | "idle"
     gpu_probed = Signal(object)  # GpuStatus
@@ -201,14 +256,14 @@ class RunWorker(QObject):
         return self._runner.thread_alive()
 
     def submit(self, kind: str, spec: Any) -> int:
-        """Queue a job ("prepare" a ModelSpec, or "run" a RunSpec), cancelling the current one;
-        returns its run id."""
+        """Queue a job ("prepare" a ModelSpec, "run" a RunSpec or "race" a RaceSpec),
+        cancelling the current one; returns its run id."""
         if kind == "prepare":
             return self._runner.submit(self._prepare_job, spec)
-        if kind != "run":
-            raise ValueError(f"unknown job kind {kind!r}; use 'prepare' or 'run'")
+        if kind not in ("run", "race"):
+            raise ValueError(f"unknown job kind {kind!r}; use 'prepare', 'run' or 'race'")
         return self._runner.submit(
-            self._run_job,
+            self._run_job if kind == "run" else self._race_job,
             spec,
             pausable=True,
             paused=spec.start_paused,
@@ -255,7 +310,17 @@ class RunWorker(QObject):
 
     def _deliver(self, events: list[Event]) -> None:
         batch: list[Snapshot] = []
+        racing: list[tuple[int, Snapshot]] = []
         batch_id = 0
+
+        def flush() -> None:
+            nonlocal batch, racing
+            if batch:
+                self.snapshots.emit(batch_id, batch)
+            if racing:
+                self.race_snapshots.emit(batch_id, racing)
+            batch, racing = [], []
+
         for event in events:
             if self._runner.is_stale(event):
                 continue  # a slot submitted a new job meanwhile: the rest is history
@@ -264,13 +329,17 @@ class RunWorker(QObject):
                 batch.append(payload)
                 batch_id = run_id
                 continue
-            if batch:
-                self.snapshots.emit(batch_id, batch)
-                batch = []
+            if kind == "race":  # one round of a race: (racer index, snapshot) pairs
+                racing.extend(payload)
+                batch_id = run_id
+                continue
+            flush()
             if kind == "gpu":
                 self.gpu_probed.emit(payload)
             elif kind == "prepared":
                 self.prepared.emit(run_id, payload)
+            elif kind == RESULT and isinstance(payload, RaceResult):
+                self.race_finished.emit(run_id, list(payload.finals))
             elif kind == RESULT:
                 self.finished.emit(run_id, payload)
             elif kind == FAILED:
@@ -281,8 +350,7 @@ class RunWorker(QObject):
                 self.state_changed.emit(run_id, "paused" if payload else "running")
             elif kind == ENDED:
                 self.state_changed.emit(run_id, "idle")
-        if batch:
-            self.snapshots.emit(batch_id, batch)
+        flush()
 
     # -- jobs (the runner's thread) ----------------------------------------------------------
     @staticmethod
@@ -352,22 +420,10 @@ class RunWorker(QObject):
         if job.cancelled:
             return None
         job.emit("state", "paused" if job.paused else "running")
-        options: dict[str, Any] = {"cancel": job.cancel}
+        options: dict[str, Any] = {"cancel": job.cancel, **solver_options(spec.run)}
         run = spec.run
         if run.solver in GD_SOLVERS:
-            options.update(
-                alpha=run.alpha,
-                iterations=run.iterations,
-                tolerance=run.tolerance,
-                report_every=report_every_for(run.iterations),
-                pace=job.pace,
-                **{key: getattr(run, key) for key in (*SCHEDULE_OPTIONS, *OPTIMIZER_OPTIONS)},
-            )
-            if spec.w0 is not None and (
-                spec.start_for is None
-                or tuple(prep.problem.parameter_names) == tuple(spec.start_for)
-            ):
-                options.update(w0=np.asarray(spec.w0, np.float64), b0=spec.b0)
+            options.update(pace=job.pace, **start_options(spec, prep.problem))
         job.notes["device"] = getattr(prep.problem, "device", spec.problem.model.device)
         for snap in run_solver(prep.problem, run.solver, **options):
             job.notes["last_snapshot"] = snap
@@ -376,3 +432,30 @@ class RunWorker(QObject):
                 return snap  # the runner posts it as the result: finished, then idle
             yield
         return None  # a solver that ends without a final snapshot does not happen in core
+
+    def _race_job(self, job: Job) -> Generator[None, None, RaceResult | None]:
+        """A race as one generator job: each ``yield`` follows a round (every racer's next
+        snapshot), so a paused race waits between rounds and Step advances all racers."""
+        spec: RaceSpec = job.spec
+        job.notes["device"] = spec.problem.model.device
+        prep = self._prepare(job, spec.problem)
+        if prep is None:
+            return None
+        job.emit("prepared", prep)
+        if job.cancelled:
+            return None
+        job.emit("state", "paused" if job.paused else "running")
+        job.notes["device"] = getattr(prep.problem, "device", spec.problem.model.device)
+        entries = [(run.solver, solver_options(run)) for run in spec.runs]
+        finals: list[Snapshot | None] = [None] * len(entries)
+        start = start_options(spec, prep.problem)
+        for batch in race_rounds(prep.problem, entries, cancel=job.cancel, pace=job.pace, **start):
+            for i, snap in batch:
+                job.notes["last_snapshot"] = snap
+                if snap.final:
+                    finals[i] = snap
+            job.emit("race", batch)
+            if all(final is not None for final in finals):
+                break
+            yield
+        return RaceResult(tuple(finals))

@@ -1,6 +1,9 @@
-"""The cost-contour view: J over two parameters (training coordinates) with the path."""
+"""The cost-contour view: J over two parameters (training coordinates) with the path, or
+the paths of a race (one colour per racer, :data:`gui_app.explore.plots.RACE_COLORS`)."""
 
 from __future__ import annotations
+
+import html
 
 import numpy as np
 import pyqtgraph as pg
@@ -30,6 +33,34 @@ LEGEND_HTML = (
     "<span style='color:#ff7f0e'>●</span>&nbsp;current &nbsp; "
     "<span style='color:#c9a400'>★</span>&nbsp;optimum"
 )
+#: What the legend row's tooltip says during a race: the row names the racers only (one line
+#: each, so that four racers with large fonts leave the plot its height); the start marker
+#: turns white, so that it is not taken for the green racer.
+RACE_LEGEND_TIP = "○ (white) start point of every racer   ★ optimum   ● each racer's current point"
+
+
+#: The race legend's font: the window's, a little smaller and at most RACE_LEGEND_MAX_PT
+#: (as large as the other legends in presentation mode), so that its four lines leave the
+#: contour its 180 px on a 1366 × 768 screen, in presentation mode too.
+RACE_LEGEND_SCALE = 0.9
+RACE_LEGEND_MAX_PT = 11.0
+
+
+def race_legend_html(entries: list[tuple[str, str, str]], point_size: float = 0.0) -> str:
+    """The legend row of a race: per racer (label, colour, final numbers or "") one line in
+    its colour with its label and, once it ended, its final numbers; in ``point_size`` pt
+    when given."""
+    parts = []
+    for label, color, numbers in entries:
+        text = html.escape(label, quote=False).replace(" ", "&nbsp;")
+        if numbers:
+            bold = html.escape(numbers, quote=False).replace(" ", "&nbsp;")
+            text += f"&nbsp;&nbsp;<b>{bold}</b>"
+        parts.append(f"<span style='color:{color}'>━●</span>&nbsp;{text}")
+    text = "<br>".join(parts)
+    if point_size > 0:
+        text = f"<div style='font-size:{point_size:.1f}pt'>{text}</div>"
+    return text
 
 
 def contour_levels(J: np.ndarray, count: int = N_LEVELS) -> np.ndarray:
@@ -117,6 +148,9 @@ class ContourView(QWidget):
             self.plot.addItem(item)
         self.watch = ContourWatch(self.plot, self.widget.scene())  # hover, step and gradient
         row.addWidget(self.watch.show_gradient)
+        # a race's paths and current markers (one pair per racer), made when first needed
+        self.race_paths: list[pg.PlotDataItem] = []
+        self.race_markers: list[pg.ScatterPlotItem] = []
         self.widget.scene().sigMouseClicked.connect(self._clicked)
         self.equal_axes.toggled.connect(self._equal_toggled)
         self.x_combo.activated.connect(self._pair_activated)
@@ -216,6 +250,52 @@ class ContourView(QWidget):
         else:
             self.current_marker.setData([], [])
 
+    def set_race_paths(self, paths: list[tuple[np.ndarray, np.ndarray]], colors: list[str]) -> None:
+        """Draw a race: racer k's path (x, y arrays) and current marker in ``colors[k]``;
+        an empty list takes every racer's path away (a single run's look comes back)."""
+        while len(self.race_paths) < len(paths):
+            path = pg.PlotDataItem(symbolSize=4, symbolPen=None)
+            marker = pg.ScatterPlotItem(size=13, symbol="o", pen=pg.mkPen("k", width=1))
+            path.setZValue(5)
+            marker.setZValue(6)
+            self.plot.addItem(path)
+            self.plot.addItem(marker)
+            self.race_paths.append(path)
+            self.race_markers.append(marker)
+        for k, (path, marker) in enumerate(zip(self.race_paths, self.race_markers, strict=True)):
+            if k >= len(paths):
+                path.setData([], [])
+                marker.setData([], [])
+                continue
+            x, y = paths[k]
+            ok = np.isfinite(x) & np.isfinite(y)
+            x, y = x[ok], y[ok]
+            color = colors[k]
+            # restyling re-renders an item: only when its colour or symbol really changes
+            if getattr(path, "race_color", None) != color:
+                path.race_color = color
+                path.setPen(pg.mkPen(color, width=2))
+                path.setSymbolBrush(color)
+                marker.setBrush(pg.mkBrush(color))
+            # dots while they can be told apart: 2000 in all, as for a single path
+            symbol = None if len(x) * len(paths) > 2000 else "o"
+            if path.opts["symbol"] != symbol:
+                path.setSymbol(symbol)
+            path.setData(x, y)
+            marker.setData(x[-1:], y[-1:])
+
+    def set_race_legend(self, entries: list[tuple[str, str, str]] | None) -> None:
+        """The legend row: a race's entries (label, colour, final numbers), or None for a
+        single run's legend."""
+        point_size = min(
+            self.legend_label.font().pointSizeF() * RACE_LEGEND_SCALE, RACE_LEGEND_MAX_PT
+        )
+        text = LEGEND_HTML if not entries else race_legend_html(entries, point_size)
+        if self.legend_label.text() != text:
+            self.legend_label.setText(text)
+            self.legend_label.setToolTip(RACE_LEGEND_TIP if entries else "")
+            self.start_marker.setBrush(pg.mkBrush("w" if entries else "#2ca02c"))
+
     def set_start(self, x: float, y: float) -> None:
         self.start_marker.setData([x], [y])
 
@@ -231,6 +311,7 @@ class ContourView(QWidget):
             marker.setData([], [])
         self.set_trajectory(np.array([]), np.array([]))
         self.watch.clear()
+        self.set_race_paths([], [])
         self.grid_extent = None
         self._problem = None
 

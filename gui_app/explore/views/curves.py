@@ -80,19 +80,25 @@ class LearningCurveView(pg.PlotWidget):
         self.run_count = 0
         self._x_range: list[float] = []
 
-    def new_run(self, label: str) -> None:
-        """Start a curve for a new run; older ones fade but keep their labels."""
+    def new_run(self, label: str, color: str | None = None, race: int = 0) -> None:
+        """Start a curve for a new run; older ones fade but keep their labels. A racer
+        (``race``: its race's job id, not 0) has its race colour ``color``; the racers of
+        one race do not fade each other, and the legend names all of them."""
         self.run_count += 1
         if len(self.curves) >= self.MAX_RUNS:
             old = self.curves.pop(0)
             self.plot.removeItem(old)
         for curve in self.curves:
+            if race and getattr(curve, "race", 0) == race:
+                continue  # a fellow racer
             pen = curve.opts["pen"]
-            color = pg.mkColor(pen.color())
-            color.setAlpha(140)
-            curve.setPen(pg.mkPen(color, width=1.5 * style.LINE_SCALE))
-        color = style.RUN_COLORS[(self.run_count - 1) % len(style.RUN_COLORS)]
+            faded = pg.mkColor(pen.color())
+            faded.setAlpha(140)
+            curve.setPen(pg.mkPen(faded, width=1.5 * style.LINE_SCALE))
+        if color is None:
+            color = style.RUN_COLORS[(self.run_count - 1) % len(style.RUN_COLORS)]
         curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2.5 * style.LINE_SCALE))
+        curve.race = race
         curve.run_label = f"#{self.run_count} {label}"
         curve.opts["name"] = html.escape(curve.run_label, quote=False)  # as pyqtgraph names it
         self.plot.addItem(curve)
@@ -103,7 +109,11 @@ class LearningCurveView(pg.PlotWidget):
     def _fill_legend(self) -> None:
         """Name the latest LEGEND_RUNS runs (short labels, the whole one as tooltip) and
         count the earlier ones, still drawn, in one entry."""
-        shown = self.curves[-LEGEND_RUNS:]
+        racers = 0  # the latest race's curves: every one of them is named
+        race = getattr(self.curves[-1], "race", 0) if self.curves else 0
+        while race and racers < len(self.curves) and self.curves[-1 - racers].race == race:
+            racers += 1
+        shown = self.curves[-max(LEGEND_RUNS, racers) :]
         datas = {c.run_label.split(" · ", 1)[-1] for c in self.curves if " · " in c.run_label}
         mixed = len(datas) > 1  # runs on different data: each label names its data
         entries = [(c, short_label(c.run_label, keep_data=mixed), c.run_label) for c in shown]
@@ -145,6 +155,10 @@ class LearningCurveView(pg.PlotWidget):
                 + [float(c.xData[-1]) for c in self.curves if c.xData is not None and len(c.xData)]
             )
             grow_x_range(self.plot, longest, self._x_range)
+
+    def show_iterations(self, longest: float) -> None:
+        """Widen the iteration axis (never narrow it while runs go on) to hold ``longest``."""
+        grow_x_range(self.plot, longest, self._x_range)
 
     def set_curve(self, curve: pg.PlotDataItem, iterations: np.ndarray, cost: np.ndarray) -> None:
         """Give ``curve`` (one run's) its cost history (positive finite values only)."""
