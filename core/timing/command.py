@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     is written atomically. Raises :class:`InputError` (exit 2) for either.
     """
     if to_cost_command.for_options(args):
-        return to_cost_command.run(args)
+        return to_cost_command.run(args, ProgressBar())
     config = config_from_args(args)
     if args.json is not None:
         check_output_path(args.json, "benchmark JSON file")

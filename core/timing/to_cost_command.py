@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from core.errors import InputError
 from core.files import atomic_write_text, check_output_path
@@ -167,14 +168,12 @@ def format_table(report: ToCostReport) -> str:
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace) -> int:
-    """``gd-explorer bench --to-cost``: progress on stderr, the table on stdout, ``--json``."""
-    from core.timing.command import ProgressBar
-
+def run(args: argparse.Namespace, bar: Any) -> int:
+    """``gd-explorer bench --to-cost``: progress to ``bar`` (the bench's progress bar on
+    stderr: called with (fraction, text), then ``close()``), the table on stdout, ``--json``."""
     config = config_from_args(args)
     if args.json is not None:
         check_output_path(args.json, "benchmark JSON file")
-    bar = ProgressBar()
     try:
         report = run_to_cost(config, progress=bar)
     finally:
