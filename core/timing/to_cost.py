@@ -36,8 +36,9 @@ at every snapshot, which would swamp a mini-batch run's own time:
    the updates and one full-cost evaluation, the one that confirms the target. For SGD the
    evaluation at the start (J_0, measured in the same run) is subtracted: mini-batch updates
    do not need it, whereas batch GD's first evaluation is its first gradient. Seconds per
-   pass (``seconds_per_pass``) take the confirming evaluation to cost what the starting
-   one did in the same run (the same work) and divide the rest by the passes.
+   pass (``seconds_per_pass``): the same run one pass (⌈m/B⌉ updates; one for batch GD)
+   longer is timed alongside, and the difference of the medians is the time of that pass,
+   the evaluations cancelling out (None when noise makes it ≤ 0).
 
 Passes over the data (epochs) count the rows the updates' gradients read, divided by m
 (updates·B/m, less for a partial last batch); the full-cost evaluations are excluded, as
@@ -300,12 +301,22 @@ def run_to_cost(
     Returns a :class:`ToCostReport` (rows per target: batch GD, then SGD per batch size).
     ``progress(fraction, text)`` is called from this thread; ``cancel.is_set()`` is checked
     at every update and raises :class:`core.errors.Cancelled`. Raises :class:`InputError`
-    for bad options or a size that would not fit in memory.
+    for bad options or a size that would not fit in memory. With ``config.threads`` BLAS
+    runs on that many threads throughout (:func:`core.timing.machine.limit_threads`).
     """
-    from core.solvers.theory import alpha_optimal
-
     config = config or ToCostConfig()
     config.validate()
+    if config.threads is None:
+        return _measure(config, progress, cancel)
+    with machine.limit_threads(config.threads):
+        return _measure(config, progress, cancel)
+
+
+def _measure(
+    config: ToCostConfig, progress: Progress | None, cancel: CancelFlag | None
+) -> ToCostReport:
+    from core.solvers.theory import alpha_optimal
+
     t_start = time.perf_counter()
     other_load = machine.OtherLoad()
     batches = list(dict.fromkeys(config.batch_sizes))
@@ -368,34 +379,9 @@ def run_to_cost(
             pending = {e: j for e, j in pending.items() if e not in scan.crossings}
         prog.advance()
 
-    # -- timing: the crossing runs again, alternating, repeats times --
+    # -- timing: the crossing runs (and one pass longer) again, alternating --
     ordered = [rows[k] for k in sorted(rows, key=lambda k: (k[2] * -1, k[0] != "gd", k[1]))]
-    timed = [r for r in ordered if r.reached]
-    times: dict[int, list[float]] = {id(r): [] for r in timed}
-    checks: dict[int, list[float]] = {id(r): [] for r in timed}
-    total = max(1, config.repeats * len(timed))
-    done = 0
-    for rep in range(config.repeats):
-        for r in timed:
-            check_cancel(cancel)
-            prog.tick(done / total, f"timing {r.label} to ε = {r.target:g}: run {rep + 1}")
-            assert r.alpha is not None and r.updates is not None
-            secs, check, cost = _timed_run(
-                problem, r.method, r.batch_size, r.alpha, r.updates, config.shuffle_seed, cancel
-            )
-            if r.updates and not (cost <= r.target_cost):
-                r.reason = f"the timed rerun ended at J = {cost:.6g}, above the target"
-            times[id(r)].append(secs)
-            checks[id(r)].append(check)
-            done += 1
-    for r in timed:
-        t = times[id(r)]
-        if t:
-            r.seconds_median = statistics.median(t)
-            r.seconds_min, r.seconds_max, r.repeats = min(t), max(t), len(t)
-            r.check_seconds = statistics.median(checks[id(r)])
-            if r.passes:
-                r.seconds_per_pass = max(0.0, r.seconds_median - r.check_seconds) / r.passes
+    _time_rows(problem, [r for r in ordered if r.reached], config, cancel, prog)
     report.rows = ordered
     report.machine = {
         "cpu": machine._cpu_name(),
@@ -409,6 +395,47 @@ def run_to_cost(
     prog.advance()
     prog.tick(1.0, f"done in {report.elapsed_s:.0f} s")
     return report
+
+
+def _time_rows(
+    problem: Any,
+    timed: list[ToCostRow],
+    config: ToCostConfig,
+    cancel: CancelFlag | None,
+    prog: ProgressSplitter,
+) -> None:
+    """Time each row's crossing run, and the same run one pass longer, ``repeats`` times,
+    alternating the rows; medians into the rows (seconds per pass: the difference)."""
+    m = problem.m
+    runs = [(r, extra) for r in timed for extra in (0, 1)]
+    times: dict[tuple[int, int], list[float]] = {(id(r), x): [] for r, x in runs}
+    checks: dict[int, list[float]] = {id(r): [] for r in timed}
+    total = max(1, config.repeats * len(runs))
+    done = 0
+    for rep in range(config.repeats):
+        for r, extra in runs:
+            check_cancel(cancel)
+            what = f"timing {r.label} to ε = {r.target:g}"
+            prog.tick(done / total, f"{what}{' and one pass more' if extra else ''}: run {rep + 1}")
+            assert r.alpha is not None and r.updates is not None
+            per_pass = 1 if r.method == "gd" else math.ceil(m / r.batch_size)
+            updates = r.updates + extra * per_pass
+            secs, check, cost = _timed_run(
+                problem, r.method, r.batch_size, r.alpha, updates, config.shuffle_seed, cancel
+            )
+            if not extra:
+                checks[id(r)].append(check)
+                if r.updates and not (cost <= r.target_cost):
+                    r.reason = f"the timed rerun ended at J = {cost:.6g}, above the target"
+            times[(id(r), extra)].append(secs)
+            done += 1
+    for r in timed:
+        t = times[(id(r), 0)]
+        r.seconds_median = statistics.median(t)
+        r.seconds_min, r.seconds_max, r.repeats = min(t), max(t), len(t)
+        r.check_seconds = statistics.median(checks[id(r)])
+        more = statistics.median(times[(id(r), 1)]) - r.seconds_median
+        r.seconds_per_pass = more if more > 0 else None
 
 
 def _record(

@@ -76,12 +76,15 @@ def config_from_args(args: argparse.Namespace) -> ToCostConfig:
         ("--impl", args.impl, None),
         ("--sweep", args.sweep, None),
         ("--points", args.points, None),
-        ("--threads", getattr(args, "threads", None), None),
         ("--dtype", args.dtype, "float64"),
     ):
         if value != default:
             raise InputError(f"{option} belongs to the step benchmark; --to-cost does not take it")
+    threads = getattr(args, "threads", None)
+    if threads and len(threads) > 1:
+        raise InputError("--to-cost takes one --threads value (BLAS threads for the whole run)")
     config = ToCostConfig(
+        threads=threads[0] if threads else None,
         m=args.m,
         n=args.n,
         repeats=args.repeats,
@@ -123,7 +126,8 @@ def format_table(report: ToCostReport) -> str:
         f"machine  {mc['cpu']}, {mc['cores']} cores; BLAS {mc['blas'].get('library')} "
         f"({mc['blas'].get('threads') or '?'} threads)",
     ]
-    head = ["method", "B", "α", "updates", "passes", "wall time", "min", "max", "reached"]
+    head = ["method", "B", "α", "updates", "passes", "wall time", "min", "max", "per pass"]
+    head.append("reached")
     for eps in report.config.targets:
         rows = [r for r in report.rows if r.target == eps]
         if not rows:
@@ -142,6 +146,7 @@ def format_table(report: ToCostReport) -> str:
                     _fmt_s(r.seconds_median),
                     _fmt_s(r.seconds_min),
                     _fmt_s(r.seconds_max),
+                    _fmt_s(r.seconds_per_pass),
                     "yes" if r.reached else f"no: {r.reason}",
                 ]
             )
@@ -163,7 +168,8 @@ def format_table(report: ToCostReport) -> str:
         ", that reaches the target; passes = rows the gradients read / m, full-cost "
         "evaluations excluded; wall time: median of "
         f"{report.config.repeats} runs, alternating, with one full-cost evaluation to confirm "
-        f"the target. Total {report.elapsed_s:.0f} s.)"
+        "the target; per pass: the same run one pass longer, less this one. "
+        f"Total {report.elapsed_s:.0f} s.)"
     )
     return "\n".join(lines)
 

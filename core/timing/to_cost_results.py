@@ -37,12 +37,16 @@ class ToCostConfig:
     shuffle_seed: int = 0
     noise: float = 0.1
     scale_spread: float = 2.0
+    #: BLAS threads for the whole measurement; None leaves BLAS at its default (all cores).
+    threads: int | None = None
 
     def validate(self) -> None:
         """Raise :class:`InputError` for an option that cannot be used (with its range)."""
         limits.M.check(self.m)
         limits.N.check(self.n)
         limits.REPEATS.check(self.repeats)
+        if self.threads is not None:
+            limits.THREADS.check(self.threads)
         if not self.batch_sizes:
             raise InputError("give at least one batch size")
         for b in self.batch_sizes:
@@ -87,7 +91,7 @@ class ToCostRow:
     seconds_max: float | None = None
     #: Median seconds of one full-cost evaluation in the timed runs (the one at the start).
     check_seconds: float | None = None
-    #: (wall time − one check evaluation) / passes: the updates' own seconds per pass.
+    #: Seconds of one more pass: the run one pass longer, less this one (medians).
     seconds_per_pass: float | None = None
     repeats: int = 0
     reason: str = ""  # why it did not reach the target

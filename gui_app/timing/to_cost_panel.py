@@ -108,6 +108,7 @@ class ToCostPanel(QWidget):
         self.passes_spin.setValue(_DEFAULTS.max_passes)
         self.passes_spin.setToolTip("Passes over the data each run may use")
         self.repeats_spin = _spin(limits.REPEATS, 3)
+        self.threads_spin = _spin(limits.THREADS, limits.THREADS.high)
         form = QFormLayout()
         form.addRow("m (examples)", self.m_spin)
         form.addRow("n (features)", self.n_spin)
@@ -115,12 +116,13 @@ class ToCostPanel(QWidget):
         form.addRow("targets ε", self.target_edit)
         form.addRow("max passes", self.passes_spin)
         form.addRow("repeats", self.repeats_spin)
+        form.addRow("BLAS threads", self.threads_spin)
         self.small_button = QPushButton(f"Small ({SIZES['small'][0]:,} × {SIZES['small'][1]:,})")
         m, n = SIZES["textbook"]
         self.textbook_button = QPushButton(f"Textbook ({m:,} × {n:,})")
         self.small_button.clicked.connect(lambda: self.apply_size("small"))
         self.textbook_button.clicked.connect(lambda: self.apply_size("textbook"))
-        sizes = QHBoxLayout()
+        sizes = QVBoxLayout()
         sizes.addWidget(self.small_button)
         sizes.addWidget(self.textbook_button)
         self.run_button = QPushButton("Run")
@@ -212,6 +214,7 @@ class ToCostPanel(QWidget):
             targets=parse_list(self.target_edit.text(), float, "target ε"),
             max_passes=self.passes_spin.value(),
             repeats=self.repeats_spin.value(),
+            threads=self.threads_spin.value(),
         )
 
     # -- runs --------------------------------------------------------------------------------

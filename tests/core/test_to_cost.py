@@ -12,6 +12,7 @@ from core.cli import main
 from core.errors import Cancelled, InputError
 from core.solvers import optimize
 from core.solvers.gd import gradient_descent
+from core.timing import machine
 from core.timing.to_cost import make_problem, run_to_cost
 from core.timing.to_cost_results import ToCostConfig, rows_read
 
@@ -196,6 +197,18 @@ def test_cli_prints_the_table_and_writes_json(tmp_path, capsys):
     assert "ε = 0.01" in out and "batch GD" in out and "SGD" in out
     data = json.loads(path.read_text())
     assert [(r["method"], r["batch_size"]) for r in data["rows"]] == [("gd", 1000), ("sgd", 20)]
+    assert data["config"]["threads"] is None
+
+
+def test_cli_threads_limit_blas_for_the_whole_run(tmp_path, capsys):
+    path = tmp_path / "to_cost.json"
+    argv = ["bench", "--to-cost", "--m", "500", "--n", "4", "--batch-size", "50"]
+    argv += ["--target", "1e-2", "--repeats", "1", "--threads", "1", "--json", str(path)]
+    assert main(argv) == 0
+    data = json.loads(path.read_text())
+    assert data["config"]["threads"] == 1
+    if machine.threadpoolctl_module() is not None:
+        assert data["machine"]["blas"]["threads"] == 1
 
 
 @pytest.mark.parametrize(
@@ -206,6 +219,7 @@ def test_cli_prints_the_table_and_writes_json(tmp_path, capsys):
         (["--batch-size", "8"], "need --to-cost"),
         (["--to-cost", "--m", "100", "--batch-size", "100"], "below m"),
         (["--to-cost", "--target", "0"], "ε"),
+        (["--to-cost", "--threads", "1", "2"], "one --threads value"),
     ],
 )
 def test_cli_refuses_bad_combinations(extra, word, capsys):
