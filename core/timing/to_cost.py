@@ -37,8 +37,8 @@ at every snapshot, which would swamp a mini-batch run's own time:
    evaluation at the start (J_0, measured in the same run) is subtracted: mini-batch updates
    do not need it, whereas batch GD's first evaluation is its first gradient. Seconds per
    pass (``seconds_per_pass``): the same run one pass (⌈m/B⌉ updates; one for batch GD)
-   longer is timed alongside, and the difference of the medians is the time of that pass,
-   the evaluations cancelling out (None when noise makes it ≤ 0).
+   longer is timed alongside, and the difference of the fastest runs of each is the time of
+   that pass, the evaluations cancelling out (None when noise makes it ≤ 0).
 
 Passes over the data (epochs) count the rows the updates' gradients read, divided by m
 (updates·B/m, less for a partial last batch); the full-cost evaluations are excluded, as
@@ -405,7 +405,7 @@ def _time_rows(
     prog: ProgressSplitter,
 ) -> None:
     """Time each row's crossing run, and the same run one pass longer, ``repeats`` times,
-    alternating the rows; medians into the rows (seconds per pass: the difference)."""
+    alternating the rows; median, min and max into the rows, and seconds per pass."""
     m = problem.m
     runs = [(r, extra) for r in timed for extra in (0, 1)]
     times: dict[tuple[int, int], list[float]] = {(id(r), x): [] for r, x in runs}
@@ -434,7 +434,9 @@ def _time_rows(
         r.seconds_median = statistics.median(t)
         r.seconds_min, r.seconds_max, r.repeats = min(t), max(t), len(t)
         r.check_seconds = statistics.median(checks[id(r)])
-        more = statistics.median(times[(id(r), 1)]) - r.seconds_median
+        # the fastest of each (the least disturbed by other load), as a difference of
+        # medians is at the mercy of a busy machine
+        more = min(times[(id(r), 1)]) - r.seconds_min
         r.seconds_per_pass = more if more > 0 else None
 
 

@@ -168,7 +168,7 @@ def format_table(report: ToCostReport) -> str:
         ", that reaches the target; passes = rows the gradients read / m, full-cost "
         "evaluations excluded; wall time: median of "
         f"{report.config.repeats} runs, alternating, with one full-cost evaluation to confirm "
-        "the target; per pass: the same run one pass longer, less this one. "
+        "the target; per pass: the same run one pass longer, less this one, fastest of each. "
         f"Total {report.elapsed_s:.0f} s.)"
     )
     return "\n".join(lines)

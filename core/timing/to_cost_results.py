@@ -91,7 +91,7 @@ class ToCostRow:
     seconds_max: float | None = None
     #: Median seconds of one full-cost evaluation in the timed runs (the one at the start).
     check_seconds: float | None = None
-    #: Seconds of one more pass: the run one pass longer, less this one (medians).
+    #: Seconds of one more pass: the run one pass longer, less this one (fastest of each).
     seconds_per_pass: float | None = None
     repeats: int = 0
     reason: str = ""  # why it did not reach the target

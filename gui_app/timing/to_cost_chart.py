@@ -3,7 +3,6 @@ horizontal bar per method and target (log scale), grey text where a method did n
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable
 
@@ -59,9 +58,9 @@ class ToCostBars(pg.PlotWidget):
         self.formatter = formatter
         self.plot_item = self.getPlotItem()
         title, bottom = (
-            ("Wall time to the target", "seconds (log scale; shorter is faster)")
+            ("Wall time to the target", "seconds (log scale)")
             if quantity == "seconds"
-            else ("Passes over the data to the target", "passes = rows read / m (log scale)")
+            else ("Passes over the data", "passes, rows read / m (log scale)")
         )
         style_plot(self.plot_item, title, bottom, "")
         self.plot_item.showGrid(x=True, y=False, alpha=0.25)
@@ -149,8 +148,3 @@ class ToCostBars(pg.PlotWidget):
     def bar_texts(self) -> list[str]:
         """The text at each row, top to bottom (plain text)."""
         return [t.textItem.toPlainText() for t in self.texts]
-
-
-def escape(text: str) -> str:
-    """HTML-escaped text for the charts' and tables' rich labels."""
-    return html.escape(text, quote=False)
