@@ -114,6 +114,10 @@ def _fmt_s(s: float | None) -> str:
     return f"{s * 1e6:.3g} µs"
 
 
+def _threads(count: int | None) -> str:
+    return f"{count or '?'} thread{'' if count == 1 else 's'}"
+
+
 def format_table(report: ToCostReport) -> str:
     """The table ``bench --to-cost`` prints: one block per target, one row per method."""
     p, mc = report.problem, report.machine
@@ -124,7 +128,7 @@ def format_table(report: ToCostReport) -> str:
         f"α* = 2/(λ_min + λ_max) = {p['alpha_star']:.4g}; one full gradient "
         f"{_fmt_s(p['full_gradient_s'])}",
         f"machine  {mc['cpu']}, {mc['cores']} cores; BLAS {mc['blas'].get('library')} "
-        f"({mc['blas'].get('threads') or '?'} threads)",
+        f"({_threads(mc['blas'].get('threads'))})",
     ]
     head = ["method", "B", "α", "updates", "passes", "wall time", "min", "max", "per pass"]
     head.append("reached")
