@@ -53,9 +53,9 @@ import math
 import platform
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -72,14 +72,18 @@ from core.timing.to_cost_results import (
     rows_read,
 )
 
+#: A solver's snapshots (both are generator functions, so the search can close them early).
+_Run = Generator[Snapshot, None, None]
 
-def _run(problem: Any, method: str, batch: int, alpha: float, **options: Any) -> Iterator[Snapshot]:
+
+def _run(problem: Any, method: str, batch: int, alpha: float, **options: Any) -> _Run:
+    """The product's batch GD (``gd``) or mini-batch SGD (``sgd``, batch size ``batch``)."""
     from core.solvers import optimize
     from core.solvers.gd import gradient_descent
 
     if method == "gd":
-        return gradient_descent(problem, alpha=alpha, **options)
-    return optimize(problem, "sgd", alpha=alpha, batch_size=batch, **options)
+        return cast(_Run, gradient_descent(problem, alpha=alpha, **options))
+    return cast(_Run, optimize(problem, "sgd", alpha=alpha, batch_size=batch, **options))
 
 
 @dataclass
