@@ -63,7 +63,9 @@ class ToCostConfig:
             if not (isinstance(eps, float | int) and 0 < eps < 1):
                 raise InputError(f"a target ε must be a number with 0 < ε < 1, got {eps!r}")
         if not (math.isfinite(self.max_passes) and 0 < self.max_passes <= 10_000):
-            raise InputError(f"--max-passes must be from 0 to 10,000, got {self.max_passes!r}")
+            raise InputError(
+                f"--max-passes must be above 0 and at most 10,000, got {self.max_passes!r}"
+            )
         if not self.time_budget_s > 0:
             raise InputError(f"the time budget must be > 0 s, got {self.time_budget_s!r}")
         if not 1 <= self.evals_per_pass <= 1000:

@@ -68,6 +68,16 @@ def test_a_bad_list_is_a_message_and_nothing_runs(page, qtbot):
     assert not page.running and page.run_button.isEnabled()
 
 
+def test_a_size_beyond_memory_is_a_message(page, qtbot):
+    page.m_spin.setValue(10**9)
+    page.n_spin.setValue(10**5)
+    with qtbot.waitSignal(page.run_ended, timeout=TIMEOUT) as blocker:
+        page.run()
+    assert blocker.args == ["failed"]
+    assert "memory" in page.message.text().lower() or "fit" in page.message.text().lower()
+    assert page.run_button.isEnabled() and not page.worker.is_busy()
+
+
 def test_cancel_leaves_the_page_usable(page, qtbot):
     page.m_spin.setValue(200_000)
     page.n_spin.setValue(50)
