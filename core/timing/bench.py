@@ -22,9 +22,11 @@ This module is the bench's one front door; the work is done by, in order of the 
 implementations), :mod:`~core.timing.measure` (timing one of them), :mod:`~core.timing.gpu`
 (the CuPy rows), :mod:`~core.timing.run` (:func:`run_benchmark`),
 :mod:`~core.timing.results` and :mod:`~core.timing.report` (rows, derived numbers, table),
-and :mod:`~core.timing.command` (``gd-explorer bench``). Nothing here prints, except
-:func:`run`, and nothing imports Qt. numba, threadpoolctl and CuPy are optional: without
-them the implementations that need them are reported as skipped, with the reason.
+and :mod:`~core.timing.command` (``gd-explorer bench``). Beside it, ``bench --to-cost`` times
+batch GD against mini-batch SGD to a given cost (:mod:`~core.timing.to_cost`). Nothing
+here prints, except :func:`run`, and nothing imports Qt. numba, threadpoolctl and CuPy are
+optional: without them the implementations that need them are reported as skipped, with
+the reason.
 """
 
 from __future__ import annotations

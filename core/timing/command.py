@@ -14,7 +14,7 @@ from typing import IO
 from core.errors import InputError
 from core.files import atomic_write_text, check_output_path
 from core.timing import config as bench_config
-from core.timing import limits
+from core.timing import limits, to_cost_command
 from core.timing.config import DTYPES, IMPLS, SWEEPS, BenchConfig
 from core.timing.report import format_table
 from core.timing.run import run_benchmark
@@ -67,6 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         + "; default 1 and all cores",
     )
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    to_cost_command.add_arguments(parser)
 
 
 def config_from_args(args: argparse.Namespace) -> BenchConfig:
@@ -121,11 +122,14 @@ class ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
-    """``gd-explorer bench``: progress on stderr, the table on stdout, JSON to ``--json``.
+    """``gd-explorer bench``: progress on stderr, the table on stdout, JSON to ``--json``
+    (``--to-cost``: :func:`core.timing.to_cost_command.run`).
 
     Options and the ``--json`` path are checked before anything is measured; the JSON file
     is written atomically. Raises :class:`InputError` (exit 2) for either.
     """
+    if to_cost_command.for_options(args):
+        return to_cost_command.run(args, ProgressBar())
     config = config_from_args(args)
     if args.json is not None:
         check_output_path(args.json, "benchmark JSON file")

@@ -6,7 +6,8 @@ thread; this module builds the controls and wires them to the worker and the cha
 - seconds per step per implementation and the memory bandwidth used (``bars``);
 - a scaling sweep, time against m or n, log–log, fitted slopes (``scaling``);
 - the summary, the "where the time goes" texts and the machine (``explain``);
-- CSV/JSON exports (``export``).
+- CSV/JSON exports (``export``);
+- on a second page, batch GD against mini-batch SGD to a cost (``to_cost_panel``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -41,6 +43,7 @@ from gui_app.timing.bench_worker import BenchWorker
 from gui_app.timing.explain import bar_rows, machine_html, summary_text, why_html
 from gui_app.timing.export import write_report
 from gui_app.timing.scaling import ScalingView
+from gui_app.timing.to_cost_panel import ToCostPanel
 
 #: Named size presets a lesson (or the button) can apply.
 PRESETS: dict[str, dict] = {
@@ -220,9 +223,14 @@ class TimingView(QWidget):
         main.setStretchFactor(1, 1)
         main.setSizes([400, 1200])
         self.main_splitter = main  # controls | charts
+        #: The second page: batch GD against mini-batch SGD, time to reach a cost.
+        self.to_cost = ToCostPanel()
+        self.pages = QTabWidget()
+        self.pages.addTab(main, "One GD step, six ways")
+        self.pages.addTab(self.to_cost, "Time to reach a cost: GD vs SGD")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(main)
+        layout.addWidget(self.pages)
 
     def _connect(self) -> None:
         self.textbook_button.clicked.connect(lambda: self.apply_preset("textbook"))
@@ -230,6 +238,9 @@ class TimingView(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.export_csv_button.clicked.connect(lambda: self._export_dialog("csv"))
         self.export_json_button.clicked.connect(lambda: self._export_dialog("json"))
+        # one measurement at a time: each page's run cancels the other's
+        self.to_cost.run_started.connect(self.worker.cancel)
+        self.to_cost.run_started.connect(self.run_started)
         w = self.worker
         w.progress.connect(self._on_progress)
         w.finished.connect(self._on_finished)
@@ -255,6 +266,7 @@ class TimingView(QWidget):
         if name not in PRESETS:
             raise ValueError(f"unknown timing preset {name!r}; choose one of {', '.join(PRESETS)}")
         p = PRESETS[name]
+        self.pages.setCurrentIndex(0)
         self.m_spin.setValue(p["m"])
         self.n_spin.setValue(p["n"])
         self.dtype_combo.setCurrentText(p["dtype"])
@@ -334,6 +346,7 @@ class TimingView(QWidget):
         except (InputError, TypeError, ValueError) as exc:
             self.show_message(f"Cannot run: {exc}", "error")
             return None
+        self.to_cost.cancel()
         self.run_id = self.worker.submit(config)
         self.running = True
         self._set_running(True)
@@ -407,6 +420,7 @@ class TimingView(QWidget):
         """Cancel and join the benchmark thread (the window calls this when it closes)."""
         self.running = False
         self.worker.shutdown()
+        self.to_cost.shutdown()
 
     # -- drawing -------------------------------------------------------------------------------
     def bar_rows(self, report: BenchReport) -> list[BenchResult]:

@@ -1,0 +1,195 @@
+"""``gd-explorer bench --to-cost``: its options, the table it prints and its JSON file.
+
+The measurement is :func:`core.timing.to_cost.run_to_cost`; ``--m``, ``--n``, ``--repeats``
+and ``--json`` are the bench's own options, with the same ranges.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from core.errors import InputError
+from core.files import atomic_write_text, check_output_path
+from core.timing.to_cost import ToCostConfig, ToCostReport, run_to_cost
+
+_DEFAULTS = ToCostConfig()
+
+
+def _float_arg(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def _int_arg(text: str) -> int:
+    try:
+        return int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``bench --to-cost`` (added to the bench's parser)."""
+    group = parser.add_argument_group(
+        "time to reach a cost (--to-cost)",
+        "Batch GD at its optimal α against mini-batch SGD: seconds and passes over the data "
+        "until J ≤ J* + ε·(J_0 − J*), on generated data of --m × --n, z-scored.",
+    )
+    group.add_argument(
+        "--to-cost",
+        action="store_true",
+        help="time batch GD and mini-batch SGD to reach a cost instead of timing one step",
+    )
+    group.add_argument(
+        "--batch-size",
+        type=_int_arg,
+        nargs="+",
+        metavar="B",
+        help="SGD batch sizes to compare, each below m (default "
+        + ", ".join(str(b) for b in _DEFAULTS.batch_sizes)
+        + ")",
+    )
+    group.add_argument(
+        "--target",
+        type=_float_arg,
+        nargs="+",
+        metavar="ε",
+        help="targets as the fraction ε of the starting excess cost J_0 − J* left, 0 < ε < 1 "
+        f"(default {' '.join(f'{t:g}' for t in _DEFAULTS.targets)})",
+    )
+    group.add_argument(
+        "--max-passes",
+        type=_float_arg,
+        default=None,
+        metavar="P",
+        help=f"passes over the data each run may use (default {_DEFAULTS.max_passes:g})",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> ToCostConfig:
+    """The :class:`ToCostConfig` of parsed ``bench --to-cost`` options (InputError when an
+    option of the step benchmark is given with it, or a value is out of range)."""
+    for option, value, default in (
+        ("--impl", args.impl, None),
+        ("--sweep", args.sweep, None),
+        ("--points", args.points, None),
+        ("--dtype", args.dtype, "float64"),
+    ):
+        if value != default:
+            raise InputError(f"{option} belongs to the step benchmark; --to-cost does not take it")
+    threads = getattr(args, "threads", None)
+    if threads and len(threads) > 1:
+        raise InputError("--to-cost takes one --threads value (BLAS threads for the whole run)")
+    config = ToCostConfig(
+        threads=threads[0] if threads else None,
+        m=args.m,
+        n=args.n,
+        repeats=args.repeats,
+        batch_sizes=tuple(args.batch_size) if args.batch_size else _DEFAULTS.batch_sizes,
+        targets=tuple(args.target) if args.target else _DEFAULTS.targets,
+        max_passes=args.max_passes if args.max_passes is not None else _DEFAULTS.max_passes,
+    )
+    config.validate()
+    return config
+
+
+def for_options(args: argparse.Namespace) -> bool:
+    """True when ``args`` ask for ``--to-cost`` or give one of its own options."""
+    own = (args.batch_size, args.target, args.max_passes)
+    if not args.to_cost and any(v is not None for v in own):
+        raise InputError("--batch-size, --target and --max-passes need --to-cost")
+    return bool(args.to_cost)
+
+
+def _fmt_s(s: float | None) -> str:
+    if s is None:
+        return "-"
+    if s >= 1:
+        return f"{s:.3g} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.3g} ms"
+    return f"{s * 1e6:.3g} µs"
+
+
+def _threads(count: int | None) -> str:
+    return f"{count or '?'} thread{'' if count == 1 else 's'}"
+
+
+def format_table(report: ToCostReport) -> str:
+    """The table ``bench --to-cost`` prints: one block per target, one row per method."""
+    p, mc = report.problem, report.machine
+    lines = [
+        "Time to reach J ≤ J* + ε·(J_0 − J*): batch GD at α* against mini-batch SGD",
+        f"data     {p['data']}, z-scored; J_0 = {p['J0']:.6g}, J* = {p['J_star']:.6g}",
+        f"theory   λ_min = {p['lambda_min']:.4g}, λ_max = {p['lambda_max']:.4g}, "
+        f"α* = 2/(λ_min + λ_max) = {p['alpha_star']:.4g}; one full gradient "
+        f"{_fmt_s(p['full_gradient_s'])}",
+        f"machine  {mc['cpu']}, {mc['cores']} cores; BLAS {mc['blas'].get('library')} "
+        f"({_threads(mc['blas'].get('threads'))})",
+    ]
+    head = ["method", "B", "α", "updates", "passes", "wall time", "min", "max", "per pass"]
+    head.append("reached")
+    for eps in report.config.targets:
+        rows = [r for r in report.rows if r.target == eps]
+        if not rows:
+            continue
+        lines.append("")
+        lines.append(f"ε = {eps:g}: J_target = {rows[0].target_cost:.6g}")
+        table = [head]
+        for r in rows:
+            table.append(
+                [
+                    "batch GD" if r.method == "gd" else "SGD",
+                    f"{r.batch_size:,}",
+                    f"{r.alpha:.3g}" if r.alpha is not None and r.reached else "-",
+                    f"{r.updates:,}" if r.reached and r.updates is not None else "-",
+                    f"{r.passes:.3g}" if r.reached and r.passes is not None else "-",
+                    _fmt_s(r.seconds_median),
+                    _fmt_s(r.seconds_min),
+                    _fmt_s(r.seconds_max),
+                    _fmt_s(r.seconds_per_pass),
+                    "yes" if r.reached else f"no: {r.reason}",
+                ]
+            )
+        widths = [max(len(row[i]) for row in table) for i in range(len(head) - 1)]
+        for row in table:
+            cells = [
+                c.ljust(wd) if i == 0 else c.rjust(wd)
+                for i, (c, wd) in enumerate(zip(row[:-1], widths, strict=True))
+            ]
+            lines.append("  ".join(cells) + "  " + row[-1])
+    busy = mc.get("other_load_cores")
+    if busy is not None and busy > 0.25:
+        lines.append(
+            f"warning: other processes kept about {busy:.1f} of {mc['cores']} cores busy "
+            "during this run; its timings are less reliable"
+        )
+    lines.append(
+        f"(SGD's α: the largest α*·f, f = 1, 1/4, … 1/{round(1 / min(report.config.alpha_factors))}"
+        ", that reaches the target; passes = rows the gradients read / m, full-cost "
+        "evaluations excluded; wall time: median of "
+        f"{report.config.repeats} runs, alternating, with one full-cost evaluation to confirm "
+        "the target; per pass: the same run one pass longer, less this one, fastest of each. "
+        f"Total {report.elapsed_s:.0f} s.)"
+    )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace, bar: Any) -> int:
+    """``gd-explorer bench --to-cost``: progress to ``bar`` (the bench's progress bar on
+    stderr: called with (fraction, text), then ``close()``), the table on stdout, ``--json``."""
+    config = config_from_args(args)
+    if args.json is not None:
+        check_output_path(args.json, "benchmark JSON file")
+    try:
+        report = run_to_cost(config, progress=bar)
+    finally:
+        bar.close()
+    print(format_table(report))
+    if args.json is not None:
+        text = json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n"
+        atomic_write_text(args.json, text, "benchmark JSON file")
+    return 0
