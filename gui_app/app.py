@@ -260,12 +260,39 @@ class SelfTest:
                 "image": f"{image.width()}x{image.height()}",
             }
 
+        def animation_and_3d():
+            # the lazily imported libraries are in place (a bundle that left them out fails
+            # here, not in a teacher's hands): Pillow writes a GIF of the run on the contour,
+            # pyqtgraph's OpenGL items import (drawing needs a GL context; offscreen has none)
+            import tempfile
+
+            import pyqtgraph.opengl  # noqa: F401
+            from PIL import Image
+
+            from gui_app.explore.animation import export_animation
+
+            c.solver_combo.setCurrentIndex(0)
+            c.run_button.click()
+            self.wait_for(lambda: w.final_snapshot is not None, 10, "a run to animate")
+            with tempfile.TemporaryDirectory() as folder:
+                path = export_animation(
+                    w, f"{folder}/run.gif", frames=3, duration=1.0, size=(320, 240), progress=False
+                )
+                if path is None:
+                    raise _StepFailed(f"no GIF written: {w.state.message.text}")
+                with Image.open(path) as gif:
+                    frames = gif.n_frames
+            if frames != 3:
+                raise _StepFailed(f"the GIF has {frames} frames, not 3")
+            return {"gif_frames": frames}
+
         for name, action in (
             ("open window", window_open),
             ("choose dataset", choose_dataset),
             ("gradient descent to convergence", gd_run),
             ("normal equation", normal_run),
             ("contour and curves drawn", plots_drawn),
+            ("animation export and 3-D module", animation_and_3d),
         ):
             self.step(name, action)
             if not self.steps[-1]["passed"]:
@@ -275,7 +302,7 @@ class SelfTest:
         elapsed = time.perf_counter() - self.t0
         passed = (
             all(s["passed"] for s in self.steps)
-            and len(self.steps) == 5
+            and len(self.steps) == 6
             and elapsed < SELF_TEST_BUDGET_S
         )
         report = {

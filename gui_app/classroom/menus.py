@@ -174,6 +174,7 @@ class ClassroomMenus:
             ("Pause (F6)", c.pause_button, "F6", True),
             ("Step (F7)", c.step_button, "F7", True),
             ("Step ×10 (F8)", c.step10_button, "F8", False),
+            ("Back 1 (F4)", c.run_box.back_button, "F4", False),
             ("■ Stop (Esc)", c.stop_button, ESCAPE_KEY, True),
             ("Reset (Ctrl+R)", c.reset_button, "Ctrl+R", False),
         ):

@@ -261,16 +261,23 @@ class ControlPanel(QWidget):
 
     def _update_enabled(self) -> None:
         gd = self.uses_gd()
-        for w in (*self.solver_box.gd_widgets(), *self.run_box.gd_buttons()):
+        for w in self.solver_box.gd_widgets():
             w.setEnabled(gd)
+        # Pause and Step act on the run (or race) going, whatever solver is chosen now
+        running = getattr(self, "_running", False)
+        for w in self.run_box.gd_buttons():
+            w.setEnabled(gd or running)
         self.impl_combo.setEnabled(self.solver_combo.currentData() == "gd")
         self.optimizer_box.setVisible(gd)  # (hidden for the normal equation)
         self.optimizer_box.set_solver(self.solver_combo.currentData())
         self._update_estimate()
 
     def set_running(self, running: bool, paused: bool = False) -> None:
-        """Show whether a run is going and paused (the pause button then reads Resume)."""
+        """Show whether a run is going and paused (the pause button then reads Resume);
+        while one goes, Pause and Step stay enabled whatever solver is chosen."""
+        self._running = running
         self.run_box.set_paused(paused)
+        self._update_enabled()
 
     # -- presentation layout ------------------------------------------------------------------
     def set_presentation_layout(self, on: bool) -> None:

@@ -328,6 +328,7 @@ class PaintsState:
             self.contour.set_trajectory(np.array([]), np.array([]))
             self.params.set_history(np.array([]), np.empty((0, 0)))
             self.data_view.set_model(None, None)
+            self.numbers.set_solver(state.settings.run.solver)
             self.numbers.update_numbers(None, run.alpha if run is not None else None)
             return
         it, cost = history.arrays()
@@ -358,6 +359,7 @@ class PaintsState:
                 if self.running
                 else "stopped"
             )
+            self.numbers.set_solver(run.settings.run.solver)
             self.numbers.set_run_theory(problem, run.settings.run, run.alpha)
             self.numbers.update_numbers(snap, run.alpha, status)
         now = time.perf_counter()

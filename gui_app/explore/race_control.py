@@ -64,15 +64,15 @@ STATUS_WORDS = {
 
 
 def racer_line(k: int, run: Run) -> str:
-    """One racer's result as the banner writes it: "blue gd α=0.92: J = 254.4 after 38
-    iterations, converged"."""
+    """One racer's result as the banner writes it: "blue gd α=0.92: J = 254.422, 38 it.,
+    converged" (short: four of them share the banner's three lines)."""
     head = f"{RACE_COLOR_NAMES[k % len(RACE_COLOR_NAMES)]} {run.label.split(', ')[0]}"
     snap = run.final or run.last
     if snap is None:
         return f"{head}: {run.failed or 'no result'}"
     status = "failed" if run.failed and run.final is None else snap.status
     word = STATUS_WORDS.get(status, status)
-    return f"{head}: J = {snap.cost:.6g} after {snap.iteration:,} iterations, {word}"
+    return f"{head}: J = {snap.cost:.6g}, {snap.iteration:,} it., {word}"
 
 
 def history_rows(
@@ -313,7 +313,8 @@ class RaceControl:
         else:
             head = "Race over."
         kind = "ok" if statuses <= {"converged", "max_iterations", "solved"} else "warning"
-        self._say(head + " " + "\n".join(lines), kind)
+        # one paragraph that wraps: four racers fit the banner's three lines at 1366 px
+        self._say(head + " " + " · ".join(lines), kind)
         self._render("race_finished", "status", "message", "history")
 
     def _race_failed(self, job_id: int, message: str) -> list[str]:

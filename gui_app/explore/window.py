@@ -56,10 +56,10 @@ from gui_app.widgets import FooterScrollArea
 CONTROLS_WIDTH = 380
 MIN_PLOT_HEIGHT = 180
 BENCHMARK_STOP_REASON = "the Timing tab's benchmark needs the CPU to itself"
-RUN_KEYS = (Qt.Key.Key_F5, Qt.Key.Key_F6, Qt.Key.Key_F7, Qt.Key.Key_F8)
-DATA_HINT = "Run keys (F5–F8) act on the Explore tab."
+RUN_KEYS = (Qt.Key.Key_F4, Qt.Key.Key_F5, Qt.Key.Key_F6, Qt.Key.Key_F7, Qt.Key.Key_F8)
+DATA_HINT = "Run keys (F4–F8) act on the Explore tab."
 TIMING_RUN_KEYS_HINT = (
-    "Run keys (F5–F8) act on the Explore tab; the benchmark has its own Run button."
+    "Run keys (F4–F8) act on the Explore tab; the benchmark has its own Run button."
 )
 
 

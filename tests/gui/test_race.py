@@ -17,6 +17,7 @@ from core.settings import RunSettings
 from core.solvers import run_solver
 from core.solvers.theory import optimal_settings
 from gui_app.explore import plots as style
+from gui_app.explore.race_control import RACE_COLOR_NAMES
 from gui_app.explore.state import MAX_RACERS, RunStatus
 from gui_app.explore.worker import RaceResult, RaceSpec, RunWorker
 
@@ -69,9 +70,11 @@ def test_a_race_of_four_fills_each_racers_history_as_its_run_alone(ctl, runner, 
         assert run.final.status == "max_iterations" and run.final.iteration == 300
     text = state.message.text
     assert text.startswith("Race over.")
-    assert len(text.splitlines()) == 4  # one line per racer
-    for line, run in zip(text.splitlines(), state.race.runs, strict=True):
-        assert f"J = {run.final.cost:.6g} after 300 iterations" in line
+    parts = text.removeprefix("Race over. ").split(" · ")
+    assert len(parts) == 4  # one result per racer, in racing order
+    for part, run, colour in zip(parts, state.race.runs, RACE_COLOR_NAMES, strict=False):
+        assert part.startswith(colour)
+        assert f"J = {run.final.cost:.6g}, 300 it." in part
 
 
 def test_stop_ends_every_racer_with_its_cancelled_snapshot(ctl, runner):

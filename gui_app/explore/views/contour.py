@@ -28,7 +28,7 @@ GRID_POINTS = 121
 MIN_PLOT_HEIGHT = 180  # px: no plot is shorter on a 1280 × 720 screen
 # no break inside an entry (a narrow row wraps between entries, never "★ / optimum")
 LEGEND_HTML = (
-    "<span style='color:#d62728'>━━</span>&nbsp;GD&nbsp;path &nbsp; "
+    "<span style='color:#d62728'>━━</span>&nbsp;path &nbsp; "
     "<span style='color:#2ca02c'>●</span>&nbsp;start &nbsp; "
     "<span style='color:#ff7f0e'>●</span>&nbsp;current &nbsp; "
     "<span style='color:#c9a400'>★</span>&nbsp;optimum"
@@ -113,8 +113,8 @@ class ContourView(QWidget):
         layout.addWidget(self.widget, 1)
         self.plot = self.widget.getPlotItem()
         self.plot.setMenuEnabled(False)
-        style_plot(self.plot, "Cost J(w, b) and the GD path", "", "")
-        fit_texts(self.plot, ("Cost J(w, b) and the GD path", "Cost J and GD path"))
+        style_plot(self.plot, "Cost J(w, b) and the path", "", "")
+        fit_texts(self.plot, ("Cost J(w, b) and the path", "Cost J and path"))
         # pyqtgraph's legend stays hidden (the label row above is the legend); it exists for
         # code that restyles every plot's legend (presentation mode)
         self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="10pt")

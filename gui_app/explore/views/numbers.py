@@ -15,21 +15,40 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.solvers import GD_SOLVERS
+from core.solvers import GD_SOLVERS, OPTIMIZERS, SOLVER_LABELS
 from core.solvers.theory import compared, prediction_line, problem_theory
 from gui_app.explore.plots import fmt
+from gui_app.explore.views.step_panel import UPDATES
 
-EQUATIONS = (
-    "<div><b>One gradient-descent step</b></div><table cellspacing='2'>"
-    "<tr><td>prediction</td><td><b>ŷ = Xw + b</b></td></tr>"
-    "<tr><td>error</td><td><b>e = ŷ − y</b></td></tr>"
-    "<tr><td>cost</td><td><b>J = (1/2m) Σ e²</b></td></tr>"
-    "<tr><td>gradient</td><td><b>∇w = (1/m) Xᵀe</b></td></tr>"
-    "<tr><td></td><td><b>∂b = (1/m) Σ e</b></td></tr>"
-    "<tr><td>update</td><td><b>w := w − α∇w</b></td></tr>"
-    "<tr><td></td><td><b>b := b − α∂b</b></td></tr>"
-    "</table>"
+#: The first rows of every step: the prediction, error, cost and full-data gradient.
+_COMMON_ROWS = (
+    ("prediction", "ŷ = Xw + b"),
+    ("error", "e = ŷ − y"),
+    ("cost", "J = (1/2m) Σ e²"),
+    ("gradient", "∇w = (1/m) Xᵀe"),
+    ("", "∂b = (1/m) Σ e"),
 )
+
+
+def equations_html(solver: str) -> str:
+    """The equations box for ``solver``: one gradient-descent step (the course's update of w
+    and b), or for an optimizer its own update lines in the notation of
+    :mod:`core.solvers.optimizers` (θ = [w, b], g_t = [∇w, ∂b], γ_t the scheduled α); the
+    normal equation has no step and shows gradient descent's for comparison."""
+    if solver in OPTIMIZERS and solver != "sgd":
+        title = f"One step of {SOLVER_LABELS.get(solver, solver).split(' (')[0]}"
+        update = [(("update" if k == 0 else ""), line) for k, line in enumerate(UPDATES[solver])]
+    else:
+        title = "One gradient-descent step"
+        update = [("update", "w := w − α∇w"), ("", "b := b − α∂b")]
+    rows = "".join(
+        f"<tr><td>{html.escape(a)}</td><td><b>{html.escape(b)}</b></td></tr>"
+        for a, b in (*_COMMON_ROWS, *update)
+    )
+    return f"<div><b>{html.escape(title)}</b></div><table cellspacing='2'>{rows}</table>"
+
+
+EQUATIONS = equations_html("gd")
 
 
 class NumbersPanel(QWidget):
@@ -128,6 +147,13 @@ class NumbersPanel(QWidget):
         self.alpha_max, self.condition = alpha_max, condition
         self.names, self.units = names, units
 
+    def set_solver(self, solver: str) -> None:
+        """Show the equations of one step of ``solver`` (the run on screen's, or the one
+        chosen when no run is shown)."""
+        text = equations_html(solver)
+        if text != self.equations.text():
+            self.equations.setText(text)
+
     def set_run_theory(self, problem: object, run: object, alpha: float | None) -> None:
         """The theory for the run shown: ``problem`` (a core Problem) trained with ``run``
         (its RunSettings) at learning rate ``alpha`` (:func:`core.solvers.theory.problem_theory`;
@@ -165,7 +191,9 @@ class NumbersPanel(QWidget):
         if alpha is not None:
             rows.append(("learning rate α", fmt(alpha, 4)))
         rows.append(("α_max", fmt(self.alpha_max, 4)))
-        rows.append(("condition number κ", fmt(self.condition, 4)))
+        # cond(A) of the design as scaled, as the Data box and the CLI name it; the theory's
+        # κ = λ_max/λ_min of AᵀA/m is its square
+        rows.append(("cond(A)", fmt(self.condition, 4)))
         if status:
             rows.append(("status", status))
         theory = self.theory_text(snap)
