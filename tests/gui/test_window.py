@@ -212,7 +212,11 @@ def test_self_test_command_exits_zero():
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert report["passed"]
-    assert [s["step"] for s in report["steps"]][-1] == "contour and curves drawn"
+    assert [s["step"] for s in report["steps"]][-2:] == [
+        "contour and curves drawn",
+        "animation export and 3-D module",
+    ]
+    assert report["steps"][-1]["gif_frames"] == 3
 
 
 # -- issue 9: what the window shows always belongs to the data and model on screen ------------

@@ -1,0 +1,77 @@
+"""Issue 11 in the window, across its parts: the equations box follows the run's optimizer,
+Pause and Step act on a run going whatever solver is chosen meanwhile, and a race's result
+fits the banner as one paragraph."""
+
+from __future__ import annotations
+
+from core.solvers.optimizers import OPTIMIZERS
+from gui_app.explore.views.numbers import equations_html
+from gui_app.explore.views.step_panel import UPDATES
+
+TIMEOUT = 20_000
+
+
+def _choose(window, solver: str) -> None:
+    combo = window.controls.solver_combo
+    combo.setCurrentIndex(combo.findData(solver))
+
+
+def test_equations_box_shows_the_update_of_the_run_on_screen(window, qtbot):
+    _choose(window, "adam")
+    window.controls.iterations_spin.setValue(20)
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
+        window.controls.run_button.click()
+    text = window.numbers.equations.text()
+    assert "One step of Adam" in text
+    assert "v_t = β2·v_{t−1} + (1 − β2)·g_t²" in text
+    assert "w := w − α∇w" not in text  # not gradient descent's update
+    # a gradient-descent run brings the course's update back
+    _choose(window, "gd")
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
+        window.controls.run_button.click()
+    text = window.numbers.equations.text()
+    assert "One gradient-descent step" in text and "w := w − α∇w" in text
+
+
+def test_every_optimizer_has_its_own_equations():
+    texts = {solver: equations_html(solver) for solver in OPTIMIZERS}
+    for solver in OPTIMIZERS:
+        if solver == "sgd":
+            assert "w := w − α∇w" in texts[solver]
+            continue
+        for line in UPDATES[solver]:
+            assert line in texts[solver], (solver, line)
+    assert len({texts[s] for s in OPTIMIZERS if s != "sgd"}) == len(OPTIMIZERS) - 1
+
+
+def test_pause_and_step_stay_enabled_for_a_run_going_while_another_solver_is_chosen(window, qtbot):
+    c = window.controls
+    c.iterations_spin.setValue(100_000)
+    c.tolerance_edit.setText("0")
+    window.step(3)  # a paused gradient-descent run of 3 iterations
+    qtbot.waitUntil(
+        lambda: window.last_snapshot is not None and window.last_snapshot.iteration == 3,
+        timeout=TIMEOUT,
+    )
+    _choose(window, "normal")  # the controls now show a direct solver
+    assert c.step_button.isEnabled() and c.pause_button.isEnabled()
+    c.step_button.click()  # acts on the paused run
+    qtbot.waitUntil(lambda: window.last_snapshot.iteration == 4, timeout=TIMEOUT)
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
+        c.stop_button.click()
+    qtbot.waitUntil(lambda: not c.step_button.isEnabled(), timeout=TIMEOUT)  # idle: normal
+
+
+def test_four_racers_result_is_one_paragraph(window, qtbot):
+    ctl = window.controller
+    window.controls.iterations_spin.setValue(40)
+    for solver in ("gd", "momentum", "rmsprop", "adam"):
+        _choose(window, solver)
+        ctl.settings_changed(window.controls.settings(window.state.settings))
+        ctl.race_add()
+    with qtbot.waitSignal(window.race_finished, timeout=TIMEOUT):
+        ctl.race()
+    text = window.message.text()
+    assert "\n" not in text and text.count(" · ") == 3
+    for run in window.state.race.runs:
+        assert f"J = {run.final.cost:.6g}, 40 it." in text
