@@ -88,6 +88,8 @@ class Runner(Protocol):
 
     def is_paused(self) -> bool: ...
 
+    def set_speed(self, steps_per_second: float | None) -> None: ...
+
 
 class ExploreController(Watching, RaceControl):
     """Turns user actions (settings, Run, Pause, Step, Stop, Reset, contour click, pair,
@@ -129,8 +131,11 @@ class ExploreController(Watching, RaceControl):
         progress and prepares the new problem; run settings (α, iterations ...) just apply
         to the next run."""
         state = self.state
-        old_key = state.model_key
+        old_key, old_speed = state.model_key, state.settings.view.speed
         state.settings = settings
+        if settings.view.speed != old_speed:  # a lesson or session sets the speed too
+            self.runner.set_speed(settings.view.speed or None)
+            self._render("speed")
         if (settings.data, settings.model) == old_key:
             return
         state.before_load = None  # another change: a failed load no longer goes back

@@ -75,3 +75,14 @@ def test_four_racers_result_is_one_paragraph(window, qtbot):
     assert "\n" not in text and text.count(" · ") == 3
     for run in window.state.race.runs:
         assert f"J = {run.final.cost:.6g}, 40 it." in text
+
+
+def test_a_speed_set_with_the_settings_reaches_the_runner_and_the_control(window):
+    # a lesson or a reopened session sets the whole Settings, the speed included
+    ctl = window.controller
+    ctl.settings_changed(window.state.settings.replace(speed=5))
+    assert window.worker._runner.speed == 5
+    assert window.controls.run_box.speed() == 5
+    ctl.settings_changed(window.state.settings.replace(speed=0))
+    assert window.worker._runner.speed is None  # as fast as possible
+    assert window.controls.run_box.speed() == 0
