@@ -92,10 +92,11 @@ def race_rounds(
                 first.append((i, snap))
         yield first
         while True:
-            running = [i for i, snap in enumerate(last) if snap is not None and not snap.final]
-            if not running:
+            ahead = [(i, snap) for i, snap in enumerate(last) if snap is not None and not snap.final]
+            if not ahead:
                 return
-            planned = min(_planned(entries[i][1], last[i]) for i in running)
+            running = [i for i, _snap in ahead]
+            planned = min(_planned(entries[i][1], snap) for i, snap in ahead)
             chunk[0] = _chunk(pace, planned)
             out: Round = []
             for i in running:
