@@ -92,7 +92,7 @@ def race_rounds(
                 first.append((i, snap))
         yield first
         while True:
-            ahead = [(i, snap) for i, snap in enumerate(last) if snap is not None and not snap.final]
+            ahead = [(i, s) for i, s in enumerate(last) if s is not None and not s.final]
             if not ahead:
                 return
             running = [i for i, _snap in ahead]
