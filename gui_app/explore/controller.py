@@ -343,8 +343,8 @@ class ExploreController(Watching, RaceControl):
             warn = "; ".join((*ds.warnings, *problem.warnings))
             notes = [note for note in ds.notes if note not in ds.warnings]
             text = (
-                f"Ready: {ds.source}. α_max = {prep.alpha_max:.4g}, condition number "
-                f"{prep.condition_number:.3g}. Press Run (F5)."
+                f"Ready: {ds.source}. α_max = {prep.alpha_max:.4g}, "
+                f"cond(A) = {prep.condition_number:.3g}. Press Run (F5)."
             )
             if notes:
                 text += "\nNote: " + "; ".join(notes)

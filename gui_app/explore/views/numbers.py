@@ -197,12 +197,12 @@ class NumbersPanel(QWidget):
         if status:
             rows.append(("status", status))
         theory = self.theory_text(snap)
-        if theory:
-            rows.append(("theory", theory))
         html_rows = "".join(
             f"<tr><td>{html.escape(k)}&nbsp;&nbsp;</td><td><b>{html.escape(v)}</b></td></tr>"
             for k, v in rows
         )
+        if theory:  # across the table: a narrow value column would wrap it word by word
+            html_rows += f"<tr><td colspan=2>theory: <b>{html.escape(theory)}</b></td></tr>"
         coef_rows = ""
         if snap is not None:
             params = list(snap.w) + ([snap.b] if snap.b is not None else [])
