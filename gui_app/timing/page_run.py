@@ -2,16 +2,19 @@
 
 A page (a QWidget) mixes in :class:`PageRun` and provides ``worker`` (a runner worker with
 ``submit``/``cancel``/``shutdown`` and the ``progress``/``finished``/``cancelled``/``failed``
-signals, each carrying the run id first), ``run_id``, ``running``, ``report``,
-``progress_bar`` (range 0–1000), ``progress_label``, the ``report_ready`` and ``run_ended``
-signals, ``show_message(text, kind)``, ``show_report(report)`` and ``_set_running(bool)``.
-What differs between the pages stays with them: :attr:`PageRun.CANCELLED_MESSAGE` and the
+signals, each carrying the run id first), ``config()`` (an object with ``validate()``),
+``run_id``, ``running``, ``report``, ``progress_bar`` (range 0–1000), ``progress_label``, the
+``report_ready`` and ``run_ended`` signals, ``show_message(text, kind)``,
+``show_report(report)`` and ``_set_running(bool)``. What differs between the pages stays
+with them: :attr:`PageRun.CANCELLED_MESSAGE`, :attr:`PageRun.CONFIG_ERRORS` and the
 :meth:`PageRun._report_shown` hook.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from core.errors import InputError
 
 #: Style sheets of the message under a page's controls, by kind.
 MESSAGE_STYLES = {
@@ -27,6 +30,8 @@ class PageRun:
 
     #: The message shown (as a warning) when a run is cancelled.
     CANCELLED_MESSAGE = "Cancelled."
+    #: What ``config()`` or its ``validate()`` raise for a setting that cannot run.
+    CONFIG_ERRORS: tuple[type[Exception], ...] = (InputError,)
 
     # provided by the page
     worker: Any
@@ -37,6 +42,9 @@ class PageRun:
     progress_label: Any
     report_ready: Any
     run_ended: Any
+
+    def config(self) -> Any:  # pragma: no cover
+        raise NotImplementedError
 
     def show_message(self, text: str, kind: str = "info") -> None:  # pragma: no cover
         raise NotImplementedError
@@ -54,6 +62,16 @@ class PageRun:
         w.finished.connect(self._on_finished)
         w.cancelled.connect(self._on_cancelled)
         w.failed.connect(self._on_failed)
+
+    def _checked_config(self) -> Any | None:
+        """The controls' config, validated; None, with the reason shown, when it is refused."""
+        try:
+            config = self.config()
+            config.validate()
+        except self.CONFIG_ERRORS as exc:
+            self.show_message(f"Cannot run: {exc}", "error")
+            return None
+        return config
 
     def _begin(self, config: Any) -> int:
         """Submit ``config`` to the worker and show the run as started; its run id."""

@@ -215,11 +215,8 @@ class ToCostPanel(QWidget, PageRun):
     # -- runs --------------------------------------------------------------------------------
     def run(self) -> int | None:
         """Start a measurement with the controls' settings; its run id (None if refused)."""
-        try:
-            config = self.config()
-            config.validate()
-        except InputError as exc:
-            self.show_message(f"Cannot run: {exc}", "error")
+        config = self._checked_config()
+        if config is None:
             return None
         self.run_started.emit()
         self._begin(config)

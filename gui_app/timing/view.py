@@ -64,6 +64,8 @@ class TimingView(QWidget, PageRun):
         "previous results, if any. Change the sizes or press Run again."
     )
 
+    CONFIG_ERRORS = (InputError, TypeError, ValueError)
+
     run_started = Signal()  # a benchmark was submitted (the window stops its own run)
     report_ready = Signal(object)  # BenchReport, after the charts are drawn
     run_ended = Signal(str)  # "finished" | "cancelled" | "failed"
@@ -336,11 +338,8 @@ class TimingView(QWidget, PageRun):
     # -- runs ----------------------------------------------------------------------------------
     def run(self) -> int | None:
         """Start a benchmark with the controls' settings; returns its run id (None if refused)."""
-        try:
-            config = self.config()
-            config.validate()
-        except (InputError, TypeError, ValueError) as exc:
-            self.show_message(f"Cannot run: {exc}", "error")
+        config = self._checked_config()
+        if config is None:
             return None
         self.to_cost.cancel()
         self._begin(config)
