@@ -8,6 +8,7 @@ in training coordinates (DESIGN.md §1).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -221,7 +222,9 @@ def descend(
                 limit = limit if limit is not None else limit_of()
                 message = _divergence_message(alpha, it, cost0, cost, limit, problem.dtype)
             if status != RunStatus.RUNNING or it == next_report:
-                yield make_snapshot(
+                # a snapshot of this iterate, with the status and message given
+                here = functools.partial(
+                    make_snapshot,
                     problem,
                     it,
                     cost,
@@ -229,11 +232,10 @@ def descend(
                     b_s,
                     gnorm,
                     t0,
-                    status,
-                    message,
-                    problem.warnings,
-                    batch_cost,
+                    warnings=problem.warnings,
+                    batch_cost=batch_cost,
                 )
+                yield here(status, message)
                 if status != RunStatus.RUNNING:
                     return
                 # RUNNING means it < iterations, so the planned chunk has at least one step.
@@ -241,19 +243,7 @@ def descend(
                 if pace is not None and cancel is not None and cancel.is_set():
                     # pace may have blocked (a paused window) and returned because of the
                     # cancel: end here, on the state just reported, not one chunk later.
-                    yield make_snapshot(
-                        problem,
-                        it,
-                        cost,
-                        w_s,
-                        b_s,
-                        gnorm,
-                        t0,
-                        RunStatus.CANCELLED,
-                        f"Stopped by the user after {it} iterations.",
-                        problem.warnings,
-                        batch_cost,
-                    )
+                    yield here(RunStatus.CANCELLED, f"Stopped by the user after {it} iterations.")
                     return
             prev = cost
         if batch_gradient is not None:

@@ -16,7 +16,7 @@ the last bit): the race adds no arithmetic, it only interleaves the generators.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from core.errors import InputError
@@ -83,14 +83,19 @@ def race_rounds(
             opts.update(pace=racer_pace, w0=w0, b0=b0)
         generators.append(run_solver(problem, solver, **opts))
     last: list[Snapshot | None] = [None] * len(entries)
-    try:
-        first: Round = []
-        for i, gen in enumerate(generators):
-            snap = next(gen, None)
-            last[i] = snap
+
+    def advance(racers: Iterable[int]) -> Round:
+        """The next snapshot of each of ``racers``, which ``last`` keeps."""
+        out: Round = []
+        for i in racers:
+            snap = next(generators[i], None)
+            last[i] = snap  # None: a solver that ended without a final snapshot
             if snap is not None:
-                first.append((i, snap))
-        yield first
+                out.append((i, snap))
+        return out
+
+    try:
+        yield advance(range(len(generators)))
         while True:
             ahead = [(i, s) for i, s in enumerate(last) if s is not None and not s.final]
             if not ahead:
@@ -98,13 +103,7 @@ def race_rounds(
             running = [i for i, _snap in ahead]
             planned = min(_planned(entries[i][1], snap) for i, snap in ahead)
             chunk[0] = _chunk(pace, planned)
-            out: Round = []
-            for i in running:
-                snap = next(generators[i], None)
-                last[i] = snap  # None: a solver that ended without a final snapshot
-                if snap is not None:
-                    out.append((i, snap))
-            yield out
+            yield advance(running)
     finally:
         for gen in generators:
             close = getattr(gen, "close", None)

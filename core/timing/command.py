@@ -7,24 +7,16 @@ objects the window's Timing tab reads); out-of-range values are refused with the
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import IO
 
 from core.errors import InputError
-from core.files import atomic_write_text, check_output_path
 from core.timing import config as bench_config
 from core.timing import limits, to_cost_command
+from core.timing.cli_common import int_arg, measure_and_print
 from core.timing.config import DTYPES, IMPLS, SWEEPS, BenchConfig
 from core.timing.report import format_table
 from core.timing.run import run_benchmark
-
-
-def _int_arg(text: str) -> int:
-    try:
-        return int(text.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
 def _help(limit: limits.BenchLimit, default: bool = True) -> str:
@@ -39,8 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "compiled loops, BLAS, a fused one-pass kernel, the Gram form and "
         "on the GPU; check each against the vectorised step."
     )
-    parser.add_argument("--m", type=_int_arg, default=limits.M.default, help=_help(limits.M))
-    parser.add_argument("--n", type=_int_arg, default=limits.N.default, help=_help(limits.N))
+    parser.add_argument("--m", type=int_arg, default=limits.M.default, help=_help(limits.M))
+    parser.add_argument("--n", type=int_arg, default=limits.N.default, help=_help(limits.N))
     parser.add_argument("--dtype", choices=DTYPES, default="float64")
     parser.add_argument(
         "--impl",
@@ -50,17 +42,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"implementations to time (default all): {', '.join(IMPLS)}",
     )
     parser.add_argument(
-        "--repeats", type=_int_arg, default=limits.REPEATS.default, help=_help(limits.REPEATS)
+        "--repeats", type=int_arg, default=limits.REPEATS.default, help=_help(limits.REPEATS)
     )
     parser.add_argument(
         "--sweep",
         choices=SWEEPS,
         help="time each implementation at --points sizes up to --m or --n",
     )
-    parser.add_argument("--points", type=_int_arg, default=None, help=_help(limits.POINTS))
+    parser.add_argument("--points", type=int_arg, default=None, help=_help(limits.POINTS))
     parser.add_argument(
         "--threads",
-        type=_int_arg,
+        type=int_arg,
         nargs="+",
         metavar="N",
         help=_help(limits.THREADS, default=False).replace("a thread count", "thread counts")
@@ -130,16 +122,6 @@ def run(args: argparse.Namespace) -> int:
     """
     if to_cost_command.for_options(args):
         return to_cost_command.run(args, ProgressBar())
-    config = config_from_args(args)
-    if args.json is not None:
-        check_output_path(args.json, "benchmark JSON file")
-    bar = ProgressBar()
-    try:
-        result = run_benchmark(config, progress=bar)
-    finally:
-        bar.close()
-    print(format_table(result))
-    if args.json is not None:
-        text = json.dumps(result.to_json(), indent=1, ensure_ascii=False) + "\n"
-        atomic_write_text(args.json, text, "benchmark JSON file")
-    return 0
+    return measure_and_print(
+        args, config_from_args(args), run_benchmark, format_table, ProgressBar()
+    )

@@ -140,7 +140,8 @@ def sweep_slopes(report: BenchReport) -> dict[str, float]:
     return slopes
 
 
-def _fmt_s(s: float | None) -> str:
+def fmt_seconds(s: float | None) -> str:
+    """A duration for the terminal tables: ``1.23 s``, ``4.56 ms``, ``7.89 µs``; ``-`` for None."""
     if s is None:
         return "-"
     if s >= 1:
@@ -231,9 +232,9 @@ def format_table(report: BenchReport) -> str:
                 thr,
                 r.dtype,
                 *size,
-                _fmt_s(r.seconds_median),
-                _fmt_s(r.seconds_min),
-                _fmt_s(r.seconds_max),
+                fmt_seconds(r.seconds_median),
+                fmt_seconds(r.seconds_min),
+                fmt_seconds(r.seconds_max),
                 f"{r.gflops:.3g}" if r.gflops else "-",
                 f"{r.gbps:.3g}" if r.gbps else "-",
                 f"{r.bandwidth_fraction:.0%}" if r.bandwidth_fraction else "-",
@@ -302,15 +303,14 @@ def format_table(report: BenchReport) -> str:
 def _extra_note(r: BenchResult) -> str:
     parts = []
     if r.impl == "gram" and r.precompute_seconds is not None:
-        parts.append(f"precompute {_fmt_s(r.precompute_seconds)}")
+        parts.append(f"precompute {fmt_seconds(r.precompute_seconds)}")
         if r.break_even_iterations is not None:
             parts.append(f"break-even after {r.break_even_iterations:,} iterations")
     if r.compile_seconds is not None and r.impl in ("compiled-loop", "fused", "cupy"):
-        parts.append(
-            f"{'first call' if r.impl == 'cupy' else 'compile/load'} {_fmt_s(r.compile_seconds)}"
-        )
+        what = "first call" if r.impl == "cupy" else "compile/load"
+        parts.append(f"{what} {fmt_seconds(r.compile_seconds)}")
     if r.transfer_seconds is not None:
-        parts.append(f"transfer {_fmt_s(r.transfer_seconds)}")
+        parts.append(f"transfer {fmt_seconds(r.transfer_seconds)}")
     if r.peak_fraction is not None:
         parts.append(f"{r.peak_fraction:.0%} of the theoretical GPU bandwidth")
     if r.impl == BARE:

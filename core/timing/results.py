@@ -76,7 +76,7 @@ class BenchReport:
         """The published JSON object ``{"machine", "results", "summary", "config"}``."""
         config = asdict(self.config)
         config["impls"] = list(self.config.impls)
-        return _json_safe(
+        return json_safe(
             {
                 "machine": self.machine,
                 "results": [asdict(r) for r in self.results],
@@ -87,13 +87,15 @@ class BenchReport:
         )
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """``value`` made fit for JSON: non-finite floats → None, tuples → lists, dict keys →
+    str, NumPy scalars → Python numbers (recursively); anything else is returned as is."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, np.generic):
-        return _json_safe(value.item())
+        return json_safe(value.item())
     return value

@@ -76,14 +76,22 @@ from core.timing.to_cost_results import (
 _Run = Generator[Snapshot, None, None]
 
 
-def _run(problem: Any, method: str, batch: int, alpha: float, **options: Any) -> _Run:
-    """The product's batch GD (``gd``) or mini-batch SGD (``sgd``, batch size ``batch``)."""
+def _run(
+    problem: Any, method: str, batch: int, alpha: float, *, shuffle_seed: int, **options: Any
+) -> _Run:
+    """The product's batch GD (``gd``) or mini-batch SGD (``sgd``, batch size ``batch``,
+    shuffled with ``shuffle_seed``; batch GD reads the rows in order and ignores it)."""
     from core.solvers import optimize
     from core.solvers.gd import gradient_descent
 
     if method == "gd":
         return cast(_Run, gradient_descent(problem, alpha=alpha, **options))
-    return cast(_Run, optimize(problem, "sgd", alpha=alpha, batch_size=batch, **options))
+    return cast(
+        _Run,
+        optimize(
+            problem, "sgd", alpha=alpha, batch_size=batch, shuffle_seed=shuffle_seed, **options
+        ),
+    )
 
 
 @dataclass
@@ -122,7 +130,7 @@ def _scan(
         iterations=iterations,
         report_every=report,
         cancel=cancel,
-        **({} if method == "gd" else {"shuffle_seed": config.shuffle_seed}),
+        shuffle_seed=config.shuffle_seed,
     )
     outcome = "pass budget"
     snap: Snapshot | None = None
@@ -268,7 +276,7 @@ def _timed_run(
         iterations=updates,
         report_every=updates,
         cancel=cancel,
-        **({} if method == "gd" else {"shuffle_seed": shuffle_seed}),
+        shuffle_seed=shuffle_seed,
     )
     last = next(gen)
     start_eval = time.perf_counter() - t0

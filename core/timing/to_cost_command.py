@@ -7,11 +7,11 @@ and ``--json`` are the bench's own options, with the same ranges.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from core.errors import InputError
-from core.files import atomic_write_text, check_output_path
+from core.timing.cli_common import int_arg, measure_and_print
+from core.timing.report import fmt_seconds
 from core.timing.to_cost import ToCostConfig, ToCostReport, run_to_cost
 
 _DEFAULTS = ToCostConfig()
@@ -22,13 +22,6 @@ def _float_arg(text: str) -> float:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-
-
-def _int_arg(text: str) -> int:
-    try:
-        return int(text.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--batch-size",
-        type=_int_arg,
+        type=int_arg,
         nargs="+",
         metavar="B",
         help="SGD batch sizes to compare, each below m (default "
@@ -104,16 +97,6 @@ def for_options(args: argparse.Namespace) -> bool:
     return bool(args.to_cost)
 
 
-def _fmt_s(s: float | None) -> str:
-    if s is None:
-        return "-"
-    if s >= 1:
-        return f"{s:.3g} s"
-    if s >= 1e-3:
-        return f"{s * 1e3:.3g} ms"
-    return f"{s * 1e6:.3g} µs"
-
-
 def _threads(count: int | None) -> str:
     return f"{count or '?'} thread{'' if count == 1 else 's'}"
 
@@ -126,7 +109,7 @@ def format_table(report: ToCostReport) -> str:
         f"data     {p['data']}, z-scored; J_0 = {p['J0']:.6g}, J* = {p['J_star']:.6g}",
         f"theory   λ_min = {p['lambda_min']:.4g}, λ_max = {p['lambda_max']:.4g}, "
         f"α* = 2/(λ_min + λ_max) = {p['alpha_star']:.4g}; one full gradient "
-        f"{_fmt_s(p['full_gradient_s'])}",
+        f"{fmt_seconds(p['full_gradient_s'])}",
         f"machine  {mc['cpu']}, {mc['cores']} cores; BLAS {mc['blas'].get('library')} "
         f"({_threads(mc['blas'].get('threads'))})",
     ]
@@ -147,10 +130,10 @@ def format_table(report: ToCostReport) -> str:
                     f"{r.alpha:.3g}" if r.alpha is not None and r.reached else "-",
                     f"{r.updates:,}" if r.reached and r.updates is not None else "-",
                     f"{r.passes:.3g}" if r.reached and r.passes is not None else "-",
-                    _fmt_s(r.seconds_median),
-                    _fmt_s(r.seconds_min),
-                    _fmt_s(r.seconds_max),
-                    _fmt_s(r.seconds_per_pass),
+                    fmt_seconds(r.seconds_median),
+                    fmt_seconds(r.seconds_min),
+                    fmt_seconds(r.seconds_max),
+                    fmt_seconds(r.seconds_per_pass),
                     "yes" if r.reached else f"no: {r.reason}",
                 ]
             )
@@ -181,15 +164,4 @@ def format_table(report: ToCostReport) -> str:
 def run(args: argparse.Namespace, bar: Any) -> int:
     """``gd-explorer bench --to-cost``: progress to ``bar`` (the bench's progress bar on
     stderr: called with (fraction, text), then ``close()``), the table on stdout, ``--json``."""
-    config = config_from_args(args)
-    if args.json is not None:
-        check_output_path(args.json, "benchmark JSON file")
-    try:
-        report = run_to_cost(config, progress=bar)
-    finally:
-        bar.close()
-    print(format_table(report))
-    if args.json is not None:
-        text = json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n"
-        atomic_write_text(args.json, text, "benchmark JSON file")
-    return 0
+    return measure_and_print(args, config_from_args(args), run_to_cost, format_table, bar)

@@ -8,10 +8,9 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-
 from core.errors import InputError
 from core.timing import limits
+from core.timing.results import json_safe
 
 #: The SGD step sizes tried, as fractions of batch GD's α*, largest first.
 ALPHA_FACTORS = (1.0, 1 / 4, 1 / 16, 1 / 64, 1 / 256, 1 / 1024)
@@ -124,7 +123,7 @@ class ToCostReport:
             d = asdict(r)
             d["label"] = r.label
             rows.append(d)
-        return _json_safe(
+        return json_safe(
             {
                 "config": config,
                 "problem": self.problem,
@@ -133,18 +132,6 @@ class ToCostReport:
                 "elapsed_s": self.elapsed_s,
             }
         )
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        return _json_safe(value.item())
-    return value
 
 
 def rows_read(updates: int, batch_size: int, m: int) -> int:

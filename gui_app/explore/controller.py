@@ -40,7 +40,7 @@ from gui_app.explore.import_choices import file_defaults, target_setting
 from gui_app.explore.option_words import window_words
 from gui_app.explore.plots import parameter_short_names
 from gui_app.explore.race_control import MAX_KEPT_RUNS, PAUSED_TEXT, RaceControl
-from gui_app.explore.start_point import carry_start
+from gui_app.explore.start_point import carry_start, start_fields
 from gui_app.explore.state import (
     ExploreState,
     History,
@@ -200,19 +200,12 @@ class ExploreController(Watching, RaceControl):
         if state.prepare_error and not state.prepared_matches():
             self.show_message(f"Cannot run: {state.prepare_error}", "error")
             return None
-        w0, b0 = None, None
-        if state.start_w is not None:
-            # Also before the new problem is ready (Run pressed right after a new scaling):
-            # the worker keeps the start only if the parameters are those it was chosen for.
-            w0, b0 = tuple(float(v) for v in state.start_w), state.start_b
         spec = RunSpec(
             ModelSpec(s.data, s.model),
             s.run,
-            w0=w0,
-            b0=b0,
             start_paused=start_paused,
             step_budget=step_budget,
-            start_for=state.pair_names if w0 is not None else None,
+            **start_fields(state),
         )
         if self.running and state.current is not None and state.current.final is None:
             state.current.failed = "replaced by a new run"

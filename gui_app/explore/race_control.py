@@ -32,6 +32,7 @@ import numpy as np
 from core.settings import RunSettings
 from core.solvers import GD_SOLVERS, Snapshot
 from core.solvers.theory import optimal_settings
+from gui_app.explore.start_point import start_fields
 from gui_app.explore.state import (
     MAX_RACERS,
     ExploreState,
@@ -202,17 +203,12 @@ class RaceControl:
             self.show_message(f"Cannot race: {state.prepare_error}", "error")
             return None
         s = state.settings
-        w0, b0 = None, None
-        if state.start_w is not None:
-            w0, b0 = tuple(float(v) for v in state.start_w), state.start_b
         spec = RaceSpec(
             ModelSpec(s.data, s.model),
             tuple(entries),
-            w0=w0,
-            b0=b0,
             start_paused=start_paused,
             step_budget=step_budget,
-            start_for=state.pair_names if w0 is not None else None,
+            **start_fields(state),
         )
         if state.current is not None and state.current.final is None and state.current.job_id:
             if state.status in (RunStatus.RUNNING, RunStatus.PAUSED):

@@ -34,3 +34,18 @@ def carry_start(state: ExploreState, problem: Any, old_names: tuple[str, ...]) -
         f"{text}; in this model's training coordinates it is {names[i]} = {theta[i]:.4g}, "
         f"{names[j]} = {theta[j]:.4g}."
     )
+
+
+def start_fields(state: ExploreState) -> dict[str, Any]:
+    """``state``'s chosen start point as the ``w0``, ``b0`` and ``start_for`` fields of a run's
+    or a race's spec (:class:`gui_app.explore.worker.StartSpec`); all None when none is chosen.
+    """
+    if state.start_w is None:
+        return {"w0": None, "b0": None, "start_for": None}
+    # Also before the new problem is ready (Run pressed right after a new scaling): the
+    # worker keeps the start only if the parameters are those it was chosen for.
+    return {
+        "w0": tuple(float(v) for v in state.start_w),
+        "b0": state.start_b,
+        "start_for": state.pair_names,
+    }

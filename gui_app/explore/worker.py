@@ -58,12 +58,11 @@ class ModelSpec:
     model: ModelSettings = field(default_factory=ModelSettings)
 
 
-@dataclass(frozen=True)
-class RunSpec:
-    """One solver run: the problem, the run settings, and where and how it starts."""
+@dataclass(frozen=True, kw_only=True)
+class StartSpec:
+    """Where and how a run or a race starts (keyword-only fields of :class:`RunSpec` and
+    :class:`RaceSpec`): the start point, paused or not, and the first step budget."""
 
-    problem: ModelSpec
-    run: RunSettings = field(default_factory=RunSettings)
     w0: tuple[float, ...] | None = None
     b0: float | None = None
     start_paused: bool = False
@@ -74,17 +73,20 @@ class RunSpec:
 
 
 @dataclass(frozen=True)
-class RaceSpec:
+class RunSpec(StartSpec):
+    """One solver run: the problem, the run settings, and where and how it starts."""
+
+    problem: ModelSpec
+    run: RunSettings = field(default_factory=RunSettings)
+
+
+@dataclass(frozen=True)
+class RaceSpec(StartSpec):
     """A race (issue 11): the problem, one RunSettings per racer, and the one start point
     and pause state they all share (as :class:`RunSpec` has them)."""
 
     problem: ModelSpec
     runs: tuple[RunSettings, ...] = ()
-    w0: tuple[float, ...] | None = None
-    b0: float | None = None
-    start_paused: bool = False
-    step_budget: int = 0
-    start_for: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def solver_options(run: RunSettings) -> dict[str, Any]:
     )
 
 
-def start_options(spec: RunSpec | RaceSpec, problem: Problem) -> dict[str, Any]:
+def start_options(spec: StartSpec, problem: Problem) -> dict[str, Any]:
     """``w0``, ``b0`` of ``spec`` when its start point was chosen for ``problem``'s
     parameters; none (zeros) otherwise."""
     if spec.w0 is not None and (
@@ -409,9 +411,9 @@ class RunWorker(QObject):
         if prep is not None and not job.cancelled:
             job.emit("prepared", prep)
 
-    def _run_job(self, job: Job) -> Generator[None, None, Snapshot | None]:
-        """A generator: each ``yield`` follows a snapshot and is where a paused run waits."""
-        spec: RunSpec = job.spec
+    def _announce(self, job: Job, spec: RunSpec | RaceSpec) -> Prepared | None:
+        """Prepare the problem of a run or race job and announce it (``prepared``, then
+        ``state``); None when preparing failed or the job was cancelled meanwhile."""
         job.notes["device"] = spec.problem.model.device
         prep = self._prepare(job, spec.problem)
         if prep is None:
@@ -420,6 +422,14 @@ class RunWorker(QObject):
         if job.cancelled:
             return None
         job.emit("state", "paused" if job.paused else "running")
+        return prep
+
+    def _run_job(self, job: Job) -> Generator[None, None, Snapshot | None]:
+        """A generator: each ``yield`` follows a snapshot and is where a paused run waits."""
+        spec: RunSpec = job.spec
+        prep = self._announce(job, spec)
+        if prep is None:
+            return None
         options: dict[str, Any] = {"cancel": job.cancel, **solver_options(spec.run)}
         run = spec.run
         if run.solver in GD_SOLVERS:
@@ -437,14 +447,9 @@ class RunWorker(QObject):
         """A race as one generator job: each ``yield`` follows a round (every racer's next
         snapshot), so a paused race waits between rounds and Step advances all racers."""
         spec: RaceSpec = job.spec
-        job.notes["device"] = spec.problem.model.device
-        prep = self._prepare(job, spec.problem)
+        prep = self._announce(job, spec)
         if prep is None:
             return None
-        job.emit("prepared", prep)
-        if job.cancelled:
-            return None
-        job.emit("state", "paused" if job.paused else "running")
         job.notes["device"] = getattr(prep.problem, "device", spec.problem.model.device)
         entries = [(run.solver, solver_options(run)) for run in spec.runs]
         finals: list[Snapshot | None] = [None] * len(entries)

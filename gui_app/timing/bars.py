@@ -12,12 +12,12 @@ from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QWidget
 
 from core.timing.bench import BenchResult
+from gui_app.timing.bar_chart import LogBarChart
 from gui_app.timing.chart_style import (
     IMPL_COLORS,
     SKIPPED_COLOR,
     TITLE_SIZE,
     BarText,
-    LogAxis,
     format_seconds,
     format_speedup,
     place_bar_texts,
@@ -36,43 +36,22 @@ LIMIT_CAPTIONS = [
 ]
 
 
-class TimeBarsView(pg.PlotWidget):
+class TimeBarsView(LogBarChart):
     """Seconds per step, one horizontal bar per implementation, log scale, speed-ups on bars."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, axisItems={"bottom": LogAxis("bottom", format_seconds)})
-        self.plot_item = self.getPlotItem()
-        style_plot(
-            self.plot_item,
+        super().__init__(
+            parent,
+            format_seconds,
             "Seconds per gradient-descent step",
             "seconds per step (log scale; shorter is faster)",
-            "",
-        )
-        self.plot_item.showGrid(x=True, y=False, alpha=0.25)
-        self.plot_item.setMouseEnabled(x=False, y=False)
-        self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.62, brush="w", pen="w")
-        self.addItem(self.bars)
-        self.texts: list[pg.TextItem] = []
-        self.placed: list[BarText] = []
-        self.rows: list[BenchResult] = []
-        self.plot_item.vb.sigResized.connect(self._place)
-        self.labels: list[str] = []
-        self.placeholder = text_item(
             '<span style="color:#555; font-size:12pt">Press <b>Run</b> '
             "to measure one GD step on this machine.</span>",
-            (0.5, 0.5),
         )
-        self.addItem(self.placeholder)
-        self.placeholder.setPos(0, 0)
-        self.plot_item.setXRange(-1, 1)
-        self.plot_item.setYRange(-1, 1)
-        self.getAxis("left").setTicks([[]])
+        self.rows: list[BenchResult] = []
 
     def set_rows(self, rows: list[BenchResult], title: str) -> None:
-        for item in self.texts:
-            self.removeItem(item)
-        self.texts = []
-        self.placed = []
+        self._clear_texts()
         self.placeholder.setVisible(not rows)
         self.rows = rows
         self.plot_item.setTitle(title, size=TITLE_SIZE, color="#111")
@@ -126,10 +105,6 @@ class TimeBarsView(pg.PlotWidget):
         self.plot_item.setYRange(-0.6, count - 0.4, padding=0)
         place_bar_texts(self.plot_item, self.placed)
 
-    def _place(self, *_args: object) -> None:
-        """Fit the bar texts to the chart's current width in pixels."""
-        place_bar_texts(self.plot_item, self.placed)
-
     def _bar_text(
         self, r: BenchResult, lo: float, end: float, y: float, span: float
     ) -> pg.TextItem:
@@ -161,10 +136,6 @@ class TimeBarsView(pg.PlotWidget):
             )
         )
         return item
-
-    def bar_texts(self) -> list[str]:
-        """The text written on each bar, top to bottom (plain text)."""
-        return [t.textItem.toPlainText() for t in self.texts]
 
 
 BANDWIDTH_TITLE = "Memory bandwidth used"

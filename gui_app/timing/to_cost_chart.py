@@ -11,13 +11,11 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QWidget
 
 from core.timing.to_cost_results import ToCostRow
+from gui_app.timing.bar_chart import LogBarChart
 from gui_app.timing.chart_style import (
     TITLE_SIZE,
     BarText,
-    LogAxis,
     format_seconds,
-    place_bar_texts,
-    style_plot,
     text_item,
 )
 
@@ -46,39 +44,27 @@ def bar_label(row: ToCostRow) -> str:
     return f"ε {row.target:g} · {row.label}"
 
 
-class ToCostBars(pg.PlotWidget):
+class ToCostBars(LogBarChart):
     """One quantity of the rows (``seconds`` or ``passes``) as log-scale horizontal bars."""
 
     def __init__(self, quantity: str, parent: QWidget | None = None) -> None:
         formatter: Callable[[float], str] = (
             format_seconds if quantity == "seconds" else format_passes
         )
-        super().__init__(parent, axisItems={"bottom": LogAxis("bottom", formatter)})
-        self.quantity = quantity
-        self.formatter = formatter
-        self.plot_item = self.getPlotItem()
         title, bottom = (
             ("Wall time to the target", "seconds (log scale)")
             if quantity == "seconds"
             else ("Passes over the data", "passes, rows read / m (log scale)")
         )
-        style_plot(self.plot_item, title, bottom, "")
-        self.plot_item.showGrid(x=True, y=False, alpha=0.25)
-        self.plot_item.setMouseEnabled(x=False, y=False)
-        self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.62, brush="w", pen="w")
-        self.addItem(self.bars)
-        self.texts: list[pg.TextItem] = []
-        self.placed: list[BarText] = []
-        self.labels: list[str] = []
-        self.plot_item.vb.sigResized.connect(self._place)
-        self.placeholder = text_item(
+        super().__init__(
+            parent,
+            formatter,
+            title,
+            bottom,
             '<span style="color:#555; font-size:11pt">Press <b>Run</b> to measure.</span>',
-            (0.5, 0.5),
         )
-        self.addItem(self.placeholder)
-        self.plot_item.setXRange(-1, 1)
-        self.plot_item.setYRange(-1, 1)
-        self.getAxis("left").setTicks([[]])
+        self.quantity = quantity
+        self.formatter = formatter
 
     def value(self, row: ToCostRow) -> float | None:
         """The row's measured seconds or passes (None when it did not reach the target)."""
@@ -89,9 +75,8 @@ class ToCostBars(pg.PlotWidget):
 
     def set_rows(self, rows: list[ToCostRow]) -> None:
         """Draw ``rows`` (in the report's order, the first at the top); [] clears."""
-        for item in self.texts:
-            self.removeItem(item)
-        self.texts, self.placed, self.labels = [], [], []
+        self._clear_texts()
+        self.labels = []
         self.placeholder.setVisible(not rows)
         values = [v for v in (self.value(r) for r in rows) if v is not None]
         if not rows:
@@ -141,10 +126,3 @@ class ToCostBars(pg.PlotWidget):
         self.plot_item.setYRange(-0.6, count - 0.4, padding=0)
         self.plot_item.setTitle(self.plot_item.titleLabel.text, size=TITLE_SIZE, color="#111")
         self._place()
-
-    def _place(self, *_args: object) -> None:
-        place_bar_texts(self.plot_item, self.placed)
-
-    def bar_texts(self) -> list[str]:
-        """The text at each row, top to bottom (plain text)."""
-        return [t.textItem.toPlainText() for t in self.texts]

@@ -37,6 +37,7 @@ from core.errors import InputError
 from core.timing import limits
 from core.timing.to_cost_results import ToCostConfig, ToCostReport
 from gui_app.timing.chart_style import format_seconds
+from gui_app.timing.page_run import MESSAGE_STYLES, PageRun
 from gui_app.timing.to_cost_chart import ToCostBars, format_passes
 from gui_app.timing.to_cost_explain import explain_html
 from gui_app.timing.to_cost_worker import ToCostWorker
@@ -45,12 +46,6 @@ from gui_app.timing.to_cost_worker import ToCostWorker
 SIZES = {"small": (20_000, 200), "textbook": (limits.M.default, limits.N.default)}
 COLUMNS = ("ε", "method", "B", "α", "updates", "passes", "wall time", "per pass", "reached")
 _DEFAULTS = ToCostConfig()
-MESSAGE_STYLES = {
-    "info": "background:#eef3fb; color:#123; border:1px solid #b8c8e0;",
-    "ok": "background:#e9f6ea; color:#143d17; border:1px solid #9fd0a3;",
-    "warning": "background:#fff6e0; color:#4a3500; border:1px solid #e6c36a;",
-    "error": "background:#fdecec; color:#6a0000; border:1px solid #e09a9a;",
-}
 
 
 def parse_list(text: str, kind: type, what: str) -> tuple:
@@ -67,8 +62,10 @@ def parse_list(text: str, kind: type, what: str) -> tuple:
         ) from None
 
 
-class ToCostPanel(QWidget):
+class ToCostPanel(QWidget, PageRun):
     """Runs the time-to-cost measurement and shows its rows, charts and explanation."""
+
+    CANCELLED_MESSAGE = "Cancelled; the results shown, if any, are the previous ones."
 
     run_started = Signal()
     report_ready = Signal(object)  # ToCostReport, after it is drawn
@@ -81,10 +78,7 @@ class ToCostPanel(QWidget):
         self.run_id = 0
         self.running = False
         self._build()
-        self.worker.progress.connect(self._on_progress)
-        self.worker.finished.connect(self._on_finished)
-        self.worker.cancelled.connect(self._on_cancelled)
-        self.worker.failed.connect(self._on_failed)
+        self._connect_worker()
         self.show_message(
             "How long do batch GD and mini-batch SGD take to reach a given cost, in seconds "
             "and in passes over the data? Press Run (a small size, seconds), or choose the "
@@ -221,18 +215,11 @@ class ToCostPanel(QWidget):
     # -- runs --------------------------------------------------------------------------------
     def run(self) -> int | None:
         """Start a measurement with the controls' settings; its run id (None if refused)."""
-        try:
-            config = self.config()
-            config.validate()
-        except InputError as exc:
-            self.show_message(f"Cannot run: {exc}", "error")
+        config = self._checked_config()
+        if config is None:
             return None
         self.run_started.emit()
-        self.run_id = self.worker.submit(config)
-        self.running = True
-        self._set_running(True)
-        self.progress_bar.setValue(0)
-        self.progress_label.setText("starting…")
+        self._begin(config)
         self.show_message(
             f"Measuring at m = {config.m:,}, n = {config.n:,} … the window stays usable; "
             "Cancel stops at the next update.",
@@ -240,40 +227,13 @@ class ToCostPanel(QWidget):
         )
         return self.run_id
 
-    def cancel(self) -> None:
-        """Stop the measurement in progress, if any."""
-        if self.running:
-            self.progress_label.setText("cancelling…")
-        self.worker.cancel()
-
-    def shutdown(self) -> None:
-        """Cancel and join the worker's thread (the window closes)."""
-        self.running = False
-        self.worker.shutdown()
-
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         self.small_button.setEnabled(not running)
         self.textbook_button.setEnabled(not running)
 
-    def _on_progress(self, run_id: int, fraction: float, text: str) -> None:
-        if run_id == self.run_id and self.running:
-            self.progress_bar.setValue(round(1000 * fraction))
-            self.progress_label.setText(text)
-
-    def _end(self, outcome: str) -> None:
-        self.running = False
-        self._set_running(False)
-        self.run_ended.emit(outcome)
-
-    def _on_finished(self, run_id: int, report: ToCostReport) -> None:
-        if run_id != self.run_id:
-            return
-        self.report = report
-        self.progress_bar.setValue(1000)
-        self.progress_label.setText(f"done in {report.elapsed_s:.1f} s")
-        self.show_report(report)
+    def _report_shown(self, report: ToCostReport) -> None:
         load = report.machine.get("other_load_cores")
         busy = load is not None and load > 0.25
         self.show_message(
@@ -285,23 +245,6 @@ class ToCostPanel(QWidget):
             ),
             "warning" if busy else "ok",
         )
-        self._end("finished")
-        self.report_ready.emit(report)
-
-    def _on_cancelled(self, run_id: int) -> None:
-        if run_id != self.run_id:
-            return
-        self.progress_label.setText("cancelled")
-        self._end("cancelled")
-        self.show_message("Cancelled; the results shown, if any, are the previous ones.", "warning")
-
-    def _on_failed(self, run_id: int, message: str) -> None:
-        if run_id != self.run_id:
-            return
-        self.progress_label.setText("stopped")
-        self.progress_bar.setValue(0)
-        self._end("failed")
-        self.show_message(message, "error")
 
     # -- drawing -----------------------------------------------------------------------------
     def show_report(self, report: ToCostReport) -> None:

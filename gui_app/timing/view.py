@@ -42,6 +42,7 @@ from gui_app.timing.bars import BandwidthView, TimeBarsView
 from gui_app.timing.bench_worker import BenchWorker
 from gui_app.timing.explain import bar_rows, machine_html, summary_text, why_html
 from gui_app.timing.export import write_report
+from gui_app.timing.page_run import MESSAGE_STYLES, PageRun
 from gui_app.timing.scaling import ScalingView
 from gui_app.timing.to_cost_panel import ToCostPanel
 
@@ -50,19 +51,20 @@ PRESETS: dict[str, dict] = {
     "textbook": {"m": 100_000, "n": 1_000, "dtype": "float64"},
     "small": {"m": 20_000, "n": 500, "dtype": "float64"},
 }
-MESSAGE_STYLES = {
-    "info": "background:#eef3fb; color:#123; border:1px solid #b8c8e0;",
-    "ok": "background:#e9f6ea; color:#143d17; border:1px solid #9fd0a3;",
-    "warning": "background:#fff6e0; color:#4a3500; border:1px solid #e6c36a;",
-    "error": "background:#fdecec; color:#6a0000; border:1px solid #e09a9a;",
-}
 
 
 # -- the tab ----------------------------------------------------------------------------------
 
 
-class TimingView(QWidget):
+class TimingView(QWidget, PageRun):
     """The Timing tab: controls, progress, the three charts, the why texts, the machine."""
+
+    CANCELLED_MESSAGE = (
+        "Benchmark cancelled. Nothing was recorded; the charts show the "
+        "previous results, if any. Change the sizes or press Run again."
+    )
+
+    CONFIG_ERRORS = (InputError, TypeError, ValueError)
 
     run_started = Signal()  # a benchmark was submitted (the window stops its own run)
     report_ready = Signal(object)  # BenchReport, after the charts are drawn
@@ -241,11 +243,7 @@ class TimingView(QWidget):
         # one measurement at a time: each page's run cancels the other's
         self.to_cost.run_started.connect(self.worker.cancel)
         self.to_cost.run_started.connect(self.run_started)
-        w = self.worker
-        w.progress.connect(self._on_progress)
-        w.finished.connect(self._on_finished)
-        w.cancelled.connect(self._on_cancelled)
-        w.failed.connect(self._on_failed)
+        self._connect_worker()
 
     # -- messages ------------------------------------------------------------------------------
     def show_message(self, text: str, kind: str = "info") -> None:
@@ -340,18 +338,11 @@ class TimingView(QWidget):
     # -- runs ----------------------------------------------------------------------------------
     def run(self) -> int | None:
         """Start a benchmark with the controls' settings; returns its run id (None if refused)."""
-        try:
-            config = self.config()
-            config.validate()
-        except (InputError, TypeError, ValueError) as exc:
-            self.show_message(f"Cannot run: {exc}", "error")
+        config = self._checked_config()
+        if config is None:
             return None
         self.to_cost.cancel()
-        self.run_id = self.worker.submit(config)
-        self.running = True
-        self._set_running(True)
-        self.progress_bar.setValue(0)
-        self.progress_label.setText("starting…")
+        self._begin(config)
         self.run_started.emit()
         size = f"m = {config.m:,}, n = {config.n:,}, {config.dtype}"
         if config.sweep:
@@ -363,11 +354,6 @@ class TimingView(QWidget):
         )
         return self.run_id
 
-    def cancel(self) -> None:
-        if self.running:
-            self.progress_label.setText("cancelling…")
-        self.worker.cancel()
-
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
@@ -376,50 +362,9 @@ class TimingView(QWidget):
         self.export_csv_button.setEnabled(has)
         self.export_json_button.setEnabled(has)
 
-    def _on_progress(self, run_id: int, fraction: float, text: str) -> None:
-        if run_id != self.run_id or not self.running:
-            return
-        self.progress_bar.setValue(round(1000 * fraction))
-        self.progress_label.setText(text)
-
-    def _end(self, outcome: str) -> None:
-        self.running = False
-        self._set_running(False)
-        self.run_ended.emit(outcome)
-
-    def _on_finished(self, run_id: int, report: BenchReport) -> None:
-        if run_id != self.run_id:
-            return
-        self.report = report
-        self.progress_bar.setValue(1000)
-        self.progress_label.setText(f"done in {report.elapsed_s:.1f} s")
-        self.show_report(report)
-        self._end("finished")
-        self.report_ready.emit(report)
-
-    def _on_cancelled(self, run_id: int) -> None:
-        if run_id != self.run_id:
-            return
-        self.progress_label.setText("cancelled")
-        self._end("cancelled")
-        self.show_message(
-            "Benchmark cancelled. Nothing was recorded; the charts show the "
-            "previous results, if any. Change the sizes or press Run again.",
-            "warning",
-        )
-
-    def _on_failed(self, run_id: int, message: str) -> None:
-        if run_id != self.run_id:
-            return
-        self.progress_label.setText("stopped")
-        self.progress_bar.setValue(0)
-        self._end("failed")
-        self.show_message(message, "error")
-
     def shutdown(self) -> None:
-        """Cancel and join the benchmark thread (the window calls this when it closes)."""
-        self.running = False
-        self.worker.shutdown()
+        """Cancel and join both pages' threads (the window calls this when it closes)."""
+        super().shutdown()
         self.to_cost.shutdown()
 
     # -- drawing -------------------------------------------------------------------------------
