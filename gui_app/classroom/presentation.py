@@ -336,6 +336,7 @@ class Presentation:
         for plot in self._plot_items():
             saved["plots"].append((plot, style_plot(plot, look, saved["color_map"])))
         w.contour.label_filter = short_contour_label
+        w.contour.set_legend_colors(saved["color_map"])  # the legend row says the new colours
         if any(w.contour.axis_texts):
             w.contour.set_axis_labels(*w.contour.axis_texts)
         for view in w.findChildren(pg.GraphicsView):
@@ -375,6 +376,7 @@ class Presentation:
             unstyle_plot(plot, state, self.look, saved["color_map"])
         contour = self.window.contour
         contour.label_filter = None
+        contour.set_legend_colors({})
         if any(contour.axis_texts):
             contour.set_axis_labels(*contour.axis_texts)
         self._saved = {}

@@ -86,3 +86,19 @@ def test_a_speed_set_with_the_settings_reaches_the_runner_and_the_control(window
     ctl.settings_changed(window.state.settings.replace(speed=0))
     assert window.worker._runner.speed is None  # as fast as possible
     assert window.controls.run_box.speed() == 0
+
+
+def test_presentation_colours_the_contour_legend_as_the_path(window, qtbot):
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
+        window.controls.run_button.click()
+    contour = window.contour
+    path = contour.trajectory.opts["pen"].color().name().lower()
+    assert path in contour.legend_label.text().lower()
+    window.classroom.presentation_action.trigger()
+    recoloured = contour.trajectory.opts["pen"].color().name().lower()
+    assert recoloured != path  # presentation mode's palette
+    assert recoloured in contour.legend_label.text().lower()  # the legend says the same
+    start = contour.start_marker.opts["brush"].color().name().lower()
+    assert start in contour.legend_label.text().lower()
+    window.classroom.presentation_action.trigger()
+    assert path in contour.legend_label.text().lower()

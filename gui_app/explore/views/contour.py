@@ -102,6 +102,9 @@ class ContourView(QWidget):
         layout.addLayout(bar)
         # the legend sits outside the plot: inside it would hide parts of the path
         row = QHBoxLayout()
+        #: the single-run legend's colours, replaced (presentation mode): old → new
+        self.legend_colors: dict[str, str] = {}
+        self._race_legend = False
         self.legend_label = QLabel(LEGEND_HTML)
         self.legend_label.setTextFormat(Qt.TextFormat.RichText)
         self.legend_label.setWordWrap(True)
@@ -290,11 +293,27 @@ class ContourView(QWidget):
         point_size = min(
             self.legend_label.font().pointSizeF() * RACE_LEGEND_SCALE, RACE_LEGEND_MAX_PT
         )
-        text = LEGEND_HTML if not entries else race_legend_html(entries, point_size)
+        self._race_legend = bool(entries)
+        text = self._single_legend() if not entries else race_legend_html(entries, point_size)
         if self.legend_label.text() != text:
             self.legend_label.setText(text)
             self.legend_label.setToolTip(RACE_LEGEND_TIP if entries else "")
-            self.start_marker.setBrush(pg.mkBrush("w" if entries else "#2ca02c"))
+            start = self.legend_colors.get("#2ca02c", "#2ca02c")
+            self.start_marker.setBrush(pg.mkBrush("w" if entries else start))
+
+    def _single_legend(self) -> str:
+        """A single run's legend row, in :attr:`legend_colors`."""
+        text = LEGEND_HTML
+        for old, new in self.legend_colors.items():
+            text = text.replace(old, new)
+        return text
+
+    def set_legend_colors(self, mapping: dict[str, str]) -> None:
+        """Draw the single-run legend row in other colours (old → new, lower-case "#rrggbb"):
+        presentation mode recolours the path and markers, and the row must say the same."""
+        self.legend_colors = dict(mapping)
+        if not self._race_legend:
+            self.legend_label.setText(self._single_legend())
 
     def set_start(self, x: float, y: float) -> None:
         self.start_marker.setData([x], [y])
