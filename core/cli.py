@@ -136,6 +136,14 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     if args.optimal:
         if not gd:
             raise InputError(f"--optimal applies to the iterative solvers, not {run.solver}")
+        if _batch(run, problem.m):
+            raise InputError(
+                "--optimal: the theory's step is for full-batch runs; a mini-batch of "
+                f"{_count(run.batch_size, 'row')} is noisier (drop --batch-size, or choose α "
+                "yourself)"
+            )
+        if run.schedule != "constant":
+            raise InputError("--optimal: the theory's step is a constant α; drop --schedule")
         run = apply_optimal(problem, run)
     alpha = run.alpha if run.alpha_factor is None else run.alpha_factor * problem.alpha_max
     options: dict[str, Any] = {}
@@ -203,7 +211,12 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         "converged": final.converged,
         "diverged": final.diverged,
         "alpha": alpha if gd else None,
-        "optimizer": describe(run.solver, **options) if gd else None,
+        # a batch of m rows or more is the full batch: said as such (batch_size 0)
+        "optimizer": (
+            describe(run.solver, **{**options, "batch_size": _batch(run, problem.m)})
+            if gd
+            else None
+        ),
         "theory": problem_theory(problem, run, alpha, final.iteration) if gd else None,
         "alpha_max": problem.alpha_max,
         "condition_number": problem.condition_number,
@@ -247,6 +260,23 @@ def _columns_line(data: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def _batch(run: Any, m: int) -> int:
+    """The batch size a run used: B when 1 ≤ B < m, else 0 (the full batch)."""
+    return run.batch_size if 0 < run.batch_size < m else 0
+
+
+def _bound_text(r: dict[str, Any]) -> str:
+    """The step-size bound of the report's solver, "α_max = 1.071", "momentum bound = 2.034",
+    or "no fixed bound" (the adaptive optimizers)."""
+    from core.solvers.optimizers import divergence_bound
+
+    opt = r.get("optimizer") or {}
+    limit = divergence_bound(r["solver"], r["alpha_max"], opt.get("momentum", 0.9))
+    if limit is None:
+        return "no fixed bound: adaptive steps"
+    return f"{limit.name.removeprefix('the ')} = {limit.value:.4g}"
+
+
 def _optimizer_line(opt: dict[str, Any] | None) -> str:
     """The optimizer's settings in one line (empty for plain batch descent, constant α)."""
     if not opt:
@@ -275,9 +305,8 @@ def format_report(r: dict[str, Any]) -> str:
         lines.insert(1, f"columns     {columns}")
     if r["alpha"] is not None:
         lines.append(
-            f"solver      {r['solver']}: α = {r['alpha']:g} (α_max = "
-            f"{r['alpha_max']:.4g}), stopped: {r['status']} after {r['iterations']} "
-            "iterations"
+            f"solver      {r['solver']}: α = {r['alpha']:g} ({_bound_text(r)}), "
+            f"stopped: {r['status']} after {r['iterations']} iterations"
         )
     else:
         lines.append(f"solver      {r['solver']}")

@@ -151,11 +151,19 @@ def demo_text() -> str:
     )
 
 
+#: The run options that only some solvers (or schedules) use: see _run_option_solvers.
+_SOLVER_SPECIFIC = frozenset(
+    {"batch_size", "shuffle_seed", "momentum", "rho", "epsilon", "beta1", "beta2", "schedule"}
+    | {"decay", "step_every"}
+)
+
+
 def _add_setting(group: argparse._ArgumentGroup, key: str) -> None:
     spec = SCHEMA[key]
-    # data options are absent from the namespace unless given, so that one that does not
-    # apply to the chosen data can be refused (settings_from_args)
-    default = argparse.SUPPRESS if spec.section == "data" else spec.default
+    # data options, and the run options only some solvers use, are absent from the namespace
+    # unless given, so that one that does not apply can be refused (settings_from_args)
+    given_only = spec.section == "data" or key in _SOLVER_SPECIFIC
+    default = argparse.SUPPRESS if given_only else spec.default
     if spec.kind is bool:
         if spec.default is not False:  # a store_true flag could never turn it off
             raise TypeError(f"setting {key!r}: only a False default can have a flag option")
@@ -312,6 +320,49 @@ def _refuse_foreign_options(args: argparse.Namespace, source: str) -> None:
         raise InputError(why)
 
 
+def _run_option_solvers() -> dict[str, tuple[str, ...]]:
+    """The run options that only some solvers use (each key: the solvers that use it)."""
+    from core.solvers import GD_SOLVERS, OPTIMIZERS
+
+    return {
+        "batch_size": OPTIMIZERS,
+        "shuffle_seed": OPTIMIZERS,
+        "momentum": ("momentum", "nesterov"),
+        "rho": ("rmsprop",),
+        "epsilon": ("adagrad", "rmsprop", "adam"),
+        "beta1": ("adam",),
+        "beta2": ("adam",),
+        "schedule": GD_SOLVERS,
+        "decay": GD_SOLVERS,
+        "step_every": GD_SOLVERS,
+    }
+
+
+#: The schedules that use ``decay`` and ``step_every``.
+_SCHEDULE_OPTION_USERS = {"decay": ("step", "inverse-time"), "step_every": ("step",)}
+
+
+def _refuse_unused_run_options(args: argparse.Namespace) -> None:
+    """InputError naming the first given run option that the chosen solver (or schedule)
+    does not use: ``--momentum`` with adam, ``--batch-size`` with gd, ``--decay`` with the
+    constant schedule. A silently ignored option would leave the user believing it acted."""
+    solver = getattr(args, "solver", SCHEMA["solver"].default)
+    schedule = getattr(args, "schedule", SCHEMA["schedule"].default)
+    for key, solvers in _run_option_solvers().items():
+        if not hasattr(args, key):
+            continue
+        option = SCHEMA[key].cli
+        if solver not in solvers:
+            users = ", ".join(solvers)
+            raise InputError(f"{option} applies to {users}; it does nothing with --solver {solver}")
+        schedules = _SCHEDULE_OPTION_USERS.get(key)
+        if schedules is not None and schedule not in schedules:
+            raise InputError(
+                f"{option} applies to the {' and '.join(schedules)} schedule"
+                f"{'s' if len(schedules) > 1 else ''}; --schedule is {schedule}"
+            )
+
+
 def _demo_dataset(source: str) -> Any:
     from core.builder import build_dataset
 
@@ -339,4 +390,5 @@ def settings_from_args(args: argparse.Namespace) -> tuple[DataSettings, ModelSet
         _refuse_foreign_options(args, "csv")
         data = section("data", DataSettings, source="csv", csv_path=args.data)
     model = section("model", ModelSettings, intercept=not args.no_intercept)
+    _refuse_unused_run_options(args)
     return data, model, section("run", RunSettings)

@@ -322,7 +322,7 @@ class RunSettings:
         help="rows per update of the optimizers (0 or at least m: the full batch; 1: "
         "stochastic); each epoch visits the rows in a fresh random order",
     )
-    momentum: float = knob(0.9, "momentum μ", low=0.0, high=0.9999, help="momentum, nesterov: μ")
+    momentum: float = knob(0.9, "momentum μ", low=0.0, high=0.999999, help="momentum, nesterov: μ")
     rho: float = knob(
         0.99, "ρ", low=0.0, high=0.9999, help="rmsprop: smoothing constant ρ of the mean of g²"
     )

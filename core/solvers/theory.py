@@ -57,6 +57,21 @@ def polyak(lam_min: float, lam_max: float) -> tuple[float, float, float]:
     return 4.0 / (a + b) ** 2, rate * rate, rate
 
 
+def nesterov_optimal(lam_min: float, lam_max: float) -> tuple[float, float, float]:
+    """The best constant ``(γ, μ, rate)`` of Nesterov's method on a quadratic (L. Lessard,
+    B. Recht, A. Packard, "Analysis and design of optimization algorithms via integral
+    quadratic constraints", SIAM J. Optim. 26(1), 2016, §2.2): γ = 4/(3λ_max + λ_min),
+    μ = (√(3κ + 1) − 2)/(√(3κ + 1) + 2), rate 1 − 2/√(3κ + 1). PyTorch's form (θ the
+    look-ahead point) has the same iteration polynomial per eigenvalue, so the same values.
+    Polyak's heavy-ball values would put γλ_max above Nesterov's bound 2(1 + μ)/(1 + 2μ)
+    once κ is more than about 3. λ_min = 0 gives μ = rate = 1 (no progress)."""
+    gamma = 4.0 / (3.0 * lam_max + max(lam_min, 0.0))
+    if not lam_min > 0.0:
+        return gamma, 1.0, 1.0
+    q = math.sqrt(3.0 * lam_max / lam_min + 1.0)
+    return gamma, (q - 2.0) / (q + 2.0), 1.0 - 2.0 / q
+
+
 def _radius(trace: float, det: float) -> float:
     """Largest |z| of z² − trace·z + det = 0 (a real 2×2 iteration matrix's spectral radius)."""
     disc = trace * trace - 4.0 * det
@@ -76,7 +91,9 @@ def rate_nesterov(gamma: float, mu: float, lam_min: float, lam_max: float) -> fl
     """Rate per iteration of PyTorch's Nesterov (γ, μ): radius of z² − (1 + μ)u·z + μu,
     u = 1 − γλ, max over λ_min, λ_max and 255 eigenvalues between them (both terms move)."""
     lams = np.linspace(lam_min, lam_max, 257)
-    return max(_radius((1.0 + mu) * (1.0 - gamma * lam), mu * (1.0 - gamma * lam)) for lam in lams)
+    return max(
+        _radius((1.0 + mu) * (1.0 - gamma * lam), mu * (1.0 - gamma * lam)) for lam in lams.tolist()
+    )
 
 
 def predicted_iterations(rate: float, tolerance: float) -> int | None:
@@ -140,27 +157,54 @@ def theory_report(
         "measured_iterations": measured_iterations,
         "notes": notes,
     }
-    if solver in MOMENTUM_SOLVERS and lam_max > 0:
+    if solver == "momentum" and lam_max > 0:
         a_hb, beta, r_hb = polyak(lam_min, lam_max)
         report.update(alpha_polyak=a_hb, momentum_optimal=beta, rate_polyak=r_hb)
+    elif solver == "nesterov" and lam_max > 0:
+        a_n, mu_n, r_n = nesterov_optimal(lam_min, lam_max)
+        report.update(alpha_nesterov=a_n, momentum_optimal=mu_n, rate_nesterov=r_n)
     return report
 
 
-def optimal_settings(solver: str, lam_min: float, lam_max: float) -> dict[str, float]:
+#: λ_min below this fraction of λ_max counts as 0: the design is singular (to rounding), and
+#: the "optimal" steps would sit on the stability bound itself.
+SINGULAR_RATIO = 1e-13
+
+
+def optimal_settings(
+    solver: str, lam_min: float, lam_max: float, momentum_max: float = 1.0
+) -> dict[str, float]:
     """``--optimal``: α (and μ for momentum and nesterov) from the theory for ``solver``.
 
-    Gradient descent and full-batch sgd get α*; momentum and nesterov Polyak's α and β (the
-    heavy-ball optimum, exact for ``momentum``). Raises ValueError for the adaptive
-    optimizers and a problem with λ_max = 0.
+    Gradient descent and full-batch sgd get α*; momentum Polyak's α and β (the heavy-ball
+    optimum); nesterov Lessard, Recht and Packard's γ and μ (:func:`nesterov_optimal`). A μ
+    above ``momentum_max`` (the setting's range) is capped there and α chosen for the capped
+    μ: heavy ball with β fixed converges at rate √β for α up to (1 + √β)²/λ_max (Polyak
+    1964), so that α; Nesterov with μ fixed is then given γ = 1/λ_max. Raises ValueError for
+    the adaptive optimizers, a flat cost (λ_max = 0) and a singular design (λ_min ≈ 0: every
+    "optimal" step would sit on the stability bound).
     """
     if not lam_max > 0:
         raise ValueError("the cost is flat (λ_max = 0): no optimal step")
-    if solver in MOMENTUM_SOLVERS:
+    if solver not in (*MOMENTUM_SOLVERS, *PLAIN_SOLVERS):
+        raise ValueError(f"no optimal constant step is known for {solver}")
+    if not lam_min > SINGULAR_RATIO * lam_max:
+        raise ValueError(
+            f"the design is singular (λ_min = {lam_min:.3g}, λ_max = {lam_max:.3g}): no step "
+            "is optimal; choose α below α_max (or drop the duplicated columns)"
+        )
+    if solver == "momentum":
         a_hb, beta, _ = polyak(lam_min, lam_max)
-        return {"alpha": a_hb, "momentum": min(beta, 0.9999)}
-    if solver in PLAIN_SOLVERS:
-        return {"alpha": alpha_optimal(lam_min, lam_max)}
-    raise ValueError(f"no optimal constant step is known for {solver}")
+        if beta > momentum_max:
+            beta = momentum_max
+            a_hb = (1.0 + math.sqrt(beta)) ** 2 / lam_max
+        return {"alpha": a_hb, "momentum": beta}
+    if solver == "nesterov":
+        gamma, mu, _ = nesterov_optimal(lam_min, lam_max)
+        if mu > momentum_max:
+            mu, gamma = momentum_max, 1.0 / lam_max
+        return {"alpha": gamma, "momentum": mu}
+    return {"alpha": alpha_optimal(lam_min, lam_max)}
 
 
 def problem_theory(
@@ -188,9 +232,10 @@ def problem_theory(
 def apply_optimal(problem: Problem, run: RunSettings) -> RunSettings:
     """``--optimal``: ``run`` with α (and μ) from :func:`optimal_settings`; InputError if none."""
     from core.errors import InputError
+    from core.settings import SCHEMA
 
     try:
-        values = optimal_settings(run.solver, *problem.lambda_range)
+        values = optimal_settings(run.solver, *problem.lambda_range, SCHEMA["momentum"].high)
     except ValueError as exc:
         raise InputError(f"--optimal: {exc}") from None
     mu = values.get("momentum", run.momentum)
@@ -210,6 +255,11 @@ def format_theory(t: dict[str, Any]) -> str:
         parts.append(
             f"Polyak α = {_g(t['alpha_polyak'])}, μ = {_g(t['momentum_optimal'])}, "
             f"rate {_g(t['rate_polyak'])}"
+        )
+    if "alpha_nesterov" in t:
+        parts.append(
+            f"Nesterov γ = {_g(t['alpha_nesterov'])}, μ = {_g(t['momentum_optimal'])}, "
+            f"rate {_g(t['rate_nesterov'])}"
         )
     if t["rate_used"] is not None:
         parts.append(f"rate used {_g(t['rate_used'])}")
