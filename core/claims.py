@@ -279,8 +279,15 @@ def _cost_ratio(c, r):
 def _iterations_ratio(c, r):
     slow, fast = iterations_to_converge(r[c["slow"]]), iterations_to_converge(r[c["fast"]])
     ratio = slow / max(fast, 1)
+
+    def said(label: str, count: int) -> str:  # a run that did not converge: "> its budget"
+        run = r[label]
+        if run.final.status == "converged":
+            return f"{label} {count:,}"
+        return f"{label} > {run.final.iteration:,} (not converged)"
+
     return ratio >= c["at_least"], (
-        f"{c['slow']} {slow:,} vs {c['fast']} {fast:,} "
+        f"{said(c['slow'], slow)} vs {said(c['fast'], fast)} "
         f"iterations: {ratio:.1f}× (claim ≥ {c['at_least']:g}×)"
     )
 
