@@ -12,7 +12,6 @@ import functools
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ from core.errors import InputError
 from core.model.problem import Problem
 from core.solvers.schedules import Rate, learning_rate
 from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot, make_snapshot
+from core.solvers.verdicts import Limit, divergence_message, settled, stable_transient
 
 #: A cost this many times its start is divergence, whatever α is.
 EXPLODE_FACTOR = 1e10
@@ -51,25 +51,6 @@ def validate_gd_options(alpha: float, iterations: int, tolerance: float, report_
         raise InputError(f"report interval must be a whole number >= 1, got {report_every!r}")
 
 
-@dataclass(frozen=True)
-class Limit:
-    """The step size above which an optimizer's iterates grow on this quadratic cost.
-
-    ``value`` (α units), ``name`` as a report writes it (``α_max``) and ``formula``
-    (``2/λ_max of AᵀA/m``); ``below`` explains a divergence below the bound, when given.
-    ``transient``: below the bound the cost may still rise for many iterations before it
-    falls (heavy ball and Nesterov: their iteration matrix is not normal, so ‖e_k‖ can grow
-    for a while although its spectral radius is below 1; Goh, "Why Momentum Really Works",
-    Distill 2017), so a rising cost alone is not divergence there.
-    """
-
-    value: float
-    name: str
-    formula: str
-    below: str = ""
-    transient: bool = False
-
-
 #: What the driver asks an optimizer for its stability bound (None: it has none).
 Bound = Callable[[], Limit | None]
 #: ``step(w, b, ∇w, ∂b, t) -> (w, b)``: update t (0-based) from the gradient at (w, b).
@@ -82,37 +63,6 @@ BatchGradient = Callable[[Any, Any], tuple[Any, Any, float]]
 def alpha_max_limit(problem: Problem) -> Limit:
     """Batch gradient descent's bound α_max = 2/λ_max(AᵀA/m) (DESIGN.md §1)."""
     return Limit(problem.alpha_max, "α_max", "2/λ_max of AᵀA/m")
-
-
-def _divergence_message(
-    alpha: float, it: int, cost0: float, cost: float, limit: Limit | None, dtype: str
-) -> str:
-    what = (
-        "became infinite or NaN"
-        if not math.isfinite(cost)
-        else (f"grew from {cost0:.4g} to {cost:.4g}")
-    )
-    if limit is None:
-        why = f"α = {alpha:.4g} is too large for this optimizer here; choose a smaller α"
-    elif alpha >= limit.value:
-        a_max = limit.value
-        where = "above" if alpha > a_max else "equal to"
-        why = (
-            f"α = {alpha:.4g} is {where} {limit.name} = {a_max:.4g} (= {limit.formula}), so "
-            f"the steps overshoot; choose α below {a_max:.4g}"
-        )
-    else:
-        why = f"α = {alpha:.4g} is below {limit.name} = {limit.value:.4g}, " + (
-            limit.below
-            or f"so this is rounding ({dtype}) rather than the step size; try float64 or scaling"
-        )
-    return f"Diverged at iteration {it}: the cost {what}. {why}."
-
-
-def _stable_transient(alpha: float, limit: Limit | None) -> bool:
-    """Whether a rising cost may be a transient of a stable run: the optimizer's bound allows
-    transient growth and α is below it."""
-    return limit is not None and limit.transient and alpha < limit.value
 
 
 def _chunk(pace: Pace | None, planned: int) -> int:
@@ -142,6 +92,7 @@ def descend(
     step: Step,
     bound: Bound | None = None,
     batch_gradient: BatchGradient | None = None,
+    rate: Rate | None = None,
 ) -> Iterator[Snapshot]:
     """The shared driver: bookkeeping, stopping rules and snapshots; ``evaluate`` (the
     full-data cost and gradient) and ``step`` (the optimizer's update) do the maths.
@@ -151,14 +102,30 @@ def descend(
     full-data cost is evaluated only where a snapshot is due, at the end and on a cancel, so
     the stopping rules compare those evaluations.
 
+    ``rate(t)`` is the learning rate α_t of update t (0-based) that ``step`` uses (None: the
+    constant α); α_t below means the rate of the last update before the evaluation.
+
+    Convergence (``tolerance`` > 0): the gradient norm ‖∇J‖ ≤ tolerance, or the relative
+    change of the cost between two evaluations, scaled to the starting rate, within
+    tolerance (:func:`~core.solvers.verdicts.settled`: a schedule's shrinking steps shrink
+    the change far from the minimum, so the change is multiplied by α/α_t, a change below
+    rounding counts as rounding, and with α_t = 0 only the gradient test can stop the run).
+    A cost that settles while α_t is at or above the optimizer's bound is not convergence:
+    such iterates oscillate (gradient descent at α_max swings forever along the top
+    eigenvector), so the run ends as diverged, with the bound in its message. The gradient
+    test alone still converges at any α (it measures the distance to the minimum itself).
+
     Divergence (DESIGN.md §7): a non-finite cost, or one above :data:`EXPLODE_FACTOR` times
     its start; a cost that rose for :data:`RISING_STEPS` evaluations in a row to above its
     start, except when the optimizer's bound allows transient growth (``Limit.transient``:
-    momentum, Nesterov) and α is below it, where the iteration is stable and only the two
+    momentum, Nesterov) and α_t is below it, where the iteration is stable and only the two
     tests before count (without memory, gradient descent's full-batch cost cannot rise below
-    α_max, so a rise there is rounding and stays divergence); or, with α at or above the
-    optimizer's bound (``bound()``, α_max for gradient descent), a run that ends (its
-    iterations done) with its cost above the start, however short the run.
+    α_max, so a rise there is rounding and stays divergence); a settled cost at α_t at or
+    above the bound (above); or, with the largest rate used at or above the optimizer's
+    bound (``bound()``, α_max for gradient descent), a run that ends (its iterations done)
+    with its cost above the start, however short the run. The message names the rate it
+    judged: α, or under a schedule that moved it, the schedule's α_t at that iteration (or
+    the largest rate it used, when that was the one above the bound).
     """
     t0 = time.perf_counter()
     cost0: float | None = None
@@ -172,6 +139,9 @@ def descend(
         if not known:
             known.append(bound() if bound is not None else alpha_max_limit(problem))
         return known[0]
+
+    rate_of: Rate = rate if rate is not None else (lambda t: alpha)
+    peak = rate_of(0)  # the largest rate used so far (at the evaluations)
 
     gw: Any = None
     gb: Any = None
@@ -187,7 +157,10 @@ def descend(
             if cost0 is None:
                 cost0 = cost
             above_start = cost > cost0 * (1 + _RISE)
-            status, message = RunStatus.RUNNING, ""
+            alpha_t = rate_of(max(it - 1, 0))  # the rate of the update that led here
+            peak = max(peak, alpha_t)
+            quoted = peak  # the rate a divergence verdict compares with the bound
+            status, message, stalled = RunStatus.RUNNING, "", False
             if not math.isfinite(cost) or cost > EXPLODE_FACTOR * max(cost0, 1e-300):
                 status = RunStatus.DIVERGED
             elif prev is not None:
@@ -195,14 +168,19 @@ def descend(
                 if (
                     rising >= RISING_STEPS
                     and above_start
-                    and not _stable_transient(alpha, limit_of())
+                    and not stable_transient(alpha_t, limit_of())
                 ):
                     status = RunStatus.DIVERGED
                 elif tolerance > 0 and (
-                    abs(prev - cost) <= tolerance * max(abs(prev), 1e-300) or gnorm <= tolerance
+                    gnorm <= tolerance
+                    or settled(prev, cost, tolerance, alpha, alpha_t, problem.dtype)
                 ):
                     status = RunStatus.CONVERGED
                     message = f"Converged after {it} iterations (tolerance {tolerance:g})."
+                    limit_t = limit_of() if gnorm > tolerance else None
+                    if limit_t is not None and alpha_t >= limit_t.value:
+                        # settled at or above the bound: oscillating, not converged
+                        status, quoted, stalled = RunStatus.DIVERGED, alpha_t, True
             elif tolerance > 0 and gnorm <= tolerance:
                 status = RunStatus.CONVERGED
                 message = f"Converged after {it} iterations (tolerance {tolerance:g})."
@@ -210,7 +188,7 @@ def descend(
             if status == RunStatus.RUNNING and it >= iterations:
                 # the bound costs a Gram matrix: only asked for when the cost did rise.
                 limit = limit_of() if above_start else None
-                if limit is not None and alpha >= limit.value:
+                if limit is not None and peak >= limit.value:
                     status = RunStatus.DIVERGED
                 else:
                     status = RunStatus.MAX_ITERATIONS
@@ -220,7 +198,17 @@ def descend(
                 message = f"Stopped by the user after {it} iterations."
             if status == RunStatus.DIVERGED:
                 limit = limit if limit is not None else limit_of()
-                message = _divergence_message(alpha, it, cost0, cost, limit, problem.dtype)
+                message = divergence_message(
+                    alpha,
+                    alpha_t,
+                    quoted,
+                    it,
+                    cost0,
+                    cost,
+                    limit,
+                    problem.dtype,
+                    stalled=stalled,
+                )
             if status != RunStatus.RUNNING or it == next_report:
                 # a snapshot of this iterate, with the status and message given
                 here = functools.partial(
@@ -341,6 +329,7 @@ def gradient_descent(
             cancel=cancel,
             pace=pace,
             step=plain_step(rate, problem.intercept),
+            rate=rate,
         )
 
 
@@ -431,6 +420,7 @@ def gradient_descent_loop(
             cancel=cancel,
             pace=pace,
             step=plain_step(rate, problem.intercept),
+            rate=rate,
         ):
             last = snap
             yield snap

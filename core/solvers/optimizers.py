@@ -29,6 +29,7 @@ error for b, and one update is one iteration.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -190,19 +191,22 @@ def divergence_bound(solver: str, alpha_max: float, momentum: float = 0.9) -> Li
 
 def _limit(problem: Problem, solver: str, mu: float, batch: int) -> Limit | None:
     """The α above which the optimizer's iterates grow on the quadratic (None: no such α):
-    :func:`divergence_bound`, with the mini-batch caveat for sgd."""
-    if solver == "sgd":
-        limit = alpha_max_limit(problem)
-        if 0 < batch < problem.m:
-            return Limit(
-                limit.value,
-                limit.name,
-                limit.formula,
-                f"the bound of full-batch descent, but a mini-batch of {batch} rows can "
-                "overshoot where the full batch would not: choose a smaller α or a larger batch",
-            )
+    :func:`divergence_bound`, with the mini-batch caveat when ``batch`` (1 ≤ B < m rows):
+    the bound is the full batch's, and a mini-batch's noisy steps can overshoot below it."""
+    limit = (
+        alpha_max_limit(problem)
+        if solver == "sgd"
+        else divergence_bound(solver, problem.alpha_max, mu)
+    )
+    if limit is None or not 0 < batch < problem.m:
         return limit
-    return divergence_bound(solver, problem.alpha_max, mu)
+    rows = "1 row" if batch == 1 else f"{batch} rows"
+    below = (
+        "the bound of full-batch steps, but a mini-batch of "
+        f"{rows} can overshoot where the full batch would not: choose a smaller α or a "
+        "larger batch"
+    )
+    return dataclasses.replace(limit, below=below)
 
 
 def optimize(
@@ -281,6 +285,7 @@ def optimize(
             step=step,
             bound=lambda: _limit(problem, solver, momentum, batch),
             batch_gradient=_batches(problem, batch, shuffle_seed) if batch else None,
+            rate=rate,
         )
 
 

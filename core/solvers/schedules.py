@@ -3,7 +3,7 @@ already made), for any optimizer.
 
 - ``constant``: α_t = α;
 - ``step``: α_t = α·decay^⌊t/k⌋ (k = ``step_every``; PyTorch's ``StepLR`` with
-  ``gamma = decay``);
+  ``gamma = decay``), with 0 < decay ≤ 1: a schedule lowers the rate (decay 1 keeps it);
 - ``inverse-time``: α_t = α/(1 + decay·t) (scikit-learn's ``invscaling`` family; the
   ``1/t`` decay of Robbins and Monro);
 - ``cosine``: α_t = α·(1 + cos(π·t/T))/2 over a run of T iterations, to zero at t = T
@@ -35,7 +35,9 @@ def learning_rate(
 
     ``decay`` is the step factor (``step``) or d (``inverse-time``); ``step_every`` is k
     (``step``); ``iterations`` is T (``cosine``). Raises :class:`InputError` for an unknown
-    schedule, a negative or non-finite ``decay`` or a ``step_every`` below 1.
+    schedule, a negative or non-finite ``decay``, a ``step`` factor outside 0 < decay ≤ 1
+    (above 1 the rate would grow, to overshoot the stability bound; 0 would stop the run
+    after k updates) or a ``step_every`` below 1.
     """
     if schedule not in SCHEDULES:
         raise InputError(f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
@@ -48,6 +50,11 @@ def learning_rate(
     if schedule == "constant":
         return lambda t: alpha
     if schedule == "step":
+        if not 0 < decay <= 1:
+            raise InputError(
+                "the step schedule's decay (the factor α is multiplied by every k iterations) "
+                f"must satisfy 0 < decay ≤ 1, got {decay:g}"
+            )
         return lambda t: alpha * decay ** (t // step_every)
     if schedule == "inverse-time":
         return lambda t: alpha / (1.0 + decay * t)
