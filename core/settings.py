@@ -311,8 +311,8 @@ class RunSettings:
         "tolerance",
         low=0.0,
         high=1.0,
-        help="stop when the relative cost change or the gradient norm "
-        "falls below it (0: never stop early)",
+        help="stop when the relative cost change (with a schedule: scaled to the starting α) "
+        "or the gradient norm falls below it (0: never stop early)",
     )
     batch_size: int = knob(
         0,
@@ -346,7 +346,11 @@ class RunSettings:
         "α/(1 + decay·t); cosine: α·(1 + cos(πt/T))/2 down to 0 at the last iteration T",
     )
     decay: float = knob(
-        0.1, "decay", low=0.0, high=1e6, help="step: the factor every k; inverse-time: d"
+        0.1,
+        "decay",
+        low=0.0,
+        high=1e6,
+        help="step: the factor α is multiplied by every k (0 < decay ≤ 1); inverse-time: d ≥ 0",
     )
     step_every: int = knob(
         100, "step every k", low=1, high=100_000_000, help="step: iterations between decays"

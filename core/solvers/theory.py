@@ -229,13 +229,20 @@ def problem_theory(
     )
 
 
+def momentum_max() -> float:
+    """The largest μ the settings allow (SCHEMA's range of ``momentum``)."""
+    from core.settings import SCHEMA
+
+    high = SCHEMA["momentum"].high
+    return 1.0 if high is None else float(high)
+
+
 def apply_optimal(problem: Problem, run: RunSettings) -> RunSettings:
     """``--optimal``: ``run`` with α (and μ) from :func:`optimal_settings`; InputError if none."""
     from core.errors import InputError
-    from core.settings import SCHEMA
 
     try:
-        values = optimal_settings(run.solver, *problem.lambda_range, SCHEMA["momentum"].high)
+        values = optimal_settings(run.solver, *problem.lambda_range, momentum_max())
     except ValueError as exc:
         raise InputError(f"--optimal: {exc}") from None
     mu = values.get("momentum", run.momentum)
