@@ -31,6 +31,7 @@ from core.solvers.optimizers import ADAPTIVE, DEFAULT_EPSILON, OPTIMIZERS
 from core.solvers.theory import (
     MOMENTUM_SOLVERS,
     PLAIN_SOLVERS,
+    momentum_max,
     optimal_settings,
     prediction_line,
     problem_theory,
@@ -200,8 +201,10 @@ class OptimizerBox(QGroupBox):
         solver, problem = self._solver, self._problem
         button = self.optimal_button
         button.setVisible(solver in (*PLAIN_SOLVERS, *MOMENTUM_SOLVERS))
-        if solver in MOMENTUM_SOLVERS:
+        if solver == "momentum":
             button.setText("Set Polyak's α and μ")
+        elif solver == "nesterov":
+            button.setText("Set Nesterov's γ and μ")
         else:
             button.setText("Set α* = 2/(λ_min + λ_max)")
         run = self.current_run()
@@ -211,7 +214,7 @@ class OptimizerBox(QGroupBox):
             return
         lam_min, lam_max = problem.lambda_range
         try:
-            values = optimal_settings(solver, lam_min, lam_max)
+            values = optimal_settings(solver, lam_min, lam_max, momentum_max())
         except ValueError as exc:
             values = {}
             button.setToolTip(str(exc))
@@ -220,7 +223,11 @@ class OptimizerBox(QGroupBox):
                 "Polyak's heavy-ball optimum: "
                 f"α = 4/(√λ_max + √λ_min)² = {values['alpha']:.4g}, "
                 f"μ = ((√κ − 1)/(√κ + 1))² = {values['momentum']:.4g}"
-                if "momentum" in values
+                if solver == "momentum"
+                else "Nesterov's optimum on a quadratic (Lessard, Recht, Packard 2016): "
+                f"γ = 4/(3λ_max + λ_min) = {values['alpha']:.4g}, "
+                f"μ = (√(3κ+1) − 2)/(√(3κ+1) + 2) = {values['momentum']:.4g}"
+                if solver == "nesterov"
                 else "The best constant step of gradient descent: "
                 f"α* = 2/(λ_min + λ_max) = {values['alpha']:.4g}"
             )
@@ -246,7 +253,7 @@ class OptimizerBox(QGroupBox):
         if self._problem is None:
             return
         try:
-            values = optimal_settings(self._solver, *self._problem.lambda_range)
+            values = optimal_settings(self._solver, *self._problem.lambda_range, momentum_max())
         except ValueError:
             return  # the button is disabled then
         box = self.solver_box
