@@ -98,18 +98,19 @@ def _per_pass(rows: list[ToCostRow]) -> str:
 
 def _method_note(report: ToCostReport) -> str:
     """How the crossing was found (the cost-check interval) and how a pass was timed."""
-    every = sorted({r.check_every for r in report.rows if r.method == "sgd"})
-    if every == [1] or not every:
+    every = {r.batch_size: r.check_every for r in report.rows if r.method == "sgd"}
+    if set(every.values()) <= {1}:
         checks = "The cost was checked after every update: each crossing is the first update "
         checks += "at or below the target."
     else:
         checks = (
             "SGD's cost was checked every "
-            + ", ".join(f"{k:,}" for k in every)
-            + " updates (column “checked”; a full-cost check reads all m rows, so it is made "
-            "a few times a pass at this size, as a validation check would be): a crossing is "
-            "the first check at or below the target, and the run may have dipped below it "
-            "between checks, unseen."
+            + ", ".join(f"{k:,} update{'s' if k > 1 else ''} for B={b:,}" for b, k in every.items())
+            + " (column “checked”; a full-cost check reads all m rows, so at this size it is "
+            f"made {report.config.evals_per_pass} times a pass, as a validation check would "
+            "be): a crossing is the first check at or below the target, and the run may have "
+            "dipped below it between checks, unseen. Batch GD's cost is checked after every "
+            "iteration."
         )
     passes = sorted({r.per_pass_passes for r in report.rows if r.seconds_per_pass})
     if passes and passes != [1]:

@@ -98,7 +98,7 @@ class ToCostPanel(QWidget, PageRun):
         self.show_message(
             "How long do batch GD and mini-batch SGD take to reach a given cost, in seconds "
             "and in passes over the data? Press Run (a small size, seconds), or choose the "
-            "textbook size (about a minute on 2 cores).",
+            "textbook size (about two minutes on 2 cores).",
             "info",
         )
 
