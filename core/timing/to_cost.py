@@ -20,12 +20,16 @@ Methods, each the product's own solver from the same start:
 Two phases, because the driver evaluates the full-data cost (two products over all of X)
 at every snapshot, which would swamp a mini-batch run's own time:
 
-1. **Search** (not timed): each run records snapshots, every iteration for GD and
-   :attr:`ToCostConfig.evals_per_pass` times a pass for SGD; the crossing is the first
-   snapshot whose cost is at or below the target. For SGD the same seeded run is then
-   repeated with snapshots placed (by the driver's ``pace`` hook) 16 to the interval
-   before that snapshot, until the crossing is located to the update: the first update,
-   within the first snapshot interval that crosses, whose cost is at or below the target.
+1. **Search** (not timed): each run checks the full-data cost J every ``check_every``
+   updates (:func:`~core.timing.to_cost_results.check_interval`): after every update for
+   batch GD, and for SGD whenever the problem is small enough (m·n ≤ ``EXACT_CELLS`` of
+   :mod:`core.timing.to_cost_results`, 4 million) that a check after each update is
+   affordable; above that, :attr:`ToCostConfig.evals_per_pass` times a pass (a
+   practitioner's validation check: a check reads all m rows, ⌈m/B⌉ times a mini-batch
+   update's work). The crossing is the first CHECK whose cost is at or below the target:
+   with ``check_every`` = 1 exactly the first update at or below it; otherwise an update
+   count that is a multiple of ``check_every`` (the run may have dipped below the target
+   between checks, unseen, as it would in training). Each row records its ``check_every``.
    A run ends when it has crossed every pending target, diverged, stalled (its best
    excess cost J − J* fell too slowly over its last pass to reach the target within the
    pass budget at that rate: a noise floor, or a step too small), or used
@@ -36,9 +40,12 @@ at every snapshot, which would swamp a mini-batch run's own time:
    the updates and one full-cost evaluation, the one that confirms the target. For SGD the
    evaluation at the start (J_0, measured in the same run) is subtracted: mini-batch updates
    do not need it, whereas batch GD's first evaluation is its first gradient. Seconds per
-   pass (``seconds_per_pass``): the same run one pass (⌈m/B⌉ updates; one for batch GD)
-   longer is timed alongside, and the difference of the fastest runs of each is the time of
-   that pass, the evaluations cancelling out (None when noise makes it ≤ 0).
+   pass (``seconds_per_pass``): the same run P passes (P·⌈m/B⌉ updates; P for batch GD)
+   longer is timed alongside, and the difference of the fastest runs of each, divided by P,
+   is the time of one pass, the evaluations cancelling out (None when noise makes it ≤ 0).
+   P (``per_pass_passes``) is 1, or more where one pass would take less than
+   ``MIN_EXTRA_S`` (20 ms) by one full gradient's time, so that a pass of microseconds is
+   not lost in the timer's and the machine's noise.
 
 Passes over the data (epochs) count the rows the updates' gradients read, divided by m
 (updates·B/m, less for a partial last batch); the full-cost evaluations are excluded, as
@@ -64,11 +71,14 @@ from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot
 from core.timing import machine
 from core.timing.config import Progress, check_cancel
 from core.timing.measure import ProgressSplitter
+from core.timing.report import fmt_seconds
 from core.timing.to_cost_results import (
     GD_STALL_WINDOW,
     ToCostConfig,
     ToCostReport,
     ToCostRow,
+    check_interval,
+    extra_passes,
     rows_read,
 )
 
@@ -99,6 +109,7 @@ class _Scan:
     outcome: str
     crossings: dict[float, tuple[int, float]]  # ε -> (updates, cost)
     updates: int
+    check_every: int
 
 
 def _scan(
@@ -112,14 +123,14 @@ def _scan(
     cancel: CancelFlag | None,
     tick: Any,
 ) -> _Scan:
-    """One search run: the first snapshot at or below each pending target (ε -> J_target)."""
+    """One search run: the first check (every ``check_interval`` updates) at or below each
+    pending target (ε -> J_target)."""
     m = problem.m
     per_pass = 1 if method == "gd" else math.ceil(m / batch)
     iterations = max(1, math.ceil(config.max_passes * per_pass))
-    report = 1 if method == "gd" else max(1, round(per_pass / config.evals_per_pass))
+    report = check_interval(config, m, problem.n, method, batch)
     window = GD_STALL_WINDOW if method == "gd" else max(per_pass, 5 * report)
     crossings: dict[float, tuple[int, float]] = {}
-    before: dict[float, int] = {}  # ε -> the snapshot before the crossing one
     history: list[tuple[int, float]] = []
     t0 = time.perf_counter()
     gen = _run(
@@ -142,7 +153,6 @@ def _scan(
             for eps, j_target in pending.items():
                 if eps not in crossings and cost <= j_target:
                     crossings[eps] = (it, cost)
-                    before[eps] = history[-1][0] if history else 0
             if len(crossings) == len(pending):
                 outcome = "reached"
                 break
@@ -164,68 +174,7 @@ def _scan(
         gen.close()
     if cancel is not None and cancel.is_set():
         raise Cancelled("measurement cancelled")
-    for eps, (hi, cost) in list(crossings.items()):
-        if hi - before[eps] > 1:
-            tick(1.0, f"{_name(method, batch)}, α = {alpha:.3g}: locating the crossing")
-            crossings[eps] = _refine(
-                problem, batch, alpha, before[eps], hi, cost, pending[eps], config, cancel
-            )
-    return _Scan(outcome, crossings, snap.iteration if snap is not None else 0)
-
-
-def _refine(
-    problem: Any,
-    batch: int,
-    alpha: float,
-    lo: int,
-    hi: int,
-    cost: float,
-    j_target: float,
-    config: ToCostConfig,
-    cancel: CancelFlag | None,
-) -> tuple[int, float]:
-    """The first update in (lo, hi] whose cost is at or below ``j_target`` (hi's is), and its
-    cost: the same seeded run again, with 16 snapshots between lo and hi (placed by the
-    driver's ``pace`` hook), until one update apart."""
-    while hi - lo > 1:
-        step = math.ceil((hi - lo) / 16)
-        marks = sorted({*range(lo + step, hi, step), hi} | ({lo} if lo > 0 else set()))
-        pos = [0, 0]  # position reached, index of the next mark
-
-        def pace(planned: int, marks: list[int] = marks, pos: list[int] = pos) -> int:
-            nxt = marks[pos[1]]
-            pos[1] += 1
-            k, pos[0] = nxt - pos[0], nxt
-            return min(k, planned)
-
-        gen = _run(
-            problem,
-            "sgd",
-            batch,
-            alpha,
-            iterations=hi,
-            report_every=hi,
-            cancel=cancel,
-            pace=pace,
-            shuffle_seed=config.shuffle_seed,
-        )
-        new_lo, new_hi = lo, hi
-        try:
-            for snap in gen:
-                if snap.status == RunStatus.CANCELLED:
-                    raise Cancelled("measurement cancelled")
-                if snap.iteration <= lo:
-                    continue
-                if snap.cost <= j_target:
-                    new_hi, cost = snap.iteration, snap.cost
-                    break
-                new_lo = snap.iteration
-        finally:
-            gen.close()
-        if (new_lo, new_hi) == (lo, hi):
-            break  # nothing new (cannot happen with a reproducible run): keep hi
-        lo, hi = new_lo, new_hi
-    return hi, cost
+    return _Scan(outcome, crossings, snap.iteration if snap is not None else 0, report)
 
 
 def _stalled(
@@ -393,7 +342,7 @@ def _measure(
 
     # -- timing: the crossing runs (and one pass longer) again, alternating --
     ordered = [rows[k] for k in sorted(rows, key=lambda k: (k[2] * -1, k[0] != "gd", k[1]))]
-    _time_rows(problem, [r for r in ordered if r.reached], config, cancel, prog)
+    _time_rows(problem, [r for r in ordered if r.reached], config, cancel, prog, report.problem)
     report.rows = ordered
     report.machine = {
         "cpu": machine._cpu_name(),
@@ -405,7 +354,7 @@ def _measure(
     }
     report.elapsed_s = time.perf_counter() - t_start
     prog.advance()
-    prog.tick(1.0, f"done in {report.elapsed_s:.0f} s")
+    prog.tick(1.0, f"done in {fmt_seconds(report.elapsed_s)}")
     return report
 
 
@@ -415,23 +364,29 @@ def _time_rows(
     config: ToCostConfig,
     cancel: CancelFlag | None,
     prog: ProgressSplitter,
+    problem_info: dict[str, Any],
 ) -> None:
-    """Time each row's crossing run, and the same run one pass longer, ``repeats`` times,
+    """Time each row's crossing run, and the same run P passes longer, ``repeats`` times,
     alternating the rows; median, min and max into the rows, and seconds per pass."""
     m = problem.m
+    full_gradient_s = float(problem_info.get("full_gradient_s", 0.0))
     runs = [(r, extra) for r in timed for extra in (0, 1)]
     times: dict[tuple[int, int], list[float]] = {(id(r), x): [] for r, x in runs}
     checks: dict[int, list[float]] = {id(r): [] for r in timed}
+    for r in timed:
+        per_pass = 1 if r.method == "gd" else math.ceil(m / r.batch_size)
+        r.per_pass_passes = extra_passes(full_gradient_s, per_pass)
     total = max(1, config.repeats * len(runs))
     done = 0
     for rep in range(config.repeats):
         for r, extra in runs:
             check_cancel(cancel)
             what = f"timing {r.label} to ε = {r.target:g}"
-            prog.tick(done / total, f"{what}{' and one pass more' if extra else ''}: run {rep + 1}")
+            more = f" and {r.per_pass_passes} pass(es) more" if extra else ""
+            prog.tick(done / total, f"{what}{more}: run {rep + 1}")
             assert r.alpha is not None and r.updates is not None
             per_pass = 1 if r.method == "gd" else math.ceil(m / r.batch_size)
-            updates = r.updates + extra * per_pass
+            updates = r.updates + extra * per_pass * r.per_pass_passes
             secs, check, cost = _timed_run(
                 problem, r.method, r.batch_size, r.alpha, updates, config.shuffle_seed, cancel
             )
@@ -448,8 +403,8 @@ def _time_rows(
         r.check_seconds = statistics.median(checks[id(r)])
         # the fastest of each (the least disturbed by other load), as a difference of
         # medians is at the mercy of a busy machine
-        more = min(times[(id(r), 1)]) - r.seconds_min
-        r.seconds_per_pass = more if more > 0 else None
+        more_s = min(times[(id(r), 1)]) - r.seconds_min
+        r.seconds_per_pass = more_s / r.per_pass_passes if more_s > 0 else None
 
 
 def _record(
@@ -467,6 +422,7 @@ def _record(
         crossed = scan.crossings.get(eps)
         updates = crossed[0] if crossed else scan.updates
         passes = updates if method == "gd" else rows_read(updates, batch, m) / m
+        row.check_every = scan.check_every
         row.tried.append(
             {
                 "alpha": alpha,

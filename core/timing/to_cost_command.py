@@ -10,9 +10,11 @@ import argparse
 from typing import Any
 
 from core.errors import InputError
+from core.timing import limits
 from core.timing.cli_common import int_arg, measure_and_print
 from core.timing.report import fmt_seconds
 from core.timing.to_cost import ToCostConfig, ToCostReport, run_to_cost
+from core.timing.to_cost_results import default_batch_sizes
 
 _DEFAULTS = ToCostConfig()
 
@@ -43,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="B",
         help="SGD batch sizes to compare, each below m (default "
         + ", ".join(str(b) for b in _DEFAULTS.batch_sizes)
-        + ")",
+        + ", those below m)",
     )
     group.add_argument(
         "--target",
@@ -76,12 +78,31 @@ def config_from_args(args: argparse.Namespace) -> ToCostConfig:
     threads = getattr(args, "threads", None)
     if threads and len(threads) > 1:
         raise InputError("--to-cost takes one --threads value (BLAS threads for the whole run)")
+    batches: tuple[int, ...]
+    dropped: tuple[int, ...] = ()
+    if args.batch_size:
+        batches = tuple(args.batch_size)
+        for b in batches:
+            if b >= args.m:
+                raise InputError(
+                    f"--batch-size {b:,} is not below --m {args.m:,}: give batch sizes below "
+                    "m (B = m is batch gradient descent, which is always measured)"
+                )
+    else:
+        limits.M.check(args.m)
+        batches, dropped = default_batch_sizes(args.m)
+        if not batches:
+            raise InputError(
+                f"every default batch size is at least m = {args.m:,}: give --batch-size "
+                "with sizes below m"
+            )
     config = ToCostConfig(
         threads=threads[0] if threads else None,
         m=args.m,
         n=args.n,
         repeats=args.repeats,
-        batch_sizes=tuple(args.batch_size) if args.batch_size else _DEFAULTS.batch_sizes,
+        batch_sizes=batches,
+        dropped_batch_sizes=dropped,
         targets=tuple(args.target) if args.target else _DEFAULTS.targets,
         max_passes=args.max_passes if args.max_passes is not None else _DEFAULTS.max_passes,
     )
@@ -113,7 +134,14 @@ def format_table(report: ToCostReport) -> str:
         f"machine  {mc['cpu']}, {mc['cores']} cores; BLAS {mc['blas'].get('library')} "
         f"({_threads(mc['blas'].get('threads'))})",
     ]
-    head = ["method", "B", "α", "updates", "passes", "wall time", "min", "max", "per pass"]
+    if report.config.dropped_batch_sizes:
+        lines.append(
+            "note     default batch size(s) "
+            + ", ".join(f"{b:,}" for b in report.config.dropped_batch_sizes)
+            + f" left out: not below m = {p['m']:,} (B = m is batch GD)"
+        )
+    head = ["method", "B", "α", "updates", "passes", "checked", "wall time", "min", "max"]
+    head.append("per pass")
     head.append("reached")
     for eps in report.config.targets:
         rows = [r for r in report.rows if r.target == eps]
@@ -130,10 +158,11 @@ def format_table(report: ToCostReport) -> str:
                     f"{r.alpha:.3g}" if r.alpha is not None and r.reached else "-",
                     f"{r.updates:,}" if r.reached and r.updates is not None else "-",
                     f"{r.passes:.3g}" if r.reached and r.passes is not None else "-",
+                    _checked(r.check_every),
                     fmt_seconds(r.seconds_median),
                     fmt_seconds(r.seconds_min),
                     fmt_seconds(r.seconds_max),
-                    fmt_seconds(r.seconds_per_pass),
+                    _per_pass(r.seconds_per_pass, r.per_pass_passes if r.reached else 1),
                     "yes" if r.reached else f"no: {r.reason}",
                 ]
             )
@@ -152,13 +181,25 @@ def format_table(report: ToCostReport) -> str:
         )
     lines.append(
         f"(SGD's α: the largest α*·f, f = 1, 1/4, … 1/{round(1 / min(report.config.alpha_factors))}"
-        ", that reaches the target; passes = rows the gradients read / m, full-cost "
-        "evaluations excluded; wall time: median of "
+        ", that reaches the target; updates: the first cost check at or below the target, "
+        "the cost checked every update (checked: each) or every k updates (checked: k; the "
+        "run may dip below the target between checks, unseen); passes = rows the gradients "
+        "read / m, full-cost evaluations excluded; wall time: median of "
         f"{report.config.repeats} runs, alternating, with one full-cost evaluation to confirm "
-        "the target; per pass: the same run one pass longer, less this one, fastest of each. "
-        f"Total {report.elapsed_s:.0f} s.)"
+        "the target; per pass: the same run P passes longer (×P shown when P > 1, so that "
+        "the difference is at least about 20 ms), less this one, fastest of each, / P. "
+        f"Total {fmt_seconds(report.elapsed_s)}.)"
     )
     return "\n".join(lines)
+
+
+def _checked(every: int) -> str:
+    return "each" if every == 1 else f"{every:,}"
+
+
+def _per_pass(seconds: float | None, passes: int) -> str:
+    text = fmt_seconds(seconds)
+    return text if seconds is None or passes == 1 else f"{text} (×{passes:,})"
 
 
 def run(args: argparse.Namespace, bar: Any) -> int:

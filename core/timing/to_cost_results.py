@@ -16,6 +16,13 @@ from core.timing.results import json_safe
 ALPHA_FACTORS = (1.0, 1 / 4, 1 / 16, 1 / 64, 1 / 256, 1 / 1024)
 #: Batch GD's stall window, in iterations (a pass is one iteration there).
 GD_STALL_WINDOW = 20
+#: Up to this many cells m·n, SGD's search checks the full-data cost after every update
+#: (a check is then well under a millisecond); above, ``evals_per_pass`` times a pass.
+EXACT_CELLS = 4_000_000
+#: Seconds per pass are timed over at least this long (estimated by one full gradient).
+MIN_EXTRA_S = 0.02
+#: At most this many extra updates for the seconds-per-pass timing (small problems).
+MAX_EXTRA_UPDATES = 5_000
 
 
 @dataclass(frozen=True)
@@ -30,12 +37,17 @@ class ToCostConfig:
     max_passes: float = 10.0
     time_budget_s: float = 120.0
     repeats: int = limits.REPEATS.default
-    evals_per_pass: int = 10
+    #: Cost checks per pass in SGD's search above :data:`EXACT_CELLS` cells.
+    evals_per_pass: int = 20
+    #: Updates between SGD's cost checks; None: :func:`check_interval`'s rule.
+    check_every: int | None = None
     alpha_factors: tuple[float, ...] = ALPHA_FACTORS
     seed: int = 0
     shuffle_seed: int = 0
     noise: float = 0.1
     scale_spread: float = 2.0
+    #: Default batch sizes left out because they are not below m (B ≥ m is batch GD).
+    dropped_batch_sizes: tuple[int, ...] = ()
     #: BLAS threads for the whole measurement; None leaves BLAS at its default (all cores).
     threads: int | None = None
 
@@ -69,6 +81,10 @@ class ToCostConfig:
             raise InputError(f"the time budget must be > 0 s, got {self.time_budget_s!r}")
         if not 1 <= self.evals_per_pass <= 1000:
             raise InputError(f"evaluations per pass must be 1 to 1,000, got {self.evals_per_pass}")
+        if self.check_every is not None and not (
+            isinstance(self.check_every, int) and self.check_every >= 1
+        ):
+            raise InputError(f"the check interval must be >= 1 update, got {self.check_every!r}")
         if not self.alpha_factors or not all(0 < f for f in self.alpha_factors):
             raise InputError("the α grid needs factors > 0")
 
@@ -92,8 +108,13 @@ class ToCostRow:
     seconds_max: float | None = None
     #: Median seconds of one full-cost evaluation in the timed runs (the one at the start).
     check_seconds: float | None = None
-    #: Seconds of one more pass: the run one pass longer, less this one (fastest of each).
+    #: Seconds of one more pass: the run ``per_pass_passes`` passes longer, less this one
+    #: (fastest of each), divided by ``per_pass_passes``.
     seconds_per_pass: float | None = None
+    per_pass_passes: int = 1
+    #: Updates between the search's cost checks (1: the crossing is exactly the first update
+    #: at or below the target; k: the first multiple of k checked at or below it).
+    check_every: int = 1
     repeats: int = 0
     reason: str = ""  # why it did not reach the target
     #: Each α tried in the search: ``{"alpha", "outcome", "updates", "passes"}``.
@@ -140,3 +161,31 @@ def rows_read(updates: int, batch_size: int, m: int) -> int:
     per_pass = math.ceil(m / batch_size)
     full, rest = divmod(updates, per_pass)
     return full * m + min(rest * batch_size, m)
+
+
+def default_batch_sizes(m: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The default batch sizes below ``m`` and those dropped (B ≥ m is batch GD's)."""
+    all_b = ToCostConfig().batch_sizes
+    return tuple(b for b in all_b if b < m), tuple(b for b in all_b if b >= m)
+
+
+def check_interval(config: ToCostConfig, m: int, n: int, method: str, batch: int) -> int:
+    """Updates between the search's full-data cost checks: 1 for batch GD, the config's
+    ``check_every`` when given, 1 when m·n ≤ :data:`EXACT_CELLS`, else
+    ⌈⌈m/B⌉ / ``evals_per_pass``⌉ (``evals_per_pass`` checks a pass)."""
+    if method == "gd":
+        return 1
+    if config.check_every is not None:
+        return config.check_every
+    if m * n <= EXACT_CELLS:
+        return 1
+    return max(1, math.ceil(math.ceil(m / batch) / config.evals_per_pass))
+
+
+def extra_passes(full_gradient_s: float, updates_per_pass: int) -> int:
+    """Passes P to time beyond the crossing for the seconds per pass: enough that P passes
+    take about :data:`MIN_EXTRA_S` at one full gradient's time a pass, at most 1,000 passes
+    and :data:`MAX_EXTRA_UPDATES` updates, at least 1."""
+    want = math.ceil(MIN_EXTRA_S / max(full_gradient_s, 1e-9))
+    cap = max(1, MAX_EXTRA_UPDATES // max(1, updates_per_pass))
+    return max(1, min(want, 1000, cap))

@@ -96,6 +96,31 @@ def _per_pass(rows: list[ToCostRow]) -> str:
     return text
 
 
+def _method_note(report: ToCostReport) -> str:
+    """How the crossing was found (the cost-check interval) and how a pass was timed."""
+    every = {r.batch_size: r.check_every for r in report.rows if r.method == "sgd"}
+    if set(every.values()) <= {1}:
+        checks = "The cost was checked after every update: each crossing is the first update "
+        checks += "at or below the target."
+    else:
+        checks = (
+            "SGD's cost was checked every "
+            + ", ".join(f"{k:,} update{'s' if k > 1 else ''} for B={b:,}" for b, k in every.items())
+            + " (column “checked”; a full-cost check reads all m rows, so at this size it is "
+            f"made {report.config.evals_per_pass} times a pass, as a validation check would "
+            "be): a crossing is the first check at or below the target, and the run may have "
+            "dipped below it between checks, unseen. Batch GD's cost is checked after every "
+            "iteration."
+        )
+    passes = sorted({r.per_pass_passes for r in report.rows if r.seconds_per_pass})
+    if passes and passes != [1]:
+        checks += (
+            " “Per pass” is timed over several passes (×P in the table) where one pass "
+            "takes well under the timer's and the machine's noise, then divided by P."
+        )
+    return f"<p style='color:#555'>{html.escape(checks, quote=False)}</p>"
+
+
 def explain_html(report: ToCostReport | None) -> str:
     """The explanation beside the charts: the intro before a run, then the measured story."""
     if report is None:
@@ -112,6 +137,7 @@ def explain_html(report: ToCostReport | None) -> str:
     paragraphs.append(
         f"<p style='color:#555'>m = {p['m']:,}, n = {p['n']:,}, z-scored; "
         f"α* = {p['alpha_star']:.3g}; one full gradient {format_seconds(p['full_gradient_s'])}; "
-        f"total {report.elapsed_s:.0f} s.</p>"
+        f"total {format_seconds(report.elapsed_s)}.</p>"
     )
+    paragraphs.append(_method_note(report))
     return "".join(paragraphs)

@@ -35,7 +35,12 @@ from PySide6.QtWidgets import (
 
 from core.errors import InputError
 from core.timing import limits
-from core.timing.to_cost_results import ToCostConfig, ToCostReport
+from core.timing.to_cost_results import (
+    ToCostConfig,
+    ToCostReport,
+    ToCostRow,
+    default_batch_sizes,
+)
 from gui_app.timing.chart_style import format_seconds
 from gui_app.timing.page_run import MESSAGE_STYLES, PageRun
 from gui_app.timing.to_cost_chart import ToCostBars, format_passes
@@ -44,7 +49,18 @@ from gui_app.timing.to_cost_worker import ToCostWorker
 
 #: (m, n) of the size buttons: the quick default, and the textbook case.
 SIZES = {"small": (20_000, 200), "textbook": (limits.M.default, limits.N.default)}
-COLUMNS = ("ε", "method", "B", "α", "updates", "passes", "wall time", "per pass", "reached")
+COLUMNS = (
+    "ε",
+    "method",
+    "B",
+    "α",
+    "updates",
+    "passes",
+    "checked",
+    "wall time",
+    "per pass",
+    "reached",
+)
 _DEFAULTS = ToCostConfig()
 
 
@@ -82,7 +98,7 @@ class ToCostPanel(QWidget, PageRun):
         self.show_message(
             "How long do batch GD and mini-batch SGD take to reach a given cost, in seconds "
             "and in passes over the data? Press Run (a small size, seconds), or choose the "
-            "textbook size (about a minute on 2 cores).",
+            "textbook size (about two minutes on 2 cores).",
             "info",
         )
 
@@ -202,10 +218,17 @@ class ToCostPanel(QWidget, PageRun):
 
     def config(self) -> ToCostConfig:
         """The :class:`ToCostConfig` the controls describe (InputError for a bad list)."""
+        m = self.m_spin.value()
+        batches = parse_list(self.batch_edit.text(), int, "batch size")
+        dropped: tuple[int, ...] = ()
+        if batches == _DEFAULTS.batch_sizes:  # the defaults, untouched: drop those ≥ m
+            kept, dropped = default_batch_sizes(m)
+            batches = kept or batches  # none below m: validation names the problem
         return ToCostConfig(
-            m=self.m_spin.value(),
+            m=m,
             n=self.n_spin.value(),
-            batch_sizes=parse_list(self.batch_edit.text(), int, "batch size"),
+            batch_sizes=batches,
+            dropped_batch_sizes=dropped,
             targets=parse_list(self.target_edit.text(), float, "target ε"),
             max_passes=self.passes_spin.value(),
             repeats=self.repeats_spin.value(),
@@ -237,7 +260,14 @@ class ToCostPanel(QWidget, PageRun):
         load = report.machine.get("other_load_cores")
         busy = load is not None and load > 0.25
         self.show_message(
-            f"Measured in {report.elapsed_s:.0f} s."
+            f"Measured in {format_seconds(report.elapsed_s)}."
+            + (
+                " Default batch size(s) "
+                + ", ".join(f"{b:,}" for b in report.config.dropped_batch_sizes)
+                + f" left out: not below m = {report.config.m:,}."
+                if report.config.dropped_batch_sizes
+                else ""
+            )
             + (
                 f" Other processes kept about {load:.1f} cores busy: the times are less reliable."
                 if busy
@@ -260,15 +290,16 @@ class ToCostPanel(QWidget, PageRun):
                 f"{r.alpha:.3g}" if r.reached and r.alpha is not None else "–",
                 f"{r.updates:,}" if r.reached and r.updates is not None else "–",
                 format_passes(r.passes) if r.reached else "–",
+                "each" if r.check_every == 1 else f"{r.check_every:,}",
                 format_seconds(r.seconds_median) if r.reached else "–",
-                format_seconds(r.seconds_per_pass) if r.seconds_per_pass else "–",
+                _per_pass(r),
                 "yes" if r.reached else "no" + (f" ({r.tried[-1]['outcome']})" if r.tried else ""),
             )
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if j == len(cells) - 1 and not r.reached:
                     item.setToolTip(r.reason)
-                if 2 <= j <= 7:
+                if 2 <= j <= 8:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
@@ -281,6 +312,13 @@ class ToCostPanel(QWidget, PageRun):
             [self.table.item(i, j).text() for j in range(self.table.columnCount())]
             for i in range(self.table.rowCount())
         ]
+
+
+def _per_pass(r: ToCostRow) -> str:
+    if not r.seconds_per_pass:
+        return "–"
+    text = format_seconds(r.seconds_per_pass)
+    return text if r.per_pass_passes == 1 else f"{text} (×{r.per_pass_passes:,})"
 
 
 def _spin(limit: limits.BenchLimit, value: int) -> QSpinBox:

@@ -14,7 +14,14 @@ from core.solvers import optimize
 from core.solvers.gd import gradient_descent
 from core.timing import machine
 from core.timing.to_cost import make_problem, run_to_cost
-from core.timing.to_cost_results import ToCostConfig, rows_read
+from core.timing.to_cost_command import format_table
+from core.timing.to_cost_results import (
+    ToCostConfig,
+    ToCostReport,
+    check_interval,
+    extra_passes,
+    rows_read,
+)
 
 SMALL = dict(m=2000, n=20, batch_sizes=(16, 125), targets=(1e-3, 1e-6), repeats=1)
 
@@ -217,7 +224,8 @@ def test_cli_threads_limit_blas_for_the_whole_run(tmp_path, capsys):
         (["--to-cost", "--impl", "numpy"], "--impl"),
         (["--to-cost", "--dtype", "float32"], "--dtype"),
         (["--batch-size", "8"], "need --to-cost"),
-        (["--to-cost", "--m", "100", "--batch-size", "100"], "below m"),
+        (["--to-cost", "--m", "100", "--batch-size", "100"], "--batch-size 100 is not below"),
+        (["--to-cost", "--m", "20", "--n", "2"], "give --batch-size"),
         (["--to-cost", "--target", "0"], "ε"),
         (["--to-cost", "--threads", "1", "2"], "one --threads value"),
     ],
@@ -225,3 +233,98 @@ def test_cli_threads_limit_blas_for_the_whole_run(tmp_path, capsys):
 def test_cli_refuses_bad_combinations(extra, word, capsys):
     assert main(["bench", *extra]) == 2
     assert word in capsys.readouterr().err
+
+
+def _replay_costs(problem, row, shuffle_seed: int) -> list[float]:
+    """J after updates 1 … row.updates of the row's own SGD run, every update recorded."""
+    snaps = optimize(
+        problem,
+        "sgd",
+        alpha=row.alpha,
+        batch_size=row.batch_size,
+        iterations=row.updates,
+        report_every=1,
+        shuffle_seed=shuffle_seed,
+    )
+    costs = {s.iteration: s.cost for s in snaps}
+    return [costs[k] for k in range(1, row.updates + 1)]
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        dict(m=5000, n=50, batch_sizes=(256,)),  # the tester's case: below target at update 5
+        dict(m=20000, n=50, batch_sizes=(32,)),  # dips below at 34, … long before the old 167
+        dict(m=3000, n=30, batch_sizes=(16, 100), seed=3, shuffle_seed=7),
+    ],
+)
+def test_sgd_crossing_is_exactly_the_first_update_at_or_below_on_a_replay(size):
+    config = ToCostConfig(**{"targets": (1e-3,), "repeats": 1, **size})
+    report = run_to_cost(config)
+    problem = make_problem(config)
+    sgd = [r for r in report.rows if r.method == "sgd"]
+    assert all(r.reached for r in sgd)
+    for row in sgd:
+        assert row.check_every == 1  # m·n is small enough to check after every update
+        costs = _replay_costs(problem, row, config.shuffle_seed)
+        first = next(k for k, c in enumerate(costs, 1) if c <= row.target_cost)
+        assert row.updates == first, row.label
+        assert row.cost == costs[-1]
+        assert row.passes == rows_read(first, row.batch_size, config.m) / config.m
+
+
+def test_with_a_check_interval_the_crossing_is_the_first_check_at_or_below():
+    config = ToCostConfig(m=5000, n=50, batch_sizes=(32,), targets=(1e-3,), repeats=1)
+    config = ToCostConfig(**{**config.__dict__, "check_every": 7})
+    (row,) = [r for r in run_to_cost(config).rows if r.method == "sgd"]
+    assert row.reached and row.check_every == 7 and row.updates % 7 == 0
+    costs = _replay_costs(make_problem(config), row, config.shuffle_seed)
+    checks = [k for k in range(7, row.updates + 1, 7)]
+    assert [k for k in checks if costs[k - 1] <= row.target_cost] == [row.updates]
+
+
+def test_the_check_interval_rule():
+    config = ToCostConfig()
+    # the textbook size: 20 checks a pass, ⌈⌈100,000/B⌉/20⌉ updates apart; batch GD each
+    assert check_interval(config, 100_000, 1000, "sgd", 32) == 157
+    assert check_interval(config, 100_000, 1000, "sgd", 256) == 20
+    assert check_interval(config, 100_000, 1000, "sgd", 4096) == 2
+    assert check_interval(config, 100_000, 1000, "gd", 100_000) == 1
+    assert check_interval(config, 20_000, 50, "sgd", 32) == 1  # 1e6 cells: every update
+
+
+def test_per_pass_is_timed_over_enough_passes():
+    assert extra_passes(0.1, 3125) == 1  # a pass of 100 ms: one
+    assert extra_passes(1e-4, 1) == 200  # batch GD, 100 µs a pass: 20 ms over 200 passes
+    assert extra_passes(1e-5, 625) == 8  # capped at 5,000 updates
+    assert extra_passes(1e-9, 1) == 1000
+
+
+def test_rows_record_their_per_pass_passes(report):
+    g = report.problem["full_gradient_s"]
+    for row in report.rows:
+        if row.reached:
+            per = 1 if row.method == "gd" else -(-SMALL["m"] // row.batch_size)
+            assert row.per_pass_passes == extra_passes(g, per)
+
+
+def test_default_batch_sizes_not_below_m_are_dropped_with_a_note(tmp_path, capsys):
+    path = tmp_path / "to_cost.json"
+    argv = ["bench", "--to-cost", "--m", "4000", "--n", "20", "--target", "1e-2"]
+    argv += ["--repeats", "1", "--json", str(path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "4,096 left out: not below m = 4,000" in out
+    data = json.loads(path.read_text())
+    assert data["config"]["batch_sizes"] == [32, 256]
+    assert data["config"]["dropped_batch_sizes"] == [4096]
+    assert sorted({r["batch_size"] for r in data["rows"]}) == [32, 256, 4000]
+
+
+def test_the_table_shows_sub_second_totals_and_the_check_interval(report):
+    short = ToCostReport(report.config, report.problem, report.machine, report.rows, 0.42)
+    table = format_table(short)
+    assert "Total 420 ms." in table
+    heads = [line for line in table.splitlines() if line.startswith("method")]
+    assert heads and all("checked" in line for line in heads)
+    assert "checked every update (checked: each)" in table

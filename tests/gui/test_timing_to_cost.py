@@ -42,6 +42,8 @@ def test_run_shows_a_row_per_method_and_target(page, qtbot):
         assert text[-1].startswith("yes" if row.reached else "no")
         if row.reached:
             assert text[4] == f"{row.updates:,}"
+        # m·n = 8,000: the search checked the cost after every update
+        assert text[6] == "each" and row.check_every == 1
     # both charts have a labelled bar (or a "not reached" text) for every row
     for chart in (page.seconds_chart, page.passes_chart):
         assert len(chart.labels) == len(report.rows)
@@ -55,6 +57,19 @@ def test_run_shows_a_row_per_method_and_target(page, qtbot):
     assert f"batch GD reached it in {gd.passes:.3g} pass" in why
     assert "m = 1,000, n = 8" in why
     assert page.progress_bar.value() == 1000 and page.run_button.isEnabled()
+    assert "after every update" in why
+    # a run of about a second reads as seconds or milliseconds, never "0 s"
+    assert page.message.text().startswith("Measured in ") and " 0 s" not in page.message.text()
+
+
+def test_default_batch_sizes_not_below_m_are_left_out(page):
+    page.batch_edit.setText("32, 256, 4096")  # the defaults
+    page.m_spin.setValue(4000)
+    config = page.config()
+    assert config.batch_sizes == (32, 256) and config.dropped_batch_sizes == (4096,)
+    page.batch_edit.setText("32, 4000")  # typed by the user: refused, not dropped
+    assert page.run() is None
+    assert "below m = 4,000" in page.message.text()
 
 
 def test_a_bad_list_is_a_message_and_nothing_runs(page, qtbot):
