@@ -328,7 +328,9 @@ class PaintsState:
             self.contour.set_trajectory(np.array([]), np.array([]))
             self.params.set_history(np.array([]), np.empty((0, 0)))
             self.data_view.set_model(None, None)
-            self.numbers.set_solver(state.settings.run.solver)
+            shown = state.settings.run
+            m = state.prepared.problem.m if state.prepared is not None else 0
+            self.numbers.set_solver(shown.solver, shown.batch_size, m, shown.momentum)
             self.numbers.update_numbers(None, run.alpha if run is not None else None)
             return
         it, cost = history.arrays()
@@ -359,7 +361,8 @@ class PaintsState:
                 if self.running
                 else "stopped"
             )
-            self.numbers.set_solver(run.settings.run.solver)
+            ran = run.settings.run
+            self.numbers.set_solver(ran.solver, ran.batch_size, problem.m, ran.momentum)
             self.numbers.set_run_theory(problem, run.settings.run, run.alpha)
             self.numbers.update_numbers(snap, run.alpha, status)
         now = time.perf_counter()

@@ -87,9 +87,11 @@ def attach_watch(window: MainWindow) -> None:
             if hasattr(w, "valueChanged"):
                 w.valueChanged.connect(timer.start)
         elif isinstance(w, QLineEdit):
-            w.editingFinished.connect(timer.start)
+            # typed or set by a button (Polyak's α and μ, 0.5·α_max): textChanged both
+            w.textChanged.connect(timer.start)
         elif isinstance(w, QCheckBox):
             w.toggled.connect(timer.start)
+    window.controls.settings_shown.connect(timer.start)  # set_settings blocks the above
     window.step_refresh = timer
     # the contour's grid changes with its range (a new pair, a finished run's wider path):
     # the 3-D surface follows once the range settles
