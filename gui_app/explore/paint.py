@@ -69,6 +69,11 @@ class PaintsState:
             self._render_start()
         if "runs" in changed:
             self._render_runs()
+            fresh = state.race.runs if state.race is not None else [state.current]
+            if any(fresh) and all(run is None or run.history is None for run in fresh):
+                # a new run or race: the grid around start and optimum again, not an old
+                # (diverged) run's blown-up range
+                self._draw_contour()
         if "lineup" in changed:
             self._render_lineup()
         if "history" in changed:

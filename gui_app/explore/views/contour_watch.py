@@ -118,9 +118,15 @@ class ContourWatch:
         )
         self.step_arrow = Arrow(plot, STEP_COLOR)
         self.gradient_arrow = Arrow(plot, GRADIENT_COLOR, width=2.0)
-        self.gradient_label = _Text("", color=GRADIENT_COLOR, anchor=(0, 1))
-        self.hover = _Text("", color="#111", fill=pg.mkBrush(255, 255, 255, 225))
+        # both texts on a semi-opaque white box: contour lines do not run through them
+        self.gradient_label = _Text(
+            "", color=GRADIENT_COLOR, anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 200)
+        )
+        self.hover = _Text(
+            "", color="#111", fill=pg.mkBrush(255, 255, 255, 225), border=pg.mkPen("#99a")
+        )
         self.hover.setZValue(30)
+        self.gradient_label.setZValue(25)
         for item in (self.gradient_label, self.hover):
             plot.addItem(item, ignoreBounds=True)
             item.setVisible(False)
@@ -149,11 +155,27 @@ class ContourWatch:
         if not text:
             self.hover.setVisible(False)
             return ""
-        self.hover.setAnchor(self._inside_anchor(x, y))
         self.hover.setText(text)
         self.hover.setPos(x, y)
-        self.hover.setVisible(True)
+        self.hover.setVisible(True)  # (a hidden TextItem does not update its transform)
+        ax, ay = self._inside_anchor(x, y)
+        # beside the cursor, on the first side that keeps the gradient's |∇J| label readable
+        for anchor in ((ax, ay), (1 - ax, ay), (ax, 1 - ay), (1 - ax, 1 - ay)):
+            self.hover.setAnchor(anchor)
+            if not self._covers_gradient_label():
+                break
+        else:
+            self.hover.setAnchor((ax, ay))
         return text
+
+    def _covers_gradient_label(self) -> bool:
+        """Whether the hover readout, where it is now, overlaps the gradient arrow's label."""
+        label = self.gradient_label
+        if not label.isVisible() or not label.toPlainText():
+            return False
+        return self.hover.mapRectToScene(self.hover.boundingRect()).intersects(
+            label.mapRectToScene(label.boundingRect())
+        )
 
     def _inside_anchor(self, x: float, y: float) -> tuple[float, float]:
         """A TextItem anchor that keeps a text at ``(x, y)`` inside the plot: to the left of
