@@ -174,7 +174,7 @@ def test_step_tab_titles_and_status_use_words(qtbot):
         html = step_html(RunSettings(solver=solver), 100, 3)
         assert f"One step of {words}" in html and f"of {solver}<" not in html
     html = step_html(RunSettings(solver="sgd", batch_size=10), 100, 3)
-    assert "One mini-batch step of mini-batch stochastic gradient descent" in html
+    assert "One mini-batch step of SGD" in html
     assert status_words("max_iterations") == "stopped at the iteration cap"
     panel = NumbersPanel()
     qtbot.addWidget(panel)
@@ -277,6 +277,7 @@ def test_hover_readout_is_boxed_and_clear_of_the_gradient_label(window, qtbot):
     assert text and watch.hover.isVisible()
     hover_rect = watch.hover.mapRectToScene(watch.hover.boundingRect())
     assert not hover_rect.intersects(label.mapRectToScene(label.boundingRect()))
+    assert watch._area_inside_plot() > 0.6  # mostly inside, even on this small offscreen plot
 
 
 # -- 10. an uphill run ---------------------------------------------------------------------------

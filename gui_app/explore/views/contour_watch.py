@@ -160,13 +160,33 @@ class ContourWatch:
         self.hover.setVisible(True)  # (a hidden TextItem does not update its transform)
         ax, ay = self._inside_anchor(x, y)
         # beside the cursor, on the first side that keeps the gradient's |∇J| label readable
-        for anchor in ((ax, ay), (1 - ax, ay), (ax, 1 - ay), (1 - ax, 1 - ay)):
+        # and the readout inside the plot; else, clear of the label, the most of it inside
+        label = self.gradient_label
+        lift = 0.0
+        if label.isVisible() and self.hover.boundingRect().height() > 0:
+            lift = label.boundingRect().height() / self.hover.boundingRect().height() + 0.1
+        beyond = ay - lift if ay < 0.5 else ay + lift  # past the label, on the same side
+        sides = ((ax, ay), (ax, 1 - ay), (1 - ax, ay), (1 - ax, 1 - ay), (ax, beyond))
+        best, best_area = sides[0], -1.0
+        for anchor in sides:
             self.hover.setAnchor(anchor)
-            if not self._covers_gradient_label():
-                break
-        else:
-            self.hover.setAnchor((ax, ay))
+            if self._covers_gradient_label():
+                continue
+            area = self._area_inside_plot()
+            if area >= 1.0:
+                return text
+            if area > best_area:
+                best, best_area = anchor, area
+        self.hover.setAnchor(best)
         return text
+
+    def _area_inside_plot(self) -> float:
+        """The share (0 to 1) of the hover readout, where it is now, inside the view box."""
+        box = self.plot.getViewBox().sceneBoundingRect()
+        rect = self.hover.mapRectToScene(self.hover.boundingRect())
+        inside = box.intersected(rect)
+        whole = rect.width() * rect.height()
+        return inside.width() * inside.height() / whole if whole > 0 else 0.0
 
     def _covers_gradient_label(self) -> bool:
         """Whether the hover readout, where it is now, overlaps the gradient arrow's label."""

@@ -16,12 +16,12 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
-from core.solvers import GD_SOLVERS, OPTIMIZERS, SOLVER_LABELS
+from core.solvers import GD_SOLVERS, OPTIMIZERS
 from core.solvers.optimizers import ADAPTIVE, divergence_bound
 from core.solvers.theory import compared, prediction_line, problem_theory
 from gui_app.explore.plots import fmt
 from gui_app.explore.run_words import status_words
-from gui_app.explore.views.step_panel import UPDATES
+from gui_app.explore.views.step_panel import UPDATES, solver_name
 
 #: The first rows of every step: the prediction, error, cost and full-data gradient.
 _COMMON_ROWS = (
@@ -38,7 +38,7 @@ _COMMON_ROWS = (
 _BATCH_ROWS = (
     ("prediction", "ŷ_B = X_B·w + b"),
     ("error", "e_B = ŷ_B − y_B"),
-    ("cost", "J = (1/2m) Σ e²  (all m rows)"),
+    ("cost", "J = (1/2m) Σ e²  (all rows)"),
     ("gradient", "g_w = (1/B) X_Bᵀe_B"),
     ("", "g_b = (1/B) Σ e_B"),
 )
@@ -50,11 +50,6 @@ def is_mini_batch(solver: str, batch_size: int, m: int) -> bool:
     return solver in OPTIMIZERS and 1 <= batch_size < m
 
 
-def short_solver_name(solver: str) -> str:
-    """The solver's label without its note in brackets: "Adam", "Nesterov momentum"."""
-    return SOLVER_LABELS.get(solver, solver).split(" (")[0]
-
-
 def equations_html(solver: str, batch_size: int = 0, m: int = 0) -> str:
     """The equations box for ``solver`` (with batch size ``batch_size`` on ``m`` rows): one
     gradient-descent step (the course's update of w and b), or for an optimizer its own update
@@ -64,9 +59,9 @@ def equations_html(solver: str, batch_size: int = 0, m: int = 0) -> str:
     mini = is_mini_batch(solver, batch_size, m)
     common = _BATCH_ROWS if mini else _COMMON_ROWS
     if mini:
-        title = f"One mini-batch step of {short_solver_name(solver)} (B = {batch_size:,})"
+        title = f"One mini-batch step of {solver_name(solver)} (B = {batch_size:,})"
     elif solver in OPTIMIZERS and solver != "sgd":
-        title = f"One step of {short_solver_name(solver)}"
+        title = f"One step of {solver_name(solver)}"
     else:
         title = "One gradient-descent step"
     if solver in OPTIMIZERS and (mini or solver != "sgd"):
