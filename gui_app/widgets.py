@@ -8,9 +8,10 @@ knob is defined once, in ``core.settings``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSize
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -91,6 +92,28 @@ def set_combo_data(combo: QComboBox, value: object) -> bool:
     if index >= 0 and index != combo.currentIndex():
         combo.setCurrentIndex(index)
     return index >= 0
+
+
+class _WheelOnlyWhenFocused(QObject):
+    """Event filter: a wheel over an input without keyboard focus goes on to its parent (the
+    scrolling panel) instead of changing the input's value."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Wheel and not watched.hasFocus():
+            event.ignore()  # not accepted: Qt passes it to the parent widget
+            return True  # the input itself never sees it
+        return False
+
+
+def wheel_only_when_focused(root: QWidget) -> None:
+    """Make every spin box and combo box under ``root`` take the mouse wheel only when it
+    has keyboard focus (a click or Tab gives it focus); otherwise the wheel scrolls the panel,
+    so scrolling past an input never changes its value (Max iterations 1,000 → 600)."""
+    wheel_filter = root.findChild(_WheelOnlyWhenFocused) or _WheelOnlyWhenFocused(root)
+    for w in root.findChildren(QWidget):
+        if isinstance(w, (QAbstractSpinBox, QComboBox)):
+            w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no focus by the wheel
+            w.installEventFilter(wheel_filter)
 
 
 class FooterScrollArea(QScrollArea):

@@ -10,6 +10,9 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QSlider, QStyle, QStyleOptionSlider, QWidget
 
 SLIDER_STEPS_PER_DECADE = 100
+#: The slider's decades for AdaGrad, RMSprop and Adam: α from 1e-5 to 10 (they move each
+#: coordinate by about α per step, so α_max of gradient descent says nothing about them).
+ADAPTIVE_DECADES = (-5, 1)
 
 #: Seconds a pure-Python multiply-add takes here (calibrated once, see loop_seconds_per_op).
 _LOOP_OP_SECONDS: float | None = None
@@ -53,6 +56,8 @@ class AlphaSlider(QSlider):
         self._hi_decade = 1
         self._alpha_max: float | None = None
         self._divergent_from: float | None = None  # where the red range starts
+        self._bound_decades = (self._lo_decade, self._hi_decade)  # around α_max
+        self._adaptive = False  # the fixed range of the adaptive optimizers (set_adaptive)
         self._apply_range()
 
     def _apply_range(self) -> None:
@@ -72,10 +77,31 @@ class AlphaSlider(QSlider):
     def set_alpha_max(self, alpha_max: float | None, keep_alpha: float) -> None:
         """Centre the range on α_max (4 decades below, 1 above) and mark the divergent part
         (from α_max, until :meth:`set_divergent_from` says otherwise)."""
-        self._alpha_max = self._divergent_from = alpha_max
+        self._alpha_max = alpha_max
+        self._divergent_from = None if self._adaptive else alpha_max
         if alpha_max is not None and math.isfinite(alpha_max) and alpha_max > 0:
             top = math.floor(math.log10(alpha_max)) + 1
-            self._lo_decade, self._hi_decade = top - 5, top + 1
+            self._bound_decades = (top - 5, top + 1)
+        self._set_decades(keep_alpha)
+
+    def set_adaptive(self, on: bool, keep_alpha: float) -> None:
+        """For an adaptive optimizer (``on``), whose steps are about α each whatever the
+        gradient: the fixed range :data:`ADAPTIVE_DECADES` (1e-5 to 10), no red range; off,
+        the range around α_max again. ``keep_alpha`` keeps its place on the new scale."""
+        if on == self._adaptive:
+            return
+        self._adaptive = on
+        if on:
+            self._divergent_from = None
+        self._set_decades(keep_alpha)
+
+    def adaptive(self) -> bool:
+        """Whether the slider shows the adaptive optimizers' fixed range."""
+        return self._adaptive
+
+    def _set_decades(self, keep_alpha: float) -> None:
+        decades = ADAPTIVE_DECADES if self._adaptive else self._bound_decades
+        self._lo_decade, self._hi_decade = decades
         self.blockSignals(True)
         self._apply_range()
         self.setValue(self.position_of(keep_alpha))

@@ -40,6 +40,7 @@ from gui_app.explore.import_choices import file_defaults, target_setting
 from gui_app.explore.option_words import window_words
 from gui_app.explore.plots import parameter_short_names
 from gui_app.explore.race_control import MAX_KEPT_RUNS, PAUSED_TEXT, RaceControl
+from gui_app.explore.run_words import diverged_advice, ended_words
 from gui_app.explore.start_point import carry_start, start_fields
 from gui_app.explore.state import (
     ExploreState,
@@ -383,11 +384,7 @@ class ExploreController(Watching, RaceControl):
         reason, state.stop_reason = state.stop_reason, ""
         changed = ["finished", "status", "message", "history"]
         if snap.diverged:
-            self._say(
-                snap.message + " The app is ready for another run: lower α (the red "
-                "part of the slider is divergent) or scale the features.",
-                "error",
-            )
+            self._say(snap.message + diverged_advice(run.settings.run.solver), "error")
         elif snap.status == "cancelled" and reason:  # the app stopped it, not the user
             self._say(f"Stopped after {snap.iteration:,} iterations: {reason}.", "warning")
         elif snap.status == "cancelled":
@@ -401,7 +398,7 @@ class ExploreController(Watching, RaceControl):
                 changed.append("optimum")
             if snap.warnings:
                 text += "\nWarning: " + " ".join(snap.warnings)
-            self._say(text, "warning" if snap.warnings else "ok")
+            self._say(*ended_words(text, snap, run.history, bool(snap.warnings)))
         self._render(*changed)
 
     def on_failed(self, job_id: int, message: str) -> None:

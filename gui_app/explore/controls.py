@@ -48,6 +48,7 @@ from gui_app.widgets import (
     set_combo_data,
     setting_label,
     setting_tooltip,
+    wheel_only_when_focused,
 )
 
 #: Sources with controls of their own; any other source (a fixed demo table) has none.
@@ -66,6 +67,7 @@ class ControlPanel(QWidget):
     step_requested = Signal(int)
     stop_requested = Signal()
     reset_requested = Signal()
+    settings_shown = Signal()  # set_settings showed new values (without their own signals)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,6 +88,7 @@ class ControlPanel(QWidget):
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
             combo.setMinimumContentsLength(12)
+        wheel_only_when_focused(self)  # the wheel scrolls the panel past the inputs
         self._update_enabled()
 
     # -- construction --------------------------------------------------------------------------
@@ -469,4 +472,5 @@ class ControlPanel(QWidget):
             for w in widgets:
                 w.blockSignals(False)
         self._update_enabled()
+        self.settings_shown.emit()
         return notes

@@ -113,7 +113,11 @@ class OptimizerBox(QGroupBox):
 
         self.batch_spin.valueChanged.connect(lambda _v: self.refresh())
         self.schedule_combo.currentIndexChanged.connect(lambda _i: self._schedule_rows())
-        self.edits["momentum"].textChanged.connect(lambda _t: self.refresh())
+        # every typed or programmatic change of a knob redoes the theory (an invalid value
+        # says so there, never an old prediction)
+        for edit in (*self.edits.values(), self.epsilon_edit):
+            edit.textChanged.connect(lambda _t: self.refresh())
+        self.step_every_spin.valueChanged.connect(lambda _v: self.refresh())
         for edit in (solver_box.alpha_edit, solver_box.tolerance_edit):
             edit.textChanged.connect(lambda _t: self.refresh())
         self.set_solver("gd")
@@ -208,8 +212,9 @@ class OptimizerBox(QGroupBox):
         else:
             button.setText("Set α* = 2/(λ_min + λ_max)")
         run = self.current_run()
-        if problem is None or run is None:
-            self.theory_label.setText("(no data prepared)" if problem is None else "")
+        invalid = self.invalid_value() if problem is not None else ""
+        if problem is None or run is None or invalid:
+            self.theory_label.setText("(no data prepared)" if problem is None else invalid)
             button.setEnabled(False)
             return
         lam_min, lam_max = problem.lambda_range
@@ -234,6 +239,20 @@ class OptimizerBox(QGroupBox):
         button.setEnabled(bool(values))
         theory = problem_theory(problem, run, run.alpha, 0)
         self.theory_label.setText(prediction_line(theory))
+
+    def invalid_value(self) -> str:
+        """Why the theory cannot predict for the values typed in ("μ must be a number …: no
+        prediction"), "" when every value that applies to the chosen solver is valid."""
+        if self._solver not in ITERATIVE:
+            return ""
+        if self.solver_box.alpha() is None:
+            text = self.solver_box.alpha_edit.text()
+            return f"α must be a number {SCHEMA['alpha'].range_text()}, got {text!r}: no prediction"
+        try:
+            self.read(RunSettings(solver=self._solver), strict=True)
+        except ValueError as exc:
+            return f"{exc}: no prediction"
+        return ""
 
     def current_run(self) -> RunSettings | None:
         """The run settings the controls show (for the theory), None while α is not a

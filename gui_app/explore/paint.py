@@ -69,6 +69,11 @@ class PaintsState:
             self._render_start()
         if "runs" in changed:
             self._render_runs()
+            fresh = state.race.runs if state.race is not None else [state.current]
+            if any(fresh) and all(run is None or run.history is None for run in fresh):
+                # a new run or race: the grid around start and optimum again, not an old
+                # (diverged) run's blown-up range
+                self._draw_contour()
         if "lineup" in changed:
             self._render_lineup()
         if "history" in changed:
@@ -328,7 +333,9 @@ class PaintsState:
             self.contour.set_trajectory(np.array([]), np.array([]))
             self.params.set_history(np.array([]), np.empty((0, 0)))
             self.data_view.set_model(None, None)
-            self.numbers.set_solver(state.settings.run.solver)
+            shown = state.settings.run
+            m = state.prepared.problem.m if state.prepared is not None else 0
+            self.numbers.set_solver(shown.solver, shown.batch_size, m, shown.momentum)
             self.numbers.update_numbers(None, run.alpha if run is not None else None)
             return
         it, cost = history.arrays()
@@ -359,7 +366,8 @@ class PaintsState:
                 if self.running
                 else "stopped"
             )
-            self.numbers.set_solver(run.settings.run.solver)
+            ran = run.settings.run
+            self.numbers.set_solver(ran.solver, ran.batch_size, problem.m, ran.momentum)
             self.numbers.set_run_theory(problem, run.settings.run, run.alpha)
             self.numbers.update_numbers(snap, run.alpha, status)
         now = time.perf_counter()

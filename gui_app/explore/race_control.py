@@ -57,7 +57,7 @@ RACE_COLOR_NAMES = ("blue", "orange", "green", "pink")
 ADAPTIVE_STEPS = 30
 STATUS_WORDS = {
     "converged": "converged",
-    "max_iterations": "at its maximum of iterations",
+    "max_iterations": "iteration cap",
     "diverged": "diverged",
     "cancelled": "stopped",
     "solved": "solved exactly",
@@ -127,8 +127,15 @@ class RaceControl:
             )
             return False
         run = run if run is not None else state.settings.run
-        state.race_entries = [*state.race_entries, run]
         label = run_label(run, *reversed(state.model_key)).split(", ")[0]
+        if run in state.race_entries:  # the same run twice races itself: a wasted lane
+            self.show_message(
+                f"{label} is in the race line-up already: change α, the optimizer or another "
+                "setting first (mini-batch runs: the shuffle seed).",
+                "warning",
+            )
+            return False
+        state.race_entries = [*state.race_entries, run]
         count = len(state.race_entries)
         more = "Press Race." if count >= 2 else "Add at least one more run, then press Race."
         self._say(f"Added {label} to the race line-up ({count} of {MAX_RACERS}). {more}")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from core.errors import InputError
 from core.settings import SCHEMA
-from core.solvers.optimizers import divergence_bound
+from core.solvers.optimizers import ADAPTIVE, divergence_bound
 from gui_app.explore.alpha import AlphaSlider
 from gui_app.widgets import choice_combo, int_spin, setting_label, setting_tooltip
 
@@ -150,7 +150,23 @@ class SolverBox(QGroupBox):
             return self._alpha_max
         return None if limit is None else limit.value
 
+    def _update_adaptive(self) -> None:
+        """The adaptive optimizers have no fixed bound: the slider's fixed wide range, and no
+        quick buttons (multiples of α_max mean nothing for them)."""
+        adaptive = self._bound_solver in ADAPTIVE
+        self.alpha_slider.set_adaptive(adaptive, self.alpha() or 0.1)
+        name = SOLVER_NAMES.get(self._bound_solver, self._bound_solver)
+        for b, factor in zip(self.quick_alpha_buttons, QUICK_ALPHA_FACTORS, strict=True):
+            b.setEnabled(not adaptive and self.alpha_slider.isEnabledTo(self))
+            b.setToolTip(
+                f"{name} adapts its steps: no fixed bound on α, so no multiple of α_max "
+                "applies (typical α: 0.001 to 0.1)"
+                if adaptive
+                else f"set α = {factor:g} × α_max"
+            )
+
     def _update_alpha_label(self) -> None:
+        self._update_adaptive()
         a_max = self._alpha_max
         if a_max is None:
             self.alpha_slider.set_divergent_from(None)
@@ -161,7 +177,9 @@ class SolverBox(QGroupBox):
         alpha, solver, bound = self.alpha(), self._bound_solver, self.bound()
         self.alpha_slider.set_divergent_from(bound)
         if bound is None:
-            self.alpha_slider.setToolTip("Learning rate α on a log scale")
+            self.alpha_slider.setToolTip(
+                "Learning rate α on a log scale from 1e-5 to 10 (adaptive steps: no fixed bound)"
+            )
             self.alpha_max_label.setText(
                 f"{SOLVER_NAMES.get(solver, solver)} adapts its steps: <b>no fixed bound</b> on "
                 f"α (gradient descent's α_max would be {a_max:.4g})"
@@ -197,7 +215,8 @@ class SolverBox(QGroupBox):
             self.iterations_spin,
             self.tolerance_edit,
             self.start_reset,
-            *self.quick_alpha_buttons,
+            # the adaptive optimizers' quick buttons stay disabled (_update_adaptive)
+            *(self.quick_alpha_buttons if self._bound_solver not in ADAPTIVE else ()),
         ]
 
 

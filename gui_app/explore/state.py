@@ -161,9 +161,11 @@ def run_label(run: RunSettings, model: ModelSettings, data: DataSettings) -> str
         head = "normal eq."
     elif run.solver == "normal-textbook":
         head = "textbook inverse"
-    elif run.solver in GD_SOLVERS:  # an optimizer: "adam α=0.1", "sgd B=32 α=0.1"
+    elif run.solver in GD_SOLVERS:  # an optimizer: "adam α=0.1", "sgd B=32 α=0.1 seed 3"
         batch = f" B={run.batch_size}" if run.solver in OPTIMIZERS and run.batch_size else ""
         head = f"{run.solver}{batch} α={run.alpha:.3g}"
+        if batch and run.shuffle_seed:  # mini-batch runs differ by their shuffle
+            head += f" seed {run.shuffle_seed}"
     else:
         head = run.solver
     return f"{head}, {model_label(model)} · {data_label(data)}"

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui_app.explore.plots import parameter_short_names
+from gui_app.explore.plots import RACE_COLORS, parameter_short_names
 from gui_app.explore.state import ExploreState, RunStatus, start_theta
 from gui_app.explore.views.contour_watch import descent_on_pair, hover_text
 
@@ -87,9 +87,11 @@ def attach_watch(window: MainWindow) -> None:
             if hasattr(w, "valueChanged"):
                 w.valueChanged.connect(timer.start)
         elif isinstance(w, QLineEdit):
-            w.editingFinished.connect(timer.start)
+            # typed or set by a button (Polyak's α and μ, 0.5·α_max): textChanged both
+            w.textChanged.connect(timer.start)
         elif isinstance(w, QCheckBox):
             w.toggled.connect(timer.start)
+    window.controls.settings_shown.connect(timer.start)  # set_settings blocks the above
     window.step_refresh = timer
     # the contour's grid changes with its range (a new pair, a finished run's wider path):
     # the 3-D surface follows once the range settles
@@ -146,7 +148,7 @@ def draw_surface(window: MainWindow) -> None:
     others = "" if prep.problem.n_params == 2 else ", the other parameters at the optimum"
     window.surface3d.set_caption(
         f"J over {names[state.pair[0]]} (x) and {names[state.pair[1]]} (y){others}; "
-        "the path in red. Drag to turn, wheel to zoom."
+        "the path (a race: each racer's in its colour). Drag to turn, wheel to zoom."
     )
 
 
@@ -183,6 +185,7 @@ def redraw_watch(window: MainWindow) -> None:
     if theta is None or state.pair is None or state.prepared.problem.n_params < 2:
         watch.clear()
         window.surface3d.set_path(None, None)
+        window.surface3d.set_race_paths([])
         return
     i, j = state.pair
     follow_watched_point(window, theta)
@@ -202,3 +205,19 @@ def redraw_watch(window: MainWindow) -> None:
     else:
         path = history.theta.view()
         window.surface3d.set_path(path[:, i], path[:, j])
+    window.surface3d.set_race_paths(race_paths(state))
+
+
+def race_paths(state: ExploreState) -> list[tuple[np.ndarray, np.ndarray, str]]:
+    """The shown racers' paths on the contour pair, each with its race colour (empty without
+    a race on screen)."""
+    if state.race is None or state.pair is None:
+        return []
+    i, j = state.pair
+    shown = state.shown_runs()
+    paths = []
+    for k, run in enumerate(state.race.runs):
+        if any(run is r for r in shown) and len(run.history):
+            theta = run.history.theta.view()
+            paths.append((theta[:, i], theta[:, j], RACE_COLORS[k % len(RACE_COLORS)]))
+    return paths

@@ -118,9 +118,15 @@ class ContourWatch:
         )
         self.step_arrow = Arrow(plot, STEP_COLOR)
         self.gradient_arrow = Arrow(plot, GRADIENT_COLOR, width=2.0)
-        self.gradient_label = _Text("", color=GRADIENT_COLOR, anchor=(0, 1))
-        self.hover = _Text("", color="#111", fill=pg.mkBrush(255, 255, 255, 225))
+        # both texts on a semi-opaque white box: contour lines do not run through them
+        self.gradient_label = _Text(
+            "", color=GRADIENT_COLOR, anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 200)
+        )
+        self.hover = _Text(
+            "", color="#111", fill=pg.mkBrush(255, 255, 255, 225), border=pg.mkPen("#99a")
+        )
         self.hover.setZValue(30)
+        self.gradient_label.setZValue(25)
         for item in (self.gradient_label, self.hover):
             plot.addItem(item, ignoreBounds=True)
             item.setVisible(False)
@@ -149,11 +155,47 @@ class ContourWatch:
         if not text:
             self.hover.setVisible(False)
             return ""
-        self.hover.setAnchor(self._inside_anchor(x, y))
         self.hover.setText(text)
         self.hover.setPos(x, y)
-        self.hover.setVisible(True)
+        self.hover.setVisible(True)  # (a hidden TextItem does not update its transform)
+        ax, ay = self._inside_anchor(x, y)
+        # beside the cursor, on the first side that keeps the gradient's |∇J| label readable
+        # and the readout inside the plot; else, clear of the label, the most of it inside
+        label = self.gradient_label
+        lift = 0.0
+        if label.isVisible() and self.hover.boundingRect().height() > 0:
+            lift = label.boundingRect().height() / self.hover.boundingRect().height() + 0.1
+        beyond = ay - lift if ay < 0.5 else ay + lift  # past the label, on the same side
+        sides = ((ax, ay), (ax, 1 - ay), (1 - ax, ay), (1 - ax, 1 - ay), (ax, beyond))
+        best, best_area = sides[0], -1.0
+        for anchor in sides:
+            self.hover.setAnchor(anchor)
+            if self._covers_gradient_label():
+                continue
+            area = self._area_inside_plot()
+            if area >= 1.0:
+                return text
+            if area > best_area:
+                best, best_area = anchor, area
+        self.hover.setAnchor(best)
         return text
+
+    def _area_inside_plot(self) -> float:
+        """The share (0 to 1) of the hover readout, where it is now, inside the view box."""
+        box = self.plot.getViewBox().sceneBoundingRect()
+        rect = self.hover.mapRectToScene(self.hover.boundingRect())
+        inside = box.intersected(rect)
+        whole = rect.width() * rect.height()
+        return inside.width() * inside.height() / whole if whole > 0 else 0.0
+
+    def _covers_gradient_label(self) -> bool:
+        """Whether the hover readout, where it is now, overlaps the gradient arrow's label."""
+        label = self.gradient_label
+        if not label.isVisible() or not label.toPlainText():
+            return False
+        return self.hover.mapRectToScene(self.hover.boundingRect()).intersects(
+            label.mapRectToScene(label.boundingRect())
+        )
 
     def _inside_anchor(self, x: float, y: float) -> tuple[float, float]:
         """A TextItem anchor that keeps a text at ``(x, y)`` inside the plot: to the left of

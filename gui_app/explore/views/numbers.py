@@ -15,10 +15,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.solvers import GD_SOLVERS, OPTIMIZERS, SOLVER_LABELS
+from core.errors import InputError
+from core.solvers import GD_SOLVERS, OPTIMIZERS
+from core.solvers.optimizers import ADAPTIVE, divergence_bound
 from core.solvers.theory import compared, prediction_line, problem_theory
 from gui_app.explore.plots import fmt
-from gui_app.explore.views.step_panel import UPDATES
+from gui_app.explore.run_words import status_words
+from gui_app.explore.views.step_panel import UPDATES, solver_name
 
 #: The first rows of every step: the prediction, error, cost and full-data gradient.
 _COMMON_ROWS = (
@@ -30,22 +33,61 @@ _COMMON_ROWS = (
 )
 
 
-def equations_html(solver: str) -> str:
-    """The equations box for ``solver``: one gradient-descent step (the course's update of w
-    and b), or for an optimizer its own update lines in the notation of
-    :mod:`core.solvers.optimizers` (θ = [w, b], g_t = [∇w, ∂b], γ_t the scheduled α); the
-    normal equation has no step and shows gradient descent's for comparison."""
-    if solver in OPTIMIZERS and solver != "sgd":
-        title = f"One step of {SOLVER_LABELS.get(solver, solver).split(' (')[0]}"
-        update = [(("update" if k == 0 else ""), line) for k, line in enumerate(UPDATES[solver])]
+#: The same rows for one mini-batch of B rows (X_B, y_B, e_B: its rows), in the notation
+#: of the step panel (:mod:`gui_app.explore.views.step_panel`); J stays the full-data cost.
+_BATCH_ROWS = (
+    ("prediction", "ŷ_B = X_B·w + b"),
+    ("error", "e_B = ŷ_B − y_B"),
+    ("cost", "J = (1/2m) Σ e²  (all rows)"),
+    ("gradient", "g_w = (1/B) X_Bᵀe_B"),
+    ("", "g_b = (1/B) Σ e_B"),
+)
+
+
+def is_mini_batch(solver: str, batch_size: int, m: int) -> bool:
+    """Whether ``solver`` with batch size ``batch_size`` on ``m`` rows takes mini-batch steps:
+    an optimizer with 1 ≤ B < m."""
+    return solver in OPTIMIZERS and 1 <= batch_size < m
+
+
+def equations_html(solver: str, batch_size: int = 0, m: int = 0) -> str:
+    """The equations box for ``solver`` (with batch size ``batch_size`` on ``m`` rows): one
+    gradient-descent step (the course's update of w and b), or for an optimizer its own update
+    lines in the notation of :mod:`core.solvers.optimizers` (θ = [w, b], g_t = [∇w, ∂b], γ_t
+    the scheduled α); a mini-batch run (1 ≤ B < m) has the batch gradient g_t = [g_w, g_b]
+    of B rows. The normal equation has no step and shows gradient descent's for comparison."""
+    mini = is_mini_batch(solver, batch_size, m)
+    common = _BATCH_ROWS if mini else _COMMON_ROWS
+    if mini:
+        title = f"One mini-batch step of {solver_name(solver)} (B = {batch_size:,})"
+    elif solver in OPTIMIZERS and solver != "sgd":
+        title = f"One step of {solver_name(solver)}"
     else:
         title = "One gradient-descent step"
+    if solver in OPTIMIZERS and (mini or solver != "sgd"):
+        update = [(("update" if k == 0 else ""), line) for k, line in enumerate(UPDATES[solver])]
+    else:
         update = [("update", "w := w − α∇w"), ("", "b := b − α∂b")]
     rows = "".join(
         f"<tr><td>{html.escape(a)}</td><td><b>{html.escape(b)}</b></td></tr>"
-        for a, b in (*_COMMON_ROWS, *update)
+        for a, b in (*common, *update)
     )
     return f"<div><b>{html.escape(title)}</b></div><table cellspacing='2'>{rows}</table>"
+
+
+def bound_row(solver: str, alpha_max: float | None, momentum: float) -> tuple[str, str]:
+    """The numbers panel's row for the α above which ``solver`` diverges: α_max for gradient
+    descent and sgd, the momentum or Nesterov bound (with momentum μ), or for the adaptive
+    optimizers that there is none (:func:`core.solvers.optimizers.divergence_bound`)."""
+    if solver in ADAPTIVE:
+        return ("bound on α", "none (adaptive steps)")
+    try:
+        limit = divergence_bound(solver, alpha_max, momentum) if alpha_max is not None else None
+    except InputError:  # a direct solver: gradient descent's α_max for comparison
+        limit = None
+    if limit is None:
+        return ("α_max", fmt(alpha_max, 4))
+    return (limit.name.removeprefix("the "), fmt(limit.value, 4))
 
 
 EQUATIONS = equations_html("gd")
@@ -112,6 +154,7 @@ class NumbersPanel(QWidget):
         self._min_widths = (self.numbers.minimumWidth() + extra, scroll.minimumWidth())
         self._equations_hidden = False  # by set_equations_shown
         self.alpha_max: float | None = None
+        self.solver, self.momentum = "gd", 0.9  # whose α bound the numbers show (set_solver)
         self.condition: float | None = None
         self.names: list[str] = []
         self.units: list[str] = []
@@ -147,10 +190,14 @@ class NumbersPanel(QWidget):
         self.alpha_max, self.condition = alpha_max, condition
         self.names, self.units = names, units
 
-    def set_solver(self, solver: str) -> None:
+    def set_solver(
+        self, solver: str, batch_size: int = 0, m: int = 0, momentum: float = 0.9
+    ) -> None:
         """Show the equations of one step of ``solver`` (the run on screen's, or the one
-        chosen when no run is shown)."""
-        text = equations_html(solver)
+        chosen when no run is shown) with batch size ``batch_size`` on ``m`` rows (a
+        mini-batch step when 1 ≤ B < m), and the α bound that applies to it (momentum μ)."""
+        self.solver, self.momentum = solver, momentum
+        text = equations_html(solver, batch_size, m)
         if text != self.equations.text():
             self.equations.setText(text)
 
@@ -190,12 +237,12 @@ class NumbersPanel(QWidget):
             rows.append(("gradient norm ‖∇J‖", fmt(snap.grad_norm, 4)))
         if alpha is not None:
             rows.append(("learning rate α", fmt(alpha, 4)))
-        rows.append(("α_max", fmt(self.alpha_max, 4)))
+        rows.append(bound_row(self.solver, self.alpha_max, self.momentum))
         # cond(A) of the design as scaled, as the Data box and the CLI name it; the theory's
         # κ = λ_max/λ_min of AᵀA/m is its square
         rows.append(("cond(A)", fmt(self.condition, 4)))
         if status:
-            rows.append(("status", status))
+            rows.append(("status", status_words(status)))
         theory = self.theory_text(snap)
         html_rows = "".join(
             f"<tr><td>{html.escape(k)}&nbsp;&nbsp;</td><td><b>{html.escape(v)}</b></td></tr>"

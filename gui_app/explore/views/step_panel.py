@@ -17,7 +17,7 @@ from html import escape
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from core.settings import RunSettings
-from core.solvers import GD_SOLVERS, OPTIMIZER_OPTIONS, SCHEDULE_OPTIONS
+from core.solvers import GD_SOLVERS, OPTIMIZER_OPTIONS, SCHEDULE_OPTIONS, SOLVER_LABELS
 from core.solvers.optimizers import OPTIMIZERS, describe
 
 #: θ's update, per solver, in the notation of core/solvers/optimizers.py.
@@ -35,8 +35,9 @@ UPDATES: dict[str, tuple[str, ...]] = {
     "adam": (
         "m_t = β1·m_{t−1} + (1 − β1)·g_t",
         "v_t = β2·v_{t−1} + (1 − β2)·g_t²",
-        "m̂_t = m_t / (1 − β1^t),  v̂_t = v_t / (1 − β2^t)",
-        "θ_t = θ_{t−1} − γ_t·m̂_t / (√v̂_t + ε)",
+        "m′_t = m_t / (1 − β1^t)   (bias-corrected)",
+        "v′_t = v_t / (1 − β2^t)   (bias-corrected)",
+        "θ_t = θ_{t−1} − γ_t·m′_t / (√v′_t + ε)",
     ),
 }
 #: The optimizer's state (each the shape of θ), per solver.
@@ -47,6 +48,17 @@ SCHEDULE_LINES = {
     "inverse-time": "γ_t = α / (1 + decay·t)",
     "cosine": "γ_t = α·(1 + cos(πt/T)) / 2   (T: the last iteration)",
 }
+
+
+#: Short names for titles where the solver's label is long ("SGD", not "mini-batch
+#: stochastic gradient descent" after "One mini-batch step of").
+SHORT_NAMES = {"sgd": "SGD"}
+
+
+def solver_name(solver: str) -> str:
+    """The solver's name for a title: its label without the note in brackets ("Adam",
+    "gradient descent", "SGD"), from :data:`core.solvers.SOLVER_LABELS`."""
+    return SHORT_NAMES.get(solver) or SOLVER_LABELS.get(solver, solver).split(" (")[0]
 
 
 def _num(x: float) -> str:
@@ -107,7 +119,9 @@ def step_html(run: RunSettings, m: int | None, n: int | None, intercept: bool = 
     if m is None or n is None:
         return "<p>No data yet: the operands and their shapes show once the data is ready.</p>"
     rows = step_rows(run, m, n, intercept)
-    head = f"<b>One step of {escape(solver)}</b> on the data on screen (m = {m:,}, n = {n:,})"
+    name = solver_name(solver)
+    kind = "One mini-batch step" if solver in GD_SOLVERS and batch_rows(run, m) < m else "One step"
+    head = f"<b>{kind} of {escape(name)}</b> on the data on screen (m = {m:,}, n = {n:,})"
     if solver not in GD_SOLVERS:
         body = (
             "θ = argmin ‖Aθ − y‖² by stable least squares (lstsq), in one solve"

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QShowEvent
+from PySide6.QtGui import QColor, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 #: Qt platforms that have no OpenGL at all.
 NO_GL_PLATFORMS = ("offscreen", "minimal", "vnc")
 PATH_LIFT = 0.01  # how far above the surface the path is drawn (unit box)
+PATH_RGBA = (0.84, 0.15, 0.16, 1.0)  # a single run's path (the racers': their race colours)
 WAITING = "The 3-D surface appears here once a problem is ready."
 
 
@@ -94,6 +95,7 @@ class Surface3DView(QWidget):
         self._grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._box: tuple[float, float] = (0.0, 1.0)
         self._path: tuple[np.ndarray, np.ndarray] | None = None
+        self._race_paths: list[tuple[np.ndarray, np.ndarray, str]] = []  # set_race_paths
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -121,7 +123,7 @@ class Surface3DView(QWidget):
         view.opts["center"] = pg.Vector(0, 0, 0.4)
         # coloured per vertex by height with the contour's colour map (viridis)
         self._surface_item = gl.GLSurfacePlotItem(computeNormals=False, smooth=False)
-        self._path_item = gl.GLLinePlotItem(color=(0.84, 0.15, 0.16, 1.0), width=3, antialias=True)
+        self._path_item = gl.GLLinePlotItem(color=PATH_RGBA, width=3, antialias=True)
         view.addItem(self._surface_item)
         view.addItem(self._path_item)
         self.layout_.removeWidget(self.label)
@@ -147,12 +149,34 @@ class Surface3DView(QWidget):
         self._path = None if x is None or y is None else (np.asarray(x), np.asarray(y))
         self._draw_path()
 
-    def path_points(self) -> np.ndarray:
-        """The path as drawn: k × 3 points in the unit box (empty without a surface)."""
-        if self._grid is None or self._path is None or not len(self._path[0]):
+    def set_race_paths(self, paths: list[tuple[np.ndarray, np.ndarray, str]]) -> None:
+        """The racers' paths, each (x, y, colour) on the pair, drawn instead of the single
+        path while a race is on screen (empty: the single path again)."""
+        self._race_paths = [(np.asarray(x), np.asarray(y), c) for x, y, c in paths]
+        self._draw_path()
+
+    def race_segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """The racers' paths as drawn: (2k × 3 segment ends in the unit box, 2k × 4 RGBA
+        colours), each path's consecutive points as segments in its colour."""
+        ends, colors = [np.empty((0, 3))], [np.empty((0, 4))]
+        for x, y, color in self._race_paths:
+            pts = self.path_points((x, y))
+            if len(pts) < 2:
+                continue
+            seg = np.repeat(pts, 2, axis=0)[1:-1]  # p0 p1 p1 p2 … (GL "lines" pairs)
+            rgba = QColor(color).getRgbF()
+            ends.append(seg)
+            colors.append(np.tile(rgba, (len(seg), 1)))
+        return np.vstack(ends), np.vstack(colors)
+
+    def path_points(self, path: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """The path (``path``, else the single path) as drawn: k × 3 points in the unit box
+        (empty without a surface)."""
+        path = self._path if path is None else path
+        if self._grid is None or path is None or not len(path[0]):
             return np.empty((0, 3))
         u, v, J = self._grid
-        px, py = self._path
+        px, py = path
         ok = np.isfinite(px) & np.isfinite(py)
         px, py = px[ok], py[ok]
         # the slice's J at each point: bilinear in the grid (the quadratic between nodes)
@@ -184,8 +208,14 @@ class Surface3DView(QWidget):
     def _draw_path(self) -> None:
         if self._path_item is None:
             return
+        if self._race_paths:
+            seg, colors = self.race_segments()
+            self._path_item.setData(pos=seg, color=colors, mode="lines")
+            return
         pts = self.path_points()
-        self._path_item.setData(pos=pts if len(pts) else np.zeros((0, 3)))
+        self._path_item.setData(
+            pos=pts if len(pts) else np.zeros((0, 3)), color=PATH_RGBA, mode="line_strip"
+        )
 
 
 def _interpolate(
