@@ -41,6 +41,7 @@ from core.setting_values import (  # noqa: F401  (MAX_NAMES, MAX_TEXT: part of t
     range_text,
 )
 from core.solvers import SCHEDULES, SOLVERS
+from core.solvers.optimizers import MOMENTUM_MAX
 
 SOURCES = ("housing", "synthetic", "csv", "curve")
 DEVICES = ("cpu", "gpu")
@@ -322,7 +323,9 @@ class RunSettings:
         help="rows per update of the optimizers (0 or at least m: the full batch; 1: "
         "stochastic); each epoch visits the rows in a fresh random order",
     )
-    momentum: float = knob(0.9, "momentum μ", low=0.0, high=0.999999, help="momentum, nesterov: μ")
+    momentum: float = knob(
+        0.9, "momentum μ", low=0.0, high=MOMENTUM_MAX, help="momentum, nesterov: μ"
+    )
     rho: float = knob(
         0.99, "ρ", low=0.0, high=0.9999, help="rmsprop: smoothing constant ρ of the mean of g²"
     )

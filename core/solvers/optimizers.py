@@ -54,6 +54,9 @@ from core.solvers.schedules import Rate, learning_rate
 from core.solvers.snapshot import CancelFlag, Snapshot
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+#: The largest momentum μ a run accepts (the window's and the CLI's range; the theory caps
+#: its optimal μ here). Above it a constant-step run would hardly move.
+MOMENTUM_MAX = 0.999999
 #: PyTorch's default ε of each optimizer that has one (used when ``epsilon`` is None).
 DEFAULT_EPSILON = {"adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8}
 #: A mini-batch run evaluates the full-data cost at most about this many times.

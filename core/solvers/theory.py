@@ -230,11 +230,11 @@ def problem_theory(
 
 
 def momentum_max() -> float:
-    """The largest μ the settings allow (SCHEMA's range of ``momentum``)."""
-    from core.settings import SCHEMA
+    """The largest μ a run accepts (:data:`core.solvers.optimizers.MOMENTUM_MAX`, the
+    settings' range)."""
+    from core.solvers.optimizers import MOMENTUM_MAX
 
-    high = SCHEMA["momentum"].high
-    return 1.0 if high is None else float(high)
+    return MOMENTUM_MAX
 
 
 def apply_optimal(problem: Problem, run: RunSettings) -> RunSettings:
