@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QAbstractSlider,
     QAbstractSpinBox,
     QComboBox,
     QDoubleSpinBox,
@@ -106,12 +107,12 @@ class _WheelOnlyWhenFocused(QObject):
 
 
 def wheel_only_when_focused(root: QWidget) -> None:
-    """Make every spin box and combo box under ``root`` take the mouse wheel only when it
+    """Make every spin box, combo box and slider under ``root`` take the mouse wheel only when it
     has keyboard focus (a click or Tab gives it focus); otherwise the wheel scrolls the panel,
     so scrolling past an input never changes its value (Max iterations 1,000 → 600)."""
     wheel_filter = root.findChild(_WheelOnlyWhenFocused) or _WheelOnlyWhenFocused(root)
     for w in root.findChildren(QWidget):
-        if isinstance(w, (QAbstractSpinBox, QComboBox)):
+        if isinstance(w, (QAbstractSpinBox, QComboBox, QAbstractSlider)):
             w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no focus by the wheel
             w.installEventFilter(wheel_filter)
 

@@ -117,9 +117,13 @@ def divergence_message(
     elif quoted >= limit.value:
         a_max = limit.value
         where = "above" if quoted > a_max else "equal to"
+        close = ""
+        if quoted != a_max and f"{quoted:.4g}" == f"{a_max:.4g}":  # the digits that differ
+            d = next((k for k in range(5, 18) if f"{quoted:.{k}g}" != f"{a_max:.{k}g}"), 17)
+            close = f" ({quoted:.{d}g} against {a_max:.{d}g})"
         why = (
-            f"{rate} is {where} {limit.name} = {a_max:.4g} (= {limit.formula}), so the steps "
-            f"overshoot; choose α below {a_max:.4g}"
+            f"{rate} is {where} {limit.name} = {a_max:.4g}{close} (= {limit.formula}), so the "
+            f"steps overshoot; choose α below {a_max:.4g}"
         )
     else:
         fix = "try float64 or scaling" if dtype == "float32" else "try scaling the features"

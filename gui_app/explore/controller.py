@@ -398,7 +398,9 @@ class ExploreController(Watching, RaceControl):
                 changed.append("optimum")
             if snap.warnings:
                 text += "\nWarning: " + " ".join(snap.warnings)
-            self._say(*ended_words(text, snap, run.history, bool(snap.warnings)))
+            solver = run.settings.run.solver
+            words = ended_words(text, snap, run.history, bool(snap.warnings), solver)
+            self._say(*words)
         self._render(*changed)
 
     def on_failed(self, job_id: int, message: str) -> None:

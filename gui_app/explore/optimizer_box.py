@@ -282,7 +282,20 @@ class OptimizerBox(QGroupBox):
         if "momentum" in values:
             self.edits["momentum"].setText(exact_text(values["momentum"]))
             self.edits["momentum"].setCursorPosition(0)
+        self._room_for_prediction()
         self.refresh()
+
+    def _room_for_prediction(self) -> None:
+        """Raise Max iterations to 1.5 × the theory's prediction for the values just set (a
+        run at the optimal step that stops at a cap below it would look like a failure:
+        momentum's cost may rise for thousands of iterations before it falls)."""
+        run = self.current_run()
+        if run is None or self._problem is None:
+            return
+        k = problem_theory(self._problem, run, run.alpha, 0)["predicted_iterations"]
+        spin = self.solver_box.iterations_spin
+        if k is not None and k >= spin.value():
+            spin.setValue(min(spin.maximum(), -(-int(1.5 * k) // 100) * 100))
 
     # -- values -----------------------------------------------------------------------------
     def read(self, base: RunSettings, strict: bool) -> dict[str, Any]:

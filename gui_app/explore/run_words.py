@@ -51,7 +51,9 @@ def cost_rose(start_cost: float | None, end_cost: float) -> bool:
     return not math.isfinite(end_cost) or end_cost > start_cost
 
 
-def ended_words(text: str, snap: object, history: object, warned: bool = False) -> tuple:
+def ended_words(
+    text: str, snap: object, history: object, warned: bool = False, solver: str = ""
+) -> tuple:
     """The banner (text, kind) for a run that ended without diverging or being stopped
     (``snap`` its final snapshot, ``history`` its History or None): ``text`` as "ok" (a
     "warning" when ``warned``), but a warning that the cost ended above where it started when
@@ -65,5 +67,10 @@ def ended_words(text: str, snap: object, history: object, warned: bool = False) 
             f"\nWarning: the cost ended above where it started (J = {start:.6g} at the start): "
             "this run went uphill. Lower α, or try another optimizer or schedule."
         )
+        if solver in ("momentum", "nesterov"):  # a stable run may first climb, then fall
+            text += (
+                " (Momentum's cost can rise for many iterations before it falls: if α is below "
+                "the bound, raise Max iterations to the theory's prediction.)"
+            )
         kind = "warning"
     return text, kind

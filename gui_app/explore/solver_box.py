@@ -115,8 +115,10 @@ class SolverBox(QGroupBox):
         self._update_alpha_label()
 
     def _set_alpha_factor(self, factor: float) -> None:
-        if self._alpha_max is not None and math.isfinite(self._alpha_max):
-            self.set_alpha(factor * self._alpha_max)
+        """α = ``factor`` × the bound that applies (α_max; the momentum or Nesterov bound)."""
+        bound = self.bound()
+        if bound is not None and math.isfinite(bound):
+            self.set_alpha(factor * bound)
 
     def set_alpha(self, alpha: float) -> None:
         """Show the learning rate ``alpha`` in the field and on the slider."""
@@ -156,12 +158,17 @@ class SolverBox(QGroupBox):
         adaptive = self._bound_solver in ADAPTIVE
         self.alpha_slider.set_adaptive(adaptive, self.alpha() or 0.1)
         name = SOLVER_NAMES.get(self._bound_solver, self._bound_solver)
+        momentum_type = self._bound_solver in ("momentum", "nesterov")
+        unit = "bound" if momentum_type else "α_max"
         for b, factor in zip(self.quick_alpha_buttons, QUICK_ALPHA_FACTORS, strict=True):
             b.setEnabled(not adaptive and self.alpha_slider.isEnabledTo(self))
+            b.setText(f"{factor:g}·{unit}")
             b.setToolTip(
                 f"{name} adapts its steps: no fixed bound on α, so no multiple of α_max "
                 "applies (typical α: 0.001 to 0.1)"
                 if adaptive
+                else f"set α = {factor:g} × the {name} bound shown above"
+                if momentum_type
                 else f"set α = {factor:g} × α_max"
             )
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
-from core.settings import CHOICE_LABELS
+from core.settings import CHOICE_LABELS, RunSettings
 from core.solvers import Snapshot
 from gui_app.explore.access import StateAccess
 from gui_app.explore.alpha import format_seconds
@@ -313,6 +313,10 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         """Start a run with the current controls; returns its id (None when refused)."""
         if not self._sync_settings(strict=True):
             return None
+        why = schedule_problem(self.state.settings.run)
+        if why:  # refused here: the run on screen stays (a failed job would replace it)
+            self.show_message(f"Cannot run: {why}.", "error")
+            return None
         self._prepare_timer.stop()
         note = ""
         if self.state.settings.run.solver == "gd-loop":
@@ -406,6 +410,27 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self.timing.shutdown()
         self.worker.shutdown()
         super().closeEvent(event)
+
+
+def schedule_problem(run: RunSettings) -> str:
+    """Why the learning-rate schedule of ``run`` cannot be used ("" when it can): the check
+    of :func:`core.solvers.schedules.learning_rate` (a step decay above 1, …), before a job
+    is submitted."""
+    from core.solvers import GD_SOLVERS, learning_rate
+
+    if run.solver not in GD_SOLVERS:
+        return ""
+    try:
+        learning_rate(
+            run.schedule,
+            run.alpha,
+            decay=run.decay,
+            step_every=run.step_every,
+            iterations=run.iterations,
+        )
+    except InputError as exc:
+        return str(exc)
+    return ""
 
 
 def _cpu_label() -> str:

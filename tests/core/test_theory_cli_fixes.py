@@ -121,3 +121,16 @@ def test_the_report_names_the_bound_that_applies(capsys, solver, bound):
     assert main(["fit", "demo:housing", "--solver", solver, "--iterations", "5"]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("solver"))
     assert bound in line
+
+
+def test_a_divergence_just_above_the_bound_shows_the_digits_that_differ():
+    from core.solvers.verdicts import Limit, divergence_message
+
+    bound = 3.7189e-07
+    alpha = bound * (1 + 1e-6)
+    text = divergence_message(
+        alpha, alpha, alpha, 50, 1.0, 2.0, Limit(bound, "α_max", "2/λ"), "float64"
+    )
+    assert "is above α_max" in text
+    digits = next(k for k in range(5, 18) if f"{alpha:.{k}g}" != f"{bound:.{k}g}")
+    assert f"({alpha:.{digits}g} against {bound:.{digits}g})" in text

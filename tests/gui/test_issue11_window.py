@@ -102,3 +102,53 @@ def test_presentation_colours_the_contour_legend_as_the_path(window, qtbot):
     assert start in contour.legend_label.text().lower()
     window.classroom.presentation_action.trigger()
     assert path in contour.legend_label.text().lower()
+
+
+def test_wheel_over_the_unfocused_alpha_slider_leaves_alpha(window):
+    from tests.gui.test_window_fixes11 import _wheel
+
+    slider, before = window.controls.alpha_slider, window.controls.alpha()
+    slider.clearFocus()
+    _wheel(slider)
+    _wheel(slider)
+    assert window.controls.alpha() == before and slider.value() == slider.position_of(before)
+
+
+def test_quick_buttons_multiply_the_bound_that_applies(window):
+    c = window.controls
+    _choose(window, "momentum")
+    c.optimizer_box.edits["momentum"].setText("0.5")
+    c.optimizer_box.edits["momentum"].editingFinished.emit()
+    alpha_max = window.state.prepared.alpha_max
+    button = c.quick_alpha_buttons[2]  # 0.95·
+    assert button.text() == "0.95·bound"
+    button.click()
+    assert c.alpha() == float(f"{0.95 * 1.5 * alpha_max:.4g}")  # (1 + μ)·α_max, as shown
+    _choose(window, "gd")
+    assert c.quick_alpha_buttons[2].text() == "0.95·α_max"
+
+
+def test_theory_button_leaves_room_for_the_predicted_iterations(window, qtbot):
+    c = window.controls
+    c.scaling_combo.setCurrentIndex(c.scaling_combo.findData("none"))
+    qtbot.waitUntil(lambda: window.state.prepared_matches(), timeout=TIMEOUT)
+    _choose(window, "momentum")
+    assert c.iterations_spin.value() == 1000
+    c.optimizer_box.optimal_button.click()
+    text = c.optimizer_box.theory_label.text()
+    predicted = int(text.split("≈ ")[1].split(" ")[0].replace(",", ""))
+    assert predicted > 50_000  # unscaled housing: κ ≈ 1e8
+    assert c.iterations_spin.value() >= 1.5 * predicted
+
+
+def test_a_refused_schedule_keeps_the_run_on_screen(window, qtbot):
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
+        window.controls.run_button.click()
+    shown = window.state.current
+    window.controller.settings_changed(
+        window.state.settings.replace(schedule="step", decay=3.0, step_every=10)
+    )
+    window.controls.set_settings(window.state.settings)
+    assert window.run() is None
+    assert "decay" in window.message.text() and window.message_kind == "error"
+    assert window.state.current is shown and window.state.current.history is not None
