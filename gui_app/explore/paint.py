@@ -23,6 +23,11 @@ from gui_app.explore.state import SCALING_SHORT, ExploreState, Run, RunStatus, r
 from gui_app.explore.views.curves import short_label
 from gui_app.explore.watch_paint import paint_watch, redraw_watch
 
+#: What the parameters plot says during a race (one plot cannot hold four runs' parameters).
+RACE_PARAMS_NOTE = (
+    "A race: each racer's w and b are its path on the contour,\nits cost J is on the "
+    "learning curve."
+)
 REDRAW_PARTS = ("contour", "learning", "params", "numbers", "data")
 MESSAGE_STYLES = {
     "info": "background:#eef3fb; color:#123; border:1px solid #b8c8e0;",
@@ -296,6 +301,7 @@ class PaintsState:
                 self.learning.show_iterations(float(longest))
         if part is None or part == "params":
             self.params.set_history(np.array([]), np.empty((0, 0)))
+            self.params.set_note(RACE_PARAMS_NOTE)
         if part is None or part == "numbers":
             self.numbers.update_numbers(None, None)
         if part is None or part == "data":
@@ -322,6 +328,8 @@ class PaintsState:
         if state.race is not None:
             self._redraw_race(part)
             return
+        if part in (None, "params"):
+            self.params.set_note(None)
         if part in (None, "contour"):
             self.contour.set_race_paths([], [])
             self.contour.set_race_legend(None)

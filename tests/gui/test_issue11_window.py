@@ -152,3 +152,20 @@ def test_a_refused_schedule_keeps_the_run_on_screen(window, qtbot):
     assert window.run() is None
     assert "decay" in window.message.text() and window.message_kind == "error"
     assert window.state.current is shown and window.state.current.history is not None
+
+
+def test_the_parameters_plot_says_why_it_is_empty_during_a_race(window, qtbot):
+    ctl = window.controller
+    window.controls.iterations_spin.setValue(20)
+    for solver in ("gd", "adam"):
+        _choose(window, solver)
+        ctl.settings_changed(window.controls.settings(window.state.settings))
+        ctl.race_add()
+    with qtbot.waitSignal(window.race_finished, timeout=TIMEOUT):
+        ctl.race()
+    note = window.params._note
+    assert note is not None and "race" in note.toPlainText()
+    _choose(window, "gd")
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
+        window.controls.run_button.click()
+    assert window.params._note is None  # a single run: its parameters are drawn

@@ -239,6 +239,7 @@ class ParametersView(pg.PlotWidget):
         self.targets: list[pg.InfiniteLine] = []
         self._names: list[str] = []
         self._x_range: list[float] = []
+        self._note: pg.TextItem | None = None
 
     def set_names(self, names: list[str]) -> None:
         names = names[:MAX_PARAM_CURVES] + (
@@ -299,6 +300,22 @@ class ParametersView(pg.PlotWidget):
                 curve.setData(iterations, values[:, k])
         if len(iterations):
             grow_x_range(self.plot, float(iterations[-1]), self._x_range)
+
+    def set_note(self, text: str | None) -> None:
+        """A note in the middle of the plot (None: none): why it is empty during a race."""
+        if text is None:
+            if self._note is not None:
+                self.plot.removeItem(self._note)
+                self._note = None
+            return
+        if self._note is None:
+            self._note = pg.TextItem(color="#333", anchor=(0.5, 0.5))
+            self._note.setZValue(10)
+            self.plot.addItem(self._note, ignoreBounds=True)
+        self._note.setText(text)
+        vb = self.plot.getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        self._note.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
     def set_targets(self, values: np.ndarray | None) -> None:
         for k, line in enumerate(self.targets):
