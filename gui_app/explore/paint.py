@@ -24,10 +24,7 @@ from gui_app.explore.views.curves import short_label
 from gui_app.explore.watch_paint import paint_watch, redraw_watch
 
 #: What the parameters plot says during a race (one plot cannot hold four runs' parameters).
-RACE_PARAMS_NOTE = (
-    "A race: each racer's w and b are its path on the contour,\nits cost J is on the "
-    "learning curve."
-)
+RACE_PARAMS_NOTE = "A race:\neach racer's\nw and b are\nits path on\nthe contour"
 REDRAW_PARTS = ("contour", "learning", "params", "numbers", "data")
 MESSAGE_STYLES = {
     "info": "background:#eef3fb; color:#123; border:1px solid #b8c8e0;",
