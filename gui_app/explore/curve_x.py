@@ -8,7 +8,6 @@ when B divides m).
 from __future__ import annotations
 
 import math
-
 from typing import TYPE_CHECKING
 
 from core.solvers.optimizers import OPTIMIZERS
