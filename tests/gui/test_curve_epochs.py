@@ -114,3 +114,27 @@ def test_batch_size_lesson_shows_its_runs_over_the_same_epochs(window, qtbot):
     assert ends == pytest.approx([5000 / 100, 200 / 4, 50 / 1])
     iterations = [outcome.records[label].iterations[-1] for label in ("B = 1", "B = 32", "B = m")]
     assert iterations == [5000, 200, 50]  # the runs differ in updates, not in epochs
+
+
+def test_a_race_draws_each_racer_in_its_own_epochs(window, qtbot):
+    from core.settings import RunSettings
+
+    ctl = window.controller
+    ctl.race_clear()
+    racers = (
+        RunSettings(solver="sgd", alpha=0.01, batch_size=10, iterations=100, tolerance=0.0),
+        RunSettings(solver="sgd", alpha=0.01, batch_size=30, iterations=100, tolerance=0.0),
+        RunSettings(solver="gd", alpha=0.01, iterations=100, tolerance=0.0),
+    )
+    for run in racers:
+        ctl.race_add(run)
+    _choose(window, "epoch")
+    with qtbot.waitSignal(window.race_finished, timeout=TIMEOUT):
+        ctl.race()
+    ends = [float(_x(curve)[-1]) for curve in window.learning.curves[-3:]]
+    # 100 updates: 10 per epoch (B = 10), ⌈100/30⌉ = 4 per epoch (B = 30), 1 (full batch)
+    assert ends == pytest.approx([100 / 10, 100 / 4, 100])
+    high = window.learning.plot.getViewBox().viewRange()[0][1]
+    assert 100 <= high <= 110  # the axis holds the longest racer, in epochs
+    _choose(window, "iteration")
+    assert [float(_x(curve)[-1]) for curve in window.learning.curves[-3:]] == [100, 100, 100]
