@@ -40,6 +40,7 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
     },
     "device": {"cpu": "CPU — NumPy / BLAS", "gpu": "GPU — CuPy"},
     "tab": {"explore": "Explore", "data": "Data", "timing": "Timing"},
+    "curve_x": {"iteration": "iterations (updates)", "epoch": "epochs (passes over the data)"},
     "header": {"auto": "detect", "yes": "yes", "no": "no"},
     "delimiter": {
         "auto": "detect",

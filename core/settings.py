@@ -3,18 +3,14 @@
 The settings are frozen dataclasses grouped by what they describe:
 
 - :class:`DataSettings`: where the data comes from (demo, synthetic, a file);
-- :class:`ModelSettings`: the model trained on it (polynomial degree, intercept, scaling,
-  device);
-- :class:`RunSettings`: how it is trained (solver, learning rate α, iterations, tolerance,
-  the optimizers' batch size and hyper-parameters, the learning-rate schedule);
-- :class:`ViewSettings`: what the window shows (contour pair, tab).
+- :class:`ModelSettings`: the model trained on it (degree, intercept, scaling, device);
+- :class:`RunSettings`: how it is trained (solver, α, iterations, batch size, schedule...);
+- :class:`ViewSettings`: what the window shows (contour pair, tab, learning curve's x).
 
-:class:`Settings` holds one of each. Each field is declared with :func:`knob`, which records
-its label, unit, range and help next to its default; :data:`SCHEMA` is derived from the
-dataclasses, so the window's widgets (ranges, defaults, labels), the command line (its options
-and their defaults), lessons and sessions (validation, field by field) all read the same
-definition. The window and the CLI share these defaults: the housing demo, z-score scaling,
-batch gradient descent with α = 0.1 for 1,000 iterations.
+:class:`Settings` holds one of each. Each field is declared with :func:`knob` (label, unit,
+range, help next to its default); :data:`SCHEMA`, derived from the dataclasses, is what the
+window's widgets, the command line, lessons and sessions all read. The window and the CLI
+share these defaults: housing demo, z-score scaling, batch GD with α = 0.1, 1,000 iterations.
 
 Lessons and sessions store the settings as one flat JSON object (``{"alpha": 0.1, ...}``);
 :meth:`Settings.flat` and :meth:`Settings.from_flat` convert, and :func:`validate` checks a
@@ -46,6 +42,7 @@ from core.solvers.optimizers import MOMENTUM_MAX
 SOURCES = ("housing", "synthetic", "csv", "curve")
 DEVICES = ("cpu", "gpu")
 TABS = ("explore", "data", "timing")
+CURVE_X = ("iteration", "epoch")  # the learning curve's x-axis
 HEADERS = ("auto", "yes", "no")
 DELIMITERS = ("auto", ",", ";", "tab", "whitespace", "|")
 ENCODINGS = ("auto", "utf-8", "utf-16", "cp1252")
@@ -382,6 +379,9 @@ class ViewSettings:
     )
     equal_axes: bool = knob(False, "equal axes", help="contour with equal axes", cli="")
     tab: str = knob("explore", "tab", choices=TABS, help="which tab to show", cli="")
+    curve_x: str = knob(
+        "iteration", "learning-curve x-axis", choices=CURVE_X, help="updates or epochs", cli=""
+    )
     speed: int = knob(
         0,
         "speed",

@@ -23,11 +23,12 @@ if TYPE_CHECKING:
 
 def window_settings(window: MainWindow) -> Settings:
     """Every setting as the window shows it now: the controls, the state for keys without a
-    control, the contour pair, equal axes and the tab."""
+    control, the contour pair, equal axes, the learning curve's x-axis and the tab."""
     state = window.state
     settings = window.controls.settings(state.settings, strict=False)
     view: dict[str, Any] = {
         "equal_axes": window.contour.equal_axes.isChecked(),
+        "curve_x": window.learning.x_mode,
         "tab": current_tab(window, settings.view.tab),
     }
     prep = state.prepared
@@ -78,6 +79,7 @@ def apply_settings(window: MainWindow, values: dict[str, Any]) -> list[str]:
     settings = Settings.from_flat(values, "settings")
     notes = window.controls.set_settings(settings)
     window.contour.equal_axes.setChecked(settings.view.equal_axes)
+    window.learning.set_x_mode(settings.view.curve_x)
     window.controller.settings_changed(window.controls.settings(settings, strict=False))
     state = window.state
     if not state.prepared_matches():

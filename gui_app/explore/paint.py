@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from core.solvers import Snapshot
 from gui_app.explore import plots as style
 from gui_app.explore.controller import parameter_short_names, start_theta
+from gui_app.explore.curve_x import run_epoch_factor
 from gui_app.explore.import_choices import file_summary, target_choices
 from gui_app.explore.plots import coefficient_unit, unit_of
 from gui_app.explore.state import SCALING_SHORT, ExploreState, Run, RunStatus, run_label
@@ -249,6 +250,7 @@ class PaintsState:
             else:
                 self.learning.new_run(run.label)
             self._curves[key] = (run, self.learning.curves[-1])
+            self.learning.set_epoch_factor(self.learning.curves[-1], run_epoch_factor(run, state))
 
     def _render_lineup(self) -> None:
         """The race box lists the line-up, each entry in its racer colour."""
@@ -293,7 +295,10 @@ class PaintsState:
                 curve = self._curve_of(run)
                 if curve is not None:
                     self.learning.set_curve(curve, *run.history.arrays())
-            longest = max((run.last.iteration for run in shown if run.last), default=0)
+            longest = max(
+                (self.learning.x_of(self._curve_of(r), r.last.iteration) for r in shown if r.last),
+                default=0,
+            )
             if longest:
                 self.learning.show_iterations(float(longest))
         if part is None or part == "params":

@@ -1,15 +1,18 @@
-"""The learning curve (cost against iteration, one curve per run) and the parameters plot."""
+"""The learning curve (cost against iteration or epoch, one curve per run) and the parameters
+plot."""
 
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from gui_app.explore import plots as style
+from gui_app.explore.curve_x import AXIS_LABELS, COMBO_TEXTS
 from gui_app.explore.plots import fit_texts, grow_x_range, legend_beside, style_plot
 
 MAX_PARAM_CURVES = 10  # the parameters plot shows the first coefficients and b
@@ -56,7 +59,9 @@ def fill_legend(legend: pg.LegendItem, entries: list[tuple[pg.PlotDataItem, str,
 
 
 class LearningCurveView(pg.PlotWidget):
-    """Cost against iteration on a log scale; earlier runs stay, labelled, for comparison."""
+    """Cost against iteration (or epoch: :meth:`set_x_mode`) on a log scale; earlier runs
+    stay, labelled, for comparison. Every method takes iterations; each curve converts them
+    with its run's epochs per iteration (:meth:`set_epoch_factor`)."""
 
     MAX_RUNS = style.MAX_RUNS
 
@@ -79,6 +84,59 @@ class LearningCurveView(pg.PlotWidget):
         self._earlier = note_item("")
         self.run_count = 0
         self._x_range: list[float] = []
+        self.x_mode = "iteration"  # ViewSettings.curve_x
+        # the x-axis choice, in the plot's top-left corner (over the title row)
+        self.x_combo = QComboBox(self)
+        for mode, text in COMBO_TEXTS.items():
+            self.x_combo.addItem(text, mode)
+        self.x_combo.setToolTip(
+            "Learning curve against iterations (updates) or epochs (passes over the data):\n"
+            "a mini-batch run of batch size B makes m/B updates per epoch"
+        )
+        self.x_combo.move(2, 2)
+        self.x_combo.currentIndexChanged.connect(
+            lambda _k: self.set_x_mode(self.x_combo.currentData())
+        )
+
+    def set_x_mode(self, mode: str) -> None:
+        """Draw every curve against ``mode`` ("iteration" or "epoch"; ViewSettings.curve_x):
+        redraws each curve and its batch cost from its iterations and resets the x range."""
+        if mode not in AXIS_LABELS:
+            raise ValueError(f"learning-curve x-axis {mode!r}: not one of {tuple(AXIS_LABELS)}")
+        index = self.x_combo.findData(mode)
+        if self.x_combo.currentIndex() != index:
+            self.x_combo.blockSignals(True)
+            self.x_combo.setCurrentIndex(index)
+            self.x_combo.blockSignals(False)
+        if mode == self.x_mode:
+            return
+        self.x_mode = mode
+        self.plot.setLabel("bottom", AXIS_LABELS[mode], **style.LABEL_STYLE)
+        longest = 0.0
+        for curve in self.curves:
+            raw = getattr(curve, "raw_data", None)
+            if raw is not None:
+                _show(curve, self.x_of(curve, raw[0]), raw[1])
+                if len(raw[0]):
+                    longest = max(longest, float(self.x_of(curve, raw[0][-1])))
+            item = getattr(curve, "batch_cost_item", None)
+            if item is not None:
+                item.setData(self.x_of(curve, item.raw_data[0]), item.raw_data[1])
+        self._x_range.clear()
+        self.plot.enableAutoRange()
+        if longest:
+            grow_x_range(self.plot, longest, self._x_range)
+
+    def set_epoch_factor(self, curve: pg.PlotDataItem, factor: float) -> None:
+        """Give ``curve`` its run's epochs per iteration (B/m for a mini-batch run, else 1:
+        :func:`gui_app.explore.curve_x.epochs_per_iteration`)."""
+        curve.epoch_factor = float(factor)
+
+    def x_of(self, curve: pg.PlotDataItem | None, iterations: Any) -> Any:
+        """``iterations`` (a number or an array) of ``curve``'s run on the x-axis shown."""
+        if self.x_mode != "epoch" or curve is None:
+            return iterations
+        return iterations * getattr(curve, "epoch_factor", 1.0)
 
     def new_run(self, label: str, color: str | None = None, race: int = 0) -> None:
         """Start a curve for a new run; older ones fade but keep their labels. A racer
@@ -137,10 +195,14 @@ class LearningCurveView(pg.PlotWidget):
         self.curves[-1].opts["name"] = html.escape(name, quote=False)
         self._fill_legend()
 
-    def add_finished_run(self, name: str, iterations: np.ndarray, cost: np.ndarray) -> None:
-        """Show a finished run (from a reopened session) as the latest curve."""
+    def add_finished_run(
+        self, name: str, iterations: np.ndarray, cost: np.ndarray, epoch_factor: float = 1.0
+    ) -> None:
+        """Show a finished run (from a reopened session) as the latest curve; its epochs
+        are ``epoch_factor`` × its iterations."""
         self.new_run(name)
         self.rename_last(name)
+        self.set_epoch_factor(self.curves[-1], epoch_factor)
         self.set_current(np.asarray(iterations, float), np.asarray(cost, float))
         self._finished_shown = True  # no live run owns it: an empty redraw must not wipe it
 
@@ -148,23 +210,27 @@ class LearningCurveView(pg.PlotWidget):
         if not self.curves or (getattr(self, "_finished_shown", False) and not len(iterations)):
             return
         ok = np.isfinite(cost) & (cost > 0)
-        _show(self.curves[-1], iterations[ok], cost[ok])
+        curve = self.curves[-1]
+        curve.raw_data = (iterations[ok], cost[ok])
+        _show(curve, self.x_of(curve, iterations[ok]), cost[ok])
         if len(iterations):
             longest = max(
-                [float(iterations[-1])]
+                [float(self.x_of(curve, iterations[-1]))]
                 + [float(c.xData[-1]) for c in self.curves if c.xData is not None and len(c.xData)]
             )
             grow_x_range(self.plot, longest, self._x_range)
 
     def show_iterations(self, longest: float) -> None:
-        """Widen the iteration axis (never narrow it while runs go on) to hold ``longest``."""
+        """Widen the x axis (never narrow it while runs go on) to hold ``longest`` (in the
+        axis's unit: :meth:`x_of`)."""
         grow_x_range(self.plot, longest, self._x_range)
 
     def set_curve(self, curve: pg.PlotDataItem, iterations: np.ndarray, cost: np.ndarray) -> None:
         """Give ``curve`` (one run's) its cost history (positive finite values only)."""
         if curve in self.curves:
             ok = np.isfinite(cost) & (cost > 0)
-            _show(curve, iterations[ok], cost[ok])
+            curve.raw_data = (iterations[ok], cost[ok])
+            _show(curve, self.x_of(curve, iterations[ok]), cost[ok])
 
     def remove_curve(self, curve: pg.PlotDataItem) -> None:
         """Take one run's curve away (a run that never took a step)."""
@@ -200,7 +266,8 @@ class LearningCurveView(pg.PlotWidget):
             item.setFlag(item.GraphicsItemFlag.ItemStacksBehindParent)
             item.setLogMode(False, True)  # the plot's log y axis (not set on a child item)
             curve.batch_cost_item = item
-        item.setData(iterations[ok], batch_cost[ok])
+        item.raw_data = (iterations[ok], batch_cost[ok])
+        item.setData(self.x_of(curve, iterations[ok]), batch_cost[ok])
         item.setVisible(getattr(self, "_batch_cost_shown", False))
 
     def show_batch_cost(self, on: bool) -> None:
