@@ -29,9 +29,31 @@ def plot_bytes(item: Any, suffix: str, scale: float = PNG_SCALE) -> bytes:
 
     Raises InputError for another suffix or when the image cannot be drawn.
     """
+    suffix = suffix.lower()
+    with _full_title(item):
+        return _plot_bytes(item, suffix, scale)
+
+
+@contextlib.contextmanager
+def _full_title(item: Any):
+    """A plot whose narrow view shows its short title (``fit_texts``) is exported with the
+    long one: a slide has the room."""
+    label = getattr(item, "titleLabel", None)
+    titles = getattr(item, "fitted_titles", None)
+    if label is None or titles is None or label.text != titles[1] or not label.isVisible():
+        yield
+        return
+    opts = {k: v for k, v in label.opts.items() if k in ("size", "color", "justify")}
+    item.setTitle(titles[0], **opts)
+    try:
+        yield
+    finally:
+        item.setTitle(titles[1], **opts)
+
+
+def _plot_bytes(item: Any, suffix: str, scale: float) -> bytes:
     from pyqtgraph.exporters import ImageExporter, SVGExporter
 
-    suffix = suffix.lower()
     if suffix == ".svg":
         with _svg_close_path_fix():
             return bytes(SVGExporter(item).export(toBytes=True))

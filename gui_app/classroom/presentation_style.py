@@ -46,7 +46,9 @@ def _rgb(color: QColor) -> str:
 #: do not fit (the contour's y label runs along a short axis).
 PRESENTATION_TITLES = {
     "Cost J(w, b): contours and the gradient-descent path": "Cost J and the descent path",
-    "Learning curve": "Learning curve (log)",
+    # (shares its title row with the iter./epochs combo)
+    "Learning curve": "Cost J (log)",
+    "Curve": "Cost J (log)",
     "Parameters (original units)": "Parameters",
     "Scaling: time per step vs size (log–log)": "Time vs size (log–log)",
     "Seconds per gradient-descent step": "Seconds per GD step",
@@ -253,7 +255,8 @@ def style_plot(
     top = 0
     if plot.titleLabel.isVisible():
         text = presentation_title(plot.titleLabel.text)
-        plot.setTitle(text, size=f"{look.title_pt}pt", color="#000")
+        justify = plot.titleLabel.opts.get("justify", "center")  # (beside a corner control)
+        plot.setTitle(text, size=f"{look.title_pt}pt", color="#000", justify=justify)
         top = height = QFontMetrics(title_font).height() + 10
         plot.titleLabel.setMaximumHeight(height)
         plot.layout.setRowFixedHeight(0, height)
@@ -308,7 +311,8 @@ def unstyle_plot(
         text, opts, visible = state["title"]
         _tighten_title(plot.titleLabel)
         if visible:
-            plot.setTitle(text, **{k: v for k, v in opts.items() if k in ("size", "color")})
+            keep = ("size", "color", "justify")
+            plot.setTitle(text, **{k: v for k, v in opts.items() if k in keep})
         for name, (tick_font, label_style, label_visible, text) in state["axes"].items():
             ax = plot.getAxis(name)
             ax.setTickFont(tick_font)

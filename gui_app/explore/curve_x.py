@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from gui_app.explore.state import ExploreState, Run
 
 #: The learning curve's axis label of each choice of ``ViewSettings.curve_x``.
-AXIS_LABELS = {"iteration": "iteration", "epoch": "epoch (passes over the data)"}
+AXIS_LABELS = {"iteration": "iteration", "epoch": "epoch"}  # (the combo says "passes")
 #: What the learning curve's combo shows for each choice (short: it sits in the plot's corner).
-COMBO_TEXTS = {"iteration": "x: iterations", "epoch": "x: epochs"}
+COMBO_TEXTS = {"iteration": "iter.", "epoch": "epochs"}  # (compact: it shares the title row)
 
 
 def epochs_per_iteration(run: RunSettings, m: int) -> float:

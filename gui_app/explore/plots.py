@@ -252,11 +252,14 @@ def fit_texts(
     plot: pg.PlotItem,
     titles: tuple[str, str],
     lefts: tuple[str, str] | None = None,
+    reserve: Callable[[], float] | None = None,
 ) -> None:
     """Keep the title and the left axis label of ``plot`` whole: the short form of each
     ((long, short) pairs) when the long one is wider than the plot (title) or taller than
     the data area (left label); a cut "Parameters w," or "e (original units)" says less than
     "Parameters" or "value". A text set meanwhile by someone else (presentation mode) stays."""
+
+    plot.fitted_titles = titles  # (exports use the long title: gui_app.classroom.exports)
 
     def fit() -> None:
         try:
@@ -269,6 +272,8 @@ def fit_texts(
                 room = (view.width() if view is not None else plot.width()) - (
                     plot.getAxis("left").width()
                 )
+                if reserve is not None:  # a control beside the title (px)
+                    room -= reserve()
                 long_fits = text_width(titles[0], size) + 16 <= room
                 want = titles[0] if long_fits else titles[1]
                 if title.text != want:

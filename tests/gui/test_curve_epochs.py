@@ -52,7 +52,7 @@ def test_mini_batch_and_full_batch_curves_convert_to_epochs_and_back(window, qtb
 
     _choose(window, "epoch")
     assert window.learning.x_mode == "epoch"
-    assert _axis_label(window) == "epoch (passes over the data)"
+    assert _axis_label(window) == "epoch"
     np.testing.assert_allclose(_x(sgd), sgd_iterations * 10 / 100)  # 10 updates per epoch
     np.testing.assert_allclose(_x(gd), gd_iterations)  # one pass per update
     # the x range was reset to hold the longest curve (50 epochs), not kept from before
@@ -97,7 +97,7 @@ def test_settings_choose_the_axis(window, qtbot):
     apply_settings(window, {**settings, "curve_x": "epoch"})
     assert window.learning.x_mode == "epoch"
     assert window.learning.x_combo.currentData() == "epoch"
-    assert _axis_label(window) == "epoch (passes over the data)"
+    assert _axis_label(window) == "epoch"
     apply_settings(window, {**settings, "curve_x": "iteration"})
     assert window.learning.x_combo.currentData() == "iteration"
 
@@ -107,7 +107,7 @@ def test_batch_size_lesson_shows_its_runs_over_the_same_epochs(window, qtbot):
     assert all(ok for _c, ok, _detail in outcome.claims)
     learning = window.learning
     assert learning.x_mode == "epoch"
-    assert _axis_label(window) == "epoch (passes over the data)"
+    assert _axis_label(window) == "epoch"
     curves = learning.curves[-3:]
     ends = [float(_x(curve)[-1]) for curve in curves]
     # B = 1: 5,000 updates of 1 row; B = 32: 200 updates, ⌈100/32⌉ = 4 per epoch; B = m: 50

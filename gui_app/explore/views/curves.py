@@ -85,7 +85,7 @@ class LearningCurveView(pg.PlotWidget):
         self.run_count = 0
         self._x_range: list[float] = []
         self.x_mode = "iteration"  # ViewSettings.curve_x
-        # the x-axis choice, in the plot's top-left corner (over the title row)
+        # the x-axis choice, in the plot's top-right corner (in the title row)
         self.x_combo = QComboBox(self)
         for mode, text in COMBO_TEXTS.items():
             self.x_combo.addItem(text, mode)
@@ -94,6 +94,10 @@ class LearningCurveView(pg.PlotWidget):
             "a mini-batch run of batch size B makes m/B updates per epoch"
         )
         self.x_combo.move(2, 2)
+        # the title stands at the left of the title row, clear of the combo at its right; a
+        # narrow plot shows the short title (exports keep what the screen shows)
+        self.plot.setTitle("Learning curve", size="12pt", color="#111", justify="left")
+        fit_texts(self.plot, ("Learning curve", "Curve"), reserve=lambda: self.x_combo.width() + 8)
         self.x_combo.currentIndexChanged.connect(
             lambda _k: self.set_x_mode(self.x_combo.currentData())
         )
@@ -137,6 +141,15 @@ class LearningCurveView(pg.PlotWidget):
         if self.x_mode != "epoch" or curve is None:
             return iterations
         return iterations * getattr(curve, "epoch_factor", 1.0)
+
+    def resizeEvent(self, event: Any) -> None:
+        """Keep the x-axis combo as wide as its text in the current font (presentation mode
+        enlarges it)."""
+        super().resizeEvent(event)
+        combo = getattr(self, "x_combo", None)  # (a resize comes during construction)
+        if combo is not None:
+            combo.adjustSize()
+            combo.move(max(self.width() - combo.width() - 2, 0), 2)  # top-right corner
 
     def new_run(self, label: str, color: str | None = None, race: int = 0) -> None:
         """Start a curve for a new run; older ones fade but keep their labels. A racer
