@@ -48,7 +48,7 @@ PRESENTATION_TITLES = {
     "Cost J(w, b): contours and the gradient-descent path": "Cost J and the descent path",
     # (shares its title row with the iter./epochs combo)
     "Learning curve": "Cost J (log)",
-    "Curve": "Cost J (log)",
+    "Cost J": "Cost J (log)",
     "Parameters (original units)": "Parameters",
     "Scaling: time per step vs size (log–log)": "Time vs size (log–log)",
     "Seconds per gradient-descent step": "Seconds per GD step",

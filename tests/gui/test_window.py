@@ -533,8 +533,9 @@ def test_each_optimizer_runs_draws_and_finishes_in_the_window(window, qtbot, sol
     i, j = window.pair
     assert len(x) == len(theta) > 10
     np.testing.assert_allclose((x[-1], y[-1]), (theta[-1, i], theta[-1, j]))
-    cx, cy = window.learning.curves[-1].getData()
-    assert cx[-1] == snap.iteration and 10 ** cy[-1] == pytest.approx(snap.cost)
+    curve = window.learning.curves[-1]  # its data (costs; the display takes log10, downsampled)
+    cx, cy = curve.xData, curve.yData
+    assert cx[-1] == snap.iteration and cy[-1] == pytest.approx(snap.cost)
     if not changes.get("batch_size"):
         assert len(x) == snap.iteration + 1  # full batch: every iteration is drawn
     assert solver in window.state.current.label

@@ -97,7 +97,7 @@ class LearningCurveView(pg.PlotWidget):
         # the title stands at the left of the title row, clear of the combo at its right; a
         # narrow plot shows the short title (exports keep what the screen shows)
         self.plot.setTitle("Learning curve", size="12pt", color="#111", justify="left")
-        fit_texts(self.plot, ("Learning curve", "Curve"), reserve=lambda: self.x_combo.width() + 8)
+        fit_texts(self.plot, ("Learning curve", "Cost J"), reserve=lambda: self.x_combo.width() + 8)
         self.x_combo.currentIndexChanged.connect(
             lambda _k: self.set_x_mode(self.x_combo.currentData())
         )
