@@ -116,12 +116,12 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     from core.solvers import (
         GD_SOLVERS,
         OPTIMIZER_OPTIONS,
-        OPTIMIZERS,
         SCHEDULE_OPTIONS,
         Snapshot,
         describe,
         run_solver,
     )
+    from core.solvers.optimizers import mini_batch
     from core.solvers.theory import apply_optimal, problem_theory
 
     data, model, run = settings_from_args(args)
@@ -136,7 +136,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     if args.optimal:
         if not gd:
             raise InputError(f"--optimal applies to the iterative solvers, not {run.solver}")
-        if _batch(run, problem.m):
+        if mini_batch(run.solver, run.batch_size, problem.m):
             raise InputError(
                 "--optimal: the theory's step is for full-batch runs; a mini-batch of "
                 f"{_count(run.batch_size, 'row')} is noisier (drop --batch-size, or choose α "
@@ -161,7 +161,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
             history_path,
             problem.feature_names,
             model.intercept,
-            batch_cost=run.solver in OPTIMIZERS and 0 < run.batch_size < problem.m,
+            batch_cost=bool(mini_batch(run.solver, run.batch_size, problem.m)),
         )
         if history_path is not None
         else None
@@ -213,7 +213,10 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         "alpha": alpha if gd else None,
         # a batch of m rows or more is the full batch: said as such (batch_size 0)
         "optimizer": (
-            describe(run.solver, **{**options, "batch_size": _batch(run, problem.m)})
+            describe(
+                run.solver,
+                **{**options, "batch_size": mini_batch(run.solver, run.batch_size, problem.m)},
+            )
             if gd
             else None
         ),
@@ -258,11 +261,6 @@ def _columns_line(data: dict[str, Any]) -> str:
         cells = sum(data["filled"].values())
         parts.append(f"{_count(cells, 'missing cell')} filled ({data.get('missing')})")
     return "; ".join(parts)
-
-
-def _batch(run: Any, m: int) -> int:
-    """The batch size a run used: B when 1 ≤ B < m, else 0 (the full batch)."""
-    return run.batch_size if 0 < run.batch_size < m else 0
 
 
 def _bound_text(r: dict[str, Any]) -> str:

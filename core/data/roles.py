@@ -265,18 +265,15 @@ def _refuse_text_among_numbers(table: Table, col: Column) -> None:
         return
     row, cell = bad
     how = cell_hint(cell)
-    if how:  # '2,909' after rows without grouping: say how to read it
-        raise InputError(
-            f"{cell!r} is not a number as this file was read: it is one {how}; or fix the "
-            f"cell, or leave the column out with --ignore {col.name}",
-            path=table.path,
-            row=table.line_of(row),
-            column=col.position,
-            column_name=col.name,
-        )
+    text = (  # '2,909' after rows without grouping: say how to read it
+        f"{cell!r} is not a number as this file was read: it is one {how}; or fix the "
+        f"cell, or leave the column out with --ignore {col.name}"
+        if how
+        else f"{cell!r} is not a number, in a column of numbers; fix the cell, leave the "
+        f"column out with --ignore {col.name}, or encode it with --categorical {col.name}"
+    )
     raise InputError(
-        f"{cell!r} is not a number, in a column of numbers; fix the cell, leave the "
-        f"column out with --ignore {col.name}, or encode it with --categorical {col.name}",
+        text,
         path=table.path,
         row=table.line_of(row),
         column=col.position,

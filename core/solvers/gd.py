@@ -315,21 +315,49 @@ def gradient_descent(
     """
     validate_gd_options(alpha, iterations, tolerance, report_every)
     rate = learning_rate(schedule, alpha, decay=decay, step_every=step_every, iterations=iterations)
+    yield from descend_vectorised(
+        problem,
+        w0,
+        b0,
+        alpha=alpha,
+        iterations=iterations,
+        tolerance=tolerance,
+        report_every=report_every,
+        cancel=cancel,
+        pace=pace,
+        step=plain_step(rate, problem.intercept),
+        rate=rate,
+    )
+
+
+def descend_vectorised(
+    problem: Problem,
+    w0: Any,
+    b0: Any,
+    *,
+    step: Step,
+    rate: Rate,
+    bound: Bound | None = None,
+    batch_gradient: BatchGradient | None = None,
+    **options: Any,
+) -> Iterator[Snapshot]:
+    """:func:`descend` from the start point ``w0``, ``b0`` (original units) with the
+    full-data cost and gradient on the problem's device (:func:`full_evaluator`), overflow
+    in a diverging run silenced (the verdict says it); ``options`` are descend's ``alpha``,
+    ``iterations``, ``tolerance``, ``report_every``, ``cancel`` and ``pace``. Gradient
+    descent and every optimizer run on it."""
     w_s, b_s = device_start(problem, w0, b0)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         yield from descend(
             problem,
             full_evaluator(problem),
             w_s,
             b_s,
-            alpha=alpha,
-            iterations=iterations,
-            tolerance=tolerance,
-            report_every=report_every,
-            cancel=cancel,
-            pace=pace,
-            step=plain_step(rate, problem.intercept),
+            step=step,
+            bound=bound,
+            batch_gradient=batch_gradient,
             rate=rate,
+            **options,
         )
 
 

@@ -44,9 +44,7 @@ from core.solvers.gd import (
     Pace,
     Step,
     alpha_max_limit,
-    descend,
-    device_start,
-    full_evaluator,
+    descend_vectorised,
     plain_step,
     validate_gd_options,
 )
@@ -71,6 +69,13 @@ OPTIMIZER_OPTIONS = (
     "epsilon",
     "shuffle_seed",
 )
+
+
+def mini_batch(solver: str, batch_size: int, m: int) -> int:
+    """The batch size B a run of ``solver`` takes its steps on, 0 for the full batch: B when
+    ``solver`` is an optimizer and 1 ≤ B < m (gradient descent, B = 0 and B ≥ m read all m
+    rows per update)."""
+    return batch_size if solver in OPTIMIZERS and 0 < batch_size < m else 0
 
 
 def _sqrt(x: Any) -> Any:
@@ -255,7 +260,7 @@ def optimize(
     eps = DEFAULT_EPSILON.get(solver, 1e-8) if epsilon is None else epsilon
     if isinstance(eps, bool) or not isinstance(eps, int | float) or not eps > 0:
         raise InputError(f"epsilon must be a number > 0, got {eps!r}")
-    batch = batch_size if 0 < batch_size < problem.m else 0
+    batch = mini_batch(solver, batch_size, problem.m)
     step: Step = (
         plain_step(rate, problem.intercept)
         if solver == "sgd"
@@ -272,24 +277,21 @@ def optimize(
     )
     if batch:
         report_every = max(report_every, math.ceil(iterations / MAX_POINTS))
-    w_s, b_s = device_start(problem, w0, b0)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        yield from descend(
-            problem,
-            full_evaluator(problem),
-            w_s,
-            b_s,
-            alpha=alpha,
-            iterations=iterations,
-            tolerance=tolerance,
-            report_every=report_every,
-            cancel=cancel,
-            pace=pace,
-            step=step,
-            bound=lambda: _limit(problem, solver, momentum, batch),
-            batch_gradient=_batches(problem, batch, shuffle_seed) if batch else None,
-            rate=rate,
-        )
+    yield from descend_vectorised(
+        problem,
+        w0,
+        b0,
+        alpha=alpha,
+        iterations=iterations,
+        tolerance=tolerance,
+        report_every=report_every,
+        cancel=cancel,
+        pace=pace,
+        step=step,
+        bound=lambda: _limit(problem, solver, momentum, batch),
+        batch_gradient=_batches(problem, batch, shuffle_seed) if batch else None,
+        rate=rate,
+    )
 
 
 def describe(solver: str, **options: Any) -> dict[str, Any]:

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from core.solvers.optimizers import MOMENTUM_MAX, mini_batch
+
 if TYPE_CHECKING:
     from core.model.problem import Problem
     from core.settings import RunSettings
@@ -172,7 +174,7 @@ SINGULAR_RATIO = 1e-13
 
 
 def optimal_settings(
-    solver: str, lam_min: float, lam_max: float, momentum_max: float = 1.0
+    solver: str, lam_min: float, lam_max: float, momentum_max: float = MOMENTUM_MAX
 ) -> dict[str, float]:
     """``--optimal``: α (and μ for momentum and nesterov) from the theory for ``solver``.
 
@@ -212,10 +214,7 @@ def problem_theory(
 ) -> dict[str, Any]:
     """:func:`theory_report` for a fit: the problem's λ range and the run's settings."""
     lam_min, lam_max = problem.lambda_range
-    # gradient descent ignores the batch size ("sgd" contains "gd": compare whole names)
-    full_batch = (
-        run.batch_size == 0 or run.batch_size >= problem.m or run.solver in ("gd", "gd-loop")
-    )
+    full_batch = not mini_batch(run.solver, run.batch_size, problem.m)
     return theory_report(
         lam_min,
         lam_max,
@@ -229,20 +228,12 @@ def problem_theory(
     )
 
 
-def momentum_max() -> float:
-    """The largest μ a run accepts (:data:`core.solvers.optimizers.MOMENTUM_MAX`, the
-    settings' range)."""
-    from core.solvers.optimizers import MOMENTUM_MAX
-
-    return MOMENTUM_MAX
-
-
 def apply_optimal(problem: Problem, run: RunSettings) -> RunSettings:
     """``--optimal``: ``run`` with α (and μ) from :func:`optimal_settings`; InputError if none."""
     from core.errors import InputError
 
     try:
-        values = optimal_settings(run.solver, *problem.lambda_range, momentum_max())
+        values = optimal_settings(run.solver, *problem.lambda_range)
     except ValueError as exc:
         raise InputError(f"--optimal: {exc}") from None
     mu = values.get("momentum", run.momentum)

@@ -14,7 +14,8 @@ from core.errors import InputError
 from core.lessons import Lesson, LessonRun, check_claims, iterations_to_converge
 from core.session import RunRecord
 from core.settings import Settings
-from core.solvers import GD_SOLVERS, OPTIMIZERS
+from core.solvers import GD_SOLVERS
+from core.solvers.optimizers import mini_batch
 from core.timing.bench import IMPLS
 from gui_app.classroom.compare_view import show_lesson_view
 from gui_app.classroom.lesson_panel import STALE_NOTE, settings_key
@@ -193,7 +194,7 @@ def run_knobs(res: LessonRun) -> str:
     if run is None:
         return ""
     text = f", μ = {run.momentum:.4g}" if run.solver in ("momentum", "nesterov") else ""
-    if run.solver in OPTIMIZERS and 0 < run.batch_size < res.problem.m:
+    if mini_batch(run.solver, run.batch_size, res.problem.m):
         text += f", B = {run.batch_size}"
     if run.solver in GD_SOLVERS and run.schedule != "constant":
         text += f", {run.schedule} schedule"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from core.solvers.optimizers import OPTIMIZERS
+from core.solvers.optimizers import mini_batch
 
 if TYPE_CHECKING:
     from core.settings import RunSettings
@@ -26,10 +26,8 @@ def epochs_per_iteration(run: RunSettings, m: int) -> float:
     """Epochs (passes over the m rows) one update of ``run`` takes: 1/⌈m/B⌉ for a mini-batch
     optimizer run (1 ≤ B < m; B/m when B divides m), else 1 (every update reads all m rows);
     1 when m < 1 (unknown)."""
-    batch = run.batch_size
-    if run.solver in OPTIMIZERS and m >= 1 and 1 <= batch < m:
-        return 1 / math.ceil(m / batch)
-    return 1.0
+    batch = mini_batch(run.solver, run.batch_size, m)
+    return 1 / math.ceil(m / batch) if batch else 1.0
 
 
 def run_epoch_factor(run: Run, state: ExploreState) -> float:

@@ -31,7 +31,6 @@ from core.solvers.optimizers import ADAPTIVE, DEFAULT_EPSILON, OPTIMIZERS
 from core.solvers.theory import (
     MOMENTUM_SOLVERS,
     PLAIN_SOLVERS,
-    momentum_max,
     optimal_settings,
     prediction_line,
     problem_theory,
@@ -219,7 +218,7 @@ class OptimizerBox(QGroupBox):
             return
         lam_min, lam_max = problem.lambda_range
         try:
-            values = optimal_settings(solver, lam_min, lam_max, momentum_max())
+            values = optimal_settings(solver, lam_min, lam_max)
         except ValueError as exc:
             values = {}
             button.setToolTip(str(exc))
@@ -272,7 +271,7 @@ class OptimizerBox(QGroupBox):
         if self._problem is None:
             return
         try:
-            values = optimal_settings(self._solver, *self._problem.lambda_range, momentum_max())
+            values = optimal_settings(self._solver, *self._problem.lambda_range)
         except ValueError:
             return  # the button is disabled then
         box = self.solver_box

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from core.errors import InputError
 from core.solvers import GD_SOLVERS, OPTIMIZERS
-from core.solvers.optimizers import ADAPTIVE, divergence_bound
+from core.solvers.optimizers import ADAPTIVE, divergence_bound, mini_batch
 from core.solvers.theory import compared, prediction_line, problem_theory
 from gui_app.explore.plots import fmt
 from gui_app.explore.run_words import status_words
@@ -47,7 +47,7 @@ _BATCH_ROWS = (
 def is_mini_batch(solver: str, batch_size: int, m: int) -> bool:
     """Whether ``solver`` with batch size ``batch_size`` on ``m`` rows takes mini-batch steps:
     an optimizer with 1 ≤ B < m."""
-    return solver in OPTIMIZERS and 1 <= batch_size < m
+    return bool(mini_batch(solver, batch_size, m))
 
 
 def equations_html(solver: str, batch_size: int = 0, m: int = 0) -> str:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from core.settings import RunSettings
 from core.solvers import GD_SOLVERS, OPTIMIZER_OPTIONS, SCHEDULE_OPTIONS, SOLVER_LABELS
-from core.solvers.optimizers import OPTIMIZERS, describe
+from core.solvers.optimizers import OPTIMIZERS, describe, mini_batch
 
 #: θ's update, per solver, in the notation of core/solvers/optimizers.py.
 UPDATES: dict[str, tuple[str, ...]] = {
@@ -67,8 +67,7 @@ def _num(x: float) -> str:
 
 def batch_rows(run: RunSettings, m: int) -> int:
     """The rows of one update: B when 1 ≤ B < m (a mini-batch optimizer), else m."""
-    B = run.batch_size
-    return B if run.solver in OPTIMIZERS and 1 <= B < m else m
+    return mini_batch(run.solver, run.batch_size, m) or m
 
 
 def step_rows(run: RunSettings, m: int, n: int, intercept: bool) -> list[tuple[str, str]]:
