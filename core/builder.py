@@ -49,9 +49,13 @@ def build_dataset(data: DataSettings) -> Dataset:
     return dataset
 
 
-def build_problem(dataset: Dataset, model: ModelSettings, *, dtype: str = "float64") -> Problem:
+def build_problem(
+    dataset: Dataset, model: ModelSettings, *, dtype: str = "float64", seed: int = 0
+) -> Problem:
     """The least-squares problem of ``model`` on ``dataset`` (features expanded and scaled on
-    ``model.device``). Raises InputError when it cannot be built (memory, device)."""
+    ``model.device``; the rows held out by ``model.test_fraction`` chosen with ``seed``, the
+    data settings' seed; the penalties ``model.l2``, ``model.l1``). Raises InputError when it
+    cannot be built (memory, device, a split that leaves too few training rows)."""
     return Problem(
         dataset,
         degree=model.degree,
@@ -59,4 +63,8 @@ def build_problem(dataset: Dataset, model: ModelSettings, *, dtype: str = "float
         scaling=model.scaling,
         device=model.device,
         dtype=dtype,
+        test_fraction=model.test_fraction,
+        seed=seed,
+        l2=model.l2,
+        l1=model.l1,
     )

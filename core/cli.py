@@ -131,7 +131,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     if data.source == "csv":
         require_regular_file(data.csv_path, "data file")
     dataset = build_dataset(data)
-    problem = build_problem(dataset, model, dtype=args.dtype)
+    problem = build_problem(dataset, model, dtype=args.dtype, seed=data.seed)
     gd = run.solver in GD_SOLVERS
     if args.optimal:
         if not gd:

@@ -79,7 +79,9 @@ def problem_for(s: dict[str, Any], dataset: Dataset | None = None) -> Problem:
     """The Problem the flat settings ``s`` describe."""
     settings = settings_mod.Settings.from_flat(s)
     return build_problem(
-        dataset if dataset is not None else build_dataset(settings.data), settings.model
+        dataset if dataset is not None else build_dataset(settings.data),
+        settings.model,
+        seed=settings.data.seed,
     )
 
 

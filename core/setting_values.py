@@ -1,12 +1,14 @@
 """Checking one setting's value: converting it to the knob's type, and the words for what is
-allowed. Split from :mod:`core.settings` (which re-exports these) to keep each module short;
-a ``spec`` is a :class:`core.settings.Setting` (only its ``kind``, ``choices``, ``low``,
-``high`` and ``nullable`` are read here).
+allowed, and :class:`Setting` and :func:`knob`, the declaration of one knob. Split from
+:mod:`core.settings` (which re-exports these) to keep each module short; a ``spec`` is a
+:class:`Setting` (only its ``kind``, ``choices``, ``low``, ``high`` and ``nullable`` are read
+by the checks).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import InputError
@@ -109,3 +111,68 @@ def _upgrade(values: dict, where: str) -> dict:
     if old and "header" not in values:
         values["header"] = "no"
     return values
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One knob: its type, default, allowed values (choices or a numeric range) and words.
+
+    ``low``/``high`` are inclusive. ``unit`` is the unit shown after the value ("" for none);
+    ``label`` is the short name a control shows; ``help`` one sentence for tooltips and
+    ``--help``; ``cli`` the command-line option ("" when the CLI has none).
+    """
+
+    kind: type
+    default: Any
+    choices: tuple | None = None
+    low: float | None = None
+    high: float | None = None
+    nullable: bool = False
+    help: str = ""
+    label: str = ""
+    unit: str = ""
+    name: str = ""
+    section: str = ""
+    cli: str = ""
+
+    def check(self, value: Any, where: str) -> Any:
+        """``value`` converted to this knob's type; InputError naming ``where`` otherwise."""
+        return _check(self.name, self, value, where)
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is not allowed (``"must be between 0 and 2147483647, got -1"``), or
+        None when it is. For callers that name the place themselves (the CLI's options)."""
+        _, expected = _conform(self, value)
+        return None if expected is None else f"must be {expected}, got {_short(value)}"
+
+    def range_text(self) -> str:
+        """The allowed values in words (``between 1 and 20``, ``one of cpu, gpu``)."""
+        return range_text(self)
+
+
+def knob(
+    default: Any,
+    label: str,
+    *,
+    kind: type | None = None,
+    choices: tuple | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    nullable: bool = False,
+    unit: str = "",
+    help: str = "",
+    cli: str | None = None,
+) -> Any:
+    """A dataclass field whose metadata is the :class:`Setting` that describes it."""
+    meta = {
+        "kind": kind or type(default),
+        "choices": choices,
+        "low": low,
+        "high": high,
+        "nullable": nullable,
+        "label": label,
+        "unit": unit,
+        "help": help,
+        "cli": cli,
+    }
+    return field(default=default, metadata={"setting": meta})

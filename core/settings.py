@@ -25,15 +25,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import InputError
+from core.model.penalty import MAX_LAMBDA
 from core.model.scaling import SCALINGS
+from core.model.split import MAX_TEST_FRACTION
 from core.setting_labels import CHOICE_LABELS  # noqa: F401  (part of this API)
-from core.setting_values import (  # noqa: F401  (MAX_NAMES, MAX_TEXT: part of this API)
+from core.setting_values import (  # noqa: F401  (MAX_NAMES, MAX_TEXT, range_text: this API)
     MAX_NAMES,
     MAX_TEXT,
+    Setting,
     _check,
-    _conform,
     _short,
     _upgrade,
+    knob,
     range_text,
 )
 from core.solvers import SCHEDULES, SOLVERS
@@ -50,71 +53,6 @@ DECIMALS = ("auto", ".", ",")
 THOUSANDS = ("auto", "none", ",", ".", "space", "'")
 MISSING = ("refuse", "drop", "mean")
 SEED_MAX = 2**31 - 1  # Qt's spin boxes hold a signed 32-bit int
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One knob: its type, default, allowed values (choices or a numeric range) and words.
-
-    ``low``/``high`` are inclusive. ``unit`` is the unit shown after the value ("" for none);
-    ``label`` is the short name a control shows; ``help`` one sentence for tooltips and
-    ``--help``; ``cli`` the command-line option ("" when the CLI has none).
-    """
-
-    kind: type
-    default: Any
-    choices: tuple | None = None
-    low: float | None = None
-    high: float | None = None
-    nullable: bool = False
-    help: str = ""
-    label: str = ""
-    unit: str = ""
-    name: str = ""
-    section: str = ""
-    cli: str = ""
-
-    def check(self, value: Any, where: str) -> Any:
-        """``value`` converted to this knob's type; InputError naming ``where`` otherwise."""
-        return _check(self.name, self, value, where)
-
-    def problem(self, value: Any) -> str | None:
-        """Why ``value`` is not allowed (``"must be between 0 and 2147483647, got -1"``), or
-        None when it is. For callers that name the place themselves (the CLI's options)."""
-        _, expected = _conform(self, value)
-        return None if expected is None else f"must be {expected}, got {_short(value)}"
-
-    def range_text(self) -> str:
-        """The allowed values in words (``between 1 and 20``, ``one of cpu, gpu``)."""
-        return range_text(self)
-
-
-def knob(
-    default: Any,
-    label: str,
-    *,
-    kind: type | None = None,
-    choices: tuple | None = None,
-    low: float | None = None,
-    high: float | None = None,
-    nullable: bool = False,
-    unit: str = "",
-    help: str = "",
-    cli: str | None = None,
-) -> Any:
-    """A dataclass field whose metadata is the :class:`Setting` that describes it."""
-    meta = {
-        "kind": kind or type(default),
-        "choices": choices,
-        "low": low,
-        "high": high,
-        "nullable": nullable,
-        "label": label,
-        "unit": unit,
-        "help": help,
-        "cli": cli,
-    }
-    return field(default=default, metadata={"setting": meta})
 
 
 @dataclass(frozen=True)
@@ -168,7 +106,8 @@ class DataSettings:
         "seed",
         low=0,
         high=SEED_MAX,
-        help="synthetic data: random seed (the same seed gives the same data)",
+        help="random seed of the synthetic data and of the train/test split (the same seed "
+        "gives the same data and the same split)",
     )
     csv_path: str = knob("", "file", help="CSV, text or Excel (.xlsx) file", cli="")
     target: str | None = knob(
@@ -263,6 +202,29 @@ class ModelSettings:
         "device",
         choices=DEVICES,
         help="cpu: NumPy/BLAS; gpu: CuPy (needs the gpu extra and an NVIDIA GPU)",
+    )
+    test_fraction: float = knob(
+        0.0,
+        "test fraction",
+        low=0.0,
+        high=MAX_TEST_FRACTION,
+        help="share of the rows held out as a test set, chosen at random with the seed (0: "
+        "no test set); the scaling is fitted on the training rows only",
+    )
+    l2: float = knob(
+        0.0,
+        "L2 λ (ridge)",
+        low=0.0,
+        high=MAX_LAMBDA,
+        help="ridge penalty λ/(2m)·Σw_j² on the scaled coefficients (not the intercept)",
+    )
+    l1: float = knob(
+        0.0,
+        "L1 λ (lasso)",
+        low=0.0,
+        high=MAX_LAMBDA,
+        help="lasso penalty λ/m·Σ|w_j| on the scaled coefficients, trained by proximal "
+        "gradient descent (gd, sgd)",
     )
 
     def __post_init__(self) -> None:

@@ -50,6 +50,15 @@ class Dataset:
     def n(self) -> int:
         return int(self.X.shape[1])
 
+    def subset(self, rows: np.ndarray) -> Dataset:
+        """The same dataset restricted to ``rows`` (0-based row numbers, e.g. the training
+        part of a split); names, notes, the file's report and table are kept."""
+        import dataclasses
+
+        return dataclasses.replace(
+            self, X=np.ascontiguousarray(self.X[rows]), y=np.ascontiguousarray(self.y[rows])
+        )
+
 
 def make_synthetic(
     m: int = 200,

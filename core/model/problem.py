@@ -22,7 +22,10 @@ from core.backend import check_fits, namespace, to_host
 from core.data.datasets import Dataset
 from core.errors import InputError
 from core.model.features import Design, polynomial_features
+from core.model.gram_tools import extreme_eigenvalues, lasso_on_gram
+from core.model.penalty import Penalty
 from core.model.scaling import Scaler, fit_scaler
+from core.model.split import Split, split_rows
 
 DTYPES = ("float64", "float32")
 DENSE_EIGEN_LIMIT = 600
@@ -38,6 +41,26 @@ class GramStats:
     yy: float
 
 
+@dataclass(frozen=True, eq=False)
+class TestPart:
+    """The held-out rows: their numbers in the data as loaded, expanded design in original
+    units (m_test × p), the same scaled by the training rows' scaler, and targets (host,
+    float64)."""
+
+    rows: np.ndarray
+    X: np.ndarray
+    X_scaled: np.ndarray
+    y: np.ndarray
+
+
+def _rows(design: Design, rows: np.ndarray) -> Design:
+    """``design`` restricted to ``rows``."""
+    import dataclasses
+
+    lo = None if design.X_lo is None else np.ascontiguousarray(design.X_lo[rows])
+    return dataclasses.replace(design, X=np.ascontiguousarray(design.X[rows]), X_lo=lo)
+
+
 class Problem:
     """Linear regression of ``dataset`` with the given model and scaling, on one device."""
 
@@ -50,10 +73,18 @@ class Problem:
         scaling: str = "none",
         device: str = "cpu",
         dtype: str = "float64",
+        test_fraction: float = 0.0,
+        seed: int = 0,
+        l2: float = 0.0,
+        l1: float = 0.0,
     ) -> None:
         if dtype not in DTYPES:
             raise InputError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
-        self.dataset = dataset
+        #: the data as loaded, every row (``dataset`` is the training part)
+        self.source = dataset
+        #: which rows train and which are held out (None: every row trains)
+        self.split: Split | None = split_rows(dataset.m, test_fraction, seed)
+        self.dataset = dataset if self.split is None else dataset.subset(self.split.train_rows)
         self.intercept = bool(intercept)
         self.device = device
         self.dtype = dtype
@@ -61,13 +92,14 @@ class Problem:
         #: categorical column -> the level left out because the intercept stands for it
         self.dropped_levels: dict[str, str] = {}
         X, names, indicators = self._one_hot_columns(dataset)
-        self.design: Design = polynomial_features(
-            X, names, degree, dataset.path, indicators=indicators
-        )
+        full = polynomial_features(X, names, degree, dataset.path, indicators=indicators)
+        #: the expanded design of the training rows (original units)
+        self.design: Design = full if self.split is None else _rows(full, self.split.train_rows)
         m, p = self.design.X.shape
         n_params = p + int(self.intercept)
+        self.penalty = Penalty(l2, l1, m)
         self.warnings: list[str] = []
-        if m < n_params:
+        if m < n_params and not l2:
             # Not an error: every solver still has an answer to give, and says which.
             norm = "‖(w, b)‖" if self.intercept else "‖w‖"
             self.warnings.append(
@@ -77,7 +109,13 @@ class Problem:
                 f"solver shows the minimum-norm one (smallest {norm} in the units shown), "
                 "gradient descent the one it reaches from its start point"
             )
-        self._check_range(self.design.X, m)
+        self._check_range(full.X, full.X.shape[0], dataset.y, full.names)
+        if self.split is not None:
+            self.notes.append(
+                f"{self.split.m_test:,} of {dataset.m:,} rows held out as the test set (seed "
+                f"{self.split.seed}); the scaling was fitted on the {m:,} training rows only "
+                "(fitting it on all rows would leak the test rows into training)"
+            )
         self.scaler: Scaler = fit_scaler(
             self.design.X,
             scaling,
@@ -95,7 +133,17 @@ class Problem:
         check_fits((m * p + m) * itemsize, device, f"the {m:,} x {p:,} design on the {device}")
         host_scaled = self.scaler.transform(self.design.X)
         self.X = self.xp.asarray(np.ascontiguousarray(host_scaled), dtype=dtype)
-        self.y = self.xp.asarray(dataset.y, dtype=dtype)
+        self.y = self.xp.asarray(self.dataset.y, dtype=dtype)
+        #: the held-out rows: expanded design (original units), scaled design, targets
+        self.test: TestPart | None = None
+        if self.split is not None:
+            test_design = _rows(full, self.split.test_rows)
+            self.test = TestPart(
+                self.split.test_rows,
+                test_design.X,
+                np.ascontiguousarray(self.scaler.transform(test_design.X), np.float64),
+                np.ascontiguousarray(dataset.y[self.split.test_rows], np.float64),
+            )
 
     def _one_hot_columns(
         self, dataset: Dataset
@@ -112,6 +160,8 @@ class Problem:
         indicators = tuple(dataset.indicators) or (None,) * dataset.n
         names = tuple(dataset.feature_names)
         columns = list(dict.fromkeys(ind for ind in indicators if ind is not None))
+        #: the dataset's columns the design uses (one level of each categorical one may go)
+        self.kept_columns: tuple[int, ...] = tuple(range(dataset.n))
         if not columns:
             return dataset.X, names, indicators
         full = None if self.intercept else columns[0]
@@ -133,6 +183,7 @@ class Problem:
                 "intercept stands for; add a numeric feature or fit without an intercept",
                 path=dataset.path,
             )
+        self.kept_columns = tuple(keep)
         if len(keep) == len(names):
             return dataset.X, names, indicators
         return (
@@ -141,7 +192,9 @@ class Problem:
             tuple(indicators[j] for j in keep),
         )
 
-    def _check_range(self, X: np.ndarray, m: int) -> None:
+    def _check_range(
+        self, X: np.ndarray, m: int, y: np.ndarray, feature_names: tuple[str, ...]
+    ) -> None:
         """Refuse values whose squares overflow the cost; warn where they underflow.
 
         The cost is a sum of m squares, so values beyond about ``sqrt(max/m)`` make it
@@ -151,8 +204,8 @@ class Problem:
         info = np.finfo(np.dtype(self.dtype))
         big, tiny = float(info.max), float(info.tiny)
         limit = float(np.sqrt(big / (4 * max(m, 1))))
-        names = (*self.design.names, self.dataset.target_name)
-        columns = [*np.abs(X).T, np.abs(np.asarray(self.dataset.y, np.float64))]
+        names = (*feature_names, self.source.target_name)
+        columns = [*np.abs(X).T, np.abs(np.asarray(y, np.float64))]
         low = np.inf
         for name, col in zip(names, columns, strict=True):
             top = float(col.max()) if col.size else 0.0
@@ -228,17 +281,33 @@ class Problem:
             e += b_s
         return e
 
-    def cost(self, w_s: Any, b_s: float | None) -> float:
-        """``J = 1/(2m)·Σe²`` evaluated directly from the data."""
+    def data_cost(self, w_s: Any, b_s: float | None) -> float:
+        """``1/(2m)·Σe²`` on the training rows, without the penalty."""
         e = self.errors(w_s, b_s)
         return float(to_host(e @ e)) / (2 * self.m)
 
+    def cost(self, w_s: Any, b_s: float | None) -> float:
+        """``J = 1/(2m)·Σe²`` plus the penalty (:mod:`core.model.penalty`; none by default)
+        on the training rows, evaluated directly from the data."""
+        return self.data_cost(w_s, b_s) + self.penalty.value(np.asarray(to_host(w_s)))
+
     def gradient(self, w_s: Any, b_s: float | None) -> tuple[np.ndarray, float | None]:
-        """``(∇w, ∂b) = ((1/m)Xᵀe, (1/m)Σe)`` as host arrays."""
+        """``(∇w, ∂b) = ((1/m)Xᵀe + (λ₂/m)w, (1/m)Σe)`` as host arrays (the smooth part of
+        the cost: an L1 term has no gradient at 0, see :meth:`Penalty.stationarity`)."""
         e = self.errors(w_s, b_s)
         gw = to_host(self.X.T @ e) / self.m
+        gw = gw + self.penalty.smooth_gradient(np.asarray(to_host(w_s), np.float64))
         gb = float(to_host(e.sum())) / self.m if self.intercept else None
         return np.asarray(gw, np.float64), gb
+
+    def test_cost(self, w_s: Any, b_s: float | None) -> float | None:
+        """``1/(2m_test)·Σe²`` on the held-out rows (no penalty); None without a test set."""
+        if self.test is None:
+            return None
+        e = self.test.X_scaled @ np.asarray(to_host(w_s), np.float64) - self.test.y
+        if self.intercept:
+            e += 0.0 if b_s is None else float(b_s)
+        return float(e @ e) / (2 * e.size)
 
     def gram_gradient(self, theta: Any) -> np.ndarray:
         """The full-data gradient ∇J at ``θ = [w_s, b_s]`` (training coordinates, n_params
@@ -275,6 +344,9 @@ class Problem:
         else:
             G, c = xtx, xty
         G = (G + G.T) / 2
+        if self.penalty.l2:  # the ridge term's Hessian (λ₂/m)·diag(1, …, 1, 0)
+            p = self.n
+            G[np.arange(p), np.arange(p)] += self.penalty.l2 / m
         return GramStats(G, c, yy)
 
     @functools.cached_property
@@ -284,7 +356,7 @@ class Problem:
         With fewer rows than parameters, ``G = AᵀA/m`` is singular (λ_min = 0) and shares its
         non-zero eigenvalues with the m × m matrix ``AAᵀ/m``, which is far cheaper to form.
         """
-        if self.m < self.n_params:
+        if self.m < self.n_params and not self.penalty.l2:
             A = to_host(self.X).astype(np.float64)
             if self.intercept:
                 A = np.column_stack([A, np.ones(self.m)])
@@ -319,15 +391,18 @@ class Problem:
         The Gram eigenvalues give it cheaply, but only to about ``1e7``; past that, or when
         cheap enough, it is taken from the singular values of R in ``A = QR``. With more than
         ``DENSE_EIGEN_LIMIT`` parameters on a large design it is a Lanczos estimate (a lower
-        bound): :attr:`condition_is_estimate` says so.
+        bound): :attr:`condition_is_estimate` says so. With an L2 penalty it is κ of the
+        regularised design ``[A; √λ₂·D]`` (D = diag(1, …, 1, 0)), √(λ_max/λ_min) of the
+        Hessian, which the penalty bounds.
         """
-        if self.m < self.n_params:  # fewer rows than parameters: singular
+        if self.m < self.n_params and not self.penalty.l2:  # fewer rows than parameters
             return float("inf")
         lmin, lmax = (float(v) for v in self._eigenvalues)
         if lmax <= 0:
             return float("inf")
         cheap = np.sqrt(lmax / lmin) if lmin > 0 else float("inf")
-        if cheap < 1e6 or self.m * self.n_params**2 > 5e9:
+        # with an L2 penalty: κ of the regularised design [A; √λ₂·D], from its Hessian
+        if cheap < 1e6 or self.m * self.n_params**2 > 5e9 or self.penalty.l2:
             return float(cheap)
         A = to_host(self.X).astype(np.float64)
         if self.intercept:
@@ -353,7 +428,10 @@ class Problem:
         G, c = self.gram.G, self.gram.c
         d = np.sqrt(np.diag(G))
         d[~(d > 0)] = 1.0  # an all-zero column: nothing to scale
-        return np.linalg.lstsq(G / d / d[:, None], c / d, rcond=None)[0] / d
+        theta = np.linalg.lstsq(G / d / d[:, None], c / d, rcond=None)[0] / d
+        if self.penalty.l1:
+            theta = lasso_on_gram(G, c, theta, self.penalty.l1 / self.m, self.n, self.alpha_max)
+        return theta
 
     def cost_surface(
         self,
@@ -383,42 +461,16 @@ class Problem:
         J0 = self.cost(w_s, b_s) if base_cost is None else float(base_cost)
         du = np.asarray(u, np.float64)[None, :] - base[i]
         dv = np.asarray(v, np.float64)[:, None] - base[j]
-        return (
+        J = (
             J0
             + du * g[i]
             + dv * g[j]
             + 0.5 * (du * du * G[i, i] + 2 * du * dv * G[i, j] + dv * dv * G[j, j])
         )
-
-
-def extreme_eigenvalues(G: np.ndarray, steps: int = 120, seed: int = 0) -> np.ndarray:
-    """``[λ_min, λ_max]`` of a symmetric matrix by Lanczos with full reorthogonalisation.
-
-    Used when ``G`` is too large for a dense eigensolver (thousands of features): each step is
-    one O(p²) product, and the extreme Ritz values converge first. λ_max comes out to about
-    machine precision; λ_min is an estimate (good enough for a condition-number readout).
-    """
-    p = int(G.shape[0])
-    steps = min(steps, p)
-    rng = np.random.default_rng(seed)
-    Q = np.zeros((steps, p))
-    q = rng.standard_normal(p)
-    q /= np.linalg.norm(q)
-    diag = np.zeros(steps)
-    off = np.zeros(steps)
-    k_used = steps
-    for k in range(steps):
-        Q[k] = q
-        v = G @ q
-        diag[k] = q @ v
-        v -= Q[: k + 1].T @ (Q[: k + 1] @ v)  # full reorthogonalisation, twice is enough
-        v -= Q[: k + 1].T @ (Q[: k + 1] @ v)
-        norm = float(np.linalg.norm(v))
-        if norm <= 1e-14 * max(abs(diag[k]), 1e-300):
-            k_used = k + 1
-            break
-        off[k] = norm
-        q = v / norm
-    T = np.diag(diag[:k_used]) + np.diag(off[: k_used - 1], 1) + np.diag(off[: k_used - 1], -1)
-    ritz = np.linalg.eigvalsh(T)
-    return np.array([ritz[0], ritz[-1]])
+        t = self.penalty.threshold_per_rate  # the L1 term (not quadratic): exactly
+        if t:
+            if i < self.n:
+                J = J + t * (np.abs(du + base[i]) - abs(base[i]))
+            if j < self.n:
+                J = J + t * (np.abs(dv + base[j]) - abs(base[j]))
+        return J

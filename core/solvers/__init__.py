@@ -28,7 +28,7 @@ from core.solvers.gd import (
     gradient_descent_loop,
 )
 from core.solvers.normal import ILL_CONDITIONED, normal_equation, normal_textbook
-from core.solvers.optimizers import OPTIMIZER_OPTIONS, OPTIMIZERS, describe, optimize
+from core.solvers.optimizers import OPTIMIZER_OPTIONS, OPTIMIZERS, PROXIMAL, describe, optimize
 from core.solvers.schedules import SCHEDULES, learning_rate
 from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot
 
@@ -70,6 +70,12 @@ def run_solver(problem: Problem, solver: str, **options: Any) -> Iterator[Snapsh
     only, so a caller may pass every option whatever the solver; the normal solvers use
     ``cancel`` only. Raises :class:`InputError` for an unknown solver.
     """
+    if problem.penalty.l1 and solver not in (*GD_IMPLEMENTATIONS, *PROXIMAL):
+        how = "has no closed-form answer" if solver not in OPTIMIZERS else "needs a proximal step"
+        raise InputError(
+            f"an L1 penalty (lasso) {how}: train it with gd, gd-loop or sgd (proximal "
+            "gradient descent), or use the L2 penalty (ridge)"
+        )
     if solver in OPTIMIZERS:
         return optimize(problem, solver, **options)
     if solver in GD_IMPLEMENTATIONS:
@@ -106,6 +112,7 @@ __all__ = [
     "MAX_ITERATIONS",
     "OPTIMIZERS",
     "OPTIMIZER_OPTIONS",
+    "PROXIMAL",
     "RISING_STEPS",
     "RUNNING",
     "SCHEDULES",

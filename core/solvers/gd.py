@@ -8,6 +8,7 @@ in training coordinates (DESIGN.md §1).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import time
@@ -18,6 +19,7 @@ import numpy as np
 
 from core.backend import to_host
 from core.errors import InputError
+from core.model.penalty import Penalty
 from core.model.problem import Problem
 from core.solvers.schedules import Rate, learning_rate
 from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot, make_snapshot
@@ -240,12 +242,17 @@ def descend(
         it += 1
 
 
-def plain_step(rate: Rate, intercept: bool) -> Step:
-    """The gradient-descent update ``w := w − α_t∇w``, ``b := b − α_t∂b`` (α_t = ``rate(t)``)."""
+def plain_step(rate: Rate, intercept: bool, penalty: Penalty | None = None) -> Step:
+    """The gradient-descent update ``w := w − α_t∇w``, ``b := b − α_t∂b`` (α_t = ``rate(t)``);
+    with an L1 penalty, the proximal step: ``w`` then soft-thresholded by α_t·λ₁/m (ISTA)."""
+    prox = penalty.prox if penalty is not None and penalty.l1 else None
 
     def step(w: Any, b: Any, gw: Any, gb: Any, t: int) -> tuple[Any, Any]:
         lr = rate(t)
-        return w - lr * gw, (b - lr * gb if intercept else b)
+        w = w - lr * gw
+        if prox is not None:
+            w = prox(w, lr)
+        return w, (b - lr * gb if intercept else b)
 
     return step
 
@@ -269,8 +276,10 @@ def device_start(problem: Problem, w0: Any, b0: Any) -> tuple[Any, float]:
 
 def full_evaluator(problem: Problem) -> Evaluate:
     """``evaluate(w_s, b_s)``: the full-data cost J, ``∇w = X_sᵀe/m``, ``∂b = Σe/m`` and the
-    gradient norm, with the two matrix-vector products on the problem's device."""
-    X, y, m = problem.X, problem.y, problem.m
+    gradient norm, with the two matrix-vector products on the problem's device. With a
+    penalty (:mod:`core.model.penalty`), J includes it, ∇w its L2 term, and the norm is that
+    of the smallest subgradient (an L1 term's kink)."""
+    X, y, m, penalty = problem.X, problem.y, problem.m, problem.penalty
 
     def evaluate(w: Any, b: Any) -> tuple[float, Any, float, float]:
         e = X @ w - y
@@ -279,6 +288,11 @@ def full_evaluator(problem: Problem) -> Evaluate:
         gw = (X.T @ e) / m
         gb = float(e.sum()) / m if problem.intercept else 0.0
         cost = float(e @ e) / (2 * m)
+        if penalty:
+            cost += penalty.value(w)
+            gw = gw + penalty.smooth_gradient(w)
+            sub = penalty.stationarity(gw, w)
+            return cost, gw, gb, math.sqrt(float(sub @ sub) + gb * gb)
         gnorm = math.sqrt(float(gw @ gw) + gb * gb)
         return cost, gw, gb, gnorm
 
@@ -325,7 +339,7 @@ def gradient_descent(
         report_every=report_every,
         cancel=cancel,
         pace=pace,
-        step=plain_step(rate, problem.intercept),
+        step=plain_step(rate, problem.intercept, problem.penalty),
         rate=rate,
     )
 
@@ -400,7 +414,7 @@ def gradient_descent_loop(
     rate = learning_rate(schedule, alpha, decay=decay, step_every=step_every, iterations=iterations)
     rows = np.asarray(to_host(problem.X), np.float64).tolist()
     ys = np.asarray(to_host(problem.y), np.float64).tolist()
-    m, n = problem.m, problem.n
+    m, n, penalty = problem.m, problem.n, problem.penalty
     w_start, b_start = start_point(problem, w0, b0)
     w_list = [float(v) for v in w_start]
     b_val = float(b_start) if b_start is not None else 0.0
@@ -430,8 +444,14 @@ def gradient_descent_loop(
             gb += e
         grad = [g / m for g in grad]
         gb = gb / m if problem.intercept else 0.0
+        cost = sq / (2 * m)
+        if penalty:
+            cost += penalty.value(w)
+            grad = [g + penalty.l2 / m * v for g, v in zip(grad, w, strict=True)]
+            sub = penalty.stationarity(grad, w)
+            return cost, _ListVec(grad), gb, math.sqrt(sum(g * g for g in sub) + gb * gb)
         gnorm = math.sqrt(sum(g * g for g in grad) + gb * gb)
-        return sq / (2 * m), _ListVec(grad), gb, gnorm
+        return cost, _ListVec(grad), gb, gnorm
 
     last: Snapshot | None = None
     t_start = time.perf_counter()
@@ -447,7 +467,7 @@ def gradient_descent_loop(
             report_every=report_every,
             cancel=cancel,
             pace=pace,
-            step=plain_step(rate, problem.intercept),
+            step=plain_step(rate, problem.intercept, problem.penalty),
             rate=rate,
         ):
             last = snap
@@ -467,16 +487,8 @@ def gradient_descent_loop(
             )
         else:
             it = last.iteration
-            yield Snapshot(
-                it,
-                last.cost,
-                last.w,
-                last.b,
-                last.w_scaled,
-                last.b_scaled,
-                last.grad_norm,
-                last.elapsed,
-                RunStatus.CANCELLED,
-                f"Stopped by the user after {it} iterations.",
-                last.warnings,
+            yield dataclasses.replace(
+                last,
+                status=RunStatus.CANCELLED,
+                message=f"Stopped by the user after {it} iterations.",
             )

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from core.backend import to_host
+from core.errors import InputError
 from core.model import precise
 from core.model.problem import Problem
 from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot, readonly
@@ -58,6 +59,7 @@ def _final_normal(
         RunStatus.SOLVED,
         message,
         tuple(problem.warnings) + tuple(warnings),
+        test_cost=problem.test_cost(w_s, b_s),
     )
 
 
@@ -192,6 +194,77 @@ def _rank_deficient_answer(
     return z / s, rss_z, text, "equilibrated minimum-norm"
 
 
+def _refined(
+    B: np.ndarray,
+    B_lo: np.ndarray | None,
+    y: np.ndarray,
+    Q: np.ndarray,
+    R: np.ndarray,
+    max_refinements: int,
+    cancel: CancelFlag | None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The least-squares solution ``z`` of ``B z ≈ y`` (full column rank, ``B = QR``), its
+    residual and the refinement steps taken: QR, then the augmented system
+    ``[I B; Bᵀ 0][r; z] = [y; 0]`` refined with residuals in double-double until a step
+    stops halving (Björck, *Numerical Methods for Least Squares Problems*, §2.9)."""
+    z = np.linalg.solve(R, Q.T @ y)
+    r = y - B @ z
+    step = np.inf
+    refinements = 0
+    for refinements in range(1, max_refinements + 1):  # noqa: B007
+        if cancel is not None and cancel.is_set():
+            break
+        f = precise.residual(y, B, B_lo, z, d=r)
+        g = -precise.transpose_product(B, B_lo, r)
+        u = np.linalg.solve(R.T, g)
+        qtf = Q.T @ f
+        dz = np.linalg.solve(R, qtf - u)
+        r = r + (Q @ u + f - Q @ qtf)
+        z = z + dz
+        new_step = float(np.max(np.abs(dz)) / max(np.max(np.abs(z)), 1e-300))
+        if new_step <= _EPS / 4 or new_step >= step / 2:
+            break
+        step = new_step
+    return z, r, refinements
+
+
+def ridge_equation(
+    problem: Problem, *, cancel: CancelFlag | None = None, max_refinements: int = 10
+) -> Iterator[Snapshot]:
+    """The closed-form ridge answer (L2 penalty λ₂ > 0) on the training design as scaled.
+
+    Minimises ``‖A_s θ − y‖² + λ₂‖w_s‖²`` (2m times the cost of :mod:`core.model.penalty`;
+    scikit-learn's ``Ridge(alpha=λ₂)`` on the same design) as the least-squares problem of
+    the augmented design ``[A_s; √λ₂·D]``, right-hand side ``[y; 0]``, ``D = [I_n | 0]``
+    (the intercept is not penalised), by QR and refinement as in :func:`normal_equation`:
+    no ``XᵀX`` and no inverse (Björck, §2.9; Golub & Van Loan, *Matrix Computations*, §6.1).
+    The augmented design has full column rank whenever λ₂ > 0, so the answer is unique.
+    """
+    t0 = time.perf_counter()
+    m, n = problem.m, problem.n
+    X_s = np.asarray(problem.scaler.transform(problem.design.X), np.float64)
+    A = np.column_stack([X_s, np.ones(m)]) if problem.intercept else X_s
+    p = A.shape[1]
+    rows = np.zeros((n, p))
+    rows[np.arange(n), np.arange(n)] = math.sqrt(problem.penalty.l2)
+    M = np.vstack([A, rows])
+    rhs = np.concatenate([np.asarray(problem.dataset.y, np.float64), np.zeros(n)])
+    norms = np.sqrt(np.einsum("ij,ij->j", M, M))
+    s = np.ldexp(1.0, np.round(np.log2(np.where(norms > 0, norms, 1.0))).astype(int))
+    B = M / s
+    Q, R = np.linalg.qr(B)
+    z, r, refinements = _refined(B, None, rhs, Q, R, max_refinements, cancel)
+    theta = z / s
+    w_s = theta[:n]
+    b_s = float(theta[n]) if problem.intercept else None
+    w, b = problem.to_original(w_s, b_s)
+    message = (
+        f"Solved the ridge problem (L2 λ = {problem.penalty.l2:g}) by QR of the augmented "
+        f"design with {refinements} refinement step(s)."
+    )
+    yield _final_normal(problem, w, b, t0, message, [], least_squares_cost=float(r @ r) / (2 * m))
+
+
 def normal_equation(
     problem: Problem, *, cancel: CancelFlag | None = None, max_refinements: int = 10
 ) -> Iterator[Snapshot]:
@@ -211,7 +284,14 @@ def normal_equation(
     polynomial degrees), the minimum-norm solution of the equilibrated design is returned
     instead, with the same least-squares cost, and the warning names that norm. Either way
     the final cost is checked against the solve's own residual: a cost above it is warned.
+
+    With an L2 penalty the answer is :func:`ridge_equation`'s; an L1 penalty has no closed
+    form (InputError: train it with gradient descent).
     """
+    _check_closed_form(problem)
+    if problem.penalty.l2:
+        yield from ridge_equation(problem, cancel=cancel, max_refinements=max_refinements)
+        return
     t0 = time.perf_counter()
     A, A_lo = _original_design(problem)
     y = np.asarray(problem.dataset.y, np.float64)
@@ -251,24 +331,7 @@ def normal_equation(
             )
             message = f"Rank-deficient design (rank {rank} of {p}); {shown} solution shown."
     else:
-        z = np.linalg.solve(R, Q.T @ y)
-        r = y - B @ z
-        step = np.inf
-        refinements = 0
-        for refinements in range(1, max_refinements + 1):  # noqa: B007
-            if cancel is not None and cancel.is_set():
-                break
-            f = precise.residual(y, B, B_lo, z, d=r)
-            g = -precise.transpose_product(B, B_lo, r)
-            u = np.linalg.solve(R.T, g)
-            qtf = Q.T @ f
-            dz = np.linalg.solve(R, qtf - u)
-            r = r + (Q @ u + f - Q @ qtf)
-            z = z + dz
-            new_step = float(np.max(np.abs(dz)) / max(np.max(np.abs(z)), 1e-300))
-            if new_step <= _EPS / 4 or new_step >= step / 2:
-                break
-            step = new_step
+        z, r, refinements = _refined(B, B_lo, y, Q, R, max_refinements, cancel)
         cond = float(sigma[0] / sigma[-1])
         message = (
             f"Solved by QR with {refinements} refinement step(s) "
@@ -288,12 +351,24 @@ def normal_equation(
     yield _final_normal(problem, w, b, t0, message, warnings, least_squares_cost=rss / (2 * m))
 
 
+def _check_closed_form(problem: Problem) -> None:
+    """InputError for an L1 penalty: the lasso has no closed form."""
+    if problem.penalty.l1:
+        raise InputError(
+            "an L1 penalty (lasso) has no closed-form answer: train it with gradient "
+            "descent (gd or sgd), or use the L2 penalty (ridge) with the normal equation"
+        )
+
+
 def normal_textbook(problem: Problem, *, cancel: CancelFlag | None = None) -> Iterator[Snapshot]:
-    """``w = (XᵀX)⁻¹Xᵀy`` exactly as the textbook writes it, on the training design.
+    """``w = (XᵀX)⁻¹Xᵀy`` exactly as the textbook writes it, on the training design; with an
+    L2 penalty, ``(XᵀX + λ₂D)⁻¹Xᵀy`` (D = diag(1, …, 1, 0)).
 
     Kept to show why it is not used: forming ``XᵀX`` squares the condition number, and the
-    explicit inverse loses the rest. Its result warns when it cannot be trusted.
+    explicit inverse loses the rest. Its result warns when it cannot be trusted. InputError
+    for an L1 penalty (no closed form).
     """
+    _check_closed_form(problem)
     t0 = time.perf_counter()
     A = np.asarray(to_host(problem.X), np.float64)
     if problem.intercept:
@@ -301,11 +376,12 @@ def normal_textbook(problem: Problem, *, cancel: CancelFlag | None = None) -> It
     y = np.asarray(to_host(problem.y), np.float64)
     warnings: list[str] = []
     cond = math.inf
-    if A.shape[0] < A.shape[1]:
+    if A.shape[0] < A.shape[1] and not problem.penalty.l2:
         # rank(XᵀX) <= m < p: singular for certain, and p×p may be too big to form at all
         theta = np.full(A.shape[1], np.nan)
     else:
         G = A.T @ A
+        G[np.arange(problem.n), np.arange(problem.n)] += problem.penalty.l2
         try:
             theta = np.linalg.inv(G) @ (A.T @ y)
         except np.linalg.LinAlgError:

@@ -139,7 +139,7 @@ class _Rule:
 def _batches(problem: Problem, size: int, seed: int) -> BatchGradient:
     """The gradient on successive mini-batches of ``size`` rows, epoch by epoch, and the
     batch's cost 1/(2|B|)·Σe_B² at the same point."""
-    xp, X, y, m = problem.xp, problem.X, problem.y, problem.m
+    xp, X, y, m, penalty = problem.xp, problem.X, problem.y, problem.m, problem.penalty
     rng = np.random.default_rng(seed)
     order: Any = None
     pos = m
@@ -157,7 +157,10 @@ def _batches(problem: Problem, size: int, seed: int) -> BatchGradient:
             e += b
         k = int(rows.shape[0])
         gb = float(e.sum()) / k if problem.intercept else 0.0
-        return (X_b.T @ e) / k, gb, float(e @ e) / (2 * k)
+        gw, cost = (X_b.T @ e) / k, float(e @ e) / (2 * k)
+        if penalty:  # J = (1/m)·Σ_i [½e_i² + penalty]: each batch's share is the whole penalty
+            return gw + penalty.smooth_gradient(w), gb, cost + penalty.value(w)
+        return gw, gb, cost
 
     return gradient
 
@@ -169,6 +172,8 @@ def _check_unit(name: str, value: float) -> None:
         raise InputError(f"{name} must be a number with 0 ≤ {name} < 1, got {value!r}")
 
 
+#: The iterative solvers that train an L1 penalty (soft-thresholding after each step).
+PROXIMAL = ("gd", "gd-loop", "sgd")
 #: The optimizers that rescale each coordinate's step: no fixed bound on α.
 ADAPTIVE = ("adagrad", "rmsprop", "adam")
 
@@ -260,9 +265,14 @@ def optimize(
     eps = DEFAULT_EPSILON.get(solver, 1e-8) if epsilon is None else epsilon
     if isinstance(eps, bool) or not isinstance(eps, int | float) or not eps > 0:
         raise InputError(f"epsilon must be a number > 0, got {eps!r}")
+    if problem.penalty.l1 and solver not in PROXIMAL:
+        raise InputError(
+            f"an L1 penalty (lasso) is trained by proximal gradient descent, which {solver} "
+            "is not: choose gd or sgd for it, or use the L2 penalty"
+        )
     batch = mini_batch(solver, batch_size, problem.m)
     step: Step = (
-        plain_step(rate, problem.intercept)
+        plain_step(rate, problem.intercept, problem.penalty)
         if solver == "sgd"
         else _Rule(
             solver,

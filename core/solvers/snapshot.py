@@ -45,6 +45,8 @@ class Snapshot:
     ``batch_cost`` is, for a mini-batch run, the cost 1/(2|B|)·Σe_B² of the last mini-batch
     before the snapshot, at the parameters that batch's update started from (the noisy cost
     a training loop logs); None for full-batch runs and before the first update.
+    ``cost`` is the training cost J (with the penalty, when there is one); ``test_cost`` is
+    1/(2m_test)·Σe² on the held-out rows (no penalty), None without a test set.
     """
 
     iteration: int
@@ -59,6 +61,7 @@ class Snapshot:
     message: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
     batch_cost: float | None = None
+    test_cost: float | None = None
 
     @property
     def final(self) -> bool:
@@ -115,4 +118,5 @@ def make_snapshot(
         message,
         tuple(warnings),
         None if batch_cost is None else float(batch_cost),
+        problem.test_cost(w_s_host, b_s_val),
     )

@@ -364,7 +364,9 @@ class ExploreController(Watching, RaceControl):
         cost = np.fromiter((s.cost for s in batch), float, len(batch))
         theta = np.array([problem.theta(s.w_scaled, s.b_scaled or 0.0) for s in batch])
         params = np.array([np.append(s.w, s.b) if s.b is not None else s.w for s in batch])
-        run.history.add(it, cost, theta, params, History.batch_costs_of(batch))
+        run.history.add(
+            it, cost, theta, params, History.batch_costs_of(batch), History.test_costs_of(batch)
+        )
         run.last = batch[-1]
         if state.status is RunStatus.PAUSED:  # a step: the banner names the new iteration
             self._say(PAUSED_TEXT.format(it=f"{run.last.iteration:,}"))

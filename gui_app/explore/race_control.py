@@ -288,7 +288,7 @@ class RaceControl:
                 run.history = History(problem.n_params)
             if run.problem is not problem:
                 continue
-            run.history.add(*history_rows(problem, batch))
+            run.history.add(*history_rows(problem, batch), None, History.test_costs_of(batch))
             run.last = batch[-1]
             if batch[-1].final:
                 run.final = batch[-1]

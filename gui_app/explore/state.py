@@ -75,6 +75,7 @@ class History:
         self.iterations: list[np.ndarray] = []
         self.cost: list[np.ndarray] = []
         self.batch_cost: list[np.ndarray] = []  # one entry per iteration entry, NaN: none
+        self.test_cost: list[np.ndarray] = []  # the held-out rows' cost, NaN: no test set
         self.theta = Growing(n_params)
         self.params = Growing(n_params)
 
@@ -85,14 +86,15 @@ class History:
         theta: np.ndarray,
         params: np.ndarray,
         batch_cost: np.ndarray | None = None,
+        test_cost: np.ndarray | None = None,
     ) -> None:
         """Append one batch of snapshots (k entries; θ and params k × n_params; the batch
-        costs k entries, None: none, see :meth:`batch_costs_of`)."""
+        and test costs k entries each, None: none, see :meth:`costs_of`)."""
         self.iterations.append(iterations)
         self.cost.append(cost)
-        self.batch_cost.append(
-            np.full(len(iterations), np.nan) if batch_cost is None else batch_cost
-        )
+        none = np.full(len(iterations), np.nan)
+        self.batch_cost.append(none if batch_cost is None else batch_cost)
+        self.test_cost.append(none if test_cost is None else test_cost)
         self.theta.extend(theta)
         self.params.extend(params)
 
@@ -111,11 +113,22 @@ class History:
             self.batch_cost = [np.concatenate(self.batch_cost)]
         return self.batch_cost[0] if self.batch_cost else np.array([])
 
+    def test_costs(self) -> np.ndarray:
+        """The test cost at each of :meth:`arrays`' iterations (NaN: no test set)."""
+        if len(self.test_cost) > 1:
+            self.test_cost = [np.concatenate(self.test_cost)]
+        return self.test_cost[0] if self.test_cost else np.array([])
+
     @staticmethod
     def batch_costs_of(batch: list[Snapshot]) -> np.ndarray:
         """The snapshots' ``batch_cost`` (NaN for None: full batch, or before the first
         update), for :meth:`add`."""
         return np.array([np.nan if s.batch_cost is None else s.batch_cost for s in batch])
+
+    @staticmethod
+    def test_costs_of(batch: list[Snapshot]) -> np.ndarray:
+        """The snapshots' ``test_cost`` (NaN for None: no test set), for :meth:`add`."""
+        return np.array([np.nan if s.test_cost is None else s.test_cost for s in batch])
 
     def __len__(self) -> int:
         return self.theta.size

@@ -388,7 +388,7 @@ class RunWorker(QObject):
         ds = self._dataset(spec.data)
         if job.cancelled:
             return None
-        problem = build_problem(ds, spec.model)
+        problem = build_problem(ds, spec.model, seed=spec.data.seed)
         # The Gram statistics behind alpha_max, cond and the contour take seconds on big
         # data: compute them here, never on the GUI thread.
         if job.cancelled:
