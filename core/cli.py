@@ -1,5 +1,6 @@
-"""The ``gd-explorer`` command line: ``fit``, ``lesson`` and ``bench`` run headless; no command
-opens the window (through a launcher that ``gui_app`` passes in, so ``core`` never imports Qt).
+"""The ``gd-explorer`` command line: ``fit``, ``predict``, ``lesson`` and ``bench`` run
+headless; no command opens the window (through a launcher that ``gui_app`` passes in, so
+``core`` never imports Qt).
 
 The options of ``fit`` are built from :data:`core.settings.SCHEMA`: type, default, range, unit
 and help come from the one settings model the window reads too, so both share one set of
@@ -30,6 +31,7 @@ from core.cli_args import (
     build_parser,
     settings_from_args,
 )
+from core.cli_report import count_text, format_report
 from core.errors import InputError
 
 #: The history file is flushed after this many snapshots or this many seconds, whichever
@@ -50,7 +52,12 @@ class HistoryWriter:
     """
 
     def __init__(
-        self, path: Path, feature_names: Sequence[str], intercept: bool, batch_cost: bool = False
+        self,
+        path: Path,
+        feature_names: Sequence[str],
+        intercept: bool,
+        batch_cost: bool = False,
+        test_cost: bool = False,
     ) -> None:
         from core.files import AtomicTextFile
 
@@ -62,7 +69,9 @@ class HistoryWriter:
         self._csv = csv.writer(self._buffer, lineterminator="\n")
         header = ["iteration", "cost", "gradient_norm", *[f"w[{nm}]" for nm in feature_names]]
         self._batch_cost = batch_cost  # a mini-batch run: the last batch's cost, last column
-        self._csv.writerow(header + (["b"] if intercept else []) + ["batch_cost"] * batch_cost)
+        self._test_cost = test_cost  # with a test set: its cost, the very last column
+        header += ["b"] * intercept + ["batch_cost"] * batch_cost + ["test_cost"] * test_cost
+        self._csv.writerow(header)
         self._drain()
         self.file.flush()
 
@@ -73,7 +82,7 @@ class HistoryWriter:
 
     def add(self, snap: Any) -> None:
         """Append one snapshot (iteration, cost, gradient norm, w..., b in original units;
-        a mini-batch run's batch cost last)."""
+        then a mini-batch run's batch cost, then the test set's cost)."""
         row = [
             snap.iteration,
             repr(snap.cost),
@@ -84,6 +93,8 @@ class HistoryWriter:
             row.append(repr(snap.b))
         if self._batch_cost:  # empty before the first update
             row.append("" if snap.batch_cost is None else repr(snap.batch_cost))
+        if self._test_cost:
+            row.append("" if snap.test_cost is None else repr(snap.test_cost))
         self._csv.writerow(row)
         self.rows += 1
         self._pending += 1
@@ -112,6 +123,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     """Run the fit the options describe; write ``--history`` as it goes; return the
     JSON-ready report. Raises InputError for bad data or options, _Interrupted on Ctrl+C."""
     from core.builder import build_dataset, build_problem
+    from core.cli_eval import check_predict_values, evaluation_report
     from core.files import check_output_path, require_regular_file
     from core.solvers import (
         GD_SOLVERS,
@@ -132,6 +144,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         require_regular_file(data.csv_path, "data file")
     dataset = build_dataset(data)
     problem = build_problem(dataset, model, dtype=args.dtype, seed=data.seed)
+    check_predict_values(problem, args.predict or ())
     gd = run.solver in GD_SOLVERS
     if args.optimal:
         if not gd:
@@ -139,7 +152,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         if mini_batch(run.solver, run.batch_size, problem.m):
             raise InputError(
                 "--optimal: the theory's step is for full-batch runs; a mini-batch of "
-                f"{_count(run.batch_size, 'row')} is noisier (drop --batch-size, or choose α "
+                f"{count_text(run.batch_size, 'row')} is noisier (drop --batch-size, or choose α "
                 "yourself)"
             )
         if run.schedule != "constant":
@@ -156,18 +169,20 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
             **{key: getattr(run, key) for key in (*SCHEDULE_OPTIONS, *OPTIMIZER_OPTIONS)},
         }
     final: Snapshot | None = None
+    snapshots = run_solver(problem, run.solver, **options)  # refuses L1 with adam, normal...
     writer = (
         HistoryWriter(
             history_path,
             problem.feature_names,
             model.intercept,
             batch_cost=bool(mini_batch(run.solver, run.batch_size, problem.m)),
+            test_cost=problem.test is not None,
         )
         if history_path is not None
         else None
     )
     try:
-        for snap in run_solver(problem, run.solver, **options):
+        for snap in snapshots:
             if writer is not None:
                 writer.add(snap)
             final = snap
@@ -199,7 +214,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         "device": model.device,
         "dtype": args.dtype,
         "source": dataset.source,
-        "m": problem.m,
+        "m": problem.m,  # the training rows (m_total: every row loaded)
         "n": problem.n,
         "feature_names": list(problem.feature_names),
         "target_name": dataset.target_name,
@@ -229,6 +244,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         "warnings": warnings,
         "notes": notes,
         "data": data_report,
+        **evaluation_report(problem, final, args.predict or ()),
     }
 
 
@@ -240,98 +256,6 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
     return value
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
-def _columns_line(data: dict[str, Any]) -> str:
-    """What became of a file's columns and rows, in one line (empty for a demo)."""
-    parts = []
-    dropped = data.get("dropped_levels", {})
-    for name, levels in data.get("encoded", {}).items():
-        gone = f", {name}={dropped[name]} left out" if name in dropped else ""
-        parts.append(f"one-hot {name!r} ({len(levels)} levels{gone})")
-    if data.get("ignored"):
-        parts.append("ignored " + ", ".join(repr(n) for n in data["ignored"]))
-    if data.get("dropped_rows"):
-        parts.append(f"{_count(len(data['dropped_rows']), 'row')} with missing values left out")
-    if data.get("filled"):
-        cells = sum(data["filled"].values())
-        parts.append(f"{_count(cells, 'missing cell')} filled ({data.get('missing')})")
-    return "; ".join(parts)
-
-
-def _bound_text(r: dict[str, Any]) -> str:
-    """The step-size bound of the report's solver, "α_max = 1.071", "momentum bound = 2.034",
-    or "no fixed bound" (the adaptive optimizers)."""
-    from core.solvers.optimizers import divergence_bound
-
-    opt = r.get("optimizer") or {}
-    limit = divergence_bound(r["solver"], r["alpha_max"], opt.get("momentum", 0.9))
-    if limit is None:
-        return "no fixed bound: adaptive steps"
-    return f"{limit.name.removeprefix('the ')} = {limit.value:.4g}"
-
-
-def _optimizer_line(opt: dict[str, Any] | None) -> str:
-    """The optimizer's settings in one line (empty for plain batch descent, constant α)."""
-    if not opt:
-        return ""
-    parts = [f"{k} = {v:g}" for k, v in opt.items() if k not in ("name", "schedule")]
-    parts = [p.replace("batch_size = 0", "full batch") for p in parts]
-    schedule = dict(opt["schedule"])
-    name = schedule.pop("name")
-    if name != "constant":
-        extra = ", ".join(f"{k} {v:g}" for k, v in schedule.items())
-        parts.append(f"schedule {name}" + (f" ({extra})" if extra else ""))
-    return ", ".join(parts)
-
-
-def format_report(r: dict[str, Any]) -> str:
-    """The human-readable fit report."""
-    width = max([len(nm) for nm in r["feature_names"]] + [11])
-    has_b = "intercept" if r["intercept"] is not None else "no intercept"
-    lines = [
-        f"data        {r['source']}: {_count(r['m'], 'row')} × {_count(r['n'], 'feature')}, "
-        f"target {r['target_name']!r}",
-        f"model       degree {r['degree']}, {has_b}, scaling {r['scaling']}",
-    ]
-    columns = _columns_line(r.get("data") or {})
-    if columns:
-        lines.insert(1, f"columns     {columns}")
-    if r["alpha"] is not None:
-        lines.append(
-            f"solver      {r['solver']}: α = {r['alpha']:g} ({_bound_text(r)}), "
-            f"stopped: {r['status']} after {r['iterations']} iterations"
-        )
-    else:
-        lines.append(f"solver      {r['solver']}")
-    settings = _optimizer_line(r.get("optimizer"))
-    if settings:
-        lines.append(f"optimizer   {settings}")
-    if r.get("theory"):
-        from core.solvers.theory import format_theory
-
-        lines.append(format_theory(r["theory"]))
-    lines += [
-        f"result      {r['message']}",
-        f"cost J      {r['cost']:.10g}   (J = 1/(2m)·Σ(ŷ - y)²; gradient norm "
-        f"{r['gradient_norm']:.3g})",
-        f"cond(A)     {r['condition_number']:.4g}   (design as scaled)",
-        f"time        {r['elapsed_s']:.4g} s",
-        "coefficients (original units):",
-    ]
-    for nm, v in zip(r["feature_names"], r["coefficients"], strict=True):
-        lines.append(f"  {nm:<{width}}  {v: .15g}")
-    if r["intercept"] is not None:
-        lines.append(f"  {'intercept b':<{width}}  {r['intercept']: .15g}")
-    for note in r["notes"]:
-        lines.append(f"note: {note}")
-    for w in r["warnings"]:
-        lines.append(f"warning: {w}")
-    return "\n".join(lines)
 
 
 def write_stdout(text: str) -> None:
@@ -363,6 +287,16 @@ def run_fit(args: argparse.Namespace) -> int:
         write_stdout(json.dumps(_json_safe(report), ensure_ascii=False))
     else:
         write_stdout(format_report(report))
+    return EXIT_OK
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    """``gd-explorer predict --model FILE --x VALUES``: ŷ for each example."""
+    from core.cli_eval import format_predict, predict_result
+
+    result = predict_result(args.model, args.x)
+    text = json.dumps(_json_safe(result), ensure_ascii=False) if args.json else None
+    write_stdout(text or format_predict(result))
     return EXIT_OK
 
 
@@ -422,6 +356,8 @@ def main(
             return exc.code if isinstance(exc.code, int) else EXIT_USAGE
         if args.command == "fit":
             return run_fit(args)
+        if args.command == "predict":
+            return run_predict(args)
         if args.command == "lesson":
             return run_lesson_command(args)
         if args.command == "bench":
@@ -429,7 +365,9 @@ def main(
 
             return bench.run(args)
         if launch_gui is None:
-            _error("the window needs the GUI (PySide6); headless commands: fit, lesson, bench")
+            _error(
+                "the window needs the GUI (PySide6); headless commands: fit, predict, lesson, bench"
+            )
             return EXIT_USAGE
         return launch_gui(args)
     except InputError as exc:

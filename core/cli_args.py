@@ -1,5 +1,5 @@
 """The ``gd-explorer`` command-line parser: ``fit`` options built from the settings model,
-``lesson`` and ``bench``, and the settings a parsed ``fit`` command describes.
+``predict``, ``lesson`` and ``bench``, and the settings a parsed ``fit`` command describes.
 
 Each ``fit`` option comes from :data:`core.settings.SCHEMA` (type, default, range, unit and
 help), so the command line and the window share one set of defaults and limits. Running the
@@ -252,12 +252,21 @@ def _add_fit_arguments(fit: argparse.ArgumentParser) -> None:
         "recorded iteration (every --report-every; a mini-batch run records at most about "
         "20,000), as the run goes (Ctrl+C keeps what was done)",
     )
+    out.add_argument(
+        "--predict",
+        action="append",
+        metavar="VALUES",
+        help="predict ŷ for one new example after the fit: one value per raw feature in the "
+        "data's order, before polynomial expansion and scaling (a level's name for a "
+        "categorical column), comma-separated, e.g. 1200,3,1,40; repeatable; write "
+        "--predict=-1,2 for a leading minus",
+    )
     out.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``gd-explorer`` parser: ``fit`` (options from the settings model), ``lesson``,
-    ``bench``."""
+    """The ``gd-explorer`` parser: ``fit`` (options from the settings model), ``predict``,
+    ``lesson``, ``bench``."""
     parser = _Parser(prog=PROG, description="Explore how linear regression is trained.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument(
@@ -290,6 +299,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="a lesson's number, id (e.g. 2-learning-rate) or a lesson file",
     )
 
+    predict = sub.add_parser(
+        "predict",
+        help="predict ŷ for new examples with a saved model (a fit's --json output or a session)",
+        description="Predict the target for new examples with the model a fit saved: the JSON "
+        "that 'fit --json' prints (its \"model\") or a session file (its newest run that "
+        "saved a model).",
+    )
+    predict.add_argument(
+        "--model", required=True, metavar="FILE.json", help="a fit's JSON report or a session"
+    )
+    predict.add_argument(
+        "--x",
+        action="append",
+        required=True,
+        metavar="VALUES",
+        help="one new example: one value per raw feature in the data's order (a level's name "
+        "for a categorical column), comma-separated, e.g. 1200,3,1,40; repeatable; write "
+        "--x=-1,2 for a leading minus",
+    )
+    predict.add_argument("--json", action="store_true", help="print one JSON object")
+
     bench = sub.add_parser("bench", help="time one GD step: loop, compiled, BLAS, fused, Gram, GPU")
     try:
         from core.timing import bench as bench_module
@@ -302,8 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _refuse_foreign_options(args: argparse.Namespace, source: str) -> None:
     """InputError naming the first given data option that does not apply to ``source``."""
     allowed = {"csv": FILE_OPTIONS, "synthetic": SYNTHETIC_OPTIONS}.get(source, ())
+    split = getattr(args, "test_fraction", 0) > 0  # the seed is the split's seed too
     for key in _cli_keys("data"):
-        if not hasattr(args, key) or key in allowed:
+        if not hasattr(args, key) or key in allowed or (key == "seed" and split):
             continue
         option = SCHEMA[key].cli
         if key == "header" and getattr(args, "header_option", None):
@@ -315,8 +346,12 @@ def _refuse_foreign_options(args: argparse.Namespace, source: str) -> None:
                 why += f"; {args.data}'s target is {dataset.target_name!r}"
         else:
             why = f"{option} applies to demo:synthetic only"
+            if key == "seed":
+                why = f"{option} applies to demo:synthetic and to the train/test split"
             if source != "csv":
                 why += f"; {args.data} is a fixed table ({CHOICE_LABELS['source'][source]})"
+            if key == "seed":
+                why += f"{'; ' if source == 'csv' else ' and '}--test-fraction is 0 (no split)"
         raise InputError(why)
 
 

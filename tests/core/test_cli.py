@@ -271,7 +271,7 @@ def test_the_housing_demo_has_no_seed(capsys):
     r = run_json(capsys, "demo:housing", "--solver", "normal")
     assert r["source"] == "housing demo (100 houses)"  # no seed in its name
     assert main(["fit", "demo:housing", "--seed", "5"]) == 2
-    assert "--seed applies to demo:synthetic only" in capsys.readouterr().err
+    assert "--seed applies to demo:synthetic and to the train/test split" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
