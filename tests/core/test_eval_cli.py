@@ -158,7 +158,7 @@ def test_ridge_on_the_training_scaler_differs_from_one_fitted_on_every_row(capsy
         capsys, "demo:housing", "--solver", "normal", "--l2", "30", "--test-fraction", "0.3"
     )
     train, _ = training_rows(r)
-    Z_all, mu, sd = zscore(X, np.arange(len(y)))  # the leaky scaler
+    Z_all, _, sd = zscore(X, np.arange(len(y)))  # the leaky scaler
     leaky = Ridge(alpha=30.0).fit(Z_all[train], y[train])
     leaky_w = leaky.coef_ / sd
     assert not np.allclose(r["coefficients"], leaky_w, rtol=1e-6)
@@ -194,7 +194,7 @@ def test_l1_equals_sklearn_lasso_with_the_same_zeros(capsys, numeric_csv, solver
         "--iterations", "5000", "--tolerance", "0", "--report-every", "5000",
     )  # fmt: skip
     m = len(y)
-    Z, mu, sd = zscore(X, np.arange(m))
+    Z, _, sd = zscore(X, np.arange(m))
     lasso = Lasso(alpha=lam / m, tol=1e-14, max_iter=100_000).fit(Z, y)
     w_s = np.array(r["coefficients"]) * sd
     assert_allclose(w_s, lasso.coef_, rtol=1e-9, atol=1e-9 * np.abs(lasso.coef_).max())
