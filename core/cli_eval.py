@@ -142,9 +142,9 @@ def split_line(r: dict[str, Any]) -> str:
 def is_split_note(note: str, r: dict[str, Any]) -> bool:
     """Whether ``note`` is the problem's note on the split, which :func:`split_line` says."""
     s = r.get("split")
-    return bool(s) and note.startswith(
-        f"{s['m_test']:,} of {r['m_total']:,} rows held out as the test set"
-    )
+    if not s:
+        return False
+    return note.startswith(f"{s['m_test']:,} of {r['m_total']:,} rows held out as the test set")
 
 
 def _cell(value: Any) -> str:
