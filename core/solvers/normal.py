@@ -83,28 +83,34 @@ def _cost_is_least_squares(
     return math.sqrt(two_m * cost) <= math.sqrt(two_m * least_squares_cost) * (1 + 5e-7) + slack
 
 
-def _equilibrated(problem: Problem) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """``B = A / s`` for ``A = [X | 1]`` in original units (m × p, Fortran order: LAPACK's
-    and the column kernels' layout), the rounding errors of its powers scaled alike (or
-    None), and ``s``: each column's 2-norm rounded to a power of two, so that dividing by
-    it is exact (equilibration; van der Sluis, 1969). Built in one pass over X."""
-    X, X_lo = problem.design.X, problem.design.X_lo
+def _equilibrated(
+    X: np.ndarray, X_lo: np.ndarray | None, intercept: bool, ridge: float = 0.0
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """``B = A / s`` for the design ``A = [X | 1]`` (m × p; no ones without an intercept),
+    with ``ridge`` > 0 the augmented ``[X | 1; ridge·I_n | 0]`` ((m + n) × p, the ridge
+    problem's design), in Fortran order (LAPACK's and the column kernels' layout); the
+    rounding errors of X's powers scaled alike (or None); and ``s``: each column's 2-norm
+    rounded to a power of two, so that dividing by it is exact (equilibration; van der
+    Sluis, 1969). Built in one pass over X."""
     m, n = X.shape
-    p = n + int(problem.intercept)
-    norms = np.sqrt(np.einsum("ij,ij->j", X, X))
-    if problem.intercept:
+    p = n + int(intercept)
+    rows = m + (n if ridge else 0)
+    norms = np.sqrt(np.einsum("ij,ij->j", X, X) + ridge * ridge)
+    if intercept:
         norms = np.append(norms, math.sqrt(m))
     with np.errstate(divide="ignore"):
         exps = np.where(norms > 0, np.round(np.log2(np.where(norms > 0, norms, 1.0))), 0.0)
     s = np.ldexp(1.0, exps.astype(int))
-    B = np.empty((m, p), order="F")
-    np.divide(X, s[:n], out=B[:, :n])
+    B = np.zeros((rows, p), order="F") if ridge else np.empty((rows, p), order="F")
+    np.divide(X, s[:n], out=B[:m, :n])
     B_lo = None
     if X_lo is not None:
-        B_lo = np.zeros((m, p), order="F")
-        np.divide(X_lo, s[:n], out=B_lo[:, :n])
-    if problem.intercept:
-        B[:, n] = 1.0 / s[n]
+        B_lo = np.zeros((rows, p), order="F")
+        np.divide(X_lo, s[:n], out=B_lo[:m, :n])
+    if intercept:
+        B[:m, n] = 1.0 / s[n]
+    if ridge:
+        B[m + np.arange(n), np.arange(n)] = ridge / s[:n]
     return B, B_lo, s
 
 
@@ -280,24 +286,23 @@ def ridge_equation(
     t0 = time.perf_counter()
     m, n = problem.m, problem.n
     X_s = np.asarray(problem.scaler.transform(problem.design.X), np.float64)
-    A = np.column_stack([X_s, np.ones(m)]) if problem.intercept else X_s
-    p = A.shape[1]
-    rows = np.zeros((n, p))
-    rows[np.arange(n), np.arange(n)] = math.sqrt(problem.penalty.l2)
-    M = np.vstack([A, rows])
+    B, _, s = _equilibrated(X_s, None, problem.intercept, math.sqrt(problem.penalty.l2))
     rhs = np.concatenate([np.asarray(problem.dataset.y, np.float64), np.zeros(n)])
-    norms = np.sqrt(np.einsum("ij,ij->j", M, M))
-    s = np.ldexp(1.0, np.round(np.log2(np.where(norms > 0, norms, 1.0))).astype(int))
-    B = M / s
-    Q, R = np.linalg.qr(B)
-    z, r, refinements = _refined(B, None, rhs, Q, R, max_refinements, cancel)
+    fast = gram_refined(B, None, rhs, max_refinements, cancel) if B.size >= FAST_SIZE else None
+    if fast is not None:
+        z, r, refinements, _kappa = fast
+        how = "Cholesky of the equilibrated augmented XᵀX"
+    else:
+        Q, R = np.linalg.qr(B)
+        z, r, refinements = _refined(B, None, rhs, Q, R, max_refinements, cancel)
+        how = "QR of the augmented design"
     theta = z / s
     w_s = theta[:n]
     b_s = float(theta[n]) if problem.intercept else None
     w, b = problem.to_original(w_s, b_s)
     message = (
-        f"Solved the ridge problem (L2 λ = {problem.penalty.l2:g}) by QR of the augmented "
-        f"design with {refinements} refinement step(s)."
+        f"Solved the ridge problem (L2 λ = {problem.penalty.l2:g}) by {how} with "
+        f"{refinements} double-double refinement step(s)."
     )
     yield _final_normal(problem, w, b, t0, message, [], least_squares_cost=float(r @ r) / (2 * m))
 
@@ -330,7 +335,7 @@ def normal_equation(
         yield from ridge_equation(problem, cancel=cancel, max_refinements=max_refinements)
         return
     t0 = time.perf_counter()
-    B, B_lo, s = _equilibrated(problem)
+    B, B_lo, s = _equilibrated(problem.design.X, problem.design.X_lo, problem.intercept)
     y = np.asarray(problem.dataset.y, np.float64)
     m, p = B.shape
     names = problem.parameter_names

@@ -81,3 +81,22 @@ def test_ill_conditioned_large_design_falls_back_to_qr():
     e_ours = A @ np.append(snap.w, snap.b) - y
     e_ref = A @ reference - y
     assert e_ours @ e_ours <= (e_ref @ e_ref) * (1 + 1e-10)
+
+
+def test_large_ridge_takes_the_cholesky_path_with_the_same_answer(monkeypatch):
+    ds = make_synthetic(20_000, 12, seed=6, scale_spread=2)
+    problem = Problem(ds, scaling="zscore", l2=25.0)
+    fast = last(run_solver(problem, "normal"))
+    assert "Cholesky" in fast.message
+    monkeypatch.setattr(normal_mod, "FAST_SIZE", 10**12)
+    slow = last(run_solver(problem, "normal"))
+    assert "QR" in slow.message
+    np.testing.assert_allclose(fast.w, slow.w, rtol=1e-13)
+    np.testing.assert_allclose(fast.b, slow.b, rtol=1e-13)
+    # and both are the ridge answer: the penalised normal equations hold (NumPy, by hand)
+    X_s = problem.scaler.transform(problem.design.X)
+    A = np.column_stack([X_s, np.ones(problem.m)])
+    G = A.T @ A
+    G[np.arange(12), np.arange(12)] += 25.0
+    theta = np.linalg.solve(G, A.T @ ds.y)
+    np.testing.assert_allclose(np.append(fast.w_scaled, fast.b_scaled), theta, rtol=1e-10)
