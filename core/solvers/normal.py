@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -13,6 +13,7 @@ from core.backend import to_host
 from core.errors import InputError
 from core.model import precise
 from core.model.problem import Problem
+from core.solvers.normal_fast import FAST_SIZE, GRAM_SAFE_KAPPA, gram_refined
 from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot, readonly
 
 #: Condition number (after equilibration) above which the answer is flagged nearly singular.
@@ -82,14 +83,35 @@ def _cost_is_least_squares(
     return math.sqrt(two_m * cost) <= math.sqrt(two_m * least_squares_cost) * (1 + 5e-7) + slack
 
 
-def _original_design(problem: Problem) -> tuple[np.ndarray, np.ndarray | None]:
-    """``A = [X | 1]`` in original units (m × p) and the rounding errors of its powers."""
-    X, X_lo = problem.design.X, problem.design.X_lo
-    if problem.intercept:
-        X = np.column_stack([X, np.ones(problem.m)])
-        if X_lo is not None:
-            X_lo = np.column_stack([X_lo, np.zeros(problem.m)])
-    return X, X_lo
+def _equilibrated(
+    X: np.ndarray, X_lo: np.ndarray | None, intercept: bool, ridge: float = 0.0
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """``B = A / s`` for the design ``A = [X | 1]`` (m × p; no ones without an intercept),
+    with ``ridge`` > 0 the augmented ``[X | 1; ridge·I_n | 0]`` ((m + n) × p, the ridge
+    problem's design), in Fortran order (LAPACK's and the column kernels' layout); the
+    rounding errors of X's powers scaled alike (or None); and ``s``: each column's 2-norm
+    rounded to a power of two, so that dividing by it is exact (equilibration; van der
+    Sluis, 1969). Built in one pass over X."""
+    m, n = X.shape
+    p = n + int(intercept)
+    rows = m + (n if ridge else 0)
+    norms = np.sqrt(np.einsum("ij,ij->j", X, X) + ridge * ridge)
+    if intercept:
+        norms = np.append(norms, math.sqrt(m))
+    with np.errstate(divide="ignore"):
+        exps = np.where(norms > 0, np.round(np.log2(np.where(norms > 0, norms, 1.0))), 0.0)
+    s = np.ldexp(1.0, exps.astype(int))
+    B = np.zeros((rows, p), order="F") if ridge else np.empty((rows, p), order="F")
+    np.divide(X, s[:n], out=B[:m, :n])
+    B_lo = None
+    if X_lo is not None:
+        B_lo = np.zeros((rows, p), order="F")
+        np.divide(X_lo, s[:n], out=B_lo[:m, :n])
+    if intercept:
+        B[:m, n] = 1.0 / s[n]
+    if ridge:
+        B[m + np.arange(n), np.arange(n)] = ridge / s[:n]
+    return B, B_lo, s
 
 
 def minimum_norm_in_original_units(x: np.ndarray, row_b: np.ndarray, s: np.ndarray) -> np.ndarray:
@@ -194,6 +216,26 @@ def _rank_deficient_answer(
     return z / s, rss_z, text, "equilibrated minimum-norm"
 
 
+def _dd_products(
+    B: np.ndarray, B_lo: np.ndarray | None
+) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+    """The double-double ``residual(c, z, d)`` and ``transpose_product(r)`` of ``B``: the
+    compiled kernels of :mod:`core.solvers.qr_kernels` for a large design, NumPy's
+    :mod:`core.model.precise` for a small one (no compile wait)."""
+    if B.size < FAST_SIZE:
+        return (
+            lambda c, z, d: precise.residual(c, B, B_lo, z, d=d),
+            lambda r: precise.transpose_product(B, B_lo, r),
+        )
+    from core.solvers import qr_kernels as K
+
+    lo = np.zeros((0, 0)) if B_lo is None else B_lo
+    return (
+        lambda c, z, d: K.dd_residual(c, B, lo, z, d),
+        lambda r: K.dd_transpose_product(B, lo, r),
+    )
+
+
 def _refined(
     B: np.ndarray,
     B_lo: np.ndarray | None,
@@ -207,6 +249,7 @@ def _refined(
     residual and the refinement steps taken: QR, then the augmented system
     ``[I B; Bᵀ 0][r; z] = [y; 0]`` refined with residuals in double-double until a step
     stops halving (Björck, *Numerical Methods for Least Squares Problems*, §2.9)."""
+    dd_residual, dd_transpose = _dd_products(B, B_lo)
     z = np.linalg.solve(R, Q.T @ y)
     r = y - B @ z
     step = np.inf
@@ -214,8 +257,8 @@ def _refined(
     for refinements in range(1, max_refinements + 1):  # noqa: B007
         if cancel is not None and cancel.is_set():
             break
-        f = precise.residual(y, B, B_lo, z, d=r)
-        g = -precise.transpose_product(B, B_lo, r)
+        f = dd_residual(y, z, r)
+        g = -dd_transpose(r)
         u = np.linalg.solve(R.T, g)
         qtf = Q.T @ f
         dz = np.linalg.solve(R, qtf - u)
@@ -243,24 +286,23 @@ def ridge_equation(
     t0 = time.perf_counter()
     m, n = problem.m, problem.n
     X_s = np.asarray(problem.scaler.transform(problem.design.X), np.float64)
-    A = np.column_stack([X_s, np.ones(m)]) if problem.intercept else X_s
-    p = A.shape[1]
-    rows = np.zeros((n, p))
-    rows[np.arange(n), np.arange(n)] = math.sqrt(problem.penalty.l2)
-    M = np.vstack([A, rows])
+    B, _, s = _equilibrated(X_s, None, problem.intercept, math.sqrt(problem.penalty.l2))
     rhs = np.concatenate([np.asarray(problem.dataset.y, np.float64), np.zeros(n)])
-    norms = np.sqrt(np.einsum("ij,ij->j", M, M))
-    s = np.ldexp(1.0, np.round(np.log2(np.where(norms > 0, norms, 1.0))).astype(int))
-    B = M / s
-    Q, R = np.linalg.qr(B)
-    z, r, refinements = _refined(B, None, rhs, Q, R, max_refinements, cancel)
+    fast = gram_refined(B, None, rhs, max_refinements, cancel) if B.size >= FAST_SIZE else None
+    if fast is not None:
+        z, r, refinements, _kappa = fast
+        how = "Cholesky of the equilibrated augmented XᵀX"
+    else:
+        Q, R = np.linalg.qr(B)
+        z, r, refinements = _refined(B, None, rhs, Q, R, max_refinements, cancel)
+        how = "QR of the augmented design"
     theta = z / s
     w_s = theta[:n]
     b_s = float(theta[n]) if problem.intercept else None
     w, b = problem.to_original(w_s, b_s)
     message = (
-        f"Solved the ridge problem (L2 λ = {problem.penalty.l2:g}) by QR of the augmented "
-        f"design with {refinements} refinement step(s)."
+        f"Solved the ridge problem (L2 λ = {problem.penalty.l2:g}) by {how} with "
+        f"{refinements} double-double refinement step(s)."
     )
     yield _final_normal(problem, w, b, t0, message, [], least_squares_cost=float(r @ r) / (2 * m))
 
@@ -293,21 +335,30 @@ def normal_equation(
         yield from ridge_equation(problem, cancel=cancel, max_refinements=max_refinements)
         return
     t0 = time.perf_counter()
-    A, A_lo = _original_design(problem)
+    B, B_lo, s = _equilibrated(problem.design.X, problem.design.X_lo, problem.intercept)
     y = np.asarray(problem.dataset.y, np.float64)
-    m, p = A.shape
-    norms = np.sqrt(np.einsum("ij,ij->j", A, A))
-    with np.errstate(divide="ignore"):
-        exps = np.where(norms > 0, np.round(np.log2(np.where(norms > 0, norms, 1.0))), 0.0)
-    s = np.ldexp(1.0, exps.astype(int))
-    B = A / s
-    B_lo = A_lo / s if A_lo is not None else None
+    m, p = B.shape
+    names = problem.parameter_names
+    large = B.size >= FAST_SIZE and m >= p >= 1
+    fast = gram_refined(B, B_lo, y, max_refinements, cancel) if large else None
+    if fast is not None:
+        z, r, refinements, kappa = fast
+        message = (
+            f"Solved by Cholesky of the equilibrated XᵀX (condition number {kappa:.3g}, below "
+            f"{GRAM_SAFE_KAPPA:.0e}, where it is safe) with {refinements} double-double "
+            "refinement step(s)."
+        )
+        x = z / s
+        w = x[: problem.n]
+        b = float(x[problem.n]) if problem.intercept else None
+        rss = float(r @ r)
+        yield _final_normal(problem, w, b, t0, message, [], least_squares_cost=rss / (2 * m))
+        return
     Q, R = np.linalg.qr(B)  # m < p: Q is m×m and R is m×p
     # Thin SVD: with m < p, Vt is m × p (a full one would be p × p, too big for wide data).
     U, sigma, Vt = np.linalg.svd(R, full_matrices=False)
     tol = sigma[0] * max(m, p) * _EPS if sigma[0] > 0 else 0.0
     rank = int(np.sum(sigma > tol))
-    names = problem.parameter_names
     warnings: list[str] = []
     if rank < p:
         x, rss, norm_text, shown = _rank_deficient_answer(
