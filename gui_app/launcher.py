@@ -23,7 +23,7 @@ from core.cli import main as core_main
 PROG = "gd-explorer"
 EXIT_MISSING_LIBRARIES = 2
 EXIT_NO_DISPLAY = 2
-HEADLESS = "fit, lesson, bench"
+HEADLESS = "fit, predict, lesson, bench"
 
 # The shared libraries PySide6's xcb platform plugin (plugins/platforms/libqxcb.so, with
 # libQt6XcbQpa and libQt6Gui) loads from the system, as `ldd` lists them, with the package

@@ -112,7 +112,7 @@ def test_a_display_without_an_x_server_is_one_line_and_exit_2(x11, monkeypatch, 
     err = capsys.readouterr().err
     assert err.startswith("gd-explorer: cannot open the display ':99'")
     assert "set DISPLAY to a running X server" in err
-    assert "headless commands fit, lesson, bench" in err and err.count("\n") == 1
+    assert "headless commands fit, predict, lesson, bench" in err and err.count("\n") == 1
     assert "xcb-cursor" not in err
     assert app_start == []  # Qt was never started
     assert loader.xcb.disconnects == [(FakeXcb.CONNECTION,)]  # the error connection is freed
@@ -150,7 +150,7 @@ def test_the_no_display_message_lists_every_headless_command(monkeypatch, capsys
     monkeypatch.setattr(gui_app.app.sys, "platform", "linux")
     assert gui_app.app.run_app() == 2  # said before any Qt object is made
     err = capsys.readouterr().err
-    assert "no display found" in err and "headless commands: fit, lesson, bench" in err
+    assert "no display found" in err and "headless commands: fit, predict, lesson, bench" in err
 
 
 def test_packages_are_named_once_each():

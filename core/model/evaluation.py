@@ -117,8 +117,13 @@ def reading(evaluation: Evaluation, target_name: str) -> str:
     )
     return (
         f"typical error about ±{part.rmse:.3g}{units} {where} (RMSE); "
-        f"mean absolute error {part.mae:.3g}; R² = {part.r2:.3f}"
+        f"mean absolute error {part.mae:.3g}; R² = {_r2(part.r2)}"
     )
+
+
+def _r2(r2: float) -> str:
+    """R² to 3 decimals, or 3 significant digits when a poor model makes it hugely negative."""
+    return f"{r2:.3f}" if abs(r2) < 1000 else f"{r2:.3g}"
 
 
 def _rows(k: int) -> str:
