@@ -8,10 +8,11 @@ report (the agreed names):
   None without a test set;
 - ``metrics``: :meth:`core.model.evaluation.Evaluation.as_dict` (``{"train": {...}, "test":
   {...} or None}``: rows, cost, mse, rmse, mae, r2), or None when the run ended with
-  non-finite parameters (a diverged run has no model to judge);
+  non-finite parameters or errors;
 - ``penalty``: ``{"l2", "l1", "zeroed": [names of the coefficients L1 set to exactly 0]}``;
-- ``model``: :meth:`core.model.predictor.Predictor.to_dict`, or None as for ``metrics``
-  (``gd-explorer predict --model SESSION.json`` uses the newest run with one).
+- ``model``: :meth:`core.model.predictor.Predictor.to_dict`, or None for a run that diverged
+  or ended with non-finite parameters (``gd-explorer predict --model SESSION.json`` uses the
+  newest run with one).
 
 :func:`run_extras` computes them from a problem and a final snapshot; :func:`parse_extras`
 validates them when a session is read (an InputError names the run and the field);
@@ -72,7 +73,8 @@ def run_extras(problem: Problem, final: Snapshot) -> dict[str, Any]:
         parts = [metrics["train"]] + ([metrics["test"]] if metrics["test"] else [])
         if all(math.isfinite(p[k]) for p in parts for k in METRIC_KEYS):
             out["metrics"] = metrics
-        out["model"] = predictor_for(problem, w, final.b).to_dict()
+        if not final.diverged:  # a diverged run's parameters predict nothing worth keeping
+            out["model"] = predictor_for(problem, w, final.b).to_dict()
     return out
 
 
