@@ -201,13 +201,13 @@ def parse_extras(d: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def split_words(split: dict[str, Any] | None) -> str:
-    """The split in words: "test set: 40 rows (fraction 0.5, seed 0); the scaler fitted on
-    the training rows only", or "no test set"."""
+    """The split in words: "test set: 40 rows held out (fraction 0.5, seed 0); any feature
+    scaling fitted on the training rows only", or "no test set"."""
     if split is None:
         return "no test set (every row trains the model)"
     return (
         f"test set: {len(split['test_rows']):,} rows held out (fraction {split['fraction']:g}, "
-        f"seed {split['seed']}); the scaler fitted on the training rows only"
+        f"seed {split['seed']}); any feature scaling fitted on the training rows only"
     )
 
 
