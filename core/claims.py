@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from core import training_claims
+from core import eval_claims, training_claims
 from core.errors import InputError
 
 if TYPE_CHECKING:
@@ -95,6 +95,14 @@ CLAIM_FIELDS: dict[str, dict[str, str]] = {
     "noisier": {"noisy": RUN, "smooth": RUN},
     "stalls": {"run": RUN, "at_least": NUMBER},
     "iterations_near_theory": {"run": RUN, "within": NUMBER},
+    # the evaluation lessons' claims (checked in core.eval_claims); "x" is one example as the
+    # CLI's --x takes it ("1200,3,1,40"), "value" the ŷ the lesson's text quotes
+    "train_error_falls": {"from": RUN, "to": RUN},
+    "test_error_rises": {"from": RUN, "to": RUN, "at_least": NUMBER},
+    "test_error_falls": {"from": RUN, "to": RUN},
+    "coefficients_shrink": {"from": RUN, "to": RUN, "at_least": NUMBER},
+    "prediction_near": {"run": RUN, "reference": RUN, "x": TEXT, "within": NUMBER},
+    "predicts": {"run": RUN, "x": TEXT, "value": NUMBER, "within": NUMBER},
 }
 CLAIM_KINDS = tuple(CLAIM_FIELDS)
 
@@ -403,6 +411,7 @@ _CHECKS: dict[str, Check] = {
     "warns": _warns,
     "says": _says,
     **training_claims.CHECKS,
+    **eval_claims.CHECKS,
 }
 assert set(_CHECKS) == set(CLAIM_FIELDS)
 

@@ -13,8 +13,6 @@ stays fast whatever the window did.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
@@ -32,6 +30,8 @@ from core.files import (
     remove_stale_temps,
     sanitize_text,
 )
+from core.run_report import EXTRA_KEYS, history_csv_text, parse_extras, run_extras
+from core.run_report import model_summary as model_summary  # the window imports it from here
 
 FORMAT = "gd-explorer-session"
 VERSION = 1
@@ -59,7 +59,12 @@ _NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 
 @dataclass(frozen=True)
 class RunRecord:
-    """A finished run and its history (parameters in original units)."""
+    """A finished run and its history (parameters in original units).
+
+    ``test_costs``: the held-out rows' cost at each history point (empty without a test set);
+    ``split``, ``metrics``, ``penalty``, ``model``: what :func:`core.run_report.run_extras`
+    says of its final parameters (None in sessions written before issue 12).
+    """
 
     label: str
     solver: str
@@ -71,6 +76,11 @@ class RunRecord:
     costs: tuple[float, ...]
     params: tuple[tuple[float, ...], ...]  # one row per snapshot: w..., then b if any
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    test_costs: tuple[float, ...] = ()
+    split: dict[str, Any] | None = None
+    metrics: dict[str, Any] | None = None
+    penalty: dict[str, Any] | None = None
+    model: dict[str, Any] | None = None
 
     @classmethod
     def from_snapshots(
@@ -80,8 +90,10 @@ class RunRecord:
         alpha: float | None,
         snapshots: Sequence[Any],
         parameter_names: Sequence[str],
+        problem: Any = None,
     ) -> RunRecord:
-        """Build a record from the snapshots a solver yielded (the last one is final)."""
+        """Build a record from the snapshots a solver yielded (the last one is final); with
+        the ``problem`` they ran on, its test costs, split, metrics, penalty and model too."""
         final = snapshots[-1]
         rows = tuple(
             tuple(float(v) for v in s.w) + ((s.b,) if s.b is not None else ()) for s in snapshots
@@ -97,6 +109,10 @@ class RunRecord:
             tuple(s.cost for s in snapshots),
             rows,
             tuple(final.warnings),
+            tuple(math.nan if s.test_cost is None else float(s.test_cost) for s in snapshots)
+            if problem is not None and problem.split is not None
+            else (),
+            **(run_extras(problem, final) if problem is not None else {}),
         )
 
     def thinned(self, max_points: int | None = None) -> RunRecord:
@@ -113,6 +129,7 @@ class RunRecord:
             iterations=tuple(self.iterations[i] for i in keep),
             costs=tuple(self.costs[i] for i in keep),
             params=tuple(self.params[i] for i in keep),
+            test_costs=tuple(self.test_costs[i] for i in keep) if self.test_costs else (),
         )
 
 
@@ -143,7 +160,8 @@ def cap_session(session: Session) -> Session:
     total = 0
     for run in reversed(session.runs[-MAX_SESSION_RUNS:]):  # newest first
         run = _cut_texts(run.thinned())
-        total += len(run.iterations) * (len(run.parameter_names) + 2)
+        total += len(run.iterations) * (len(run.parameter_names) + 2 + bool(run.test_costs))
+        total += len(run.split["test_rows"]) if run.split else 0
         if kept and total > MAX_SESSION_VALUES:
             break
         kept.append(run)
@@ -189,6 +207,8 @@ def _run_to_json(r: RunRecord) -> dict[str, Any]:
         "costs": _numbers_to_json(r.costs),
         "params": [_numbers_to_json(row) for row in r.params],
         "warnings": list(r.warnings),
+        **({"test_costs": _numbers_to_json(r.test_costs)} if r.test_costs else {}),
+        **{key: getattr(r, key) for key in EXTRA_KEYS},
     }
 
 
@@ -419,6 +439,12 @@ def _parse_run(d: Any, where: str) -> RunRecord:
         len(iterations), min(MAX_POINTS_PER_RUN, max(2, MAX_VALUES_PER_RUN // width))
     )
     picks = range(len(iterations)) if keep is None else keep
+    test_costs = _list(d.get("test_costs", []), "test_costs", where)
+    if test_costs and len(test_costs) != len(iterations):
+        raise InputError(
+            f"{where}: 'test_costs' must hold one number per point of 'iterations' "
+            f"({len(iterations)}), got {len(test_costs)}"
+        )
     rows = []
     for i in picks:
         row = params[i]
@@ -442,20 +468,14 @@ def _parse_run(d: Any, where: str) -> RunRecord:
         tuple(_number(costs[i], f"costs[{i}]", where) for i in picks),
         tuple(rows),
         warnings,
+        tuple(_number(test_costs[i], f"test_costs[{i}]", where) for i in picks)
+        if test_costs
+        else (),
+        **parse_extras(d, where),
     )
 
 
 # -- exports ----------------------------------------------------------------------------------
-
-
-def history_csv_text(run: RunRecord) -> str:
-    """A run's history as CSV: iteration, cost, then one column per parameter."""
-    buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\n")
-    out.writerow(["iteration", "cost", *run.parameter_names])
-    for it, cost, row in zip(run.iterations, run.costs, run.params, strict=True):
-        out.writerow([it, repr(cost), *map(repr, row)])
-    return buf.getvalue()
 
 
 def export_history(path: str | Path, runs: Sequence[RunRecord]) -> None:
@@ -469,18 +489,3 @@ def export_history(path: str | Path, runs: Sequence[RunRecord]) -> None:
         atomic_write_text(path, json.dumps(payload, ensure_ascii=False) + "\n", "history file")
     else:
         atomic_write_text(path, history_csv_text(runs[-1]), "history file")
-
-
-def model_summary(run: RunRecord, target_name: str = "y") -> str:
-    """The fitted model as text for the clipboard: equation, coefficients, cost."""
-    final = run.params[-1]
-    lines = [
-        f"GD Explorer: {run.label} ({run.solver}, {run.status}, {run.iterations[-1]} iterations)",
-        f"cost J = {run.costs[-1]:.10g}   (J = 1/(2m)·Σ(ŷ - y)², original units)",
-    ]
-    terms = [f"{v:.6g}·{n}" for n, v in zip(run.parameter_names, final, strict=True) if n != "b"]
-    b = dict(zip(run.parameter_names, final, strict=True)).get("b")
-    lines.append(f"{target_name} ≈ " + " + ".join(terms) + (f" + {b:.6g}" if b is not None else ""))
-    for n, v in zip(run.parameter_names, final, strict=True):
-        lines.append(f"  {n}\t{v:.15g}")
-    return "\n".join(lines)

@@ -31,6 +31,7 @@ from core.files import check_output_path, require_regular_file
 from core.lessons import Lesson, builtin_lessons
 from core.lessons import load_lesson as core_load_lesson
 from core.lessons import save_lesson as core_save_lesson
+from core.run_report import run_extras
 from core.session import RunRecord, Session, export_history, model_summary
 from gui_app.classroom import exports
 from gui_app.classroom.about import AboutDialog, about_info
@@ -211,13 +212,19 @@ class Classroom(ClassroomMenus, QObject):
         params = w.history_params.view()
         count = min(len(it), len(params))
         it, cost, params = it[:count], cost[:count], params[:count]
-        names = w.prepared.problem.parameter_names
+        problem = w.prepared.problem
+        names = problem.parameter_names
         if count == 0 or params.shape[1] != len(names):
             return
+        history = w.state.current_history()
+        test = history.test_costs()[:count] if history is not None and problem.split else None
+        if test is not None and len(test) != count:
+            test = None  # (a history without a test cost per point: not a column to trust)
         stride = max(1, math.ceil(count * len(names) / MAX_RECORD_VALUES))
         if stride > 1:  # thin long histories, always keeping the last row
             keep = np.unique(np.append(np.arange(0, count, stride), count - 1))
             it, cost, params = it[keep], cost[keep], params[keep]
+            test = None if test is None else test[keep]
         label = w.learning.curves[-1].opts.get("name") if w.learning.curves else "run"
         spec = getattr(w, "_run_spec", None)
         solver = spec.run.solver if spec is not None else "gd"
@@ -232,6 +239,8 @@ class Classroom(ClassroomMenus, QObject):
             tuple(float(c) for c in cost),
             tuple(tuple(float(v) for v in row) for row in params),
             tuple(snap.warnings),
+            () if test is None else tuple(float(c) for c in test),
+            **run_extras(problem, snap),  # split, metrics, penalty, model (issue 12)
         )
         self.runs.append(record)
         # A session keeps the runs the learning curve can show; older ones would only grow

@@ -18,6 +18,7 @@ from PySide6.QtCore import QBuffer, QIODevice
 
 from core.errors import InputError
 from core.files import atomic_write_bytes, atomic_write_text, check_output_path
+from core.run_report import csv_comment
 from core.session import RunRecord, export_history
 
 PNG_SCALE = 2.0  # PNGs are drawn at twice the on-screen size: sharp enough for a slide
@@ -118,17 +119,29 @@ def _svg_close_path_fix():
 
 
 def all_runs_csv_text(runs: list[RunRecord]) -> str:
-    """Every run's history as one long CSV table: run, label, iteration, cost, parameters."""
+    """Every run's history as one long CSV table: run, label, iteration, cost, the test cost
+    (a column when some run has a test set; empty for the others), parameters. Runs with a
+    test set or a penalty are described above the table in comment lines ("# run 2 (label):
+    …": the split, λ and the metrics; :func:`core.run_report.csv_comment`)."""
     names: list[str] = []
     for run in runs:
         names += [n for n in run.parameter_names if n not in names]
     buf = io.StringIO()
+    for k, run in enumerate(runs, 1):
+        for line in csv_comment(run, f"run {k} ({run.label})"):
+            buf.write(line + "\n")
+    tested = any(run.test_costs for run in runs)
     out = csv.writer(buf, lineterminator="\n")
-    out.writerow(["run", "label", "solver", "alpha", "iteration", "cost", *names])
+    out.writerow(
+        ["run", "label", "solver", "alpha", "iteration", "cost", *["test cost"] * tested, *names]
+    )
     for k, run in enumerate(runs, 1):
         alpha = "" if run.alpha is None else repr(run.alpha)
-        for it, cost, row in zip(run.iterations, run.costs, run.params, strict=True):
+        for i, (it, cost, row) in enumerate(
+            zip(run.iterations, run.costs, run.params, strict=True)
+        ):
             values = dict(zip(run.parameter_names, row, strict=True))
+            test = [repr(run.test_costs[i]) if run.test_costs else ""] if tested else []
             out.writerow(
                 [
                     k,
@@ -137,6 +150,7 @@ def all_runs_csv_text(runs: list[RunRecord]) -> str:
                     alpha,
                     it,
                     repr(cost),
+                    *test,
                     *(repr(values[n]) if n in values else "" for n in names),
                 ]
             )

@@ -4,6 +4,7 @@ window's controls and worker, and the text of the lesson panel."""
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,9 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtCore import Signal as QtSignal
 
 from core.errors import InputError
+from core.eval_claims import evaluation_of
 from core.lessons import Lesson, LessonRun, check_claims, iterations_to_converge
+from core.model.evaluation import target_unit
 from core.session import RunRecord
 from core.settings import Settings
 from core.solvers import GD_SOLVERS
@@ -201,6 +204,20 @@ def run_knobs(res: LessonRun) -> str:
     return text
 
 
+def run_errors(res: LessonRun) -> str:
+    """A lesson run's training and test RMSE (target units) for a run with a test set
+    (:func:`core.eval_claims.evaluation_of`), "" for one without."""
+    if res.problem.test is None:
+        return ""
+    evaluation = evaluation_of(res)
+    unit = target_unit(res.problem.source.target_name)
+    test = evaluation.test.rmse if evaluation.test is not None else math.nan
+    return (
+        f", training RMSE {evaluation.train.rmse:.4g}{' ' + unit if unit else ''}, "
+        f"test RMSE {test:.4g}"
+    )
+
+
 def lesson_html(outcome: LessonOutcome, status: str, stale: bool = False) -> str:
     """The lesson panel's text: explanation, each run's result, the claims checked, notes;
     ``stale``: dimmed under a note (the settings on screen are no longer the lesson's)."""
@@ -217,7 +234,7 @@ def lesson_html(outcome: LessonOutcome, status: str, stale: bool = False) -> str
         if res.alpha is not None:
             text += f", α = {res.alpha:.4g}"
         text += run_knobs(res)
-        text += f", cond = {res.problem.condition_number:.3g}"
+        text += f", cond = {res.problem.condition_number:.3g}" + run_errors(res)
         rows.append(f"<li><b>{html.escape(label)}</b>: {html.escape(text)}</li>")
     claims = "".join(
         f"<li><span style='color:{'#009E73' if ok else '#D55E00'}'><b>{'✓' if ok else '✗'}"

@@ -44,6 +44,7 @@ def thin_run(run: RunRecord, max_rows: int = MAX_POINTS_PER_RUN) -> RunRecord:
         iterations=tuple(run.iterations[i] for i in keep),
         costs=tuple(run.costs[i] for i in keep),
         params=tuple(run.params[i] for i in keep),
+        test_costs=tuple(run.test_costs[i] for i in keep) if run.test_costs else (),
     )
 
 

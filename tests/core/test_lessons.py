@@ -58,6 +58,10 @@ def test_the_ten_lessons_ship():
         "Momentum in a narrow valley",
         "Adam rescales each coordinate",
         "A schedule rescues an SGD run that stalls",
+        # issue 12's three evaluation lessons
+        "Overfitting: polynomial degree and a test set",
+        "Ridge shrinks the coefficients and can lower the test error",
+        "Predicting a house price as the course does",
     ]
 
 
@@ -71,7 +75,7 @@ def test_each_lesson_makes_its_point(lesson):
         assert ok, f"{lesson.title}: {claim} does not hold ({detail})"
 
 
-@pytest.mark.parametrize("number", range(1, 11))
+@pytest.mark.parametrize("number", range(1, 14))
 def test_gd_explorer_lesson_passes_headless(number, capsys):
     assert main(["lesson", str(number)]) == 0
     out = capsys.readouterr().out
