@@ -62,7 +62,8 @@ def run_app(self_test: bool = False) -> int:
         if not self_test:
             print(
                 "gd-explorer: no display found (DISPLAY/WAYLAND_DISPLAY unset). Run it on a "
-                "desktop, or set QT_QPA_PLATFORM=offscreen; headless commands: fit, predict, lesson, bench",
+                "desktop, or set QT_QPA_PLATFORM=offscreen; headless commands: fit, predict, "
+                "lesson, bench",
                 file=sys.stderr,
             )
             return 2
