@@ -326,7 +326,7 @@ def run_lesson_command(args: argparse.Namespace) -> int:
         lines.append(
             f"- {label}: {run.final.status} after {run.final.iteration} iterations, "
             f"J = {run.final.cost:.6g}{alpha}, α_max = {run.problem.alpha_max:.4g}, "
-            f"cond = {run.problem.condition_number:.3g}"
+            f"cond = {run.problem.condition_number:.3g}{_rmse_text(run)}"
         )
     failed = 0
     for claim, ok, detail in lessons.check_claims(lesson, results):
@@ -334,6 +334,17 @@ def run_lesson_command(args: argparse.Namespace) -> int:
         lines.append(f"{'✓' if ok else '✗'} {claim['kind']}: {detail}")
     write_stdout("\n".join(lines))
     return EXIT_OK if not failed else EXIT_FAILED
+
+
+def _rmse_text(run: Any) -> str:
+    """ ", RMSE train 2.40 / test 2.69" for a lesson run with a test set ("" without one)."""
+    from core.model.evaluation import evaluate
+
+    if run.problem.test is None or run.final.diverged:
+        return ""
+    ev = evaluate(run.problem, run.final.w_scaled, run.final.b_scaled)
+    assert ev.test is not None
+    return f", RMSE train {ev.train.rmse:.4g} / test {ev.test.rmse:.4g}"
 
 
 def _error(message: str) -> None:
