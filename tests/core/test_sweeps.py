@@ -12,8 +12,8 @@ import pytest
 from core.builder import build_dataset
 from core.errors import InputError
 from core.model.split import split_rows
-from core.model.sweeps import degree_sweep, lambda_grid, regularisation_path
 from core.settings import DataSettings, ModelSettings
+from core.sweeps import degree_sweep, lambda_grid, regularisation_path
 
 # The lesson's data: the stopping-distance demo (80 cars, quadratic in the speed, 3 % noise),
 # 30 % of the rows held out with seed 1. The test RMSE is lowest at degree 2 (the true
