@@ -15,6 +15,7 @@ The view draws what it is given and emits what the user asks for; it decides not
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,11 @@ TRAIN_COLOR, TEST_COLOR, BEST_COLOR = "#0072B2", "#D55E00", "#009E73"
 MAX_POINTS = 20_000
 MIN_PLOT_HEIGHT = 180
 PENALTIES = (("l2", "L2 (ridge)"), ("l1", "L1 (lasso)"))
-LEGEND_COEFS = 5  # coefficients the path's legend names before "+N more"
+LEGEND_COEFS = 3  # coefficients the path's legend names before "+N more"
+#: An error curve that climbs far above its lowest point is cut at this multiple of it, so
+#: the low part (where the test error is lowest) stays readable; the rest leaves the top.
+#: The degree sweep keeps more (degree 1's underfit is half its story).
+FOCUS_FACTOR = {"degree": 4.0, "path": 2.5}
 
 
 def _plot(title: str, bottom: str, left: str) -> pg.PlotWidget:
@@ -64,6 +69,30 @@ def _legend(widget: pg.PlotWidget) -> pg.LegendItem:
 def _units(target: str) -> str:
     unit = target_unit(target)
     return f" ({unit})" if unit else ""
+
+
+def _coef_name(name: str) -> str:
+    """A coefficient's legend name without units: "speed (km/h)^2" → "w[speed^2]"."""
+    bare = re.sub(r"\s*\([^()]*\)", "", name) or name
+    return f"w[{bare}]"
+
+
+def _focus(widget: pg.PlotWidget, curves: list[np.ndarray], factor: float) -> str:
+    """Show the y range from 0 to the curves' top, or to ``factor`` × their lowest value
+    when they climb higher (x auto-ranges); returns words saying so ("" when not cut)."""
+    values = np.concatenate([np.asarray(c, float) for c in curves]) if curves else np.zeros(0)
+    values = values[np.isfinite(values)]
+    box = widget.getPlotItem().getViewBox()
+    box.enableAutoRange(x=True)
+    if values.size == 0:
+        box.enableAutoRange(y=True)
+        return ""
+    top, words = float(values.max()), ""
+    if values.min() > 0 and top > factor * values.min():
+        top = factor * float(values.min())
+        words = f"y axis cut at {factor:g}× the lowest RMSE (right-click → View All)"
+    box.setYRange(0, top, padding=0.05)
+    return words
 
 
 def _thin(values: np.ndarray) -> np.ndarray:
@@ -341,6 +370,7 @@ class EvaluateView(QWidget):
             self.set_target(target)
         self.sweep_train.setData(sweep.degrees.astype(float), sweep.train_rmse)
         self.sweep_test.setData(sweep.degrees.astype(float), sweep.test_rmse)
+        cut = _focus(self.sweep_plot, [sweep.train_rmse, sweep.test_rmse], FOCUS_FACTOR["degree"])
         best = sweep.best_degree
         self.best_degree.setVisible(best is not None)
         u = target_unit(self.target)
@@ -350,7 +380,7 @@ class EvaluateView(QWidget):
             rmse = float(sweep.test_rmse[list(sweep.degrees).index(best)])
             words.append(f"lowest test RMSE {rmse:.4g} {u} at degree {best} (dotted line)")
         words += [f"degree {p.degree}: {p.error}" for p in sweep.points if p.error]
-        words += [sweep.note] if sweep.note else []
+        words += [w for w in (sweep.note.rstrip("."), cut) if w]
         if sweep.cancelled:
             words.append(f"cancelled after {len(sweep.points)} of {sweep.total} degrees")
         self._done("degree", len(sweep.points), sweep.total, "; ".join(words))
@@ -362,6 +392,7 @@ class EvaluateView(QWidget):
         self._set_coef_lines(path.lambdas, path.coef_scaled, path.names)
         self.path_train.setData(path.lambdas, path.train_rmse)
         self.path_test.setData(path.lambdas, path.test_rmse)
+        cut = _focus(self.path_plot, [path.train_rmse, path.test_rmse], FOCUS_FACTOR["path"])
         best = path.best_lambda
         words = []
         for line in self.best_lambda.values():
@@ -374,7 +405,7 @@ class EvaluateView(QWidget):
             words.append(
                 f"lowest test RMSE {path.test_rmse[i]:.4g} {u} at λ = {best:.3g} (dotted line)"
             )
-        words += [path.note] if path.note else []
+        words += [w for w in (path.note, cut) if w]
         if path.cancelled:
             words.append(f"cancelled after {len(path.lambdas)} of {path.total} values of λ")
         self._done("path", len(path.lambdas), path.total, "; ".join(w.rstrip(".") for w in words))
@@ -395,7 +426,7 @@ class EvaluateView(QWidget):
             line = plot.plot(lambdas, coef[:, j], pen=pg.mkPen(color, width=2, style=dash))
             self.coef_lines.append(line)
             if j < LEGEND_COEFS:
-                self.coef_legend.addItem(line, f"w[{name}]")
+                self.coef_legend.addItem(line, _coef_name(name))
         if len(names) > LEGEND_COEFS:
             self.coef_legend.addItem(
                 pg.PlotDataItem(pen=None), f"+{len(names) - LEGEND_COEFS} more"
