@@ -186,3 +186,4 @@ def test_sweep_without_a_test_set_says_one_is_needed(window, qtbot):
     assert not result.has_test
     assert "test set is needed" in window.evaluate.notes["degree"].text()
     assert not window.evaluate.best_degree.isVisible()
+    assert _points(window.evaluate.sweep_test) == 0 and _points(window.evaluate.sweep_train) == 3

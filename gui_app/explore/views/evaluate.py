@@ -95,6 +95,13 @@ def _focus(widget: pg.PlotWidget, curves: list[np.ndarray], factor: float) -> st
     return words
 
 
+def _set_curve(item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+    """``item.setData(x, y)``; nothing drawn when no y is finite (no test set)."""
+    if not np.isfinite(y).any():
+        x = y = np.zeros(0)
+    item.setData(x, y)
+
+
 def _thin(values: np.ndarray) -> np.ndarray:
     step = max(1, -(-len(values) // MAX_POINTS))
     return values[::step]
@@ -368,8 +375,8 @@ class EvaluateView(QWidget):
         """Draw a :class:`core.sweeps.DegreeSweep` and mark its best degree."""
         if target:
             self.set_target(target)
-        self.sweep_train.setData(sweep.degrees.astype(float), sweep.train_rmse)
-        self.sweep_test.setData(sweep.degrees.astype(float), sweep.test_rmse)
+        _set_curve(self.sweep_train, sweep.degrees.astype(float), sweep.train_rmse)
+        _set_curve(self.sweep_test, sweep.degrees.astype(float), sweep.test_rmse)
         cut = _focus(self.sweep_plot, [sweep.train_rmse, sweep.test_rmse], FOCUS_FACTOR["degree"])
         best = sweep.best_degree
         self.best_degree.setVisible(best is not None)
@@ -390,8 +397,8 @@ class EvaluateView(QWidget):
         if target:
             self.set_target(target)
         self._set_coef_lines(path.lambdas, path.coef_scaled, path.names)
-        self.path_train.setData(path.lambdas, path.train_rmse)
-        self.path_test.setData(path.lambdas, path.test_rmse)
+        _set_curve(self.path_train, path.lambdas, path.train_rmse)
+        _set_curve(self.path_test, path.lambdas, path.test_rmse)
         cut = _focus(self.path_plot, [path.train_rmse, path.test_rmse], FOCUS_FACTOR["path"])
         best = path.best_lambda
         words = []
