@@ -227,6 +227,7 @@ class EvaluateView(QWidget):
     def _build_path(self) -> QGroupBox:
         box = QGroupBox("Regularisation path")
         self.penalty = QComboBox()
+        self.penalty.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for key, text in PENALTIES:
             self.penalty.addItem(text, key)
         self.lambda_lo, self.lambda_hi = QLineEdit("1e-4"), QLineEdit("1e4")
