@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 #: The runner event that carries a sweep's progress: payload ``(kind, done, total)``.
 SWEEP_PROGRESS = "sweep_progress"
 KINDS = ("degree", "l2", "l1")
+#: The state's aspects (see gui_app.explore.state) after which the model on screen may differ.
+MODEL_ASPECTS = frozenset({"problem", "history", "finished", "runs", "race", "ready", "status"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,6 +104,8 @@ class SweepControl(QObject):
         self.job_id = 0  # the sweep in flight (0: none)
         self.job_kind = ""
         self.keys: dict[str, tuple[Any, ...]] = {}  # the key of each result shown, by group
+        self.model_stale = True  # the residual plots wait for the tab to be seen
+        view.shown.connect(self._on_shown)
         view.degree_sweep_requested.connect(self.start_degree_sweep)
         view.path_requested.connect(self.start_path)
         view.cancel_requested.connect(self.cancel)
@@ -171,6 +175,10 @@ class SweepControl(QObject):
         if self.busy and self.worker.latest_run_id == self.job_id:
             self.worker.stop()
 
+    def _on_shown(self) -> None:
+        if self.model_stale:
+            self.draw_model()
+
     # -- the runner's answers -------------------------------------------------------------------
     def _on_progress(self, job_id: int, payload: tuple[str, int, int]) -> None:
         if job_id == self.job_id:
@@ -222,8 +230,17 @@ class SweepControl(QObject):
             if key is not None and key != sweep_key(kind, *state.model_key):
                 del self.keys[group]  # a sweep still in flight is dropped when it ends
                 self.view.clear_group(group, "The data or model changed: run it again.")
-        if changed & {"problem", "history", "finished", "runs", "race", "ready"}:
-            self.view.show_model(*model_on_screen(state))
+        if changed & MODEL_ASPECTS:
+            self.model_stale = True
+        # the residuals are drawn when the tab is seen; during a run only when it ends or
+        # pauses (each drawing reads every row: not at 30 redraws a second)
+        if self.model_stale and self.view.isVisible() and state.status is not RunStatus.RUNNING:
+            self.draw_model()
+
+    def draw_model(self) -> None:
+        """Draw the residual plots of the model on screen now."""
+        self.model_stale = False
+        self.view.show_model(*model_on_screen(self.state))
 
 
 def model_on_screen(state: ExploreState) -> tuple[Any, Any, str]:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -114,6 +115,7 @@ class EvaluateView(QWidget):
     degree_sweep_requested = Signal(int)  # max degree
     path_requested = Signal(str, float, float, int)  # "l2" | "l1", λ from, λ to, points
     cancel_requested = Signal()
+    shown = Signal()  # the tab came into view (the residual plots may be out of date)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -274,6 +276,10 @@ class EvaluateView(QWidget):
             return
         kind = self.penalty.currentData()
         self.path_requested.emit(kind, lo, hi, self.lambda_count.value())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.shown.emit()
 
     # -- the model on screen ----------------------------------------------------------------------
     def show_model(self, problem: Any, snap: Any, words: str) -> None:
