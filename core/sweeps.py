@@ -12,8 +12,9 @@
   solver), L1 by proximal gradient descent warm-started from the previous λ (λ from the
   largest down, as glmnet and scikit-learn's ``lasso_path`` do).
 
-Both report ``progress(done, total)`` after each step and check ``cancel.is_set()`` between
-steps: a cancelled sweep returns what it has, marked ``cancelled``. Nothing here imports Qt.
+Both report ``progress(done, total)`` and ``partial(result so far)`` after each step and
+check ``cancel.is_set()`` between steps: a cancelled sweep returns what it has, marked
+``cancelled``. Nothing here imports Qt.
 """
 
 from __future__ import annotations
@@ -169,6 +170,7 @@ def degree_sweep(
     solver: str = "normal",
     progress: Progress | None = None,
     cancel: CancelFlag | None = None,
+    partial: Callable[[DegreeSweep], None] | None = None,
 ) -> DegreeSweep:
     """Fit ``model`` at each of ``degrees`` on ``dataset`` (split with ``seed``, as
     :func:`core.builder.build_problem` does) with ``solver`` (the stable normal equation by
@@ -204,9 +206,9 @@ def degree_sweep(
         points.append(point)
         if progress is not None:
             progress(done, total)
-    return DegreeSweep(
-        tuple(points), total, has_test, cancelled, "" if has_test else NEEDS_TEST + "."
-    )
+        if partial is not None:
+            partial(DegreeSweep(tuple(points), total, has_test, note=_needs(has_test)))
+    return DegreeSweep(tuple(points), total, has_test, cancelled, _needs(has_test))
 
 
 def regularisation_path(
@@ -218,6 +220,7 @@ def regularisation_path(
     kind: str = "l2",
     progress: Progress | None = None,
     cancel: CancelFlag | None = None,
+    partial: Callable[[RegularisationPath], None] | None = None,
 ) -> RegularisationPath:
     """Fit ``model`` on ``dataset`` at each λ of ``lambdas`` (any order; reported ascending):
     ``kind="l2"`` by the closed-form ridge answer (``run_solver(problem, "normal")``),
@@ -279,7 +282,13 @@ def regularisation_path(
         )
         if progress is not None:
             progress(done, total)
+        if partial is not None:
+            partial(_path(kind, rows, names, total, False, model.test_fraction > 0))
     return _path(kind, rows, names, total, cancelled, model.test_fraction > 0)
+
+
+def _needs(has_test: bool) -> str:
+    return "" if has_test else NEEDS_TEST + "."
 
 
 def _degree_point(degree: int, problem: Problem, snap: Snapshot) -> DegreePoint:

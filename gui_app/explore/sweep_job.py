@@ -35,7 +35,8 @@ from gui_app.runner import Job
 if TYPE_CHECKING:
     from core.data.datasets import Dataset
 
-#: The runner event that carries a sweep's progress: payload ``(kind, done, total)``.
+#: The runner event that carries a sweep's progress: payload ``(kind, done, total, result so
+#: far)`` (coalesced: a slow GUI gets the latest).
 SWEEP_PROGRESS = "sweep_progress"
 KINDS = ("degree", "l2", "l1")
 #: The state's aspects (see gui_app.explore.state) after which the model on screen may differ.
@@ -68,10 +69,11 @@ def run_sweep(job: Job) -> SweepOutcome:
     emitting :data:`SWEEP_PROGRESS` after each step; a cancelled sweep returns what it has."""
     spec: SweepSpec = job.spec
 
-    def progress(done: int, total: int) -> None:
-        job.emit(SWEEP_PROGRESS, (spec.kind, done, total), coalesce=True)
+    def partial(result: DegreeSweep | RegularisationPath) -> None:
+        done = len(result.points) if isinstance(result, DegreeSweep) else len(result.lambdas)
+        job.emit(SWEEP_PROGRESS, (spec.kind, done, result.total, result), coalesce=True)
 
-    common: dict[str, Any] = {"seed": spec.seed, "progress": progress, "cancel": job.cancel}
+    common: dict[str, Any] = {"seed": spec.seed, "partial": partial, "cancel": job.cancel}
     if spec.kind == "degree":
         result: DegreeSweep | RegularisationPath = degree_sweep(
             spec.dataset, spec.model, spec.degrees, **common
@@ -180,10 +182,18 @@ class SweepControl(QObject):
             self.draw_model()
 
     # -- the runner's answers -------------------------------------------------------------------
-    def _on_progress(self, job_id: int, payload: tuple[str, int, int]) -> None:
-        if job_id == self.job_id:
-            kind, done, total = payload
-            self.view.set_progress("degree" if kind == "degree" else "path", done, total)
+    def _on_progress(self, job_id: int, payload: tuple[str, int, int, Any]) -> None:
+        if job_id != self.job_id:
+            return
+        kind, _done, _total, result = payload
+        group = "degree" if kind == "degree" else "path"
+        if self.keys.get(group) != sweep_key(kind, *self.state.model_key):
+            return  # the data or model changed meanwhile: the sweep is about to be replaced
+        target = self.state.prepared.dataset.target_name if self.state.prepared else ""
+        if group == "degree":
+            self.view.show_degree_sweep(result, target, final=False)
+        else:
+            self.view.show_path(result, target, final=False)
 
     def _on_finished(self, job_id: int, outcome: SweepOutcome) -> None:
         if job_id != self.job_id:

@@ -49,10 +49,18 @@ def _lstsq_rmse(ds, degree: int):
 def test_degree_sweep_matches_lstsq_and_train_error_never_rises(curve):
     model = ModelSettings(test_fraction=FRACTION)
     calls: list[tuple[int, int]] = []
+    partials: list = []
     sweep = degree_sweep(
-        curve, model, range(1, 9), seed=SEED, progress=lambda d, t: calls.append((d, t))
+        curve,
+        model,
+        range(1, 9),
+        seed=SEED,
+        progress=lambda d, t: calls.append((d, t)),
+        partial=partials.append,
     )
     assert calls == [(d, 8) for d in range(1, 9)]
+    assert [len(p.points) for p in partials] == list(range(1, 9))
+    np.testing.assert_array_equal(partials[3].test_rmse, sweep.test_rmse[:4])
     assert not sweep.cancelled and sweep.has_test and sweep.note == ""
     assert list(sweep.degrees) == list(range(1, 9))
     expected = np.array([_lstsq_rmse(curve, d) for d in range(1, 9)])
@@ -127,14 +135,18 @@ def test_ridge_path_equals_sklearn_and_shrinks(curve):
     degree = 6
     lambdas = lambda_grid(1e-3, 1e3, 7)
     calls: list[int] = []
+    partials: list = []
     path = regularisation_path(
         curve,
         ModelSettings(degree=degree, test_fraction=FRACTION),
         lambdas,
         seed=SEED,
         progress=lambda d, t: calls.append(d),
+        partial=partials.append,
     )
     assert calls == list(range(1, 8)) and not path.cancelled
+    assert [len(p.lambdas) for p in partials] == list(range(1, 8))
+    np.testing.assert_array_equal(partials[-1].coef, path.coef)
     np.testing.assert_allclose(path.lambdas, lambdas)
     assert np.all(np.diff(path.coef_norm) < 0)  # ridge shrinks ‖w‖ as λ grows
     split = split_rows(curve.X.shape[0], FRACTION, SEED)

@@ -147,6 +147,8 @@ def test_cancel_stops_the_sweep_and_leaves_the_window_usable(window, qtbot):
     with qtbot.waitSignal(window.worker.sweep_progress, timeout=TIMEOUT):
         view.buttons["path"][0].click()
     assert view.buttons["path"][1].isEnabled() and not view.buttons["degree"][0].isEnabled()
+    assert _points(view.path_test) >= 1  # drawn while it runs
+    assert "of 40 done" in view.notes["path"].text()
     with qtbot.waitSignal(window.worker.sweep_finished, timeout=TIMEOUT) as blocker:
         view.buttons["path"][1].click()
     path = blocker.args[1].result

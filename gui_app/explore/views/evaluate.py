@@ -378,8 +378,9 @@ class EvaluateView(QWidget):
         self.bars[group].setValue(0)
         self.show_note(group, note)
 
-    def show_degree_sweep(self, sweep: Any, target: str = "") -> None:
-        """Draw a :class:`core.sweeps.DegreeSweep` and mark its best degree."""
+    def show_degree_sweep(self, sweep: Any, target: str = "", final: bool = True) -> None:
+        """Draw a :class:`core.sweeps.DegreeSweep` and mark its best degree (so far, while
+        ``final`` is False: the note then counts the degrees done)."""
         if target:
             self.set_target(target)
         _set_curve(self.sweep_train, sweep.degrees.astype(float), sweep.train_rmse)
@@ -397,10 +398,11 @@ class EvaluateView(QWidget):
         words += [w for w in (sweep.note.rstrip("."), cut) if w]
         if sweep.cancelled:
             words.append(f"cancelled after {len(sweep.points)} of {sweep.total} degrees")
-        self._done("degree", len(sweep.points), sweep.total, "; ".join(words))
+        self._done("degree", len(sweep.points), sweep.total, "; ".join(words), final)
 
-    def show_path(self, path: Any, target: str = "") -> None:
-        """Draw a :class:`core.sweeps.RegularisationPath` and mark its best λ."""
+    def show_path(self, path: Any, target: str = "", final: bool = True) -> None:
+        """Draw a :class:`core.sweeps.RegularisationPath` and mark its best λ (so far, while
+        ``final`` is False)."""
         if target:
             self.set_target(target)
         self._set_coef_lines(path.lambdas, path.coef_scaled, path.names)
@@ -422,11 +424,13 @@ class EvaluateView(QWidget):
         words += [w for w in (path.note, cut) if w]
         if path.cancelled:
             words.append(f"cancelled after {len(path.lambdas)} of {path.total} values of λ")
-        self._done("path", len(path.lambdas), path.total, "; ".join(w.rstrip(".") for w in words))
+        note = "; ".join(w.rstrip(".") for w in words)
+        self._done("path", len(path.lambdas), path.total, note, final)
 
-    def _done(self, group: str, done: int, total: int, note: str) -> None:
+    def _done(self, group: str, done: int, total: int, note: str, final: bool) -> None:
         self.set_progress(group, done, total)
-        self.show_note(group, note + "." if note else "Done.")
+        if final:
+            self.show_note(group, note + "." if note else "Done.")
 
     def _set_coef_lines(self, lambdas: np.ndarray, coef: np.ndarray, names: tuple) -> None:
         plot = self.coef_plot.getPlotItem()
