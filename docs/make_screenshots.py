@@ -21,10 +21,10 @@ folder, so a developer's own settings never show. The pictures:
 - data-tab-1366x768.png: that file loaded, on the Data tab, sorted by price;
 - race-1366x768.png: a race of the classic four (gradient descent at α*, momentum at
   Polyak's α and μ, RMSprop, Adam) on the housing demo, the Race box scrolled into view;
-- degree-sweep-1366x768.png: the Evaluate tab on the overfitting lesson's data (the
-  stopping-distance demo, 30 % held out with seed 1): a degree-10 model by the normal
-  equation (its residuals), the degree sweep 1–12 (the test RMSE lowest at degree 2, rising
-  past it) and the ridge path of the degree-10 model.
+- degree-sweep-1366x768.png: the Evaluate tab on the overfitting lessons' data (the
+  stopping-distance demo, half the rows held out with seed 0): a degree-15 model by the
+  normal equation (its residuals), the degree sweep 1–15 (the test RMSE lowest at degree 2,
+  rising past it) and the ridge path of the degree-15 model.
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ REVIEW = [
     ("degree-sweep", "1920x1080"),
 ]
 #: The overfitting lesson's data and model (issue 12): the test RMSE is lowest at degree 2.
-OVERFIT = {"source": "curve", "test_fraction": 0.3, "seed": 1, "degree": 10, "solver": "normal"}
+#: (lessons 11 and 12: half the rows held out with seed 0, degree 15 on screen).
+OVERFIT = {"source": "curve", "test_fraction": 0.5, "seed": 0, "degree": 15, "solver": "normal"}
 #: The file of the import scenes (own numbers): a de-DE export with a text column (region),
 #: a missing cell and a leading row number.
 REGIONS = ("Nord", "Süd", "Ost", "West")
@@ -190,7 +191,7 @@ def _recorded_to_cost(window) -> None:
 
 
 def _degree_sweep(app, window) -> None:
-    """The Evaluate tab: a degree-10 fit on the lesson's data, its degree sweep (1–12) and
+    """The Evaluate tab: a degree-15 fit on the lesson's data, its degree sweep (1–15) and
     its ridge path, each computed by the tab's own buttons."""
     from gui_app.classroom.settings_bridge import apply_settings
 
@@ -206,7 +207,7 @@ def _degree_sweep(app, window) -> None:
     _wait(app, lambda: bool(done))
     view = window.evaluate
     window.tabs.setCurrentWidget(view)
-    view.max_degree.setValue(12)
+    view.max_degree.setValue(15)
     for group in ("degree", "path"):
         view.buttons[group][0].click()
         _wait(app, lambda: not window.sweeps.busy)
