@@ -189,3 +189,25 @@ def test_sweep_without_a_test_set_says_one_is_needed(window, qtbot):
     assert "test set is needed" in window.evaluate.notes["degree"].text()
     assert not window.evaluate.best_degree.isVisible()
     assert _points(window.evaluate.sweep_test) == 0 and _points(window.evaluate.sweep_train) == 3
+
+
+def test_a_model_with_non_finite_predictions_draws_no_residuals(qtbot):
+    from types import SimpleNamespace
+
+    from core.builder import build_problem
+    from gui_app.explore.views.evaluate import EvaluateView
+
+    view = EvaluateView()
+    qtbot.addWidget(view)
+    data = build_dataset(DataSettings(source="curve"))
+    problem = build_problem(data, ModelSettings(test_fraction=0.3), seed=1)
+    good = SimpleNamespace(w_scaled=np.array([20.0]), b_scaled=60.0)
+    view.show_model(problem, good, "a line")
+    assert _scatter(view, "train") == problem.m and _scatter(view, "test") == 24
+    view.show_model(problem, SimpleNamespace(w_scaled=np.array([np.inf]), b_scaled=0.0), "GD")
+    assert _scatter(view, "train") == 0 and _scatter(view, "test") == 0
+    assert "not finite" in view.model_note.text()
+
+
+def _scatter(view, part: str) -> int:
+    return len(view.points["resid"][part].getData()[0])

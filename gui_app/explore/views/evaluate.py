@@ -301,6 +301,10 @@ class EvaluateView(QWidget):
         }
         test_hat = test_predictions(problem, snap.w_scaled, snap.b_scaled)
         parts["test"] = (problem.test.y, test_hat) if test_hat is not None else (empty, empty)
+        if not all(np.isfinite(y_hat).all() for _y, y_hat in parts.values()):
+            why = "its predictions are not finite numbers (the run diverged): no residuals"
+            self.show_model(None, None, f"Model: {words}: {why}.")
+            return
         lows, highs = [], []
         thinned = False
         for part, (y, y_hat) in parts.items():
