@@ -41,9 +41,11 @@ from gui_app.explore.live import LiveRedraw
 from gui_app.explore.paint import REDRAW_PARTS, PaintsState
 from gui_app.explore.screen_fit import FitsScreen
 from gui_app.explore.state import ExploreState, RunStatus
+from gui_app.explore.sweep_job import SweepControl
 from gui_app.explore.views.contour import ContourView
 from gui_app.explore.views.curves import LearningCurveView, ParametersView
 from gui_app.explore.views.data import DataView
+from gui_app.explore.views.evaluate import EvaluateView
 from gui_app.explore.views.numbers import NumbersPanel
 from gui_app.explore.views.step_panel import StepPanel
 from gui_app.explore.views.surface3d import Surface3DView
@@ -136,6 +138,7 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self._build()
         self.controller = ExploreController(self, self.worker)
         self.state: ExploreState = self.controller.state
+        self.sweeps = SweepControl(self.evaluate, self.worker, self)  # the Evaluate tab's jobs
         self._prepare_timer.timeout.connect(self.controller.prepare_now)
         self._connect()
         self.controls.set_cpu_info(_cpu_label())
@@ -225,6 +228,8 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self.tabs.addTab(main, CHOICE_LABELS["tab"]["explore"])
         self.tabs.addTab(self.data_tab, CHOICE_LABELS["tab"]["data"])
         self.tabs.addTab(self.timing, CHOICE_LABELS["tab"]["timing"])
+        self.evaluate = EvaluateView()  # residuals, degree sweep, λ path (issue 12, items 3, 6)
+        self.tabs.addTab(self.evaluate, "Evaluate")
         self.setCentralWidget(self.tabs)
 
     def _connect(self) -> None:
@@ -370,6 +375,12 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self.controller.clear_start()
 
     # -- the view's side of the controller -----------------------------------------------------
+    def render(self, state: ExploreState, changed: frozenset[str]) -> None:
+        """Draw the aspects in ``changed`` (:meth:`PaintsState.render`), then keep the
+        Evaluate tab true to the state."""
+        super().render(state, changed)
+        self.sweeps.on_render(state, changed)
+
     def schedule_prepare(self) -> None:
         """Prepare soon (typing in a spin box does not prepare at every keystroke)."""
         self._prepare_timer.start()

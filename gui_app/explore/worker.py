@@ -36,6 +36,7 @@ from core.model.problem import Problem
 from core.settings import DataSettings, ModelSettings, RunSettings
 from core.solvers import GD_SOLVERS, OPTIMIZER_OPTIONS, SCHEDULE_OPTIONS, Snapshot, run_solver
 from core.solvers.race import race_rounds
+from gui_app.explore.sweep_job import SWEEP_PROGRESS, SweepOutcome, SweepSpec, run_sweep
 from gui_app.runner import (
     ENDED,
     FAILED,
@@ -220,6 +221,8 @@ class RunWorker(QObject):
     failed = Signal(int, str)  # run id, user-ready message
     state_changed = Signal(int, str)  # run id, "running" | "paused" | "idle"
     gpu_probed = Signal(object)  # GpuStatus
+    sweep_progress = Signal(int, object)  # job id, (kind, done, total) of a sweep (issue 12)
+    sweep_finished = Signal(int, object)  # job id, sweep_job.SweepOutcome
 
     def __init__(self, parent: QObject | None = None, *, sync: bool = False) -> None:
         super().__init__(parent)
@@ -271,6 +274,11 @@ class RunWorker(QObject):
             paused=spec.start_paused,
             step_budget=spec.step_budget,
         )
+
+    def submit_sweep(self, spec: SweepSpec) -> int:
+        """Queue a degree sweep or regularisation path (:mod:`gui_app.explore.sweep_job`),
+        cancelling the current job; returns its id."""
+        return self._runner.submit(run_sweep, spec)
 
     def stop(self) -> None:
         """Cancel whatever is running or queued (a run ends with a "cancelled" snapshot)."""
@@ -340,6 +348,10 @@ class RunWorker(QObject):
                 self.gpu_probed.emit(payload)
             elif kind == "prepared":
                 self.prepared.emit(run_id, payload)
+            elif kind == SWEEP_PROGRESS:
+                self.sweep_progress.emit(run_id, payload)
+            elif kind == RESULT and isinstance(payload, SweepOutcome):
+                self.sweep_finished.emit(run_id, payload)
             elif kind == RESULT and isinstance(payload, RaceResult):
                 self.race_finished.emit(run_id, list(payload.finals))
             elif kind == RESULT:
