@@ -103,6 +103,11 @@ def _set_curve(item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
     item.setData(x, y)
 
 
+def _decade(k: int) -> str:
+    """The label of 10^k: 0.01, 0.1, 1, 10, 100, else 1e-4 / 1e4."""
+    return f"{10.0**k:g}" if -2 <= k <= 2 else f"1e{k}"
+
+
 def _thin(values: np.ndarray) -> np.ndarray:
     step = max(1, -(-len(values) // MAX_POINTS))
     return values[::step]
@@ -410,6 +415,7 @@ class EvaluateView(QWidget):
         if target:
             self.set_target(target)
         self._set_coef_lines(path.lambdas, path.coef_scaled, path.names)
+        self._lambda_ticks(np.asarray(path.lambdas, np.float64))
         _set_curve(self.path_train, path.lambdas, path.train_rmse)
         _set_curve(self.path_test, path.lambdas, path.test_rmse)
         cut = _focus(self.path_plot, [path.train_rmse, path.test_rmse], FOCUS_FACTOR["path"])
@@ -430,6 +436,19 @@ class EvaluateView(QWidget):
             words.append(f"cancelled after {len(path.lambdas)} of {path.total} values of λ")
         note = "; ".join(w.rstrip(".") for w in words)
         self._done("path", len(path.lambdas), path.total, note, final)
+
+    def _lambda_ticks(self, lambdas: np.ndarray) -> None:
+        """Decade ticks on both λ axes (pyqtgraph's log axis labels few of them on a narrow
+        plot): at most five labels, 1e-4, 0.01, 1, 100, 1e4 style."""
+        positive = lambdas[lambdas > 0]
+        if positive.size == 0:
+            return
+        lo, hi = int(np.floor(np.log10(positive.min()))), int(np.ceil(np.log10(positive.max())))
+        step = max(1, int(np.ceil((hi - lo + 1) / 5)))
+        major = [(float(k), _decade(k)) for k in range(lo, hi + 1, step)]
+        minor = [(float(k), "") for k in range(lo, hi + 1)]
+        for widget in (self.coef_plot, self.path_plot):
+            widget.getPlotItem().getAxis("bottom").setTicks([major, minor])
 
     def _done(self, group: str, done: int, total: int, note: str, final: bool) -> None:
         self.set_progress(group, done, total)
