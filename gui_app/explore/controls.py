@@ -96,6 +96,7 @@ class ControlPanel(QWidget):
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
             combo.setMinimumContentsLength(12)
+        self.evaluation_box.compact()  # two λ lists share one row
         wheel_only_when_focused(self)  # the wheel scrolls the panel past the inputs
         self._update_enabled()
 

@@ -171,6 +171,12 @@ class EvaluationBox(QGroupBox):
             for w in (self.fraction_spin, self.seed_spin, self.l2_combo, self.l1_combo):
                 w.blockSignals(False)
 
+    def compact(self) -> None:
+        """Make the λ lists as narrow as their numbers (the panel's combo boxes are set
+        wider; two λ lists share a row)."""
+        for combo in (self.l2_combo, self.l1_combo):
+            combo.setMinimumContentsLength(5)
+
     def inputs(self) -> list[QWidget]:
         """The box's inputs (for blocking their signals while settings are shown)."""
         return [self.fraction_spin, self.seed_spin, self.l2_combo, self.l1_combo]

@@ -168,8 +168,7 @@ class LearningCurveView(pg.PlotWidget):
         one race do not fade each other, and the legend names all of them."""
         self.run_count += 1
         if len(self.curves) >= self.MAX_RUNS:
-            old = self.curves.pop(0)
-            self.plot.removeItem(old)
+            self._drop(self.curves.pop(0))
         for curve in self.curves:
             if race and getattr(curve, "race", 0) == race:
                 continue  # a fellow racer
@@ -177,6 +176,9 @@ class LearningCurveView(pg.PlotWidget):
             faded = pg.mkColor(pen.color())
             faded.setAlpha(140)
             curve.setPen(pg.mkPen(faded, width=1.5 * style.LINE_SCALE))
+            test = getattr(curve, "test_cost_item", None)
+            if test is not None:
+                test.setPen(pg.mkPen(faded, width=1.5 * style.LINE_SCALE, style=DASH))
         if color is None:
             color = style.RUN_COLORS[(self.run_count - 1) % len(style.RUN_COLORS)]
         curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2.5 * style.LINE_SCALE))
@@ -225,7 +227,8 @@ class LearningCurveView(pg.PlotWidget):
         """Draw a run's test cost (the held-out rows' 1/(2m_test)·Σe², NaN where none) at
         ``iterations`` as a dashed line in the run's colour next to ``curve`` (its training
         cost J, with the penalty when ``penalised``); a child of ``curve``, so it goes when
-        the curve goes. The legend then says which line style is which."""
+        the curve goes (an item of the plot, so that the axes hold it). The legend then says
+        which line style is which."""
         ok = np.isfinite(test_cost) & (test_cost > 0)
         item = getattr(curve, "test_cost_item", None)
         restyle = bool(penalised) != getattr(curve, "penalised", False)
@@ -233,8 +236,7 @@ class LearningCurveView(pg.PlotWidget):
         if item is None and ok.any():
             color = pg.mkColor(curve.opts["pen"].color())
             item = pg.PlotDataItem(pen=pg.mkPen(color, width=2 * style.LINE_SCALE, style=DASH))
-            item.setParentItem(curve)
-            item.setLogMode(False, True)  # the plot's log y axis (not set on a child item)
+            self.plot.addItem(item)  # (takes the plot's log y axis, clipping, downsampling)
             curve.test_cost_item = item
             restyle = True
         if item is not None:
@@ -309,12 +311,19 @@ class LearningCurveView(pg.PlotWidget):
         """Take one run's curve away (a run that never took a step)."""
         if curve in self.curves:
             self.curves.remove(curve)
-            self.plot.removeItem(curve)
+            self._drop(curve)
             self._fill_legend()
+
+    def _drop(self, curve: pg.PlotDataItem) -> None:
+        """Take ``curve`` and its test-cost line off the plot."""
+        self.plot.removeItem(curve)
+        test = getattr(curve, "test_cost_item", None)
+        if test is not None:
+            self.plot.removeItem(test)
 
     def clear_runs(self) -> None:
         for curve in self.curves:
-            self.plot.removeItem(curve)
+            self._drop(curve)
         self.curves.clear()
         self.legend.clear()
         self.run_count = 0

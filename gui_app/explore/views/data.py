@@ -8,6 +8,8 @@ model given last (:meth:`DataView.set_problem`, :meth:`DataView.set_model`).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import (
@@ -21,11 +23,26 @@ from PySide6.QtWidgets import (
 )
 
 from gui_app.explore import plots as style
-from gui_app.explore.plots import legend_beside, short_name, style_plot
+from gui_app.explore.plots import fit_texts, legend_beside, short_name, style_plot
 
 MIN_PLOT_HEIGHT = 180  # px: no plot is shorter on a 1280 × 720 screen
 #: Okabe–Ito colours (safe for colour-blind readers): training rows, test rows, predictions.
 TRAIN_RGB, TEST_RGB, PRED_RGB = (0, 114, 178), (230, 159, 0), (213, 94, 0)
+FIT_TITLES = ("Data and predictions ŷ", "Data, ŷ")
+
+
+class CornerPlot(pg.PlotWidget):
+    """A plot widget that keeps a small control (``corner``) in its top-right corner, in
+    the title row."""
+
+    corner: QWidget | None = None
+
+    def resizeEvent(self, event: Any) -> None:
+        """Keep the corner control as wide as its text, at the top right."""
+        super().resizeEvent(event)
+        if self.corner is not None:
+            self.corner.adjustSize()
+            self.corner.move(max(self.width() - self.corner.width() - 4, 0), 2)
 
 
 class DataView(QWidget):
@@ -48,23 +65,27 @@ class DataView(QWidget):
         )
         self.feature_combo.setMinimumContentsLength(6)
         bar.addWidget(self.feature_combo, 1)
-        self.residual_check = QCheckBox("residuals")
-        self.residual_check.setToolTip(
-            "Residual bars: a vertical line from each point y to the prediction ŷ of the model "
-            "on screen (its error e = ŷ − y)"
-        )
-        self.residual_check.toggled.connect(lambda _on: self._redraw_predictions())
-        bar.addWidget(self.residual_check)
         self.tabs = QTabWidget()
         self.tabs.setCornerWidget(corner)
         layout.addWidget(self.tabs, 1)
-        self.fit_widget = pg.PlotWidget()
+        self.fit_widget = CornerPlot()
         self.fit_widget.setMinimumHeight(MIN_PLOT_HEIGHT)
         self.fit_plot = self.fit_widget.getPlotItem()
         self.fit_plot.setMenuEnabled(False)
         style_plot(self.fit_plot, "Data and predictions ŷ", "feature", "target")
+        # the residual-bars choice in the plot's top-right corner (the tab bar has no room)
+        self.residual_check = QCheckBox("residual bars", self.fit_widget)
+        self.residual_check.setToolTip(
+            "Residual bars: a vertical line from each point y to the prediction ŷ of the model "
+            "on screen (its error e = ŷ − y), for the training and the test rows"
+        )
+        self.residual_check.setStyleSheet("background: transparent;")
+        self.residual_check.toggled.connect(lambda _on: self._redraw_predictions())
+        self.fit_widget.corner = self.residual_check
+        self.fit_plot.setTitle(FIT_TITLES[0], size="12pt", color="#111", justify="left")
+        fit_texts(self.fit_plot, FIT_TITLES, reserve=lambda: self.residual_check.width() + 8)
         # beside the data (or above it on a narrow plot): points fill every corner
-        self.fit_plot.legend = pg.LegendItem(labelTextSize="9pt")
+        self.fit_plot.legend = pg.LegendItem(labelTextSize="8pt")
         legend_beside(self.fit_plot, self.fit_plot.legend)
         self.data_points = pg.ScatterPlotItem(
             size=6, brush=pg.mkBrush(*TRAIN_RGB, 160), pen=None, name="training rows y"
@@ -241,10 +262,10 @@ class DataView(QWidget):
     def _fill_legend(self) -> None:
         """Name what is drawn: training rows, test rows, predictions, residual bars."""
         items = [
-            (self.data_points, "training rows y" if self._X_test is not None else "data y"),
-            (self.test_points, "test rows y (held out)"),
+            (self.data_points, "training y" if self._X_test is not None else "data y"),
+            (self.test_points, "test y (held out)"),
             (self.pred_points, "prediction ŷ"),
-            (self.residual_bars, "residual bar ŷ − y"),
+            (self.residual_bars, "residual ŷ − y"),
         ]
         shown = [
             (item, name)

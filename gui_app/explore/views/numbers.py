@@ -230,36 +230,35 @@ class NumbersPanel(QWidget):
         if j is None:
             return ""
         train, test = j.evaluation.train, j.evaluation.test
-        unit = f" ({j.unit})" if j.unit else ""
-        sq = f" ({j.unit})²" if j.unit else ""
         rows = [
             ("rows", f"{train.rows:,}", f"{test.rows:,}" if test else "—"),
             *(
                 (
-                    name + tail,
+                    name,
                     fmt_metric(getattr(train, key)),
                     fmt_metric(getattr(test, key)) if test else "—",
                 )
-                for name, key, tail in (
-                    ("J", "cost", " (no penalty)" if j.penalised else ""),
-                    ("MSE", "mse", sq),
-                    ("RMSE", "rmse", unit),
-                    ("MAE", "mae", unit),
-                    ("R²", "r2", ""),
+                for name, key in (
+                    ("J", "cost"),
+                    ("MSE", "mse"),
+                    ("RMSE", "rmse"),
+                    ("MAE", "mae"),
+                    ("R²", "r2"),
                 )
             ),
         ]
         body = "".join(
-            f"<tr><td>{html.escape(a)}&nbsp;&nbsp;</td><td align='right'><b>{b}</b></td>"
-            f"<td align='right'>&nbsp;&nbsp;<b>{c}</b></td></tr>"
+            f"<tr><td>{html.escape(a)}&nbsp;</td><td align='right'><b>{b}</b></td>"
+            f"<td align='right'>&nbsp;<b>{c}</b></td></tr>"
             for a, b, c in rows
         )
-        head = (
-            "<tr><td></td><td align='right'>training</td>"
-            "<td align='right'>&nbsp;&nbsp;test</td></tr>"
-        )
+        head = "<tr><td></td><td align='right'>training</td><td align='right'>&nbsp;test</td></tr>"
+        # the units once, above the table: a narrow panel keeps three columns whole
+        units = f"in {html.escape(j.unit)}, MSE in ({html.escape(j.unit)})²; " if j.unit else ""
+        note = f"{units}J = MSE/2{' without the penalty' if j.penalised else ''}"
         text = (
             "<div style='margin-top:4px'><b>Errors of this model</b></div>"
+            f"<div style='color:#555'>{note}</div>"
             f"<table cellspacing='0' cellpadding='1'>{head}{body}</table>"
             f"<div style='color:#123'><i>{html.escape(j.reading)}</i></div>"
         )
@@ -289,8 +288,9 @@ class NumbersPanel(QWidget):
         else:
             rows.append(("iteration", f"{snap.iteration:,}"))
             rows.append(("cost J" + " (with penalty)" * self.penalised, fmt(snap.cost, 7)))
-            if snap.test_cost is not None:
-                rows.append(("test cost", fmt(snap.test_cost, 7)))
+            test_cost = getattr(snap, "test_cost", None)  # (a snapshot-like without one)
+            if test_cost is not None:
+                rows.append(("test cost", fmt(test_cost, 7)))
             rows.append(("gradient norm ‖∇J‖", fmt(snap.grad_norm, 4)))
         if alpha is not None:
             rows.append(("learning rate α", fmt(alpha, 4)))
