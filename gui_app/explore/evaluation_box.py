@@ -9,6 +9,7 @@ then prepares the problem again (α_max, the contour and the theory include the 
 
 from __future__ import annotations
 
+import html
 import math
 
 from PySide6.QtCore import Signal
@@ -90,9 +91,10 @@ class EvaluationBox(QGroupBox):
         label = QLabel("Test set")
         label.setToolTip(setting_tooltip("test_fraction"))
         form.addRow(label, row)
-        self.note = QLabel(SCALING_NOTE)
+        # colours in the text, not a style sheet: styled widgets keep their font when
+        # presentation mode enlarges the application's
+        self.note = QLabel(f"<span style='color:#555'>{SCALING_NOTE}</span>")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color:#555;")
         form.addRow(self.note)
         lam = QHBoxLayout()
         self.l2_combo, self.l1_combo = lambda_combo("l2"), lambda_combo("l1")
@@ -106,7 +108,6 @@ class EvaluationBox(QGroupBox):
         form.addRow(reg, lam)
         self.refusal = QLabel("")
         self.refusal.setWordWrap(True)
-        self.refusal.setStyleSheet("color:#8a1c00;")
         self.refusal.setVisible(False)
         form.addRow(self.refusal)
         self._shown = (0.0, 0.0)  # the λs last read or shown: a change is said once
@@ -183,5 +184,6 @@ class EvaluationBox(QGroupBox):
 
     def set_refusal(self, text: str) -> None:
         """Say why Run is off (an L1 λ with a solver that cannot train it); "" hides it."""
-        self.refusal.setText(f"Run is off: {text}." if text else "")
+        words = html.escape(f"Run is off: {text}.") if text else ""
+        self.refusal.setText(f"<span style='color:#8a1c00'>{words}</span>" if text else "")
         self.refusal.setVisible(bool(text))

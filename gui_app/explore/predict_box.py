@@ -44,8 +44,7 @@ class PredictBox(QGroupBox):
         super().__init__("Predict ŷ for a new example", parent)
         layout = QVBoxLayout(self)
         self.reason = QLabel("")
-        self.reason.setWordWrap(True)
-        self.reason.setStyleSheet("color:#555;")
+        self.reason.setWordWrap(True)  # (grey in its text: a style sheet would keep its font)
         layout.addWidget(self.reason)
         self.fields_widget = QWidget()
         self.form = QFormLayout(self.fields_widget)
@@ -79,11 +78,12 @@ class PredictBox(QGroupBox):
         enabled = predictor is not None
         self.fields_widget.setEnabled(enabled)
         self.predict_button.setEnabled(enabled)
-        self.reason.setText(
+        words = (
             f"From the model on screen, in the target's units ({predictor.target})."
             if enabled
             else f"Not available: {reason}."
         )
+        self.reason.setText(f"<span style='color:#555'>{html.escape(words)}</span>")
         if enabled:
             self.predict()
         else:

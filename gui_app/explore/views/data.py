@@ -79,7 +79,6 @@ class DataView(QWidget):
             "Residual bars: a vertical line from each point y to the prediction ŷ of the model "
             "on screen (its error e = ŷ − y), for the training and the test rows"
         )
-        self.residual_check.setStyleSheet("background: transparent;")
         self.residual_check.toggled.connect(lambda _on: self._redraw_predictions())
         self.fit_widget.corner = self.residual_check
         self.fit_plot.setTitle(FIT_TITLES[0], size="12pt", color="#111", justify="left")
