@@ -98,7 +98,7 @@ class Judge:
     """Remembers the last judgement, so a redraw of the same snapshot computes nothing."""
 
     def __init__(self) -> None:
-        self._key: tuple[int, int] | None = None
+        self._key: tuple[Any, Snapshot] | None = None  # (problem, snapshot) judged last
         self._value: Judgement | None = None
 
     def of(self, model: ShownModel | None, live: bool = True) -> Judgement | None:
@@ -107,8 +107,8 @@ class Judge:
         :data:`LIVE_EVALUATION_ENTRIES`)."""
         if model is None:
             return None
-        key = (id(model.problem), id(model.snap))
-        if key == self._key:
+        key = (model.problem, model.snap)  # the objects, not ids: an id may be reused
+        if self._key is not None and key[0] is self._key[0] and key[1] is self._key[1]:
             return self._value
         problem = model.problem
         big = problem.m * max(problem.n, 1) > LIVE_EVALUATION_ENTRIES
