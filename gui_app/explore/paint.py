@@ -241,6 +241,7 @@ class PaintsState:
         if drawn is not None and drawn.history is not None and curve is not None:
             # a new run replaces it: its curve gets all of its history first
             self.learning.set_curve(curve, *drawn.history.arrays())
+            draw_test_cost(self, drawn, curve)
         racers = state.race.runs if state.race is not None else []
         for key, run in runs.items():
             if key in self._curves:
