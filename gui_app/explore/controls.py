@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.backend import GpuStatus
-from core.settings import SCHEMA, DataSettings, ModelSettings, RunSettings, Settings
+from core.settings import SCHEMA, DataSettings, ModelSettings, Settings
 from core.solvers import GD_SOLVERS
 from gui_app.explore.device import IMPLEMENTATIONS, DeviceBox
 from gui_app.explore.evaluation_box import EvaluationBox
@@ -39,7 +39,6 @@ from gui_app.explore.optimizer_box import OptimizerBox
 from gui_app.explore.predict_box import PredictBox
 from gui_app.explore.race_box import RaceBox
 from gui_app.explore.run_buttons import RunButtons
-from gui_app.explore.shown_model import l1_refusal
 from gui_app.explore.solver_box import SolverBox, exact_text, set_spin
 from gui_app.explore.worker import ModelSpec
 from gui_app.widgets import (
@@ -277,8 +276,7 @@ class ControlPanel(QWidget):
 
     def _update_enabled(self) -> None:
         gd = self.uses_gd()
-        l1 = self.evaluation_box.read(ModelSettings())["l1"]  # an L1 λ needs proximal steps
-        why = l1_refusal(Settings(model=ModelSettings(l1=l1), run=RunSettings(self.solver())))
+        why = self.evaluation_box.run_problem(self.solver())  # a λ typed wrong; L1 with adam
         self.evaluation_box.set_refusal(why)
         self.run_button.setEnabled(not why)
         for w in self.solver_box.gd_widgets():

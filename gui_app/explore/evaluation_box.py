@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.settings import SCHEMA, ModelSettings
+from core.settings import SCHEMA, ModelSettings, RunSettings, Settings
+from gui_app.explore.shown_model import l1_refusal
 from gui_app.widgets import float_spin, int_spin, setting_label, setting_tooltip
 
 #: The λ values offered in the list (any other number in the setting's range can be typed).
@@ -133,8 +134,9 @@ class EvaluationBox(QGroupBox):
     def _lambda_edited(self) -> None:
         try:
             now = (self.lambda_value("l2"), self.lambda_value("l1"))
-        except ValueError:
-            return  # not a number in range: Run names it (the prepared problem stays)
+        except ValueError:  # not a number in range: the box says so, Run is off
+            self.changed.emit()  # (the prepared problem stays: its λ is the setting's)
+            return
         if now != self._shown:
             self._shown = now
             self.changed.emit()
@@ -181,6 +183,16 @@ class EvaluationBox(QGroupBox):
     def inputs(self) -> list[QWidget]:
         """The box's inputs (for blocking their signals while settings are shown)."""
         return [self.fraction_spin, self.seed_spin, self.l2_combo, self.l1_combo]
+
+    def run_problem(self, solver: str) -> str:
+        """Why a run of ``solver`` cannot start with these inputs ("" when it can): a λ
+        that is not a number in range, or an L1 λ with a solver that has no proximal step
+        (:func:`gui_app.explore.shown_model.l1_refusal`, the check core makes)."""
+        try:
+            model = ModelSettings(**self.read(ModelSettings(), strict=True))
+        except ValueError as exc:
+            return str(exc)
+        return l1_refusal(Settings(model=model, run=RunSettings(solver)))
 
     def set_refusal(self, text: str) -> None:
         """Say why Run is off (an L1 λ with a solver that cannot train it); "" hides it."""

@@ -262,5 +262,9 @@ def test_the_seed_of_the_test_set_is_the_data_seed(window, qtbot):
     read = controls.settings(Settings())
     assert read.data.seed == 11 and read.model.test_fraction == 0.4 and read.model.l2 == 0.5
     box.l2_combo.setCurrentText("lots")
+    box.l2_combo.lineEdit().editingFinished.emit()
     with pytest.raises(ValueError, match="L2"):
         controls.settings(Settings(), strict=True)
+    assert not controls.run_button.isEnabled()
+    assert "L2 λ (ridge) must be a number" in box.refusal.text() and "lots" in box.refusal.text()
+    assert window.run() is None and "L2 λ (ridge) must be a number" in window.message.text()
