@@ -200,6 +200,7 @@ class ControlPanel(QWidget):
         self.run_button, self.pause_button = box.run_button, box.pause_button
         self.step_button, self.step10_button = box.step_button, box.step10_button
         self.stop_button, self.reset_button = box.stop_button, box.reset_button
+        self._run_tip = self.run_button.toolTip()  # (a refusal replaces it while Run is off)
         box.run_requested.connect(self.run_requested)
         box.pause_requested.connect(self.pause_requested)
         box.step_requested.connect(self.step_requested)
@@ -279,6 +280,7 @@ class ControlPanel(QWidget):
         why = self.evaluation_box.run_problem(self.solver())  # a λ typed wrong; L1 with adam
         self.evaluation_box.set_refusal(why)
         self.run_button.setEnabled(not why)
+        self.run_button.setToolTip(f"Run is off: {why}" if why else self._run_tip)
         for w in self.solver_box.gd_widgets():
             w.setEnabled(gd)
         # Pause and Step act on the run (or race) going, whatever solver is chosen now

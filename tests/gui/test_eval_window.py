@@ -224,6 +224,7 @@ def test_l1_with_adam_is_refused_with_a_message_not_a_traceback(window, qtbot, c
     set_combo_data(controls.solver_combo, "adam")
     assert not controls.run_button.isEnabled()
     assert "cannot be trained by adam" in controls.evaluation_box.refusal.text()
+    assert "adam" in controls.run_button.toolTip()
     qtbot.waitUntil(lambda: window.state.settings.model.l1 == 1.0 and window.prepared)
     assert window.run() is None  # F5 or a lesson: refused, with the reason
     assert window.message_kind == "error"
