@@ -150,6 +150,10 @@ def test_prediction_box_predicts_as_least_squares_on_the_raw_design(window, qtbo
     assert "extrapolates" in box.result.text()
     box.set_values(["big", "3", "1", "40"])
     assert box.y_hat is None and "not a number" in box.result.text()
+    # another model: the old one predicts no more
+    window.controls.degree_spin.setValue(2)
+    qtbot.waitUntil(lambda: not box.predict_button.isEnabled(), timeout=TIMEOUT)
+    assert box.predictor is None and box.result.text() == ""
 
 
 def test_prediction_box_offers_the_levels_of_a_categorical_column(window, qtbot, tmp_path):
