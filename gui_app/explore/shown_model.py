@@ -22,7 +22,7 @@ from gui_app.explore.state import ExploreState
 
 #: Metrics are recomputed live during a run only for designs up to this many entries (m·p);
 #: bigger ones are judged when the run ends or pauses (each judgement reads the whole data).
-LIVE_EVALUATION_ENTRIES = 2_000_000
+LIVE_EVALUATION_ENTRIES = 200_000
 
 
 @dataclass(frozen=True, eq=False)
