@@ -273,3 +273,23 @@ def test_the_seed_of_the_test_set_is_the_data_seed(window, qtbot):
     assert not controls.run_button.isEnabled()
     assert "L2 λ (ridge) must be a number" in box.refusal.text() and "lots" in box.refusal.text()
     assert window.run() is None and "L2 λ (ridge) must be a number" in window.message.text()
+
+
+def test_a_big_design_is_judged_when_its_run_stops_not_at_every_redraw():
+    from core.builder import build_problem
+    from core.settings import ModelSettings
+    from core.solvers import run_solver
+    from gui_app.explore.shown_model import LIVE_EVALUATION_ENTRIES, ShownModel
+
+    data = DataSettings(source="synthetic", m=12_000, n=20, seed=1)
+    problem = build_problem(build_dataset(data), ModelSettings(test_fraction=0.1), seed=1)
+    assert problem.m * problem.n > LIVE_EVALUATION_ENTRIES
+    snaps = list(run_solver(problem, "gd", alpha=0.1, iterations=3, report_every=1))
+    running, final = snaps[1], snaps[-1]
+    assert not running.final and final.final
+    judge = Judge()
+    assert judge.of(ShownModel(running, problem, "gd"), live=True) is None
+    paused = judge.of(ShownModel(running, problem, "gd"), live=False)
+    e = problem.test.X_scaled @ running.w_scaled + running.b_scaled - problem.test.y
+    assert paused.evaluation.test.mse == pytest.approx(np.mean(e**2), rel=1e-9)
+    assert judge.of(ShownModel(final, problem, "gd"), live=True) is not None
