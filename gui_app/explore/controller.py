@@ -41,6 +41,7 @@ from gui_app.explore.option_words import window_words
 from gui_app.explore.plots import parameter_short_names
 from gui_app.explore.race_control import MAX_KEPT_RUNS, PAUSED_TEXT, RaceControl
 from gui_app.explore.run_words import diverged_advice, ended_words
+from gui_app.explore.shown_model import l1_refusal
 from gui_app.explore.start_point import carry_start, start_fields
 from gui_app.explore.state import (
     ExploreState,
@@ -201,6 +202,10 @@ class ExploreController(Watching, RaceControl):
         if state.prepare_error and not state.prepared_matches():
             self.show_message(f"Cannot run: {state.prepare_error}", "error")
             return None
+        refused = l1_refusal(s)  # core would refuse it too; say so before anything changes
+        if refused:
+            self.show_message(f"Cannot run: {refused}.", "error")
+            return None
         spec = RunSpec(
             ModelSpec(s.data, s.model),
             s.run,
@@ -335,7 +340,7 @@ class ExploreController(Watching, RaceControl):
             problem = prep.problem
             ds = prep.dataset
             warn = "; ".join((*ds.warnings, *problem.warnings))
-            notes = [note for note in ds.notes if note not in ds.warnings]
+            notes = [note for note in (*ds.notes, *problem.notes) if note not in ds.warnings]
             text = (
                 f"Ready: {ds.source}. α_max = {prep.alpha_max:.4g}, "
                 f"cond(A) = {prep.condition_number:.3g}. Press Run (F5)."

@@ -33,8 +33,10 @@ from core.backend import GpuStatus
 from core.settings import SCHEMA, DataSettings, ModelSettings, Settings
 from core.solvers import GD_SOLVERS
 from gui_app.explore.device import IMPLEMENTATIONS, DeviceBox
+from gui_app.explore.evaluation_box import EvaluationBox
 from gui_app.explore.file_page import FilePage
 from gui_app.explore.optimizer_box import OptimizerBox
+from gui_app.explore.predict_box import PredictBox
 from gui_app.explore.race_box import RaceBox
 from gui_app.explore.run_buttons import RunButtons
 from gui_app.explore.solver_box import SolverBox, exact_text, set_spin
@@ -76,11 +78,16 @@ class ControlPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self._build_data())
         layout.addWidget(self._build_model())
+        self.evaluation_box = EvaluationBox(self.seed_spin)  # test set, λ (issue 12)
+        self.evaluation_box.changed.connect(self._evaluation_changed)
+        layout.addWidget(self.evaluation_box)
         layout.addWidget(self._build_solver())
         layout.addWidget(self._build_optimizer())
         layout.addWidget(self._build_device())
         self.race_box = RaceBox()  # the race line-up (issue 11); the window wires it
         layout.addWidget(self.race_box)
+        self.predict_box = PredictBox()  # ŷ of the model on screen (issue 12); the window fills it
+        layout.addWidget(self.predict_box)
         layout.addStretch(1)
         self.run_box = self._build_buttons()  # placed by the window, outside the scrolling
         for combo in self.findChildren(QComboBox):
@@ -88,6 +95,7 @@ class ControlPanel(QWidget):
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
             combo.setMinimumContentsLength(12)
+        self.evaluation_box.compact()  # two λ lists share one row
         wheel_only_when_focused(self)  # the wheel scrolls the panel past the inputs
         self._update_enabled()
 
@@ -192,6 +200,7 @@ class ControlPanel(QWidget):
         self.run_button, self.pause_button = box.run_button, box.pause_button
         self.step_button, self.step10_button = box.step_button, box.step10_button
         self.stop_button, self.reset_button = box.stop_button, box.reset_button
+        self._run_tip = self.run_button.toolTip()  # (a refusal replaces it while Run is off)
         box.run_requested.connect(self.run_requested)
         box.pause_requested.connect(self.pause_requested)
         box.step_requested.connect(self.step_requested)
@@ -262,8 +271,16 @@ class ControlPanel(QWidget):
         """Name the CPU choice (BLAS library and threads)."""
         self.device_combo.setItemText(0, text)
 
+    def _evaluation_changed(self) -> None:
+        self._update_enabled()
+        self.model_changed.emit()
+
     def _update_enabled(self) -> None:
         gd = self.uses_gd()
+        why = self.evaluation_box.run_problem(self.solver())  # a λ typed wrong; L1 with adam
+        self.evaluation_box.set_refusal(why)
+        self.run_button.setEnabled(not why)
+        self.run_button.setToolTip(f"Run is off: {why}" if why else self._run_tip)
         for w in self.solver_box.gd_widgets():
             w.setEnabled(gd)
         # Pause and Step act on the run (or race) going, whatever solver is chosen now
@@ -373,6 +390,7 @@ class ControlPanel(QWidget):
                 intercept=self.intercept_check.isChecked(),
                 scaling=self.scaling_combo.currentData(),
                 device=self.device_combo.currentData(),
+                **self.evaluation_box.read(base.model if base is not None else ModelSettings()),
             ),
         )
 
@@ -404,6 +422,8 @@ class ControlPanel(QWidget):
             tolerance=base.run.tolerance if tolerance is None else tolerance,
             **self.optimizer_box.read(base.run, strict and self.uses_gd()),
         )
+        if strict:
+            self.evaluation_box.read(base.model, strict=True)  # a λ that is no number: say so
         spec = self.model_spec(base)
         return Settings(spec.data, spec.model, run, base.view)
 
@@ -450,6 +470,7 @@ class ControlPanel(QWidget):
             set_spin(self.degree_spin, m.degree, "degree", notes)
             self.intercept_check.setChecked(m.intercept)
             set_combo_data(self.scaling_combo, m.scaling)
+            self.evaluation_box.show_model(m, d.seed)
             if m.device == "gpu" and not self.device_combo.model().item(1).isEnabled():
                 notes.append("the GPU is not available here: running on the CPU")
                 set_combo_data(self.device_combo, "cpu")

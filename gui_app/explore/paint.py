@@ -18,6 +18,7 @@ from core.solvers import Snapshot
 from gui_app.explore import plots as style
 from gui_app.explore.controller import parameter_short_names, start_theta
 from gui_app.explore.curve_x import run_epoch_factor
+from gui_app.explore.eval_paint import draw_test_cost, judge_for_numbers, paint_evaluation
 from gui_app.explore.import_choices import file_summary, target_choices
 from gui_app.explore.plots import coefficient_unit, unit_of
 from gui_app.explore.state import SCALING_SHORT, ExploreState, Run, RunStatus, run_label
@@ -99,6 +100,7 @@ class PaintsState:
             self._finishing_race = True
             self.live.finish_soon()
         paint_watch(self, changed)  # speed, arrows, 3-D surface, step panel (issue 11)
+        paint_evaluation(self, changed)  # the prediction box (issue 12)
         if "ready" in changed:
             self.problem_ready.emit()
 
@@ -239,6 +241,7 @@ class PaintsState:
         if drawn is not None and drawn.history is not None and curve is not None:
             # a new run replaces it: its curve gets all of its history first
             self.learning.set_curve(curve, *drawn.history.arrays())
+            draw_test_cost(self, drawn, curve)
         racers = state.race.runs if state.race is not None else []
         for key, run in runs.items():
             if key in self._curves:
@@ -295,6 +298,7 @@ class PaintsState:
                 curve = self._curve_of(run)
                 if curve is not None:
                     self.learning.set_curve(curve, *run.history.arrays())
+                    draw_test_cost(self, run, curve)
             longest = max(
                 (self.learning.x_of(self._curve_of(r), r.last.iteration) for r in shown if r.last),
                 default=0,
@@ -305,6 +309,7 @@ class PaintsState:
             self.params.set_history(np.array([]), np.empty((0, 0)))
             self.params.set_note(RACE_PARAMS_NOTE)
         if part is None or part == "numbers":
+            self.numbers.set_judgement(None)
             self.numbers.update_numbers(None, None)
         if part is None or part == "data":
             self.data_view.set_model(None, None)
@@ -346,6 +351,7 @@ class PaintsState:
             shown = state.settings.run
             m = state.prepared.problem.m if state.prepared is not None else 0
             self.numbers.set_solver(shown.solver, shown.batch_size, m, shown.momentum)
+            self.numbers.set_judgement(None)
             self.numbers.update_numbers(None, run.alpha if run is not None else None)
             return
         it, cost = history.arrays()
@@ -362,6 +368,7 @@ class PaintsState:
         ):
             self.learning.set_current(it, cost)
             self.learning.set_batch_cost(self._curve_of(run), it, history.batch_costs())
+            draw_test_cost(self, run, self._curve_of(run))
         if part in (None, "params"):
             cols = self.params.columns(problem.n, problem.intercept)
             self.params.set_history(it, history.params.view()[:, cols])
@@ -379,6 +386,7 @@ class PaintsState:
             ran = run.settings.run
             self.numbers.set_solver(ran.solver, ran.batch_size, problem.m, ran.momentum)
             self.numbers.set_run_theory(problem, run.settings.run, run.alpha)
+            judge_for_numbers(self)  # train and test metrics of this model (issue 12)
             self.numbers.update_numbers(snap, run.alpha, status)
         now = time.perf_counter()
         if (

@@ -23,6 +23,13 @@ LEGEND_RUNS = 3
 LEGEND_LABEL_CHARS = 30
 #: Parameters the parameters plot's legend names before one "+N more" entry.
 LEGEND_PARAMS = 4
+#: The test cost's line style (each run's colour; the training cost J is solid).
+DASH = Qt.PenStyle.DashLine
+TRAIN_KEY_TIP = "Solid lines: the cost J on the training rows, the cost the solver minimises"
+TEST_KEY_TIP = (
+    "Dashed lines: the cost 1/(2m)·Σe² on the test rows, held out from training (no penalty); "
+    "rising while the training cost falls is overfitting"
+)
 
 
 def short_label(text: str, limit: int = LEGEND_LABEL_CHARS, keep_data: bool = False) -> str:
@@ -82,6 +89,9 @@ class LearningCurveView(pg.PlotWidget):
         legend_beside(self.plot, self.legend, min_data_width=260)
         self.curves: list[pg.PlotDataItem] = []
         self._earlier = note_item("")
+        # the legend's line-style keys (issue 12): solid training cost, dashed test cost
+        self._train_key = pg.PlotDataItem(pen=pg.mkPen("#444", width=2))
+        self._test_key = pg.PlotDataItem(pen=pg.mkPen("#444", width=2, style=DASH))
         self.run_count = 0
         self._x_range: list[float] = []
         self.x_mode = "iteration"  # ViewSettings.curve_x
@@ -123,9 +133,10 @@ class LearningCurveView(pg.PlotWidget):
                 _show(curve, self.x_of(curve, raw[0]), raw[1])
                 if len(raw[0]):
                     longest = max(longest, float(self.x_of(curve, raw[0][-1])))
-            item = getattr(curve, "batch_cost_item", None)
-            if item is not None:
-                item.setData(self.x_of(curve, item.raw_data[0]), item.raw_data[1])
+            for attr in ("batch_cost_item", "test_cost_item"):
+                item = getattr(curve, attr, None)
+                if item is not None:
+                    item.setData(self.x_of(curve, item.raw_data[0]), item.raw_data[1])
         self._x_range.clear()
         self.plot.enableAutoRange()
         if longest:
@@ -157,8 +168,7 @@ class LearningCurveView(pg.PlotWidget):
         one race do not fade each other, and the legend names all of them."""
         self.run_count += 1
         if len(self.curves) >= self.MAX_RUNS:
-            old = self.curves.pop(0)
-            self.plot.removeItem(old)
+            self._drop(self.curves.pop(0))
         for curve in self.curves:
             if race and getattr(curve, "race", 0) == race:
                 continue  # a fellow racer
@@ -166,6 +176,9 @@ class LearningCurveView(pg.PlotWidget):
             faded = pg.mkColor(pen.color())
             faded.setAlpha(140)
             curve.setPen(pg.mkPen(faded, width=1.5 * style.LINE_SCALE))
+            test = getattr(curve, "test_cost_item", None)
+            if test is not None:
+                test.setPen(pg.mkPen(faded, width=1.5 * style.LINE_SCALE, style=DASH))
         if color is None:
             color = style.RUN_COLORS[(self.run_count - 1) % len(style.RUN_COLORS)]
         curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2.5 * style.LINE_SCALE))
@@ -193,7 +206,56 @@ class LearningCurveView(pg.PlotWidget):
             names = "\n".join(c.run_label for c in self.curves[:earlier])
             text = f"+{earlier} earlier run{'s' if earlier > 1 else ''} (faded)"
             entries.insert(0, (self._earlier, text, names))
+        kinds = [c for c in shown if getattr(c, "test_cost_item", None) is not None]
+        if kinds or any(getattr(c, "penalised", False) for c in shown):
+            # which line is which: the runs' colours above, the line styles here
+            penalty = (
+                " (with penalty)" if any(getattr(c, "penalised", False) for c in shown) else ""
+            )
+            entries.append((self._train_key, f"training cost J{penalty}", TRAIN_KEY_TIP))
+            if kinds:
+                entries.append((self._test_key, "test cost", TEST_KEY_TIP))
         fill_legend(self.legend, entries)
+
+    def set_test_cost(
+        self,
+        curve: pg.PlotDataItem,
+        iterations: np.ndarray,
+        test_cost: np.ndarray,
+        penalised: bool = False,
+    ) -> None:
+        """Draw a run's test cost (the held-out rows' 1/(2m_test)·Σe², NaN where none) at
+        ``iterations`` as a dashed line in the run's colour next to ``curve`` (its training
+        cost J, with the penalty when ``penalised``); a child of ``curve``, so it goes when
+        the curve goes (an item of the plot, so that the axes hold it). The legend then says
+        which line style is which."""
+        ok = np.isfinite(test_cost) & (test_cost > 0)
+        item = getattr(curve, "test_cost_item", None)
+        restyle = bool(penalised) != getattr(curve, "penalised", False)
+        curve.penalised = bool(penalised)
+        if item is None and ok.any():
+            color = pg.mkColor(curve.opts["pen"].color())
+            item = pg.PlotDataItem(pen=pg.mkPen(color, width=2 * style.LINE_SCALE, style=DASH))
+            self.plot.addItem(item)  # (takes the plot's log y axis, clipping, downsampling)
+            curve.test_cost_item = item
+            restyle = True
+        if item is not None:
+            item.raw_data = (iterations[ok], test_cost[ok])
+            x = self.x_of(curve, iterations[ok])
+            if ok.sum() == 1:  # one point (the normal equation): a hollow marker
+                pen = item.opts["pen"]
+                item.setData(
+                    x, test_cost[ok], symbol="s", symbolSize=9, symbolBrush=None, symbolPen=pen
+                )
+            else:
+                item.setData(x, test_cost[ok], symbol=None)
+        if restyle:
+            self._fill_legend()
+
+    def test_cost_of(self, curve: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray] | None:
+        """(iterations, test cost) drawn for ``curve``'s run; None when it has none."""
+        item = getattr(curve, "test_cost_item", None)
+        return None if item is None else item.raw_data
 
     def legend_texts(self) -> list[str]:
         """The legend's entries as shown (plain text), top to bottom."""
@@ -249,12 +311,19 @@ class LearningCurveView(pg.PlotWidget):
         """Take one run's curve away (a run that never took a step)."""
         if curve in self.curves:
             self.curves.remove(curve)
-            self.plot.removeItem(curve)
+            self._drop(curve)
             self._fill_legend()
+
+    def _drop(self, curve: pg.PlotDataItem) -> None:
+        """Take ``curve`` and its test-cost line off the plot."""
+        self.plot.removeItem(curve)
+        test = getattr(curve, "test_cost_item", None)
+        if test is not None:
+            self.plot.removeItem(test)
 
     def clear_runs(self) -> None:
         for curve in self.curves:
-            self.plot.removeItem(curve)
+            self._drop(curve)
         self.curves.clear()
         self.legend.clear()
         self.run_count = 0

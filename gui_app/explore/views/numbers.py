@@ -21,6 +21,7 @@ from core.solvers.optimizers import ADAPTIVE, divergence_bound, mini_batch
 from core.solvers.theory import compared, prediction_line, problem_theory
 from gui_app.explore.plots import fmt
 from gui_app.explore.run_words import status_words
+from gui_app.explore.shown_model import fmt_metric
 from gui_app.explore.views.step_panel import UPDATES, solver_name
 
 #: The first rows of every step: the prediction, error, cost and full-data gradient.
@@ -160,6 +161,8 @@ class NumbersPanel(QWidget):
         self.units: list[str] = []
         self._theory_key: tuple | None = None  # what the theory below was computed for
         self.theory: dict | None = None  # core's theory report for the run shown (None: none)
+        self.judgement = None  # gui_app.explore.shown_model.Judgement of the model shown
+        self.penalised = False  # the cost J shown includes a penalty (λ > 0)
         self.update_numbers(None)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -213,6 +216,57 @@ class NumbersPanel(QWidget):
         iterative = alpha is not None and getattr(run, "solver", "") in GD_SOLVERS
         self.theory = problem_theory(problem, run, alpha, 0) if iterative else None
 
+    def set_judgement(self, judgement, penalised: bool = False) -> None:
+        """The metrics of the model shown (a :class:`~gui_app.explore.shown_model.Judgement`;
+        None: none to show) and whether its cost J includes a penalty; shown by
+        :meth:`update_numbers`."""
+        self.judgement, self.penalised = judgement, penalised
+
+    def metrics_html(self) -> str:
+        """The metrics table (training and test columns: rows, J, MSE, RMSE, MAE in the
+        target's units, R²), the one-line reading and the coefficients L1 zeroed; "" when
+        no model is judged."""
+        j = self.judgement
+        if j is None:
+            return ""
+        train, test = j.evaluation.train, j.evaluation.test
+        rows = [
+            ("rows", f"{train.rows:,}", f"{test.rows:,}" if test else "—"),
+            *(
+                (
+                    name,
+                    fmt_metric(getattr(train, key)),
+                    fmt_metric(getattr(test, key)) if test else "—",
+                )
+                for name, key in (
+                    ("J", "cost"),
+                    ("MSE", "mse"),
+                    ("RMSE", "rmse"),
+                    ("MAE", "mae"),
+                    ("R²", "r2"),
+                )
+            ),
+        ]
+        body = "".join(
+            f"<tr><td>{html.escape(a)}&nbsp;</td><td align='right'><b>{b}</b></td>"
+            f"<td align='right'>&nbsp;<b>{c}</b></td></tr>"
+            for a, b, c in rows
+        )
+        head = "<tr><td></td><td align='right'>training</td><td align='right'>&nbsp;test</td></tr>"
+        # the units once, above the table: a narrow panel keeps three columns whole
+        units = f"in {html.escape(j.unit)}, MSE in ({html.escape(j.unit)})²; " if j.unit else ""
+        note = f"{units}J = MSE/2{' without the penalty' if j.penalised else ''}"
+        text = (
+            "<div style='margin-top:4px'><b>Errors of this model</b></div>"
+            f"<div style='color:#555'>{note}</div>"
+            f"<table cellspacing='0' cellpadding='1'>{head}{body}</table>"
+            f"<div style='color:#123'><i>{html.escape(j.reading)}</i></div>"
+        )
+        if j.zeroed:
+            names = ", ".join(j.zeroed)
+            text += f"<div>L1 set to 0: <b>{html.escape(names)}</b></div>"
+        return text
+
     def theory_text(self, snap) -> str:
         """The theory row for ``snap``: the predicted rate and iterations, or once the run has
         ended "predicted ≈ 140 iterations, measured 152"; "" without a prediction (the
@@ -233,7 +287,10 @@ class NumbersPanel(QWidget):
             rows.append(("gradient norm ‖∇J‖", "—"))
         else:
             rows.append(("iteration", f"{snap.iteration:,}"))
-            rows.append(("cost J", fmt(snap.cost, 7)))
+            rows.append(("cost J" + " (with penalty)" * self.penalised, fmt(snap.cost, 7)))
+            test_cost = getattr(snap, "test_cost", None)  # (a snapshot-like without one)
+            if test_cost is not None:
+                rows.append(("test cost", fmt(test_cost, 7)))
             rows.append(("gradient norm ‖∇J‖", fmt(snap.grad_norm, 4)))
         if alpha is not None:
             rows.append(("learning rate α", fmt(alpha, 4)))
@@ -271,6 +328,7 @@ class NumbersPanel(QWidget):
             "<table cellspacing='0' cellpadding='1'>"
             + html_rows
             + "</table>"
+            + (self.metrics_html() if snap is not None else "")
             + (
                 "<div style='margin-top:4px'><b>Coefficients (original units)</b></div>"
                 "<table cellspacing='1'>" + coef_rows + "</table>"
