@@ -338,7 +338,7 @@ def run_lesson_command(args: argparse.Namespace) -> int:
 
 def _rmse_text(run: Any) -> str:
     """ ", RMSE train 2.40 / test 2.69" for a lesson run with a test set ("" without one)."""
-    from core.model.evaluation import evaluate
+    from core.evaluation.metrics import evaluate
 
     if run.problem.test is None or run.final.diverged:
         return ""

@@ -1,7 +1,7 @@
 """Evaluating a fit on the command line: the test set, the metrics, the penalty and predictions.
 
 ``gd-explorer fit`` adds to its report what :func:`evaluation_report` returns (the split, the
-metrics of :mod:`core.model.evaluation` on the training and test rows, the one-line reading,
+metrics of :mod:`core.evaluation.metrics` on the training and test rows, the one-line reading,
 the penalty and the coefficients L1 set to 0, the saved model and ``--predict`` results);
 :func:`evaluation_lines` and :func:`prediction_lines` are their lines in the text report.
 ``gd-explorer predict --model FILE --x VALUES`` is :func:`predict_result` and
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from core.errors import InputError
 
 if TYPE_CHECKING:
-    from core.model.predictor import Predictor
+    from core.evaluation.predictor import Predictor
     from core.model.problem import Problem
     from core.solvers import Snapshot
 
@@ -58,7 +58,7 @@ def check_predict_values(problem: Problem, texts: Sequence[str]) -> None:
     """Refuse bad ``--predict`` values before a fit starts (InputError naming the field)."""
     import numpy as np
 
-    from core.model.predictor import predictor_for
+    from core.evaluation.predictor import predictor_for
 
     blank = predictor_for(problem, np.zeros(problem.n), 0.0 if problem.intercept else None)
     for text in texts:
@@ -72,8 +72,8 @@ def evaluation_report(
     ``metrics`` (:meth:`Evaluation.as_dict`), ``reading``, ``test_cost``, ``penalty``
     (``{"l2", "l1", "zeroed": [feature names]}``), ``model`` (:meth:`Predictor.to_dict`)
     and, for ``predict`` texts, ``predictions``."""
-    from core.model.evaluation import evaluate, reading
-    from core.model.predictor import predictor_for
+    from core.evaluation.metrics import evaluate, reading
+    from core.evaluation.predictor import predictor_for
 
     split = problem.split
     evaluation = evaluate(problem, final.w_scaled, final.b_scaled)
@@ -107,7 +107,7 @@ def evaluation_report(
 
 def _unit_words(target_name: str) -> tuple[str, str]:
     """The target's unit and its square for the metrics table: ``("$1000s", "($1000s)²")``."""
-    from core.model.evaluation import target_unit
+    from core.evaluation.metrics import target_unit
 
     unit = target_unit(target_name)
     if not unit:
@@ -205,8 +205,8 @@ def read_model(path: str) -> Predictor:
     """The model a file holds: a fit's JSON report (its ``"model"``), a session (the newest
     run whose record has a ``"model"``) or a saved model itself. InputError naming the file
     (and the entry) for a missing or unreadable file, bad JSON, or no model in it."""
+    from core.evaluation.predictor import FORMAT, Predictor
     from core.files import read_json
-    from core.model.predictor import FORMAT, Predictor
 
     data = read_json(path, "model file")
     where = str(path)

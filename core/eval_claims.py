@@ -1,11 +1,11 @@
 """The claims of the evaluation lessons (issue 12): training and test errors, the size of the
 coefficients, and predictions of a new example.
 
-Errors are the RMSE of :func:`core.model.evaluation.evaluate` (scikit-learn's definition, in
+Errors are the RMSE of :func:`core.evaluation.metrics.evaluate` (scikit-learn's definition, in
 the target's units) at the run's final parameters; the coefficients' size is the Euclidean
 norm of the training-coordinate (scaled) coefficients ``w`` (the intercept left out), the
 quantity the L2 penalty λ/(2m)·Σw_j² shrinks; a prediction is ŷ of
-:func:`core.model.predictor.predictor_for` for one example typed as the CLI's ``--x`` takes it
+:func:`core.evaluation.predictor.predictor_for` for one example typed as the CLI's ``--x`` takes it
 (``"1200,3,1,40"``: one value per raw feature, original units). Each check takes a validated
 claim and the runs' results by label (objects with the fields of
 :class:`core.claims.LessonRun`) and returns ``(holds, the numbers that say so)``; the fields
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import InputError
-from core.model.evaluation import Evaluation, evaluate, target_unit
+from core.evaluation.metrics import Evaluation, evaluate, target_unit
 
 
 def evaluation_of(run: Any) -> Evaluation:
@@ -39,7 +39,7 @@ def prediction(run: Any, x: str) -> float:
     """ŷ of the run's final model (original units) for one example ``x``, comma-separated
     values, one per raw feature (a level's name for a categorical column). Raises InputError
     naming the field for a wrong count or value."""
-    from core.model.predictor import predictor_for
+    from core.evaluation.predictor import predictor_for
 
     final = run.final
     predictor = predictor_for(run.problem, final.w, final.b)

@@ -6,11 +6,11 @@ report (the agreed names):
 
 - ``split``: ``{"fraction", "seed", "test_rows": [0-based rows of the data as loaded]}``, or
   None without a test set;
-- ``metrics``: :meth:`core.model.evaluation.Evaluation.as_dict` (``{"train": {...}, "test":
+- ``metrics``: :meth:`core.evaluation.metrics.Evaluation.as_dict` (``{"train": {...}, "test":
   {...} or None}``: rows, cost, mse, rmse, mae, r2), or None when the run ended with
   non-finite parameters or errors;
 - ``penalty``: ``{"l2", "l1", "zeroed": [names of the coefficients L1 set to exactly 0]}``;
-- ``model``: :meth:`core.model.predictor.Predictor.to_dict`, or None for a run that diverged
+- ``model``: :meth:`core.evaluation.predictor.Predictor.to_dict`, or None for a run that diverged
   or ended with non-finite parameters (``gd-explorer predict --model SESSION.json`` uses the
   newest run with one).
 
@@ -43,8 +43,8 @@ METRIC_KEYS = ("rows", "cost", "mse", "rmse", "mae", "r2")
 
 def run_extras(problem: Problem, final: Snapshot) -> dict[str, Any]:
     """The four keys of a run that ended with ``final`` on ``problem`` (module docstring)."""
-    from core.model.evaluation import evaluate
-    from core.model.predictor import predictor_for
+    from core.evaluation.metrics import evaluate
+    from core.evaluation.predictor import predictor_for
 
     split = problem.split
     out: dict[str, Any] = {
@@ -120,7 +120,7 @@ def _object(value: Any, where: str, keys: Sequence[str]) -> dict[str, Any]:
 
 
 def _split(value: Any, where: str) -> dict[str, Any] | None:
-    from core.model.split import MAX_TEST_FRACTION
+    from core.data.split import MAX_TEST_FRACTION
     from core.settings import SEED_MAX
 
     if value is None:
@@ -179,7 +179,7 @@ def _penalty(value: Any, where: str) -> dict[str, Any] | None:
 
 
 def _model(value: Any, where: str) -> dict[str, Any] | None:
-    from core.model.predictor import Predictor
+    from core.evaluation.predictor import Predictor
 
     if value is None:
         return None
@@ -224,7 +224,7 @@ def penalty_words(penalty: dict[str, Any] | None) -> str:
 
 
 def _evaluation(metrics: dict[str, Any]) -> Any:
-    from core.model.evaluation import Evaluation, Metrics
+    from core.evaluation.metrics import Evaluation, Metrics
 
     test = metrics["test"]
     return Evaluation(Metrics(**metrics["train"]), None if test is None else Metrics(**test))
@@ -233,7 +233,7 @@ def _evaluation(metrics: dict[str, Any]) -> Any:
 def summary_lines(run: Any, target_name: str) -> list[str]:
     """The model summary's lines on the split, the training and test metrics (target units),
     the one-line reading and λ, for a run record with these keys (none for an old one)."""
-    from core.model.evaluation import reading, target_unit
+    from core.evaluation.metrics import reading, target_unit
 
     if run.split is None and run.metrics is None and run.penalty is None:
         return []

@@ -24,10 +24,10 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.data.split import MAX_TEST_FRACTION
 from core.errors import InputError
 from core.model.penalty import MAX_LAMBDA
 from core.model.scaling import SCALINGS
-from core.model.split import MAX_TEST_FRACTION
 from core.setting_labels import CHOICE_LABELS  # noqa: F401  (part of this API)
 from core.setting_values import (  # noqa: F401  (MAX_NAMES, MAX_TEXT, range_text: this API)
     MAX_NAMES,

@@ -20,12 +20,12 @@ import numpy as np
 
 from core.backend import check_fits, namespace, to_host
 from core.data.datasets import Dataset
+from core.data.split import Split, split_rows
 from core.errors import InputError
 from core.model.features import Design, polynomial_features
 from core.model.gram_tools import extreme_eigenvalues, lasso_on_gram
 from core.model.penalty import Penalty
 from core.model.scaling import Scaler, fit_scaler
-from core.model.split import Split, split_rows
 
 DTYPES = ("float64", "float32")
 DENSE_EIGEN_LIMIT = 600

@@ -13,8 +13,8 @@ from PySide6.QtCore import Signal as QtSignal
 
 from core.errors import InputError
 from core.eval_claims import evaluation_of
+from core.evaluation.metrics import target_unit
 from core.lessons import Lesson, LessonRun, check_claims, iterations_to_converge
-from core.model.evaluation import target_unit
 from core.session import RunRecord
 from core.settings import Settings
 from core.solvers import GD_SOLVERS

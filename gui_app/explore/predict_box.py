@@ -1,8 +1,8 @@
 """The "Predict" box (issue 12, item 4): ŷ for a new example typed in original units.
 
-One field per raw feature of the model on screen (:attr:`core.model.predictor.Predictor.fields`:
-a number for a numeric feature, a list of levels for a categorical column), before polynomial
-expansion and scaling. The window gives it the predictor of the finished run on screen, or
+One field per raw feature of the model on screen
+(:attr:`core.evaluation.predictor.Predictor.fields`: a number for a numeric feature, a list
+of levels for a categorical column), before polynomial expansion and scaling. The window gives it the predictor of the finished run on screen, or
 None and the reason; the box predicts when a value changes or Predict is pressed, and says
 when a value lies outside the training rows' range (the prediction extrapolates).
 """
@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
-from core.model.evaluation import target_unit
-from core.model.predictor import Field, Predictor
+from core.evaluation.metrics import target_unit
+from core.evaluation.predictor import Field, Predictor
 
 
 def start_value(field: Field) -> str:

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from core.model.evaluation import Evaluation, evaluate, reading, target_unit
-from core.model.predictor import Predictor, predictor_for
+from core.evaluation.metrics import Evaluation, evaluate, reading, target_unit
+from core.evaluation.predictor import Predictor, predictor_for
 from core.settings import Settings
 from core.solvers import GD_IMPLEMENTATIONS, PROXIMAL, Snapshot
 from gui_app.explore.state import ExploreState
@@ -80,7 +80,7 @@ def finished_model(state: ExploreState) -> tuple[ShownModel | None, str]:
 
 def judge(problem: Any, snap: Snapshot) -> Judgement:
     """The metrics of ``snap``'s model on ``problem``'s training and test rows
-    (:func:`core.model.evaluation.evaluate`), its reading and the coefficients L1 zeroed."""
+    (:func:`core.evaluation.metrics.evaluate`), its reading and the coefficients L1 zeroed."""
     w_s = np.asarray(snap.w_scaled, np.float64)
     evaluation = evaluate(problem, w_s, snap.b_scaled)
     target = problem.dataset.target_name

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 
 from core.errors import InputError
-from core.settings import DataSettings, ModelSettings
-from core.sweeps import (
+from core.evaluation.sweeps import (
     DegreeSweep,
     RegularisationPath,
     degree_sweep,
     lambda_grid,
     regularisation_path,
 )
+from core.settings import DataSettings, ModelSettings
 from gui_app.explore.state import ExploreState, RunStatus
 from gui_app.explore.views.evaluate import EvaluateView
 from gui_app.runner import Job

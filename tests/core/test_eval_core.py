@@ -11,10 +11,10 @@ from sklearn.linear_model import Lasso, Ridge
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
 from core.builder import build_dataset, build_problem
+from core.data.split import MAX_TEST_FRACTION, split_rows
 from core.errors import InputError
-from core.model.evaluation import evaluate, reading, regression_metrics, target_unit
-from core.model.predictor import Predictor, predictor_for
-from core.model.split import MAX_TEST_FRACTION, split_rows
+from core.evaluation.metrics import evaluate, reading, regression_metrics, target_unit
+from core.evaluation.predictor import Predictor, predictor_for
 from core.settings import DataSettings, ModelSettings
 from core.solvers import last, run_solver
 

@@ -16,7 +16,7 @@ from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 from core import settings
 from core.builder import build_dataset, build_problem
 from core.errors import InputError
-from core.model.predictor import Predictor
+from core.evaluation.predictor import Predictor
 from core.run_report import history_csv_text
 from core.session import (
     RunRecord,

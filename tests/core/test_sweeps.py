@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from core.builder import build_dataset
+from core.data.split import split_rows
 from core.errors import InputError
-from core.model.split import split_rows
+from core.evaluation.sweeps import degree_sweep, lambda_grid, regularisation_path
 from core.settings import DataSettings, ModelSettings
-from core.sweeps import degree_sweep, lambda_grid, regularisation_path
 
 # The stopping-distance demo (80 cars, quadratic in the speed, 3 % noise), 30 % of the rows
 # held out with seed 1: the test RMSE is lowest at degree 2 (the true model) and rises past it

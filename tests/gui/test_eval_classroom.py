@@ -15,8 +15,8 @@ from sklearn.linear_model import Ridge
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
 from core.data.datasets import make_curve
+from core.evaluation.predictor import Predictor
 from core.lessons import builtin_lessons, run_lesson
-from core.model.predictor import Predictor
 from gui_app.classroom.settings_bridge import apply_settings, read_settings
 
 LESSONS = {lesson.id: lesson for lesson in builtin_lessons()}

@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from core.builder import build_dataset
-from core.model.split import split_rows
+from core.data.split import split_rows
+from core.evaluation.sweeps import degree_sweep, lambda_grid, regularisation_path
 from core.settings import DataSettings, ModelSettings
-from core.sweeps import degree_sweep, lambda_grid, regularisation_path
 from gui_app.classroom.settings_bridge import apply_settings
 
 TIMEOUT = 60_000

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.model.evaluation import target_unit, test_predictions, train_predictions
+from core.evaluation.metrics import target_unit, test_predictions, train_predictions
 from gui_app.explore import plots as style
 from gui_app.explore.plots import legend_beside, style_plot
 
@@ -388,8 +388,8 @@ class EvaluateView(QWidget):
         self.show_note(group, note)
 
     def show_degree_sweep(self, sweep: Any, target: str = "", final: bool = True) -> None:
-        """Draw a :class:`core.sweeps.DegreeSweep` and mark its best degree (so far, while
-        ``final`` is False: the note then counts the degrees done)."""
+        """Draw a :class:`core.evaluation.sweeps.DegreeSweep` and mark its best degree (so
+        far, while ``final`` is False: the note then counts the degrees done)."""
         if target:
             self.set_target(target)
         _set_curve(self.sweep_train, sweep.degrees.astype(float), sweep.train_rmse)
@@ -410,8 +410,8 @@ class EvaluateView(QWidget):
         self._done("degree", len(sweep.points), sweep.total, "; ".join(words), final)
 
     def show_path(self, path: Any, target: str = "", final: bool = True) -> None:
-        """Draw a :class:`core.sweeps.RegularisationPath` and mark its best λ (so far, while
-        ``final`` is False)."""
+        """Draw a :class:`core.evaluation.sweeps.RegularisationPath` and mark its best λ (so
+        far, while ``final`` is False)."""
         if target:
             self.set_target(target)
         self._set_coef_lines(path.lambdas, path.coef_scaled, path.names)

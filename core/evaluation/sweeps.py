@@ -28,7 +28,7 @@ import numpy as np
 
 from core.builder import build_problem
 from core.errors import InputError
-from core.model.evaluation import Metrics, evaluate
+from core.evaluation.metrics import Metrics, evaluate
 from core.model.penalty import MAX_LAMBDA
 from core.solvers import last, run_solver
 
