@@ -2,9 +2,10 @@
 
 One field per raw feature of the model on screen
 (:attr:`core.evaluation.predictor.Predictor.fields`: a number for a numeric feature, a list
-of levels for a categorical column), before polynomial expansion and scaling. The window gives it the predictor of the finished run on screen, or
-None and the reason; the box predicts when a value changes or Predict is pressed, and says
-when a value lies outside the training rows' range (the prediction extrapolates).
+of levels for a categorical column), before polynomial expansion and scaling. The window
+gives it the predictor of the finished run on screen, or None and the reason; the box
+predicts when a value changes or Predict is pressed, and says when a value lies outside the
+training rows' range (the prediction extrapolates).
 """
 
 from __future__ import annotations
