@@ -39,7 +39,7 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
         "cosine": "cosine to zero  α·(1 + cos(πt/T))/2",
     },
     "device": {"cpu": "CPU — NumPy / BLAS", "gpu": "GPU — CuPy"},
-    "tab": {"explore": "Explore", "data": "Data", "timing": "Timing"},
+    "tab": {"explore": "Explore", "data": "Data", "timing": "Timing", "evaluate": "Evaluate"},
     "curve_x": {"iteration": "iterations (updates)", "epoch": "epochs (passes over the data)"},
     "header": {"auto": "detect", "yes": "yes", "no": "no"},
     "delimiter": {

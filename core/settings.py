@@ -44,7 +44,7 @@ from core.solvers.optimizers import MOMENTUM_MAX
 
 SOURCES = ("housing", "synthetic", "csv", "curve")
 DEVICES = ("cpu", "gpu")
-TABS = ("explore", "data", "timing")
+TABS = ("explore", "data", "timing", "evaluate")
 CURVE_X = ("iteration", "epoch")  # the learning curve's x-axis
 HEADERS = ("auto", "yes", "no")
 DELIMITERS = ("auto", ",", ";", "tab", "whitespace", "|")

@@ -47,22 +47,27 @@ def read_settings(window: MainWindow) -> dict[str, Any]:
 
 
 def current_tab(window: MainWindow, default: str = "explore") -> str:
-    """The tab in front: "timing", "data" or "explore" (``default`` without tabs)."""
+    """The tab in front: "timing", "data", "evaluate" or "explore" (``default`` without
+    tabs)."""
     tabs, timing = getattr(window, "tabs", None), getattr(window, "timing", None)
     if tabs is None or timing is None:
         return default
     if tabs.currentWidget() is timing:
         return "timing"
+    if tabs.currentWidget() is getattr(window, "evaluate", None):
+        return "evaluate"
     return "data" if tabs.currentWidget() is getattr(window, "data_tab", None) else "explore"
 
 
 def show_tab(window: MainWindow, tab: str) -> None:
-    """Bring the Explore, Data or Timing tab forward (where the window has tabs)."""
+    """Bring the Explore, Data, Timing or Evaluate tab forward (where the window has tabs)."""
     tabs = getattr(window, "tabs", None)
     if tab == "timing" and hasattr(window, "show_timing_tab"):
         window.show_timing_tab(None)
     elif tab == "data" and tabs is not None and getattr(window, "data_tab", None) is not None:
         tabs.setCurrentWidget(window.data_tab)
+    elif tab == "evaluate" and tabs is not None and getattr(window, "evaluate", None) is not None:
+        tabs.setCurrentWidget(window.evaluate)
     elif tab == "explore" and tabs is not None:
         tabs.setCurrentIndex(0)
 

@@ -28,6 +28,7 @@ from core.evaluation.sweeps import (
     regularisation_path,
 )
 from core.settings import DataSettings, ModelSettings
+from gui_app.explore.shown_model import shown_model
 from gui_app.explore.state import ExploreState, RunStatus
 from gui_app.explore.views.evaluate import EvaluateView
 from gui_app.runner import Job
@@ -254,15 +255,16 @@ class SweepControl(QObject):
 
 
 def model_on_screen(state: ExploreState) -> tuple[Any, Any, str]:
-    """``(problem, snapshot, words)`` of the model the Explore tab shows: the current run's
-    final snapshot (or its last one while it runs) on the prepared problem; ``(None, None,
-    why)`` when there is none."""
-    prep = state.prepared
-    if prep is None or not state.prepared_matches():
+    """``(problem, snapshot, words)`` of the model the Explore tab shows
+    (:func:`~gui_app.explore.shown_model.shown_model`: the current run's latest snapshot on
+    the prepared problem); ``(None, None, why)`` when there is none."""
+    if state.prepared is None or not state.prepared_matches():
         return None, None, "No data ready yet."
-    run = state.current
-    if run is None or run.problem is not prep.problem or (run.final or run.last) is None:
+    if state.race is not None:
+        return None, None, "A race is on screen: run one solver (Run, F5) to see its residuals."
+    model = shown_model(state)
+    if model is None:
         return None, None, "No run on screen: press Run (F5) in the Explore tab to fit a model."
-    snap = run.final or run.last
-    when = "final" if run.final is not None else f"iteration {snap.iteration:,}"
-    return prep.problem, snap, f"{run.label} ({when})"
+    snap = model.snap
+    when = "final" if snap.final else f"iteration {snap.iteration:,}"
+    return model.problem, snap, f"{model.label} ({when})"

@@ -229,7 +229,7 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self.tabs.addTab(self.data_tab, CHOICE_LABELS["tab"]["data"])
         self.tabs.addTab(self.timing, CHOICE_LABELS["tab"]["timing"])
         self.evaluate = EvaluateView()  # residuals, degree sweep, λ path (issue 12, items 3, 6)
-        self.tabs.addTab(self.evaluate, "Evaluate")
+        self.tabs.addTab(self.evaluate, CHOICE_LABELS["tab"]["evaluate"])
         self.setCentralWidget(self.tabs)
 
     def _connect(self) -> None:

@@ -3,10 +3,7 @@ degree sweep and the regularisation path computed on the window's runner, with C
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 
 from core.builder import build_dataset
@@ -18,26 +15,6 @@ from gui_app.classroom.settings_bridge import apply_settings
 TIMEOUT = 60_000
 # the lesson's data: stopping distances, 30 % held out with seed 1 (test RMSE lowest at 2)
 LESSON = {"source": "curve", "test_fraction": 0.3, "seed": 1}
-
-
-@pytest.fixture(autouse=True)
-def _controls_carry_the_split(monkeypatch):
-    """Until the window's Test set box (wt-window) is merged, the controls have no test
-    fraction or λ: keep the state's (as that box does), so that a run keeps the split."""
-    from gui_app.explore.controls import ControlPanel
-
-    if hasattr(ControlPanel, "_evaluation_changed"):  # the box is there: nothing to patch
-        return
-    original = ControlPanel.model_spec
-
-    def model_spec(self, base=None):
-        spec = original(self, base)
-        if base is None:
-            return spec
-        keep = {key: getattr(base.model, key) for key in ("test_fraction", "l2", "l1")}
-        return dataclasses.replace(spec, model=dataclasses.replace(spec.model, **keep))
-
-    monkeypatch.setattr(ControlPanel, "model_spec", model_spec)
 
 
 def _points(curve) -> int:
@@ -211,3 +188,14 @@ def test_a_model_with_non_finite_predictions_draws_no_residuals(qtbot):
 
 def _scatter(view, part: str) -> int:
     return len(view.points["resid"][part].getData()[0])
+
+
+def test_the_tab_setting_opens_the_evaluate_tab_and_reads_it_back(window):
+    """A session saved on the Evaluate tab says so, and opens on it again."""
+    from gui_app.classroom.settings_bridge import current_tab, read_settings, show_tab
+
+    show_tab(window, "evaluate")
+    assert window.tabs.currentWidget() is window.evaluate
+    assert current_tab(window) == "evaluate" and read_settings(window)["tab"] == "evaluate"
+    show_tab(window, "explore")
+    assert current_tab(window) == "explore" and read_settings(window)["tab"] == "explore"
