@@ -270,6 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Explore how linear regression is trained.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="Linux: add GD Explorer to the desktop's application menu (a freedesktop.org "
+        "desktop entry and its icon under ~/.local/share), then exit",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="open the real window, run a scripted session, print a JSON "

@@ -15,6 +15,9 @@ WATCHDOG_S = 27.0
 
 def make_application():
     """The QApplication, with a font size readable on a projector."""
+    from importlib import resources
+
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from gui_app.runner import GIL_SWITCH_INTERVAL_S
@@ -24,6 +27,8 @@ def make_application():
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("GD Explorer")
+    app.setDesktopFileName("gd-explorer")  # Wayland/X11: matches the installed desktop entry
+    app.setWindowIcon(QIcon(str(resources.files("resources").joinpath("gd-explorer.png"))))
     app.setStyle("Fusion")  # the same look everywhere, offscreen screenshots included
     font = app.font()
     if font.pointSize() < 10:

@@ -183,7 +183,25 @@ def check_display_opens(
     )
 
 
+def _install_desktop_entry() -> int:
+    """``--install-desktop-entry``: write the entry and icon, say where; exit status."""
+    if not sys.platform.startswith("linux"):
+        print(f"{PROG}: --install-desktop-entry is for Linux desktops", file=sys.stderr)
+        return 2
+    from gui_app.desktop_entry import install_desktop_entry
+
+    try:
+        paths = install_desktop_entry()
+    except OSError as exc:
+        print(f"{PROG}: cannot write the desktop entry: {exc}", file=sys.stderr)
+        return 1
+    print(f"GD Explorer is in the application menu (Education): {paths[0]}, icon {paths[1]}")
+    return 0
+
+
 def _launch(args: argparse.Namespace) -> int:
+    if getattr(args, "install_desktop_entry", False):
+        return _install_desktop_entry()
     problem = check_display_libraries()
     if problem:
         print(problem, file=sys.stderr)

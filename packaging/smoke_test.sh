@@ -2,7 +2,8 @@
 # Smoke test of the bundle that packaging/build.sh made (dist/gd-explorer/gd-explorer):
 #   1. --version
 #   2. fit demo:housing --json          (headless engine; the output must be one JSON object)
-#   3. --self-test on the offscreen Qt platform (the real window, a scripted session)
+#   3. fit of an export-shaped CSV, --install-desktop-entry, predict from a saved run
+#   4. --self-test on the offscreen Qt platform (the real window, a scripted session)
 # Each runs with a clean environment (no PYTHONPATH, a throw-away HOME, the working
 # directory outside the sources) and, where `unshare -n` works, without any network.
 # Exit status: 0 all passed; 1 a check failed; 77 the sources have no self-test yet
@@ -70,6 +71,26 @@ assert report["m"] == 5, report
 assert "size" in report["feature_names"], report
 assert any(n.startswith("region=") for n in report["feature_names"]), report
 print(f"ok: fit export.csv --categorical region --missing drop -> {report['feature_names']}")
+PYEOF
+
+# The desktop entry (issue 13): written under the throw-away HOME, pointing at the bundle.
+run desktop 60 --install-desktop-entry || fail "--install-desktop-entry exited $?" desktop
+ENTRY="$WORK/home/.local/share/applications/gd-explorer.desktop"
+grep -qx "Exec=$EXE" "$ENTRY" || fail "the desktop entry does not start $EXE: $(grep Exec "$ENTRY")" desktop
+[ -s "$WORK/home/.local/share/icons/hicolor/256x256/apps/gd-explorer.png" ] || fail "no icon" desktop
+echo "ok: --install-desktop-entry -> $ENTRY"
+
+# Prediction from a saved run (issue 12): fit, save the JSON, predict the course's house.
+run fitsave 120 fit demo:housing --solver normal --json || fail "fit for predict exited $?" fitsave
+cp "$WORK/fitsave.out" "$WORK/run/run.json"
+run predict 60 predict --model "$WORK/run/run.json" --x 1200,3,1,40 --json \
+  || fail "predict exited $?" predict
+"$PY" - "$WORK/predict.out" <<'PYEOF' || fail "predict: bad output" predict
+import json, math, sys
+out = json.load(open(sys.argv[1]))
+y_hat = out["predictions"][0]["y_hat"]
+assert math.isfinite(y_hat) and 200 < y_hat < 500, out
+print(f"ok: predict --model run.json --x 1200,3,1,40 -> {y_hat:.6g}")
 PYEOF
 
 if ! grep -qs "def run_app" gui_app/app.py; then

@@ -13,7 +13,7 @@ from core.backend import to_host
 from core.errors import InputError
 from core.model import precise
 from core.model.problem import Problem
-from core.solvers.normal_fast import FAST_SIZE, GRAM_SAFE_KAPPA, gram_refined
+from core.solvers.normal_fast import FAST_SIZE, GRAM_SAFE_KAPPA, compiled_kernels, gram_refined
 from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot, readonly
 
 #: Condition number (after equilibration) above which the answer is flagged nearly singular.
@@ -222,7 +222,7 @@ def _dd_products(
     """The double-double ``residual(c, z, d)`` and ``transpose_product(r)`` of ``B``: the
     compiled kernels of :mod:`core.solvers.qr_kernels` for a large design, NumPy's
     :mod:`core.model.precise` for a small one (no compile wait)."""
-    if B.size < FAST_SIZE:
+    if B.size < FAST_SIZE or not compiled_kernels():
         return (
             lambda c, z, d: precise.residual(c, B, B_lo, z, d=d),
             lambda r: precise.transpose_product(B, B_lo, r),
@@ -288,7 +288,8 @@ def ridge_equation(
     X_s = np.asarray(problem.scaler.transform(problem.design.X), np.float64)
     B, _, s = _equilibrated(X_s, None, problem.intercept, math.sqrt(problem.penalty.l2))
     rhs = np.concatenate([np.asarray(problem.dataset.y, np.float64), np.zeros(n)])
-    fast = gram_refined(B, None, rhs, max_refinements, cancel) if B.size >= FAST_SIZE else None
+    large = B.size >= FAST_SIZE and compiled_kernels()
+    fast = gram_refined(B, None, rhs, max_refinements, cancel) if large else None
     if fast is not None:
         z, r, refinements, _kappa = fast
         how = "Cholesky of the equilibrated augmented XᵀX"
@@ -339,7 +340,7 @@ def normal_equation(
     y = np.asarray(problem.dataset.y, np.float64)
     m, p = B.shape
     names = problem.parameter_names
-    large = B.size >= FAST_SIZE and m >= p >= 1
+    large = B.size >= FAST_SIZE and m >= p >= 1 and compiled_kernels()
     fast = gram_refined(B, B_lo, y, max_refinements, cancel) if large else None
     if fast is not None:
         z, r, refinements, kappa = fast

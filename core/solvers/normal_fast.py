@@ -17,6 +17,7 @@ of a QR factorisation, and LAPACK's least-squares drivers start with that QR.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -29,11 +30,23 @@ GRAM_SAFE_KAPPA = 1e5
 _EPS = float(np.finfo(np.float64).eps)
 #: A relative step below this that no longer halves is rounding noise: refinement is done.
 _SETTLED = 1e-13
-#: Designs with at least this many entries (m × p) take the compiled kernels; smaller ones
-#: the NumPy double-double of core.model.precise (no compile wait for a demo).
+#: Designs with at least this many entries (m × p) take the compiled kernels when numba is
+#: installed; smaller ones the NumPy double-double of core.model.precise (no compile wait
+#: for a demo).
 FAST_SIZE = 200_000
 _NONE2 = np.zeros((0, 0))
 _NONE1 = np.zeros(0)
+
+
+@functools.cache
+def compiled_kernels() -> bool:
+    """Whether the compiled kernels can be used: numba imports (the bundle leaves it out,
+    and then the NumPy double-double of :mod:`core.model.precise` does the work)."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def gram_refined(

@@ -100,3 +100,16 @@ def test_large_ridge_takes_the_cholesky_path_with_the_same_answer(monkeypatch):
     G[np.arange(12), np.arange(12)] += 25.0
     theta = np.linalg.solve(G, A.T @ ds.y)
     np.testing.assert_allclose(np.append(fast.w_scaled, fast.b_scaled), theta, rtol=1e-10)
+
+
+def test_without_numba_the_large_design_takes_numpys_double_double(monkeypatch):
+    """The bundle leaves numba out: the same answer through QR and core.model.precise."""
+    from core.solvers import normal_fast
+
+    problem = Problem(make_synthetic(20_000, 12, seed=2, scale_spread=3), scaling="none")
+    fast = last(run_solver(problem, "normal"))
+    monkeypatch.setattr(normal_mod, "compiled_kernels", lambda: False)
+    monkeypatch.setattr(normal_fast, "compiled_kernels", lambda: False)
+    slow = last(run_solver(problem, "normal"))
+    assert "QR" in slow.message and "Cholesky" in fast.message
+    np.testing.assert_allclose(fast.w, slow.w, rtol=1e-13)
