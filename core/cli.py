@@ -161,11 +161,18 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     alpha = run.alpha if run.alpha_factor is None else run.alpha_factor * problem.alpha_max
     options: dict[str, Any] = {}
     if gd:
+        # Without --history only the final snapshot is read: by default a full-batch run
+        # then snapshots every 1% of its iterations, not every step (a mini-batch run's cost
+        # checks happen at its snapshots: every one kept).
+        every = args.report_every
+        if every is None:
+            full = not mini_batch(run.solver, run.batch_size, problem.m)
+            every = max(1, run.iterations // 100) if history_path is None and full else 1
         options = {
             "alpha": alpha,
             "iterations": run.iterations,
             "tolerance": run.tolerance,
-            "report_every": args.report_every,
+            "report_every": every,
             **{key: getattr(run, key) for key in (*SCHEDULE_OPTIONS, *OPTIMIZER_OPTIONS)},
         }
     final: Snapshot | None = None

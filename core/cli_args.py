@@ -233,9 +233,11 @@ def _add_fit_arguments(fit: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--report-every",
         type=_option_type(every),
-        default=1,
+        default=None,
         metavar="K",
-        help=f"keep a snapshot every K iterations; {every.range_text()}; default: 1",
+        help=f"keep a snapshot every K iterations; {every.range_text()}; default: 1 with "
+        "--history or a mini-batch, else 1%% of the iterations (only the last is reported; "
+        "Ctrl+C names the iteration reached)",
     )
     run.add_argument(
         "--optimal",

@@ -32,12 +32,14 @@ EXPLODE_FACTOR = 1e10
 RISING_STEPS = 50
 # Relative margin for "the cost rose": rounding must not count as a rise.
 _RISE = 1e-9
+_RISE_FACTOR = 1 + _RISE
 
 #: ``pace(k)`` gets the chunk length the solver planned and returns how many iterations to
 #: run before the next snapshot, a whole number from 1 to k.
 Pace = Callable[[int], int]
-#: ``evaluate(w_s, b_s) -> (cost, ∇w, ∂b, ‖∇‖)`` at one point, in training coordinates.
-Evaluate = Callable[[Any, Any], tuple[float, Any, Any, float]]
+#: ``evaluate(w_s, b_s, need_norm) -> (cost, ∇w, ∂b, ‖∇‖)`` at one point, in training
+#: coordinates; the norm is NaN when ``need_norm`` is False (it was not computed).
+Evaluate = Callable[[Any, Any, bool], tuple[float, Any, Any, float]]
 
 
 def validate_gd_options(alpha: float, iterations: int, tolerance: float, report_every: int) -> None:
@@ -148,25 +150,28 @@ def descend(
     gw: Any = None
     gb: Any = None
     batch_cost: float | None = None  # the last mini-batch's cost (mini-batch runs only)
+    running = RunStatus.RUNNING
+    explode = start_level = math.inf  # set from the first cost
     while True:
-        if (
-            batch_gradient is None
-            or it == next_report
-            or it >= iterations
-            or (cancel is not None and cancel.is_set())
-        ):
-            cost, gw, gb, gnorm = evaluate(w_s, b_s)
+        cancelled = cancel is not None and cancel.is_set()
+        if batch_gradient is None or it == next_report or it >= iterations or cancelled:
+            # the gradient norm costs a product: only where a test or a snapshot reads it
+            need = tolerance > 0 or it == next_report or it >= iterations or cancelled
+            cost, gw, gb, gnorm = evaluate(w_s, b_s, need)
             if cost0 is None:
                 cost0 = cost
-            above_start = cost > cost0 * (1 + _RISE)
-            alpha_t = rate_of(max(it - 1, 0))  # the rate of the update that led here
-            peak = max(peak, alpha_t)
+                explode = EXPLODE_FACTOR * max(cost0, 1e-300)
+                start_level = cost0 * _RISE_FACTOR
+            above_start = cost > start_level
+            alpha_t = rate_of(it - 1 if it else 0)  # the rate of the update that led here
+            if alpha_t > peak:
+                peak = alpha_t
             quoted = peak  # the rate a divergence verdict compares with the bound
-            status, message, stalled = RunStatus.RUNNING, "", False
-            if not math.isfinite(cost) or cost > EXPLODE_FACTOR * max(cost0, 1e-300):
+            status, message, stalled = running, "", False
+            if not math.isfinite(cost) or cost > explode:
                 status = RunStatus.DIVERGED
             elif prev is not None:
-                rising = rising + 1 if cost > prev * (1 + _RISE) else 0
+                rising = rising + 1 if cost > prev * _RISE_FACTOR else 0
                 if (
                     rising >= RISING_STEPS
                     and above_start
@@ -187,7 +192,7 @@ def descend(
                 status = RunStatus.CONVERGED
                 message = f"Converged after {it} iterations (tolerance {tolerance:g})."
             limit: Limit | None = None
-            if status == RunStatus.RUNNING and it >= iterations:
+            if status is running and it >= iterations:
                 # the bound costs a Gram matrix: only asked for when the cost did rise.
                 limit = limit_of() if above_start else None
                 if limit is not None and peak >= limit.value:
@@ -195,7 +200,7 @@ def descend(
                 else:
                     status = RunStatus.MAX_ITERATIONS
                     message = f"Stopped after the maximum of {iterations} iterations."
-            if status == RunStatus.RUNNING and cancel is not None and cancel.is_set():
+            if status is running and cancelled:
                 status = RunStatus.CANCELLED
                 message = f"Stopped by the user after {it} iterations."
             if status == RunStatus.DIVERGED:
@@ -211,7 +216,9 @@ def descend(
                     problem.dtype,
                     stalled=stalled,
                 )
-            if status != RunStatus.RUNNING or it == next_report:
+            if status is not running or it == next_report:
+                if not need:  # a run that ended where no norm was due: the norm of its end
+                    gnorm = evaluate(w_s, b_s, True)[3]
                 # a snapshot of this iterate, with the status and message given
                 here = functools.partial(
                     make_snapshot,
@@ -226,7 +233,7 @@ def descend(
                     batch_cost=batch_cost,
                 )
                 yield here(status, message)
-                if status != RunStatus.RUNNING:
+                if status is not running:
                     return
                 # RUNNING means it < iterations, so the planned chunk has at least one step.
                 next_report = it + _chunk(pace, min(report_every, iterations - it))
@@ -280,21 +287,28 @@ def full_evaluator(problem: Problem) -> Evaluate:
     penalty (:mod:`core.model.penalty`), J includes it, ∇w its L2 term, and the norm is that
     of the smallest subgradient (an L1 term's kink)."""
     X, y, m, penalty = problem.X, problem.y, problem.m, problem.penalty
+    XT, two_m = X.T, 2 * m
+    intercept, penalised = problem.intercept, bool(penalty)
+    # NumPy's e.sum() goes through a Python wrapper; its ufunc's reduce does not (CuPy: sum)
+    total: Callable[[Any], Any] = np.add.reduce if problem.xp is np else (lambda a: a.sum())
 
-    def evaluate(w: Any, b: Any) -> tuple[float, Any, float, float]:
+    def evaluate(w: Any, b: Any, need_norm: bool = True) -> tuple[float, Any, float, float]:
         e = X @ w - y
-        if problem.intercept:
+        if intercept:
             e += b
-        gw = (X.T @ e) / m
-        gb = float(e.sum()) / m if problem.intercept else 0.0
-        cost = float(e @ e) / (2 * m)
-        if penalty:
+        gw = (XT @ e) / m
+        gb = float(total(e)) / m if intercept else 0.0
+        cost = float(e @ e) / two_m
+        if penalised:
             cost += penalty.value(w)
             gw = gw + penalty.smooth_gradient(w)
+            if not need_norm:
+                return cost, gw, gb, math.nan
             sub = penalty.stationarity(gw, w)
             return cost, gw, gb, math.sqrt(float(sub @ sub) + gb * gb)
-        gnorm = math.sqrt(float(gw @ gw) + gb * gb)
-        return cost, gw, gb, gnorm
+        if not need_norm:
+            return cost, gw, gb, math.nan
+        return cost, gw, gb, math.sqrt(float(gw @ gw) + gb * gb)
 
     return evaluate
 
@@ -419,7 +433,9 @@ def gradient_descent_loop(
     w_list = [float(v) for v in w_start]
     b_val = float(b_start) if b_start is not None else 0.0
 
-    def evaluate(w: list[float], b: float) -> tuple[float, _ListVec, float, float]:
+    def evaluate(
+        w: list[float], b: float, need_norm: bool = True
+    ) -> tuple[float, _ListVec, float, float]:
         errors = [0.0] * m
         sq = 0.0
         for i in range(m):

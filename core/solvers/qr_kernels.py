@@ -49,7 +49,7 @@ def _two_prod(a: float, b: float) -> tuple[float, float]:
     """``p, e`` with ``p = fl(a·b)`` and ``a·b = p + e`` exactly: the error of a product is
     a float64, and one fused multiply-add computes it exactly (Ogita, Rump & Oishi, §3)."""
     p = a * b
-    return p, _fma(a, b, -p)  # type: ignore[call-arg]  (numba fills in typingctx)
+    return p, _fma(a, b, -p)  # type: ignore[call-arg]  # numba fills in typingctx
 
 
 @_jit(inline="always")

@@ -441,7 +441,11 @@ def test_ctrl_c_without_history_is_one_line(capsys, monkeypatch):
     monkeypatch.setattr(solvers, "run_solver", _interrupting_solver(3, []))
     assert main(["fit", "demo:housing"]) == 130
     err = capsys.readouterr().err
-    assert err == "gd-explorer: interrupted after iteration 2\n"
+    # without --history a snapshot every 1% of the 1,000 iterations: the third is at 20
+    assert err == "gd-explorer: interrupted after iteration 20\n"
+    monkeypatch.setattr(solvers, "run_solver", _interrupting_solver(3, []))
+    assert main(["fit", "demo:housing", "--report-every", "1"]) == 130
+    assert capsys.readouterr().err == "gd-explorer: interrupted after iteration 2\n"
 
 
 def test_history_is_written_as_the_run_goes(tmp_path, monkeypatch, capsys):

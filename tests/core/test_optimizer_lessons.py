@@ -240,7 +240,7 @@ def rising_evaluate(factor: float):
     """An ``evaluate`` whose cost grows by ``factor`` per call (from 1): a rising run."""
     state = {"cost": 1.0}
 
-    def evaluate(w, b):
+    def evaluate(w, b, need_norm=True):
         cost = state["cost"]
         state["cost"] *= factor
         return cost, w * 0, 0.0, 1.0

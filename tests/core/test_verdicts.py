@@ -239,7 +239,9 @@ def test_a_schedule_from_above_the_bound_blames_its_starting_rate():
 def test_a_rounding_verdict_on_float64_does_not_suggest_float64():
     problem = Problem(make_housing(20), scaling="zscore")
 
-    def evaluate(w, b, state={"cost": 1.0}):  # noqa: B006 - a rising cost, call by call
+    state = {"cost": 1.0}  # a rising cost, call by call
+
+    def evaluate(w, b, need_norm=True):
         cost = state["cost"]
         state["cost"] *= 1.01
         return cost, w * 0, 0.0, 1.0

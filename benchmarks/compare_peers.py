@@ -1,0 +1,239 @@
+"""The product against what a user would pick instead, each pair timed in one run.
+
+    .venv/bin/python benchmarks/compare_peers.py               # every case
+    .venv/bin/python benchmarks/compare_peers.py --quick       # skips the 100,000 × 1,000 case
+    .venv/bin/python benchmarks/compare_peers.py --json benchmarks/results/compare-peers.json
+
+Cases (issue 13's table), each the product's own time against its peer's on the same data,
+the two alternating (which goes first alternating too) for ``--repeats`` rounds, medians:
+
+- ``normal 50k×200`` and ``normal 100k×1000``: the stable normal equation
+  (``run_solver(problem, "normal")``, the snapshot's ``elapsed``: the solver's own time, the
+  problem built before) against ``numpy.linalg.lstsq`` on the same design ``[X | 1]``, and
+  scikit-learn's ``LinearRegression`` where installed; with the significant digits of the
+  normal equation on NIST StRD (min over the eleven sets, when ../shared/reference/nist is
+  there);
+- ``gd 100×4, 2,000 it.``: gradient descent as the CLI runs it without ``--history``
+  (a snapshot every 1% of the iterations, not every step) against the course's plain
+  vectorised NumPy loop (the prediction, the error, two gradients, the update and the cost
+  history J each iteration), the housing demo z-scored, α = 0.1, tolerance 0;
+- ``gd 20k×50, 300 it.``: the same on a synthetic table;
+- ``CSV 100,000 × 10``: ``core.builder.build_dataset`` (sniffing, pandas, the checks, the
+  roles) against ``pandas.read_csv``;
+- ``window start``: process start to the window mapped on an X display (``xdotool search
+  --sync --onlyvisible``), when ``DISPLAY`` is set and xdotool installed; skipped otherwise.
+
+Speed is measured here, never asserted in the tests. Prints a table; ``--json`` writes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.data.datasets import make_housing, make_synthetic  # noqa: E402
+from core.model.problem import Problem  # noqa: E402
+from core.solvers import last, run_solver  # noqa: E402
+
+
+def alternate(pair: dict[str, Callable[[], float | None]], repeats: int) -> dict[str, float]:
+    """Median seconds of each program, run alternately (the first one alternating too);
+    a program returns its own time (or None: time it from outside)."""
+    times: dict[str, list[float]] = {name: [] for name in pair}
+    names = list(pair)
+    for r in range(repeats):
+        for name in names if r % 2 == 0 else names[::-1]:
+            t0 = time.perf_counter()
+            own = pair[name]()
+            times[name].append(own if own is not None else time.perf_counter() - t0)
+    return {name: statistics.median(v) for name, v in times.items()}
+
+
+def normal_case(m: int, n: int, repeats: int) -> dict[str, Any]:
+    problem = Problem(make_synthetic(m, n, seed=1, scale_spread=2), scaling="none")
+    A = np.column_stack([problem.design.X, np.ones(m)])
+    y = np.asarray(problem.dataset.y)
+    last(run_solver(problem, "normal"))  # compile the kernels once (cached on disk after)
+    pair: dict[str, Callable[[], float | None]] = {
+        "product": lambda: last(run_solver(problem, "normal")).elapsed,
+        "numpy lstsq": lambda: (np.linalg.lstsq(A, y, rcond=None), None)[1],
+    }
+    try:
+        from sklearn.linear_model import LinearRegression
+
+        pair["sklearn LinearRegression"] = lambda: (
+            LinearRegression().fit(problem.design.X, y),
+            None,
+        )[1]
+    except ImportError:
+        pass
+    medians = alternate(pair, repeats)
+    snap = last(run_solver(problem, "normal"))
+    ref = np.linalg.lstsq(A, y, rcond=None)[0]
+    agree = float(np.max(np.abs(np.append(snap.w, snap.b) - ref) / np.abs(ref)))
+    return {
+        "case": f"normal {m:,}×{n}",
+        "seconds": medians,
+        "peer": "numpy lstsq",
+        "path": snap.message,
+        "max relative difference from lstsq": agree,
+    }
+
+
+def course_loop(X: np.ndarray, y: np.ndarray, alpha: float, iterations: int) -> float:
+    """The course's vectorised loop, timed from inside (its own time)."""
+    t0 = time.perf_counter()
+    m, n = X.shape
+    w, b, history = np.zeros(n), 0.0, []
+    for _ in range(iterations):
+        e = X @ w + b - y
+        dj_dw, dj_db = X.T @ e / m, e.sum() / m
+        w, b = w - alpha * dj_dw, b - alpha * dj_db
+        history.append(float(e @ e) / (2 * m))
+    return time.perf_counter() - t0
+
+
+def gd_case(problem: Problem, iterations: int, alpha: float, repeats: int) -> dict[str, Any]:
+    X, y = np.asarray(problem.X), np.asarray(problem.y)
+    options = {"alpha": alpha, "iterations": iterations, "tolerance": 0.0}
+    pair: dict[str, Callable[[], float | None]] = {
+        "product": lambda: (
+            last(
+                run_solver(problem, "gd", report_every=max(1, iterations // 100), **options)
+            ).elapsed
+        ),
+        "course loop": lambda: course_loop(X, y, alpha, iterations),
+    }
+    medians = alternate(pair, repeats)
+    m, n = X.shape
+    return {"case": f"gd {m:,}×{n}, {iterations:,} it.", "seconds": medians, "peer": "course loop"}
+
+
+def csv_case(repeats: int) -> dict[str, Any]:
+    import pandas as pd
+
+    from core.builder import build_dataset
+    from core.settings import DataSettings
+
+    folder = Path(tempfile.mkdtemp())
+    try:
+        path = folder / "table.csv"
+        rng = np.random.default_rng(0)
+        values = rng.standard_normal((100_000, 10))
+        header = ",".join(f"x{j}" for j in range(9)) + ",y"
+        np.savetxt(path, values, delimiter=",", header=header, comments="", fmt="%.17g")
+        settings = DataSettings(source="csv", csv_path=str(path))
+        pair: dict[str, Callable[[], float | None]] = {
+            "product": lambda: (build_dataset(settings), None)[1],
+            "pandas read_csv": lambda: (pd.read_csv(path).to_numpy(np.float64), None)[1],
+        }
+        medians = alternate(pair, repeats)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"case": "CSV 100,000×10", "seconds": medians, "peer": "pandas read_csv"}
+
+
+def window_start(repeats: int) -> dict[str, Any]:
+    if not os.environ.get("DISPLAY") or shutil.which("xdotool") is None:
+        return {"case": "window start", "skipped": "needs DISPLAY and xdotool (e.g. Xvfb)"}
+    times = []
+    for _ in range(repeats):
+        env = {**os.environ, "XDG_CONFIG_HOME": tempfile.mkdtemp()}
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "gui_app"], cwd=ROOT, env=env)
+        try:
+            subprocess.run(
+                ["xdotool", "search", "--sync", "--onlyvisible", "--name", "GD Explorer"],
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
+            times.append(time.perf_counter() - t0)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return {"case": "window start", "seconds": {"product": statistics.median(times)}}
+
+
+def nist_digits() -> float | None:
+    try:
+        from tests.core import nist
+    except ImportError:
+        return None
+    if not nist.available():
+        return None
+    import contextlib
+    import io
+
+    from core.cli import main
+
+    worst = 15.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, info in nist.certified().items():
+            path = nist.write_data(name, info, Path(tmp))
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                main(nist.fit_argv(path, info, "normal"))
+            r = json.loads(out.getvalue())
+            est = ([r["intercept"]] if info["intercept"] else []) + r["coefficients"]
+            for e, c in zip(est, (float(v) for v in info["params"]), strict=True):
+                lre = 15.0 if e == c else -np.log10(abs(e - c) / abs(c))
+                worst = min(worst, float(min(15.0, lre)))
+    return worst
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip 100,000 × 1,000")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--json", help="write the results to this file")
+    args = parser.parse_args()
+    rows = [normal_case(50_000, 200, args.repeats)]
+    if not args.quick:
+        rows.append(normal_case(100_000, 1_000, max(3, args.repeats // 2)))
+    housing = Problem(make_housing(), scaling="zscore")
+    rows.append(gd_case(housing, 2_000, 0.1, args.repeats * 4))
+    synthetic = Problem(make_synthetic(20_000, 50, seed=2), scaling="zscore")
+    rows.append(gd_case(synthetic, 300, 0.1, args.repeats))
+    rows.append(csv_case(args.repeats))
+    rows.append(window_start(args.repeats))
+    digits = nist_digits()
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, NumPy {np.__version__}"
+    )
+    for row in rows:
+        if "skipped" in row:
+            print(f"{row['case']:28}  skipped: {row['skipped']}")
+            continue
+        secs = row["seconds"]
+        text = "  ".join(f"{k} {v * 1e3:9.1f} ms" for k, v in secs.items())
+        peer = row.get("peer")
+        ratio = f"  ratio {secs['product'] / secs[peer]:.2f}×" if peer in secs else ""
+        print(f"{row['case']:28}  {text}{ratio}")
+        row["ratio"] = secs["product"] / secs[peer] if peer in secs else None
+    if digits is not None:
+        print(f"NIST StRD, normal equation: at least {digits:.1f} significant digits on all 11")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": rows, "nist_digits": digits}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
