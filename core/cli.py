@@ -213,6 +213,9 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     data_report = dict(dataset.report)
     if dataset.report:  # a file: which level of each categorical column the model left out
         data_report["dropped_levels"] = dict(problem.dropped_levels)
+    if problem.fill_values:  # a split: the missing cells filled from the training rows only
+        data_report["fill_values"] = dict(problem.fill_values)
+        data_report["fill_values_from"] = "training rows"
     notes = [n for n in dataset.notes if n not in dataset.warnings] + problem.notes
     return {
         "solver": run.solver,

@@ -89,6 +89,13 @@ def evaluation_report(
             "m_train": split.m_train,
             "m_test": split.m_test,
             "test_rows": [int(k) for k in split.test_rows],
+            # the same rows numbered as in the table as read (as data.dropped_rows), when
+            # rows were left out for missing values
+            **(
+                {}
+                if problem.source.row_ids is None
+                else {"test_table_rows": [int(problem.source.row_ids[k]) for k in split.test_rows]}
+            ),
         },
         "metrics": evaluation.as_dict(),
         "reading": reading(evaluation, problem.source.target_name),
@@ -98,11 +105,20 @@ def evaluation_report(
             "l1": problem.penalty.l1,
             "zeroed": [problem.feature_names[int(j)] for j in zeroed],
         },
-        "model": predictor.to_dict(),
+        # a diverged run predicts nothing: no model is saved (sessions do the same)
+        "model": None if _unusable(final) else predictor.to_dict(),
     }
     if predict:
         out["predictions"] = [_predict_one(predictor, t, "--predict") for t in predict]
     return out
+
+
+def _unusable(final: Snapshot) -> bool:
+    """Whether the run's coefficients predict nothing: it diverged, or they are not finite."""
+    import numpy as np
+
+    params = np.append(np.asarray(final.w, np.float64), final.b or 0.0)
+    return bool(final.diverged or not np.all(np.isfinite(params)))
 
 
 def _unit_words(target_name: str) -> tuple[str, str]:
@@ -201,10 +217,11 @@ def prediction_lines(predictions: Sequence[dict[str, Any]], target: str) -> list
     return lines
 
 
-def read_model(path: str) -> Predictor:
-    """The model a file holds: a fit's JSON report (its ``"model"``), a session (the newest
-    run whose record has a ``"model"``) or a saved model itself. InputError naming the file
-    (and the entry) for a missing or unreadable file, bad JSON, or no model in it."""
+def read_model(path: str) -> tuple[Predictor, str]:
+    """The model a file holds and where in it: a fit's JSON report (its ``"model"``), a
+    session (the newest run whose record has a ``"model"``: its label says which) or a saved
+    model itself. InputError naming the file (and the entry) for a missing or unreadable
+    file, bad JSON, or no model in it (a diverged run saves none)."""
     from core.evaluation.predictor import FORMAT, Predictor
     from core.files import read_json
 
@@ -217,15 +234,23 @@ def read_model(path: str) -> Predictor:
         for k in range(len(runs) - 1, -1, -1):
             run = runs[k]
             if isinstance(run, dict) and run.get("model") is not None:
-                return Predictor.from_dict(run["model"], f"{where}: runs[{k}].model")
+                label = str(run.get("label", ""))[:200]
+                found = Predictor.from_dict(run["model"], f"{where}: runs[{k}].model")
+                return found, f"run {k + 1} of {len(runs)} ({label!r}), the newest with a model"
         raise InputError(
             f"{where}: no run in this session saved a model (a session saved by an older "
-            "version, or one without finished runs)"
+            "version, or one without finished runs; a diverged run saves none)"
         )
     if isinstance(data, dict) and "model" in data:
-        return Predictor.from_dict(data["model"], f"{where}: model")
+        if data["model"] is None:
+            status = data.get("status", "")
+            raise InputError(
+                f"{where}: its run saved no model ({status or 'it did not finish'}: its "
+                "coefficients predict nothing); fit again with a smaller α"
+            )
+        return Predictor.from_dict(data["model"], f"{where}: model"), "the fit's model"
     if isinstance(data, dict) and data.get("format") == FORMAT:
-        return Predictor.from_dict(data, where)
+        return Predictor.from_dict(data, where), "a saved model"
     raise InputError(
         f"{where}: no model in this file; give the JSON that 'gd-explorer fit --json' prints "
         "or a session file"
@@ -236,9 +261,10 @@ def predict_result(model_path: str, texts: Sequence[str]) -> dict[str, Any]:
     """``gd-explorer predict``: ``{"model", "target", "fields", "predictions"}`` for the
     examples ``texts`` (one ``--x`` each). InputError for any bad input (see
     :func:`read_model` and :meth:`Predictor.raw_row`)."""
-    predictor = read_model(model_path)
+    predictor, which = read_model(model_path)
     return {
         "model": str(model_path),
+        "which": which,
         "target": predictor.target,
         "fields": [f.name for f in predictor.fields],
         "predictions": [_predict_one(predictor, t, "--x") for t in texts],
@@ -248,6 +274,7 @@ def predict_result(model_path: str, texts: Sequence[str]) -> dict[str, Any]:
 def format_predict(result: dict[str, Any]) -> str:
     """The text ``gd-explorer predict`` prints."""
     lines = [
-        f"model       {result['model']}: {result['target']} from {', '.join(result['fields'])}"
+        f"model       {result['model']}, {result['which']}: {result['target']} from "
+        f"{', '.join(result['fields'])}"
     ]
     return "\n".join(lines + prediction_lines(result["predictions"], result["target"]))

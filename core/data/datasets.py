@@ -41,6 +41,11 @@ class Dataset:
     report: dict[str, Any] = field(default_factory=dict)
     table: Any = None
     warnings: tuple[str, ...] = ()
+    #: {column: 0-based rows whose missing cell was filled} (``missing="mean"``); a column
+    #: is a numeric feature or a categorical column (its one-hot features)
+    filled_rows: dict[str, np.ndarray] = field(default_factory=dict)
+    #: 0-based rows of the table as read, one per row here (None: the same numbering)
+    row_ids: np.ndarray | None = None
 
     @property
     def m(self) -> int:
@@ -56,7 +61,11 @@ class Dataset:
         import dataclasses
 
         return dataclasses.replace(
-            self, X=np.ascontiguousarray(self.X[rows]), y=np.ascontiguousarray(self.y[rows])
+            self,
+            X=np.ascontiguousarray(self.X[rows]),
+            y=np.ascontiguousarray(self.y[rows]),
+            row_ids=None if self.row_ids is None else self.row_ids[rows],
+            filled_rows={},  # row numbers of the whole dataset: meaningless in a part
         )
 
 

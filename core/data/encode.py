@@ -101,13 +101,16 @@ def lines_text(table: Table, rows: list[int]) -> str:
 class Cleaned:
     """What :func:`handle_missing` did: ``keep`` (bool per table row), ``dropped`` (0-based
     rows left out), ``filled`` ({column: cells filled}), ``values`` ({column: the fill value,
-    a float or a level}), ``notes``."""
+    a float or a level}), ``notes``, ``masks`` ({column: the cells filled})."""
 
     keep: np.ndarray
     dropped: list[int] = field(default_factory=list)
     filled: dict[str, int] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: {column: bool per table row}, the cells filled (so a split can fill them again from
+    #: its training rows only)
+    masks: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def handle_missing(
@@ -193,6 +196,7 @@ def handle_missing(
             value = float(kept.astype("float64").mean())
             out.notes.append(f"filled {_cells(count)} of {name!r} with its mean {value:.6g}")
         out.values[name] = value
+        out.masks[name] = na[name] & out.keep
     return out
 
 

@@ -460,6 +460,10 @@ def table_to_dataset(table: Table, roles: ColumnRoles) -> Dataset:
         },
         table=table,
         warnings=warnings,
+        filled_rows={
+            name: np.flatnonzero(mask[cleaned.keep]) for name, mask in cleaned.masks.items()
+        },
+        row_ids=None if cleaned.keep.all() else np.flatnonzero(cleaned.keep),
     )
 
 

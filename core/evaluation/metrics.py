@@ -6,7 +6,8 @@ The metrics are scikit-learn's definitions (``sklearn.metrics``: ``mean_squared_
 - MSE = (1/k)·Σ(ŷ − y)², RMSE = √MSE, MAE = (1/k)·Σ|ŷ − y|, all in the target's units
   (squared for MSE);
 - R² = 1 − Σ(ŷ − y)²/Σ(y − ȳ)² (1 for a perfect fit of constant targets, else 0 when the
-  targets are constant, as scikit-learn's ``force_finite``);
+  targets are constant, as scikit-learn's ``force_finite``; NaN for a single row, where it
+  is not defined);
 - the cost J = MSE/2 on the rows judged (the course's 1/(2k)·Σe², no penalty).
 """
 
@@ -50,7 +51,9 @@ def regression_metrics(y: np.ndarray, y_hat: np.ndarray) -> Metrics:
     mse = sse / k
     d = y - y.mean()
     sst = float(d @ d)
-    if sst > 0:
+    if k < 2:
+        r2 = math.nan  # not defined for one row (scikit-learn: nan, with a warning)
+    elif sst > 0:
         r2 = 1.0 - sse / sst
     else:
         r2 = 1.0 if sse == 0 else 0.0
@@ -107,11 +110,11 @@ def reading(evaluation: Evaluation, target_name: str) -> str:
     unit = target_unit(target_name)
     units = f" ({unit})" if unit else f" (units of {target_name})"
     part, where = (
-        (evaluation.test, f"on {_rows(evaluation.test.rows)} unseen rows (the test set)")
+        (evaluation.test, f"on {_rows(evaluation.test.rows)} (the test set)")
         if evaluation.test is not None
         else (
             evaluation.train,
-            f"on the {_rows(evaluation.train.rows)} training rows (no test set: not a measure "
+            f"on the {evaluation.train.rows:,} training rows (no test set: not a measure "
             "of the error on unseen data)",
         )
     )
@@ -122,9 +125,12 @@ def reading(evaluation: Evaluation, target_name: str) -> str:
 
 
 def _r2(r2: float) -> str:
-    """R² to 3 decimals, or 3 significant digits when a poor model makes it hugely negative."""
+    """R² to 3 decimals, or 3 significant digits when a poor model makes it hugely negative;
+    "not defined (one row)" for NaN."""
+    if math.isnan(r2):
+        return "not defined (one row)"
     return f"{r2:.3f}" if abs(r2) < 1000 else f"{r2:.3g}"
 
 
 def _rows(k: int) -> str:
-    return f"{k:,}"
+    return "1 unseen row" if k == 1 else f"{k:,} unseen rows"

@@ -94,6 +94,8 @@ class Predictor:
                 row[self.raw_names.index(f"{f.name}={text}")] = 1.0
                 continue
             try:
+                if "_" in text:  # Python's float() reads 1_200; a user means something else
+                    raise ValueError(text)
                 number = float(value) if isinstance(value, int | float) else float(text)
             except ValueError:
                 raise InputError(f"{f.name}: {text!r} is not a number") from None
@@ -115,17 +117,34 @@ class Predictor:
         return out
 
     def design(self, X_raw: np.ndarray) -> np.ndarray:
-        """The expanded design (k × p, original units) of raw rows ``X_raw`` (k × columns)."""
+        """The expanded design (k × p, original units) of raw rows ``X_raw`` (k × columns).
+
+        Raises InputError when a power of a value entered overflows float64."""
         X_raw = np.atleast_2d(np.asarray(X_raw, np.float64))
         keep = list(self.kept)
         names = tuple(self.raw_names[j] for j in keep)
         inds = tuple(self.indicators[j] for j in keep)
-        return polynomial_features(X_raw[:, keep], names, self.degree, indicators=inds).X
+        try:
+            return polynomial_features(X_raw[:, keep], names, self.degree, indicators=inds).X
+        except InputError as exc:
+            name = getattr(exc, "column_name", None) or "a value"
+            raise InputError(
+                f"{name}: the value entered is too large for this degree-{self.degree} model "
+                "(its powers overflow float64)"
+            ) from None
 
     def predict(self, X_raw: np.ndarray) -> np.ndarray:
-        """ŷ (k values, the target's units) for raw rows ``X_raw`` (k × columns)."""
-        y_hat = self.design(X_raw) @ self.w
-        return y_hat + (self.b or 0.0)
+        """ŷ (k values, the target's units) for raw rows ``X_raw`` (k × columns).
+
+        Raises InputError when ŷ is not a finite number (values too large for the model)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            y_hat = self.design(X_raw) @ self.w + (self.b or 0.0)
+        if not np.all(np.isfinite(y_hat)):
+            raise InputError(
+                "the prediction is not a finite number: the values entered are too large for "
+                "this model (ŷ overflows float64)"
+            )
+        return np.asarray(y_hat)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; :meth:`from_dict` reads it back."""
@@ -156,9 +175,15 @@ class Predictor:
             b = None if d["intercept"] is None else float(d["intercept"])
             ranges = tuple((float(lo), float(hi)) for lo, hi in d["ranges"])
             target = str(d["target"])
-        except (KeyError, TypeError, ValueError) as exc:
-            why = f"{where}: a saved model's entry is missing or wrong ({exc})"
-            raise InputError(why) from None
+        except KeyError as exc:
+            raise InputError(f"{where}: the saved model has no {exc.args[0]!r} entry") from None
+        except (TypeError, ValueError):
+            keys = "features, indicators, kept, degree, coefficients, intercept, ranges, target"
+            raise InputError(
+                f"{where}: a saved model's entry has the wrong type (expected: {keys})"
+            ) from None
+        if not (np.all(np.isfinite(w)) and (b is None or np.isfinite(b))):
+            raise InputError(f"{where}: the model's coefficients are not all finite numbers")
         predictor = cls(raw, inds, kept, degree, w, b, target, ranges)
         if len(inds) != len(raw) or len(ranges) != len(raw) or any(k >= len(raw) for k in kept):
             raise InputError(f"{where}: the model's feature lists disagree in length")

@@ -20,7 +20,7 @@ import numpy as np
 
 from core.backend import check_fits, namespace, to_host
 from core.data.datasets import Dataset
-from core.data.split import Split, split_rows
+from core.data.split import Split, constant_on_training, refill_from_training, split_rows
 from core.errors import InputError
 from core.model.features import Design, polynomial_features
 from core.model.gram_tools import extreme_eigenvalues, lasso_on_gram
@@ -80,15 +80,26 @@ class Problem:
     ) -> None:
         if dtype not in DTYPES:
             raise InputError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
+        self.notes: list[str] = []
         #: the data as loaded, every row (``dataset`` is the training part)
         self.source = dataset
         #: which rows train and which are held out (None: every row trains)
         self.split: Split | None = split_rows(dataset.m, test_fraction, seed)
+        #: {column: the value its missing cells hold}, when a split filled them again
+        self.fill_values: dict[str, float | str] = {}
+        if self.split is not None:  # missing cells filled again, from the training rows
+            dataset, self.fill_values, refilled = refill_from_training(
+                dataset, self.split.train_rows
+            )
+            self.source = dataset
+            self.notes.extend(
+                f"with a test set, missing cells are filled from the training rows only: {text}"
+                for text in refilled
+            )
         self.dataset = dataset if self.split is None else dataset.subset(self.split.train_rows)
         self.intercept = bool(intercept)
         self.device = device
         self.dtype = dtype
-        self.notes: list[str] = []
         #: categorical column -> the level left out because the intercept stands for it
         self.dropped_levels: dict[str, str] = {}
         X, names, indicators = self._one_hot_columns(dataset)
@@ -116,6 +127,10 @@ class Problem:
                 f"{self.split.seed}); the scaling was fitted on the {m:,} training rows only "
                 "(fitting it on all rows would leak the test rows into training)"
             )
+        if self.split is not None and scaling != "none":
+            flat = constant_on_training(full.X, self.design.X, full.names, self.split)
+            if flat:
+                raise InputError(flat, path=dataset.path)
         self.scaler: Scaler = fit_scaler(
             self.design.X,
             scaling,

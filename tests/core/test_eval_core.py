@@ -4,6 +4,8 @@ Expected values come from scikit-learn or NumPy, never from the product."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -39,7 +41,7 @@ def test_split_parts_are_disjoint_cover_every_row_and_have_the_rounded_size(m, f
     assert s is not None
     both = np.concatenate([s.train_rows, s.test_rows])
     assert np.array_equal(np.sort(both), np.arange(m))  # disjoint and covering
-    assert s.m_test == max(1, round(fraction * m)) and s.m_train == m - s.m_test
+    assert s.m_test == max(1, math.ceil(fraction * m - 1e-9)) and s.m_train == m - s.m_test
     assert np.all(np.diff(s.test_rows) > 0) and np.all(np.diff(s.train_rows) > 0)
 
 
@@ -253,7 +255,7 @@ def test_predictor_ranges_come_from_the_training_rows():
         ({"format": "other"}, "not a saved model"),
         ({"coefficients": [1.0]}, "1 coefficients for a design of 4 columns"),
         ({"kept": [0, 9]}, "disagree in length"),
-        ({"degree": "two"}, "missing or wrong"),
+        ({"degree": "two"}, "has the wrong type"),
     ],
 )
 def test_predictor_from_dict_refuses_broken_entries(change, message):
