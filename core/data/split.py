@@ -109,11 +109,11 @@ def refill_from_training(
             values[column] = value
             notes.append(f"{column!r} with the training rows' mean {value:.6g}")
             continue
-        cols = [j for j, ind in enumerate(indicators) if ind == column]
-        if not cols:
+        cols = np.array([j for j, ind in enumerate(indicators) if ind == column], np.intp)
+        if cols.size == 0:
             continue  # the target or an ignored column: nothing in X
         counts = X[np.ix_(known, cols)].sum(axis=0)
-        best = cols[int(np.argmax(counts))]  # levels are in sorted order: ties go first
+        best = int(cols[int(np.argmax(counts))])  # levels are in sorted order: ties go first
         X[np.ix_(rows, cols)] = 0.0
         X[rows, best] = 1.0
         level = names[best][len(column) + 1 :]

@@ -25,8 +25,8 @@ from core.solvers.gd import (
     RISING_STEPS,
     Pace,
     gradient_descent,
-    gradient_descent_loop,
 )
+from core.solvers.gd_loop import gradient_descent_loop
 from core.solvers.normal import ILL_CONDITIONED, normal_equation, normal_textbook
 from core.solvers.optimizers import OPTIMIZER_OPTIONS, OPTIMIZERS, PROXIMAL, describe, optimize
 from core.solvers.schedules import SCHEDULES, learning_rate
