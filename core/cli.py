@@ -333,8 +333,13 @@ def run_lesson_command(args: argparse.Namespace) -> int:
     lines = [lesson.title, "=" * len(lesson.title), lesson.explanation, ""]
     for label, run in results.items():
         alpha = f", α = {run.alpha:.4g}" if run.alpha is not None else ""
+        ended = (
+            "solved (closed form)"
+            if run.final.status == "solved"
+            else f"{run.final.status} after {run.final.iteration} iterations"
+        )
         lines.append(
-            f"- {label}: {run.final.status} after {run.final.iteration} iterations, "
+            f"- {label}: {ended}, "
             f"J = {run.final.cost:.6g}{alpha}, α_max = {run.problem.alpha_max:.4g}, "
             f"cond = {run.problem.condition_number:.3g}{_rmse_text(run)}"
         )

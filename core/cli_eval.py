@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 #: The ``"format"`` of a session file (:data:`core.session.FORMAT`; not imported from there,
 #: so that ``predict`` does not load the session machinery).
 SESSION_FORMAT = "gd-explorer-session"
+HISTORY_FORMAT = "gd-explorer-history"  # File → Export → history as JSON
 
 
 def split_values(text: str, option: str) -> list[str]:
@@ -219,18 +220,19 @@ def prediction_lines(predictions: Sequence[dict[str, Any]], target: str) -> list
 
 def read_model(path: str) -> tuple[Predictor, str]:
     """The model a file holds and where in it: a fit's JSON report (its ``"model"``), a
-    session (the newest run whose record has a ``"model"``: its label says which) or a saved
-    model itself. InputError naming the file (and the entry) for a missing or unreadable
-    file, bad JSON, or no model in it (a diverged run saves none)."""
+    session or the window's history export as JSON (the newest run whose record has a
+    ``"model"``: its label says which) or a saved model itself. InputError naming the file
+    (and the entry) for a missing or unreadable file, bad JSON, or no model in it (a
+    diverged run saves none)."""
     from core.evaluation.predictor import FORMAT, Predictor
     from core.files import read_json
 
     data = read_json(path, "model file")
     where = str(path)
-    if isinstance(data, dict) and data.get("format") == SESSION_FORMAT:
+    if isinstance(data, dict) and data.get("format") in (SESSION_FORMAT, HISTORY_FORMAT):
         runs = data.get("runs")
         if not isinstance(runs, list):
-            raise InputError(f"{where}: a session file without a list of runs")
+            raise InputError(f"{where}: a session or history file without a list of runs")
         for k in range(len(runs) - 1, -1, -1):
             run = runs[k]
             if isinstance(run, dict) and run.get("model") is not None:
@@ -238,8 +240,8 @@ def read_model(path: str) -> tuple[Predictor, str]:
                 found = Predictor.from_dict(run["model"], f"{where}: runs[{k}].model")
                 return found, f"run {k + 1} of {len(runs)} ({label!r}), the newest with a model"
         raise InputError(
-            f"{where}: no run in this session saved a model (a session saved by an older "
-            "version, or one without finished runs; a diverged run saves none)"
+            f"{where}: no run in this file saved a model (a file saved by an older version, "
+            "or one without finished runs; a diverged run saves none)"
         )
     if isinstance(data, dict) and "model" in data:
         if data["model"] is None:

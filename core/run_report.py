@@ -304,9 +304,15 @@ def model_summary(run: Any, target_name: str = "y") -> str:
         f"GD Explorer: {run.label} ({run.solver}, {run.status}, {run.iterations[-1]} iterations)",
         f"cost J = {run.costs[-1]:.10g}   (J = {formula} on the training rows, original units)",
     ]
-    terms = [f"{v:.6g}·{n}" for n, v in zip(run.parameter_names, final, strict=True) if n != "b"]
+    terms = [(v, f"·{n}") for n, v in zip(run.parameter_names, final, strict=True) if n != "b"]
     b = dict(zip(run.parameter_names, final, strict=True)).get("b")
-    lines.append(f"{target_name} ≈ " + " + ".join(terms) + (f" + {b:.6g}" if b is not None else ""))
+    if b is not None:
+        terms.append((b, ""))
+    equation = "".join(
+        (f"{v:.6g}" if k == 0 else f" {'-' if v < 0 else '+'} {abs(v):.6g}") + name
+        for k, (v, name) in enumerate(terms)
+    )
+    lines.append(f"{target_name} ≈ {equation}")
     for n, v in zip(run.parameter_names, final, strict=True):
         lines.append(f"  {n}\t{v:.15g}")
     return "\n".join(lines + summary_lines(run, target_name))

@@ -207,8 +207,8 @@ def degree_sweep(
         if progress is not None:
             progress(done, total)
         if partial is not None:
-            partial(DegreeSweep(tuple(points), total, has_test, note=_needs(has_test)))
-    return DegreeSweep(tuple(points), total, has_test, cancelled, _needs(has_test))
+            partial(DegreeSweep(tuple(points), total, has_test, note=_needs(has_test, model)))
+    return DegreeSweep(tuple(points), total, has_test, cancelled, _needs(has_test, model))
 
 
 def regularisation_path(
@@ -287,8 +287,15 @@ def regularisation_path(
     return _path(kind, rows, names, total, cancelled, model.test_fraction > 0)
 
 
-def _needs(has_test: bool) -> str:
-    return "" if has_test else NEEDS_TEST + "."
+def _needs(has_test: bool, model: ModelSettings | None = None) -> str:
+    """The degree sweep's note: a test set is needed; the model's penalty at every degree."""
+    notes = [] if has_test else [NEEDS_TEST]
+    if model is not None and (model.l2 or model.l1):
+        words = ", ".join(
+            f"{name} λ = {value:g}" for name, value in (("L2", model.l2), ("L1", model.l1)) if value
+        )
+        notes.append(f"every degree fitted with the model's penalty ({words})")
+    return "; ".join(notes) + ("." if notes else "")
 
 
 def _degree_point(degree: int, problem: Problem, snap: Snapshot) -> DegreePoint:

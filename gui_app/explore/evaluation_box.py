@@ -44,8 +44,14 @@ def parse_lambda(key: str, text: str) -> float:
     """The λ typed for setting ``key`` ("l2" or "l1"); ValueError naming it when ``text`` is
     not a number in the setting's range (0 to 1e12)."""
     spec = SCHEMA[key]
+    text_in = text.strip()
+    if "," in text_in:  # 1,5 or 15? never guessed (the file reader says the same of cells)
+        raise ValueError(
+            f"{spec.label}: write {text_in.replace(',', '.')!r} with a decimal point, or "
+            f"leave out the thousands separator; {text!r} could be read two ways"
+        )
     try:
-        value = float(text.strip().replace(",", "")) if text.strip() else 0.0
+        value = 0.0 if not text_in else float(text_in.replace("_", "?"))  # 1_000: refused
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and spec.low <= value <= spec.high):
@@ -111,7 +117,8 @@ class EvaluationBox(QGroupBox):
         self.refusal.setWordWrap(True)
         self.refusal.setVisible(False)
         form.addRow(self.refusal)
-        self._shown = (0.0, 0.0)  # the λs last read or shown: a change is said once
+        # the λs last read or shown: a change is said once (None: the last text was invalid)
+        self._shown: tuple[float, float] | None = (0.0, 0.0)
         self.fraction_spin.valueChanged.connect(lambda _v: self.changed.emit())
         self.seed_spin.valueChanged.connect(self._seed_here)
         data_seed.valueChanged.connect(self._seed_there)
@@ -135,6 +142,7 @@ class EvaluationBox(QGroupBox):
         try:
             now = (self.lambda_value("l2"), self.lambda_value("l1"))
         except ValueError:  # not a number in range: the box says so, Run is off
+            self._shown = None  # so that the next valid value, even the same one, counts
             self.changed.emit()  # (the prepared problem stays: its λ is the setting's)
             return
         if now != self._shown:

@@ -108,6 +108,7 @@ class PredictBox(QGroupBox):
                     f"{f.name} in its original units (training rows: {f.low:g} to {f.high:g})"
                 )
                 edit.editingFinished.connect(self.predict)
+                edit.textEdited.connect(self._edited)  # ŷ is for the values shown, or nothing
                 widget = edit
             widget.setAccessibleName(f.name)
             label = QLabel(f.name)
@@ -115,6 +116,11 @@ class PredictBox(QGroupBox):
             self.form.addRow(label, widget)
             self.inputs.append(widget)
         self._fields = fields
+
+    def _edited(self) -> None:
+        """A value is being typed: the ŷ shown no longer belongs to the values shown."""
+        self.y_hat = None
+        self.result.setText("<span style='color:#555'>Enter (or Predict) for ŷ</span>")
 
     def values(self) -> list[str]:
         """The values as typed or chosen, one per field."""
@@ -137,10 +143,10 @@ class PredictBox(QGroupBox):
             return None
         try:
             row = p.raw_row(self.values())
-        except InputError as exc:
+            y_hat = float(p.predict(row[None, :])[0])
+        except InputError as exc:  # a bad value, or one too large for the model
             self.result.setText(f"<span style='color:#8a1c00'>{html.escape(str(exc))}</span>")
             return None
-        y_hat = float(p.predict(row[None, :])[0])
         unit = target_unit(p.target)
         name = p.target[: p.target.rfind("(")].strip() if unit else p.target
         text = (

@@ -17,7 +17,7 @@ import numpy as np
 from core.evaluation.metrics import Evaluation, evaluate, reading, target_unit
 from core.evaluation.predictor import Predictor, predictor_for
 from core.settings import Settings
-from core.solvers import GD_IMPLEMENTATIONS, PROXIMAL, Snapshot
+from core.solvers import GD_IMPLEMENTATIONS, PROXIMAL, SOLVER_LABELS, Snapshot
 from gui_app.explore.state import ExploreState
 
 #: Metrics are recomputed live during a run only for designs up to this many entries (m·p);
@@ -115,7 +115,9 @@ class Judge:
         if big and live and not model.snap.final:
             return None
         params = np.append(np.asarray(model.snap.w_scaled, np.float64), model.snap.b_scaled or 0.0)
-        value = judge(problem, model.snap) if np.isfinite(params).all() else None
+        # a diverged run's errors mean nothing (its numbers panel says it diverged)
+        usable = np.isfinite(params).all() and not model.snap.diverged
+        value = judge(problem, model.snap) if usable else None
         self._key, self._value = key, value
         return value
 
@@ -132,7 +134,8 @@ def l1_refusal(settings: Settings) -> str:
     if not settings.model.l1 or solver in (*GD_IMPLEMENTATIONS, *PROXIMAL):
         return ""
     return (
-        f"an L1 penalty (lasso, λ = {settings.model.l1:g}) cannot be trained by {solver}: "
+        f"an L1 penalty (lasso, λ = {settings.model.l1:g}) cannot be trained by "
+        f"{SOLVER_LABELS.get(solver, solver)}: "
         "choose gradient descent or sgd (proximal steps), or use the L2 penalty (ridge)"
     )
 

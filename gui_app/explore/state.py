@@ -152,8 +152,8 @@ def data_label(data: DataSettings) -> str:
 
 
 def model_label(model: ModelSettings) -> str:
-    """The model's scaling, and its degree and intercept when they differ from the plain
-    linear model ("z-score", "unscaled, degree 3, no b")."""
+    """The model's scaling, and its degree, intercept, penalty and test set when they differ
+    from the plain linear model ("z-score", "unscaled, degree 3, no b, L2 λ=10, test 20%")."""
     parts = [SCALING_SHORT.get(model.scaling, model.scaling)]
     if model.degree != 1:
         parts.append(f"degree {model.degree}")
@@ -161,6 +161,12 @@ def model_label(model: ModelSettings) -> str:
         parts.append("no b")
     if model.device != "cpu":
         parts.append(model.device.upper())
+    if model.l2:
+        parts.append(f"L2 λ={model.l2:g}")
+    if model.l1:
+        parts.append(f"L1 λ={model.l1:g}")
+    if model.test_fraction:
+        parts.append(f"test {model.test_fraction:.0%}")
     return ", ".join(parts)
 
 

@@ -243,6 +243,10 @@ class SweepControl(QObject):
                 self.view.clear_group(group, "The data or model changed: run it again.")
         if changed & MODEL_ASPECTS:
             self.model_stale = True
+            # a degree-15 model's sweep goes at least to degree 15 (the user may lower it)
+            spin = self.view.max_degree
+            if state.settings.model.degree > spin.value():
+                spin.setValue(min(state.settings.model.degree, spin.maximum()))
         # the residuals are drawn when the tab is seen; during a run only when it ends or
         # pauses (each drawing reads every row: not at 30 redraws a second)
         if self.model_stale and self.view.isVisible() and state.status is not RunStatus.RUNNING:
@@ -266,5 +270,7 @@ def model_on_screen(state: ExploreState) -> tuple[Any, Any, str]:
     if model is None:
         return None, None, "No run on screen: press Run (F5) in the Explore tab to fit a model."
     snap = model.snap
+    if snap.diverged:
+        return None, None, f"{model.label} diverged: its residuals would mean nothing."
     when = "final" if snap.final else f"iteration {snap.iteration:,}"
     return model.problem, snap, f"{model.label} ({when})"

@@ -400,6 +400,18 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # On the Timing tab the run buttons are hidden, so their keys arrive here: say where
         # they act instead of doing nothing.
+        run_button = self.controls.run_button
+        if (
+            event.key() == Qt.Key.Key_F5
+            and not run_button.isEnabled()
+            and self.tabs.currentIndex() == 0
+        ):
+            # Run is off (a λ typed wrong, L1 with a solver that cannot train it): F5 says why
+            self.controller.show_message(
+                run_button.toolTip().replace("Run is off: ", "Cannot run: "), "error"
+            )
+            event.accept()
+            return
         if event.key() in RUN_KEYS and self.tabs.currentIndex() != 0:
             hint = TIMING_RUN_KEYS_HINT if self.tabs.currentWidget() is self.timing else DATA_HINT
             self.statusBar().showMessage(hint, 8000)

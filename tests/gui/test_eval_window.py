@@ -229,12 +229,12 @@ def test_l1_with_adam_is_refused_with_a_message_not_a_traceback(window, qtbot, c
     controls.evaluation_box.l1_combo.lineEdit().editingFinished.emit()
     set_combo_data(controls.solver_combo, "adam")
     assert not controls.run_button.isEnabled()
-    assert "cannot be trained by adam" in controls.evaluation_box.refusal.text()
-    assert "adam" in controls.run_button.toolTip()
+    assert "cannot be trained by adam" in controls.evaluation_box.refusal.text().lower()
+    assert "adam" in controls.run_button.toolTip().lower()
     qtbot.waitUntil(lambda: window.state.settings.model.l1 == 1.0 and window.prepared)
     assert window.run() is None  # F5 or a lesson: refused, with the reason
     assert window.message_kind == "error"
-    assert "L1 penalty" in window.message.text() and "adam" in window.message.text()
+    assert "L1 penalty" in window.message.text() and "adam" in window.message.text().lower()
     assert window.state.current is None
     assert "Traceback" not in capsys.readouterr().err
     set_combo_data(controls.solver_combo, "sgd")

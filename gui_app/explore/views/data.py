@@ -27,7 +27,7 @@ from gui_app.explore.plots import fit_texts, legend_beside, short_name, style_pl
 
 MIN_PLOT_HEIGHT = 180  # px: no plot is shorter on a 1280 × 720 screen
 #: Okabe–Ito colours (safe for colour-blind readers): training rows, test rows, predictions.
-TRAIN_RGB, TEST_RGB, PRED_RGB = (0, 114, 178), (230, 159, 0), (213, 94, 0)
+TRAIN_RGB, TEST_RGB, PRED_RGB = (0, 114, 178), (230, 159, 0), (0, 0, 0)
 FIT_TITLES = ("Data and predictions ŷ", "Data, ŷ")
 
 
@@ -101,7 +101,7 @@ class DataView(QWidget):
         )
         # one item for every bar: pairs of points (x, y) – (x, ŷ)
         self.residual_bars = pg.PlotDataItem(
-            pen=pg.mkPen(90, 90, 90, 170, width=1), connect="pairs", name="residual ŷ − y"
+            pen=pg.mkPen(60, 60, 60, 200, width=1.5), connect="pairs", name="residual ŷ − y"
         )
         self.fit_plot.addItem(self.residual_bars)
         self.fit_plot.addItem(self.data_points)

@@ -224,6 +224,7 @@ class EvaluateView(QWidget):
         legend.addItem(self.sweep_test, "test RMSE")
         dotted = pg.mkPen(BEST_COLOR, width=2, style=Qt.PenStyle.DotLine)
         self.best_degree = pg.InfiniteLine(angle=90, pen=dotted)
+        self.best_degree.hide()  # shown with a sweep's result
         self.sweep_plot.addItem(self.best_degree)
         layout.addWidget(self.sweep_plot, 1)
         self.buttons["degree"][0].clicked.connect(
@@ -264,6 +265,8 @@ class EvaluateView(QWidget):
         legend.addItem(self.path_test, "test RMSE")
         dotted = pg.mkPen(BEST_COLOR, width=2, style=Qt.PenStyle.DotLine)
         self.best_lambda = {w: pg.InfiniteLine(angle=90, pen=dotted) for w in ("coef", "rmse")}
+        for line in self.best_lambda.values():
+            line.hide()  # shown with a path's result
         self.coef_plot.addItem(self.best_lambda["coef"])
         self.path_plot.addItem(self.best_lambda["rmse"])
         plots = QHBoxLayout()
