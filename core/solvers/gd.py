@@ -150,8 +150,13 @@ def descend(
     batch_cost: float | None = None  # the last mini-batch's cost (mini-batch runs only)
     running = RunStatus.RUNNING
     explode = start_level = math.inf  # set from the first cost
+    is_set = cancel.is_set if cancel is not None else None
+    # a constant rate (the schedules are monotone: equal ends, equal all along) is not
+    # asked for at every step
+    fixed = rate is None or rate_of(0) == rate_of(max(iterations - 1, 0))
+    alpha_t = peak
     while True:
-        cancelled = cancel is not None and cancel.is_set()
+        cancelled = is_set is not None and is_set()
         if batch_gradient is None or it == next_report or it >= iterations or cancelled:
             # the gradient norm costs a product: only where a test or a snapshot reads it
             need = tolerance > 0 or it == next_report or it >= iterations or cancelled
@@ -161,12 +166,13 @@ def descend(
                 explode = EXPLODE_FACTOR * max(cost0, 1e-300)
                 start_level = cost0 * _RISE_FACTOR
             above_start = cost > start_level
-            alpha_t = rate_of(it - 1 if it else 0)  # the rate of the update that led here
-            if alpha_t > peak:
-                peak = alpha_t
+            if not fixed:
+                alpha_t = rate_of(it - 1 if it else 0)  # the rate of the update that led here
+                if alpha_t > peak:
+                    peak = alpha_t
             quoted = peak  # the rate a divergence verdict compares with the bound
             status, message, stalled = running, "", False
-            if not math.isfinite(cost) or cost > explode:
+            if not cost <= explode:  # NaN, infinite, or exploding
                 status = RunStatus.DIVERGED
             elif prev is not None:
                 rising = rising + 1 if cost > prev * _RISE_FACTOR else 0

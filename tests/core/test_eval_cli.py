@@ -349,7 +349,7 @@ def test_a_session_gives_its_newest_run_with_a_model(capsys, tmp_path):
     session["runs"] = [{"label": "run 1"}]
     path.write_text(json.dumps(session))
     err = refused(capsys, ["predict", "--model", str(path), "--x", HOUSE])
-    assert str(path) in err and "no run in this session saved a model" in err
+    assert str(path) in err and "no run in this file saved a model" in err
 
 
 def test_predict_takes_several_examples_in_order(capsys, tmp_path):
