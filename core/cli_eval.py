@@ -78,6 +78,7 @@ def evaluation_report(
 
     split = problem.split
     evaluation = evaluate(problem, final.w_scaled, final.b_scaled)
+    unusable = _unusable(final)
     zeroed = problem.penalty.zeroed(final.w_scaled)
     predictor = predictor_for(problem, final.w, final.b)
     out: dict[str, Any] = {
@@ -98,8 +99,13 @@ def evaluation_report(
                 else {"test_table_rows": [int(problem.source.row_ids[k]) for k in split.test_rows]}
             ),
         },
-        "metrics": evaluation.as_dict(),
-        "reading": reading(evaluation, problem.source.target_name),
+        # a diverged run's errors mean nothing (the window shows none either)
+        "metrics": None if unusable else evaluation.as_dict(),
+        "reading": (
+            "the run diverged: its coefficients predict nothing, so it has no errors to report"
+            if unusable
+            else reading(evaluation, problem.source.target_name)
+        ),
         "test_cost": final.test_cost,
         "penalty": {
             "l2": problem.penalty.l2,
@@ -107,7 +113,7 @@ def evaluation_report(
             "zeroed": [problem.feature_names[int(j)] for j in zeroed],
         },
         # a diverged run predicts nothing: no model is saved (sessions do the same)
-        "model": None if _unusable(final) else predictor.to_dict(),
+        "model": None if unusable else predictor.to_dict(),
     }
     if predict:
         out["predictions"] = [_predict_one(predictor, t, "--predict") for t in predict]
@@ -165,8 +171,8 @@ def is_split_note(note: str, r: dict[str, Any]) -> bool:
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return "—"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"  # (R² of a single row: not defined)
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     return f"{value:.6g}"
@@ -175,8 +181,8 @@ def _cell(value: Any) -> str:
 def evaluation_lines(r: dict[str, Any]) -> list[str]:
     """The metrics table (training and test columns), the reading and the penalty."""
     metrics = r.get("metrics")
-    if not metrics:
-        return []
+    if not metrics:  # a diverged run: the reading says why there is nothing to report
+        return [f"reading     {r['reading']}"] if r.get("reading") else []
     train, test = metrics["train"], metrics["test"]
     unit, squared = _unit_words(r["target_name"])
     columns = [("training", train)] + ([("test", test)] if test else [])

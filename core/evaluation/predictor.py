@@ -171,6 +171,9 @@ class Predictor:
             inds = tuple(None if v is None else str(v) for v in d["indicators"])
             kept = tuple(int(v) for v in d["kept"])
             degree = int(d["degree"])
+            numbers = [*d["coefficients"], *([] if d["intercept"] is None else [d["intercept"]])]
+            if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers):
+                raise TypeError("coefficients")  # "1" is text, not a number
             w = np.asarray(d["coefficients"], np.float64)
             b = None if d["intercept"] is None else float(d["intercept"])
             ranges = tuple((float(lo), float(hi)) for lo, hi in d["ranges"])

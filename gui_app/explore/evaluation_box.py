@@ -138,6 +138,10 @@ class EvaluationBox(QGroupBox):
         self.seed_spin.setValue(value)
         self.seed_spin.blockSignals(False)
 
+    def commit_typed(self) -> None:
+        """Read the λ fields as typed now (F5 pressed before Enter or leaving the field)."""
+        self._lambda_edited()
+
     def _lambda_edited(self) -> None:
         try:
             now = (self.lambda_value("l2"), self.lambda_value("l1"))

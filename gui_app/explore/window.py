@@ -406,6 +406,11 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
             and not run_button.isEnabled()
             and self.tabs.currentIndex() == 0
         ):
+            self.controls.evaluation_box.commit_typed()  # a λ typed but not yet entered
+            if run_button.isEnabled():
+                run_button.click()
+                event.accept()
+                return
             # Run is off (a λ typed wrong, L1 with a solver that cannot train it): F5 says why
             self.controller.show_message(
                 run_button.toolTip().replace("Run is off: ", "Cannot run: "), "error"

@@ -143,3 +143,24 @@ def test_test_rows_are_also_numbered_as_in_the_table(tmp_path, capsys):
     )  # fmt: skip
     kept = [i for i in range(40) if i not in r["data"]["dropped_rows"]]
     assert r["split"]["test_table_rows"] == [kept[k] for k in r["split"]["test_rows"]]
+
+
+def test_a_diverged_fit_reports_no_errors(capsys):
+    fit = run_json(capsys, "demo:housing", "--alpha", "5", "--test-fraction", "0.2")
+    assert fit["diverged"] and fit["metrics"] is None and "diverged" in fit["reading"]
+    assert main(["fit", "demo:housing", "--alpha", "5", "--test-fraction", "0.2"]) == 0
+    text = capsys.readouterr().out
+    assert "RMSE" not in text and "no errors to report" in text
+
+
+def test_a_coefficient_written_as_text_is_refused(capsys):
+    fit = run_json(capsys, "demo:housing", "--solver", "normal")
+    with pytest.raises(InputError, match="wrong type"):
+        Predictor.from_dict(dict(fit["model"], coefficients=["1", 2.0, 3.0, 4.0]))
+
+
+def test_r2_of_one_test_row_is_a_dash_in_the_text_table(capsys):
+    argv = ["fit", "demo:synthetic", "--m", "10", "--test-fraction", "0.05", "--solver", "normal"]
+    assert main(argv) == 0
+    r2_line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.strip().startswith("R²"))
+    assert r2_line.split()[-1] == "—" and "nan" not in r2_line

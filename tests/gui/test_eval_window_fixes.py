@@ -68,3 +68,12 @@ def test_the_prediction_is_cleared_while_a_value_is_typed(window, qtbot):
     assert box.y_hat is not None and "ŷ =" in box.result.text()
     qtbot.keyClicks(box.inputs[0], "5")  # 12005 typed, not yet predicted
     assert box.y_hat is None and "ŷ =" not in box.result.text()
+
+
+def test_f5_reads_a_lambda_typed_without_enter(window, qtbot):
+    _type_l2(window, "abc")
+    assert not window.controls.run_button.isEnabled()
+    window.controls.evaluation_box.l2_combo.setCurrentText("1")  # typed, no Enter
+    with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT):
+        qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert window.state.current is not None and window.state.current.settings.model.l2 == 1.0
