@@ -78,7 +78,7 @@ def evaluation_report(
 
     split = problem.split
     evaluation = evaluate(problem, final.w_scaled, final.b_scaled)
-    unusable = _unusable(final)
+    unusable = not final.usable
     zeroed = problem.penalty.zeroed(final.w_scaled)
     predictor = predictor_for(problem, final.w, final.b)
     out: dict[str, Any] = {
@@ -118,14 +118,6 @@ def evaluation_report(
     if predict:
         out["predictions"] = [_predict_one(predictor, t, "--predict") for t in predict]
     return out
-
-
-def _unusable(final: Snapshot) -> bool:
-    """Whether the run's coefficients predict nothing: it diverged, or they are not finite."""
-    import numpy as np
-
-    params = np.append(np.asarray(final.w, np.float64), final.b or 0.0)
-    return bool(final.diverged or not np.all(np.isfinite(params)))
 
 
 def _unit_words(target_name: str) -> tuple[str, str]:

@@ -67,8 +67,7 @@ def run_extras(problem: Problem, final: Snapshot) -> dict[str, Any]:
         "model": None,
     }
     w = np.asarray(final.w, np.float64)
-    finite = bool(np.all(np.isfinite(w))) and (final.b is None or math.isfinite(final.b))
-    if finite and bool(np.all(np.isfinite(np.asarray(final.w_scaled, np.float64)))):
+    if final.finite:
         metrics = evaluate(problem, final.w_scaled, final.b_scaled).as_dict()
         parts = [metrics["train"]] + ([metrics["test"]] if metrics["test"] else [])
         if all(math.isfinite(p[k]) for p in parts for k in METRIC_KEYS):

@@ -299,7 +299,7 @@ def _needs(has_test: bool, model: ModelSettings | None = None) -> str:
 
 
 def _degree_point(degree: int, problem: Problem, snap: Snapshot) -> DegreePoint:
-    if snap.diverged or not np.all(np.isfinite(snap.w_scaled)):
+    if not snap.usable:
         return DegreePoint(degree, error=snap.message or "the fit is not finite")
     ev = evaluate(problem, snap.w_scaled, snap.b_scaled)
     return DegreePoint(degree, ev.train, ev.test, float(snap.cost), "", tuple(snap.warnings))

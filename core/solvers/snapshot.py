@@ -78,6 +78,20 @@ class Snapshot:
         """True when the run was stopped or marked as diverging."""
         return self.status == RunStatus.DIVERGED
 
+    @property
+    def finite(self) -> bool:
+        """True when every parameter (original units and training coordinates) is finite."""
+        ends = [v for v in (self.b, self.b_scaled) if v is not None]
+        return bool(np.all(np.isfinite(self.w)) and np.all(np.isfinite(self.w_scaled))) and all(
+            np.isfinite(ends)
+        )
+
+    @property
+    def usable(self) -> bool:
+        """True when the coefficients mean something to evaluate or predict with: the run
+        did not diverge and every parameter is finite."""
+        return not self.diverged and self.finite
+
 
 def readonly(a: Any) -> np.ndarray:
     """A float64 host copy of ``a`` that cannot be written to."""

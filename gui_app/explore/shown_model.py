@@ -72,8 +72,7 @@ def finished_model(state: ExploreState) -> tuple[ShownModel | None, str]:
         return None, "the run is still going: predictions come when it ends"
     if snap.diverged:
         return None, "the run diverged: its coefficients predict nothing"
-    params = np.append(np.asarray(snap.w, np.float64), snap.b or 0.0)
-    if not np.isfinite(params).all():
+    if not snap.finite:
         return None, "the model's coefficients are not finite numbers"
     return model, ""
 
@@ -114,10 +113,8 @@ class Judge:
         big = problem.m * max(problem.n, 1) > LIVE_EVALUATION_ENTRIES
         if big and live and not model.snap.final:
             return None
-        params = np.append(np.asarray(model.snap.w_scaled, np.float64), model.snap.b_scaled or 0.0)
         # a diverged run's errors mean nothing (its numbers panel says it diverged)
-        usable = np.isfinite(params).all() and not model.snap.diverged
-        value = judge(problem, model.snap) if usable else None
+        value = judge(problem, model.snap) if model.snap.usable else None
         self._key, self._value = key, value
         return value
 
