@@ -127,8 +127,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     from core.files import check_output_path, require_regular_file
     from core.solvers import (
         GD_SOLVERS,
-        OPTIMIZER_OPTIONS,
-        SCHEDULE_OPTIONS,
+        ITERATIVE_OPTIONS,
         Snapshot,
         describe,
         run_solver,
@@ -173,7 +172,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
             "iterations": run.iterations,
             "tolerance": run.tolerance,
             "report_every": every,
-            **{key: getattr(run, key) for key in (*SCHEDULE_OPTIONS, *OPTIMIZER_OPTIONS)},
+            **{key: getattr(run, key) for key in ITERATIVE_OPTIONS},
         }
     final: Snapshot | None = None
     snapshots = run_solver(problem, run.solver, **options)  # refuses L1 with adam, normal...
@@ -219,6 +218,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     notes = [n for n in dataset.notes if n not in dataset.warnings] + problem.notes
     return {
         "solver": run.solver,
+        "implementation": run.implementation if gd else None,
         "scaling": problem.scaling,
         "degree": model.degree,
         "device": model.device,
@@ -249,7 +249,10 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         "alpha_max": problem.alpha_max,
         "condition_number": problem.condition_number,
         "gradient_norm": final.grad_norm,
-        "elapsed_s": final.elapsed,
+        "elapsed_s": final.elapsed,  # the solver's own time (from its start to its end)
+        "seconds_per_iteration": (
+            final.elapsed / final.iteration if gd and final.iteration else None
+        ),
         "message": final.message,
         "warnings": warnings,
         "notes": notes,

@@ -154,7 +154,7 @@ def demo_text() -> str:
 #: The run options that only some solvers (or schedules) use: see _run_option_solvers.
 _SOLVER_SPECIFIC = frozenset(
     {"batch_size", "shuffle_seed", "momentum", "rho", "epsilon", "beta1", "beta2", "schedule"}
-    | {"decay", "step_every"}
+    | {"decay", "step_every", "implementation"}
 )
 
 
@@ -378,6 +378,7 @@ def _run_option_solvers() -> dict[str, tuple[str, ...]]:
         "schedule": GD_SOLVERS,
         "decay": GD_SOLVERS,
         "step_every": GD_SOLVERS,
+        "implementation": GD_SOLVERS,
     }
 
 

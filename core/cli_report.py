@@ -100,7 +100,7 @@ def format_report(r: dict[str, Any]) -> str:
         f"{r['gradient_norm']:.3g})",
         *evaluation_lines(r),
         f"cond(A)     {r['condition_number']:.4g}   (design as scaled)",
-        f"time        {r['elapsed_s']:.4g} s",
+        time_line(r),
         "coefficients (original units):",
     ]
     for nm, v in zip(r["feature_names"], r["coefficients"], strict=True):
@@ -112,3 +112,14 @@ def format_report(r: dict[str, Any]) -> str:
     for w in r["warnings"]:
         lines.append(f"warning: {w}")
     return "\n".join(lines)
+
+
+def time_line(r: dict[str, Any]) -> str:
+    """``time  0.0253 s (25.3 ns per iteration, gram)``: the solver's own time."""
+    from core.timing.report import fmt_seconds
+
+    line = f"time        {r['elapsed_s']:.4g} s"
+    per = r.get("seconds_per_iteration")
+    if per is not None:
+        line += f" ({fmt_seconds(per)} per iteration, {r.get('implementation')})"
+    return line

@@ -41,8 +41,7 @@ from core.lesson_format import (
 from core.model.problem import Problem
 from core.solvers import (
     GD_SOLVERS,
-    OPTIMIZER_OPTIONS,
-    SCHEDULE_OPTIONS,
+    ITERATIVE_OPTIONS,
     Snapshot,
     run_solver,
 )
@@ -189,7 +188,7 @@ def run_lesson(lesson: Lesson) -> dict[str, LessonRun]:
         if run.solver in GD_SOLVERS:
             alpha = run.alpha
             options = {"alpha": alpha, "iterations": run.iterations, "tolerance": run.tolerance}
-            options.update({k: getattr(run, k) for k in (*SCHEDULE_OPTIONS, *OPTIMIZER_OPTIONS)})
+            options.update({k: getattr(run, k) for k in ITERATIVE_OPTIONS})
         costs = []
         rows = []
         final = None

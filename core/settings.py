@@ -39,7 +39,7 @@ from core.setting_values import (  # noqa: F401  (MAX_NAMES, MAX_TEXT, range_tex
     knob,
     range_text,
 )
-from core.solvers import SCHEDULES, SOLVERS
+from core.solvers import IMPLEMENTATIONS, SCHEDULES, SOLVERS
 from core.solvers.optimizers import MOMENTUM_MAX
 
 SOURCES = ("housing", "synthetic", "csv", "curve")
@@ -239,7 +239,7 @@ class RunSettings:
         "gd",
         "solver",
         choices=SOLVERS,
-        help="gd: batch gradient descent; gd-loop: the same in Python loops; "
+        help="gd: batch gradient descent; gd-loop: the same with --implementation loop; "
         "normal: stable least squares; normal-textbook: (XᵀX)⁻¹Xᵀy; sgd, momentum, nesterov, "
         "adagrad, rmsprop, adam: the torch.optim updates (full batch unless a batch size)",
     )
@@ -324,9 +324,25 @@ class RunSettings:
         high=SEED_MAX,
         help="mini-batches: seed of the row order (the same seed gives the same run)",
     )
+    implementation: str = knob(
+        "vectorised",
+        "implementation",
+        choices=IMPLEMENTATIONS,
+        help="how each gradient step is computed, the same path whichever: vectorised "
+        "(NumPy, or CuPy on the GPU), loop (Python), compiled (numba loops), fused (numba, "
+        "reads X once), gram (XᵀX once, then O(n²) a step), cupy (a CUDA kernel reading X once)",
+    )
 
     def __post_init__(self) -> None:
         _validate_fields(self)
+        if self.solver == "gd-loop":  # the synonym: gd with the loop implementation
+            if self.implementation not in ("vectorised", "loop"):
+                raise InputError(
+                    f"solver gd-loop is gd with the loop implementation; it cannot use "
+                    f"implementation {self.implementation} (choose gd for that)"
+                )
+            object.__setattr__(self, "solver", "gd")
+            object.__setattr__(self, "implementation", "loop")
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ iteration (or row block, for the loop) once ``cancel.is_set()`` is true.
 
 Modules: :mod:`~core.solvers.snapshot` (Snapshot, RunStatus), :mod:`~core.solvers.gd`,
 :mod:`~core.solvers.optimizers`, :mod:`~core.solvers.schedules`,
-:mod:`~core.solvers.normal`, :mod:`~core.solvers.kernels` (numba, for the timing lab). Every
-public name is importable from ``core.solvers``.
+:mod:`~core.solvers.normal`, :mod:`~core.solvers.implementations` (the kernel registry: the
+step computed vectorised, in Python loops, compiled, fused, in Gram form or by a CUDA kernel,
+for the runs and the timing lab alike). Every public name is importable from ``core.solvers``.
 """
 
 from __future__ import annotations
@@ -25,20 +26,28 @@ from core.solvers.gd import (
     RISING_STEPS,
     Pace,
     gradient_descent,
+    gradient_descent_loop,
 )
-from core.solvers.gd_loop import gradient_descent_loop
+from core.solvers.implementations import (
+    IMPLEMENTATION_LABELS,
+    IMPLEMENTATIONS,
+    check_available,
+    unavailable,
+)
 from core.solvers.normal import ILL_CONDITIONED, normal_equation, normal_textbook
 from core.solvers.optimizers import OPTIMIZER_OPTIONS, OPTIMIZERS, PROXIMAL, describe, optimize
 from core.solvers.schedules import SCHEDULES, learning_rate
 from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot
 
 SOLVERS = ("gd", "gd-loop", *OPTIMIZERS, "normal", "normal-textbook")
-#: The two implementations of batch gradient descent (the window's Device box).
+#: Batch gradient descent under its two solver names (gd-loop: gd with the loop implementation).
 GD_IMPLEMENTATIONS = ("gd", "gd-loop")
 #: The iterative solvers: they take α, iterations, tolerance and a schedule.
 GD_SOLVERS = (*GD_IMPLEMENTATIONS, *OPTIMIZERS)
 #: The options every iterative solver takes for its schedule.
 SCHEDULE_OPTIONS = ("schedule", "decay", "step_every")
+#: The run settings every iterative solver takes by name (besides α, iterations, tolerance).
+ITERATIVE_OPTIONS = (*SCHEDULE_OPTIONS, *OPTIMIZER_OPTIONS, "implementation")
 SOLVER_LABELS = {
     "gd": "gradient descent (vectorised)",
     "gd-loop": "gradient descent (Python loops)",
@@ -65,7 +74,8 @@ def run_solver(problem: Problem, solver: str, **options: Any) -> Iterator[Snapsh
     """Start ``solver`` (one of :data:`SOLVERS`) on ``problem``.
 
     GD options (``alpha``, ``iterations``, ``tolerance``, ``w0``, ``b0``, ``report_every``,
-    ``cancel``, ``pace``) and the schedule's (:data:`SCHEDULE_OPTIONS`) pass through to the
+    ``cancel``, ``pace``, ``implementation``; ``gd-loop`` is ``gd`` with the loop
+    implementation) and the schedule's (:data:`SCHEDULE_OPTIONS`) pass through to the
     iterative solvers; the optimizers' own (:data:`OPTIMIZER_OPTIONS`) to the optimizers
     only, so a caller may pass every option whatever the solver; the normal solvers use
     ``cancel`` only. Raises :class:`InputError` for an unknown solver.
@@ -80,9 +90,9 @@ def run_solver(problem: Problem, solver: str, **options: Any) -> Iterator[Snapsh
         return optimize(problem, solver, **options)
     if solver in GD_IMPLEMENTATIONS:
         gd_options = {k: v for k, v in options.items() if k not in OPTIMIZER_OPTIONS}
-        if solver == "gd":
-            return gradient_descent(problem, **gd_options)
-        return gradient_descent_loop(problem, **gd_options)
+        if solver == "gd-loop":
+            gd_options["implementation"] = "loop"
+        return gradient_descent(problem, **gd_options)
     cancel = options.get("cancel")
     if solver == "normal":
         return normal_equation(problem, cancel=cancel)
@@ -109,6 +119,9 @@ __all__ = [
     "GD_IMPLEMENTATIONS",
     "GD_SOLVERS",
     "ILL_CONDITIONED",
+    "IMPLEMENTATIONS",
+    "IMPLEMENTATION_LABELS",
+    "ITERATIVE_OPTIONS",
     "MAX_ITERATIONS",
     "OPTIMIZERS",
     "OPTIMIZER_OPTIONS",
@@ -124,6 +137,7 @@ __all__ = [
     "Pace",
     "RunStatus",
     "Snapshot",
+    "check_available",
     "describe",
     "gradient_descent",
     "gradient_descent_loop",
@@ -133,4 +147,5 @@ __all__ = [
     "normal_textbook",
     "optimize",
     "run_solver",
+    "unavailable",
 ]

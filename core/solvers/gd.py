@@ -8,6 +8,7 @@ in training coordinates (DESIGN.md §1).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import time
@@ -16,9 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import InputError
+from core.errors import Cancelled, InputError
 from core.model.penalty import Penalty
 from core.model.problem import Problem
+from core.solvers.implementations import (
+    GramForm,
+    check_available,
+    kernel_evaluator,
+    numba_kernels,
+    prepare,
+    warm_up,
+)
 from core.solvers.schedules import Rate, learning_rate
 from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot, make_snapshot
 from core.solvers.verdicts import Limit, divergence_message, settled, stable_transient
@@ -57,6 +66,11 @@ def validate_gd_options(alpha: float, iterations: int, tolerance: float, report_
 Bound = Callable[[], Limit | None]
 #: ``step(w, b, ∇w, ∂b, t) -> (w, b)``: update t (0-based) from the gradient at (w, b).
 Step = Callable[[Any, Any, Any, Any, int], tuple[Any, Any]]
+#: ``advance(w, b, budget, prev, rising, start_level, explode, tolerance) -> (w, b, done,
+#: prev, rising)``: up to ``budget`` plain constant-rate steps taken at once while none of
+#: descend's tests could fire (the cost of the last one evaluated and the rise count come
+#: back); the driver judges the iterate where it stopped itself.
+Advance = Callable[..., tuple[Any, Any, int, float, int]]
 #: ``batch_gradient(w, b) -> (∇w, ∂b, J_B)`` on the next mini-batch, J_B = 1/(2|B|)·Σe_B²
 #: its cost at (w, b) (the snapshots' ``batch_cost``).
 BatchGradient = Callable[[Any, Any], tuple[Any, Any, float]]
@@ -95,6 +109,8 @@ def descend(
     bound: Bound | None = None,
     batch_gradient: BatchGradient | None = None,
     rate: Rate | None = None,
+    advance: Advance | None = None,
+    started: float | None = None,
 ) -> Iterator[Snapshot]:
     """The shared driver: bookkeeping, stopping rules and snapshots; ``evaluate`` (the
     full-data cost and gradient) and ``step`` (the optimizer's update) do the maths.
@@ -128,8 +144,13 @@ def descend(
     with its cost above the start, however short the run. The message names the rate it
     judged: α, or under a schedule that moved it, the schedule's α_t at that iteration (or
     the largest rate it used, when that was the one above the bound).
+
+    ``advance`` (full batch, constant rate only) fast-forwards through iterations where
+    nothing is reported and no test fires (the Gram form's compiled loop); ``started`` is
+    the ``perf_counter`` time the solver started (its preparation counts in the snapshots'
+    elapsed time; default: now).
     """
-    t0 = time.perf_counter()
+    t0 = time.perf_counter() if started is None else started
     cost0: float | None = None
     prev: float | None = None
     rising = 0
@@ -155,7 +176,16 @@ def descend(
     # asked for at every step
     fixed = rate is None or rate_of(0) == rate_of(max(iterations - 1, 0))
     alpha_t = peak
+    if batch_gradient is not None or not fixed:
+        advance = None
     while True:
+        if advance is not None and prev is not None:
+            budget = min(next_report, iterations) - it
+            if budget > 0:
+                w_s, b_s, done, prev, rising = advance(
+                    w_s, b_s, budget, prev, rising, start_level, explode, tolerance
+                )
+                it += done
         cancelled = is_set is not None and is_set()
         if batch_gradient is None or it == next_report or it >= iterations or cancelled:
             # the gradient norm costs a product: only where a test or a snapshot reads it
@@ -285,36 +315,49 @@ def device_start(problem: Problem, w0: Any, b0: Any) -> tuple[Any, float]:
     return w_s, float(b_start) if b_start is not None else 0.0
 
 
-def full_evaluator(problem: Problem) -> Evaluate:
+def full_evaluator(problem: Problem, implementation: str = "vectorised") -> Evaluate:
     """``evaluate(w_s, b_s)``: the full-data cost J, ``∇w = X_sᵀe/m``, ``∂b = Σe/m`` and the
-    gradient norm, with the two matrix-vector products on the problem's device. With a
-    penalty (:mod:`core.model.penalty`), J includes it, ∇w its L2 term, and the norm is that
-    of the smallest subgradient (an L1 term's kink)."""
-    X, y, m, penalty = problem.X, problem.y, problem.m, problem.penalty
-    XT, two_m = X.T, 2 * m
-    intercept, penalised = problem.intercept, bool(penalty)
-    # NumPy's e.sum() goes through a Python wrapper; its ufunc's reduce does not (CuPy: sum)
-    total: Callable[[Any], Any] = np.add.reduce if problem.xp is np else (lambda a: a.sum())
+    gradient norm, by ``implementation`` (:mod:`core.solvers.implementations`; vectorised:
+    the two matrix-vector products on the problem's device). With a penalty
+    (:mod:`core.model.penalty`), J includes it, ∇w its L2 term, and the norm is that of the
+    smallest subgradient (an L1 term's kink). Raises :class:`InputError` when the
+    implementation is unknown or cannot run here."""
+    kernel = prepare(implementation, problem.X, problem.y, problem.intercept)
+    return kernel_evaluator(problem, kernel)
 
-    def evaluate(w: Any, b: Any, need_norm: bool = True) -> tuple[float, Any, float, float]:
-        e = X @ w - y
-        if intercept:
-            e += b
-        gw = (XT @ e) / m
-        gb = float(total(e)) / m if intercept else 0.0
-        cost = float(e @ e) / two_m
-        if penalised:
-            cost += penalty.value(w)
-            gw = gw + penalty.smooth_gradient(w)
-            if not need_norm:
-                return cost, gw, gb, math.nan
-            sub = penalty.stationarity(gw, w)
-            return cost, gw, gb, math.sqrt(float(sub @ sub) + gb * gb)
-        if not need_norm:
-            return cost, gw, gb, math.nan
-        return cost, gw, gb, math.sqrt(float(gw @ gw) + gb * gb)
 
-    return evaluate
+def gram_advance(problem: Problem, form: GramForm, alpha: float) -> Advance | None:
+    """The Gram form's fast-forward for :func:`descend` (plain gradient descent at the
+    constant rate ``alpha``, float64, no L1 penalty), or None when numba is missing."""
+    kernels = numba_kernels()
+    if kernels is None or problem.dtype != "float64" or problem.penalty.l1:
+        return None
+    G = np.ascontiguousarray(form.G, np.float64)
+    s, c = np.asarray(form.s, np.float64), np.asarray(form.c, np.float64)
+    l2 = problem.penalty.l2 / problem.m
+    intercept = problem.intercept
+    # iterations per call: about 0.05 s of work, so a cancel is seen soon
+    most = max(1, 20_000_000 // (problem.n * problem.n + 4 * problem.n + 8))
+
+    def advance(
+        w: Any,
+        b: Any,
+        budget: int,
+        prev: float,
+        rising: int,
+        start_level: float,
+        explode: float,
+        tolerance: float,
+    ) -> tuple[Any, Any, int, float, int]:
+        w = np.array(w, np.float64)  # updated in place by the kernel: never the caller's
+        done, b, prev, rising = kernels.gram_advance(
+            G, s, c, form.y_mean, form.q, w, float(b), float(alpha), l2, intercept,
+            min(budget, most), float(prev), int(rising), RISING_STEPS, _RISE_FACTOR,
+            float(start_level), float(explode), float(tolerance),
+        )  # fmt: skip
+        return w, b, int(done), float(prev), int(rising)
+
+    return advance
 
 
 def gradient_descent(
@@ -331,9 +374,12 @@ def gradient_descent(
     schedule: str = "constant",
     decay: float = 0.1,
     step_every: int = 100,
+    implementation: str = "vectorised",
 ) -> Iterator[Snapshot]:
-    """Batch gradient descent, vectorised: each step is the two matrix-vector products
-    ``e = X_s w + b - y`` and ``∇w = X_sᵀe/m`` on the problem's device.
+    """Batch gradient descent: each step is ``e = X_s w + b - y``, ``∇w = X_sᵀe/m``,
+    computed by ``implementation`` (:mod:`core.solvers.implementations`: vectorised, the
+    two matrix-vector products on the problem's device, by default), the same path to
+    rounding whichever it is.
 
     ``w0`` (n values) and ``b0`` are the start point in original units (zeros by default).
     ``pace(k)``, when given, is called before each chunk with the planned chunk length k
@@ -343,7 +389,8 @@ def gradient_descent(
     while paused ends on the iteration it had reached, with the same parameters.
     ``schedule``, ``decay`` and ``step_every`` choose the learning-rate schedule
     (:mod:`core.solvers.schedules`; constant α by default). Raises :class:`InputError` for
-    bad options, ``ValueError`` when ``pace`` returns a number outside 1..k.
+    bad options or an implementation that cannot run here, ``ValueError`` when ``pace``
+    returns a number outside 1..k.
     """
     validate_gd_options(alpha, iterations, tolerance, report_every)
     rate = learning_rate(schedule, alpha, decay=decay, step_every=step_every, iterations=iterations)
@@ -359,7 +406,14 @@ def gradient_descent(
         pace=pace,
         step=plain_step(rate, problem.intercept, problem.penalty),
         rate=rate,
+        implementation=implementation,
+        plain=True,
     )
+
+
+def gradient_descent_loop(problem: Problem, **options: Any) -> Iterator[Snapshot]:
+    """:func:`gradient_descent` with the Python-loop implementation (the ``gd-loop`` solver)."""
+    return gradient_descent(problem, implementation="loop", **options)
 
 
 def descend_vectorised(
@@ -371,23 +425,58 @@ def descend_vectorised(
     rate: Rate,
     bound: Bound | None = None,
     batch_gradient: BatchGradient | None = None,
+    implementation: str = "vectorised",
+    plain: bool = False,
     **options: Any,
 ) -> Iterator[Snapshot]:
     """:func:`descend` from the start point ``w0``, ``b0`` (original units) with the
-    full-data cost and gradient on the problem's device (:func:`full_evaluator`), overflow
-    in a diverging run silenced (the verdict says it); ``options`` are descend's ``alpha``,
-    ``iterations``, ``tolerance``, ``report_every``, ``cancel`` and ``pace``. Gradient
-    descent and every optimizer run on it."""
+    full-data cost and gradient computed by ``implementation`` (:func:`full_evaluator`),
+    overflow in a diverging run silenced (the verdict says it); ``options`` are descend's
+    ``alpha``, ``iterations``, ``tolerance``, ``report_every``, ``cancel`` and ``pace``.
+    Gradient descent and every optimizer run on it; ``plain``: the update is plain
+    gradient descent (the Gram form may then fast-forward). A cancel inside a pass of the
+    Python loops ends the run on the last iterate reported. The snapshots' elapsed time
+    includes the implementation's preparation (the Gram form's XᵀX)."""
+    check_available(implementation, problem.device, batch_gradient is not None)
+    warm_up(implementation, problem.dtype)  # the compiler's time is not the run's
+    started = time.perf_counter()
     w_s, b_s = device_start(problem, w0, b0)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        yield from descend(
-            problem,
-            full_evaluator(problem),
-            w_s,
-            b_s,
-            step=step,
-            bound=bound,
-            batch_gradient=batch_gradient,
-            rate=rate,
-            **options,
-        )
+    cancel = options.get("cancel")
+    last: Snapshot | None = None
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if implementation == "gram":
+                form = GramForm.precompute(problem.X, problem.y, cancel)
+                evaluate = kernel_evaluator(problem, form.kernel(problem.intercept))
+                advance = gram_advance(problem, form, options["alpha"]) if plain else None
+            else:
+                kernel = prepare(implementation, problem.X, problem.y, problem.intercept, cancel)
+                evaluate, advance = kernel_evaluator(problem, kernel), None
+            for snap in descend(
+                problem,
+                evaluate,
+                w_s,
+                b_s,
+                step=step,
+                bound=bound,
+                batch_gradient=batch_gradient,
+                rate=rate,
+                advance=advance,
+                started=started,
+                **options,
+            ):
+                last = snap
+                yield snap
+    except Cancelled:
+        if last is None:
+            yield make_snapshot(
+                problem, 0, math.nan, w_s, b_s, math.nan, started,
+                RunStatus.CANCELLED, "Stopped by the user.",
+            )  # fmt: skip
+        else:
+            it = last.iteration
+            yield dataclasses.replace(
+                last,
+                status=RunStatus.CANCELLED,
+                message=f"Stopped by the user after {it} iterations.",
+            )

@@ -1,12 +1,17 @@
-"""numba kernels of one gradient-descent step, for the timing lab (``core.timing.bench``).
+"""numba kernels of the gradient-descent step, for the runs and the timing lab alike (both
+reach them through :mod:`core.solvers.implementations`).
 
-Importing this module needs numba; ``core.timing.bench`` imports it lazily and skips the compiled
-implementations, with the reason, when it is missing. Both kernels return the step
-``[∇w, ∂b] = [Xᵀe, Σe] / m`` with ``e = Xw + b − y`` as one float64 vector of n + 1 entries.
+Importing this module needs numba; the registry imports it lazily and shows the compiled
+implementations as unavailable, with the reason, when it is missing. Both step kernels return
+``[∇w, ∂b, Σe²] = [Xᵀe/m, Σe/m, Σe²]`` with ``e = Xw + b − y`` as one float64 vector of
+n + 2 entries (the gradient of the data term and the residual sum of squares, so a run gets
+its cost J = Σe²/(2m) from the same pass).
 
-- :func:`compiled_loop_step` is the Python loop of the lesson, line for line, compiled: one
+- :func:`compiled_step` is the Python loop of the lesson, line for line, compiled: one
   thread, no reassociation (no ``fastmath``), so what it saves over the interpreter is the
   interpreter and nothing else.
+- :func:`gram_advance` runs gradient descent on the Gram form for as long as nothing would
+  stop or report (the driver's fast-forward, :func:`core.solvers.gd.descend`).
 - :func:`fused_step` reads X once: for four rows at a time it forms the four errors, then
   adds those rows, still in the L1 cache, into a gradient accumulator. Row ranges are
   shared out over threads, each with its own accumulator, summed at the end. NumPy's step
@@ -59,16 +64,20 @@ def _jit(**options: Any) -> Callable[[F], F]:
 
 
 @_jit()
-def compiled_loop_step(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
-    """The nested loops of the Python reference, compiled (one thread, strict rounding)."""
+def compiled_step(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
+    """The nested loops of the Python reference, compiled (one thread, strict rounding);
+    returns ``[Xᵀe/m, Σe/m, Σe²]`` (n + 2 entries, float64)."""
     m, n = X.shape
     errors = np.empty(m)
+    sse = 0.0
     for i in range(m):
         s = b
         for j in range(n):
             s += X[i, j] * w[j]
-        errors[i] = s - y[i]
-    out = np.zeros(n + 1)
+        e = s - y[i]
+        errors[i] = e
+        sse += e * e
+    out = np.zeros(n + 2)
     for i in range(m):
         e = errors[i]
         for j in range(n):
@@ -76,25 +85,103 @@ def compiled_loop_step(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) ->
         out[n] += e
     for j in range(n + 1):
         out[j] /= m
+    out[n + 1] = sse
     return out
+
+
+@_jit()
+def gram_advance(
+    G: np.ndarray,
+    s: np.ndarray,
+    c: np.ndarray,
+    y_mean: float,
+    q: float,
+    w: np.ndarray,
+    b: float,
+    alpha: float,
+    l2: float,
+    intercept: bool,
+    budget: int,
+    prev: float,
+    rising: int,
+    rising_steps: int,
+    rise_factor: float,
+    start_level: float,
+    explode: float,
+    tolerance: float,
+) -> tuple[int, float, float, int]:
+    """Gradient descent on the Gram form while nothing would stop the run.
+
+    Each step evaluates J = ½wᵀGw + b·sᵀw − cᵀw + ½b² − bȳ + ½q (+ ½l2·‖w‖²) and
+    ``∇w = Gw + b·s − c (+ l2·w)``, ``∂b = sᵀw + b − ȳ``, and stops *before* the update when
+    any of :func:`~core.solvers.gd.descend`'s tests could fire there (a non-finite or
+    exploding cost, ``rising_steps`` rises above the start, the tolerance's gradient-norm or
+    relative-change test), so the driver judges that iterate itself. Updates ``w`` in place;
+    returns (steps done, b, the last cost evaluated before the stop point, the rise count).
+    """
+    n = w.shape[0]
+    gw = np.empty(n)
+    done = 0
+    while done < budget:
+        sw = 0.0
+        cw = 0.0
+        wgw = 0.0
+        ww = 0.0
+        for i in range(n):
+            acc = 0.0
+            for j in range(n):
+                acc += G[i, j] * w[j]
+            wgw += w[i] * acc
+            sw += s[i] * w[i]
+            cw += c[i] * w[i]
+            ww += w[i] * w[i]
+            gw[i] = acc + b * s[i] - c[i] + l2 * w[i]
+        cost = 0.5 * wgw - cw + 0.5 * q + 0.5 * l2 * ww
+        gb = 0.0
+        if intercept:
+            cost += b * sw + 0.5 * b * b - b * y_mean
+            gb = sw + b - y_mean
+        if not cost <= explode:
+            break
+        up = rising + 1 if cost > prev * rise_factor else 0
+        if up >= rising_steps and cost > start_level:
+            break
+        if tolerance > 0:
+            norm2 = gb * gb
+            for i in range(n):
+                norm2 += gw[i] * gw[i]
+            if np.sqrt(norm2) <= tolerance:
+                break
+            if abs(prev - cost) <= tolerance * max(abs(prev), 1e-300):
+                break
+        for i in range(n):
+            w[i] -= alpha * gw[i]
+        if intercept:
+            b -= alpha * gb
+        prev = cost
+        rising = up
+        done += 1
+    return done, b, prev, rising
 
 
 @_jit(parallel=True, fastmath=True)
 def fused_step(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: Any, chunks: int) -> np.ndarray:
-    """One pass over X: errors and gradient accumulated four rows at a time.
+    """One pass over X: errors and gradient accumulated four rows at a time; returns
+    ``[Xᵀe/m, Σe/m, Σe²]`` (n + 2 entries, float64).
 
     ``w`` and ``b`` have X's dtype (float32 arithmetic stays float32 in the inner loops);
     partial sums go into a float64 accumulator every ``_FLUSH_ROWS`` rows. ``chunks``
     contiguous row ranges are shared out over the threads (use the thread count).
     """
     m, n = X.shape
-    acc = np.zeros((chunks, n + 1))
+    acc = np.zeros((chunks, n + 2))
     for t in prange(chunks):
         r0 = t * m // chunks
         r1 = (t + 1) * m // chunks
         g = np.zeros(n, X.dtype)
         zero = g[0]
         gb = 0.0
+        sq = 0.0
         i = r0
         flush = r0 + _FLUSH_ROWS
         while i < r1:
@@ -113,7 +200,12 @@ def fused_step(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: Any, chunks: int)
                 e1 = s1 + b - y[i + 1]
                 e2 = s2 + b - y[i + 2]
                 e3 = s3 + b - y[i + 3]
-                gb += np.float64(e0) + np.float64(e1) + np.float64(e2) + np.float64(e3)
+                d0 = np.float64(e0)
+                d1 = np.float64(e1)
+                d2 = np.float64(e2)
+                d3 = np.float64(e3)
+                gb += d0 + d1 + d2 + d3
+                sq += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3
                 for j in range(n):
                     g[j] += e0 * X[i, j] + e1 * X[i + 1, j] + e2 * X[i + 2, j] + e3 * X[i + 3, j]
                 i += 4
@@ -122,7 +214,9 @@ def fused_step(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: Any, chunks: int)
                 for j in range(n):
                     s0 += X[i, j] * w[j]
                 e0 = s0 + b - y[i]
-                gb += np.float64(e0)
+                d0 = np.float64(e0)
+                gb += d0
+                sq += d0 * d0
                 for j in range(n):
                     g[j] += e0 * X[i, j]
                 i += 1
@@ -132,33 +226,48 @@ def fused_step(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: Any, chunks: int)
                     g[j] = zero
                 flush = i + _FLUSH_ROWS
         acc[t, n] = gb
-    out = np.zeros(n + 1)
+        acc[t, n + 1] = sq
+    out = np.zeros(n + 2)
     for t in range(chunks):
-        for j in range(n + 1):
+        for j in range(n + 2):
             out[j] += acc[t, j]
     for j in range(n + 1):
         out[j] /= m
     return out
 
 
-def compile_kernels(dtype: str) -> dict[str, float]:
-    """Compile (or load from the cache) each kernel for ``dtype``; return seconds per impl."""
+def compile_kernels(dtype: str, only: str = "") -> dict[str, float]:
+    """Compile (or load from the cache) each kernel for ``dtype`` (only the one of the
+    implementation ``only``, when given); return seconds per implementation."""
     X = np.ones((5, 3), dtype)
     y = np.ones(5, dtype)
     w = np.ones(3, dtype)
     seconds = {}
-    t0 = time.perf_counter()
-    compiled_loop_step(X, y, w, 0.0)
-    seconds["compiled-loop"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    fused_step(X, y, w, X.dtype.type(0), 1)
-    seconds["fused"] = time.perf_counter() - t0
+    if only in ("", "compiled"):
+        t0 = time.perf_counter()
+        compiled_step(X, y, w, 0.0)
+        seconds["compiled"] = time.perf_counter() - t0
+    if only in ("", "fused"):
+        t0 = time.perf_counter()
+        fused_step(X, y, w, X.dtype.type(0), 1)
+        seconds["fused"] = time.perf_counter() - t0
+    if only in ("", "gram") and dtype == "float64":
+        t0 = time.perf_counter()
+        G = np.eye(3)
+        gram_advance(G, w, w, 0.0, 0.0, w.copy(), 0.0, 0.1, 0.0, True, 1, 1.0, 0, 50, 1.0, 1.0,
+                     1e300, 0.0)  # fmt: skip
+        seconds["gram"] = time.perf_counter() - t0
     return seconds
 
 
 def max_threads() -> int:
     """Threads numba may use (``NUMBA_NUM_THREADS``, all cores by default)."""
     return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+
+
+def thread_count() -> int:
+    """Threads the parallel kernels use now (the row ranges :func:`fused_step` shares out)."""
+    return int(numba.get_num_threads())
 
 
 def set_threads(count: int) -> None:

@@ -48,6 +48,7 @@ from core.solvers.gd import (
     plain_step,
     validate_gd_options,
 )
+from core.solvers.implementations import prepare
 from core.solvers.schedules import Rate, learning_rate
 from core.solvers.snapshot import CancelFlag, Snapshot
 
@@ -136,10 +137,11 @@ class _Rule:
         return w, b
 
 
-def _batches(problem: Problem, size: int, seed: int) -> BatchGradient:
+def _batches(problem: Problem, size: int, seed: int, implementation: str) -> BatchGradient:
     """The gradient on successive mini-batches of ``size`` rows, epoch by epoch, and the
-    batch's cost 1/(2|B|)·Σe_B² at the same point."""
+    batch's cost 1/(2|B|)·Σe_B² at the same point, each computed by ``implementation``."""
     xp, X, y, m, penalty = problem.xp, problem.X, problem.y, problem.m, problem.penalty
+    intercept = problem.intercept
     rng = np.random.default_rng(seed)
     order: Any = None
     pos = m
@@ -151,13 +153,9 @@ def _batches(problem: Problem, size: int, seed: int) -> BatchGradient:
             pos = 0
         rows = order[pos : pos + size]
         pos += size
-        X_b = X[rows]
-        e = X_b @ w - y[rows]
-        if problem.intercept:
-            e += b
         k = int(rows.shape[0])
-        gb = float(e.sum()) / k if problem.intercept else 0.0
-        gw, cost = (X_b.T @ e) / k, float(e @ e) / (2 * k)
+        gw, gb, sse = prepare(implementation, X[rows], y[rows], intercept)(w, b)
+        cost = sse / (2 * k)
         if penalty:  # J = (1/m)·Σ_i [½e_i² + penalty]: each batch's share is the whole penalty
             return gw + penalty.smooth_gradient(w), gb, cost + penalty.value(w)
         return gw, gb, cost
@@ -244,14 +242,17 @@ def optimize(
     decay: float = 0.1,
     step_every: int = 100,
     shuffle_seed: int = 0,
+    implementation: str = "vectorised",
 ) -> Iterator[Snapshot]:
     """Train with ``solver`` (one of :data:`OPTIMIZERS`; formulas in the module docstring).
 
     Options as for :func:`~core.solvers.gd.gradient_descent`, plus ``batch_size`` B (0: full
     batch), ``momentum`` μ, ``rho`` ρ, ``beta1``, ``beta2``, ``epsilon`` (None: PyTorch's
     default for the optimizer), the schedule (``schedule``, ``decay``, ``step_every``) and
-    ``shuffle_seed``. A mini-batch run snapshots every max(``report_every``,
-    ⌈iterations/:data:`MAX_POINTS`⌉) updates, with the full-data cost J and gradient norm.
+    ``shuffle_seed``, and the ``implementation`` of the gradient
+    (:mod:`core.solvers.implementations`; not the Gram form for mini-batches). A mini-batch
+    run snapshots every max(``report_every``, ⌈iterations/:data:`MAX_POINTS`⌉) updates, with
+    the full-data cost J and gradient norm.
     Raises :class:`InputError` for an unknown solver or a bad option.
     """
     if solver not in OPTIMIZERS:
@@ -299,8 +300,10 @@ def optimize(
         pace=pace,
         step=step,
         bound=lambda: _limit(problem, solver, momentum, batch),
-        batch_gradient=_batches(problem, batch, shuffle_seed) if batch else None,
+        batch_gradient=_batches(problem, batch, shuffle_seed, implementation) if batch else None,
         rate=rate,
+        implementation=implementation,
+        plain=solver == "sgd" and not batch,
     )
 
 

@@ -141,14 +141,17 @@ def sweep_slopes(report: BenchReport) -> dict[str, float]:
 
 
 def fmt_seconds(s: float | None) -> str:
-    """A duration for the terminal tables: ``1.23 s``, ``4.56 ms``, ``7.89 µs``; ``-`` for None."""
+    """A duration for the terminal: ``1.23 s``, ``4.56 ms``, ``7.89 µs``, ``25.3 ns``; ``-``
+    for None."""
     if s is None:
         return "-"
     if s >= 1:
         return f"{s:.3g} s"
     if s >= 1e-3:
         return f"{s * 1e3:.3g} ms"
-    return f"{s * 1e6:.3g} µs"
+    if s >= 1e-6 or s == 0:
+        return f"{s * 1e6:.3g} µs"
+    return f"{s * 1e9:.3g} ns"
 
 
 def _fmt_x(v: float | None) -> str:

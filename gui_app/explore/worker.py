@@ -34,7 +34,7 @@ from core.data.datasets import Dataset
 from core.errors import InputError
 from core.model.problem import Problem
 from core.settings import DataSettings, ModelSettings, RunSettings
-from core.solvers import GD_SOLVERS, OPTIMIZER_OPTIONS, SCHEDULE_OPTIONS, Snapshot, run_solver
+from core.solvers import GD_SOLVERS, ITERATIVE_OPTIONS, Snapshot, run_solver
 from core.solvers.race import race_rounds
 from gui_app.explore.sweep_job import SWEEP_PROGRESS, SweepOutcome, SweepSpec, run_sweep
 from gui_app.runner import (
@@ -107,7 +107,7 @@ def solver_options(run: RunSettings) -> dict[str, Any]:
         iterations=run.iterations,
         tolerance=run.tolerance,
         report_every=report_every_for(run.iterations),
-        **{key: getattr(run, key) for key in (*SCHEDULE_OPTIONS, *OPTIMIZER_OPTIONS)},
+        **{key: getattr(run, key) for key in ITERATIVE_OPTIONS},
     )
 
 
