@@ -20,26 +20,25 @@ import numpy as np
 from core.errors import Cancelled, InputError
 from core.model.penalty import Penalty
 from core.model.problem import Problem
+from core.solvers.fast_forward import Advance, gram_advance, plain_advance
 from core.solvers.implementations import (
     GramForm,
     check_available,
     kernel_evaluator,
-    numba_kernels,
     prepare,
     warm_up,
 )
 from core.solvers.schedules import Rate, learning_rate
 from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot, make_snapshot
-from core.solvers.verdicts import Limit, divergence_message, settled, stable_transient
-
-#: A cost this many times its start is divergence, whatever α is.
-EXPLODE_FACTOR = 1e10
-#: A cost that rose this many iterations in a row, above its start, is divergence (unless the
-#: optimizer's bound allows transient growth and α is below it: see :func:`descend`).
-RISING_STEPS = 50
-# Relative margin for "the cost rose": rounding must not count as a rise.
-_RISE = 1e-9
-_RISE_FACTOR = 1 + _RISE
+from core.solvers.verdicts import (
+    EXPLODE_FACTOR,
+    RISE_FACTOR,
+    RISING_STEPS,
+    Limit,
+    divergence_message,
+    settled,
+    stable_transient,
+)
 
 #: ``pace(k)`` gets the chunk length the solver planned and returns how many iterations to
 #: run before the next snapshot, a whole number from 1 to k.
@@ -66,11 +65,6 @@ def validate_gd_options(alpha: float, iterations: int, tolerance: float, report_
 Bound = Callable[[], Limit | None]
 #: ``step(w, b, ∇w, ∂b, t) -> (w, b)``: update t (0-based) from the gradient at (w, b).
 Step = Callable[[Any, Any, Any, Any, int], tuple[Any, Any]]
-#: ``advance(w, b, budget, prev, rising, start_level, explode, tolerance) -> (w, b, done,
-#: prev, rising)``: up to ``budget`` plain constant-rate steps taken at once while none of
-#: descend's tests could fire (the cost of the last one evaluated and the rise count come
-#: back); the driver judges the iterate where it stopped itself.
-Advance = Callable[..., tuple[Any, Any, int, float, int]]
 #: ``batch_gradient(w, b) -> (∇w, ∂b, J_B)`` on the next mini-batch, J_B = 1/(2|B|)·Σe_B²
 #: its cost at (w, b) (the snapshots' ``batch_cost``).
 BatchGradient = Callable[[Any, Any], tuple[Any, Any, float]]
@@ -145,8 +139,10 @@ def descend(
     judged: α, or under a schedule that moved it, the schedule's α_t at that iteration (or
     the largest rate it used, when that was the one above the bound).
 
-    ``advance`` (full batch, constant rate only) fast-forwards through iterations where
-    nothing is reported and no test fires (the Gram form's compiled loop); ``started`` is
+    A full-batch, constant-rate run fast-forwards through the iterations where nothing is
+    reported and no test fires (:mod:`core.solvers.fast_forward`: ``advance``, the Gram
+    form's compiled loop, or by default the same ``evaluate`` and ``step`` calls without the
+    bookkeeping); ``started`` is
     the ``perf_counter`` time the solver started (its preparation counts in the snapshots'
     elapsed time; default: now).
     """
@@ -178,12 +174,14 @@ def descend(
     alpha_t = peak
     if batch_gradient is not None or not fixed:
         advance = None
+    elif advance is None:
+        advance = plain_advance(evaluate, step, is_set)
     while True:
         if advance is not None and prev is not None:
             budget = min(next_report, iterations) - it
             if budget > 0:
                 w_s, b_s, done, prev, rising = advance(
-                    w_s, b_s, budget, prev, rising, start_level, explode, tolerance
+                    w_s, b_s, it, budget, prev, rising, start_level, explode, tolerance
                 )
                 it += done
         cancelled = is_set is not None and is_set()
@@ -194,7 +192,7 @@ def descend(
             if cost0 is None:
                 cost0 = cost
                 explode = EXPLODE_FACTOR * max(cost0, 1e-300)
-                start_level = cost0 * _RISE_FACTOR
+                start_level = cost0 * RISE_FACTOR
             above_start = cost > start_level
             if not fixed:
                 alpha_t = rate_of(it - 1 if it else 0)  # the rate of the update that led here
@@ -205,7 +203,7 @@ def descend(
             if not cost <= explode:  # NaN, infinite, or exploding
                 status = RunStatus.DIVERGED
             elif prev is not None:
-                rising = rising + 1 if cost > prev * _RISE_FACTOR else 0
+                rising = rising + 1 if cost > prev * RISE_FACTOR else 0
                 if (
                     rising >= RISING_STEPS
                     and above_start
@@ -287,6 +285,13 @@ def plain_step(rate: Rate, intercept: bool, penalty: Penalty | None = None) -> S
     """The gradient-descent update ``w := w − α_t∇w``, ``b := b − α_t∂b`` (α_t = ``rate(t)``);
     with an L1 penalty, the proximal step: ``w`` then soft-thresholded by α_t·λ₁/m (ISTA)."""
     prox = penalty.prox if penalty is not None and penalty.l1 else None
+    if prox is None and intercept:  # the common case, with no tests inside the step
+
+        def step_plain(w: Any, b: Any, gw: Any, gb: Any, t: int) -> tuple[Any, Any]:
+            lr = rate(t)
+            return w - lr * gw, b - lr * gb
+
+        return step_plain
 
     def step(w: Any, b: Any, gw: Any, gb: Any, t: int) -> tuple[Any, Any]:
         lr = rate(t)
@@ -324,40 +329,6 @@ def full_evaluator(problem: Problem, implementation: str = "vectorised") -> Eval
     implementation is unknown or cannot run here."""
     kernel = prepare(implementation, problem.X, problem.y, problem.intercept)
     return kernel_evaluator(problem, kernel)
-
-
-def gram_advance(problem: Problem, form: GramForm, alpha: float) -> Advance | None:
-    """The Gram form's fast-forward for :func:`descend` (plain gradient descent at the
-    constant rate ``alpha``, float64, no L1 penalty), or None when numba is missing."""
-    kernels = numba_kernels()
-    if kernels is None or problem.dtype != "float64" or problem.penalty.l1:
-        return None
-    G = np.ascontiguousarray(form.G, np.float64)
-    s, c = np.asarray(form.s, np.float64), np.asarray(form.c, np.float64)
-    l2 = problem.penalty.l2 / problem.m
-    intercept = problem.intercept
-    # iterations per call: about 0.05 s of work, so a cancel is seen soon
-    most = max(1, 20_000_000 // (problem.n * problem.n + 4 * problem.n + 8))
-
-    def advance(
-        w: Any,
-        b: Any,
-        budget: int,
-        prev: float,
-        rising: int,
-        start_level: float,
-        explode: float,
-        tolerance: float,
-    ) -> tuple[Any, Any, int, float, int]:
-        w = np.array(w, np.float64)  # updated in place by the kernel: never the caller's
-        done, b, prev, rising = kernels.gram_advance(
-            G, s, c, form.y_mean, form.q, w, float(b), float(alpha), l2, intercept,
-            min(budget, most), float(prev), int(rising), RISING_STEPS, _RISE_FACTOR,
-            float(start_level), float(explode), float(tolerance),
-        )  # fmt: skip
-        return w, b, int(done), float(prev), int(rising)
-
-    return advance
 
 
 def gradient_descent(

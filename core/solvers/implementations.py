@@ -292,20 +292,23 @@ def kernel_evaluator(problem: Any, kernel: Kernel) -> Callable[[Any, Any, bool],
     for ``problem`` (a :class:`core.model.problem.Problem`): J = Σe²/(2m) plus the penalty,
     ∇w plus the L2 term, and the norm of the smallest subgradient (an L1 term's kink)."""
     two_m, penalty = 2 * problem.m, problem.penalty
-    penalised = bool(penalty)
+    if not penalty:
+
+        def evaluate_plain(w: Any, b: Any, need_norm: bool = True) -> tuple[float, Any, Any, float]:
+            gw, gb, sse = kernel(w, b)
+            if not need_norm:
+                return sse / two_m, gw, gb, math.nan
+            return sse / two_m, gw, gb, math.sqrt(float(gw @ gw) + gb * gb)
+
+        return evaluate_plain
 
     def evaluate(w: Any, b: Any, need_norm: bool = True) -> tuple[float, Any, float, float]:
         gw, gb, sse = kernel(w, b)
-        cost = sse / two_m
-        if penalised:
-            cost += penalty.value(w)
-            gw = gw + penalty.smooth_gradient(w)
-            if not need_norm:
-                return cost, gw, gb, math.nan
-            sub = penalty.stationarity(gw, w)
-            return cost, gw, gb, math.sqrt(float(sub @ sub) + gb * gb)
+        cost = sse / two_m + penalty.value(w)
+        gw = gw + penalty.smooth_gradient(w)
         if not need_norm:
             return cost, gw, gb, math.nan
-        return cost, gw, gb, math.sqrt(float(gw @ gw) + gb * gb)
+        sub = penalty.stationarity(gw, w)
+        return cost, gw, gb, math.sqrt(float(sub @ sub) + gb * gb)
 
     return evaluate

@@ -11,6 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: A cost this many times its start is divergence, whatever α is.
+EXPLODE_FACTOR = 1e10
+#: A cost that rose this many iterations in a row, above its start, is divergence (unless the
+#: optimizer's bound allows transient growth and α is below it: see
+#: :func:`core.solvers.gd.descend`).
+RISING_STEPS = 50
+#: Relative margin for "the cost rose": rounding must not count as a rise.
+RISE = 1e-9
+RISE_FACTOR = 1 + RISE
+
 
 @dataclass(frozen=True)
 class Limit:
