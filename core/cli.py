@@ -132,6 +132,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         describe,
         run_solver,
     )
+    from core.solvers.fast_forward import timed_pace
     from core.solvers.optimizers import mini_batch
     from core.solvers.theory import apply_optimal, problem_theory
 
@@ -161,17 +162,22 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if gd:
         # Without --history only the final snapshot is read: by default a full-batch run
-        # then snapshots every 1% of its iterations, not every step (a mini-batch run's cost
-        # checks happen at its snapshots: every one kept).
-        every = args.report_every
+        # then snapshots about every 0.1 s of work (timed_pace), not every step, so that a
+        # small problem is not its snapshots and Ctrl+C still names a recent iteration (a
+        # mini-batch run's cost checks happen at its snapshots: every one kept).
+        every, pace = args.report_every, None
         if every is None:
             full = not mini_batch(run.solver, run.batch_size, problem.m)
-            every = max(1, run.iterations // 100) if history_path is None and full else 1
+            if history_path is None and full:
+                every, pace = max(1, run.iterations), timed_pace()
+            else:
+                every = 1
         options = {
             "alpha": alpha,
             "iterations": run.iterations,
             "tolerance": run.tolerance,
             "report_every": every,
+            "pace": pace,
             **{key: getattr(run, key) for key in ITERATIVE_OPTIONS},
         }
     final: Snapshot | None = None

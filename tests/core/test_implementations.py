@@ -212,3 +212,18 @@ def test_the_command_line_names_the_implementation_and_its_time_per_iteration(ca
     assert "per iteration, loop)" in capsys.readouterr().out
     assert cli.main(["fit", "demo:housing", "--solver", "normal", "--implementation", "gram"]) == 2
     assert "--implementation applies to gd" in capsys.readouterr().err
+
+
+def test_the_timed_pace_grows_quick_chunks_and_shrinks_slow_ones(monkeypatch) -> None:
+    from core.solvers import fast_forward
+
+    clock = [0.0]
+    monkeypatch.setattr(fast_forward.time, "perf_counter", lambda: clock[0])
+    pace = fast_forward.timed_pace(0.1)
+    chunks = []
+    for took in (0.0, 0.001, 0.001, 0.05, 0.4, 0.1):
+        clock[0] += took
+        chunks.append(pace(10_000))
+    # 1, then ×8 while a chunk takes ≤ 1/8 of the target, then in proportion to the time
+    assert chunks == [1, 8, 64, 128, 32, 32]
+    assert pace(5) == 5  # never more than the driver planned
