@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from core.backend import GpuStatus
 from core.settings import SCHEMA, DataSettings, ModelSettings, Settings
 from core.solvers import GD_SOLVERS
-from gui_app.explore.device import IMPLEMENTATIONS, DeviceBox
+from gui_app.explore.device import DeviceBox
 from gui_app.explore.evaluation_box import EvaluationBox
 from gui_app.explore.file_page import FilePage
 from gui_app.explore.optimizer_box import OptimizerBox
@@ -193,6 +193,8 @@ class ControlPanel(QWidget):
         self.impl_combo, self.estimate_label = box.impl_combo, box.estimate_label
         self.device_combo.currentIndexChanged.connect(lambda _i: self.model_changed.emit())
         self.iterations_spin.valueChanged.connect(lambda _v: box.update_estimate())
+        # the Gram form needs the full batch: the batch size decides whether it can run
+        self.optimizer_box.batch_spin.valueChanged.connect(lambda _v: self._update_enabled())
         return box
 
     def _build_buttons(self) -> RunButtons:
@@ -250,14 +252,10 @@ class ControlPanel(QWidget):
         self.solver_box.set_alpha_max(alpha_max, preparing)
         if alpha_max is None:
             self.optimizer_box.set_problem(None, None)
-        self._update_estimate()
 
     def set_problem_theory(self, problem: object) -> None:
         """The prepared core Problem, for the theory (λ_min, λ_max) and the batch size's m."""
         self.optimizer_box.set_problem(problem, problem.m)
-
-    def _update_estimate(self) -> None:
-        self.device_box.update_estimate()
 
     def loop_estimate_seconds(self) -> float:
         """How long the Python-loop GD would take with these settings (seconds)."""
@@ -269,7 +267,7 @@ class ControlPanel(QWidget):
 
     def set_cpu_info(self, text: str) -> None:
         """Name the CPU choice (BLAS library and threads)."""
-        self.device_combo.setItemText(0, text)
+        self.device_box.set_cpu_info(text)
 
     def _evaluation_changed(self) -> None:
         self._update_enabled()
@@ -287,10 +285,10 @@ class ControlPanel(QWidget):
         running = getattr(self, "_running", False)
         for w in self.run_box.gd_buttons():
             w.setEnabled(gd or running)
-        self.impl_combo.setEnabled(self.solver_combo.currentData() == "gd")
         self.optimizer_box.setVisible(gd)  # (hidden for the normal equation)
         self.optimizer_box.set_solver(self.solver_combo.currentData())
-        self._update_estimate()
+        # every iterative solver has an implementation; the Gram form needs the full batch
+        self.device_box.set_run(self.solver(), self.optimizer_box.batch_spin.value())
 
     def set_running(self, running: bool, paused: bool = False) -> None:
         """Show whether a run is going and paused (the pause button then reads Resume);
@@ -323,18 +321,18 @@ class ControlPanel(QWidget):
         return self.source_combo.currentData()
 
     def uses_gd(self) -> bool:
-        """An iterative solver is chosen (gradient descent, its implementation in the Device
-        box, or an optimizer), not a direct solver: α, iterations and tolerance apply."""
+        """An iterative solver is chosen (gradient descent or an optimizer), not a direct
+        solver: α, iterations, tolerance and the implementation apply."""
         return self.solver_combo.currentData() in GD_SOLVERS
 
     def solver(self) -> str:
-        """The solver chosen (a key of SCHEMA["solver"].choices): the gradient-descent
-        implementation when gradient descent is chosen, else the optimizer or direct solver."""
-        choice = self.solver_combo.currentData()
-        return self.implementation() if choice == "gd" else choice
+        """The solver chosen (a key of SCHEMA["solver"].choices; never "gd-loop", which is
+        gd with the loop implementation)."""
+        return self.solver_combo.currentData()
 
     def implementation(self) -> str:
-        """The gradient-descent implementation chosen in the Device box."""
+        """The implementation of every gradient step chosen in the Device box (a key of
+        SCHEMA["implementation"].choices)."""
         return self.impl_combo.currentData()
 
     def alpha(self) -> float | None:
@@ -417,6 +415,7 @@ class ControlPanel(QWidget):
         run = dataclasses.replace(
             base.run,
             solver=self.solver(),
+            implementation=self.implementation(),
             alpha=base.run.alpha if alpha is None else alpha,
             iterations=self.iterations_spin.value(),
             tolerance=base.run.tolerance if tolerance is None else tolerance,
@@ -476,11 +475,9 @@ class ControlPanel(QWidget):
                 set_combo_data(self.device_combo, "cpu")
             else:
                 set_combo_data(self.device_combo, m.device)
-            if r.solver in IMPLEMENTATIONS:
-                set_combo_data(self.solver_combo, "gd")
-                set_combo_data(self.impl_combo, r.solver)
-            else:
-                set_combo_data(self.solver_combo, r.solver)
+            set_combo_data(self.solver_combo, r.solver)  # (RunSettings made gd-loop gd + loop)
+            set_combo_data(self.impl_combo, r.implementation)
+            self.device_box.clear_fallback()
             if self.alpha() != r.alpha:
                 self.set_alpha(r.alpha)
                 self.alpha_edit.setText(exact_text(r.alpha))  # the run uses what is shown
@@ -493,5 +490,8 @@ class ControlPanel(QWidget):
             for w in widgets:
                 w.blockSignals(False)
         self._update_enabled()
+        self.device_box.update_availability()  # (the device's signal was blocked)
+        if self.implementation() != r.implementation:
+            notes.append(self.device_box.fallback_note())
         self.settings_shown.emit()
         return notes

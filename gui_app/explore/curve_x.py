@@ -1,8 +1,8 @@
 """The learning curve's x-axis (issue 11): iterations (updates) or epochs (passes over the
-data). A full-batch run (gd, gd-loop, B = 0 or B ≥ m) makes one pass per update; a mini-batch
-optimizer run (1 ≤ B < m) makes ⌈m/B⌉ updates per epoch (:func:`core.solvers.optimizers`'
-batches: the last one partial), so its epochs are its iterations / ⌈m/B⌉ (= iterations × B/m
-when B divides m).
+data). A full-batch run (gd, whatever its implementation; B = 0 or B ≥ m) makes one pass
+per update; a mini-batch optimizer run (1 ≤ B < m) makes ⌈m/B⌉ updates per epoch
+(:func:`core.solvers.optimizers`' batches: the last one partial), so its epochs are its
+iterations / ⌈m/B⌉ (= iterations × B/m when B divides m).
 """
 
 from __future__ import annotations

@@ -39,8 +39,7 @@ from gui_app.explore.solver_box import SolverBox, exact_text, set_spin, typed_nu
 from gui_app.widgets import choice_combo, int_spin, setting_label, setting_tooltip
 
 ITERATIVE = (*PLAIN_SOLVERS, *OPTIMIZERS)
-#: The solvers each row applies to (the solver box's choice: "gd" stands for both
-#: implementations of gradient descent).
+#: The solvers each row applies to (the solver box's choice).
 ROWS: dict[str, tuple[str, ...]] = {
     "batch_size": OPTIMIZERS,
     "shuffle_seed": OPTIMIZERS,
@@ -153,7 +152,7 @@ class OptimizerBox(QGroupBox):
     # -- rows -------------------------------------------------------------------------------
     def set_solver(self, solver: str) -> None:
         """Show the rows that apply to ``solver`` (the Solver box's choice)."""
-        self._solver = "gd" if solver == "gd-loop" else solver
+        self._solver = solver
         for key, field in self.fields.items():
             self.form.setRowVisible(field, self._solver in ROWS[key])
         default = DEFAULT_EPSILON.get(self._solver)
@@ -255,7 +254,7 @@ class OptimizerBox(QGroupBox):
 
     def current_run(self) -> RunSettings | None:
         """The run settings the controls show (for the theory), None while α is not a
-        number; the solver is the Solver box's choice ("gd" for both implementations)."""
+        number; the solver is the Solver box's choice."""
         alpha = self.solver_box.alpha()
         if alpha is None or self._solver not in ITERATIVE:
             return None

@@ -41,6 +41,7 @@ def entry_tooltip(run: RunSettings) -> str:
         lines.append(f"{key}: {getattr(run, key)}")
     if run.schedule != "constant":
         lines.append(f"schedule: {run.schedule}")
+    lines.append(f"implementation: {run.implementation}")
     return "\n".join(lines)
 
 

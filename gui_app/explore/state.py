@@ -171,11 +171,10 @@ def model_label(model: ModelSettings) -> str:
 
 
 def run_label(run: RunSettings, model: ModelSettings, data: DataSettings) -> str:
-    """A run's learning-curve label with its data and model: "GD α=0.1, z-score · housing"."""
+    """A run's learning-curve label with its data and model: "GD α=0.1, z-score · housing";
+    an iterative run names its implementation unless vectorised ("GD α=0.1 [gram], …")."""
     if run.solver == "gd":
         head = f"GD α={run.alpha:.3g}"
-    elif run.solver == "gd-loop":
-        head = f"GD loops α={run.alpha:.3g}"
     elif run.solver == "normal":
         head = "normal eq."
     elif run.solver == "normal-textbook":
@@ -187,6 +186,8 @@ def run_label(run: RunSettings, model: ModelSettings, data: DataSettings) -> str
             head += f" seed {run.shuffle_seed}"
     else:
         head = run.solver
+    if run.solver in GD_SOLVERS and run.implementation != "vectorised":
+        head += f" [{run.implementation}]"  # the same run, told apart by how it was computed
     return f"{head}, {model_label(model)} · {data_label(data)}"
 
 

@@ -323,8 +323,8 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
             self.show_message(f"Cannot run: {why}.", "error")
             return None
         self._prepare_timer.stop()
-        note = ""
-        if self.state.settings.run.solver == "gd-loop":
+        note = self.controls.device_box.fallback_note()  # never run another one silently
+        if self.state.settings.run.implementation == "loop" and self.controls.uses_gd():
             est = self.controls.loop_estimate_seconds()
             if est > 10:
                 note = (

@@ -107,7 +107,10 @@ def test_loop_lesson_runs_and_shows_the_timing_tab_when_there_is_one(window, qtb
     loop = outcome.results["Python loop"].final
     vec = outcome.results["vectorised"].final
     np.testing.assert_allclose(loop.w, vec.w, rtol=1e-12)
-    assert outcome.records["Python loop"].solver == "gd-loop"
+    # the lesson's solver gd-loop is gd with the loop implementation (RunSettings)
+    assert outcome.records["Python loop"].solver == "gd"
+    ran = outcome.results["Python loop"].run
+    assert (ran.solver, ran.implementation) == ("gd", "loop")
     if hasattr(type(window), "show_timing_tab"):  # the textbook case, set by the lesson
         assert len(shown) == 1 and window.tabs.currentWidget() is window.timing
         timing = window.timing

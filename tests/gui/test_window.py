@@ -400,7 +400,8 @@ def _every_control_changed():
         degree=2,
         intercept=False,
         scaling="minmax",
-        solver="gd-loop",
+        solver="gd",
+        implementation="gram",
         alpha=0.0123456789,
         iterations=77,
         tolerance=1.5e-7,
@@ -411,7 +412,7 @@ def test_set_settings_shows_every_value_and_settings_reads_it_back(window):
     c = window.controls
     wanted = _every_control_changed()
     assert c.set_settings(wanted) == []
-    assert c.m_spin.value() == 321 and c.impl_combo.currentData() == "gd-loop"
+    assert c.m_spin.value() == 321 and c.impl_combo.currentData() == "gram"
     assert c.uses_gd() and not c.intercept_check.isChecked()
     assert c.settings(wanted) == wanted
     assert float(c.alpha_edit.text()) == 0.0123456789  # exactly: the run uses what is shown
@@ -520,7 +521,7 @@ def test_each_optimizer_runs_draws_and_finishes_in_the_window(window, qtbot, sol
     assert set_combo_data(c.solver_combo, solver)
     assert c.solver() == solver
     assert c.alpha_edit.isEnabled() and c.iterations_spin.isEnabled()
-    assert not c.impl_combo.isEnabled()  # the implementation belongs to plain GD
+    assert c.impl_combo.isEnabled()  # every iterative solver has an implementation
     with qtbot.waitSignal(window.run_finished, timeout=TIMEOUT) as blocker:
         c.run_button.click()
     snap = blocker.args[0]

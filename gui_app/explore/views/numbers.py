@@ -76,6 +76,28 @@ def equations_html(solver: str, batch_size: int = 0, m: int = 0) -> str:
     return f"<div><b>{html.escape(title)}</b></div><table cellspacing='2'>{rows}</table>"
 
 
+def duration_text(seconds: float) -> str:
+    """A short duration with its unit, three significant digits ("840 ns", "12.3 µs",
+    "4.50 ms", "1.20 s")."""
+    for unit, scale in (("ns", 1e-9), ("µs", 1e-6), ("ms", 1e-3)):
+        if seconds < 1000 * scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds:.3g} s"
+
+
+def timing_row(snap, run) -> tuple[str, str] | None:
+    """The numbers panel's row for how fast ``run`` (RunSettings) went, from its snapshot
+    ``snap``: the wall-clock time per iteration (elapsed / iterations, preparation such as
+    the Gram form's XᵀX and any pause included) and the implementation that ran; a direct
+    solver's solve time; None when neither can be said yet."""
+    if snap is None or run is None:
+        return None
+    if run.solver not in GD_SOLVERS:
+        return ("solve time", duration_text(snap.elapsed)) if snap.final else None
+    per = duration_text(snap.elapsed / snap.iteration) if snap.iteration > 0 else "—"
+    return ("time / iteration", f"{per} · {run.implementation}")
+
+
 def bound_row(solver: str, alpha_max: float | None, momentum: float) -> tuple[str, str]:
     """The numbers panel's row for the α above which ``solver`` diverges: α_max for gradient
     descent and sgd, the momentum or Nesterov bound (with momentum μ), or for the adaptive
@@ -160,6 +182,7 @@ class NumbersPanel(QWidget):
         self.names: list[str] = []
         self.units: list[str] = []
         self._theory_key: tuple | None = None  # what the theory below was computed for
+        self.run = None  # the RunSettings of the run shown (set_run_theory; None: none)
         self.theory: dict | None = None  # core's theory report for the run shown (None: none)
         self.judgement = None  # gui_app.explore.shown_model.Judgement of the model shown
         self.penalised = False  # the cost J shown includes a penalty (λ > 0)
@@ -208,7 +231,9 @@ class NumbersPanel(QWidget):
         """The theory for the run shown: ``problem`` (a core Problem) trained with ``run``
         (its RunSettings) at learning rate ``alpha`` (:func:`core.solvers.theory.problem_theory`;
         None for a direct solver). Shown by :meth:`update_numbers`: the prediction while the
-        run goes, predicted against measured iterations once it has ended."""
+        run goes, predicted against measured iterations once it has ended. ``run`` also
+        names the implementation of the time per iteration shown with its snapshots."""
+        self.run = run
         key = (id(problem), run, alpha)
         if key == self._theory_key:
             return
@@ -292,6 +317,9 @@ class NumbersPanel(QWidget):
             if test_cost is not None:
                 rows.append(("test cost", fmt(test_cost, 7)))
             rows.append(("gradient norm ‖∇J‖", fmt(snap.grad_norm, 4)))
+        timing = timing_row(snap, self.run)
+        if timing is not None:
+            rows.append(timing)
         if alpha is not None:
             rows.append(("learning rate α", fmt(alpha, 4)))
         rows.append(bound_row(self.solver, self.alpha_max, self.momentum))

@@ -23,7 +23,6 @@ from core.solvers.optimizers import OPTIMIZERS, describe, mini_batch
 #: θ's update, per solver, in the notation of core/solvers/optimizers.py.
 UPDATES: dict[str, tuple[str, ...]] = {
     "gd": ("θ_t = θ_{t−1} − γ_t·g_t",),
-    "gd-loop": ("θ_t = θ_{t−1} − γ_t·g_t   (the same, in Python loops)",),
     "sgd": ("θ_t = θ_{t−1} − γ_t·g_t",),
     "momentum": ("b_t = μ·b_{t−1} + g_t   (b_1 = g_1)", "θ_t = θ_{t−1} − γ_t·b_t"),
     "nesterov": (
@@ -39,6 +38,16 @@ UPDATES: dict[str, tuple[str, ...]] = {
         "v′_t = v_t / (1 − β2^t)   (bias-corrected)",
         "θ_t = θ_{t−1} − γ_t·m′_t / (√v′_t + ε)",
     ),
+}
+#: How each implementation (RunSettings.implementation) computes g_t: the same numbers.
+COMPUTED_BY = {
+    "vectorised": "g_t computed by two BLAS products: X·w, then Xᵀe",
+    "loop": "g_t computed in Python loops, one multiply-add at a time",
+    "compiled": "g_t computed by the same loops compiled by numba (one thread)",
+    "fused": "g_t computed in one parallel pass that reads X once (numba)",
+    "gram": "g_t computed from G once: ∇w = G·w + b·s − Xᵀy/m (s: X's column means), "
+    "O(n²) whatever m",
+    "cupy": "g_t computed by one CUDA kernel that reads X once",
 }
 #: The optimizer's state (each the shape of θ), per solver.
 STATE_NAMES = {"momentum": "b", "nesterov": "b", "adagrad": "s", "rmsprop": "v", "adam": "m, v"}
@@ -95,6 +104,8 @@ def step_rows(run: RunSettings, m: int, n: int, intercept: bool) -> list[tuple[s
         rows += [(f"e = {e_def}", f"{m:,}"), ("∇w = Xᵀe / m", f"{n:,}")]
         if intercept:
             rows.append(("∂b = Σe / m", "scalar"))
+        if run.implementation == "gram":  # (full batch only)
+            rows.append(("G = XᵀX / m (once)", f"{n:,} × {n:,}"))
     rows.append(("θ = [w, b], g" if intercept else "θ = w, g", f"{P:,}"))
     return rows
 
@@ -152,6 +163,7 @@ def step_html(run: RunSettings, m: int | None, n: int | None, intercept: bool = 
             lines.append(f"g_t: one mini-batch of B = {run.batch_size:,} rows; t counts updates")
         else:
             lines.append("g_t = [∇w, ∂b] of the full data" if intercept else "g_t = ∇w")
+        lines.append(COMPUTED_BY.get(run.implementation, ""))
     table = "".join(
         f"<tr><td>{escape(a)}</td><td style='padding-left:8px'><b>{escape(s)}</b></td></tr>"
         for a, s in rows
