@@ -144,9 +144,12 @@ def descend(
     form's compiled loop, or by default the same ``evaluate`` and ``step`` calls without the
     bookkeeping); ``started`` is
     the ``perf_counter`` time the solver started (its preparation counts in the snapshots'
-    elapsed time; default: now).
+    elapsed time; default: now). The elapsed time is the solver's own: the time the
+    generator spends suspended at a snapshot (the consumer's work) or waiting in ``pace``
+    (a paused or slowed window) does not count.
     """
     t0 = time.perf_counter() if started is None else started
+    idle = 0.0  # seconds spent suspended at a snapshot or waiting in pace: not the solver's
     cost0: float | None = None
     prev: float | None = None
     rising = 0
@@ -260,19 +263,22 @@ def descend(
                     w_s,
                     b_s,
                     gnorm,
-                    t0,
                     warnings=problem.warnings,
                     batch_cost=batch_cost,
                 )
-                yield here(status, message)
+                away = time.perf_counter()
+                # elapsed: the solver's own time, from t0 + idle (its waits left out)
+                yield here(t0 + idle, status, message)
                 if status is not running:
                     return
                 # RUNNING means it < iterations, so the planned chunk has at least one step.
                 next_report = it + _chunk(pace, min(report_every, iterations - it))
+                idle += time.perf_counter() - away  # the consumer's time and pace's waits
                 if pace is not None and cancel is not None and cancel.is_set():
                     # pace may have blocked (a paused window) and returned because of the
                     # cancel: end here, on the state just reported, not one chunk later.
-                    yield here(RunStatus.CANCELLED, f"Stopped by the user after {it} iterations.")
+                    stopped = f"Stopped by the user after {it} iterations."
+                    yield here(t0 + idle, RunStatus.CANCELLED, stopped)
                     return
             prev = cost
         if batch_gradient is not None:

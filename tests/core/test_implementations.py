@@ -227,3 +227,22 @@ def test_the_timed_pace_grows_quick_chunks_and_shrinks_slow_ones(monkeypatch) ->
     # 1, then ×8 while a chunk takes ≤ 1/8 of the target, then in proportion to the time
     assert chunks == [1, 8, 64, 128, 32, 32]
     assert pace(5) == 5  # never more than the driver planned
+
+
+def test_elapsed_is_the_solvers_own_time_not_the_consumers_or_paces(monkeypatch) -> None:
+    import time
+
+    problem = Problem(make_housing(), scaling="zscore")
+    clock = [100.0]  # a clock that only moves while pace or the consumer "work"
+    monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
+
+    def slow_pace(planned: int) -> int:
+        clock[0] += 1.0  # a window animating: a second per chunk
+        return min(planned, 5)
+
+    snaps = []
+    for snap in run_solver(problem, "gd", alpha=0.1, iterations=50, report_every=5, pace=slow_pace):
+        clock[0] += 2.0  # the consumer drawing the snapshot
+        snaps.append(snap)
+    assert len(snaps) == 11 and clock[0] == 100.0 + 10 * 1.0 + 11 * 2.0
+    assert [s.elapsed for s in snaps] == [0.0] * 11  # none of the 32 s was the solver's
