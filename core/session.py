@@ -63,7 +63,8 @@ class RunRecord:
 
     ``test_costs``: the held-out rows' cost at each history point (empty without a test set);
     ``split``, ``metrics``, ``penalty``, ``model``: what :func:`core.run_report.run_extras`
-    says of its final parameters (None in sessions written before issue 12).
+    says of its final parameters (None in sessions written before issue 12);
+    ``implementation``: how an iterative run computed its steps.
     """
 
     label: str
@@ -81,6 +82,9 @@ class RunRecord:
     metrics: dict[str, Any] | None = None
     penalty: dict[str, Any] | None = None
     model: dict[str, Any] | None = None
+    #: how its steps were computed (core.solvers.IMPLEMENTATIONS); None for the normal
+    #: equation and in sessions written before issue 13
+    implementation: str | None = None
 
     @classmethod
     def from_snapshots(
@@ -91,6 +95,7 @@ class RunRecord:
         snapshots: Sequence[Any],
         parameter_names: Sequence[str],
         problem: Any = None,
+        implementation: str | None = None,
     ) -> RunRecord:
         """Build a record from the snapshots a solver yielded (the last one is final); with
         the ``problem`` they ran on, its test costs, split, metrics, penalty and model too."""
@@ -113,6 +118,7 @@ class RunRecord:
             if problem is not None and problem.split is not None
             else (),
             **(run_extras(problem, final) if problem is not None else {}),
+            implementation=implementation,
         )
 
     def thinned(self, max_points: int | None = None) -> RunRecord:
@@ -209,6 +215,7 @@ def _run_to_json(r: RunRecord) -> dict[str, Any]:
         "warnings": list(r.warnings),
         **({"test_costs": _numbers_to_json(r.test_costs)} if r.test_costs else {}),
         **{key: getattr(r, key) for key in EXTRA_KEYS},
+        **({"implementation": r.implementation} if r.implementation is not None else {}),
     }
 
 
@@ -405,6 +412,11 @@ def _parse_run(d: Any, where: str) -> RunRecord:
     problem = settings_mod.SCHEMA["solver"].problem(solver)
     if problem is not None:
         raise InputError(f"{where}: 'solver' {problem}")
+    implementation = d.get("implementation")
+    if implementation is not None:
+        problem = settings_mod.SCHEMA["implementation"].problem(implementation)
+        if problem is not None:
+            raise InputError(f"{where}: 'implementation' {problem}")
     alpha = _field(d, "alpha", where)
     if alpha is not None:
         problem = settings_mod.SCHEMA["alpha"].problem(alpha)
@@ -472,6 +484,7 @@ def _parse_run(d: Any, where: str) -> RunRecord:
         if test_costs
         else (),
         **parse_extras(d, where),
+        implementation=implementation,
     )
 
 

@@ -33,6 +33,7 @@ from core.lessons import load_lesson as core_load_lesson
 from core.lessons import save_lesson as core_save_lesson
 from core.run_report import run_extras
 from core.session import RunRecord, Session, export_history, model_summary
+from core.solvers import GD_SOLVERS
 from gui_app.classroom import exports
 from gui_app.classroom.about import AboutDialog, about_info
 from gui_app.classroom.compare_view import (
@@ -241,6 +242,11 @@ class Classroom(ClassroomMenus, QObject):
             tuple(snap.warnings),
             () if test is None else tuple(float(c) for c in test),
             **run_extras(problem, snap),  # split, metrics, penalty, model (issue 12)
+            implementation=(
+                spec.run.implementation
+                if spec is not None and spec.run.solver in GD_SOLVERS
+                else None
+            ),
         )
         self.runs.append(record)
         # A session keeps the runs the learning curve can show; older ones would only grow

@@ -246,3 +246,20 @@ def test_elapsed_is_the_solvers_own_time_not_the_consumers_or_paces(monkeypatch)
         snaps.append(snap)
     assert len(snaps) == 11 and clock[0] == 100.0 + 10 * 1.0 + 11 * 2.0
     assert [s.elapsed for s in snaps] == [0.0] * 11  # none of the 32 s was the solver's
+
+
+def test_a_session_keeps_each_runs_implementation(tmp_path) -> None:
+    from core.session import RunRecord, Session, load_session, save_session
+
+    problem = Problem(make_housing(), scaling="zscore")
+    snaps = list(run_solver(problem, "gd", alpha=0.1, iterations=20, implementation="gram"))
+    record = RunRecord.from_snapshots(
+        "gram run", "gd", 0.1, snaps, problem.parameter_names, problem, implementation="gram"
+    )
+    path = tmp_path / "s.json"
+    save_session(path, Session({}, [record], {}))
+    assert load_session(path).runs[0].implementation == "gram"
+    text = path.read_text().replace('"implementation": "gram"', '"implementation": "blas"')
+    path.write_text(text)
+    with pytest.raises(InputError, match="implementation"):
+        load_session(path)
