@@ -21,8 +21,8 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
         "mean": "mean normalisation  (x − μ) / (max − min)",
     },
     "solver": {
-        "gd": "gradient descent (vectorised)",
-        "gd-loop": "gradient descent (Python loops)",
+        "gd": "batch gradient descent",
+        "gd-loop": "batch gradient descent, Python loops",
         "normal": "normal equation (stable, QR)",
         "normal-textbook": "normal equation (textbook (XᵀX)⁻¹)",
         "sgd": "mini-batch SGD",

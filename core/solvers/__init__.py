@@ -49,8 +49,8 @@ SCHEDULE_OPTIONS = ("schedule", "decay", "step_every")
 #: The run settings every iterative solver takes by name (besides α, iterations, tolerance).
 ITERATIVE_OPTIONS = (*SCHEDULE_OPTIONS, *OPTIMIZER_OPTIONS, "implementation")
 SOLVER_LABELS = {
-    "gd": "gradient descent (vectorised)",
-    "gd-loop": "gradient descent (Python loops)",
+    "gd": "batch gradient descent",
+    "gd-loop": "batch gradient descent (the loop implementation)",
     "normal": "normal equation (stable: QR + refinement)",
     "normal-textbook": "normal equation (textbook inverse of XᵀX)",
     "sgd": "mini-batch stochastic gradient descent",
