@@ -14,7 +14,7 @@ from core.errors import InputError
 from core.timing import config as bench_config
 from core.timing import limits, to_cost_command
 from core.timing.cli_common import int_arg, measure_and_print
-from core.timing.config import DTYPES, IMPLS, SWEEPS, BenchConfig
+from core.timing.config import DTYPES, FORMER_NAMES, IMPLS, SWEEPS, BenchConfig
 from core.timing.report import format_table
 from core.timing.run import run_benchmark
 
@@ -37,9 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--impl",
         nargs="+",
-        choices=IMPLS,
+        choices=IMPLS + tuple(n for n, new in FORMER_NAMES.items() if new in IMPLS),
         metavar="NAME",
-        help=f"implementations to time (default all): {', '.join(IMPLS)}",
+        help=f"implementations to time (default all): {', '.join(IMPLS)} (the kernel "
+        "registry's names; the former numpy and compiled-loop still work)",
     )
     parser.add_argument(
         "--repeats", type=int_arg, default=limits.REPEATS.default, help=_help(limits.REPEATS)
@@ -66,7 +67,7 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
     """The :class:`BenchConfig` the parsed options describe (InputError for bad options)."""
     if args.points is not None and args.sweep is None:
         raise InputError("--points needs --sweep m or --sweep n")
-    impls = tuple(dict.fromkeys(args.impl)) if args.impl else IMPLS
+    impls = tuple(dict.fromkeys(FORMER_NAMES.get(i, i) for i in args.impl)) if args.impl else IMPLS
     threads = getattr(args, "threads", None)
     config = BenchConfig(
         m=args.m,

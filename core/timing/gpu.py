@@ -1,13 +1,16 @@
-"""The ``cupy`` rows: the vectorised step on an NVIDIA GPU, float32 and float64.
+"""The GPU rows: the registry's two GPU kernels, float32 and float64 — ``vectorised`` on
+CuPy arrays (two matrix-vector products, X read twice) and ``cupy`` (one CUDA kernel that
+reads X once), the latter judged against the time one read of X takes at the device's
+measured bandwidth (:func:`core.timing.report.rates`).
 
-The copy of X to the device and the first call (kernel compilation) are timed apart; the
-device is synchronised around every timing (CUDA events), as DESIGN.md §6 asks.
+Both are what a run on the GPU device calls: ``prepare(name, X on the device, y)``. The copy
+of X to the device and each kernel's first call (compilation) are timed apart; the device is
+synchronised around every timing (CUDA events), as DESIGN.md §6 asks.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import time
 from collections.abc import Callable
@@ -16,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from core.backend import check_fits, format_bytes, gpu_status
+from core.errors import InputError
+from core.solvers import implementations
 from core.solvers.snapshot import CancelFlag
 from core.timing.config import BenchConfig, check_cancel
 from core.timing.measure import (
@@ -26,11 +31,16 @@ from core.timing.measure import (
     skipped_row,
     verify,
 )
+from core.timing.reference import Parts
 from core.timing.results import BenchResult
-from core.timing.steps import numpy_step
+
+#: The dtypes each GPU kernel is timed in.
+GPU_DTYPES = ("float32", "float64")
+#: The registry's kernels that run on CuPy arrays, in the order they are timed.
+GPU_IMPLS = ("vectorised", "cupy")
 
 
-def cupy_rows(
+def gpu_rows(
     X: np.ndarray,
     y: np.ndarray,
     w: np.ndarray,
@@ -38,20 +48,21 @@ def cupy_rows(
     config: BenchConfig,
     cancel: CancelFlag | None,
     prog: ProgressSplitter,
-    reference: np.ndarray,
+    reference: Parts,
     gpu_block: dict[str, Any],
 ) -> list[BenchResult]:
-    """CuPy, float32 and float64: transfer and first call timed apart, device synchronised."""
+    """The vectorised and cupy kernels on the GPU, float32 and float64, each verified against
+    the host's vectorised ``reference``; without a usable GPU, skipped ``cupy`` rows with
+    the reason."""
     status = gpu_status()
-    dtypes = ("float32", "float64")
     if not status.available:
-        return [skipped_row("cupy", X, 0, status.reason, "gpu", dt) for dt in dtypes]
+        return [skipped_row("cupy", X, 0, status.reason, "gpu", dt) for dt in GPU_DTYPES]
     import cupy as cp
 
     m, n = X.shape
     need = X.nbytes + m * n * 4 + (m * n * 8 if X.dtype != np.float64 else 0) + 8 * m * 8
     check_fits(need, "gpu", f"the {m:,} x {n:,} matrix in float32 and float64 on the GPU")
-    prog.tick(0.0, f"cupy (m={m:,}, n={n:,}): copying X to the GPU")
+    prog.tick(0.0, f"GPU (m={m:,}, n={n:,}): copying X to the GPU")
     check_cancel(cancel)
     cp.cuda.Device().synchronize()
     t0 = time.perf_counter()
@@ -59,39 +70,30 @@ def cupy_rows(
     y_d = cp.asarray(y)
     cp.cuda.Device().synchronize()
     transfer = time.perf_counter() - t0
+    if gpu_block.get("read_bandwidth_gbps") is None:
+        gpu_block["read_bandwidth_gbps"] = _gpu_read_bandwidth(cp, X_d, config.repeats)
+        gpu_block["read_bandwidth_method"] = (
+            f"sum of the {format_bytes(X_d.nbytes)} matrix on the device, best of "
+            f"{max(config.repeats, 5)}"
+        )
     rows = []
     try:
-        for dt in dtypes:
-            check_cancel(cancel)
-            row = new_row("cupy", X, 0, "gpu", dt)
-            row.transfer_seconds = transfer
-            row.note = (
-                f"X ({format_bytes(X.nbytes)}, {X.dtype}) copied to the GPU in "
-                f"{transfer:.3g} s, not counted"
-            )
+        for dt in GPU_DTYPES:
             Xg = X_d if dt == str(X.dtype) else X_d.astype(dt)
             yg = y_d if dt == str(X.dtype) else y_d.astype(dt)
             wg = cp.asarray(w, dtype=dt)
-            bg = np.dtype(dt).type(b)
-            if gpu_block.get("read_bandwidth_gbps") is None:
-                gpu_block["read_bandwidth_gbps"] = _gpu_read_bandwidth(cp, X_d, config.repeats)
-                gpu_block["read_bandwidth_method"] = (
-                    f"sum of the {format_bytes(X_d.nbytes)} matrix on the device, best of "
-                    f"{max(config.repeats, 5)}"
-                )
-            t0 = time.perf_counter()
-            value = numpy_step(Xg, yg, wg, bg)
-            cp.cuda.Device().synchronize()
-            row.compile_seconds = time.perf_counter() - t0
-            verify(row, value, reference, str(X.dtype))
-            for _ in range(max(1, config.warmup)):
-                numpy_step(Xg, yg, wg, bg)
-            times = _gpu_times(
-                cp, functools.partial(numpy_step, Xg, yg, wg, bg), config.repeats, cancel
-            )
-            finish_times(row, times)
-            prog.tick(0.5, f"cupy {dt}: {(row.seconds_median or 0.0) * 1e3:.3g} ms")
-            rows.append(row)
+            for impl in GPU_IMPLS:
+                check_cancel(cancel)
+                row = _time_kernel(cp, impl, dt, X, Xg, yg, wg, b, config, cancel, reference)
+                if not row.skipped:
+                    row.transfer_seconds = transfer
+                    row.note = (
+                        f"X ({format_bytes(X.nbytes)}, {X.dtype}) copied to the GPU in "
+                        f"{transfer:.3g} s, not counted"
+                    )
+                    median = (row.seconds_median or 0.0) * 1e3
+                    prog.tick(0.5, f"{impl} on the GPU, {dt}: {median:.3g} ms")
+                rows.append(row)
             del Xg, yg
     finally:
         del X_d, y_d
@@ -104,6 +106,37 @@ def cupy_rows(
         if peak and row.seconds_median:
             row.peak_fraction = row.bytes_per_step / row.seconds_median / 1e9 / peak
     return rows
+
+
+def _time_kernel(
+    cp: Any,
+    impl: str,
+    dtype: str,
+    X: np.ndarray,
+    Xg: Any,
+    yg: Any,
+    wg: Any,
+    b: float,
+    config: BenchConfig,
+    cancel: CancelFlag | None,
+    reference: Parts,
+) -> BenchResult:
+    """One GPU row: prepare and first call timed apart (``compile_seconds``), the result
+    verified, then device-timed calls; skipped with the reason when the registry refuses."""
+    row = new_row(impl, X, 0, "gpu", dtype)
+    t0 = time.perf_counter()
+    try:
+        kernel = implementations.prepare(impl, Xg, yg, True, cancel)
+        value = kernel(wg, b)
+    except InputError as exc:  # e.g. too many columns for the kernel's shared memory
+        return skipped_row(impl, X, 0, str(exc), "gpu", dtype)
+    cp.cuda.Device().synchronize()
+    row.compile_seconds = time.perf_counter() - t0
+    verify(row, value, reference, str(X.dtype))
+    for _ in range(max(1, config.warmup)):
+        kernel(wg, b)
+    finish_times(row, _gpu_times(cp, lambda: kernel(wg, b), config.repeats, cancel))
+    return row
 
 
 def _gpu_times(

@@ -1,8 +1,10 @@
 """The machine under the benchmark: cores, BLAS, numba, threads, other load, bandwidth.
 
 The optional libraries (numba for the compiled kernels, threadpoolctl for BLAS threads) are
-looked up through :func:`numba_kernels` and :func:`threadpoolctl_module`, which return None
-when they are missing; callers look them up through this module, so tests can replace them.
+looked up through :func:`numba_kernels` (the kernel registry's) and
+:func:`threadpoolctl_module`, which return None when they are missing; tests replace
+``core.solvers.implementations.numba_kernels`` (which also decides whether the registry
+offers the compiled kernels) and :func:`threadpoolctl_module`.
 """
 
 from __future__ import annotations
@@ -21,18 +23,16 @@ from typing import Any
 import numpy as np
 
 from core.backend import check_fits, gpu_status
+from core.solvers import implementations
 from core.solvers.snapshot import CancelFlag
 from core.timing.config import BenchConfig, check_cancel
 from core.timing.limits import cpu_count  # one definition: it also caps --threads
 
 
 def numba_kernels() -> ModuleType | None:
-    """``core.solvers.kernels`` or None when numba cannot be imported."""
-    try:
-        from core.solvers import kernels
-    except Exception:  # ImportError, or a broken numba/llvmlite raising anything
-        return None
-    return kernels
+    """``core.solvers.kernels`` or None when numba cannot be imported (the kernel
+    registry's answer, :func:`core.solvers.implementations.numba_kernels`)."""
+    return implementations.numba_kernels()
 
 
 def numba_reason() -> str:

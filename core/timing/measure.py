@@ -19,8 +19,11 @@ import numpy as np
 
 from core.solvers.snapshot import CancelFlag
 from core.timing.config import TOLERANCE, BenchConfig, Progress, check_cancel
+from core.timing.reference import Parts, host_parts, relative_error
 from core.timing.results import BenchResult
-from core.timing.steps import as_vector, relative_error
+
+#: The kernels that read X once per step (the others read it twice).
+ONE_READ = ("fused", "cupy")
 
 # Calls shorter than this are repeated within one timing, so timer resolution does not count.
 MIN_TIMING_S = 0.005
@@ -28,11 +31,11 @@ MIN_TIMING_S = 0.005
 
 @dataclass
 class Timed:
-    """One implementation to time, with the vector it must reproduce."""
+    """One implementation to time, with the vectorised result it must reproduce."""
 
     row: BenchResult
     call: Callable[[], Any]
-    reference: np.ndarray
+    reference: Parts
     number: int = 1
     times: list[float] = field(default_factory=list)
     scale: float = 1.0
@@ -81,7 +84,7 @@ def run_group(
 ) -> None:
     """Warm up (the first call is the verified one), then time ``repeats`` calls of each.
 
-    Consecutive items of one thread pool (``numpy`` and the bare line, both BLAS) are timed
+    Consecutive items of one thread pool (``vectorised`` and the textbook line, both BLAS) are timed
     round-robin, so a burst of load on a shared machine hits both alike. Items of different
     pools run one after the other instead: on a small machine the idle threads of one
     library spin for a while after a call and would slow the other library's next call.
@@ -134,9 +137,11 @@ def finish_times(row: BenchResult, times: list[float]) -> None:
     row.repeats = len(times)
 
 
-def verify(row: BenchResult, value: Any, reference: np.ndarray, ref_dtype: str) -> None:
-    """Compare with the vectorised step; float32 on either side gets the float32 tolerance."""
-    row.rel_error = relative_error(as_vector(value), reference)
+def verify(row: BenchResult, value: Any, reference: Parts, ref_dtype: str) -> None:
+    """Compare a kernel's ``(∇w, ∂b, Σe²)`` with the vectorised kernel's (``reference``, as
+    :func:`~core.timing.reference.host_parts` gives it) and set ``row.rel_error`` and
+    ``row.verified``; float32 on either side gets the float32 tolerance."""
+    row.rel_error = relative_error(host_parts(value), reference)
     tol = TOLERANCE["float32" if "float32" in (row.dtype, ref_dtype) else "float64"]
     row.verified = row.rel_error <= tol
     if not row.verified:
@@ -146,7 +151,7 @@ def verify(row: BenchResult, value: Any, reference: np.ndarray, ref_dtype: str) 
 
 
 def variant(row: BenchResult) -> str:
-    """``numpy (2 threads, float64, m=..., n=...)``: a row's name in progress texts."""
+    """``vectorised (2 threads, float64, m=..., n=...)``: a row's name in progress texts."""
     where = f"{row.threads} thread{'s' if row.threads != 1 else ''}"
     if row.device == "gpu":
         where = "GPU"
@@ -160,7 +165,7 @@ def cost_model(row: BenchResult, itemsize: int) -> None:
         row.flops_per_step = 2.0 * n * n + 4.0 * n
         row.bytes_per_step = float(n * n * itemsize + 4 * n * itemsize)
         return
-    passes = 1 if row.impl == "fused" else 2
+    passes = 1 if row.impl in ONE_READ else 2
     row.flops_per_step = 4.0 * m * n + 3.0 * m
     row.bytes_per_step = float(passes * m * n * itemsize + 2 * m * itemsize)
 

@@ -33,8 +33,13 @@ class BenchResult:
     bandwidth_fraction: float | None = None
     #: GPU rows: GB/s as a fraction of the theoretical bandwidth (memory clock × bus width).
     peak_fraction: float | None = None
+    #: The kernels that read X once (fused, cupy): seconds one read of X takes at the
+    #: measured read bandwidth (m·n·itemsize / bandwidth), and the median over it.
+    read_bound_seconds: float | None = None
+    read_bound_ratio: float | None = None
     speedup_vs_loop: float | None = None
-    speedup_vs_numpy: float | None = None
+    #: Against the vectorised kernel on the CPU (same threads, else all threads).
+    speedup_vs_vectorised: float | None = None
     rel_error: float | None = None
     verified: bool | None = None
     flops_per_step: float = 0.0

@@ -1,23 +1,26 @@
 """The benchmark run: test data, then every implementation at every size and thread count.
 
-Use :func:`run_benchmark` from code (a GUI worker passes ``progress`` and ``cancel``);
-``gd-explorer bench`` is :mod:`core.timing.command`. Nothing here prints or imports Qt.
+Every implementation is the runs' own kernel, prepared by
+:func:`core.solvers.implementations.prepare` (``kernel(w, b) -> (∇w, ∂b, Σe²)``), checked
+against the vectorised kernel before its time counts. Use :func:`run_benchmark` from code (a
+GUI worker passes ``progress`` and ``cancel``); ``gd-explorer bench`` is
+:mod:`core.timing.command`. Nothing here prints or imports Qt.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from types import ModuleType
-from typing import Any
 
 import numpy as np
 
 from core.backend import check_fits, format_bytes
+from core.solvers import implementations
+from core.solvers.implementations import block_rows
 from core.solvers.snapshot import CancelFlag
 from core.timing import gpu, machine
 from core.timing import report as derived
-from core.timing.config import BARE, BenchConfig, Progress, check_cancel
+from core.timing.config import TEXTBOOK_LINE, BenchConfig, Progress, check_cancel
 from core.timing.measure import (
     ProgressSplitter,
     Timed,
@@ -29,15 +32,8 @@ from core.timing.measure import (
     run_group,
     skipped_row,
 )
+from core.timing.reference import Parts, reference_step, textbook_line
 from core.timing.results import BenchReport, BenchResult
-from core.timing.steps import (
-    GramForm,
-    bare_step,
-    block_rows,
-    loop_step,
-    numpy_step,
-    reference_step,
-)
 
 # Python lists cost about 32 bytes a number (a float object and a pointer to it).
 _LIST_BYTES_PER_NUMBER = 32
@@ -110,7 +106,7 @@ def run_benchmark(
     ).astype(config.dtype)
     # A point half-way through training: the gradient is neither zero nor the whole signal.
     w_full = (0.5 * w_true).astype(config.dtype)
-    b = 0.25
+    b = 0.25  # a Python float: each kernel converts it as the runs do
     prog.advance()
 
     compile_seconds: dict[str, float] = {}
@@ -130,6 +126,16 @@ def run_benchmark(
     return result
 
 
+#: Rows of a first, untimed probe per implementation (to see whether m rows fit the budget),
+#: times n: the loop's few milliseconds, the compiled loop's, the others'.
+_PROBE_CELLS = {"loop": 20_000, "compiled": 200_000}
+_PROBE_CELLS_DEFAULT = 2_000_000
+#: The implementations numba compiles (their compile or cache load is timed apart).
+_COMPILED = ("compiled", "fused")
+
+RefFor = Callable[[int], Parts]
+
+
 def _measure_point(
     result: BenchReport,
     config: BenchConfig,
@@ -145,99 +151,58 @@ def _measure_point(
 ) -> None:
     impls = config.impls
     m, n = X.shape
-    dt = X.dtype.type
-    calls = config.warmup + config.repeats
-    budget = config.time_budget_s
     with machine.limit_threads(max(threads)):
         reference = reference_step(X, y, w, b)
-    refs: dict[int, np.ndarray] = {m: reference}
+    refs: dict[int, Parts] = {m: reference}
 
-    def ref_for(k: int) -> np.ndarray:
+    def ref_for(k: int) -> Parts:
         if k not in refs:
             refs[k] = reference_step(X[:k], y[:k], w, b)
         return refs[k]
 
+    def item(impl: str, t: int) -> Timed:
+        return _kernel_item(impl, X, y, w, b, t, config, ref_for, cancel)
+
     # -- the Python loop (alone: it is slow, and always one thread) --
     if "loop" in impls:
         prog.tick(0.0, f"loop (m={m:,}, n={n:,}): probing")
-        row = new_row("loop", X, 1)
-        k0 = probe_row_count(n, m)
-        w_list = [float(v) for v in w]
-        probe_rows, probe_y = X[:k0].tolist(), y[:k0].tolist()
-        per_row = probe(lambda: loop_step(probe_rows, probe_y, w_list, b, cancel)) / k0
-        del probe_rows
-        k = rows_to_time(per_row, m, calls, budget, k0)
-        check_fits(k * n * _LIST_BYTES_PER_NUMBER, "cpu", f"the loop's {k:,} x {n:,} Python lists")
-        rows_list, ys_list = X[:k].tolist(), y[:k].tolist()
-        label_estimated(row, k)
-        item = Timed(
-            row, lambda: loop_step(rows_list, ys_list, w_list, b, cancel), ref_for(k), scale=m / k
-        )
-        run_group([item], config, cancel, prog.tick)
-        del rows_list, ys_list
-        result.results.append(row)
+        loop = item("loop", 1)
+        run_group([loop], config, cancel, prog.tick)
+        result.results.append(loop.row)
+        del loop  # its kernel holds X's rows as Python lists (about 32 bytes a number)
         prog.advance()
 
-    # -- compiled and BLAS implementations, at each thread count --
-    kernels = machine.numba_kernels()
-    if kernels is not None and ({"compiled-loop", "fused"} & set(impls)):
-        key = config.dtype
-        if key not in compile_seconds:
+    # -- compiled, vectorised (with the textbook line) and fused, at each thread count --
+    for impl in _COMPILED:
+        key = f"{impl}/{config.dtype}"
+        if impl in impls and not implementations.unavailable(impl) and key not in compile_seconds:
             prog.tick(0.0, "compiling the numba kernels (cached after the first run)")
-            for name, secs in kernels.compile_kernels(config.dtype).items():
-                compile_seconds[f"{name}/{key}"] = secs
+            t0 = time.perf_counter()
+            implementations.warm_up(impl, config.dtype)
+            compile_seconds[key] = time.perf_counter() - t0
     for t in threads:
         check_cancel(cancel)
         items: list[Timed] = []
         with machine.limit_threads(t):
-            if "compiled-loop" in impls and t == 1:
-                if kernels is None:
-                    result.results.append(
-                        skipped_row("compiled-loop", X, 1, machine.numba_reason())
-                    )
-                else:
-                    items.append(
-                        _compiled_item(kernels, X, y, w, b, calls, budget, ref_for, compile_seconds)
-                    )
-            if "numpy" in impls and not machine.blas_threads_settable(t, threads):
-                result.results.append(skipped_row("numpy", X, t, machine.NO_THREADPOOLCTL))
-            elif "numpy" in impls:
-                items.append(
-                    _linear_item("numpy", X, y, w, dt(b), t, calls, budget, ref_for, numpy_step)
-                )
-                items.append(
-                    _linear_item(
-                        BARE, X, y, w, dt(b), t, calls, budget, ref_for, bare_step, bare=True
-                    )
-                )
+            if "compiled" in impls and t == 1:
+                items.extend(_compiled_item("compiled", X, t, compile_seconds, result, item))
+            if "vectorised" in impls and not machine.blas_threads_settable(t, threads):
+                result.results.append(skipped_row("vectorised", X, t, machine.NO_THREADPOOLCTL))
+            elif "vectorised" in impls:
+                items.append(item("vectorised", t))
+                items.append(_textbook_item(X, y, w, b, t, config, ref_for))
             if "fused" in impls:
-                if kernels is None:
-                    result.results.append(skipped_row("fused", X, t, machine.numba_reason()))
-                else:
-
-                    def fused(
-                        Xk: np.ndarray,
-                        yk: np.ndarray,
-                        wk: np.ndarray,
-                        bk: Any,
-                        _t: int = t,
-                        _k: ModuleType = kernels,
-                    ) -> np.ndarray:
-                        return _k.fused_step(Xk, yk, wk, bk, _t)
-
-                    item = _linear_item("fused", X, y, w, dt(b), t, calls, budget, ref_for, fused)
-                    item.row.compile_seconds = compile_seconds.get(f"fused/{config.dtype}")
-                    items.append(item)
+                items.extend(_compiled_item("fused", X, t, compile_seconds, result, item))
             run_group(items, config, cancel, prog.tick)
         result.results.extend(i.row for i in items)
         prog.advance()
 
     if "gram" in impls:
-        result.results.extend(_gram_rows(X, y, w, dt(b), threads, config, cancel, prog))
+        result.results.extend(_gram_rows(X, y, w, b, threads, config, reference, cancel, prog))
         prog.advance()
     if "cupy" in impls:
         result.results.extend(
-            gpu.cupy_rows(X, y, w, b, config, cancel, prog, reference, result.machine["gpu"])
+            gpu.gpu_rows(X, y, w, b, config, cancel, prog, reference, result.machine["gpu"])
         )
         prog.advance()
     for row in result.results:
@@ -245,79 +210,104 @@ def _measure_point(
             derived.rates(row, bandwidth, result.machine)
 
 
-RefFor = Callable[[int], np.ndarray]
+def _compiled_item(
+    impl: str,
+    X: np.ndarray,
+    threads: int,
+    compile_seconds: dict[str, float],
+    result: BenchReport,
+    item: Callable[[str, int], Timed],
+) -> list[Timed]:
+    """The numba kernel ``impl`` to time (its compile time noted), or a skipped row in
+    ``result`` with the registry's reason (none to time then)."""
+    why = implementations.unavailable(impl)
+    if why and machine.numba_kernels() is None:
+        why = machine.numba_reason()  # says so when a packaged build leaves numba out
+    if why:
+        result.results.append(skipped_row(impl, X, threads, why))
+        return []
+    timed = item(impl, threads)
+    timed.row.compile_seconds = compile_seconds.get(f"{impl}/{X.dtype}")
+    return [timed]
 
 
-def _linear_item(
+def _kernel_item(
     impl: str,
     X: np.ndarray,
     y: np.ndarray,
     w: np.ndarray,
-    b: Any,
+    b: float,
     threads: int,
-    calls: int,
-    budget: float,
+    config: BenchConfig,
     ref_for: RefFor,
-    step: Callable[..., Any],
-    bare: bool = False,
+    cancel: CancelFlag | None,
 ) -> Timed:
-    """An implementation linear in m: timed in full, or on k rows when too slow."""
+    """The registry's kernel ``impl`` (linear in m): timed in full, or on its first k rows
+    when m rows would not fit the time budget (its time then scaled by m/k).
+
+    The kernel is prepared outside the timing (the loop's Python lists, for instance), as a
+    run prepares it once before its iterations.
+    """
     m, n = X.shape
     row = new_row(impl, X, threads)
-    k0 = max(1, min(m, 2_000_000 // max(n, 1)))
-    Xp, yp = X[:k0], y[:k0]
-    per_row = probe(lambda: step(Xp, yp, w, b)) / k0
-    k = rows_to_time(per_row, m, calls, budget, k0)
+    calls = config.warmup + config.repeats
+    cells = _PROBE_CELLS.get(impl, _PROBE_CELLS_DEFAULT)
+    k0 = probe_row_count(n, m) if impl == "loop" else max(1, min(m, cells // max(n, 1)))
+    probe_kernel = implementations.prepare(impl, X[:k0], y[:k0], True, cancel)
+    per_row = probe(lambda: probe_kernel(w, b)) / k0
+    k = rows_to_time(per_row, m, calls, config.time_budget_s, k0)
+    if impl == "loop":
+        check_fits(k * n * _LIST_BYTES_PER_NUMBER, "cpu", f"the loop's {k:,} x {n:,} Python lists")
     label_estimated(row, k)
-    Xk, yk = X[:k], y[:k]
-    reference = ref_for(k)
-    if bare:
-        # The bare line returns ∇w only; check it against the reference's ∇w part.
-        reference = reference[:-1]
-        row.note = "X.T @ (X @ w + b - y) / m, the reference for the numpy row"
+    kernel = probe_kernel if k == k0 else implementations.prepare(impl, X[:k], y[:k], True, cancel)
     return Timed(
         row,
-        lambda: step(Xk, yk, w, b),
-        reference,
+        lambda: kernel(w, b),
+        ref_for(k),
         scale=m / k,
-        pool="blas" if impl in ("numpy", BARE) else impl,
+        pool="blas" if impl == "vectorised" else impl,
     )
 
 
-def _compiled_item(
-    kernels: ModuleType,
+def _textbook_item(
     X: np.ndarray,
     y: np.ndarray,
     w: np.ndarray,
     b: float,
-    calls: int,
-    budget: float,
+    threads: int,
+    config: BenchConfig,
     ref_for: RefFor,
-    compile_seconds: dict[str, float],
 ) -> Timed:
-    """The compiled loop, one thread, timed in full or on its first k rows."""
+    """The course's line ``X.T @ (X @ w + b - y) / m``, timed beside the vectorised kernel
+    (its ∇w checked against the vectorised kernel's)."""
     m, n = X.shape
-    row = new_row("compiled-loop", X, 1)
-    row.compile_seconds = compile_seconds.get(f"compiled-loop/{X.dtype}")
-    k0 = max(1, min(m, 200_000 // max(n, 1)))
+    row = new_row(TEXTBOOK_LINE, X, threads)
+    row.note = "X.T @ (X @ w + b - y) / m, the peer of the vectorised row"
+    k0 = max(1, min(m, _PROBE_CELLS_DEFAULT // max(n, 1)))
     Xp, yp = X[:k0], y[:k0]
-    per_row = probe(lambda: kernels.compiled_loop_step(Xp, yp, w, b)) / k0
-    k = rows_to_time(per_row, m, calls, budget, k0)
+    per_row = probe(lambda: textbook_line(Xp, yp, w, b)) / k0
+    k = rows_to_time(per_row, m, config.warmup + config.repeats, config.time_budget_s, k0)
     label_estimated(row, k)
     Xk, yk = X[:k], y[:k]
-    return Timed(row, lambda: kernels.compiled_loop_step(Xk, yk, w, b), ref_for(k), scale=m / k)
+    gw, _, _ = ref_for(k)
+    return Timed(
+        row, lambda: textbook_line(Xk, yk, w, b), (gw, None, None), scale=m / k, pool="blas"
+    )
 
 
 def _gram_rows(
     X: np.ndarray,
     y: np.ndarray,
     w: np.ndarray,
-    b: Any,
+    b: float,
     threads: list[int],
     config: BenchConfig,
+    reference: Parts,
     cancel: CancelFlag | None,
     prog: ProgressSplitter,
 ) -> list[BenchResult]:
+    """The Gram form's kernel at each thread count; its preparation (XᵀX, Xᵀy: the
+    registry's :meth:`~core.solvers.implementations.GramForm.precompute`) timed apart, once."""
     m, n = X.shape
     predicted = 2.0 * m * n * n / (_GRAM_FLOPS_PER_THREAD * max(threads))
     if predicted > _GRAM_MAX_SECONDS:
@@ -335,9 +325,8 @@ def _gram_rows(
     prog.tick(0.0, f"gram (m={m:,}, n={n:,}): precomputing XᵀX and Xᵀy")
     with machine.limit_threads(max(threads)):
         t0 = time.perf_counter()
-        form = GramForm.precompute(X, y, cancel)
+        kernel = implementations.prepare("gram", X, y, True, cancel)
         precompute = time.perf_counter() - t0
-        reference = reference_step(X, y, w, float(b))
     rows = []
     for t in threads:
         if not machine.blas_threads_settable(t, threads):
@@ -350,6 +339,6 @@ def _gram_rows(
             f"({max(threads)} thread{'s' if max(threads) > 1 else ''})"
         )
         with machine.limit_threads(t):
-            run_group([Timed(row, lambda: form.step(w, b), reference)], config, cancel, prog.tick)
+            run_group([Timed(row, lambda: kernel(w, b), reference)], config, cancel, prog.tick)
         rows.append(row)
     return rows

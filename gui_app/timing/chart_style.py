@@ -13,16 +13,16 @@ from dataclasses import dataclass
 import pyqtgraph as pg
 from PySide6.QtGui import QFont
 
-from core.timing.bench import BARE, IMPLS, BenchResult
+from core.timing.bench import IMPLS, TEXTBOOK_LINE, BenchResult
 
 IMPL_COLORS = {
     "loop": "#d62728",
-    "compiled-loop": "#ff7f0e",
-    "numpy": "#1f77b4",
+    "compiled": "#ff7f0e",
+    "vectorised": "#1f77b4",
     "fused": "#2ca02c",
     "gram": "#9467bd",
     "cupy": "#17becf",
-    BARE: "#7f7f7f",
+    TEXTBOOK_LINE: "#7f7f7f",
 }
 SKIPPED_COLOR = "#9a9a9a"
 TITLE_SIZE = "12pt"

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import html
 
-from core.timing.bench import BARE, IMPLS, WHY, BenchReport, BenchResult, blas_info, cpu_count
+from core.timing.bench import (
+    IMPLS,
+    TEXTBOOK_LINE,
+    WHY,
+    BenchReport,
+    BenchResult,
+    blas_info,
+    cpu_count,
+)
 from gui_app.timing.chart_style import (
     IMPL_COLORS,
     format_seconds,
@@ -17,8 +25,8 @@ from gui_app.timing.chart_style import (
 
 
 def bar_rows(report: BenchReport) -> list[BenchResult]:
-    """Rows of the bar charts: the largest size, without the bare reference line."""
-    rows = [r for r in report.results if r.impl != BARE]
+    """Rows of the bar charts: the largest size, without the textbook line (a check)."""
+    rows = [r for r in report.results if r.impl != TEXTBOOK_LINE]
     done = [r for r in rows if not r.skipped]
     if done:
         m, n = max((r.m, r.n) for r in done)
@@ -33,26 +41,35 @@ def summary_text(report: BenchReport) -> tuple[str, str]:
     lines = [f"Done in {report.elapsed_s:.0f} s."]
     best = {}
     for r in rows:
-        if r.seconds_median and (
-            r.impl not in best or r.seconds_median < best[r.impl].seconds_median
+        if (
+            r.device == "cpu"
+            and r.seconds_median
+            and (r.impl not in best or r.seconds_median < best[r.impl].seconds_median)
         ):
             best[r.impl] = r
-    if "numpy" in best and best["numpy"].speedup_vs_loop:
-        t = best["numpy"].threads
+    if "vectorised" in best and best["vectorised"].speedup_vs_loop:
+        t = best["vectorised"].threads
         lines.append(
-            f"NumPy on {t} thread{'s' if t != 1 else ''} is "
-            f"{format_speedup(best['numpy'].speedup_vs_loop)} faster than the "
+            f"The vectorised step (NumPy) on {t} thread{'s' if t != 1 else ''} is "
+            f"{format_speedup(best['vectorised'].speedup_vs_loop)} faster than the "
             "Python loop."
         )
     for impl in ("fused", "gram"):
         r = best.get(impl)
-        if r is not None and r.speedup_vs_numpy:
+        if r is not None and r.speedup_vs_vectorised:
             extra = ""
             if impl == "gram" and r.break_even_iterations:
                 extra = f" per step (pays off after {r.break_even_iterations:,} steps)"
             lines.append(
-                f"{impl} runs at {format_speedup(r.speedup_vs_numpy)} numpy's speed{extra}."
+                f"{impl} runs at {format_speedup(r.speedup_vs_vectorised)} the vectorised "
+                f"step's speed{extra}."
             )
+    gpu = [r for r in rows if r.impl == "cupy" and r.read_bound_ratio and r.seconds_median]
+    for r in gpu:
+        lines.append(
+            f"On the GPU ({r.dtype}) the cupy kernel takes {format_seconds(r.seconds_median)}, "
+            f"{r.read_bound_ratio:.2f}x the time one read of X takes."
+        )
     kind = "ok"
     if not s.get("all_verified", True):
         lines.append(
@@ -95,9 +112,14 @@ def why_html(report: BenchReport | None) -> str:
                 fact += f"; precompute {format_seconds(r.precompute_seconds)}"
                 if r.break_even_iterations:
                     fact += f", break-even after {r.break_even_iterations:,} steps"
-            if r.compile_seconds is not None and impl in ("compiled-loop", "fused", "cupy"):
+            if r.read_bound_ratio is not None and r.read_bound_seconds is not None:
                 fact += (
-                    f"; {'first call' if impl == 'cupy' else 'compile/load'} "
+                    f"; {r.read_bound_ratio:.2f}x the time one read of X takes "
+                    f"({format_seconds(r.read_bound_seconds)})"
+                )
+            if r.compile_seconds is not None:
+                fact += (
+                    f"; {'first call' if r.device == 'gpu' else 'compile/load'} "
                     f"{format_seconds(r.compile_seconds)} (not counted)"
                 )
             if r.transfer_seconds is not None:
@@ -107,12 +129,13 @@ def why_html(report: BenchReport | None) -> str:
         parts.append(
             f'<p><b style="color:{color}">■ {impl}</b> — {html.escape(WHY[impl])}{measured}</p>'
         )
-    if report is not None and report.summary.get("numpy_over_bare"):
-        ratios = [f"{v:.2f}x" for v in report.summary["numpy_over_bare"].values() if v]
+    ratios_by_threads = report.summary.get("vectorised_over_textbook_line") if report else None
+    if ratios_by_threads:
+        ratios = [f"{v:.2f}x" for v in ratios_by_threads.values() if v]
         if ratios:
             parts.append(
-                "<p style='color:#555'>Check: the app's numpy step takes "
-                f"{' / '.join(ratios)} the time of the bare line "
+                "<p style='color:#555'>Check: the app's vectorised step takes "
+                f"{' / '.join(ratios)} the time of the textbook line "
                 "X.T @ (X @ w + b − y) / m.</p>"
             )
     return "".join(parts)

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from core.timing.bench import BARE, BenchReport, BenchResult, sweep_slopes
+from core.timing.bench import TEXTBOOK_LINE, BenchReport, BenchResult, sweep_slopes
 from gui_app.timing.chart_style import (
     IMPL_COLORS,
     LABEL_STYLE,
@@ -93,7 +93,7 @@ class ScalingView(QWidget):
         slopes = sweep_slopes(report)
         series: dict[str, list[BenchResult]] = {}
         for r in sorted(report.results, key=sort_key):
-            if r.skipped or not r.seconds_median or r.impl == BARE:
+            if r.skipped or not r.seconds_median or r.impl == TEXTBOOK_LINE:
                 continue
             key = f"{r.impl} ({'GPU' if r.device == 'gpu' else r.threads}, {r.dtype})"
             series.setdefault(key, []).append(r)

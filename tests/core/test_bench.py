@@ -13,6 +13,7 @@ import pytest
 from core.backend import format_bytes
 from core.cli import main
 from core.errors import Cancelled, InputError
+from core.solvers import implementations
 from core.timing import bench, command, limits, machine, measure
 from core.timing import config as bench_config
 
@@ -31,11 +32,33 @@ def data(m: int, n: int, dtype: str = "float64", seed: int = 1):
     return X, y, w, 0.375
 
 
-def exact_step(X, y, w, b) -> np.ndarray:
-    """The step in float64 from the same (possibly float32) numbers, with NumPy."""
+def exact_step(X, y, w, b) -> tuple[np.ndarray, float, float]:
+    """(∇w, ∂b, Σe²) in float64 from the same (possibly float32) numbers, with NumPy."""
     X, y, w = (np.asarray(a, np.float64) for a in (X, y, w))
     e = X @ w + b - y
-    return np.append(X.T @ e, e.sum()) / X.shape[0]
+    return X.T @ e / X.shape[0], float(e.sum()) / X.shape[0], float(e @ e)
+
+
+def flat(parts) -> np.ndarray:
+    """[∇w..., ∂b, Σe²] of a kernel's result or of the numba kernels' n + 2 vector."""
+    if isinstance(parts, tuple):
+        gw, gb, sse = bench.host_parts(parts)
+        return np.append(gw, [gb, sse])
+    return np.asarray(parts, np.float64)
+
+
+def close(got, want, rtol: float) -> None:
+    """∇w and ∂b within ``rtol`` of the largest of them; Σe² within ``rtol`` of itself."""
+    got, want = flat(got), flat(want)
+    scale = np.max(np.abs(want[:-1]))
+    assert np.max(np.abs(got[:-1] - want[:-1])) <= rtol * scale, (got, want)
+    assert abs(got[-1] - want[-1]) <= rtol * abs(want[-1]), (got[-1], want[-1])
+
+
+#: The registry's CPU implementations usable here (the compiled ones need numba).
+CPU_KERNELS = [
+    name for name in implementations.IMPLEMENTATIONS if not implementations.unavailable(name)
+]
 
 
 # -- every implementation computes the same step ---------------------------------------------
@@ -46,9 +69,9 @@ def test_every_implementation_matches_the_vectorised_step(dtype):
     report = bench.run_benchmark(small(dtype=dtype))
     done = [r for r in report.results if not r.skipped]
     impls = {r.impl for r in done}
-    assert {"loop", "numpy", bench.BARE, "gram"} <= impls
+    assert {"loop", "vectorised", bench.TEXTBOOK_LINE, "gram"} <= impls
     if machine.numba_kernels() is not None:
-        assert {"compiled-loop", "fused"} <= impls
+        assert {"compiled", "fused"} <= impls
     tol = bench.TOLERANCE[dtype]
     for r in done:
         assert r.verified, (r.impl, r.rel_error)
@@ -61,16 +84,31 @@ def test_every_implementation_matches_the_vectorised_step(dtype):
     assert report.summary["all_verified"]
 
 
-def test_loop_numpy_and_gram_agree_to_1e_10_directly():
+def test_the_bench_names_are_the_registrys():
+    assert set(bench.IMPLS) == set(implementations.IMPLEMENTATIONS)
+    assert set(bench.FORMER_NAMES.values()) <= {*bench.IMPLS, bench.TEXTBOOK_LINE}
+
+
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-12), ("float32", 1e-4)])
+@pytest.mark.parametrize("name", CPU_KERNELS)
+def test_every_registry_kernel_gives_the_exact_step_and_sse(name, dtype, rtol):
+    """What the bench times is the runs' kernel: ∇w, ∂b and Σe² (the Gram form's Σe² from
+    its quadratic form) against the float64 step, and against the vectorised kernel."""
+    X, y, w, b = data(301, 13, dtype)
+    kernel = implementations.prepare(name, X, y, True)
+    got = kernel(w, b)
+    close(got, exact_step(X, y, w, b), rtol)
+    reference = bench.reference_step(X, y, w, b)
+    assert bench.relative_error(bench.host_parts(got), reference) <= bench.TOLERANCE[dtype]
+
+
+def test_the_textbook_line_is_checked_on_its_gradient_only():
     X, y, w, b = data(301, 13)
-    ref = exact_step(X, y, w, b)
-    loop = np.array(bench.loop_step(X.tolist(), y.tolist(), w.tolist(), b))
-    gw, gb = bench.numpy_step(X, y, w, b)
-    gram_w, gram_b = bench.GramForm.precompute(X, y).step(w, b)
-    bare = bench.bare_step(X, y, w, b)
-    for got in (loop, np.append(gw, gb), np.append(gram_w, gram_b)):
-        assert bench.relative_error(got, ref) <= 1e-13
-    assert bench.relative_error(bare, ref[:-1]) <= 1e-13
+    gw, _, _ = exact_step(X, y, w, b)
+    line = bench.host_parts(bench.textbook_line(X, y, w, b))
+    assert line[1] is None and line[2] is None
+    assert bench.relative_error(line, bench.reference_step(X, y, w, b)) <= 1e-13
+    assert np.max(np.abs(line[0] - gw)) <= 1e-13 * np.max(np.abs(gw))
 
 
 kernels = machine.numba_kernels()  # None without numba
@@ -82,31 +120,45 @@ kernels = machine.numba_kernels()  # None without numba
 def test_numba_kernels_handle_every_row_count(m, chunks):
     X, y, w, b = data(m, 9, seed=m)
     ref = exact_step(X, y, w, b)
+    close(kernels.fused_step(X, y, w, b, chunks), ref, 1e-12)
+    close(kernels.compiled_step(X, y, w, b), ref, 1e-12)
     kernels.set_threads(min(chunks, kernels.max_threads()))
-    assert bench.relative_error(kernels.fused_step(X, y, w, b, chunks), ref) <= 1e-12
-    assert bench.relative_error(kernels.compiled_loop_step(X, y, w, b), ref) <= 1e-12
+    try:
+        for name in ("compiled", "fused"):
+            close(implementations.prepare(name, X, y, True)(w, b), ref, 1e-12)
+    finally:
+        kernels.set_threads(kernels.max_threads())
 
 
 @pytest.mark.skipif(kernels is None, reason="numba is not installed")
 def test_numba_kernels_in_float32_are_close():
     X, y, w, b = data(1001, 31, "float32")
     ref = exact_step(X, y, w, b)
-    got = kernels.fused_step(X, y, w, np.float32(b), 2)
-    assert bench.relative_error(got, ref) <= 1e-4
-    assert bench.relative_error(kernels.compiled_loop_step(X, y, w, b), ref) <= 1e-4
+    close(kernels.fused_step(X, y, w, np.float32(b), 2), ref, 1e-4)
+    close(kernels.compiled_step(X, y, w, b), ref, 1e-4)
 
 
 def test_a_wrong_step_is_flagged_not_hidden():
-    row = bench.BenchResult("numpy", 3, 2, "float64", 1)
-    measure.verify(row, np.array([1.0, 2.0, 3.0 + 1e-6]), np.array([1.0, 2.0, 3.0]), "float64")
+    reference = (np.array([1.0, 2.0]), 3.0, 40.0)
+    row = bench.BenchResult("vectorised", 3, 2, "float64", 1)
+    measure.verify(row, (np.array([1.0, 2.0]), 3.0 + 1e-6, 40.0), reference, "float64")
     assert row.verified is False and "differs" in row.note
+    # a wrong Σe² (the cost a run reports) is caught too, though ∇w and ∂b agree
+    row = bench.BenchResult("gram", 3, 2, "float64", 1)
+    measure.verify(row, (np.array([1.0, 2.0]), 3.0, 40.0 * (1 + 1e-6)), reference, "float64")
+    assert row.verified is False and row.rel_error == pytest.approx(1e-6)
+    row = bench.BenchResult("gram", 3, 2, "float64", 1)
+    measure.verify(row, (np.array([1.0, 2.0]), 3.0, 40.0 * (1 + 1e-12)), reference, "float64")
+    assert row.verified is True
 
 
 # -- measurement ------------------------------------------------------------------------------
 
 
 def test_too_slow_implementations_are_estimated_from_a_row_subsample():
-    report = bench.run_benchmark(small(m=5000, n=40, impls=("loop", "numpy"), time_budget_s=1e-3))
+    report = bench.run_benchmark(
+        small(m=5000, n=40, impls=("loop", "vectorised"), time_budget_s=1e-3)
+    )
     loop = report.rows("loop")[0]
     assert loop.estimated and 0 < loop.rows_timed < loop.m
     assert loop.label == f"estimated from {loop.rows_timed:,} rows"
@@ -129,20 +181,23 @@ def test_a_size_that_does_not_fit_is_refused_with_its_size():
 
 
 def test_rates_speedups_and_break_even_are_derived():
-    report = bench.run_benchmark(small(m=2000, n=50, impls=("loop", "numpy", "gram")))
+    report = bench.run_benchmark(small(m=2000, n=50, impls=("loop", "vectorised", "gram")))
     for r in (r for r in report.results if not r.skipped):
         assert r.gflops > 0 and r.gbps > 0 and r.bandwidth_fraction > 0
-        assert r.speedup_vs_loop > 0 and r.speedup_vs_numpy > 0
+        assert r.speedup_vs_loop > 0 and r.speedup_vs_vectorised > 0
     gram = [g for g in report.rows("gram") if not g.skipped]
     assert all(g.precompute_seconds > 0 for g in gram)
     assert all(g.break_even_iterations is None or g.break_even_iterations >= 1 for g in gram)
-    assert {r.threads for r in report.rows("numpy")} == set(bench.thread_counts(report.config))
+    threads = set(bench.thread_counts(report.config))
+    assert {r.threads for r in report.rows("vectorised")} == threads
     assert report.machine["read_bandwidth_gbps"]
 
 
 def test_progress_runs_from_0_to_1_and_cancel_stops_promptly():
     seen: list[float] = []
-    bench.run_benchmark(small(impls=("loop", "numpy")), progress=lambda f, text: seen.append(f))
+    bench.run_benchmark(
+        small(impls=("loop", "vectorised")), progress=lambda f, text: seen.append(f)
+    )
     assert seen and all(0.0 <= f <= 1.0 for f in seen) and seen[-1] == 1.0
 
     cancel = threading.Event()
@@ -161,23 +216,24 @@ def test_progress_runs_from_0_to_1_and_cancel_stops_promptly():
 
 
 def test_missing_numba_and_threadpoolctl_are_skipped_with_reasons(monkeypatch):
-    monkeypatch.setattr(machine, "numba_kernels", lambda: None)
+    monkeypatch.setattr(implementations, "numba_kernels", lambda: None)
     monkeypatch.setattr(machine, "threadpoolctl_module", lambda: None)
-    report = bench.run_benchmark(small(impls=("compiled-loop", "fused", "numpy")))
+    report = bench.run_benchmark(small(impls=("compiled", "fused", "vectorised")))
     skipped = [r for r in report.results if r.skipped]
-    assert {r.impl for r in skipped if "numba" in r.reason} == {"compiled-loop", "fused"}
+    assert {r.impl for r in skipped if "numba" in r.reason} == {"compiled", "fused"}
+    assert report.machine["numba"]["available"] is False
     assert "threadpoolctl" in report.machine["blas"]["reason"]
     # BLAS runs at its default (all cores) only: no row may claim a thread count it didn't use.
     all_cores = max(bench.thread_counts(report.config))
-    for r in report.rows("numpy"):
+    for r in report.rows("vectorised"):
         assert r.verified if r.threads == all_cores else ("threadpoolctl" in r.reason)
 
 
 def test_a_sweep_measures_each_size_and_fits_slopes():
-    report = bench.run_benchmark(small(m=4000, n=8, impls=("numpy",), sweep="m", points=3))
-    sizes = sorted({r.m for r in report.rows("numpy")})
+    report = bench.run_benchmark(small(m=4000, n=8, impls=("vectorised",), sweep="m", points=3))
+    sizes = sorted({r.m for r in report.rows("vectorised")})
     assert len(sizes) == 3 and sizes[-1] == 4000
-    assert any(name.startswith("numpy") for name in report.summary["slopes"])
+    assert any(name.startswith("vectorised") for name in report.summary["slopes"])
 
 
 def test_bad_options_are_input_errors():
@@ -224,7 +280,7 @@ def test_bench_json_schema(tmp_path, capsys, monkeypatch):
             "2",
             "--impl",
             "loop",
-            "numpy",
+            "numpy",  # the former name of vectorised, still accepted
             "gram",
             "cupy",
             "--json",
@@ -233,7 +289,7 @@ def test_bench_json_schema(tmp_path, capsys, monkeypatch):
     )
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert "numpy-bare" in captured.out and "loop" in captured.out
+    assert "textbook-line" in captured.out and "loop" in captured.out
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert set(doc) >= {"machine", "results"}
     machine = doc["machine"]
@@ -251,7 +307,9 @@ def test_bench_json_schema(tmp_path, capsys, monkeypatch):
             assert row["m"] == 300 and row["n"] == 12 and row["dtype"] in ("float64", "float32")
             assert row["seconds_min"] <= row["seconds_median"] <= row["seconds_max"]
             assert row["verified"] is True
-    assert {r["impl"] for r in doc["results"]} >= {"loop", "numpy", "numpy-bare", "gram", "cupy"}
+    impls = {r["impl"] for r in doc["results"]}
+    assert impls >= {"loop", "vectorised", "textbook-line", "gram", "cupy"}
+    assert doc["config"]["impls"] == ["loop", "vectorised", "gram", "cupy"]
 
 
 def test_bench_sweep_on_the_command_line(capsys, monkeypatch):
@@ -264,7 +322,7 @@ def test_bench_sweep_on_the_command_line(capsys, monkeypatch):
             "--n",
             "40",
             "--impl",
-            "numpy",
+            "vectorised",
             "--repeats",
             "1",
             "--sweep",
@@ -356,7 +414,7 @@ def test_bench_json_replaces_the_file_whole_and_leaves_no_temporary(tmp_path, ca
                 "--repeats",
                 "1",
                 "--impl",
-                "numpy",
+                "vectorised",
                 "--json",
                 str(out),
             ]

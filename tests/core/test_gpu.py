@@ -1,4 +1,4 @@
-"""The CuPy paths: training on the GPU and the ``cupy`` bench rows (skipped without a GPU).
+"""The CuPy paths: training on the GPU and the bench's GPU rows (skipped without a GPU).
 
 Run on a GPU machine with ``pytest tests/core -m gpu -p no:pytestqt`` (see
 ``benchmarks/gpu_check.sh``); they need CuPy and NumPy only, not Qt, numba or hypothesis.
@@ -79,19 +79,34 @@ def test_fit_with_device_gpu_on_the_command_line(capsys):
     np.testing.assert_allclose(gpu["coefficients"], cpu["coefficients"], rtol=1e-9)
 
 
-def test_cupy_bench_rows_are_verified_and_timed_on_the_device():
+def test_gpu_bench_rows_are_verified_and_timed_on_the_device():
+    """Both GPU kernels of the registry (vectorised on CuPy arrays, the fused cupy kernel),
+    float32 and float64: verified (∇w, ∂b, Σe²), device-timed, the cupy kernel set against
+    the one-read bound."""
     config = bench.BenchConfig(
-        m=4000, n=64, impls=("numpy", "cupy"), repeats=3, warmup_s=0.0, bandwidth_bytes=1 << 20
+        m=4000,
+        n=64,
+        impls=("vectorised", "cupy"),
+        repeats=3,
+        warmup_s=0.0,
+        bandwidth_bytes=1 << 20,
     )
     report = bench.run_benchmark(config)
-    rows = report.rows("cupy")
-    assert {r.dtype for r in rows} == {"float32", "float64"}
-    for r in rows:
-        assert not r.skipped and r.device == "gpu"
-        assert r.verified, (r.dtype, r.rel_error)
+    gpu_rows = [r for r in report.results if r.device == "gpu"]
+    assert {(r.impl, r.dtype) for r in gpu_rows} == {
+        (impl, dt) for impl in ("vectorised", "cupy") for dt in ("float32", "float64")
+    }
+    for r in gpu_rows:
+        assert not r.skipped, r.reason
+        assert r.verified, (r.impl, r.dtype, r.rel_error)
+        assert r.rel_error <= bench.TOLERANCE[r.dtype]
         assert r.compile_seconds is not None and r.transfer_seconds is not None
         assert 0 < r.seconds_min <= r.seconds_median <= r.seconds_max
-        assert r.gbps > 0 and r.speedup_vs_numpy > 0
-    assert rows[0].rel_error <= bench.TOLERANCE["float32"]
-    assert next(r for r in rows if r.dtype == "float64").rel_error <= 1e-10
+        assert r.gbps > 0 and r.speedup_vs_vectorised > 0
+    for r in report.rows("cupy"):
+        itemsize = 4 if r.dtype == "float32" else 8
+        bw = report.machine["gpu"]["read_bandwidth_gbps"]
+        assert r.read_bound_seconds == pytest.approx(4000 * 64 * itemsize / (bw * 1e9))
+        assert r.read_bound_ratio == pytest.approx(r.seconds_median / r.read_bound_seconds)
+        assert report.summary[f"cupy_gpu_{r.dtype}"]["read_bound_ratio"] == r.read_bound_ratio
     assert report.machine["gpu"]["read_bandwidth_gbps"] > 0

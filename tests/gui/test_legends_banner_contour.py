@@ -184,9 +184,9 @@ def test_bandwidth_above_100_percent_is_explained(qtbot):
     qtbot.addWidget(view)
     view.resize(380, 260)
     view.show()
-    view.set_rows([_bandwidth_row("numpy", 0.6), _bandwidth_row("fused", 0.9)])
+    view.set_rows([_bandwidth_row("vectorised", 0.6), _bandwidth_row("fused", 0.9)])
     assert "cache" not in view.plot_item.titleLabel.text and not view.cached
-    view.set_rows([_bandwidth_row("numpy", 1.87), _bandwidth_row("fused", 3.26)])
+    view.set_rows([_bandwidth_row("vectorised", 1.87), _bandwidth_row("fused", 3.26)])
     qtbot.wait(20)
     title = view.plot_item.titleLabel
     assert view.cached and "the data fits in cache" in title.text

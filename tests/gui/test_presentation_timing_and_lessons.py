@@ -44,7 +44,7 @@ def test_presenting_the_timing_tab_fits_and_leaving_restores_the_controls(window
     window.show_timing_tab("small")  # results with sizes in the bar chart's title
     timing.config_overrides = {"warmup_s": 0.01, "bandwidth_bytes": 32 << 20}
     timing.m_spin.setValue(2000)
-    timing.set_impls(("numpy", "fused"))
+    timing.set_impls(("vectorised", "fused"))
     with qtbot.waitSignal(timing.report_ready, timeout=30_000):
         timing.run_button.click()
     classroom.panel.show()  # as lesson 4 leaves it
@@ -139,7 +139,7 @@ def test_lesson_4_clears_old_timing_results_and_sets_its_comparison(window, qtbo
     timing.n_spin.setValue(20)
     timing.repeats_spin.setValue(2)
     timing.points_spin.setValue(timing.points_spin.minimum())
-    timing.set_impls(("numpy", "fused"))  # the loop unchecked
+    timing.set_impls(("vectorised", "fused"))  # the loop unchecked
     timing.sweep_combo.setCurrentIndex(timing.sweep_combo.findData("m"))
     with qtbot.waitSignal(timing.report_ready, timeout=30_000):
         timing.run_button.click()
@@ -165,7 +165,7 @@ def test_a_preset_keeps_results_of_the_same_sizes(window, qtbot):
     timing.config_overrides = {"warmup_s": 0.01, "bandwidth_bytes": 32 << 20}
     timing.apply_preset("small")
     timing.repeats_spin.setValue(2)
-    timing.set_impls(("numpy",))
+    timing.set_impls(("vectorised",))
     with qtbot.waitSignal(timing.report_ready, timeout=30_000):
         timing.run_button.click()
     timing.apply_preset("small")

@@ -16,7 +16,7 @@ from gui_app.timing.bench_worker import THREAD_NAME
 
 TIMEOUT = 20_000
 QUICK = {"warmup_s": 0.01, "bandwidth_bytes": 32 << 20, "time_budget_s": 0.5}
-CPU_IMPLS = ("loop", "compiled-loop", "numpy", "fused", "gram")
+CPU_IMPLS = ("loop", "compiled", "vectorised", "fused", "gram")
 
 
 def _small(view, m=2000, n=50, impls=CPU_IMPLS, repeats=2):
@@ -47,7 +47,7 @@ def test_run_draws_one_bar_per_implementation_with_speedups(window, timing, qtbo
     bars = timing.time_bars
     impls = {r.impl for r in bars.rows}
     assert impls == set(CPU_IMPLS)
-    assert "numpy-bare" not in impls  # the reference line is a check, not a bar
+    assert "textbook-line" not in impls  # the course's line is a check, not a bar
     assert len(bars.rows) == len(bars.texts) == len(bars.labels)
     texts = bars.bar_texts()
     for row, text in zip(bars.rows, texts, strict=True):
@@ -59,7 +59,7 @@ def test_run_draws_one_bar_per_implementation_with_speedups(window, timing, qtbo
             assert "estimated from" in text
     # the other charts and panels follow the same report
     assert timing.bandwidth.bars.isVisible()
-    assert "numpy" in timing.why.toPlainText() and "BLAS" in timing.why.toPlainText()
+    assert "vectorised" in timing.why.toPlainText() and "BLAS" in timing.why.toPlainText()
     assert "Measured read bandwidth" in timing.machine_label.text()
     assert timing.message_kind in ("ok", "warning") and "faster than the" in timing.message.text()
     assert timing.progress_bar.value() == 1000
@@ -68,20 +68,20 @@ def test_run_draws_one_bar_per_implementation_with_speedups(window, timing, qtbo
 
 
 def test_sweep_shows_slopes(timing, qtbot):
-    _small(timing, m=4000, n=20, impls=("numpy", "gram"), repeats=1)
+    _small(timing, m=4000, n=20, impls=("vectorised", "gram"), repeats=1)
     timing.sweep_combo.setCurrentIndex(1)  # m
     timing.points_spin.setValue(3)
     with qtbot.waitSignal(timing.report_ready, timeout=TIMEOUT):
         timing.run()
     assert timing.scaling.curves and timing.scaling.legend.isVisible()
     assert "slope" in timing.scaling.legend.text()
-    assert set(timing.scaling.slopes) >= {"numpy · 1 thread", "gram · 1 thread"}
+    assert set(timing.scaling.slopes) >= {"vectorised · 1 thread", "gram · 1 thread"}
     # the bars show the largest size of the sweep only
     assert {(r.m, r.n) for r in timing.time_bars.rows} == {(4000, 20)}
 
 
 def test_cancel_mid_run_leaves_the_tab_usable(timing, qtbot):
-    _small(timing, m=20_000, n=200, impls=("loop", "numpy"), repeats=50)
+    _small(timing, m=20_000, n=200, impls=("loop", "vectorised"), repeats=50)
     timing.config_overrides = {**QUICK, "time_budget_s": 30.0}  # a long loop row
     progress = []
     timing.worker.progress.connect(lambda _id, f, text: progress.append(text))
@@ -94,7 +94,7 @@ def test_cancel_mid_run_leaves_the_tab_usable(timing, qtbot):
     assert timing.run_button.isEnabled() and not timing.cancel_button.isEnabled()
     assert not timing.worker.is_busy()
     # and a new run still works
-    _small(timing, impls=("numpy", "gram"), repeats=1)
+    _small(timing, impls=("vectorised", "gram"), repeats=1)
     with qtbot.waitSignal(timing.report_ready, timeout=TIMEOUT):
         timing.run()
 
@@ -119,7 +119,7 @@ def test_textbook_preset_and_lesson_entry(window, qtbot):
 
 
 def test_export_writes_parseable_csv_and_json(timing, qtbot, tmp_path):
-    _small(timing, impls=("loop", "numpy", "gram"), repeats=1)
+    _small(timing, impls=("loop", "vectorised", "gram"), repeats=1)
     with qtbot.waitSignal(timing.report_ready, timeout=TIMEOUT):
         timing.run()
     csv_path = tmp_path / "timing.csv"
@@ -130,9 +130,12 @@ def test_export_writes_parseable_csv_and_json(timing, qtbot, tmp_path):
     with open(csv_path, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == len(timing.report.results)
-    assert {r["impl"] for r in rows} >= {"loop", "numpy", "gram"}
-    numpy_row = next(r for r in rows if r["impl"] == "numpy")
-    assert float(numpy_row["seconds_median"]) > 0 and numpy_row["estimated"] in ("True", "False")
+    assert {r["impl"] for r in rows} >= {"loop", "vectorised", "gram"}
+    vectorised_row = next(r for r in rows if r["impl"] == "vectorised")
+    assert float(vectorised_row["seconds_median"]) > 0 and vectorised_row["estimated"] in (
+        "True",
+        "False",
+    )
     data = json.loads(json_path.read_text(encoding="utf-8"))
     assert set(data) >= {"machine", "results"}
     assert len(data["results"]) == len(rows)

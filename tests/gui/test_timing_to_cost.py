@@ -111,7 +111,7 @@ def test_starting_a_step_benchmark_cancels_this_page(window, page, qtbot):
     timing.config_overrides = {"warmup_s": 0.01, "bandwidth_bytes": 1 << 20}
     timing.m_spin.setValue(500)
     timing.n_spin.setValue(5)
-    timing.set_impls(("numpy",))
+    timing.set_impls(("vectorised",))
     with qtbot.waitSignals([page.run_ended, timing.report_ready], timeout=TIMEOUT):
         page.run()
         timing.run()
