@@ -15,7 +15,7 @@ the two alternating (which goes first alternating too) for ``--repeats`` rounds,
   normal equation on NIST StRD (min over the eleven sets, when ../shared/reference/nist is
   there);
 - ``gd 100×4, 2,000 it.``: gradient descent as the CLI runs it without ``--history``
-  (a snapshot every 1% of the iterations, not every step) against the course's plain
+  (a snapshot about every 0.1 s of work, ``timed_pace``, not every step) against the course's plain
   vectorised NumPy loop (the prediction, the error, two gradients, the update and the cost
   history J each iteration), the housing demo z-scored, α = 0.1, tolerance 0;
 - ``gd 20k×50, 300 it.``: the same on a synthetic table;
@@ -60,6 +60,7 @@ sys.path.insert(0, str(ROOT))
 from core.data.datasets import make_housing, make_synthetic  # noqa: E402
 from core.model.problem import Problem  # noqa: E402
 from core.solvers import last, run_solver  # noqa: E402
+from core.solvers.fast_forward import timed_pace  # noqa: E402
 
 
 def alternate(pair: dict[str, Callable[[], float | None]], repeats: int) -> dict[str, float]:
@@ -123,9 +124,12 @@ def gd_case(problem: Problem, iterations: int, alpha: float, repeats: int) -> di
     X, y = np.asarray(problem.X), np.asarray(problem.y)
     options = {"alpha": alpha, "iterations": iterations, "tolerance": 0.0}
     pair: dict[str, Callable[[], float | None]] = {
+        # as `gd-explorer fit` runs it without --history: snapshots about every 0.1 s of work
         "product": lambda: (
             last(
-                run_solver(problem, "gd", report_every=max(1, iterations // 100), **options)
+                run_solver(
+                    problem, "gd", report_every=max(1, iterations), pace=timed_pace(), **options
+                )
             ).elapsed
         ),
         "course loop": lambda: course_loop(X, y, alpha, iterations),
