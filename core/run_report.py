@@ -187,8 +187,16 @@ def _model(value: Any, where: str) -> dict[str, Any] | None:
 
 def parse_extras(d: dict[str, Any], where: str) -> dict[str, Any]:
     """The four keys of a run object read from a session (each may be absent: an older
-    session; or null), validated. Raises InputError naming ``where`` and the field."""
+    session; or null), validated, and its ``implementation`` (issue 13). Raises InputError
+    naming ``where`` and the field."""
+    from core.settings import SCHEMA
+
+    implementation = d.get("implementation")
+    problem = None if implementation is None else SCHEMA["implementation"].problem(implementation)
+    if problem is not None:
+        raise InputError(f"{where}: 'implementation' {problem}")
     return {
+        "implementation": implementation,
         "split": _split(d.get("split"), f"{where}: split"),
         "metrics": _metrics(d.get("metrics"), f"{where}: metrics"),
         "penalty": _penalty(d.get("penalty"), f"{where}: penalty"),

@@ -412,11 +412,6 @@ def _parse_run(d: Any, where: str) -> RunRecord:
     problem = settings_mod.SCHEMA["solver"].problem(solver)
     if problem is not None:
         raise InputError(f"{where}: 'solver' {problem}")
-    implementation = d.get("implementation")
-    if implementation is not None:
-        problem = settings_mod.SCHEMA["implementation"].problem(implementation)
-        if problem is not None:
-            raise InputError(f"{where}: 'implementation' {problem}")
     alpha = _field(d, "alpha", where)
     if alpha is not None:
         problem = settings_mod.SCHEMA["alpha"].problem(alpha)
@@ -484,7 +479,6 @@ def _parse_run(d: Any, where: str) -> RunRecord:
         if test_costs
         else (),
         **parse_extras(d, where),
-        implementation=implementation,
     )
 
 

@@ -1,11 +1,10 @@
 """Classroom features of the window: lessons, presentation mode, export, sessions, About.
 
 :class:`Classroom` adds the File / Lessons / View / Help menus and a lesson side panel to a
-:class:`~gui_app.explore.window.MainWindow` (``Classroom(window)``; it sets
-``window.classroom``). Everything it runs goes through the window's own controls and worker;
-the engine parts (lesson files, settings, sessions, exports) live in ``core``. The jobs live
-in their own modules: :mod:`.menus`, :mod:`.lesson_player`, :mod:`.presentation`,
-:mod:`.sessions`, :mod:`.exports`, :mod:`.about`; this module ties them to the window.
+:class:`~gui_app.explore.window.MainWindow` (``Classroom(window)`` sets ``window.classroom``).
+It runs all through the window's controls and worker; the engine parts live in ``core``, the
+jobs in :mod:`.menus`, :mod:`.lesson_player`, :mod:`.presentation`, :mod:`.sessions`,
+:mod:`.exports`, :mod:`.about`; this module ties them to the window.
 """
 
 from __future__ import annotations
@@ -228,7 +227,8 @@ class Classroom(ClassroomMenus, QObject):
             test = None if test is None else test[keep]
         label = w.learning.curves[-1].opts.get("name") if w.learning.curves else "run"
         spec = getattr(w, "_run_spec", None)
-        solver = spec.run.solver if spec is not None else "gd"
+        run = spec.run if spec is not None else None
+        solver, how = (run.solver, run.implementation) if run is not None else ("gd", None)
         record = RunRecord(
             str(label),
             solver,
@@ -242,11 +242,7 @@ class Classroom(ClassroomMenus, QObject):
             tuple(snap.warnings),
             () if test is None else tuple(float(c) for c in test),
             **run_extras(problem, snap),  # split, metrics, penalty, model (issue 12)
-            implementation=(
-                spec.run.implementation
-                if spec is not None and spec.run.solver in GD_SOLVERS
-                else None
-            ),
+            implementation=how if solver in GD_SOLVERS else None,
         )
         self.runs.append(record)
         # A session keeps the runs the learning curve can show; older ones would only grow
