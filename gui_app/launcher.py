@@ -6,6 +6,9 @@ checked: where one is missing, Qt would print a plugin error and abort (exit 134
 dump); instead one message names the packages to install and the exit status is 2. Then the
 display itself is opened once with libxcb (``xcb_connect``): Qt aborts the same way, with a
 misleading hint about xcb-cursor0, when ``DISPLAY`` names no running X server.
+
+``gd-explorer`` without arguments opens the window without building the command line's parser
+(its ``bench`` options import the timing lab, ~50 ms of the 1 s start; issue 13, item 4).
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-
-from core.cli import main as core_main
 
 PROG = "gd-explorer"
 EXIT_MISSING_LIBRARIES = 2
@@ -217,8 +218,44 @@ def _launch(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``gd-explorer`` with ``argv`` (default: the command line); returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        return _open_window()
+    from core.cli import main as core_main
+
     return core_main(argv, launch_gui=_launch)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+def _open_window() -> int:
+    """The window, as ``core.cli.main`` would open it for an empty command line, and a
+    failure ended the same way: one line on stderr, the same exit status (GDX_DEBUG=1 shows
+    the traceback of an internal error)."""
+    from core.errors import InputError
+
+    args = argparse.Namespace(command=None, self_test=False, install_desktop_entry=False)
+    try:
+        return _launch(args)
+    except InputError as exc:
+        return _failed(f"error: {exc}", "EXIT_USAGE")
+    except KeyboardInterrupt:
+        return _failed("interrupted", "EXIT_INTERRUPTED")
+    except MemoryError:
+        return _failed("error: not enough memory for this request; use less data", "EXIT_USAGE")
+    except OSError as exc:
+        return _failed(f"error: input/output failed ({exc.strerror or exc})", "EXIT_FAILED")
+    except Exception as exc:  # a bug: one line, the traceback for developers
+        if os.environ.get("GDX_DEBUG"):
+            raise
+        message = f"internal error ({type(exc).__name__}: {exc}); set GDX_DEBUG=1 for details"
+        return _failed(message, "EXIT_FAILED")
+
+
+def _failed(message: str, status: str) -> int:
+    """Say ``message`` on stderr; the exit status named ``status`` in core.cli_args."""
+    from core import cli_args
+
+    try:
+        print(f"{PROG}: {message}", file=sys.stderr)
+    except (OSError, ValueError):
+        pass  # stderr is gone too: the exit status is all that is left
+    return int(getattr(cli_args, status))

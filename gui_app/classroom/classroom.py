@@ -27,9 +27,6 @@ from PySide6.QtWidgets import (
 
 from core.errors import InputError
 from core.files import check_output_path, require_regular_file
-from core.lessons import Lesson, builtin_lessons
-from core.lessons import load_lesson as core_load_lesson
-from core.lessons import save_lesson as core_save_lesson
 from core.run_report import run_extras
 from core.session import RunRecord, Session, export_history, model_summary
 from core.solvers import GD_SOLVERS
@@ -48,6 +45,7 @@ from gui_app.classroom.lesson_panel import (
 from gui_app.classroom.lesson_player import (
     LessonOutcome,
     LessonPlayer,
+    lesson_files,
     lesson_html,
     restored_lesson_html,
     restored_lesson_key,
@@ -64,6 +62,7 @@ from gui_app.classroom.settings_bridge import (
 )
 
 if TYPE_CHECKING:
+    from core.lessons import Lesson
     from gui_app.explore.window import MainWindow
 
 MAX_RECORD_VALUES = 1_000_000  # a run's history is thinned beyond this many numbers
@@ -338,7 +337,7 @@ class Classroom(ClassroomMenus, QObject):
         """Open and play a lesson file; a bad file is one message and changes nothing."""
         try:
             require_regular_file(path, "lesson")
-            lesson = core_load_lesson(path)
+            lesson = lesson_files().load_lesson(path)
         except InputError as exc:
             self.window.show_message(f"Cannot open the lesson: {exc}", "error")
             return None
@@ -356,7 +355,9 @@ class Classroom(ClassroomMenus, QObject):
         """Save the current settings as a lesson file (written atomically by core)."""
         try:
             check_output_path(path, "lesson")
-            lesson = core_save_lesson(path, title, explanation, read_settings(self.window))
+            lesson = lesson_files().save_lesson(
+                path, title, explanation, read_settings(self.window)
+            )
         except InputError as exc:
             self.window.show_message(f"Cannot save the lesson: {exc}", "error")
             return None
@@ -387,13 +388,13 @@ class Classroom(ClassroomMenus, QObject):
             step = max(0, int(session.window.get("lesson_step", "0")))
         except ValueError:
             step = 0
-        lesson = None
+        lesson, lessons = None, lesson_files()
         if key.startswith("builtin:"):
-            lesson = next((les for les in builtin_lessons() if les.id == key[8:]), None)
+            lesson = next((les for les in lessons.builtin_lessons() if les.id == key[8:]), None)
         else:
             try:
                 require_regular_file(key, "lesson")
-                lesson = core_load_lesson(key)
+                lesson = lessons.load_lesson(key)
             except (InputError, ValueError, TypeError, KeyError, RecursionError):
                 lesson = None
         if lesson is None:

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from core.errors import InputError
-from core.lessons import ContourPanel, Lesson, LessonRun, contour_panel
 from gui_app.explore.controller import parameter_short_names
 from gui_app.explore.state import SCALING_SHORT
 from gui_app.explore.views.contour import ContourView
+
+if TYPE_CHECKING:  # (read when a lesson compares two runs: not at start-up)
+    from core.lessons import ContourPanel, Lesson, LessonRun
 
 OBJECT_NAME = "compareContours"
 
@@ -80,6 +82,8 @@ class CompareContoursView(QWidget):
         self._draw((i, j))
 
     def _draw(self, pair: tuple[int, int] | None) -> None:
+        from core.lessons import contour_panel
+
         try:
             panels = [contour_panel(run, path, pair) for run, path in self._runs]
         except InputError as exc:  # a pair one of the models does not have

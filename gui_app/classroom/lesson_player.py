@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
@@ -14,20 +15,27 @@ from PySide6.QtCore import Signal as QtSignal
 from core.errors import InputError
 from core.eval_claims import evaluation_of
 from core.evaluation.metrics import target_unit
-from core.lessons import Lesson, LessonRun, check_claims, iterations_to_converge
 from core.session import RunRecord
 from core.settings import Settings
 from core.solvers import GD_SOLVERS
 from core.solvers.optimizers import mini_batch
-from core.timing.bench import IMPLS
 from gui_app.classroom.compare_view import show_lesson_view
 from gui_app.classroom.lesson_panel import STALE_NOTE, settings_key
 from gui_app.classroom.settings_bridge import apply_settings, apply_view, show_tab
 
 if TYPE_CHECKING:
+    from core.lessons import Lesson, LessonRun
     from gui_app.classroom.classroom import Classroom
 
 TIMING_PRESET = "textbook"
+
+
+def lesson_files() -> ModuleType:
+    """:mod:`core.lessons` (the lessons, their files and claims), imported when first needed:
+    the window starts without it (issue 13, item 4)."""
+    from core import lessons
+
+    return lessons
 
 
 @dataclass
@@ -42,6 +50,8 @@ class LessonOutcome:
 
     def iterations(self, label: str) -> int:
         """Iterations the run needed to converge (its budget + 1 when it did not)."""
+        from core.lessons import iterations_to_converge
+
         return iterations_to_converge(self.results[label])
 
 
@@ -141,6 +151,8 @@ class LessonPlayer(QObject):
         costs = tuple(record.costs) if record is not None else (snap.cost,)
         self.outcome.records[label] = record
         current = w.state.current
+        from core.lessons import LessonRun
+
         self.outcome.results[label] = LessonRun(
             label,
             w.prepared.problem,
@@ -164,6 +176,8 @@ class LessonPlayer(QObject):
         self.failed.emit(message)
 
     def _finish(self) -> None:
+        from core.lessons import check_claims
+
         outcome = self.outcome
         outcome.claims = check_claims(outcome.lesson, outcome.results)
         self._state = "idle"
@@ -171,6 +185,8 @@ class LessonPlayer(QObject):
             self.window, "show_timing_tab"
         ):
             # the lesson compares every implementation at one size: all ticked, no sweep
+            from core.timing.bench import IMPLS
+
             self.window.show_timing_tab(None)
             self.window.timing.apply_preset(TIMING_PRESET, impls=IMPLS, sweep_off=True)
         self.classroom.show_lesson_progress(outcome, "")

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
-from core.lessons import builtin_lessons
 from gui_app.classroom.animation_dialog import FRAMES_FILTER, GIF_FILTER, ask_animation_options
 from gui_app.explore.animation import NO_RUN, export_animation, recorded_frames, view_size
 
@@ -102,21 +101,13 @@ class ClassroomMenus:
         self._action(file_menu, "Quit", w.close, "Ctrl+Q")
 
         self.lessons_menu = self._menu("&Lessons")
-        self.lesson_actions: list[QAction] = []
-        try:
-            lessons = builtin_lessons()
-        except InputError as exc:
-            lessons = []
-            w.show_message(f"The built-in lessons could not be read: {exc}", "error")
-        for k, lesson in enumerate(lessons, 1):
-            action = self._action(
-                self.lessons_menu, f"{k}. {lesson.title}", lambda les=lesson: self.play_lesson(les)
-            )
-            action.setToolTip(lesson.explanation.split("\n")[0])
-            self.lesson_actions.append(action)
-        self.lessons_menu.addSeparator()
+        # the built-in lessons go above this separator when the menu first opens (or
+        # lesson_actions is read): reading them is not start-up work (issue 13, item 4)
+        self._lesson_actions: list[QAction] | None = None
+        self._lessons_end = self.lessons_menu.addSeparator()
         self._action(self.lessons_menu, "Open lesson file…", self._ask_open_lesson)
         self._action(self.lessons_menu, "Save current state as lesson…", self._ask_save_lesson)
+        self.lessons_menu.aboutToShow.connect(self._list_lessons)
 
         view_menu = self._menu("&View")
         self.presentation_action = QAction(
@@ -259,6 +250,30 @@ class ClassroomMenus:
             if not path.lower().endswith("." + ext):
                 path += "." + ext
             self.export_runs(path, last=last)
+
+    @property
+    def lesson_actions(self) -> list[QAction]:
+        """The Lessons menu's entry for each built-in lesson, in order."""
+        return self._list_lessons()
+
+    def _list_lessons(self) -> list[QAction]:
+        if self._lesson_actions is not None:
+            return self._lesson_actions
+        from core.lessons import builtin_lessons
+
+        self._lesson_actions = []
+        try:
+            lessons = builtin_lessons()
+        except InputError as exc:
+            lessons = []
+            self.window.show_message(f"The built-in lessons could not be read: {exc}", "error")
+        for k, lesson in enumerate(lessons, 1):
+            action = QAction(f"{k}. {lesson.title}", self.window)
+            action.triggered.connect(lambda _checked=False, les=lesson: self.play_lesson(les))
+            action.setToolTip(lesson.explanation.split("\n")[0])
+            self.lessons_menu.insertAction(self._lessons_end, action)
+            self._lesson_actions.append(action)
+        return self._lesson_actions
 
     def _explain_animation_action(self) -> None:
         """The action says what it will do, or why there is nothing to animate yet (it stays

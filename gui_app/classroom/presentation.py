@@ -95,6 +95,7 @@ class Presentation:
         if on == self.active:
             return
         if on:
+            self.window.build_all_tabs()  # every tab is restyled now: none may come later
             self._enter_full_screen()
             self._apply()
             self._arrange_plots()

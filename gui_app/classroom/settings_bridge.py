@@ -49,6 +49,9 @@ def read_settings(window: MainWindow) -> dict[str, Any]:
 def current_tab(window: MainWindow, default: str = "explore") -> str:
     """The tab in front: "timing", "data", "evaluate" or "explore" (``default`` without
     tabs)."""
+    tab_name = getattr(window, "tab_name", None)
+    if callable(tab_name):  # the main window says, without building a tab not yet shown
+        return tab_name()
     tabs, timing = getattr(window, "tabs", None), getattr(window, "timing", None)
     if tabs is None or timing is None:
         return default

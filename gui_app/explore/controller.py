@@ -36,7 +36,6 @@ import numpy as np
 from core.errors import InputError
 from core.settings import Settings
 from core.solvers import GD_SOLVERS, Snapshot
-from gui_app.explore.import_choices import file_defaults, target_setting
 from gui_app.explore.option_words import window_words
 from gui_app.explore.plots import parameter_short_names
 from gui_app.explore.race_control import MAX_KEPT_RUNS, PAUSED_TEXT, RaceControl
@@ -179,6 +178,8 @@ class ExploreController(Watching, RaceControl):
     def open_file(self, path: str, choices: dict[str, Any] | None = None) -> None:
         """Load the data file at ``path`` now, with the import preview's ``choices`` (data
         settings: read options and column roles; none: the defaults)."""
+        from gui_app.explore.import_choices import file_defaults  # (a file's: not at start-up)
+
         fields = {**file_defaults(), **(choices or {}), "source": "csv", "csv_path": path}
         try:
             settings = self.state.settings.replace(**fields)
@@ -308,6 +309,8 @@ class ExploreController(Watching, RaceControl):
             # the file's default target becomes the setting, so that the controls (which show
             # it) and the state describe the same problem (a file without a header row has
             # made-up names, no target setting: its target stays the default, the last column)
+            from gui_app.explore.import_choices import target_setting
+
             target = target_setting(prep.dataset)
             state.settings = state.settings.replace(target=target)
             prep = dataclasses.replace(

@@ -19,7 +19,6 @@ from gui_app.explore import plots as style
 from gui_app.explore.controller import parameter_short_names, start_theta
 from gui_app.explore.curve_x import run_epoch_factor
 from gui_app.explore.eval_paint import draw_test_cost, judge_for_numbers, paint_evaluation
-from gui_app.explore.import_choices import file_summary, target_choices
 from gui_app.explore.plots import coefficient_unit, unit_of
 from gui_app.explore.state import SCALING_SHORT, ExploreState, Run, RunStatus, run_label
 from gui_app.explore.views.curves import short_label
@@ -143,7 +142,9 @@ class PaintsState:
                 neutral_axes(plot, labels)
             return
         problem, ds = prep.problem, prep.dataset
-        if ds.source and ds.path:
+        if ds.source and ds.path:  # a file's columns (its module is not start-up work)
+            from gui_app.explore.import_choices import file_summary, target_choices
+
             self.controls.set_csv_columns(target_choices(ds), ds.target_name, file_summary(ds))
             self.controls.file_page.set_warnings(ds.warnings)
         self.data_tab.set_dataset(ds)

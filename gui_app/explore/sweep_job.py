@@ -20,21 +20,15 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 
 from core.errors import InputError
-from core.evaluation.sweeps import (
-    DegreeSweep,
-    RegularisationPath,
-    degree_sweep,
-    lambda_grid,
-    regularisation_path,
-)
 from core.settings import DataSettings, ModelSettings
 from gui_app.explore.shown_model import shown_model
 from gui_app.explore.state import ExploreState, RunStatus
-from gui_app.explore.views.evaluate import EvaluateView
 from gui_app.runner import Job
 
 if TYPE_CHECKING:
     from core.data.datasets import Dataset
+    from core.evaluation.sweeps import DegreeSweep, RegularisationPath
+    from gui_app.explore.views.evaluate import EvaluateView
 
 #: The runner event that carries a sweep's progress: payload ``(kind, done, total, result so
 #: far)`` (coalesced: a slow GUI gets the latest).
@@ -68,6 +62,8 @@ class SweepOutcome:
 def run_sweep(job: Job) -> SweepOutcome:
     """The job function: run ``job.spec`` (a :class:`SweepSpec`) on the runner's thread,
     emitting :data:`SWEEP_PROGRESS` after each step; a cancelled sweep returns what it has."""
+    from core.evaluation.sweeps import DegreeSweep, degree_sweep, regularisation_path
+
     spec: SweepSpec = job.spec
 
     def partial(result: DegreeSweep | RegularisationPath) -> None:
@@ -152,6 +148,8 @@ class SweepControl(QObject):
         L2 (``kind="l2"``) or L1 penalty; returns the job id (None when refused)."""
         why = self._refusal()
         if not why:
+            from core.evaluation.sweeps import lambda_grid
+
             try:
                 lambdas = tuple(float(v) for v in lambda_grid(lo, hi, count))
             except InputError as exc:

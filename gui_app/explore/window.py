@@ -11,6 +11,8 @@ presentation) is attached from outside, by :func:`gui_app.app.create_main_window
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
@@ -36,28 +38,29 @@ from gui_app.explore.access import StateAccess
 from gui_app.explore.alpha import format_seconds
 from gui_app.explore.controller import ExploreController
 from gui_app.explore.controls import ControlPanel
-from gui_app.explore.import_dialog import ImportDialog
+from gui_app.explore.lazy_tabs import BENCHMARK_STOP_REASON, DeferredParts
 from gui_app.explore.live import LiveRedraw
 from gui_app.explore.paint import REDRAW_PARTS, PaintsState
 from gui_app.explore.screen_fit import FitsScreen
 from gui_app.explore.state import ExploreState, RunStatus
-from gui_app.explore.sweep_job import SweepControl
 from gui_app.explore.views.contour import ContourView
 from gui_app.explore.views.curves import LearningCurveView, ParametersView
 from gui_app.explore.views.data import DataView
-from gui_app.explore.views.evaluate import EvaluateView
 from gui_app.explore.views.numbers import NumbersPanel
 from gui_app.explore.views.step_panel import StepPanel
 from gui_app.explore.views.surface3d import Surface3DView
 from gui_app.explore.views.table import DataTab
 from gui_app.explore.watch_paint import attach_watch
 from gui_app.explore.worker import RunWorker
-from gui_app.timing.view import TimingView
 from gui_app.widgets import FooterScrollArea
+
+if TYPE_CHECKING:
+    from gui_app.explore.import_dialog import ImportDialog
+
+__all__ = ["BENCHMARK_STOP_REASON", "MainWindow"]
 
 CONTROLS_WIDTH = 380
 MIN_PLOT_HEIGHT = 180
-BENCHMARK_STOP_REASON = "the Timing tab's benchmark needs the CPU to itself"
 RUN_KEYS = (Qt.Key.Key_F4, Qt.Key.Key_F5, Qt.Key.Key_F6, Qt.Key.Key_F7, Qt.Key.Key_F8)
 DATA_HINT = "Run keys (F4–F8) act on the Explore tab."
 TIMING_RUN_KEYS_HINT = (
@@ -112,7 +115,7 @@ class Banner(QScrollArea):
         return self._style
 
 
-class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
+class MainWindow(StateAccess, PaintsState, FitsScreen, DeferredParts, QMainWindow):
     """GD Explorer's main window."""
 
     run_finished = Signal(object)  # final Snapshot of the current run (after the plots update)
@@ -138,11 +141,8 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self._build()
         self.controller = ExploreController(self, self.worker)
         self.state: ExploreState = self.controller.state
-        self.sweeps = SweepControl(self.evaluate, self.worker, self)  # the Evaluate tab's jobs
         self._prepare_timer.timeout.connect(self.controller.prepare_now)
         self._connect()
-        self.controls.set_cpu_info(_cpu_label())
-        self.worker.probe_gpu()
         self.state.settings = self.controls.settings(self.state.settings, strict=False)
         self.render(self.state, frozenset({"message", "start"}))
         self.request_prepare()
@@ -217,19 +217,15 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         main.setStretchFactor(1, 1)
         main.setChildrenCollapsible(False)
         main.setSizes([CONTROLS_WIDTH, 1200])
-        self.timing = TimingView()  # the Timing tab (issue 4)
-        # one measurement at a time, honestly; the banner says why the run stopped
-        self.timing.run_started.connect(lambda: self.stop(BENCHMARK_STOP_REASON))
-        self.worker.gpu_probed.connect(self.timing.set_gpu_status)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.data_tab = DataTab()  # the table as read (issue 10)
         self.import_dialog: ImportDialog | None = None
         self.tabs.addTab(main, CHOICE_LABELS["tab"]["explore"])
         self.tabs.addTab(self.data_tab, CHOICE_LABELS["tab"]["data"])
-        self.tabs.addTab(self.timing, CHOICE_LABELS["tab"]["timing"])
-        self.evaluate = EvaluateView()  # residuals, degree sweep, λ path (issue 12, items 3, 6)
-        self.tabs.addTab(self.evaluate, CHOICE_LABELS["tab"]["evaluate"])
+        # the Timing tab (issue 4) and Evaluate (residuals, degree sweep, λ path; issue 12,
+        # items 3, 6) are built when first shown or asked for (lazy_tabs)
+        self._add_deferred_tabs(CHOICE_LABELS["tab"]["timing"], CHOICE_LABELS["tab"]["evaluate"])
         self.setCentralWidget(self.tabs)
 
     def _connect(self) -> None:
@@ -294,6 +290,8 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
             return None
         if self.import_dialog is not None:
             self.import_dialog.reject()
+        from gui_app.explore.import_dialog import ImportDialog
+
         dialog = ImportDialog(path, self.state.settings.data, self)
         dialog.accepted.connect(lambda d=dialog: self._import_accepted(d))
         dialog.finished.connect(lambda _r, d=dialog: self._import_closed(d))
@@ -379,7 +377,11 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         """Draw the aspects in ``changed`` (:meth:`PaintsState.render`), then keep the
         Evaluate tab true to the state."""
         super().render(state, changed)
-        self.sweeps.on_render(state, changed)
+        self._render_deferred(state, changed)
+
+    def _after_first_paint(self) -> None:
+        super()._after_first_paint()
+        self.controls.set_cpu_info(_cpu_label())  # (threadpoolctl reads the loaded libraries)
 
     def schedule_prepare(self) -> None:
         """Prepare soon (typing in a spin box does not prepare at every keystroke)."""
@@ -418,7 +420,7 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
             event.accept()
             return
         if event.key() in RUN_KEYS and self.tabs.currentIndex() != 0:
-            hint = TIMING_RUN_KEYS_HINT if self.tabs.currentWidget() is self.timing else DATA_HINT
+            hint = TIMING_RUN_KEYS_HINT if self.tab_name() == "timing" else DATA_HINT
             self.statusBar().showMessage(hint, 8000)
             event.accept()
             return
@@ -435,7 +437,7 @@ class MainWindow(StateAccess, PaintsState, FitsScreen, QMainWindow):
         self._prepare_timer.stop()
         if self.import_dialog is not None:
             self.import_dialog.reject()  # (its reading thread ends with it)
-        self.timing.shutdown()
+        self._shutdown_tabs()
         self.worker.shutdown()
         super().closeEvent(event)
 

@@ -7,7 +7,6 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
-from contourpy import LineType, contour_generator
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -224,6 +223,8 @@ class ContourView(QWidget):
 
     def set_surface(self, u: np.ndarray, v: np.ndarray, J: np.ndarray) -> None:
         """Draw the contour lines of ``J[k, l]`` over ``u[l]``, ``v[k]``."""
+        from contourpy import LineType, contour_generator  # not needed before the first paint
+
         levels = contour_levels(J)
         gen = contour_generator(x=u, y=v, z=J, line_type=LineType.ChunkCombinedNan)
         for k, item in enumerate(self.level_items):
