@@ -30,8 +30,9 @@ the two alternating (which goes first alternating too) for ``--repeats`` rounds,
   ``run_solver(..., report_every=10_000)``, after one warm-up run;
 - ``CSV 100,000 × 10``: ``core.builder.build_dataset`` (sniffing, pandas, the checks, the
   roles) against ``pandas.read_csv``;
-- ``window start``: process start to the window mapped on an X display (``xdotool search
-  --sync --onlyvisible``), when ``DISPLAY`` is set and xdotool installed; skipped otherwise.
+- ``window start``: process start (the kernel's record of it) to the end of the window's
+  first paint on an X display, as the app reports it with ``GDX_STARTUP_REPORT``; a first
+  start (empty config and data folders), bytecode compiled; skipped without ``DISPLAY``.
 
 Speed is measured here, never asserted in the tests. Prints a table; ``--json`` writes it.
 """
@@ -237,26 +238,41 @@ def csv_case(repeats: int) -> dict[str, Any]:
     return {"case": "CSV 100,000×10", "seconds": medians, "peer": "pandas read_csv"}
 
 
-def window_start(repeats: int) -> dict[str, Any]:
-    if not os.environ.get("DISPLAY") or shutil.which("xdotool") is None:
-        return {"case": "window start", "skipped": "needs DISPLAY and xdotool (e.g. Xvfb)"}
-    times = []
-    for _ in range(repeats):
-        env = {**os.environ, "XDG_CONFIG_HOME": tempfile.mkdtemp()}
-        t0 = time.perf_counter()
+def _start_once(env: dict[str, str]) -> float:
+    """Seconds from process start to the end of the window's first paint, as the app itself
+    reports them (``GDX_STARTUP_REPORT``, gui_app/startup_probe.py)."""
+    with tempfile.TemporaryDirectory() as home:
+        report = Path(home) / "first-paint.txt"
+        # a first start: no remembered session, no saved layout
+        env = {**env, "XDG_CONFIG_HOME": home, "XDG_DATA_HOME": home}
+        env["GDX_STARTUP_REPORT"] = str(report)
         proc = subprocess.Popen([sys.executable, "-m", "gui_app"], cwd=ROOT, env=env)
         try:
-            subprocess.run(
-                ["xdotool", "search", "--sync", "--onlyvisible", "--name", "GD Explorer"],
-                check=True,
-                capture_output=True,
-                timeout=60,
-            )
-            times.append(time.perf_counter() - t0)
+            deadline = time.perf_counter() + 60
+            while not (report.exists() and report.read_text().strip()):
+                if proc.poll() is not None or time.perf_counter() > deadline:
+                    raise RuntimeError("the window did not report its first paint")
+                time.sleep(0.02)
+            return float(report.read_text())
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-    return {"case": "window start", "seconds": {"product": statistics.median(times)}}
+
+
+def window_start(repeats: int) -> dict[str, Any]:
+    """Process start to the first paint of the window (Xvfb), median of ``repeats`` starts
+    after one untimed start; with compiled bytecode, as an installed copy has it."""
+    if not os.environ.get("DISPLAY"):
+        return {"case": "window start", "skipped": "needs DISPLAY (e.g. Xvfb)"}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    _start_once(env)  # writes the bytecode a pip install would have compiled
+    times = [_start_once(env) for _ in range(repeats)]
+    return {
+        "case": "window start",
+        "seconds": {"product": statistics.median(times)},
+        "all_seconds": times,
+        "goal": "1.0 s",
+    }
 
 
 def nist_digits() -> float | None:

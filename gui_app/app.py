@@ -86,6 +86,10 @@ def run_app(self_test: bool = False) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the self-test needs no screen
     import_engine_first()
     app = make_application()
+    if os.environ.get("GDX_STARTUP_REPORT"):  # benchmarks: the time to the first paint
+        from gui_app.startup_probe import FirstPaintProbe
+
+        FirstPaintProbe(app, os.environ["GDX_STARTUP_REPORT"])
     window = create_main_window()
     window.show()
     if not self_test:

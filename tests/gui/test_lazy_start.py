@@ -80,3 +80,21 @@ def test_the_window_starts_without_what_its_first_paint_does_not_need(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "LOADED []" in proc.stdout
     assert "LESSONS True" in proc.stdout  # read when the Lessons menu is first needed
+
+
+def test_the_first_paint_probe_writes_the_seconds_since_the_process_started(qtbot, tmp_path):
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    from gui_app.startup_probe import FirstPaintProbe, seconds_since_process_start
+
+    report = tmp_path / "first-paint.txt"
+    FirstPaintProbe(QApplication.instance(), str(report))
+    assert not report.exists()  # nothing painted yet
+    label = QLabel("painted")
+    qtbot.addWidget(label)
+    label.show()
+    qtbot.waitUntil(lambda: report.exists(), timeout=TIMEOUT)
+    written = float(report.read_text())
+    # the process started before the paint, and not after this line runs
+    now = seconds_since_process_start()
+    assert now is not None and 0 < written <= now + 0.02
