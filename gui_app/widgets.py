@@ -96,20 +96,26 @@ def set_combo_data(combo: QComboBox, value: object) -> bool:
 
 
 class _WheelOnlyWhenFocused(QObject):
-    """Event filter: a wheel over an input without keyboard focus goes on to its parent (the
-    scrolling panel) instead of changing the input's value."""
+    """Event filter: a wheel over an input without keyboard focus, or over any combo box,
+    goes on to its parent (the scrolling panel) instead of changing the input's value."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Wheel and not watched.hasFocus():
+        # a combo box keeps the focus after a pick from its list, and a later scroll of the
+        # panel that brings it under the pointer must not pick another item (its list, the
+        # keyboard's arrows and typing still choose)
+        if event.type() == QEvent.Type.Wheel and (
+            isinstance(watched, QComboBox) or not watched.hasFocus()
+        ):
             event.ignore()  # not accepted: Qt passes it to the parent widget
             return True  # the input itself never sees it
         return False
 
 
 def wheel_only_when_focused(root: QWidget) -> None:
-    """Make every spin box, combo box and slider under ``root`` take the mouse wheel only when it
-    has keyboard focus (a click or Tab gives it focus); otherwise the wheel scrolls the panel,
-    so scrolling past an input never changes its value (Max iterations 1,000 → 600)."""
+    """Make every spin box and slider under ``root`` take the mouse wheel only when it has
+    keyboard focus (a click or Tab gives it focus), and every combo box never; otherwise the
+    wheel scrolls the panel, so scrolling past an input never changes its value (Max
+    iterations 1,000 → 600; the implementation gram → fused)."""
     wheel_filter = root.findChild(_WheelOnlyWhenFocused) or _WheelOnlyWhenFocused(root)
     for w in root.findChildren(QWidget):
         if isinstance(w, (QAbstractSpinBox, QComboBox, QAbstractSlider)):

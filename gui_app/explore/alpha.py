@@ -3,8 +3,11 @@ estimate shown next to it."""
 
 from __future__ import annotations
 
+import functools
 import math
+import time
 
+import numpy as np
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QSlider, QStyle, QStyleOptionSlider, QWidget
@@ -14,29 +17,36 @@ SLIDER_STEPS_PER_DECADE = 100
 #: coordinate by about α per step, so α_max of gradient descent says nothing about them).
 ADAPTIVE_DECADES = (-5, 1)
 
-#: Seconds a pure-Python multiply-add takes here (calibrated once, see loop_seconds_per_op).
-_LOOP_OP_SECONDS: float | None = None
+#: Rows the Python loops are timed on to estimate a run (see loop_seconds_per_iteration).
+_LOOP_SAMPLE_ROWS = 200
 
 
-def loop_seconds_per_op() -> float:
-    """Time of one multiply-add in the Python-loop GD, measured once on this machine."""
-    global _LOOP_OP_SECONDS
-    if _LOOP_OP_SECONDS is None:
-        import time
+@functools.cache
+def _loop_seconds_per_row(n: int) -> float:
+    from core.solvers.implementations import prepare
 
-        row = [0.5] * 200
-        w = [0.25] * 200
+    X = np.full((_LOOP_SAMPLE_ROWS, n), 0.5)
+    kernel = prepare("loop", X, np.ones(_LOOP_SAMPLE_ROWS))
+    w = np.full(n, 0.25)
+    best = math.inf
+    for _ in range(3):  # the quickest of three: one stall must not inflate the estimate
         t0 = time.perf_counter()
-        for _ in range(50):
-            s = 0.0
-            for j in range(200):
-                s += row[j] * w[j]
-        _LOOP_OP_SECONDS = max((time.perf_counter() - t0) / 10_000, 1e-9)
-    return _LOOP_OP_SECONDS
+        kernel(w, 0.1)
+        best = min(best, time.perf_counter() - t0)
+    return max(best / _LOOP_SAMPLE_ROWS, 1e-9)
+
+
+def loop_seconds_per_iteration(m: int, n: int) -> float:
+    """Seconds one iteration of the Python-loop implementation takes on m rows and n
+    coefficients here: its own kernel (core.solvers.implementations) timed once per n on
+    200 rows, scaled to m (a pass is linear in m)."""
+    return _loop_seconds_per_row(max(int(n), 1)) * m
 
 
 def format_seconds(s: float) -> str:
-    """A duration for people: "250 ms", "3.5 s", "12 min", "2.1 h"."""
+    """A duration for people: "35 µs", "250 ms", "3.5 s", "12 min", "2.1 h"."""
+    if s < 1e-3:
+        return f"{s * 1e6:.2g} µs"
     if s < 1:
         return f"{s * 1000:.0f} ms"
     if s < 120:

@@ -17,7 +17,7 @@ from core.settings import CHOICE_LABELS
 from core.solvers import GD_SOLVERS, IMPLEMENTATION_LABELS, unavailable
 from core.solvers.implementations import IMPLEMENTATION_DEVICE, numba_kernels
 from core.solvers.optimizers import mini_batch
-from gui_app.explore.alpha import format_seconds, loop_seconds_per_op
+from gui_app.explore.alpha import format_seconds, loop_seconds_per_iteration
 from gui_app.widgets import choice_combo, setting_label, setting_tooltip
 
 #: The combo's words for each implementation (short: the panel is narrow); the item's
@@ -63,7 +63,9 @@ def implementation_note(name: str, m: int, n: int) -> str:
         "vectorised": "two BLAS matrix-vector products over X a step (X·w, then Xᵀe)",
         "compiled": "the loops compiled by numba, one thread (compiled once, then cached: the "
         "compiler's time is not the run's)",
-        "fused": "one parallel numba pass over X a step: each row read once, on every core",
+        "fused": "one parallel numba pass over X a step: each row read once, on every core; "
+        "it pays off on large data (X of many MB), while on a small X waking the threads "
+        "costs more than the step",
         "gram": f"XᵀX once{size}, then O(n²) a step, whatever m{rows}",
         "cupy": "one CUDA kernel a step, reading X once (on the GPU)",
     }.get(name, "")
@@ -81,6 +83,7 @@ class DeviceBox(QGroupBox):
         self._gpu: GpuStatus | None = None  # None: still being checked
         self._reasons: dict[str, str] = {}  # why each implementation is off ("" when on)
         self._fallback = ""  # the note of the last fall back to vectorised ("" when none)
+        self._wanted = ""  # the choice a fall back set aside, back as soon as it can run
         form = QFormLayout(self)
         self.device_combo = choice_combo(
             "device", labels={"gpu": CHOICE_LABELS["device"]["gpu"] + " (checking…)"}
@@ -137,6 +140,7 @@ class DeviceBox(QGroupBox):
 
     def clear_fallback(self) -> None:
         """Forget the fall-back note (the user, a lesson or a session chose anew)."""
+        self._wanted = ""
         if self._fallback:
             self._fallback = ""
             self._show_info()
@@ -159,9 +163,15 @@ class DeviceBox(QGroupBox):
             combo.setItemData(k, tip, Qt.ItemDataRole.ToolTipRole)
         chosen = combo.currentData()
         why = self._reasons.get(chosen, "")
+        wanted = self._wanted
         if why:  # never run something else silently: say so where the choice is
             self._fallback = f"The runs use {FALLBACK}: {chosen} cannot run now — {why}."
+            self._wanted = chosen
             combo.setCurrentIndex(combo.findData(FALLBACK))
+        elif wanted and wanted != chosen and not self._reasons.get(wanted):
+            # what made the choice impossible has gone (a full batch again): it comes back
+            self._wanted = self._fallback = ""
+            combo.setCurrentIndex(combo.findData(wanted))
         iterative = self.iterative()
         combo.setEnabled(iterative)
         combo.setToolTip(self._impl_tip if iterative else f"Off: {DIRECT_SOLVER_WHY}")
@@ -207,9 +217,8 @@ class DeviceBox(QGroupBox):
 
     # -- notes ---------------------------------------------------------------------------------
     def loop_estimate_seconds(self) -> float:
-        """Seconds the Python-loop GD would take: 2·m·(n + 1) multiply-adds an iteration."""
-        ops = 2 * self._m * (self._n + 1)
-        return ops * loop_seconds_per_op() * self._iterations()
+        """Seconds the Python-loop GD would take (its kernel timed here on a sample)."""
+        return loop_seconds_per_iteration(self._m, self._n) * self._iterations()
 
     def update_estimate(self) -> None:
         """Say what the chosen implementation costs: the Python loops' time estimate, the
@@ -224,7 +233,7 @@ class DeviceBox(QGroupBox):
                 f"<span style='color:#555'>{html.escape(note)}</span>" if note else ""
             )
             return
-        per_iter = 2 * self._m * (self._n + 1) * loop_seconds_per_op()
+        per_iter = loop_seconds_per_iteration(self._m, self._n)
         iterations = self._iterations()
         total = per_iter * iterations
         text = (

@@ -96,8 +96,9 @@ def test_an_implementation_that_cannot_run_falls_back_with_a_note(window, qtbot)
     assert "full batch" in note and "vectorised" in note
     assert "full batch" in box.impl_info.text()
     # the keyboard cannot choose a disabled implementation either
-    c.optimizer_box.batch_spin.setValue(0)  # the full batch: gram is on again
+    c.optimizer_box.batch_spin.setValue(0)  # the full batch: gram is on again, and back
     assert _item(c.impl_combo, "gram").isEnabled()
+    assert c.implementation() == "gram" and box.fallback_note() == ""
     set_combo_data(c.impl_combo, "gram")
     qtbot.keyClick(c.impl_combo, Qt.Key.Key_Down)  # the next one is cupy: off
     assert c.implementation() == "gram"
@@ -109,9 +110,17 @@ def test_an_implementation_that_cannot_run_falls_back_with_a_note(window, qtbot)
         said = window.state.message.text  # "Running …" and the note, until the run ends
     assert window.state.settings.run.implementation == "vectorised"
     assert "Gram form" in said and "vectorised" in said, said
-    # the user's own pick clears the note
+    # back to full-batch gradient descent: the choice set aside comes back
+    set_combo_data(c.solver_combo, "gd")
+    assert c.implementation() == "gram" and box.fallback_note() == ""
+    # the user's own pick clears the note and forgets the choice set aside
+    c.optimizer_box.batch_spin.setValue(10)
+    set_combo_data(c.solver_combo, "sgd")
+    assert c.implementation() == "vectorised" and box.fallback_note()
     c.impl_combo.activated.emit(c.impl_combo.currentIndex())
     assert box.fallback_note() == ""
+    set_combo_data(c.solver_combo, "gd")
+    assert c.implementation() == "vectorised"
 
 
 def test_the_normal_equation_turns_the_implementation_off_with_why(window):

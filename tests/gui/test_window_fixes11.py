@@ -170,7 +170,7 @@ def test_a_mini_batch_run_in_the_window_shows_its_equations(window, qtbot):
 
 # -- 5. words, not internal names -----------------------------------------------------------------
 def test_step_tab_titles_and_status_use_words(qtbot):
-    for solver, words in (("gd", "gradient descent"), ("normal", "normal equation")):
+    for solver, words in (("gd", "batch gradient descent"), ("normal", "normal equation")):
         html = step_html(RunSettings(solver=solver), 100, 3)
         assert f"One step of {words}" in html and f"of {solver}<" not in html
     html = step_html(RunSettings(solver="sgd", batch_size=10), 100, 3)
@@ -250,6 +250,14 @@ def test_wheel_over_an_unfocused_spin_box_leaves_its_value(window, qtbot):
     qtbot.waitUntil(spin.hasFocus, timeout=TIMEOUT)
     _wheel(spin)  # with focus, the wheel is the spin box's
     assert spin.value() == before - spin.singleStep()
+    # a combo box keeps its focus after a pick: a later scroll must not pick another item
+    impl = window.controls.impl_combo
+    impl.setFocus()
+    qtbot.waitUntil(impl.hasFocus, timeout=TIMEOUT)
+    chosen = impl.currentIndex()
+    _wheel(impl)
+    _wheel(impl, 1)
+    assert impl.currentIndex() == chosen
 
 
 # -- 8. a new run's contour ----------------------------------------------------------------------
