@@ -23,10 +23,26 @@ from core.errors import InputError
 Part = tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]
 
 
+#: Rows centred at a time inside a chunk: the centred copy stays small (about 10 MB at
+#: k = 21) whatever the chunk's size, so a worker holds little more than the chunk itself.
+SLICE_ROWS = 1 << 16
+
+
 def chunk_statistics(block: np.ndarray) -> Part:
-    """The statistics of one chunk (rows × k, float64); rows with a NaN or infinity are
-    counted and left out."""
+    """The statistics of one chunk (rows × k, float64), in slices of :data:`SLICE_ROWS`
+    rows merged pairwise; rows with a NaN or infinity are counted and left out."""
     block = np.asarray(block, np.float64)
+    if block.shape[0] <= SLICE_ROWS:
+        return _slice_statistics(block)
+    return merge_all(
+        *(
+            _slice_statistics(block[start : start + SLICE_ROWS])
+            for start in range(0, block.shape[0], SLICE_ROWS)
+        )
+    )
+
+
+def _slice_statistics(block: np.ndarray) -> Part:
     ok = np.isfinite(block).all(axis=1)
     bad = int(block.shape[0] - ok.sum())
     if bad:
