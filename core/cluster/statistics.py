@@ -73,11 +73,55 @@ def merge(a: Part, b: Part) -> Part:
 
 
 def merge_all(*parts: Part) -> Part:
-    """Several chunks' statistics as one (pairwise, in order)."""
+    """Several chunks' statistics as one (merged one after another, in order)."""
     total = parts[0]
     for part in parts[1:]:
         total = merge(total, part)
     return total
+
+
+#: Seconds a pass may go on with no worker able to run it (all gone or paused for memory)
+#: before it is given up.
+STALLED_SECONDS = 30.0
+
+
+def _result(client: Any, future: Any, path: str) -> Part:
+    """The pass's result; InputError when the cluster has had no running worker for
+    :data:`STALLED_SECONDS` (workers killed or paused by their memory limit: the pass would
+    otherwise wait forever)."""
+    import time
+
+    stalled_since: float | None = None
+    while True:
+        try:
+            return future.result(timeout=1.0)
+        except TimeoutError:
+            pass
+        except Exception as exc:
+            if type(exc).__name__ != "KilledWorker":
+                raise
+            raise InputError(
+                "the pass failed: the Dask workers died reading a chunk, most likely killed "
+                "by their memory limit; give them more memory or store the data in smaller "
+                "chunks (Parquet row groups, Zarr chunks)",
+                path=path,
+            ) from None
+        workers = client.scheduler_info().get("workers", {}).values()
+        running = [w for w in workers if w.get("status", "running") == "running"]
+        if running:
+            stalled_since = None
+            continue
+        now = time.monotonic()
+        stalled_since = now if stalled_since is None else stalled_since
+        if now - stalled_since > STALLED_SECONDS:
+            future.cancel()
+            why = "paused by their memory limit" if workers else "gone (killed?)"
+            raise InputError(
+                f"the pass stopped: every worker of the Dask cluster is {why} for "
+                f"{STALLED_SECONDS:g} s; give the workers more memory or store the data in "
+                "smaller chunks (Parquet row groups, Zarr chunks)",
+                path=path,
+            )
 
 
 @dataclass(frozen=True)
@@ -115,7 +159,7 @@ def gram_pass(client: Any, parts: list[Any], path: str, fan_in: int = 8) -> Gram
     combine = dask.delayed(merge_all, pure=True)
     while len(level) > 1:  # a tree of merges on the workers
         level = [combine(*level[k : k + fan_in]) for k in range(0, len(level), fan_in)]
-    m, mean, m2, low, high, bad = client.compute(level[0]).result()
+    m, mean, m2, low, high, bad = _result(client, client.compute(level[0]), path)
     if bad:
         raise InputError(
             f"{bad:,} rows have a missing or non-finite value; the dask engine needs complete "

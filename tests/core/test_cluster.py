@@ -261,3 +261,42 @@ def test_start_up_does_not_import_dask():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+class _Future:
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error, self.cancelled = error, False
+
+    def result(self, timeout=None):
+        raise self.error or TimeoutError()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class _Client:
+    def __init__(self, workers: dict) -> None:
+        self.workers = workers
+
+    def scheduler_info(self) -> dict:
+        return {"workers": self.workers}
+
+
+@needs_dask
+def test_a_pass_whose_workers_die_or_stall_ends_with_one_error(monkeypatch):
+    from core.cluster import statistics
+    from core.errors import InputError
+
+    class KilledWorker(Exception):  # as distributed names it
+        pass
+
+    with pytest.raises(InputError, match="workers died reading a chunk"):
+        statistics._result(_Client({}), _Future(KilledWorker("x")), "d.parquet")
+    monkeypatch.setattr(statistics, "STALLED_SECONDS", 0.0)
+    paused = _Client({"w": {"status": "paused"}})
+    stalled = _Future()
+    with pytest.raises(InputError, match="paused by their memory limit"):
+        statistics._result(paused, stalled, "d.parquet")
+    assert stalled.cancelled
+    with pytest.raises(InputError, match="gone"):
+        statistics._result(_Client({}), _Future(), "d.parquet")
