@@ -8,7 +8,9 @@ Modules: :mod:`~core.cluster.options` (the command-line options; no dask),
 :mod:`~core.cluster.generate` (``make-data``: a synthetic dataset written in row chunks),
 :mod:`~core.cluster.data` (DATA read lazily in row chunks), :mod:`~core.cluster.engine`
 (the local or remote cluster and its report), :mod:`~core.cluster.statistics` (one pass:
-the Gram statistics), :mod:`~core.cluster.fit` (the solvers on them and the JSON report).
+the Gram statistics), :mod:`~core.cluster.gram_problem` (a problem held as its statistics),
+:mod:`~core.cluster.steps` (a gradient step as a map-reduce over the chunks) and
+:mod:`~core.cluster.fit` (the solvers and the JSON report).
 """
 
 from __future__ import annotations

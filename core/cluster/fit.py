@@ -8,6 +8,9 @@ forms the Gram statistics, then the solver runs from them in this process.
 - ``--solver gd`` (``--implementation gram``, the default on this engine): the product's own
   gradient-descent driver on the Gram form, every step O(n²) here, with the same snapshots,
   stopping rules, divergence verdict and report as in memory.
+- ``--solver gd --implementation vectorised``: the same driver with every step a map-reduce
+  over the chunks on the cluster (:mod:`core.cluster.steps`): chunks kept in the workers'
+  memory when they fit, read again each step when not.
 """
 
 from __future__ import annotations
@@ -76,10 +79,12 @@ def check_options(args: argparse.Namespace, settings_from_args: Settings) -> tup
         raise InputError(
             f"--engine dask runs --solver normal and gd (Gram form); not {run.solver} (yet)"
         )
-    if run.solver == "gd" and hasattr(args, "implementation") and run.implementation != "gram":
+    chosen = run.implementation if hasattr(args, "implementation") else "gram"
+    if run.solver == "gd" and chosen not in ("gram", "vectorised"):
         raise InputError(
             "--engine dask runs gradient descent in Gram form (--implementation gram: one "
-            f"pass, then every step here); not --implementation {run.implementation} (yet)"
+            "pass, then every step here) or as a map-reduce over the chunks every step "
+            f"(--implementation vectorised); not --implementation {chosen}"
         )
     return data, model, run
 
@@ -144,7 +149,11 @@ def _normal_snapshot(problem: GramProblem, t0: float) -> Any:
     )  # fmt: skip
 
 
-def _gd_snapshots(problem: GramProblem, run: Any, args: argparse.Namespace) -> tuple[Any, dict]:
+def _gd_snapshots(
+    problem: GramProblem, run: Any, args: argparse.Namespace, kernel: Any = None
+) -> tuple[Any, dict]:
+    """The final snapshot of gradient descent on the Gram form, or with ``kernel`` (a
+    :class:`~core.cluster.steps.ChunkedSteps`) every step on the cluster; and its options."""
     from core.solvers.fast_forward import gram_advance, timed_pace
     from core.solvers.gd import descend, plain_step, validate_gd_options
     from core.solvers.implementations import kernel_evaluator, warm_up
@@ -166,7 +175,7 @@ def _gd_snapshots(problem: GramProblem, run: Any, args: argparse.Namespace) -> t
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for snap in descend(
             gp,
-            kernel_evaluator(gp, problem.form.kernel(problem.intercept)),
+            kernel_evaluator(gp, kernel or problem.form.kernel(problem.intercept)),
             np.asarray(w_s, np.float64),
             float(b_s or 0.0),
             alpha=alpha,
@@ -177,7 +186,11 @@ def _gd_snapshots(problem: GramProblem, run: Any, args: argparse.Namespace) -> t
             pace=pace,
             step=plain_step(rate, problem.intercept, problem.penalty),
             rate=rate,
-            advance=gram_advance(gp, problem.form, alpha) if run.schedule == "constant" else None,
+            advance=(
+                gram_advance(gp, problem.form, alpha)
+                if run.schedule == "constant" and kernel is None
+                else None
+            ),
             started=started,
         ):
             final = snap
@@ -208,17 +221,38 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
     if run.solver == "gd" and not hasattr(args, "implementation"):
         notes.append("gradient descent runs in Gram form on the dask engine (one pass over "
                      "the data, then every step from XᵀX, Xᵀy, yᵀy)")  # fmt: skip
+    gd = run.solver == "gd"
+    chunked = gd and getattr(args, "implementation", "gram") == "vectorised"
+    steps: dict[str, Any] = {}
     with connect(args.scheduler) as (client, cluster):
         t0 = time.perf_counter()
         stats = gram_pass(client, lazy.parts, args.data)
         pass_s = time.perf_counter() - t0
-    problem = GramProblem(stats, lazy.features, scaling=model.scaling, intercept=model.intercept)
-    gd = run.solver == "gd"
-    t_solve = time.perf_counter()
+        problem = GramProblem(
+            stats, lazy.features, scaling=model.scaling, intercept=model.intercept
+        )
+        t_solve = time.perf_counter()
+        if chunked:
+            from core.cluster.steps import ChunkedSteps
+
+            nbytes = 8 * stats.m * (stats.n + 1)
+            kernel = ChunkedSteps(
+                client, lazy.parts, problem, cluster["memory_limit_bytes"], nbytes
+            )
+            final, options = _gd_snapshots(problem, run, args, kernel)
+            steps = {"reductions": kernel.calls, "persisted": kernel.persisted}
+            notes.append(
+                f"every step is a map-reduce over the {stats.chunks:,} chunks on the cluster "
+                f"({kernel.calls:,} reductions; the chunks "
+                + ("kept in the workers' memory)" if kernel.persisted else "read from disk each "
+                   "time: they exceed half the cluster's memory limit)")
+            )  # fmt: skip
+        elif gd:
+            final, options = _gd_snapshots(problem, run, args)
     if gd:
-        final, options = _gd_snapshots(problem, run, args)
         alpha = options["alpha"]
     else:
+        t_solve = time.perf_counter()
         final, options, alpha = _normal_snapshot(problem, t_solve), {}, None
         notes.append(
             "the normal equation from the Gram statistics squares the condition number: "
@@ -240,7 +274,8 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
             "per chunk and merged pairwise)",
         },
         "solver": run.solver,
-        "implementation": "gram" if gd else None,
+        "implementation": ("vectorised" if chunked else "gram") if gd else None,
+        "steps": steps or None,
         "scaling": problem.scaling,
         "degree": 1,
         "device": "cpu",

@@ -300,3 +300,23 @@ def test_a_pass_whose_workers_die_or_stall_ends_with_one_error(monkeypatch):
     assert stalled.cancelled
     with pytest.raises(InputError, match="gone"):
         statistics._result(_Client({}), _Future(), "d.parquet")
+
+
+@needs_dask
+@pytest.mark.parametrize("persist", [True, False])
+def test_steps_as_a_map_reduce_over_the_chunks_equal_the_in_memory_run(
+    files, scheduler, capsys, monkeypatch, persist
+):
+    from core.cluster import steps
+
+    if not persist:  # data "larger than memory": every step reads the chunks again
+        monkeypatch.setattr(steps, "PERSIST_SHARE", 0.0)
+    options = ["--alpha", "0.5", "--iterations", "40", "--implementation", "vectorised"]
+    memory = run_json(capsys, "fit", str(files["memory"]), *options)
+    got = run_json(capsys, "fit", str(files["zarr"]), *options, "--engine", "dask",
+                   "--scheduler", scheduler)  # fmt: skip
+    assert got["implementation"] == "vectorised" and got["steps"]["persisted"] is persist
+    assert got["steps"]["reductions"] >= got["iterations"] == memory["iterations"]
+    assert got["status"] == memory["status"]
+    assert relative(got["coefficients"], memory["coefficients"]) < 1e-12
+    assert relative([got["cost"]], [memory["cost"]]) < 1e-12
