@@ -340,14 +340,16 @@ def _model(problem: GramProblem, target: str, final: Any) -> dict[str, Any]:
 
 def format_dask_report(report: dict[str, Any]) -> str:
     """The human-readable report: the in-memory one, then the cluster and the pass."""
-    from core.cli_report import format_report
+    from core.cli_report import count_text, format_report
 
     c, p = report["cluster"], report["pass"]
     per_worker = c["memory_limit_per_worker_bytes"] / 1e9
     lines = [
         format_report(report),
-        f"cluster     {c['kind']} Dask cluster at {c['scheduler']}: {c['workers']} workers, "
-        f"{c['threads']} threads, memory limit {per_worker:.3g} GB per worker",
-        f"pass        {p['chunks']:,} chunks in {p['seconds']:.3g} s ({p['statistics']})",
+        f"cluster     {c['kind']} Dask cluster at {c['scheduler']}: "
+        f"{count_text(c['workers'], 'worker')}, {count_text(c['threads'], 'thread')}, "
+        f"memory limit {per_worker:.3g} GB per worker",
+        f"pass        {count_text(p['chunks'], 'chunk')} in {p['seconds']:.3g} s "
+        f"({p['statistics']})",
     ]
     return "\n".join(lines)

@@ -98,6 +98,13 @@ def _result(client: Any, future: Any, path: str) -> Part:
         except TimeoutError:
             pass
         except Exception as exc:
+            if "deserializ" in str(exc) or isinstance(exc, ModuleNotFoundError):
+                raise InputError(
+                    "the Dask cluster cannot load gd-explorer's tasks: its scheduler and "
+                    "workers need the same gd-explorer[cluster] installed as here "
+                    f"({type(exc).__name__}: {str(exc).splitlines()[0]})",
+                    path=path,
+                ) from None
             if type(exc).__name__ != "KilledWorker":
                 raise
             raise InputError(
