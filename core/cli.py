@@ -301,11 +301,25 @@ def _silence_stdout() -> None:
 
 def run_fit(args: argparse.Namespace) -> int:
     """``gd-explorer fit``: train, print the report (or one JSON object)."""
-    report = fit_result(args)
-    if args.json:
-        write_stdout(json.dumps(_json_safe(report), ensure_ascii=False))
+    text: Callable[[dict[str, Any]], str] = format_report
+    if args.engine == "dask":  # data larger than memory, on a Dask cluster (core.cluster)
+        from core.cluster.fit import fit_report, format_dask_report
+
+        report, text = fit_report(args, settings_from_args), format_dask_report
+    elif args.scheduler is not None:
+        raise InputError("--scheduler applies to --engine dask (the default engine is memory)")
     else:
-        write_stdout(format_report(report))
+        report = fit_result(args)
+    write_stdout(json.dumps(_json_safe(report), ensure_ascii=False) if args.json else text(report))
+    return EXIT_OK
+
+
+def run_make_data(args: argparse.Namespace) -> int:
+    """``gd-explorer make-data``: write a synthetic dataset in chunks, print its truth."""
+    from core.cluster.generate import format_made, make_data
+
+    report = make_data(args)
+    write_stdout(json.dumps(report, ensure_ascii=False) if args.json else format_made(report))
     return EXIT_OK
 
 
@@ -395,13 +409,16 @@ def main(
             return run_predict(args)
         if args.command == "lesson":
             return run_lesson_command(args)
+        if args.command == "make-data":
+            return run_make_data(args)
         if args.command == "bench":
             from core.timing import bench
 
             return bench.run(args)
         if launch_gui is None:
             _error(
-                "the window needs the GUI (PySide6); headless commands: fit, predict, lesson, bench"
+                "the window needs the GUI (PySide6); headless commands: fit, predict, lesson, "
+                "bench, make-data"
             )
             return EXIT_USAGE
         return launch_gui(args)

@@ -264,6 +264,9 @@ def _add_fit_arguments(fit: argparse.ArgumentParser) -> None:
         "--predict=-1,2 for a leading minus",
     )
     out.add_argument("--json", action="store_true", help="print one JSON object")
+    from core.cluster.options import add_engine_arguments
+
+    add_engine_arguments(fit)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -328,6 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("--json", action="store_true", help="print one JSON object")
 
+    from core.cluster.options import add_make_data_arguments
+
+    add_make_data_arguments(sub)
     bench = sub.add_parser("bench", help="time one GD step: loop, compiled, BLAS, fused, Gram, GPU")
     try:
         from core.timing import bench as bench_module

@@ -1,0 +1,72 @@
+"""The cluster the dask engine runs on: a local one sized to this machine, or an existing
+one from its scheduler's address, and what the report says about it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from core.errors import InputError
+
+#: Seconds to wait for a scheduler given by address.
+CONNECT_TIMEOUT = 10
+
+
+def describe(client: Any, kind: str) -> dict[str, Any]:
+    """``{"kind", "scheduler", "workers", "threads", "memory_limit_bytes",
+    "memory_limit_per_worker_bytes"}`` of ``client``'s cluster (memory limits: the sum
+    over workers, and the smallest worker's; 0 where a worker has none)."""
+    try:
+        info = client.scheduler_info(n_workers=-1)
+    except TypeError:  # older distributed: every worker is listed anyway
+        info = client.scheduler_info()
+    workers = list(info.get("workers", {}).values())
+    limits = [int(w.get("memory_limit") or 0) for w in workers]
+    return {
+        "kind": kind,
+        "scheduler": str(info.get("address") or client.scheduler.address),
+        "workers": len(workers),
+        "threads": sum(int(w.get("nthreads", 0)) for w in workers),
+        "memory_limit_bytes": sum(limits),
+        "memory_limit_per_worker_bytes": min(limits) if limits else 0,
+    }
+
+
+@contextlib.contextmanager
+def connect(scheduler: str | None) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """``(client, description)`` for the run; the cluster (when local) and the client are
+    closed on leaving. ``scheduler`` None: a ``distributed.LocalCluster`` with its own
+    defaults for this machine (one worker process per few cores, the memory split evenly
+    between them). InputError when the scheduler cannot be reached."""
+    from distributed import Client, LocalCluster
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    t0 = time.perf_counter()
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(dashboard_address=":0", silence_logs=logging.ERROR)
+        client = Client(cluster)
+        kind = "local"
+    else:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(
+                f"cannot reach the Dask scheduler at {scheduler!r} ({type(exc).__name__}: "
+                f"{exc}); start one (dask scheduler) or leave out --scheduler for a local "
+                "cluster"
+            ) from None
+        kind = "remote"
+    try:
+        about = describe(client, kind)
+        about["start_s"] = time.perf_counter() - t0
+        if about["workers"] == 0:
+            raise InputError(f"the Dask cluster at {about['scheduler']} has no workers")
+        yield client, about
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
