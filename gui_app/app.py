@@ -79,7 +79,7 @@ def run_app(self_test: bool = False) -> int:
             print(
                 "gd-explorer: no display found (DISPLAY/WAYLAND_DISPLAY unset). Run it on a "
                 "desktop, or set QT_QPA_PLATFORM=offscreen; headless commands: fit, predict, "
-                "lesson, bench",
+                "lesson, bench, make-data",
                 file=sys.stderr,
             )
             return 2

@@ -24,7 +24,7 @@ from typing import Any
 PROG = "gd-explorer"
 EXIT_MISSING_LIBRARIES = 2
 EXIT_NO_DISPLAY = 2
-HEADLESS = "fit, predict, lesson, bench"
+HEADLESS = "fit, predict, lesson, bench, make-data"
 
 # The shared libraries PySide6's xcb platform plugin (plugins/platforms/libqxcb.so, with
 # libQt6XcbQpa and libQt6Gui) loads from the system, as `ldd` lists them, with the package
