@@ -125,6 +125,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     from core.builder import build_dataset, build_problem
     from core.cli_eval import check_predict_values, evaluation_report
     from core.files import check_output_path, require_regular_file
+    from core.run_report import final_fields
     from core.solvers import (
         GD_SOLVERS,
         ITERATIVE_OPTIONS,
@@ -234,13 +235,7 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         "n": problem.n,
         "feature_names": list(problem.feature_names),
         "target_name": dataset.target_name,
-        "coefficients": [float(v) for v in final.w],
-        "intercept": final.b,
-        "cost": final.cost,
-        "iterations": final.iteration,
-        "status": final.status,
-        "converged": final.converged,
-        "diverged": final.diverged,
+        **final_fields(final),
         "alpha": alpha if gd else None,
         # a batch of m rows or more is the full batch: said as such (batch_size 0)
         "optimizer": (

@@ -41,6 +41,21 @@ EXTRA_KEYS = ("split", "metrics", "penalty", "model")
 METRIC_KEYS = ("rows", "cost", "mse", "rmse", "mae", "r2")
 
 
+def final_fields(final: Snapshot) -> dict[str, Any]:
+    """The fields of a fit's JSON report that its final snapshot gives: coefficients and
+    intercept (original units), cost J, iterations, status, converged, diverged (the fit
+    command and the dask engine's fit alike)."""
+    return {
+        "coefficients": [float(v) for v in final.w],
+        "intercept": final.b,
+        "cost": final.cost,
+        "iterations": final.iteration,
+        "status": final.status,
+        "converged": final.converged,
+        "diverged": final.diverged,
+    }
+
+
 def run_extras(problem: Problem, final: Snapshot) -> dict[str, Any]:
     """The four keys of a run that ended with ``final`` on ``problem`` (module docstring)."""
     from core.evaluation.metrics import evaluate

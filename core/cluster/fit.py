@@ -26,6 +26,7 @@ import numpy as np
 from core.cluster.gram_problem import GramProblem
 from core.cluster.statistics import GramStatistics
 from core.errors import InputError
+from core.run_report import final_fields
 
 _EPS = float(np.finfo(np.float64).eps)
 #: ``settings_from_args(args) -> (DataSettings, ModelSettings, RunSettings)``, validated.
@@ -285,13 +286,7 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
         "n": stats.n,
         "feature_names": list(lazy.features),
         "target_name": lazy.target,
-        "coefficients": [float(v) for v in final.w],
-        "intercept": final.b,
-        "cost": final.cost,
-        "iterations": final.iteration,
-        "status": final.status,
-        "converged": final.converged,
-        "diverged": final.diverged,
+        **final_fields(final),
         "alpha": alpha,
         "optimizer": describe(run.solver, **options) if gd else None,
         "theory": problem_theory(problem, run, alpha, final.iteration) if gd else None,  # type: ignore[arg-type]
