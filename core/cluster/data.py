@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,12 +85,34 @@ def choose_columns(
     ``target`` or the last numeric column; the features ``features`` or every other numeric
     column not in ``ignore``. InputError naming an unknown or non-numeric column."""
     kinds = dict(zip(names, numeric, strict=True))
+    if target and target not in kinds and re.fullmatch(r"[+-]?\d+", target.strip()):
+        k = int(target)  # an index, 0-based, as for files read in memory
+        if not 0 <= k < len(names):
+            raise InputError(
+                f"target index {k} is out of range: the data has {len(names)} columns, "
+                f"numbered 0..{len(names) - 1}",
+                path=path,
+            )
+        target = names[k]
     for name in (*([target] if target else []), *features, *ignore):
         if name not in kinds:
             raise InputError(f"no column {name!r}; the columns are {', '.join(names)}", path=path)
+    features = tuple(dict.fromkeys(features))  # a name listed twice is one feature
+    for name in features:
+        if name in ignore:
+            raise InputError(
+                f"{name!r} is both ignored and a feature; give each column one role", path=path
+            )
+    if target and (target in features or target in ignore):
+        label = "a feature" if target in features else "ignored"
+        raise InputError(
+            f"{target!r} is the target, so it cannot also be {label}; choose another target "
+            "with --target",
+            path=path,
+        )
     notes = []
     if not target:
-        candidates = [nm for nm in names if kinds[nm] and nm not in ignore]
+        candidates = [nm for nm in names if kinds[nm] and nm not in ignore and nm not in features]
         if not candidates:
             raise InputError("no numeric column to use as the target", path=path)
         target = candidates[-1]
@@ -174,6 +197,25 @@ def _array_block(block: np.ndarray, order: list[int]) -> np.ndarray:
     return np.asarray(block[:, order], dtype=np.float64)
 
 
+def _same_header(pattern: str) -> None:
+    """InputError naming the first file of a CSV glob whose header line differs from the
+    first file's (the chunks of one table must have the same columns)."""
+    files = sorted(glob.glob(pattern)) or [pattern]
+
+    def header(name: str) -> str:
+        with open(name, encoding="utf-8", errors="replace") as f:
+            return f.readline().strip()
+
+    first = header(files[0])
+    for name in files[1:]:
+        if header(name) != first:
+            raise InputError(
+                f"its header differs from {os.path.basename(files[0])}'s ({first!r}): every "
+                "file of the glob must have the same columns",
+                path=name,
+            )
+
+
 def open_data(
     path: str,
     target: str | None = None,
@@ -192,7 +234,10 @@ def open_data(
         if kind == "csv":
             import dask.dataframe as dd
 
-            frame = dd.read_csv(path, blocksize=CSV_BLOCK, sample=1 << 20)
+            _same_header(path)
+            # assume_missing: a column of whole numbers in one file and decimals in the next
+            # is one float64 column (dask would infer int64 from the first and fail)
+            frame = dd.read_csv(path, blocksize=CSV_BLOCK, sample=1 << 20, assume_missing=True)
             names = [str(c) for c in frame.columns]
             numeric = [frame[c].dtype.kind in "biuf" for c in frame.columns]
             chosen, tgt, notes = choose_columns(path, names, numeric, target, features, ignore)

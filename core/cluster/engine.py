@@ -13,6 +13,8 @@ from core.errors import InputError
 
 #: Seconds to wait for a scheduler given by address.
 CONNECT_TIMEOUT = 10
+#: Seconds more for its handshake (a listener that accepts and never answers).
+HANDSHAKE_GRACE = 5
 
 
 def describe(client: Any, kind: str) -> dict[str, Any]:
@@ -35,6 +37,45 @@ def describe(client: Any, kind: str) -> dict[str, Any]:
     }
 
 
+def _client_within(client_class: Any, scheduler: str) -> Any:
+    """``Client(scheduler)``, given up after :data:`CONNECT_TIMEOUT` + :data:`HANDSHAKE_GRACE`
+    seconds in all: Dask's own
+    timeout covers the connection, not a listener that accepts it and never answers (a web
+    server at that port), which would otherwise wait forever."""
+    import queue
+    import threading
+
+    def refuse(why: str) -> InputError:
+        return InputError(
+            f"cannot reach a Dask scheduler at {scheduler!r} ({why}); start one (dask "
+            "scheduler) or leave out --scheduler for a local cluster"
+        )
+
+    box: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue()
+
+    def attempt() -> None:
+        try:
+            box.put((client_class(scheduler, timeout=CONNECT_TIMEOUT), None))
+        except BaseException as exc:  # handed to the caller's thread below
+            box.put((None, exc))
+
+    # a daemon thread: a hung attempt must not keep the command from ending
+    threading.Thread(target=attempt, name="dask-connect", daemon=True).start()
+    try:
+        client, error = box.get(timeout=CONNECT_TIMEOUT + HANDSHAKE_GRACE)
+    except queue.Empty:
+        raise refuse(
+            f"nothing answered as a Dask scheduler within {CONNECT_TIMEOUT + HANDSHAKE_GRACE} s"
+        ) from None
+    if isinstance(error, MemoryError):  # a reply read as a length of exabytes: not Dask
+        raise refuse("what answers there does not speak Dask's protocol") from None
+    if isinstance(error, (OSError, TimeoutError, ValueError)):
+        raise refuse(f"{type(error).__name__}: {error}") from None
+    if error is not None:
+        raise error
+    return client
+
+
 @contextlib.contextmanager
 def connect(scheduler: str | None) -> Iterator[tuple[Any, dict[str, Any]]]:
     """``(client, description)`` for the run; the cluster (when local) and the client are
@@ -47,18 +88,11 @@ def connect(scheduler: str | None) -> Iterator[tuple[Any, dict[str, Any]]]:
     t0 = time.perf_counter()
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(dashboard_address=":0", silence_logs=logging.ERROR)
+        cluster = LocalCluster(dashboard_address=":0", silence_logs=logging.CRITICAL)
         client = Client(cluster)
         kind = "local"
     else:
-        try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise InputError(
-                f"cannot reach the Dask scheduler at {scheduler!r} ({type(exc).__name__}: "
-                f"{exc}); start one (dask scheduler) or leave out --scheduler for a local "
-                "cluster"
-            ) from None
+        client = _client_within(Client, scheduler)
         kind = "remote"
     try:
         about = describe(client, kind)

@@ -238,7 +238,7 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
 
             nbytes = 8 * stats.m * (stats.n + 1)
             kernel = ChunkedSteps(
-                client, lazy.parts, problem, cluster["memory_limit_bytes"], nbytes
+                client, lazy.parts, problem, cluster["memory_limit_bytes"], nbytes, lazy.path
             )
             final, options = _gd_snapshots(problem, run, args, kernel)
             steps = {"reductions": kernel.calls, "persisted": kernel.persisted}

@@ -75,9 +75,15 @@ def chunks(m: int, n: int, noise: float, seed: int, chunk_rows: int) -> Iterator
 
 
 def _format_of(out: Path, given: str | None) -> str:
-    if given is not None:
-        return given
     fmt = _EXTENSIONS.get(out.suffix.lower())
+    if given is not None:
+        if fmt is not None and fmt != given:  # fit would read it by its name, and fail
+            raise InputError(
+                f"the name says {fmt} but --format is {given}: name it "
+                f"{out.with_suffix('.' + given).name} or drop --format",
+                path=str(out),
+            )
+        return given
     if fmt is None:
         raise InputError(
             "cannot tell the format from the extension: name it .parquet, .zarr or .npy, "
@@ -98,6 +104,14 @@ def _check_out(out: Path, needed: int, force: bool) -> None:
     for path in (out, truth_path(out)):
         if os.path.lexists(path) and not force:
             raise InputError("exists already; give --force to replace it", path=str(path))
+    if out.is_dir() and not out.is_symlink() and not truth_path(out).is_file():
+        # --force replaces what make-data wrote (a dataset with its truth file beside it),
+        # never a folder of someone's files that happens to have the name
+        raise InputError(
+            "is a folder that make-data did not write (no "
+            f"{truth_path(out).name} beside it); choose another --out",
+            path=str(out),
+        )
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(f"cannot write in the folder {str(folder)!r}", path=str(out))
     free = shutil.disk_usage(folder).free

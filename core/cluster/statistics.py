@@ -85,8 +85,9 @@ def merge_all(*parts: Part) -> Part:
 STALLED_SECONDS = 30.0
 
 
-def _result(client: Any, future: Any, path: str) -> Part:
-    """The pass's result; InputError when the cluster has had no running worker for
+def wait_for(client: Any, future: Any, path: str, what: str = "the pass") -> Any:
+    """The result of ``future`` (``what``: the pass, a step); InputError when the cluster
+    has had no running worker for
     :data:`STALLED_SECONDS` (workers killed or paused by their memory limit: the pass would
     otherwise wait forever)."""
     import time
@@ -105,10 +106,15 @@ def _result(client: Any, future: Any, path: str) -> Part:
                     f"({type(exc).__name__}: {str(exc).splitlines()[0]})",
                     path=path,
                 ) from None
+            if isinstance(exc, (ValueError, KeyError, OSError, UnicodeDecodeError)):
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                raise InputError(
+                    f"{what} failed reading a chunk ({type(exc).__name__}: {first})", path=path
+                ) from None
             if type(exc).__name__ != "KilledWorker":
                 raise
             raise InputError(
-                "the pass failed: the Dask workers died reading a chunk, most likely killed "
+                f"{what} failed: the Dask workers died reading a chunk, most likely killed "
                 "by their memory limit; give them more memory or store the data in smaller "
                 "chunks (Parquet row groups, Zarr chunks)",
                 path=path,
@@ -124,7 +130,7 @@ def _result(client: Any, future: Any, path: str) -> Part:
             future.cancel()
             why = "paused by their memory limit" if workers else "gone (killed?)"
             raise InputError(
-                f"the pass stopped: every worker of the Dask cluster is {why} for "
+                f"{what} stopped: every worker of the Dask cluster is {why} for "
                 f"{STALLED_SECONDS:g} s; give the workers more memory or store the data in "
                 "smaller chunks (Parquet row groups, Zarr chunks)",
                 path=path,
@@ -166,7 +172,7 @@ def gram_pass(client: Any, parts: list[Any], path: str, fan_in: int = 8) -> Gram
     combine = dask.delayed(merge_all, pure=True)
     while len(level) > 1:  # a tree of merges on the workers
         level = [combine(*level[k : k + fan_in]) for k in range(0, len(level), fan_in)]
-    m, mean, m2, low, high, bad = _result(client, client.compute(level[0]), path)
+    m, mean, m2, low, high, bad = wait_for(client, client.compute(level[0]), path)
     if bad:
         raise InputError(
             f"{bad:,} rows have a missing or non-finite value; the dask engine needs complete "

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from core.cluster.gram_problem import GramProblem
+from core.cluster.statistics import wait_for
 
 #: The chunks are persisted on the workers when they take at most this share of the
 #: cluster's combined memory limit.
@@ -40,9 +41,15 @@ class ChunkedSteps:
     whether the chunks stay in the workers' memory, :attr:`calls` counts the reductions."""
 
     def __init__(
-        self, client: Any, parts: list[Any], problem: GramProblem, memory_limit: int, nbytes: int
+        self,
+        client: Any,
+        parts: list[Any],
+        problem: GramProblem,
+        memory_limit: int,
+        nbytes: int,
+        path: str = "",
     ) -> None:
-        self.client, self.problem = client, problem
+        self.client, self.problem, self.path = client, problem, path
         self.persisted = bool(memory_limit) and nbytes <= PERSIST_SHARE * memory_limit
         self.parts = client.persist(parts) if self.persisted else parts
         self.calls = 0
@@ -59,7 +66,8 @@ class ChunkedSteps:
         add = dask.delayed(total, pure=True)
         while len(level) > 1:
             level = [add(*level[k : k + 8]) for k in range(0, len(level), 8)]
-        sums = self.client.compute(level[0]).result()
+        # a step waits like the pass: a cluster whose workers all died or paused says so
+        sums = wait_for(self.client, self.client.compute(level[0]), self.path, "a step")
         self.calls += 1
         n, m = p.n, p.m
         xte, se, sse = sums[:n], float(sums[n]), float(sums[n + 1])

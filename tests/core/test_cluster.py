@@ -181,7 +181,7 @@ def test_a_local_cluster_sized_to_the_machine(files, capsys, monkeypatch):
     code, _, err = run(
         capsys, "fit", str(files["npy"]), "--engine", "dask", "--scheduler", about["scheduler"]
     )  # fmt: skip (closed with its run: unreachable)
-    assert code == 2 and "cannot reach the Dask scheduler" in err and err.count("\n") == 1
+    assert code == 2 and "cannot reach a Dask scheduler" in err and err.count("\n") == 1
 
 
 @needs_dask
@@ -291,15 +291,15 @@ def test_a_pass_whose_workers_die_or_stall_ends_with_one_error(monkeypatch):
         pass
 
     with pytest.raises(InputError, match="workers died reading a chunk"):
-        statistics._result(_Client({}), _Future(KilledWorker("x")), "d.parquet")
+        statistics.wait_for(_Client({}), _Future(KilledWorker("x")), "d.parquet")
     monkeypatch.setattr(statistics, "STALLED_SECONDS", 0.0)
     paused = _Client({"w": {"status": "paused"}})
     stalled = _Future()
     with pytest.raises(InputError, match="paused by their memory limit"):
-        statistics._result(paused, stalled, "d.parquet")
+        statistics.wait_for(paused, stalled, "d.parquet")
     assert stalled.cancelled
     with pytest.raises(InputError, match="gone"):
-        statistics._result(_Client({}), _Future(), "d.parquet")
+        statistics.wait_for(_Client({}), _Future(), "d.parquet")
 
 
 @needs_dask
@@ -320,3 +320,65 @@ def test_steps_as_a_map_reduce_over_the_chunks_equal_the_in_memory_run(
     assert got["status"] == memory["status"]
     assert relative(got["coefficients"], memory["coefficients"]) < 1e-12
     assert relative([got["cost"]], [memory["cost"]]) < 1e-12
+
+
+@needs_dask
+def test_a_listener_that_never_answers_is_given_up_in_one_line(capsys, monkeypatch, files):
+    import socket
+
+    from core.cluster import engine
+
+    monkeypatch.setattr(engine, "CONNECT_TIMEOUT", 1)
+    monkeypatch.setattr(engine, "HANDSHAKE_GRACE", 1)
+    with socket.socket() as silent:  # accepts the connection (the backlog), never replies
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        port = silent.getsockname()[1]
+        err = one_line_error(
+            capsys, "fit", str(files["npy"]), "--engine", "dask", "--scheduler",
+            f"tcp://127.0.0.1:{port}",
+        )  # fmt: skip
+    assert "nothing answered as a Dask scheduler within 2 s" in err
+
+
+@needs_dask
+def test_columns_take_one_role_each_as_in_memory(files, scheduler, capsys):
+    data = str(files["parquet"])
+    on = ("--engine", "dask", "--scheduler", scheduler, "--solver", "normal")
+    err = one_line_error(capsys, "fit", data, *on, "--features", "x1", "--ignore", "x1")
+    assert "'x1' is both ignored and a feature" in err
+    err = one_line_error(capsys, "fit", data, *on, "--target", "y", "--features", "x1,y")
+    assert "'y' is the target, so it cannot also be a feature" in err
+    assert "out of range" in one_line_error(capsys, "fit", data, *on, "--target", "9")
+    by_index = run_json(capsys, "fit", data, *on, "--target", "0", "--features", "x2,x2,x3")
+    assert by_index["target_name"] == "x1" and by_index["feature_names"] == ["x2", "x3"]
+
+
+@needs_dask
+def test_a_csv_glob_checks_its_headers_and_mixes_whole_and_decimal_numbers(
+    scheduler, capsys, tmp_path
+):
+    (tmp_path / "a.csv").write_text("x1,x2,y\n1,2,3\n2,3,5\n4,1,6\n")
+    (tmp_path / "b.csv").write_text("x1,x2,y\n1,1,2.5\n3,2,5.25\n0,1,1.5\n")
+    on = ("--engine", "dask", "--scheduler", scheduler, "--solver", "normal")
+    mixed = run_json(capsys, "fit", str(tmp_path / "*.csv"), *on)
+    table = np.loadtxt([*open(tmp_path / "a.csv")][1:] + [*open(tmp_path / "b.csv")][1:],
+                       delimiter=",")  # fmt: skip
+    A = np.column_stack([table[:, :2], np.ones(len(table))])
+    expected = np.linalg.lstsq(A, table[:, 2], rcond=None)[0]
+    assert relative(mixed["coefficients"] + [mixed["intercept"]], list(expected)) < 1e-10
+    (tmp_path / "c.csv").write_text("x1,y\n1,2\n")
+    err = one_line_error(capsys, "fit", str(tmp_path / "*.csv"), *on)
+    assert "c.csv" in err and "header differs" in err
+
+
+def test_make_data_never_replaces_a_folder_it_did_not_write(capsys, tmp_path):
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "main.py").write_text("code\n")
+    argv = ["make-data", "--m", "50", "--n", "2", "--format", "zarr", "--force"]
+    err = one_line_error(capsys, *argv, "--out", str(project))
+    assert "did not write" in err and (project / "main.py").read_text() == "code\n"
+    err = one_line_error(capsys, "make-data", "--m", "5", "--n", "1", "--out",
+                         str(tmp_path / "x.npy"), "--format", "parquet")  # fmt: skip
+    assert "the name says npy but --format is parquet" in err
