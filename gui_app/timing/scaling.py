@@ -39,7 +39,9 @@ class ScalingView(QWidget):
             }
         )
         self.plot_item = self.plot.getPlotItem()
-        style_plot(self.plot_item, "Time per step vs size (log–log)", "size", "seconds per step")
+        style_plot(
+            self.plot_item, "Scaling: time per step vs size (log–log)", "size", "seconds per step"
+        )
         self.plot_item.showGrid(x=True, y=True, alpha=0.2)
         self.plot_item.setMouseEnabled(x=False, y=False)
         self.legend = QLabel()
