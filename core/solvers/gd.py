@@ -326,14 +326,16 @@ def device_start(problem: Problem, w0: Any, b0: Any) -> tuple[Any, float]:
     return w_s, float(b_start) if b_start is not None else 0.0
 
 
-def full_evaluator(problem: Problem, implementation: str = "vectorised") -> Evaluate:
+def full_evaluator(
+    problem: Problem, implementation: str = "vectorised", cancel: CancelFlag | None = None
+) -> Evaluate:
     """``evaluate(w_s, b_s)``: the full-data cost J, ``∇w = X_sᵀe/m``, ``∂b = Σe/m`` and the
     gradient norm, by ``implementation`` (:mod:`core.solvers.implementations`; vectorised:
-    the two matrix-vector products on the problem's device). With a penalty
-    (:mod:`core.model.penalty`), J includes it, ∇w its L2 term, and the norm is that of the
-    smallest subgradient (an L1 term's kink). Raises :class:`InputError` when the
-    implementation is unknown or cannot run here."""
-    kernel = prepare(implementation, problem.X, problem.y, problem.intercept)
+    the two matrix-vector products on the problem's device; ``cancel`` stops the loops
+    mid-pass). With a penalty (:mod:`core.model.penalty`), J includes it, ∇w its L2 term,
+    and the norm is that of the smallest subgradient (an L1 term's kink). Raises
+    :class:`InputError` when the implementation is unknown or cannot run here."""
+    kernel = prepare(implementation, problem.X, problem.y, problem.intercept, cancel)
     return kernel_evaluator(problem, kernel)
 
 
@@ -427,8 +429,7 @@ def descend_vectorised(
                 evaluate = kernel_evaluator(problem, form.kernel(problem.intercept))
                 advance = gram_advance(problem, form, options["alpha"]) if plain else None
             else:
-                kernel = prepare(implementation, problem.X, problem.y, problem.intercept, cancel)
-                evaluate, advance = kernel_evaluator(problem, kernel), None
+                evaluate, advance = full_evaluator(problem, implementation, cancel), None
             for snap in descend(
                 problem,
                 evaluate,

@@ -16,6 +16,7 @@ from core.timing import machine
 from core.timing.config import TEXTBOOK_LINE
 from core.timing.measure import ONE_READ
 from core.timing.results import BenchReport, BenchResult
+from core.timing.units import fmt_seconds
 
 
 def rates(row: BenchResult, bandwidth: dict[int, float], machine_block: dict[str, Any]) -> None:
@@ -155,20 +156,6 @@ def sweep_slopes(report: BenchReport) -> dict[str, float]:
             ys = np.log([p[1] for p in pts])
             slopes[name] = float(np.polyfit(xs, ys, 1)[0])
     return slopes
-
-
-def fmt_seconds(s: float | None) -> str:
-    """A duration for the terminal: ``1.23 s``, ``4.56 ms``, ``7.89 µs``, ``25.3 ns``; ``-``
-    for None."""
-    if s is None:
-        return "-"
-    if s >= 1:
-        return f"{s:.3g} s"
-    if s >= 1e-3:
-        return f"{s * 1e3:.3g} ms"
-    if s >= 1e-6 or s == 0:
-        return f"{s * 1e6:.3g} µs"
-    return f"{s * 1e9:.3g} ns"
 
 
 def _fmt_x(v: float | None) -> str:

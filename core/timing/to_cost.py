@@ -71,7 +71,6 @@ from core.solvers.snapshot import CancelFlag, RunStatus, Snapshot
 from core.timing import machine
 from core.timing.config import Progress, check_cancel
 from core.timing.measure import ProgressSplitter
-from core.timing.report import fmt_seconds
 from core.timing.to_cost_results import (
     GD_STALL_WINDOW,
     ToCostConfig,
@@ -81,6 +80,7 @@ from core.timing.to_cost_results import (
     extra_passes,
     rows_read,
 )
+from core.timing.units import fmt_seconds
 
 #: A solver's snapshots (both are generator functions, so the search can close them early).
 _Run = Generator[Snapshot, None, None]
