@@ -1,16 +1,12 @@
 """``gd-explorer fit DATA --engine dask``: one pass over DATA's row chunks on a Dask cluster
 forms the Gram statistics, then the solver runs from them in this process.
 
-- ``--solver normal``: the least-squares answer from the centred statistics (columns
-  equilibrated, Cholesky; a rank-revealing fallback when singular). Forming ``XᵀX`` squares
-  the condition number: the answer carries a relative error of about κ²·ε, which the report
-  states (the in-memory solver's QR with refinement carries about κ·ε).
-- ``--solver gd`` (``--implementation gram``, the default on this engine): the product's own
-  gradient-descent driver on the Gram form, every step O(n²) here, with the same snapshots,
-  stopping rules, divergence verdict and report as in memory.
-- ``--solver gd --implementation vectorised``: the same driver with every step a map-reduce
-  over the chunks on the cluster (:mod:`core.cluster.steps`): chunks kept in the workers'
-  memory when they fit, read again each step when not.
+- ``--solver normal`` (:mod:`core.cluster.normal`): the least-squares answer from the
+  statistics.
+- ``--solver gd`` (:mod:`core.cluster.descent`; ``--implementation gram``, the default on
+  this engine): the product's own gradient-descent driver on the Gram form, every step O(n²)
+  here; ``--implementation vectorised``: every step a map-reduce over the chunks on the
+  cluster (:mod:`core.cluster.steps`).
 """
 
 from __future__ import annotations
@@ -24,11 +20,9 @@ from typing import Any
 import numpy as np
 
 from core.cluster.gram_problem import GramProblem
-from core.cluster.statistics import GramStatistics
 from core.errors import InputError
 from core.run_report import final_fields
 
-_EPS = float(np.finfo(np.float64).eps)
 #: ``settings_from_args(args) -> (DataSettings, ModelSettings, RunSettings)``, validated.
 Settings = Callable[[argparse.Namespace], tuple[Any, Any, Any]]
 #: The fit options the dask engine does not take yet, with what to do instead.
@@ -90,122 +84,15 @@ def check_options(args: argparse.Namespace, settings_from_args: Settings) -> tup
     return data, model, run
 
 
-def normal_from_statistics(
-    stats: GramStatistics, intercept: bool
-) -> tuple[np.ndarray, float | None, float, float, str]:
-    """``(w, b, sse, κ, how)`` of least squares from the statistics (original units).
-
-    With an intercept the centred cross-products are solved (``b = ȳ − x̄ᵀw``), without one
-    the raw ``XᵀX``; columns equilibrated by their norms, then Cholesky, or an SVD-based
-    minimum-norm solve when that fails. κ is that of the equilibrated (centred) design.
-    """
-    n = stats.n
-    if intercept:
-        S, r, yy = stats.M2[:n, :n], stats.M2[:n, n], float(stats.M2[n, n])
-    else:
-        S, r, yy = stats.raw()
-    d = np.sqrt(np.diag(S))
-    d[~(d > 0)] = 1.0
-    B = S / np.outer(d, d)
-    ev = np.linalg.eigvalsh(B)
-    kappa = math.sqrt(ev[-1] / ev[0]) if ev[0] > 0 else math.inf
-    how = "Cholesky"
-    try:
-        if not kappa < 1 / math.sqrt(_EPS):
-            raise np.linalg.LinAlgError
-        L = np.linalg.cholesky(B)
-        z = np.linalg.solve(L.T, np.linalg.solve(L, r / d))
-    except np.linalg.LinAlgError:
-        z = np.linalg.lstsq(B, r / d, rcond=None)[0]
-        how = "minimum-norm least squares (XᵀX is singular at float64 precision)"
-    w = z / d
-    sse = yy - 2 * float(w @ r) + float(w @ S @ w)
-    b = None
-    if intercept:
-        b = float(stats.mean[n] - stats.mean[:n] @ w)
-    return w, b, max(sse, 0.0), kappa, how
-
-
-def _normal_snapshot(problem: GramProblem, t0: float) -> Any:
-    from core.solvers.snapshot import RunStatus, Snapshot, readonly
-
-    stats = problem.stats
-    w, b, sse, kappa, how = normal_from_statistics(stats, problem.intercept)
-    w_s, b_s = problem.to_scaled(w, b)
-    _, gnorm = problem.cost_and_gradient(w_s, b_s or 0.0)
-    digits = 16 - 2 * math.log10(max(kappa, 1.0)) if math.isfinite(kappa) else 0.0
-    message = (
-        f"Solved from the Gram statistics by {how} (centred, columns equilibrated; "
-        f"condition number {kappa:.3g}, so about {max(digits, 0):.0f} of 16 digits)."
-    )
-    warnings = []
-    if digits < 8:
-        warnings.append(
-            f"cond = {kappa:.3g}: from XᵀX only about {max(digits, 0):.0f} digits of the "
-            "coefficients can be right (κ² · ε); fit a subsample in memory (QR) to check"
-        )
-    return Snapshot(
-        0, sse / (2 * stats.m), readonly(w), b, readonly(w_s), b_s, gnorm,
-        time.perf_counter() - t0, RunStatus.SOLVED, message, tuple(warnings),
-    )  # fmt: skip
-
-
-def _gd_snapshots(
-    problem: GramProblem, run: Any, args: argparse.Namespace, kernel: Any = None
-) -> tuple[Any, dict]:
-    """The final snapshot of gradient descent on the Gram form, or with ``kernel`` (a
-    :class:`~core.cluster.steps.ChunkedSteps`) every step on the cluster; and its options."""
-    from core.solvers.fast_forward import gram_advance, timed_pace
-    from core.solvers.gd import descend, plain_step, validate_gd_options
-    from core.solvers.implementations import kernel_evaluator, warm_up
-    from core.solvers.schedules import learning_rate
-
-    alpha = run.alpha if run.alpha_factor is None else run.alpha_factor * problem.alpha_max
-    every, pace = args.report_every, None
-    if every is None:
-        every, pace = max(1, run.iterations), timed_pace()
-    validate_gd_options(alpha, run.iterations, run.tolerance, every)
-    rate = learning_rate(
-        run.schedule, alpha, decay=run.decay, step_every=run.step_every, iterations=run.iterations
-    )
-    gp: Any = problem  # duck-typed: what descend reads of a Problem
-    warm_up("gram", "float64")  # numba's compile (or cache load) is not the run's time
-    started = time.perf_counter()
-    w_s, b_s = problem.to_scaled(np.zeros(problem.n), 0.0)
-    final = None
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for snap in descend(
-            gp,
-            kernel_evaluator(gp, kernel or problem.form.kernel(problem.intercept)),
-            np.asarray(w_s, np.float64),
-            float(b_s or 0.0),
-            alpha=alpha,
-            iterations=run.iterations,
-            tolerance=run.tolerance,
-            report_every=every,
-            cancel=None,
-            pace=pace,
-            step=plain_step(rate, problem.intercept, problem.penalty),
-            rate=rate,
-            advance=(
-                gram_advance(gp, problem.form, alpha)
-                if run.schedule == "constant" and kernel is None
-                else None
-            ),
-            started=started,
-        ):
-            final = snap
-    options = {"alpha": alpha, "schedule": run.schedule, "decay": run.decay}
-    options["step_every"] = run.step_every
-    return final, options
-
-
 def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[str, Any]:
     """Run ``fit`` on the dask engine; return the JSON-ready report (the in-memory report's
     keys, plus ``engine``, ``cluster`` and ``pass``); ``settings_from_args`` validates the
     options as for the in-memory fit. InputError for bad data or options."""
     from core.cluster.data import open_data
+    from core.cluster.descent import gd_snapshots
     from core.cluster.engine import connect
+    from core.cluster.normal import NOTE as NORMAL_NOTE
+    from core.cluster.normal import normal_snapshot
     from core.cluster.statistics import gram_pass
     from core.solvers import describe
     from core.solvers.theory import problem_theory
@@ -240,7 +127,7 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
             kernel = ChunkedSteps(
                 client, lazy.parts, problem, cluster["memory_limit_bytes"], nbytes, lazy.path
             )
-            final, options = _gd_snapshots(problem, run, args, kernel)
+            final, options = gd_snapshots(problem, run, args, kernel)
             steps = {"reductions": kernel.calls, "persisted": kernel.persisted}
             notes.append(
                 f"every step is a map-reduce over the {stats.chunks:,} chunks on the cluster "
@@ -249,17 +136,11 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
                    "time: they exceed half the cluster's memory limit)")
             )  # fmt: skip
         elif gd:
-            final, options = _gd_snapshots(problem, run, args)
-    if gd:
-        alpha = options["alpha"]
-    else:
-        t_solve = time.perf_counter()
-        final, options, alpha = _normal_snapshot(problem, t_solve), {}, None
-        notes.append(
-            "the normal equation from the Gram statistics squares the condition number: "
-            "relative error about κ²·ε (κ of the centred, equilibrated design), against κ·ε "
-            "for the in-memory QR with refinement"
-        )
+            final, options = gd_snapshots(problem, run, args)
+        else:
+            final, options = normal_snapshot(problem, t_solve), {}
+            notes.append(NORMAL_NOTE)
+    alpha = options["alpha"] if gd else None
     solve_s = time.perf_counter() - t_solve
     assert final is not None
     sst = float(stats.M2[stats.n, stats.n])

@@ -19,8 +19,9 @@ import numpy as np
 
 from core.errors import InputError
 
-#: A chunk's statistics: (rows, means, M2, minima, maxima, bad rows).
-Part = tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]
+#: A chunk's statistics: (rows, means, M2, minima, maxima, bad rows, rows of each chunk
+#: in order, bad ones included).
+Part = tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, tuple[int, ...]]
 
 
 #: Rows centred at a time inside a chunk: the centred copy stays small (about 10 MB at
@@ -34,16 +35,18 @@ def chunk_statistics(block: np.ndarray) -> Part:
     block = np.asarray(block, np.float64)
     if block.shape[0] <= SLICE_ROWS:
         return _slice_statistics(block)
-    return merge_all(
+    merged = merge_all(
         *(
             _slice_statistics(block[start : start + SLICE_ROWS])
             for start in range(0, block.shape[0], SLICE_ROWS)
         )
     )
+    return (*merged[:6], (int(block.shape[0]),))
 
 
 def _slice_statistics(block: np.ndarray) -> Part:
     ok = np.isfinite(block).all(axis=1)
+    counts = (int(block.shape[0]),)
     bad = int(block.shape[0] - ok.sum())
     if bad:
         block = block[ok]
@@ -51,25 +54,27 @@ def _slice_statistics(block: np.ndarray) -> Part:
     rows = int(block.shape[0])
     if rows == 0:
         empty = np.full(k, np.nan)
-        return 0, np.zeros(k), np.zeros((k, k)), empty, empty, bad
+        return 0, np.zeros(k), np.zeros((k, k)), empty, empty, bad, counts
     mean = block.mean(axis=0)
     centred = block - mean
-    return rows, mean, centred.T @ centred, block.min(axis=0), block.max(axis=0), bad
+    return rows, mean, centred.T @ centred, block.min(axis=0), block.max(axis=0), bad, counts
 
 
 def merge(a: Part, b: Part) -> Part:
     """Two chunks' statistics as one (Chan et al.'s pairwise update)."""
-    na, mean_a, m2_a, lo_a, hi_a, bad_a = a
-    nb, mean_b, m2_b, lo_b, hi_b, bad_b = b
+    na, mean_a, m2_a, lo_a, hi_a, bad_a, counts_a = a
+    nb, mean_b, m2_b, lo_b, hi_b, bad_b, counts_b = b
+    lo, hi = np.fmin(lo_a, lo_b), np.fmax(hi_a, hi_b)
+    bad, counts = bad_a + bad_b, counts_a + counts_b
     if nb == 0:
-        return na, mean_a, m2_a, np.fmin(lo_a, lo_b), np.fmax(hi_a, hi_b), bad_a + bad_b
+        return na, mean_a, m2_a, lo, hi, bad, counts
     if na == 0:
-        return nb, mean_b, m2_b, np.fmin(lo_a, lo_b), np.fmax(hi_a, hi_b), bad_a + bad_b
+        return nb, mean_b, m2_b, lo, hi, bad, counts
     n = na + nb
     delta = mean_b - mean_a
     mean = mean_a + delta * (nb / n)
     m2 = m2_a + m2_b + np.outer(delta, delta) * (na * nb / n)
-    return n, mean, m2, np.fmin(lo_a, lo_b), np.fmax(hi_a, hi_b), bad_a + bad_b
+    return n, mean, m2, lo, hi, bad, counts
 
 
 def merge_all(*parts: Part) -> Part:
@@ -140,7 +145,8 @@ def wait_for(client: Any, future: Any, path: str, what: str = "the pass") -> Any
 @dataclass(frozen=True)
 class GramStatistics:
     """The pass's result for ``z = [x_1..x_n, y]``: m rows, means (n+1), centred
-    cross-products M2 ((n+1) × (n+1)), minima and maxima (n+1), all float64; ``chunks``."""
+    cross-products M2 ((n+1) × (n+1)), minima and maxima (n+1), all float64; ``chunks``
+    and the rows of each chunk in order (``rows_per_chunk``, summing to m)."""
 
     m: int
     mean: np.ndarray
@@ -148,6 +154,12 @@ class GramStatistics:
     low: np.ndarray
     high: np.ndarray
     chunks: int
+    rows_per_chunk: tuple[int, ...] = ()
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """The first row of each chunk and m at the end (chunks + 1 entries, int64)."""
+        return np.concatenate([[0], np.cumsum(self.rows_per_chunk, dtype=np.int64)])
 
     @property
     def n(self) -> int:
@@ -172,7 +184,7 @@ def gram_pass(client: Any, parts: list[Any], path: str, fan_in: int = 8) -> Gram
     combine = dask.delayed(merge_all, pure=True)
     while len(level) > 1:  # a tree of merges on the workers
         level = [combine(*level[k : k + fan_in]) for k in range(0, len(level), fan_in)]
-    m, mean, m2, low, high, bad = wait_for(client, client.compute(level[0]), path)
+    m, mean, m2, low, high, bad, counts = wait_for(client, client.compute(level[0]), path)
     if bad:
         raise InputError(
             f"{bad:,} rows have a missing or non-finite value; the dask engine needs complete "
@@ -184,4 +196,4 @@ def gram_pass(client: Any, parts: list[Any], path: str, fan_in: int = 8) -> Gram
     m2 = (m2 + m2.T) / 2
     if not math.isfinite(float(np.abs(m2).max())):
         raise InputError("values too large: their squares overflow float64", path=path)
-    return GramStatistics(int(m), mean, m2, low, high, len(parts))
+    return GramStatistics(int(m), mean, m2, low, high, len(parts), tuple(counts))
