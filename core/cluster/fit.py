@@ -3,10 +3,12 @@ forms the Gram statistics, then the solver runs from them in this process.
 
 - ``--solver normal`` (:mod:`core.cluster.normal`): the least-squares answer from the
   statistics.
-- ``--solver gd`` (:mod:`core.cluster.descent`; ``--implementation gram``, the default on
-  this engine): the product's own gradient-descent driver on the Gram form, every step O(n²)
-  here; ``--implementation vectorised``: every step a map-reduce over the chunks on the
-  cluster (:mod:`core.cluster.steps`).
+- ``--solver gd`` and the optimizers (:mod:`core.cluster.descent`; ``--implementation
+  gram``, the full-batch default on this engine): the product's own gradient-descent
+  driver on the Gram form, every step O(n²) here; ``--implementation vectorised``: every
+  step a map-reduce over the chunks on the cluster (:mod:`core.cluster.steps`); a
+  mini-batch (``--batch-size``) a reduction over the chunks that hold its rows
+  (:mod:`core.cluster.batches`).
 """
 
 from __future__ import annotations
@@ -70,15 +72,18 @@ def check_options(args: argparse.Namespace, settings_from_args: Settings) -> tup
     for refused, what in limits:
         if refused:
             raise InputError(f"{what} does not apply to --engine dask (yet)")
-    if run.solver not in ("gd", "normal"):
-        raise InputError(
-            f"--engine dask runs --solver normal and gd (Gram form); not {run.solver} (yet)"
-        )
+    from core.solvers import OPTIMIZERS
+
+    runs = f"--engine dask runs --solver normal, gd and the optimizers ({', '.join(OPTIMIZERS)})"
+    if getattr(args, "solver", None) == "gd-loop":  # settings made it gd with the loop
+        raise InputError(f"{runs}; not gd-loop (its Python loop reads the rows here): choose gd")
+    if run.solver not in ("gd", "normal", *OPTIMIZERS):
+        raise InputError(f"{runs}; not {run.solver} (yet)")
     chosen = run.implementation if hasattr(args, "implementation") else "gram"
-    if run.solver == "gd" and chosen not in ("gram", "vectorised"):
+    if run.solver != "normal" and chosen not in ("gram", "vectorised"):
         raise InputError(
-            "--engine dask runs gradient descent in Gram form (--implementation gram: one "
-            "pass, then every step here) or as a map-reduce over the chunks every step "
+            "--engine dask runs the iterative solvers in Gram form (--implementation gram: "
+            "one pass, then every step here) or as a map-reduce over the chunks every step "
             f"(--implementation vectorised); not --implementation {chosen}"
         )
     return data, model, run
@@ -89,7 +94,7 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
     keys, plus ``engine``, ``cluster`` and ``pass``); ``settings_from_args`` validates the
     options as for the in-memory fit. InputError for bad data or options."""
     from core.cluster.data import open_data
-    from core.cluster.descent import gd_snapshots
+    from core.cluster.descent import iterative_fit
     from core.cluster.engine import connect
     from core.cluster.normal import NOTE as NORMAL_NOTE
     from core.cluster.normal import normal_snapshot
@@ -106,12 +111,9 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
         ignore=tuple(getattr(args, "ignore", ()) or ()),
     )
     notes = list(lazy.notes)
-    if run.solver == "gd" and not hasattr(args, "implementation"):
-        notes.append("gradient descent runs in Gram form on the dask engine (one pass over "
-                     "the data, then every step from XᵀX, Xᵀy, yᵀy)")  # fmt: skip
-    gd = run.solver == "gd"
-    chunked = gd and getattr(args, "implementation", "gram") == "vectorised"
+    gd = run.solver != "normal"  # gd or an optimizer
     steps: dict[str, Any] = {}
+    implementation = None
     with connect(args.scheduler) as (client, cluster):
         t0 = time.perf_counter()
         stats = gram_pass(client, lazy.parts, args.data)
@@ -120,23 +122,10 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
             stats, lazy.features, scaling=model.scaling, intercept=model.intercept
         )
         t_solve = time.perf_counter()
-        if chunked:
-            from core.cluster.steps import ChunkedSteps
-
-            nbytes = 8 * stats.m * (stats.n + 1)
-            kernel = ChunkedSteps(
-                client, lazy.parts, problem, cluster["memory_limit_bytes"], nbytes, lazy.path
+        if gd:
+            final, options, steps, implementation = iterative_fit(
+                client, lazy, problem, cluster, run, args, notes
             )
-            final, options = gd_snapshots(problem, run, args, kernel)
-            steps = {"reductions": kernel.calls, "persisted": kernel.persisted}
-            notes.append(
-                f"every step is a map-reduce over the {stats.chunks:,} chunks on the cluster "
-                f"({kernel.calls:,} reductions; the chunks "
-                + ("kept in the workers' memory)" if kernel.persisted else "read from disk each "
-                   "time: they exceed half the cluster's memory limit)")
-            )  # fmt: skip
-        elif gd:
-            final, options = gd_snapshots(problem, run, args)
         else:
             final, options = normal_snapshot(problem, t_solve), {}
             notes.append(NORMAL_NOTE)
@@ -156,7 +145,7 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
             "per chunk and merged pairwise)",
         },
         "solver": run.solver,
-        "implementation": ("vectorised" if chunked else "gram") if gd else None,
+        "implementation": implementation,
         "steps": steps or None,
         "scaling": problem.scaling,
         "degree": 1,

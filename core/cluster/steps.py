@@ -21,6 +21,12 @@ from core.cluster.statistics import wait_for
 PERSIST_SHARE = 0.5
 
 
+def fits_in_memory(memory_limit: int, nbytes: int) -> bool:
+    """Whether data of ``nbytes`` may be persisted on a cluster whose workers' combined
+    memory limit is ``memory_limit`` bytes (at most :data:`PERSIST_SHARE` of it)."""
+    return bool(memory_limit) and nbytes <= PERSIST_SHARE * memory_limit
+
+
 def chunk_step(block: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
     """``[Xᵀe (n), Σe, Σe²]`` of one chunk (rows × (n+1), target last)."""
     X, y = block[:, :-1], block[:, -1]
@@ -33,6 +39,38 @@ def chunk_step(block: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
 def total(*parts: np.ndarray) -> np.ndarray:
     """The sum of several chunks' ``[Xᵀe, Σe, Σe²]``."""
     return np.sum(parts, axis=0)
+
+
+def original_point(problem: GramProblem, w_s: Any, b_s: float) -> tuple[np.ndarray, float]:
+    """Training coordinates → the ``(w, b)`` that give the same errors on the raw chunks:
+    X_s·w_s + b_s = X·w + b with w = w_s/scale, b = b_s − shift·w (b 0 without intercept)."""
+    d, a = problem.scaler.scale, problem.scaler.shift
+    w = np.asarray(w_s, np.float64) / d
+    return w, (float(b_s) - float(a @ w) if problem.intercept else 0.0)
+
+
+def training_gradient(
+    problem: GramProblem, sums: np.ndarray, rows: int
+) -> tuple[np.ndarray, float, float]:
+    """``(X_sᵀe/rows, Σe/rows, Σe²)`` in training coordinates from the summed
+    ``[Xᵀe, Σe, Σe²]`` of ``rows`` rows (X_s = (X − shift)/scale, so X_sᵀe = (Xᵀe −
+    shift·Σe)/scale)."""
+    d, a, n = problem.scaler.scale, problem.scaler.shift, problem.n
+    xte, se, sse = sums[:n], float(sums[n]), float(sums[n + 1])
+    gw = (xte - a * se) / (d * rows)
+    return gw, (se / rows if problem.intercept else 0.0), sse
+
+
+def reduce_on_cluster(client: Any, level: list[Any], path: str, what: str) -> np.ndarray:
+    """The sum of the Delayed ``level`` (each an ``[Xᵀe, Σe, Σe²]``), added in a tree of
+    fan-in 8 on the workers; waits as the pass does (:func:`wait_for`: a cluster whose
+    workers all died or paused says so in an InputError)."""
+    import dask
+
+    add = dask.delayed(total, pure=True)
+    while len(level) > 1:
+        level = [add(*level[k : k + 8]) for k in range(0, len(level), 8)]
+    return np.asarray(wait_for(client, client.compute(level[0]), path, what))
 
 
 class ChunkedSteps:
@@ -50,26 +88,17 @@ class ChunkedSteps:
         path: str = "",
     ) -> None:
         self.client, self.problem, self.path = client, problem, path
-        self.persisted = bool(memory_limit) and nbytes <= PERSIST_SHARE * memory_limit
+        self.persisted = fits_in_memory(memory_limit, nbytes)
         self.parts = client.persist(parts) if self.persisted else parts
         self.calls = 0
 
     def __call__(self, w_s: Any, b_s: float) -> tuple[np.ndarray, float, float]:
         import dask
 
-        p = self.problem
-        d, a = p.scaler.scale, p.scaler.shift
-        w = np.asarray(w_s, np.float64) / d  # X_s·w_s + b_s = X·w + (b_s − a·w)
-        b = float(b_s) - float(a @ w) if p.intercept else 0.0
+        w, b = original_point(self.problem, w_s, b_s)
         step = dask.delayed(chunk_step, pure=True)
-        level = [step(part, w, b) for part in self.parts]
-        add = dask.delayed(total, pure=True)
-        while len(level) > 1:
-            level = [add(*level[k : k + 8]) for k in range(0, len(level), 8)]
-        # a step waits like the pass: a cluster whose workers all died or paused says so
-        sums = wait_for(self.client, self.client.compute(level[0]), self.path, "a step")
+        sums = reduce_on_cluster(
+            self.client, [step(part, w, b) for part in self.parts], self.path, "a step"
+        )
         self.calls += 1
-        n, m = p.n, p.m
-        xte, se, sse = sums[:n], float(sums[n]), float(sums[n + 1])
-        gw = (xte - a * se) / (d * m)  # X_sᵀe/m
-        return gw, (se / m if p.intercept else 0.0), sse
+        return training_gradient(self.problem, sums, self.problem.m)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -200,7 +200,7 @@ def divergence_bound(solver: str, alpha_max: float, momentum: float = 0.9) -> Li
     raise InputError(f"unknown iterative solver {solver!r}")
 
 
-def _limit(problem: Problem, solver: str, mu: float, batch: int) -> Limit | None:
+def _limit(problem: Any, solver: str, mu: float, batch: int) -> Limit | None:
     """The α above which the optimizer's iterates grow on the quadratic (None: no such α):
     :func:`divergence_bound`, with the mini-batch caveat when ``batch`` (1 ≤ B < m rows):
     the bound is the full batch's, and a mini-batch's noisy steps can overshoot below it."""
@@ -220,18 +220,29 @@ def _limit(problem: Problem, solver: str, mu: float, batch: int) -> Limit | None
     return dataclasses.replace(limit, below=below)
 
 
-def optimize(
-    problem: Problem,
+@dataclasses.dataclass(frozen=True)
+class OptimizerPlan:
+    """What the driver (:func:`~core.solvers.gd.descend`) needs of an optimizer: the update
+    ``step``, the learning ``rate``, the divergence ``bound``, the mini-batch size ``batch``
+    (0: full batch), the snapshot interval ``report_every`` and whether the update is
+    ``plain`` gradient descent (the Gram form may then fast-forward)."""
+
+    step: Step
+    rate: Rate
+    bound: Callable[[], Limit | None]
+    batch: int
+    report_every: int
+    plain: bool
+
+
+def optimizer_plan(
+    problem: Any,
     solver: str,
     *,
     alpha: float,
     iterations: int = 1000,
     tolerance: float = 0.0,
-    w0: Any = None,
-    b0: Any = None,
     report_every: int = 1,
-    cancel: CancelFlag | None = None,
-    pace: Pace | None = None,
     batch_size: int = 0,
     momentum: float = 0.9,
     rho: float = 0.99,
@@ -241,20 +252,13 @@ def optimize(
     schedule: str = "constant",
     decay: float = 0.1,
     step_every: int = 100,
-    shuffle_seed: int = 0,
-    implementation: str = "vectorised",
-) -> Iterator[Snapshot]:
-    """Train with ``solver`` (one of :data:`OPTIMIZERS`; formulas in the module docstring).
-
-    Options as for :func:`~core.solvers.gd.gradient_descent`, plus ``batch_size`` B (0: full
-    batch), ``momentum`` μ, ``rho`` ρ, ``beta1``, ``beta2``, ``epsilon`` (None: PyTorch's
-    default for the optimizer), the schedule (``schedule``, ``decay``, ``step_every``) and
-    ``shuffle_seed``, and the ``implementation`` of the gradient
-    (:mod:`core.solvers.implementations`; not the Gram form for mini-batches). A mini-batch
-    run snapshots every max(``report_every``, ⌈iterations/:data:`MAX_POINTS`⌉) updates, with
-    the full-data cost J and gradient norm.
-    Raises :class:`InputError` for an unknown solver or a bad option.
-    """
+) -> OptimizerPlan:
+    """The validated update rule, rate, bound and snapshot interval of ``solver`` (one of
+    :data:`OPTIMIZERS`) on ``problem`` (a :class:`Problem`, or any object with its ``m``,
+    ``intercept``, ``penalty`` and ``alpha_max``: the dask engine's Gram problem): the one
+    construction :func:`optimize` and the dask engine share. A mini-batch run snapshots
+    every max(``report_every``, ⌈iterations/:data:`MAX_POINTS`⌉) updates.
+    Raises :class:`InputError` for an unknown solver or a bad option."""
     if solver not in OPTIMIZERS:
         raise InputError(f"unknown optimizer {solver!r}; choose one of {', '.join(OPTIMIZERS)}")
     validate_gd_options(alpha, iterations, tolerance, report_every)
@@ -288,6 +292,70 @@ def optimize(
     )
     if batch:
         report_every = max(report_every, math.ceil(iterations / MAX_POINTS))
+    return OptimizerPlan(
+        step=step,
+        rate=rate,
+        bound=lambda: _limit(problem, solver, momentum, batch),
+        batch=batch,
+        report_every=report_every,
+        plain=solver == "sgd" and not batch,
+    )
+
+
+def optimize(
+    problem: Problem,
+    solver: str,
+    *,
+    alpha: float,
+    iterations: int = 1000,
+    tolerance: float = 0.0,
+    w0: Any = None,
+    b0: Any = None,
+    report_every: int = 1,
+    cancel: CancelFlag | None = None,
+    pace: Pace | None = None,
+    batch_size: int = 0,
+    momentum: float = 0.9,
+    rho: float = 0.99,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float | None = None,
+    schedule: str = "constant",
+    decay: float = 0.1,
+    step_every: int = 100,
+    shuffle_seed: int = 0,
+    implementation: str = "vectorised",
+) -> Iterator[Snapshot]:
+    """Train with ``solver`` (one of :data:`OPTIMIZERS`; formulas in the module docstring).
+
+    Options as for :func:`~core.solvers.gd.gradient_descent`, plus ``batch_size`` B (0: full
+    batch), ``momentum`` μ, ``rho`` ρ, ``beta1``, ``beta2``, ``epsilon`` (None: PyTorch's
+    default for the optimizer), the schedule (``schedule``, ``decay``, ``step_every``) and
+    ``shuffle_seed``, and the ``implementation`` of the gradient
+    (:mod:`core.solvers.implementations`; not the Gram form for mini-batches). The rule,
+    rate and bound are :func:`optimizer_plan`'s. A mini-batch run snapshots every
+    max(``report_every``, ⌈iterations/:data:`MAX_POINTS`⌉) updates, with the full-data
+    cost J and gradient norm.
+    Raises :class:`InputError` for an unknown solver or a bad option.
+    """
+    plan = optimizer_plan(
+        problem,
+        solver,
+        alpha=alpha,
+        iterations=iterations,
+        tolerance=tolerance,
+        report_every=report_every,
+        batch_size=batch_size,
+        momentum=momentum,
+        rho=rho,
+        beta1=beta1,
+        beta2=beta2,
+        epsilon=epsilon,
+        schedule=schedule,
+        decay=decay,
+        step_every=step_every,
+    )
+    batch = plan.batch
     yield from descend_vectorised(
         problem,
         w0,
@@ -295,15 +363,15 @@ def optimize(
         alpha=alpha,
         iterations=iterations,
         tolerance=tolerance,
-        report_every=report_every,
+        report_every=plan.report_every,
         cancel=cancel,
         pace=pace,
-        step=step,
-        bound=lambda: _limit(problem, solver, momentum, batch),
+        step=plan.step,
+        bound=plan.bound,
         batch_gradient=_batches(problem, batch, shuffle_seed, implementation) if batch else None,
-        rate=rate,
+        rate=plan.rate,
         implementation=implementation,
-        plain=solver == "sgd" and not batch,
+        plain=plan.plain,
     )
 
 

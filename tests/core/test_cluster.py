@@ -196,7 +196,7 @@ def test_bad_data_and_options_are_one_line_errors(files, scheduler, capsys, tmp_
     assert "no file matches" in one_line_error(capsys, "fit", str(tmp_path / "*.csv"), *dask)
     (tmp_path / "data.xyz").write_text("1,2\n")
     assert "name it .parquet" in one_line_error(capsys, "fit", str(tmp_path / "data.xyz"), *dask)
-    assert "not adam" in one_line_error(capsys, "fit", npy, *dask, "--solver", "adam")
+    assert "not gd-loop" in one_line_error(capsys, "fit", npy, *dask, "--solver", "gd-loop")
     assert "--degree" in one_line_error(capsys, "fit", npy, *dask, "--degree", "2")
     assert "--implementation" in one_line_error(
         capsys, "fit", npy, *dask, "--implementation", "fused"
