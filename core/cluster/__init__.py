@@ -9,8 +9,11 @@ Modules: :mod:`~core.cluster.options` (the command-line options; no dask),
 :mod:`~core.cluster.data` (DATA read lazily in row chunks), :mod:`~core.cluster.engine`
 (the local or remote cluster and its report), :mod:`~core.cluster.statistics` (one pass:
 the Gram statistics), :mod:`~core.cluster.gram_problem` (a problem held as its statistics),
-:mod:`~core.cluster.steps` (a gradient step as a map-reduce over the chunks) and
-:mod:`~core.cluster.fit` (the solvers and the JSON report).
+:mod:`~core.cluster.steps` (a gradient step as a map-reduce over the chunks),
+:mod:`~core.cluster.batches` (a mini-batch step over the chunks holding its rows),
+:mod:`~core.cluster.descent` (gradient descent and the optimizers on the product's driver),
+:mod:`~core.cluster.normal` (the normal equation) and :mod:`~core.cluster.fit` (options,
+dispatch and the JSON report).
 """
 
 from __future__ import annotations

@@ -63,15 +63,16 @@ def check_options(args: argparse.Namespace, settings_from_args: Settings) -> tup
         raise InputError(why)
     data, model, run = settings_from_args(args)
     limits = [
-        (model.degree != 1, "--degree (polynomial features)"),
-        (model.test_fraction > 0, "--test-fraction (a test set)"),
-        (model.device != "cpu", f"--device {model.device}"),
-        (bool(model.l1 or model.l2), "--l1 and --l2 (penalties)"),
-        (args.dtype != "float64", "--dtype float32 (the statistics are float64)"),
-    ]
+        (model.degree != 1, "--degree: polynomial features are"),
+        (model.test_fraction > 0, "--test-fraction: a test set is"),
+        (model.device != "cpu", f"--device {model.device}: the engine's steps run on CPUs, "
+         "so the GPU is"),
+        (bool(model.l1 or model.l2), "--l1/--l2: penalties are"),
+        (args.dtype != "float64", "--dtype float32: the statistics are float64, so float32 is"),
+    ]  # fmt: skip
     for refused, what in limits:
         if refused:
-            raise InputError(f"{what} does not apply to --engine dask (yet)")
+            raise InputError(f"{what} not available with --engine dask (yet)")
     from core.solvers import OPTIMIZERS
 
     runs = f"--engine dask runs --solver normal, gd and the optimizers ({', '.join(OPTIMIZERS)})"

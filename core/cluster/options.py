@@ -50,8 +50,10 @@ def add_engine_arguments(fit: argparse.ArgumentParser) -> None:
         help="memory: load DATA into this process (default); dask: read DATA (a Parquet file "
         "or folder, a glob of CSV files, a Zarr array or a .npy file) lazily in row chunks "
         "on a Dask cluster: one pass forms the Gram statistics XᵀX, Xᵀy, yᵀy (float64), "
-        "then --solver normal, or gd --implementation gram (the default), runs from them; gd "
-        "--implementation vectorised computes every step as a map-reduce over the chunks",
+        "then --solver normal, gd or an optimizer (sgd, momentum, nesterov, adagrad, "
+        "rmsprop, adam) runs from them (--implementation gram, the full-batch default) or "
+        "computes every step as a map-reduce over the chunks (--implementation vectorised); "
+        "with --batch-size each step is a reduction over the chunks that hold the batch",
     )
     group.add_argument(
         "--scheduler",
