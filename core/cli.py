@@ -119,6 +119,34 @@ class _Interrupted(Exception):
     """Ctrl+C during a run, after what was done has been kept."""
 
 
+class _Recorder:
+    """What a fit keeps of its snapshots as they come: the last one, and the ``--history``
+    rows when ``writer`` is given; on Ctrl+C, the :class:`_Interrupted` that says both."""
+
+    def __init__(self, writer: HistoryWriter | None, path: Path | None) -> None:
+        self.writer, self.path = writer, path
+        self.last: Any = None
+
+    def __call__(self, snap: Any) -> None:
+        if self.writer is not None:
+            self.writer.add(snap)
+        self.last = snap
+
+    def interrupted(self) -> _Interrupted:
+        """Keep the history so far; the error that says where the run stopped."""
+        where = ""
+        if self.writer is not None:
+            self.writer.__exit__(KeyboardInterrupt, None, None)
+            where = f"; the history so far ({self.writer.rows} snapshots) is in {self.path}"
+        done = f" after iteration {self.last.iteration}" if self.last is not None else ""
+        return _Interrupted(f"interrupted{done}{where}")
+
+    def close(self, exc: BaseException | None = None) -> None:
+        """Finish the history file: kept when ``exc`` is None, left as it was otherwise."""
+        if self.writer is not None:
+            self.writer.__exit__(type(exc) if exc else None, exc, None)
+
+
 def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     """Run the fit the options describe; write ``--history`` as it goes; return the
     JSON-ready report. Raises InputError for bad data or options, _Interrupted on Ctrl+C."""
@@ -129,7 +157,6 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     from core.solvers import (
         GD_SOLVERS,
         ITERATIVE_OPTIONS,
-        Snapshot,
         describe,
         run_solver,
     )
@@ -181,7 +208,6 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
             "pace": pace,
             **{key: getattr(run, key) for key in ITERATIVE_OPTIONS},
         }
-    final: Snapshot | None = None
     snapshots = run_solver(problem, run.solver, **options)  # refuses L1 with adam, normal...
     writer = (
         HistoryWriter(
@@ -194,24 +220,17 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         if history_path is not None
         else None
     )
+    record = _Recorder(writer, history_path)
     try:
         for snap in snapshots:
-            if writer is not None:
-                writer.add(snap)
-            final = snap
+            record(snap)
     except KeyboardInterrupt:
-        where = ""
-        if writer is not None:
-            writer.__exit__(KeyboardInterrupt, None, None)
-            where = f"; the history so far ({writer.rows} snapshots) is in {history_path}"
-        done = f" after iteration {final.iteration}" if final is not None else ""
-        raise _Interrupted(f"interrupted{done}{where}") from None
+        raise record.interrupted() from None
     except BaseException as exc:
-        if writer is not None:
-            writer.__exit__(type(exc), exc, None)
+        record.close(exc)
         raise
-    if writer is not None:
-        writer.__exit__(None, None, None)
+    record.close()
+    final = record.last
     assert final is not None
     warnings = [*dataset.warnings, *final.warnings]
     if final.diverged:
@@ -298,15 +317,38 @@ def run_fit(args: argparse.Namespace) -> int:
     """``gd-explorer fit``: train, print the report (or one JSON object)."""
     text: Callable[[dict[str, Any]], str] = format_report
     if args.engine == "dask":  # data larger than memory, on a Dask cluster (core.cluster)
-        from core.cluster.fit import fit_report, format_dask_report
-
-        report, text = fit_report(args, settings_from_args), format_dask_report
+        report, text = _dask_fit(args)
     elif args.scheduler is not None:
         raise InputError("--scheduler applies to --engine dask (the default engine is memory)")
     else:
         report = fit_result(args)
     write_stdout(json.dumps(_json_safe(report), ensure_ascii=False) if args.json else text(report))
     return EXIT_OK
+
+
+def _dask_fit(args: argparse.Namespace) -> tuple[dict[str, Any], Callable[[dict], str]]:
+    """``fit --engine dask``: the report and its formatter; ``--history`` written as the
+    run goes, Ctrl+C said as in memory (:class:`_Interrupted`)."""
+    from core.cluster.fit import fit_report, format_dask_report
+    from core.files import check_output_path
+
+    path = check_output_path(args.history, "history file") if args.history is not None else None
+    record = _Recorder(None, path)
+
+    def observer(names: Sequence[str], intercept: bool, batch_cost: bool) -> _Recorder:
+        if path is not None:  # the history's header: the features, known once DATA is open
+            record.writer = HistoryWriter(path, names, intercept, batch_cost=batch_cost)
+        return record
+
+    try:
+        report = fit_report(args, settings_from_args, observer)
+    except KeyboardInterrupt:
+        raise record.interrupted() from None
+    except BaseException as exc:
+        record.close(exc)
+        raise
+    record.close()
+    return report, format_dask_report
 
 
 def run_make_data(args: argparse.Namespace) -> int:

@@ -55,6 +55,12 @@ def _predict_one(predictor: Predictor, text: str, option: str) -> dict[str, Any]
     return {"x": x, "y_hat": y_hat, "warnings": predictor.extrapolation(row)}
 
 
+def predictions(predictor: Predictor, texts: Sequence[str]) -> list[dict[str, Any]]:
+    """The ``--predict`` texts' predictions by ``predictor`` (the fit report's
+    ``"predictions"``); InputError naming the field of a bad value."""
+    return [_predict_one(predictor, t, "--predict") for t in texts]
+
+
 def check_predict_values(problem: Problem, texts: Sequence[str]) -> None:
     """Refuse bad ``--predict`` values before a fit starts (InputError naming the field)."""
     import numpy as np
@@ -116,7 +122,7 @@ def evaluation_report(
         "model": None if unusable else predictor.to_dict(),
     }
     if predict:
-        out["predictions"] = [_predict_one(predictor, t, "--predict") for t in predict]
+        out["predictions"] = predictions(predictor, predict)
     return out
 
 

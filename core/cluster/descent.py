@@ -28,13 +28,15 @@ def gd_snapshots(
     args: argparse.Namespace,
     kernel: Any = None,
     batch_gradient: Any = None,
+    observe: Any = None,
 ) -> tuple[Any, dict]:
     """The final snapshot of ``run.solver`` (gd or one of the optimizers) from the Gram
     form, or with ``kernel`` (a :class:`~core.cluster.steps.ChunkedSteps`) every full-data
     gradient on the cluster, or with ``batch_gradient`` (a
     :class:`~core.cluster.batches.ChunkedBatches`) every mini-batch's on the cluster and
     the full-data cost of the snapshots from the Gram form; and the run's options (for
-    :func:`core.solvers.describe`). InputError for a bad option, as in memory."""
+    :func:`core.solvers.describe`); ``observe(snapshot)`` sees each snapshot as it is
+    made. InputError for a bad option, as in memory."""
     from core.solvers import ITERATIVE_OPTIONS
     from core.solvers.fast_forward import gram_advance, timed_pace
     from core.solvers.gd import descend, plain_step, validate_gd_options
@@ -45,8 +47,9 @@ def gd_snapshots(
     alpha = run.alpha if run.alpha_factor is None else run.alpha_factor * problem.alpha_max
     batch = mini_batch(run.solver, run.batch_size, problem.m)
     every, pace = args.report_every, None
-    if every is None:  # as the in-memory fit: a mini-batch run keeps every snapshot
-        every, pace = (1, None) if batch else (max(1, run.iterations), timed_pace())
+    if every is None:  # as the in-memory fit: a mini-batch run or a history keeps them all
+        keep = batch or getattr(args, "history", None) is not None
+        every, pace = (1, None) if keep else (max(1, run.iterations), timed_pace())
     gp: Any = problem  # duck-typed: what descend reads of a Problem
     bound = None
     if run.solver == "gd":
@@ -98,6 +101,8 @@ def gd_snapshots(
             started=started,
         ):
             final = snap
+            if observe is not None:
+                observe(snap)
     options = {"alpha": alpha, **{key: getattr(run, key) for key in ITERATIVE_OPTIONS}}
     options["batch_size"] = batch  # a batch of m rows or more is the full batch
     return final, options
@@ -111,12 +116,14 @@ def iterative_fit(
     run: Any,
     args: argparse.Namespace,
     notes: list[str],
+    observe: Any = None,
 ) -> tuple[Any, dict, dict, str]:
     """Run ``run.solver`` (gd or an optimizer) on the dask engine after the pass: the final
     snapshot, its options, the ``steps`` report ({"reductions", "persisted"}, empty for the
     Gram form) and the implementation used; where the steps ran is added to ``notes``.
     ``--implementation`` gram (the full-batch default) or vectorised (the mini-batch
-    default). InputError for a mini-batch in Gram form (as in memory) or on chunks that do
+    default). ``observe(snapshot)`` sees each snapshot as it is made. InputError for a
+    mini-batch in Gram form (as in memory) or on chunks that do
     not fit in the workers' memory."""
     from core.cluster.steps import ChunkedSteps, fits_in_memory
     from core.solvers.implementations import check_available
@@ -146,7 +153,7 @@ def iterative_fit(
         batches = ChunkedBatches(
             client, client.persist(lazy.parts), problem, batch, run.shuffle_seed, lazy.path
         )
-        final, options = gd_snapshots(problem, run, args, batch_gradient=batches)
+        final, options = gd_snapshots(problem, run, args, batch_gradient=batches, observe=observe)
         notes.append(
             f"each mini-batch step is a reduction on the cluster over only the chunks that "
             f"hold its {batch:,} rows (kept in the workers' memory; {batches.calls:,} "
@@ -158,7 +165,7 @@ def iterative_fit(
         kernel = ChunkedSteps(
             client, lazy.parts, problem, cluster["memory_limit_bytes"], nbytes, lazy.path
         )
-        final, options = gd_snapshots(problem, run, args, kernel)
+        final, options = gd_snapshots(problem, run, args, kernel, observe=observe)
         notes.append(
             f"every step is a map-reduce over the {stats.chunks:,} chunks on the cluster "
             f"({kernel.calls:,} reductions; the chunks "
@@ -167,7 +174,7 @@ def iterative_fit(
         )  # fmt: skip
         steps = {"reductions": kernel.calls, "persisted": kernel.persisted}
         return final, options, steps, implementation
-    final, options = gd_snapshots(problem, run, args)
+    final, options = gd_snapshots(problem, run, args, observe=observe)
     default = "" if given else "; the full-batch default on the dask engine"
     notes.append(
         "every step ran in this process from the Gram form (XᵀX, Xᵀy, yᵀy of the one "

@@ -16,22 +16,22 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from core.cluster.gram_problem import GramProblem
+from core.cluster.statistics import GramStatistics
 from core.errors import InputError
 from core.run_report import final_fields
 
 #: ``settings_from_args(args) -> (DataSettings, ModelSettings, RunSettings)``, validated.
 Settings = Callable[[argparse.Namespace], tuple[Any, Any, Any]]
-#: The fit options the dask engine does not take yet, with what to do instead.
-_REFUSED = {
-    "history": "--history",
-    "predict": "--predict",
-}
+#: ``observer(feature_names, intercept, batch_cost) -> observe``, called once DATA is open
+#: and the run about to start; ``observe(snapshot)`` then sees each snapshot as it is made
+#: (the command line's ``--history``; ``batch_cost``: a mini-batch run's snapshots carry it).
+Observer = Callable[[Sequence[str], bool, bool], Callable[[Any], None]]
 _REFUSED_DATA = (
     *("header", "delimiter", "encoding", "decimal", "thousands", "sheet"),
     *("categorical", "missing"),
@@ -52,9 +52,6 @@ def check_options(args: argparse.Namespace, settings_from_args: Settings) -> tup
     for key in _REFUSED_DATA:
         if hasattr(args, key):
             option = "--" + key.replace("_", "-")
-            raise InputError(f"{option} does not apply to --engine dask (yet)")
-    for key, option in _REFUSED.items():
-        if getattr(args, key, None):
             raise InputError(f"{option} does not apply to --engine dask (yet)")
     if args.optimal:
         raise InputError("--optimal does not apply to --engine dask (yet)")
@@ -90,10 +87,15 @@ def check_options(args: argparse.Namespace, settings_from_args: Settings) -> tup
     return data, model, run
 
 
-def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[str, Any]:
+def fit_report(
+    args: argparse.Namespace, settings_from_args: Settings, observer: Observer | None = None
+) -> dict[str, Any]:
     """Run ``fit`` on the dask engine; return the JSON-ready report (the in-memory report's
     keys, plus ``engine``, ``cluster`` and ``pass``); ``settings_from_args`` validates the
-    options as for the in-memory fit. InputError for bad data or options."""
+    options as for the in-memory fit; ``observer`` (see :data:`Observer`) sees every
+    snapshot as it is made (the normal equation's one). ``--predict`` values are checked
+    before the pass. InputError for bad data or options."""
+    from core.cli_eval import predictions
     from core.cluster.data import open_data
     from core.cluster.descent import iterative_fit
     from core.cluster.engine import connect
@@ -101,6 +103,7 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
     from core.cluster.normal import normal_snapshot
     from core.cluster.statistics import gram_pass
     from core.solvers import describe
+    from core.solvers.optimizers import mini_batch
     from core.solvers.theory import problem_theory
 
     _, model, run = check_options(args, settings_from_args)
@@ -111,8 +114,16 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
         features=tuple(getattr(args, "features", ()) or ()),
         ignore=tuple(getattr(args, "ignore", ()) or ()),
     )
+    predict = tuple(getattr(args, "predict", None) or ())
+    n_features = len(lazy.features)
+    blank = _predictor(lazy.features, lazy.target, np.zeros(n_features), 0.0, None)
+    predictions(blank, predict)  # a bad value is refused before the pass, not after it
     notes = list(lazy.notes)
     gd = run.solver != "normal"  # gd or an optimizer
+    observe = None
+    if observer is not None:
+        batch = gd and bool(mini_batch(run.solver, run.batch_size, 2**62))  # m not known yet
+        observe = observer(lazy.features, model.intercept, batch)
     steps: dict[str, Any] = {}
     implementation = None
     with connect(args.scheduler) as (client, cluster):
@@ -125,10 +136,12 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
         t_solve = time.perf_counter()
         if gd:
             final, options, steps, implementation = iterative_fit(
-                client, lazy, problem, cluster, run, args, notes
+                client, lazy, problem, cluster, run, args, notes, observe
             )
         else:
             final, options = normal_snapshot(problem, t_solve), {}
+            if observe is not None:
+                observe(final)
             notes.append(NORMAL_NOTE)
     alpha = options["alpha"] if gd else None
     solve_s = time.perf_counter() - t_solve
@@ -136,6 +149,7 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
     sst = float(stats.M2[stats.n, stats.n])
     sse = 2 * stats.m * final.cost
     warnings = [*final.warnings] + ([final.message] if final.diverged else [])
+    predictor = _predictor(lazy.features, lazy.target, final.w, final.b, stats)
     return {
         "engine": "dask",
         "cluster": cluster,
@@ -181,7 +195,9 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
         "split": None,
         "test_cost": None,
         "penalty": {"l2": 0.0, "l1": 0.0, "zeroed": []},
-        "model": _model(problem, lazy.target, final) if final.usable else None,
+        # a diverged run predicts nothing: no model is saved (as in memory)
+        "model": predictor.to_dict() if final.usable else None,
+        **({"predictions": predictions(predictor, predict)} if predict else {}),
         "metrics": None,
         "reading": (
             f"training R² = {1 - sse / sst:.6g}, RMSE = {math.sqrt(sse / stats.m):.6g} "
@@ -193,15 +209,22 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
     }
 
 
-def _model(problem: GramProblem, target: str, final: Any) -> dict[str, Any]:
-    """The saved model (as the in-memory report's ``"model"``, for ``predict --model``)."""
+def _predictor(
+    names: Any, target: str, w: Any, b: float | None, stats: GramStatistics | None
+) -> Any:
+    """The :class:`~core.evaluation.predictor.Predictor` of coefficients ``w``, ``b``
+    (original units) on the numeric features ``names``; the training ranges from
+    ``stats`` (None: unknown yet, no extrapolation warnings)."""
     from core.evaluation.predictor import Predictor
 
-    n, stats = problem.n, problem.stats
-    ranges = tuple((float(stats.low[j]), float(stats.high[j])) for j in range(n))
-    w = np.asarray(final.w, np.float64)
-    names = problem.feature_names
-    return Predictor(names, (None,) * n, tuple(range(n)), 1, w, final.b, target, ranges).to_dict()
+    n = len(names)
+    ranges = (
+        tuple((float(stats.low[j]), float(stats.high[j])) for j in range(n))
+        if stats is not None
+        else ((-math.inf, math.inf),) * n
+    )
+    w = np.asarray(w, np.float64)
+    return Predictor(tuple(names), (None,) * n, tuple(range(n)), 1, w, b, target, ranges)
 
 
 def format_dask_report(report: dict[str, Any]) -> str:
