@@ -1,8 +1,8 @@
 """``gd-explorer fit DATA --engine dask``: one pass over DATA's row chunks on a Dask cluster
 forms the Gram statistics, then the solver runs from them in this process.
 
-- ``--solver normal`` (:mod:`core.cluster.normal`): the least-squares answer from the
-  statistics.
+- ``--solver normal`` (:mod:`core.cluster.normal`): the least-squares answer, from the
+  statistics refined by passes over the chunks, or from a tall-skinny QR.
 - ``--solver gd`` (:mod:`core.cluster.descent`; ``--implementation gram``, the default on
   this engine): the product's own gradient-descent driver on the Gram form, every step O(n²)
   here; ``--implementation vectorised``: every step a map-reduce over the chunks on the
@@ -138,7 +138,8 @@ def fit_report(args: argparse.Namespace, settings_from_args: Settings) -> dict[s
         elif gd:
             final, options = gd_snapshots(problem, run, args)
         else:
-            final, options = normal_snapshot(problem, t_solve), {}
+            final, steps = normal_snapshot(problem, t_solve, client, lazy.parts, lazy.path)
+            options = {}
             notes.append(NORMAL_NOTE)
     alpha = options["alpha"] if gd else None
     solve_s = time.perf_counter() - t_solve
