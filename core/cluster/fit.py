@@ -1,8 +1,8 @@
 """``gd-explorer fit DATA --engine dask``: one pass over DATA's row chunks on a Dask cluster
 forms the Gram statistics, then the solver runs from them in this process.
 
-- ``--solver normal`` (:mod:`core.cluster.normal`): the least-squares answer from the
-  statistics.
+- ``--solver normal`` (:mod:`core.cluster.normal`): the least-squares answer, from the
+  statistics refined by passes over the chunks, or from a tall-skinny QR.
 - ``--solver gd`` and the optimizers (:mod:`core.cluster.descent`; ``--implementation
   gram``, the full-batch default on this engine): the product's own gradient-descent
   driver on the Gram form, every step O(n²) here; ``--implementation vectorised``: every
@@ -139,7 +139,8 @@ def fit_report(
                 client, lazy, problem, cluster, run, args, notes, observe
             )
         else:
-            final, options = normal_snapshot(problem, t_solve), {}
+            final, steps = normal_snapshot(problem, t_solve, client, lazy.parts, lazy.path)
+            options = {}
             if observe is not None:
                 observe(final)
             notes.append(NORMAL_NOTE)

@@ -201,7 +201,6 @@ def test_bad_data_and_options_are_one_line_errors(files, scheduler, capsys, tmp_
     assert "--implementation" in one_line_error(
         capsys, "fit", npy, *dask, "--implementation", "fused"
     )
-    assert "--history" in one_line_error(capsys, "fit", npy, *dask, "--history", "h.csv")
     assert "no column 'z'" in one_line_error(capsys, "fit", npy, *dask, "--target", "z")
     holes = np.ones((10, 3))
     holes[:, 0] = np.arange(10)
