@@ -50,7 +50,6 @@ def gd_snapshots(
     if every is None:  # as the in-memory fit: a mini-batch run or a history keeps them all
         keep = batch or getattr(args, "history", None) is not None
         every, pace = (1, None) if keep else (max(1, run.iterations), timed_pace())
-    gp: Any = problem  # duck-typed: what descend reads of a Problem
     bound = None
     if run.solver == "gd":
         validate_gd_options(alpha, run.iterations, run.tolerance, every)
@@ -61,7 +60,7 @@ def gd_snapshots(
         step, plain = plain_step(rate, problem.intercept, problem.penalty), True
     else:
         plan = optimizer_plan(
-            gp, run.solver, alpha=alpha, iterations=run.iterations, tolerance=run.tolerance,
+            problem, run.solver, alpha=alpha, iterations=run.iterations, tolerance=run.tolerance,
             report_every=every, batch_size=run.batch_size, momentum=run.momentum,
             rho=run.rho, beta1=run.beta1, beta2=run.beta2, epsilon=run.epsilon,
             schedule=run.schedule, decay=run.decay, step_every=run.step_every,
@@ -79,8 +78,8 @@ def gd_snapshots(
     final = None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for snap in descend(
-            gp,
-            kernel_evaluator(gp, kernel or problem.form.kernel(problem.intercept)),
+            problem,
+            kernel_evaluator(problem, kernel or problem.form.kernel(problem.intercept)),
             np.asarray(w_s, np.float64),
             float(b_s or 0.0),
             alpha=alpha,
@@ -94,7 +93,7 @@ def gd_snapshots(
             batch_gradient=batch_gradient,
             rate=rate,
             advance=(
-                gram_advance(gp, problem.form, alpha)
+                gram_advance(problem, problem.form, alpha)
                 if plain and run.schedule == "constant" and kernel is None
                 else None
             ),

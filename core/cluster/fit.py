@@ -175,7 +175,7 @@ def fit_report(
         **final_fields(final),
         "alpha": alpha,
         "optimizer": describe(run.solver, **options) if gd else None,
-        "theory": problem_theory(problem, run, alpha, final.iteration) if gd else None,  # type: ignore[arg-type]
+        "theory": problem_theory(problem, run, options["alpha"], final.iteration) if gd else None,
         "alpha_max": problem.alpha_max,
         "condition_number": problem.condition_number,
         "gradient_norm": final.grad_norm,

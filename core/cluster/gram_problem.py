@@ -1,6 +1,7 @@
-"""A regression problem held as its Gram statistics only: what the gradient-descent driver
-(:func:`core.solvers.gd.descend`) and the Gram form (:class:`GramForm`) read of a
-:class:`core.model.problem.Problem`, built from one pass over data that stays on disk.
+"""A regression problem held as its Gram statistics only: a
+:class:`core.model.training_problem.TrainingProblem` (what the gradient-descent driver
+:func:`core.solvers.gd.descend` reads) with the Gram form (:class:`GramForm`), built from
+one pass over data that stays on disk.
 
 Training coordinates are the product's: features scaled ``(x − shift)/scale`` exactly as
 :func:`core.model.scaling.fit_scaler` would scale them in memory (z-score with the
@@ -50,8 +51,9 @@ def scaler_from(stats: GramStatistics, scaling: str, intercept: bool, names: lis
 
 
 class GramProblem:
-    """The duck-typed problem of the dask engine: sizes, names, scaling, the Gram form in
-    training coordinates (:attr:`form`), the bound α_max and κ; no rows (``test`` None)."""
+    """The :class:`~core.model.training_problem.TrainingProblem` of the dask engine:
+    sizes, names, scaling, the Gram form in training coordinates (:attr:`form`), the bound
+    α_max and κ; no rows (``test`` None)."""
 
     dtype = "float64"
     device = "cpu"

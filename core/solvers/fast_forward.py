@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from core.model.problem import Problem
+from core.model.training_problem import TrainingProblem
 from core.solvers.implementations import GramForm, numba_kernels
 from core.solvers.verdicts import RISE_FACTOR, RISING_STEPS
 
@@ -78,7 +78,7 @@ def plain_advance(
     return advance
 
 
-def gram_advance(problem: Problem, form: GramForm, alpha: float) -> Advance | None:
+def gram_advance(problem: TrainingProblem, form: GramForm, alpha: float) -> Advance | None:
     """The Gram form's compiled fast-forward (plain gradient descent at the constant rate
     ``alpha``, float64, no L1 penalty), or None when numba is missing or it does not apply."""
     kernels = numba_kernels()

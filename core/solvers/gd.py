@@ -20,6 +20,7 @@ import numpy as np
 from core.errors import Cancelled, InputError
 from core.model.penalty import Penalty
 from core.model.problem import Problem
+from core.model.training_problem import TrainingProblem
 from core.solvers.fast_forward import Advance, gram_advance, plain_advance
 from core.solvers.implementations import (
     GramForm,
@@ -70,7 +71,7 @@ Step = Callable[[Any, Any, Any, Any, int], tuple[Any, Any]]
 BatchGradient = Callable[[Any, Any], tuple[Any, Any, float]]
 
 
-def alpha_max_limit(problem: Problem) -> Limit:
+def alpha_max_limit(problem: TrainingProblem) -> Limit:
     """Batch gradient descent's bound α_max = 2/λ_max(AᵀA/m) (DESIGN.md §1)."""
     return Limit(problem.alpha_max, "α_max", "2/λ_max of AᵀA/m")
 
@@ -88,7 +89,7 @@ def _chunk(pace: Pace | None, planned: int) -> int:
 
 
 def descend(
-    problem: Problem,
+    problem: TrainingProblem,
     evaluate: Evaluate,
     w_s: Any,
     b_s: Any,

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import Cancelled, InputError
+from core.model.training_problem import TrainingProblem
 from core.solvers.snapshot import CancelFlag
 
 IMPLEMENTATIONS = ("vectorised", "loop", "compiled", "fused", "gram", "cupy")
@@ -287,7 +288,7 @@ class GramForm:
         return kernel
 
 
-def kernel_evaluator(problem: Any, kernel: Kernel) -> Callable[[Any, Any, bool], tuple]:
+def kernel_evaluator(problem: TrainingProblem, kernel: Kernel) -> Callable[[Any, Any, bool], tuple]:
     """The driver's ``evaluate(w_s, b_s, need_norm) -> (J, ∇w, ∂b, ‖∇‖)`` from ``kernel``
     for ``problem`` (a :class:`core.model.problem.Problem`): J = Σe²/(2m) plus the penalty,
     ∇w plus the L2 term, and the norm of the smallest subgradient (an L1 term's kink)."""

@@ -38,6 +38,7 @@ import numpy as np
 
 from core.errors import InputError
 from core.model.problem import Problem
+from core.model.training_problem import TrainingProblem
 from core.solvers.gd import (
     BatchGradient,
     Limit,
@@ -236,7 +237,7 @@ class OptimizerPlan:
 
 
 def optimizer_plan(
-    problem: Any,
+    problem: TrainingProblem,
     solver: str,
     *,
     alpha: float,

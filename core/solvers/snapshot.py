@@ -12,7 +12,7 @@ import numpy as np
 from core.backend import to_host
 
 if TYPE_CHECKING:
-    from core.model.problem import Problem
+    from core.model.training_problem import TrainingProblem
 
 
 class RunStatus(StrEnum):
@@ -101,7 +101,7 @@ def readonly(a: Any) -> np.ndarray:
 
 
 def make_snapshot(
-    problem: Problem,
+    problem: TrainingProblem,
     it: int,
     cost: float,
     w_s: Any,

@@ -32,6 +32,7 @@ from core.solvers.optimizers import MOMENTUM_MAX, mini_batch
 
 if TYPE_CHECKING:
     from core.model.problem import Problem
+    from core.model.training_problem import TrainingProblem
     from core.settings import RunSettings
 
 #: Solvers whose constant-step, full-batch behaviour this theory predicts.
@@ -210,7 +211,7 @@ def optimal_settings(
 
 
 def problem_theory(
-    problem: Problem, run: RunSettings, alpha: float, measured_iterations: int
+    problem: TrainingProblem, run: RunSettings, alpha: float, measured_iterations: int
 ) -> dict[str, Any]:
     """:func:`theory_report` for a fit: the problem's λ range and the run's settings."""
     lam_min, lam_max = problem.lambda_range
