@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from core.backend import check_fits, format_bytes
+from core.cluster import missing
 from core.solvers import implementations
 from core.solvers.implementations import block_rows
 from core.solvers.snapshot import CancelFlag
@@ -67,6 +68,14 @@ def run_benchmark(
         "cpu",
         f"the {m_max:,} x {n_max:,} {config.dtype} test matrix",
     )
+    if "dask" in config.impls and not missing():
+        # the dask rows hold [X | y] in float64 twice more: chunks here and on the workers
+        check_fits(
+            m_max * n_max * itemsize + 2 * m_max * (n_max + 1) * 8,
+            "cpu",
+            f"the {m_max:,} x {n_max:,} test matrix and its float64 chunks for the dask "
+            "rows (here and on the workers; leave out dask or use fewer rows)",
+        )
     threads = machine.thread_counts(config)
     groups_per_point = (
         len(threads)
