@@ -116,7 +116,7 @@ def format_report(r: dict[str, Any]) -> str:
 
 def time_line(r: dict[str, Any]) -> str:
     """``time  0.0253 s (25.3 ns per iteration, gram)``: the solver's own time."""
-    from core.timing.units import fmt_seconds
+    from core.units import fmt_seconds
 
     line = f"time        {r['elapsed_s']:.4g} s"
     per = r.get("seconds_per_iteration")

@@ -6,4 +6,6 @@ import sys
 
 from gui_app.launcher import main
 
-sys.exit(main())
+# guarded: Dask's worker processes start by importing this module (multiprocessing's spawn)
+if __name__ == "__main__":
+    sys.exit(main())

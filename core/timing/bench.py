@@ -1,4 +1,4 @@
-"""The timing lab: one gradient-descent step, implemented six ways, measured honestly.
+"""The timing lab: one gradient-descent step, implemented seven ways, measured honestly.
 
 The step is ``e = Xw + b − y``, ``∇w = Xᵀe/m``, ``∂b = Σe/m`` (and Σe², for the cost) on an
 m×n design. The implementations are the runs' own kernels, from the kernel registry
@@ -14,6 +14,9 @@ inputs and is checked against the vectorised kernel before its time counts:
 ``cupy``                  on an NVIDIA GPU, float32 and float64: the fused CUDA kernel
                           (reads X once; set against that read's time), and beside it the
                           ``vectorised`` kernel on CuPy arrays
+``dask``                  not a kernel: the dask engine's step on a local cluster, with its
+                          Gram pass (``dask-gram``) and the same chunks in one process
+                          (``one-process``); :mod:`~core.timing.dask_rows`, with the extra
 ========================  ===============================================================
 
 Alongside ``vectorised`` the course's line ``X.T @ (X @ w + b - y) / m`` is timed in the

@@ -28,8 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``gd-explorer bench`` (ranges and defaults from core.timing.limits)."""
     parser.description = (
         "Time one gradient-descent step implemented as Python loops, "
-        "compiled loops, BLAS, a fused one-pass kernel, the Gram form and "
-        "on the GPU; check each against the vectorised step."
+        "compiled loops, BLAS, a fused one-pass kernel, the Gram form, "
+        "on the GPU and on a local Dask cluster; check each against the vectorised step."
     )
     parser.add_argument("--m", type=int_arg, default=limits.M.default, help=_help(limits.M))
     parser.add_argument("--n", type=int_arg, default=limits.N.default, help=_help(limits.N))
@@ -59,6 +59,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=_help(limits.THREADS, default=False).replace("a thread count", "thread counts")
         + "; default 1 and all cores",
     )
+    parser.add_argument(
+        "--workers",
+        type=int_arg,
+        metavar="N",
+        help="workers of the dask rows' local cluster, one thread each (default one per core)",
+    )
+    parser.add_argument(
+        "--chunk-rows",
+        type=int_arg,
+        metavar="ROWS",
+        help="rows per chunk of the dask rows (default: four chunks per worker)",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     to_cost_command.add_arguments(parser)
 
@@ -79,6 +91,8 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         points=args.points if args.points is not None else limits.POINTS.default,
         threads=tuple(dict.fromkeys(threads)) if threads else None,
         bandwidth_bytes=bench_config.DEFAULT_BANDWIDTH_BYTES,
+        dask_workers=getattr(args, "workers", None),
+        dask_chunk_rows=getattr(args, "chunk_rows", None),
     )
     config.validate()
     return config

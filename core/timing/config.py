@@ -24,7 +24,10 @@ def check_cancel(cancel: CancelFlag | None) -> None:
 
 #: The implementations the bench compares: the kernel registry's names
 #: (:data:`core.solvers.implementations.IMPLEMENTATIONS`), in the order of the timing story.
-IMPLS = ("loop", "compiled", "vectorised", "fused", "gram", "cupy")
+IMPLS = ("loop", "compiled", "vectorised", "fused", "gram", "cupy", "dask")
+#: The rows ``dask`` gives (:mod:`core.timing.dask_rows`): the engine's step on the cluster,
+#: its Gram form, and the same chunks stepped in this one process.
+DASK_ROWS = ("dask", "dask-gram", "one-process")
 #: The course's textbook line, timed beside the ``vectorised`` kernel (not an ``--impl``
 #: choice): the peer the product's vectorised step is compared with.
 TEXTBOOK_LINE = "textbook-line"
@@ -51,6 +54,17 @@ WHY = {
     "cupy": "One CUDA kernel that reads X once per step, on the GPU (float32 and float64, "
     "beside CuPy's vectorised step): thousands of threads and many times the CPU's memory "
     "bandwidth; its bound is the time one read of X takes. Copying X there is paid once.",
+    "dask": "The dask engine's step on a local cluster of single-threaded workers: each "
+    "chunk of rows gives its Xᵀe, Σe and Σe² as one task, and a tree of sums adds them. "
+    "Every step pays the scheduler: sending w to every chunk's task, running them, "
+    "gathering the sums (measured as a step of empty tasks); data on disk would add a "
+    "read of each chunk per step. It wins when the chunks' work outweighs that and the "
+    "workers have cores of their own.",
+    "dask-gram": "The Gram form on the cluster: one pass over the chunks gives XᵀX, Xᵀy "
+    "and yᵀy (the pass is the precompute, timed apart); every step after it is O(n²) "
+    "here, whatever m is and wherever the data lies.",
+    "one-process": "The same chunks stepped one after another in this process, with the "
+    "same code and as many threads as the cluster has: what the cluster must beat.",
 }
 
 #: Relative agreement each kernel must reach against the vectorised one: [∇w, ∂b] in the
@@ -83,6 +97,11 @@ class BenchConfig:
     bandwidth_bytes: int = DEFAULT_BANDWIDTH_BYTES
     #: Thread counts for the threaded rows; None means ``[1, all cores]``.
     threads: tuple[int, ...] | None = None
+    #: The dask rows: workers of the local cluster (None: one per core), rows per chunk
+    #: (None: four chunks per worker), worker processes (False: threads of this process).
+    dask_workers: int | None = None
+    dask_chunk_rows: int | None = None
+    dask_processes: bool = True
 
     def validate(self) -> None:
         """Raise :class:`InputError` for an option that cannot be used (with its range)."""
@@ -110,6 +129,12 @@ class BenchConfig:
                 raise InputError("give at least one thread count")
             for t in self.threads:
                 limits.THREADS.check(t)
+        if self.dask_workers is not None and not 1 <= self.dask_workers <= 256:
+            raise InputError(
+                f"--workers must be a whole number from 1 to 256, got {self.dask_workers}"
+            )
+        if self.dask_chunk_rows is not None and self.dask_chunk_rows < 1:
+            raise InputError(f"--chunk-rows must be at least 1, got {self.dask_chunk_rows}")
 
     def sizes(self) -> list[tuple[int, int]]:
         """The (m, n) points to measure: one, or a log-spaced sweep ending at (m, n)."""

@@ -12,11 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from core.backend import format_bytes
 from core.timing import machine
-from core.timing.config import TEXTBOOK_LINE
+from core.timing.config import DASK_ROWS, TEXTBOOK_LINE
+from core.timing.dask_rows import crossover
 from core.timing.measure import ONE_READ
 from core.timing.results import BenchReport, BenchResult
-from core.timing.units import fmt_seconds
+from core.units import fmt_seconds
 
 
 def rates(row: BenchResult, bandwidth: dict[int, float], machine_block: dict[str, Any]) -> None:
@@ -62,7 +64,7 @@ def derive(report: BenchReport) -> None:
         base = vectorised.get(row.threads) or vectorised.get(threads_all)
         if base is not None:
             row.speedup_vs_vectorised = _seconds(base) / secs
-            if row.impl == "gram" and row.precompute_seconds is not None:
+            if row.impl in ("gram", "dask-gram") and row.precompute_seconds is not None:
                 saved = _seconds(base) - secs
                 row.break_even_iterations = (
                     math.ceil(row.precompute_seconds / saved) if saved > 0 else None
@@ -133,6 +135,9 @@ def _summary(report: BenchReport) -> dict[str, Any]:
     errors = [r.rel_error for r in done if r.rel_error is not None and r.dtype == "float64"]
     out["max_rel_error_float64"] = max(errors) if errors else None
     out["all_verified"] = all(r.verified for r in done if r.verified is not None)
+    dask = crossover(report.results, int(report.machine.get("cores") or 1))
+    if dask:
+        out["dask"] = dask
     if report.config.sweep:
         out["slopes"] = sweep_slopes(report)
     return out
@@ -186,6 +191,9 @@ def format_table(report: BenchReport) -> str:
         )
     else:
         lines.append(f"gpu      none: {gpu['reason']}")
+    dask = mc.get("dask")
+    if dask:
+        lines.append(f"dask     {dask_line(dask)}")
     sweep = report.config.sweep is not None
     head = (
         ["impl", "threads", "dtype"]
@@ -303,6 +311,8 @@ def format_table(report: BenchReport) -> str:
                 f"  largest relative difference from the vectorised step (float64): "
                 f"{s['max_rel_error_float64']:.1e}"
             )
+        if s.get("dask", {}).get("text"):
+            lines.append(f"  dask: {s['dask']['text']}")
         for name, slope in s.get("slopes", {}).items():
             lines.append(f"  slope of log(time) vs log({report.config.sweep}): {name} {slope:.2f}")
     busy = mc.get("other_load_cores")
@@ -320,10 +330,25 @@ def format_table(report: BenchReport) -> str:
     return "\n".join(lines)
 
 
+def dask_line(about: dict[str, Any]) -> str:
+    """The dask rows' cluster in words (or why there is none)."""
+    if "missing" in about:
+        return f"no rows: {about['missing']}"
+    workers = int(about.get("workers", 0))
+    kind = "processes" if about.get("processes", True) else "threads of this process"
+    return (
+        f"local cluster of {workers} worker{'s' if workers != 1 else ''} ({kind}), "
+        f"{about.get('threads')} threads in all, memory limit "
+        f"{format_bytes(int(about.get('memory_limit_bytes') or 0))}; started in "
+        f"{fmt_seconds(about.get('start_s'))} (in no step's time)"
+    )
+
+
 def _extra_note(r: BenchResult) -> str:
     parts = []
-    if r.impl == "gram" and r.precompute_seconds is not None:
-        parts.append(f"precompute {fmt_seconds(r.precompute_seconds)}")
+    if r.impl in ("gram", "dask-gram") and r.precompute_seconds is not None:
+        pass_name = "one pass on the cluster" if r.impl == "dask-gram" else "precompute"
+        parts.append(f"{pass_name} {fmt_seconds(r.precompute_seconds)}")
         if r.break_even_iterations is not None:
             parts.append(f"break-even after {r.break_even_iterations:,} iterations")
     if r.compile_seconds is not None:
@@ -339,6 +364,8 @@ def _extra_note(r: BenchResult) -> str:
         parts.append(f"{r.peak_fraction:.0%} of the theoretical GPU bandwidth")
     if r.impl == TEXTBOOK_LINE:
         parts.append("the course's line")
+    if r.impl in DASK_ROWS and r.note and r.verified is not False:
+        parts.append(r.note)
     if r.verified is False:
         parts.append(r.note)
     return ", ".join(parts)

@@ -48,6 +48,13 @@ class BenchResult:
     transfer_seconds: float | None = None
     precompute_seconds: float | None = None
     break_even_iterations: int | None = None
+    #: The dask rows: workers, rows per chunk, the cluster's start-up (never inside a
+    #: step's time), and a step of empty tasks of the same graph (the scheduler's share).
+    workers: int | None = None
+    chunk_rows: int | None = None
+    startup_seconds: float | None = None
+    overhead_seconds: float | None = None
+    tasks_per_step: int | None = None
     skipped: bool = False
     reason: str = ""
     note: str = ""

@@ -9,16 +9,18 @@ GUI worker passes ``progress`` and ``cancel``); ``gd-explorer bench`` is
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
 import numpy as np
 
 from core.backend import check_fits, format_bytes
+from core.cluster import missing
 from core.solvers import implementations
 from core.solvers.implementations import block_rows
 from core.solvers.snapshot import CancelFlag
-from core.timing import gpu, machine
+from core.timing import dask_rows, gpu, machine
 from core.timing import report as derived
 from core.timing.config import TEXTBOOK_LINE, BenchConfig, Progress, check_cancel
 from core.timing.measure import (
@@ -66,12 +68,21 @@ def run_benchmark(
         "cpu",
         f"the {m_max:,} x {n_max:,} {config.dtype} test matrix",
     )
+    if "dask" in config.impls and not missing():
+        # the dask rows hold [X | y] in float64 twice more: chunks here and on the workers
+        check_fits(
+            m_max * n_max * itemsize + 2 * m_max * (n_max + 1) * 8,
+            "cpu",
+            f"the {m_max:,} x {n_max:,} test matrix and its float64 chunks for the dask "
+            "rows (here and on the workers; leave out dask or use fewer rows)",
+        )
     threads = machine.thread_counts(config)
     groups_per_point = (
         len(threads)
         + int("loop" in config.impls)
         + int("gram" in config.impls)
         + int("cupy" in config.impls)
+        + int("dask" in config.impls)
     )
     prog = ProgressSplitter(progress, 2 + len(sizes) * groups_per_point)
 
@@ -110,15 +121,21 @@ def run_benchmark(
     prog.advance()
 
     compile_seconds: dict[str, float] = {}
-    for m, n in sizes:
-        check_cancel(cancel)
-        X = X_full[:m] if n == n_max else np.ascontiguousarray(X_full[:m, :n])
-        y = y_full[:m]
-        w = w_full[:n].copy()
-        _measure_point(
-            result, config, X, y, w, b, threads, bandwidth, compile_seconds, prog, cancel
-        )
-        del X
+    with contextlib.ExitStack() as stack:
+        lab = None
+        if "dask" in config.impls:
+            prog.tick(0.0, "starting a local Dask cluster")
+            lab = stack.enter_context(dask_rows.cluster(config))
+            info["dask"] = dict(lab.about) if lab.client is not None else {"missing": lab.why}
+        for m, n in sizes:
+            check_cancel(cancel)
+            X = X_full[:m] if n == n_max else np.ascontiguousarray(X_full[:m, :n])
+            y = y_full[:m]
+            w = w_full[:n].copy()
+            _measure_point(
+                result, config, X, y, w, b, threads, bandwidth, compile_seconds, prog, cancel, lab
+            )
+            del X
     info["other_load_cores"] = other_load.cores()
     derived.derive(result)
     result.elapsed_s = time.perf_counter() - t_start
@@ -148,6 +165,7 @@ def _measure_point(
     compile_seconds: dict[str, float],
     prog: ProgressSplitter,
     cancel: CancelFlag | None,
+    lab: dask_rows.DaskLab | None = None,
 ) -> None:
     impls = config.impls
     m, n = X.shape
@@ -204,6 +222,9 @@ def _measure_point(
         result.results.extend(
             gpu.gpu_rows(X, y, w, b, config, cancel, prog, reference, result.machine["gpu"])
         )
+        prog.advance()
+    if lab is not None:
+        result.results.extend(dask_rows.dask_rows(lab, X, y, w, b, config, reference, cancel, prog))
         prog.advance()
     for row in result.results:
         if row.m == m and row.n == n and not row.skipped and row.gbps is None:

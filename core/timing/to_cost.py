@@ -80,7 +80,7 @@ from core.timing.to_cost_results import (
     extra_passes,
     rows_read,
 )
-from core.timing.units import fmt_seconds
+from core.units import fmt_seconds
 
 #: A solver's snapshots (both are generator functions, so the search can close them early).
 _Run = Generator[Snapshot, None, None]

@@ -14,6 +14,11 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont
 
 from core.timing.bench import IMPLS, TEXTBOOK_LINE, BenchResult
+from core.timing.config import DASK_ROWS
+
+#: The rows in the order of the timing story: the implementations, then the dask rows'
+#: companions (the Gram pass on the cluster, the same chunks in one process).
+ORDER = (*IMPLS, *(r for r in DASK_ROWS if r not in IMPLS))
 
 IMPL_COLORS = {
     "loop": "#d62728",
@@ -22,6 +27,9 @@ IMPL_COLORS = {
     "fused": "#2ca02c",
     "gram": "#9467bd",
     "cupy": "#17becf",
+    "dask": "#8c564b",
+    "dask-gram": "#e377c2",
+    "one-process": "#bcbd22",
     TEXTBOOK_LINE: "#7f7f7f",
 }
 SKIPPED_COLOR = "#9a9a9a"
@@ -72,8 +80,8 @@ def row_label(r: BenchResult) -> str:
 
 
 def sort_key(r: BenchResult) -> tuple:
-    """Rows in the order of ``IMPLS``, then device, dtype and threads."""
-    return (IMPLS.index(r.impl) if r.impl in IMPLS else len(IMPLS), r.device, r.dtype, r.threads)
+    """Rows in the order of ``ORDER``, then device, dtype and threads."""
+    return (ORDER.index(r.impl) if r.impl in ORDER else len(ORDER), r.device, r.dtype, r.threads)
 
 
 def short_reason(reason: str, limit: int = 70) -> str:

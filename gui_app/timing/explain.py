@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 
 from core.timing.bench import (
-    IMPLS,
     TEXTBOOK_LINE,
     WHY,
     BenchReport,
@@ -15,8 +14,10 @@ from core.timing.bench import (
     blas_info,
     cpu_count,
 )
+from core.timing.report import dask_line
 from gui_app.timing.chart_style import (
     IMPL_COLORS,
+    ORDER,
     format_seconds,
     format_speedup,
     row_label,
@@ -70,6 +71,8 @@ def summary_text(report: BenchReport) -> tuple[str, str]:
             f"On the GPU ({r.dtype}) the cupy kernel takes {format_seconds(r.seconds_median)}, "
             f"{r.read_bound_ratio:.2f}x the time one read of X takes."
         )
+    if s.get("dask", {}).get("text"):
+        lines.append(f"Dask: {s['dask']['text']}.")
     kind = "ok"
     if not s.get("all_verified", True):
         lines.append(
@@ -94,7 +97,7 @@ def why_html(report: BenchReport | None) -> str:
         "e = Xw + b − y, then ∇w = Xᵀe / m: 2·m·n multiply-adds, X read twice.</p>"
     ]
     rows = bar_rows(report) if report is not None else []
-    for impl in IMPLS:
+    for impl in ORDER:
         color = IMPL_COLORS[impl]
         facts = []
         for r in rows:
@@ -108,8 +111,9 @@ def why_html(report: BenchReport | None) -> str:
                 fact += f", {r.gflops:.3g} GFLOP/s"
             if r.estimated:
                 fact += f" ({html.escape(r.label)})"
-            if impl == "gram" and r.precompute_seconds is not None:
-                fact += f"; precompute {format_seconds(r.precompute_seconds)}"
+            if impl in ("gram", "dask-gram") and r.precompute_seconds is not None:
+                what = "one pass on the cluster" if impl == "dask-gram" else "precompute"
+                fact += f"; {what} {format_seconds(r.precompute_seconds)}"
                 if r.break_even_iterations:
                     fact += f", break-even after {r.break_even_iterations:,} steps"
             if r.read_bound_ratio is not None and r.read_bound_seconds is not None:
@@ -122,8 +126,15 @@ def why_html(report: BenchReport | None) -> str:
                     f"; {'first call' if r.device == 'gpu' else 'compile/load'} "
                     f"{format_seconds(r.compile_seconds)} (not counted)"
                 )
-            if r.transfer_seconds is not None:
+            if r.transfer_seconds is not None and r.device == "gpu":
                 fact += f"; copy to GPU {format_seconds(r.transfer_seconds)} (not counted)"
+            if r.workers is not None and r.note:
+                fact += f"; {html.escape(r.note)}"
+            if r.impl == "dask" and r.startup_seconds is not None:
+                fact += (
+                    f"; sending the chunks {format_seconds(r.transfer_seconds)}, starting "
+                    f"the cluster {format_seconds(r.startup_seconds)} (neither counted)"
+                )
             facts.append(fact)
         measured = "<br><span style='color:#333'>" + "<br>".join(facts) + "</span>" if facts else ""
         parts.append(
@@ -186,6 +197,8 @@ def machine_html(report: BenchReport | None, gpu_text: str) -> str:
         f"<b>Measured read bandwidth</b>: {bw_text}",
         f"<b>GPU</b>: {gpu_text}",
     ]
+    if mc.get("dask"):
+        lines.append(f"<b>Dask</b>: {html.escape(dask_line(mc['dask']))}")
     busy = mc.get("other_load_cores")
     if busy is not None:
         lines.append(f"<b>Other load during the run</b>: {busy:.1f} cores")
