@@ -28,12 +28,17 @@ def fits_in_memory(memory_limit: int, nbytes: int) -> bool:
 
 
 def chunk_step(block: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
-    """``[Xᵀe (n), Σe, Σe²]`` of one chunk (rows × (n+1), target last)."""
-    X, y = block[:, :-1], block[:, -1]
-    e = X @ w
+    """``[Xᵀe (n), Σe, Σe²]`` of one chunk (rows × (n+1), target last), by two
+    matrix-vector products over the whole contiguous chunk: ``e = [X y]·[w; −1] + b`` and
+    ``[X y]ᵀe`` (its last entry, ``yᵀe``, dropped); slicing X out would make BLAS read a
+    strided view."""
+    v = np.empty(block.shape[1])
+    v[:-1] = w
+    v[-1] = -1.0
+    e = block @ v
     e += b
-    e -= y
-    return np.concatenate([X.T @ e, [e.sum(), e @ e]])
+    g = block.T @ e
+    return np.concatenate([g[:-1], [e.sum(), e @ e]])
 
 
 def total(*parts: np.ndarray) -> np.ndarray:
