@@ -216,6 +216,49 @@ def _same_header(pattern: str) -> None:
             )
 
 
+#: Bytes of CSV files read here, after a pass failed, to find the cell it could not read.
+LOCATE_BYTES = 1 << 30
+
+
+def locate_csv_problem(pattern: str, message: str = "") -> str | None:
+    """Where the CSV files of ``pattern`` hold what a failed pass could not read: ``"FILE,
+    row R (line L), column C: 'TEXT' is not a number"`` for the first such cell (rows
+    counted from 1 after the header), or ``"FILE: <pandas' message>"`` for a line pandas
+    cannot parse; None when the first :data:`LOCATE_BYTES` hold nothing. ``message``, the
+    pass's error, names the columns to check when it is dask's dtype table; otherwise every
+    column read as numeric. Reads one block at a time in this process (pandas, as text)."""
+    import pandas as pd
+
+    files = sorted(glob.glob(pattern)) or [pattern]
+    named = re.findall(r"^\|\s*(.+?)\s*\|\s*\S+\s*\|\s*\S+\s*\|$", message, re.M)
+    wanted = {c for c in named if c != "Column"} or None
+    read = 0
+    for name in files:
+        if read > LOCATE_BYTES:
+            return None
+        rows = 0
+        try:
+            for block in pd.read_csv(name, dtype=str, chunksize=1 << 17):
+                for col in block.columns:
+                    if wanted is not None and str(col) not in wanted:
+                        continue
+                    text = block[col]
+                    bad = (text.notna() & pd.to_numeric(text, errors="coerce").isna()).to_numpy()
+                    if bad.any() and (wanted or not bad.all()):  # a text column is left out
+                        i = int(np.argmax(bad))
+                        row = rows + i + 1
+                        return (
+                            f"{name}, row {row:,} (line {row + 1:,}), column {col!r}: "
+                            f"{text.iloc[i]!r} is not a number"
+                        )
+                rows += len(block)
+        except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError is a ValueError
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return f"{name}: {first}"
+        read += os.path.getsize(name)
+    return None
+
+
 def open_data(
     path: str,
     target: str | None = None,

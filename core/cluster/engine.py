@@ -86,21 +86,45 @@ def connect(scheduler: str | None) -> Iterator[tuple[Any, dict[str, Any]]]:
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
     t0 = time.perf_counter()
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(dashboard_address=":0", silence_logs=logging.CRITICAL)
-        client = Client(cluster)
-        kind = "local"
-    else:
-        client = _client_within(Client, scheduler)
-        kind = "remote"
+    cluster = client = None
     try:
+        if scheduler is None:
+            with sigint_ignored():  # the workers leave Ctrl+C to this process
+                cluster = LocalCluster(dashboard_address=":0", silence_logs=logging.CRITICAL)
+            client = Client(cluster)
+            kind = "local"
+        else:
+            client = _client_within(Client, scheduler)
+            kind = "remote"
         about = describe(client, kind)
         about["start_s"] = time.perf_counter() - t0
         if about["workers"] == 0:
             raise InputError(f"the Dask cluster at {about['scheduler']} has no workers")
         yield client, about
     finally:
-        client.close()
+        if client is not None:
+            client.close()
         if cluster is not None:
             cluster.close()
+
+
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored inside the block, so that the worker processes a local cluster starts
+    there inherit the disposition (a spawn keeps an ignored signal ignored) and never see
+    Ctrl+C: a terminal sends it to the whole process group, and each worker would print its
+    traceback; this process alone handles it, and closes the cluster. A Ctrl+C pressed
+    during the block (the cluster's start, a few seconds) is lost: it cannot be held for
+    later, as other threads (BLAS, Arrow) would take it. Does nothing off the main thread
+    (where signal handlers cannot be set)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)

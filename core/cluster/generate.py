@@ -13,11 +13,14 @@ written under OUT.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -112,7 +115,7 @@ def _check_out(out: Path, needed: int, force: bool) -> None:
             f"{truth_path(out).name} beside it); choose another --out",
             path=str(out),
         )
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if not os.access(folder, os.W_OK | os.X_OK) or not _can_write_in(folder):
         raise InputError(f"cannot write in the folder {str(folder)!r}", path=str(out))
     free = shutil.disk_usage(folder).free
     if needed * 1.02 > free:
@@ -120,6 +123,19 @@ def _check_out(out: Path, needed: int, force: bool) -> None:
             f"needs about {needed / 1e9:.3g} GB but the disk has {free / 1e9:.3g} GB free",
             path=str(out),
         )
+
+
+def _can_write_in(folder: Path) -> bool:
+    """Whether a file can be made in ``folder``: a probe, as permission bits do not tell a
+    read-only mount or a virtual file system (/proc answers root's access check, then
+    refuses the file, and reports 0 bytes free)."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".gdx-probe.", dir=str(folder))
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(name)
+    return True
 
 
 def _write_parquet(tmp: Path, blocks: Iterator[np.ndarray], names: list[str]) -> None:
@@ -141,9 +157,30 @@ def _write_zarr(
     array = zarr.open_array(str(tmp), mode="w", shape=shape, chunks=(rows, shape[1]), dtype="f8")
     start = 0
     for block in blocks:
-        array[start : start + block.shape[0]] = block
+        # zarr writes on its own event-loop thread: a Ctrl+C that stopped this wait would
+        # leave the write going on into the folder the cleanup is removing
+        with _sigint_deferred():
+            array[start : start + block.shape[0]] = block
         start += block.shape[0]
-    array.attrs.update(attrs)
+    with _sigint_deferred():
+        array.attrs.update(attrs)
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """A Ctrl+C pressed inside the block raised (KeyboardInterrupt) only on leaving it.
+    Does nothing off the main thread (where signal handlers cannot be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    handler = signal.signal(signal.SIGINT, lambda number, frame: pressed.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def _write_npy(tmp: Path, blocks: Iterator[np.ndarray], shape: tuple[int, int]) -> None:
@@ -196,8 +233,8 @@ def make_data(args: argparse.Namespace, progress: Callable[[str], None] | None =
     t0 = time.perf_counter()
     blocks = chunks(m, n, args.noise, args.seed, rows)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=str(out.parent or ".")))
-    target = tmp / out.name
     try:
+        target = tmp / out.name
         if fmt == "parquet":
             _write_parquet(target, blocks, names)
         elif fmt == "zarr":

@@ -112,10 +112,7 @@ def wait_for(client: Any, future: Any, path: str, what: str = "the pass") -> Any
                     path=path,
                 ) from None
             if isinstance(exc, (ValueError, KeyError, OSError, UnicodeDecodeError)):
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-                raise InputError(
-                    f"{what} failed reading a chunk ({type(exc).__name__}: {first})", path=path
-                ) from None
+                raise InputError(_read_failure(path, what, exc), path=path) from None
             if type(exc).__name__ != "KilledWorker":
                 raise
             raise InputError(
@@ -140,6 +137,20 @@ def wait_for(client: Any, future: Any, path: str, what: str = "the pass") -> Any
                 "smaller chunks (Parquet row groups, Zarr chunks)",
                 path=path,
             )
+
+
+def _read_failure(path: str, what: str, exc: BaseException) -> str:
+    """What a chunk's read error says, with the file, row and column where the data is a
+    glob of CSV files (dask's error names neither: the files are searched here)."""
+    from core.cluster.data import kind_of, locate_csv_problem
+
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    said = f"{what} failed reading a chunk ({type(exc).__name__}: {first})"
+    try:
+        where = locate_csv_problem(path, str(exc)) if kind_of(path) == "csv" else None
+    except (InputError, OSError):
+        where = None
+    return f"{what} failed reading a chunk: {where}" if where else said
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,164 @@
+"""The dask engine's rough edges: Ctrl+C during a local-cluster fit and during a Zarr
+``make-data``, a CSV cell that is not a number, and an output folder nothing can be written
+in; each ends in one line that says what happened."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core import cluster
+from core.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+WHY = cluster.missing()
+needs_dask = pytest.mark.skipif(bool(WHY), reason=WHY or "dask is installed")
+
+
+def one_line_error(capsys, *argv: str) -> str:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == 2, (code, out, err)
+    assert out == "" and err.count("\n") == 1 and err.startswith("gd-explorer: error: "), err
+    return err
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """The address of a small in-process cluster (one worker, one thread)."""
+    if WHY:
+        pytest.skip(WHY)
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0"
+    ) as local:
+        yield local.scheduler_address
+
+
+# The fit in a subprocess, its first chunk held on a worker: the worker prints "started" to
+# the stdout it shares with the fit, then waits; the function is defined in __main__, so the
+# worker receives it by value.
+_HELD_FIT = textwrap.dedent(
+    """
+    import sys, threading
+    import core.cluster.statistics as statistics
+
+    def hold(block):
+        print("started", flush=True)
+        threading.Event().wait()
+
+    statistics.chunk_statistics = hold
+    from core.cli import main
+    sys.exit(main(sys.argv[1:]))
+    """
+)
+
+
+@needs_dask
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs process groups (POSIX)")
+def test_ctrl_c_during_a_local_cluster_fit_ends_in_one_line_with_no_process_left(tmp_path):
+    import psutil
+
+    data = tmp_path / "d.parquet"
+    assert (
+        main(["make-data", "--m", "2000", "--n", "2", "--out", str(data), "--chunk-rows", "500"])
+        == 0
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    argv = [sys.executable, "-c", _HELD_FIT, "fit", str(data), "--engine", "dask"]
+    # a session of its own: Ctrl+C at a terminal signals the whole process group
+    fit = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        assert fit.stdout is not None
+        assert fit.stdout.readline() == "started\n"  # a worker runs the pass
+        workers = psutil.Process(fit.pid).children(recursive=True)
+        assert workers
+        os.killpg(fit.pid, signal.SIGINT)
+        out, err = fit.communicate(timeout=120)
+    finally:
+        if fit.poll() is None:
+            fit.kill()
+    assert fit.returncode == 130, err
+    assert err == "gd-explorer: interrupted\n"
+    assert "Traceback" not in out
+    _gone, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive, alive
+
+
+@needs_dask
+def test_the_workers_of_a_local_cluster_ignore_ctrl_c():
+    from core.cluster.engine import sigint_ignored
+
+    before = signal.getsignal(signal.SIGINT)
+    with sigint_ignored():
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+@needs_dask
+def test_ctrl_c_during_a_zarr_write_leaves_no_temporary_folder(tmp_path, capsys, monkeypatch):
+    import zarr
+
+    writes: list[int] = []
+    write = zarr.Array.__setitem__
+
+    def interrupted_write(self, key, value):  # Ctrl+C arrives while zarr writes chunk 2
+        writes.append(1)
+        if len(writes) == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+        return write(self, key, value)
+
+    monkeypatch.setattr(zarr.Array, "__setitem__", interrupted_write)
+    out = tmp_path / "big.zarr"
+    code = main(["make-data", "--m", "4000", "--n", "3", "--out", str(out), "--chunk-rows", "500"])
+    assert code == 130 and capsys.readouterr().err == "gd-explorer: interrupted\n"
+    assert len(writes) == 2  # the chunk being written was finished, then the run stopped
+    assert os.listdir(tmp_path) == []
+
+
+def _csv_parts(folder: Path, bad_line: str) -> str:
+    """Three CSV files of 500 rows, line 302 of the third replaced by ``bad_line``."""
+    rng = np.random.default_rng(0)
+    for k in range(3):
+        X = rng.normal(size=(500, 3))
+        lines = ["a,b,c,y"] + [",".join(repr(float(v)) for v in (*x, x.sum())) for x in X]
+        if k == 2:
+            lines[301] = bad_line
+        (folder / f"p{k}.csv").write_text("\n".join(lines) + "\n")
+    return str(folder / "p*.csv")
+
+
+@needs_dask
+def test_a_text_cell_in_a_csv_glob_is_named_by_file_row_and_column(tmp_path, scheduler, capsys):
+    data = _csv_parts(tmp_path, "1.0,oops,2.0,3.0")
+    err = one_line_error(capsys, "fit", data, "--engine", "dask", "--scheduler", scheduler)
+    where = f"{tmp_path / 'p2.csv'}, row 301 (line 302), column 'b': 'oops' is not a number"
+    assert err.rstrip().endswith(where), err
+
+
+@needs_dask
+def test_a_ragged_line_in_a_csv_glob_names_its_file(tmp_path, scheduler, capsys):
+    data = _csv_parts(tmp_path, "1.0,2.0,3.0,4.0,5.0")
+    err = one_line_error(capsys, "fit", data, "--engine", "dask", "--scheduler", scheduler)
+    assert f"{tmp_path / 'p2.csv'}: " in err and "line 302" in err, err
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+def test_make_data_in_a_folder_nothing_can_be_written_in_says_so(capsys):
+    err = one_line_error(capsys, "make-data", "--m", "10", "--n", "2", "--out", "/proc/x.npy")
+    assert "cannot write in the folder '/proc'" in err and "GB" not in err
