@@ -46,6 +46,8 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+#: What the results file keeps of make-data's report.
+DATASET_KEYS = ("format", "m", "n", "chunks", "chunk_rows", "bytes_on_disk", "elapsed_s", "wall_s")
 
 
 def command_line() -> list[str]:
@@ -72,9 +74,11 @@ class MemorySampler(threading.Thread):
         self.rss_peak = dict.fromkeys(pids, 0)
         self.dask_peak = dict.fromkeys(pids, 0)
         self.samples = 0
+        self.paused = False
         self.stop = threading.Event()
 
     def reset(self) -> None:
+        self.paused = False
         self.rss_peak = dict.fromkeys(self.pids, 0)
         self.dask_peak = dict.fromkeys(self.pids, 0)
 
@@ -95,6 +99,8 @@ class MemorySampler(threading.Thread):
                 except Exception:
                     continue
                 for addr, info in workers.items():
+                    if info.get("status") == "paused":  # at Dask's pause threshold (80%)
+                        self.paused = True
                     used = int(info.get("metrics", {}).get("memory", 0))
                     if addr in self.dask_peak:
                         self.dask_peak[addr] = max(self.dask_peak[addr], used)
@@ -231,21 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     ok = True
     try:
-        make = [
-            *cmd,
-            "make-data",
-            "--m",
-            str(args.m),
-            "--n",
-            str(args.n),
-            "--out",
-            str(data),
-            "--seed",
-            "7",
-            "--noise",
-            "1",
-            "--json",
-        ]
+        options = f"make-data --m {args.m} --n {args.n} --seed 7 --noise 1 --json"
+        make = [*cmd, *options.split(), "--out", str(data)]
         if args.chunk_rows:
             make += ["--chunk-rows", str(args.chunk_rows)]
         print(f"writing {needed / 1e9:.3g} GB to {data} ...", flush=True)
@@ -256,19 +249,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         dataset = json.loads(made.stdout)
         dataset["wall_s"] = time.perf_counter() - t0
-        result["dataset"] = {
-            k: dataset[k]
-            for k in (
-                "format",
-                "m",
-                "n",
-                "chunks",
-                "chunk_rows",
-                "bytes_on_disk",
-                "elapsed_s",
-                "wall_s",
-            )
-        }
+        result["dataset"] = {k: dataset[k] for k in DATASET_KEYS}
         with (
             LocalCluster(
                 n_workers=args.workers,
@@ -308,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
                 r = fit(cmd, data, local.scheduler_address, extra, args.timeout)
                 r["rss_peak_bytes"] = max(sampler.rss_peak.values())
                 r["dask_memory_peak_bytes"] = max(sampler.dask_peak.values())
+                r["worker_paused"] = sampler.paused
                 r["within_limit"] = r["rss_peak_bytes"] < limit
                 ok &= r["ok"] and r["within_limit"]
                 result["runs"][name] = r

@@ -112,22 +112,32 @@ def test_the_workers_of_a_local_cluster_ignore_ctrl_c():
 
 @needs_dask
 def test_ctrl_c_during_a_zarr_write_leaves_no_temporary_folder(tmp_path, capsys, monkeypatch):
-    import zarr
+    import shutil
 
-    writes: list[int] = []
-    write = zarr.Array.__setitem__
+    from zarr.storage import LocalStore
 
-    def interrupted_write(self, key, value):  # Ctrl+C arrives while zarr writes chunk 2
-        writes.append(1)
-        if len(writes) == 2:
+    writes = {"started": 0, "finished": 0, "in_flight_at_cleanup": None}
+    store_set, rmtree = LocalStore.set, shutil.rmtree
+
+    async def interrupted_set(self, key, value):  # zarr's own thread writes the chunks
+        writes["started"] += 1
+        if writes["started"] == 3:  # Ctrl+C while the main thread waits for this write
             os.kill(os.getpid(), signal.SIGINT)
-        return write(self, key, value)
+        await store_set(self, key, value)
+        writes["finished"] += 1
 
-    monkeypatch.setattr(zarr.Array, "__setitem__", interrupted_write)
+    def cleanup(path, *args, **kwargs):
+        if writes["in_flight_at_cleanup"] is None:
+            writes["in_flight_at_cleanup"] = writes["started"] - writes["finished"]
+        return rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(LocalStore, "set", interrupted_set)
+    monkeypatch.setattr(shutil, "rmtree", cleanup)
     out = tmp_path / "big.zarr"
     code = main(["make-data", "--m", "4000", "--n", "3", "--out", str(out), "--chunk-rows", "500"])
     assert code == 130 and capsys.readouterr().err == "gd-explorer: interrupted\n"
-    assert len(writes) == 2  # the chunk being written was finished, then the run stopped
+    # the write under way was finished before the temporary folder was removed
+    assert writes["in_flight_at_cleanup"] == 0, writes
     assert os.listdir(tmp_path) == []
 
 
