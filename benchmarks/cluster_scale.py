@@ -1,8 +1,8 @@
 """The scale demonstration of the dask engine (issue 14, item 5): data about four times the
 local workers' combined memory limit, fitted with the real command line.
 
-    .venv/bin/python benchmarks/cluster_scale.py                       # 50,000,000 x 20: 8.4 GB
-    .venv/bin/python benchmarks/cluster_scale.py --m 1200000 --memory-limit 300MB  # a rehearsal
+    .venv/bin/python benchmarks/cluster_scale.py                       # 50,000,000 x 20: 9.1 GB
+    .venv/bin/python benchmarks/cluster_scale.py --m 600000 --chunk-rows 50000 --memory-limit 400MB
 
 1. ``gd-explorer make-data`` writes the dataset (Parquet by default; ``--format zarr``) in a
    scratch folder outside the repository (``--workdir``, default /work/scratch, or the
