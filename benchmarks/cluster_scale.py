@@ -167,6 +167,26 @@ def _blocks(path: Path, fmt: str) -> Any:
             yield np.array(array[start : start + rows], np.float64)
 
 
+def _commit() -> str | None:
+    """The checkout's commit (and "+dirty" with uncommitted changes), None outside git."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "core"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
 def relative(a: list[float], b: list[float]) -> float:
     """Largest relative difference of two coefficient vectors (intercept included)."""
     x, y = np.asarray(a, float), np.asarray(b, float)
@@ -234,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_at_start": list(os.getloadavg()),
         },
         "config": {k: v for k, v in vars(args).items() if k != "out"},
+        "commit": _commit(),
     }
     ok = True
     try:
