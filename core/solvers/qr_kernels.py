@@ -196,3 +196,37 @@ def solve_lower_transposed(L: np.ndarray, b: np.ndarray) -> np.ndarray:
             s -= L[j, i] * x[j]
         x[i] = s / L[i, i]
     return x
+
+
+@_jit()
+def dd_chunk_correction(
+    block: np.ndarray, x: np.ndarray, intercept: bool
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(g_hi, g_lo, ‖r‖²)`` of one row chunk of the dask engine's refinement
+    (:func:`core.cluster.refine.chunk_correction`, the same arithmetic row by row, one
+    read of the chunk): ``block`` rows × (n+1) float64 with the target last, ``x`` the p =
+    n + intercept coefficients (original units, intercept last); ``r = y − A·x`` kept as a
+    double-double and ``Aᵀr`` accumulated in double-double (``g_hi + g_lo``)."""
+    m, k = block.shape
+    n = k - 1
+    p = n + 1 if intercept else n
+    g_hi = np.zeros(p)
+    g_lo = np.zeros(p)
+    rss = 0.0
+    for i in range(m):
+        sh = block[i, n]
+        sl = 0.0
+        for j in range(n):
+            ph, pl = _two_prod(block[i, j], x[j])
+            sh, sl = _dd_add(sh, sl, -ph, -pl)
+        if intercept:
+            sh, sl = _dd_add(sh, sl, -x[n], 0.0)
+        rh, rl = _two_sum(sh, sl)
+        for j in range(n):
+            ph, pl = _two_prod(block[i, j], rh)
+            pl += block[i, j] * rl
+            g_hi[j], g_lo[j] = _dd_add(g_hi[j], g_lo[j], ph, pl)
+        if intercept:
+            g_hi[n], g_lo[n] = _dd_add(g_hi[n], g_lo[n], rh, rl)
+        rss += rh * rh + 2.0 * rh * rl
+    return g_hi, g_lo, rss

@@ -217,3 +217,24 @@ def test_rank_deficient_gives_the_in_memory_minimum_norm_answer(client, capsys, 
     assert got["steps"]["method"] == "tsqr" and got["steps"]["rank"] == 3
     assert got["message"].startswith("Rank-deficient design (rank 3 of")
     assert any("rank-deficient" in w for w in got["warnings"])
+
+
+def test_the_compiled_chunk_correction_equals_the_numpy_one():
+    pytest.importorskip("numba")
+    from core.cluster.refine import _numpy_chunk_correction
+    from core.solvers.qr_kernels import dd_chunk_correction
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((3001, 4)) * [1.0, 1e3, 1e-3, 7.0]
+    w = rng.standard_normal(4)
+    for intercept in (True, False):
+        x = np.append(w, 2.5) if intercept else w.copy()
+        y = X @ w + (2.5 if intercept else 0.0) + 1e-9 * rng.standard_normal(3001)
+        block = np.column_stack([X, y])
+        x_near = x * (1 + 1e-12)  # near the answer: the rows' terms cancel
+        g_hi, g_lo, rss = dd_chunk_correction(block, x_near, intercept)
+        r_hi, r_lo, r_rss = _numpy_chunk_correction(block, x_near, intercept)
+        assert g_hi.shape == (4 + intercept,)
+        scale = np.abs(X).sum() * np.abs(y - X @ x_near[:4]).max()
+        assert np.max(np.abs((g_hi + g_lo) - (r_hi + r_lo))) <= 1e-30 * scale
+        assert rss == pytest.approx(r_rss, rel=1e-14)
