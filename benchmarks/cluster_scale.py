@@ -206,7 +206,7 @@ def fit(cmd: list[str], data: Path, address: str, extra: list[str], timeout: flo
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     p.add_argument("--m", type=int, default=50_000_000)
     p.add_argument("--n", type=int, default=20)
     p.add_argument("--format", choices=("parquet", "zarr"), default="parquet")
