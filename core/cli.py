@@ -146,6 +146,16 @@ class _Recorder:
         if self.writer is not None:
             self.writer.__exit__(type(exc) if exc else None, exc, None)
 
+    def __enter__(self) -> _Recorder:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            raise self.interrupted() from None
+        self.close(exc)
+
 
 def fit_result(args: argparse.Namespace) -> dict[str, Any]:
     """Run the fit the options describe; write ``--history`` as it goes; return the
@@ -220,16 +230,9 @@ def fit_result(args: argparse.Namespace) -> dict[str, Any]:
         if history_path is not None
         else None
     )
-    record = _Recorder(writer, history_path)
-    try:
+    with _Recorder(writer, history_path) as record:
         for snap in snapshots:
             record(snap)
-    except KeyboardInterrupt:
-        raise record.interrupted() from None
-    except BaseException as exc:
-        record.close(exc)
-        raise
-    record.close()
     final = record.last
     assert final is not None
     warnings = [*dataset.warnings, *final.warnings]
@@ -340,14 +343,8 @@ def _dask_fit(args: argparse.Namespace) -> tuple[dict[str, Any], Callable[[dict]
             record.writer = HistoryWriter(path, names, intercept, batch_cost=batch_cost)
         return record
 
-    try:
+    with record:
         report = fit_report(args, settings_from_args, observer)
-    except KeyboardInterrupt:
-        raise record.interrupted() from None
-    except BaseException as exc:
-        record.close(exc)
-        raise
-    record.close()
     return report, format_dask_report
 
 

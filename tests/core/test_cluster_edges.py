@@ -14,33 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import cluster
 from core.cli import main
+from tests.core.test_cluster import needs_dask, one_line_error, scheduler
+
+__all__ = ["scheduler"]  # the shared small cluster (a fixture of test_cluster)
 
 ROOT = Path(__file__).resolve().parents[2]
-WHY = cluster.missing()
-needs_dask = pytest.mark.skipif(bool(WHY), reason=WHY or "dask is installed")
-
-
-def one_line_error(capsys, *argv: str) -> str:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert code == 2, (code, out, err)
-    assert out == "" and err.count("\n") == 1 and err.startswith("gd-explorer: error: "), err
-    return err
-
-
-@pytest.fixture(scope="module")
-def scheduler():
-    """The address of a small in-process cluster (one worker, one thread)."""
-    if WHY:
-        pytest.skip(WHY)
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0"
-    ) as local:
-        yield local.scheduler_address
 
 
 # The fit in a subprocess, its first chunk held on a worker: the worker prints "started" to
