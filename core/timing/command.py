@@ -71,6 +71,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ROWS",
         help="rows per chunk of the dask rows (default: four chunks per worker)",
     )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the dask rows on the existing Dask cluster with this scheduler (e.g. "
+        "tcp://10.0.0.5:8786) instead of a local one: where a cluster has more cores and "
+        "memory than this machine, the sweep can show it beating one process",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     to_cost_command.add_arguments(parser)
 
@@ -93,6 +100,7 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         bandwidth_bytes=bench_config.DEFAULT_BANDWIDTH_BYTES,
         dask_workers=getattr(args, "workers", None),
         dask_chunk_rows=getattr(args, "chunk_rows", None),
+        dask_scheduler=getattr(args, "scheduler", None),
     )
     config.validate()
     return config

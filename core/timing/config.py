@@ -102,6 +102,8 @@ class BenchConfig:
     dask_workers: int | None = None
     dask_chunk_rows: int | None = None
     dask_processes: bool = True
+    #: the scheduler of an existing Dask cluster for the dask rows (None: a local one)
+    dask_scheduler: str | None = None
 
     def validate(self) -> None:
         """Raise :class:`InputError` for an option that cannot be used (with its range)."""

@@ -66,13 +66,21 @@ class DaskLab:
 @contextlib.contextmanager
 def cluster(config: BenchConfig) -> Iterator[DaskLab]:
     """A LocalCluster of ``config.dask_workers`` single-threaded workers (default: one per
-    core), closed on leaving; a :class:`DaskLab` with ``why`` set when the extra is missing.
-    Its start-up time is ``about["start_s"]``."""
+    core), closed on leaving, or the existing cluster at ``config.dask_scheduler``; a
+    :class:`DaskLab` with ``why`` set when the extra is missing. Its start-up (or
+    connection) time is ``about["start_s"]``. InputError when the scheduler cannot be
+    reached."""
     from core.cluster import missing
 
     why = missing()
     if why:
         yield DaskLab(why=why)
+        return
+    if config.dask_scheduler is not None:
+        from core.cluster.engine import connect
+
+        with connect(config.dask_scheduler) as (client, about):
+            yield DaskLab(client, {**about, "processes": True})
         return
     from distributed import Client, LocalCluster
 
@@ -326,12 +334,25 @@ def crossover(report_rows: list[BenchResult], cores: int) -> dict[str, Any]:
         )
     else:
         verdict = "ties with" if last > 1 / WIN_RATIO else "never beat"
+        scheduling = (
+            f"each step pays {overhead * 1e3:.3g} ms of scheduling ({per_task * 1e3:.2g} ms "
+            f"a task, {share:.0%} of the step)"
+        )
+        if (top.threads or 0) <= cores:
+            why = (
+                f"{top.workers or 0} workers on {cores} cores cannot do more work at once "
+                f"than one process's threads, and {scheduling}; a cluster wins with more "
+                "cores than one machine has"
+            )
+        else:
+            why = (
+                f"its {top.threads} threads did not make up, in this range, for the "
+                f"chunks' work split {top.workers or 0} ways when {scheduling}; a larger "
+                "m may"
+            )
         text = (
             f"the cluster's step {verdict} one process up to m={sizes[-1][0]:,} "
-            f"({last:.2g}x there): {top.workers or 0} workers on {cores} cores cannot "
-            "do more work at once than one process's threads, and each step pays "
-            f"{overhead * 1e3:.3g} ms of scheduling ({per_task * 1e3:.2g} ms a task, "
-            f"{share:.0%} of the step); a cluster wins with more cores than one machine has"
+            f"({last:.2g}x there): {why}"
         )
     return {
         "ratio_one_process_over_dask": {f"{m}x{n}": v for (m, n), v in ratios.items()},

@@ -336,10 +336,16 @@ def dask_line(about: dict[str, Any]) -> str:
         return f"no rows: {about['missing']}"
     workers = int(about.get("workers", 0))
     kind = "processes" if about.get("processes", True) else "threads of this process"
+    where = (
+        "local cluster"
+        if about.get("kind", "local") == "local"
+        else (f"the cluster at {about.get('scheduler')}")
+    )
     return (
-        f"local cluster of {workers} worker{'s' if workers != 1 else ''} ({kind}), "
+        f"{where} of {workers} worker{'s' if workers != 1 else ''} ({kind}), "
         f"{about.get('threads')} threads in all, memory limit "
-        f"{format_bytes(int(about.get('memory_limit_bytes') or 0))}; started in "
+        f"{format_bytes(int(about.get('memory_limit_bytes') or 0))}; "
+        f"{'started' if about.get('kind', 'local') == 'local' else 'connected'} in "
         f"{fmt_seconds(about.get('start_s'))} (in no step's time)"
     )
 

@@ -111,3 +111,20 @@ COUNTED: list[int] = []
 def counting_chunk_step(block, w, b):
     COUNTED.append(1)
     return real_chunk_step(block, w, b)
+
+
+def test_the_rows_run_on_an_existing_cluster_given_by_its_scheduler():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        processes=False, n_workers=3, threads_per_worker=1, dashboard_address=":0"
+    ) as local:
+        report = bench.run_benchmark(small(dask_scheduler=local.scheduler_address))
+        rows = {r.impl: r for r in report.results if r.impl in bench_config.DASK_ROWS}
+        assert all(r.verified and not r.skipped for r in rows.values())
+        assert rows["dask"].workers == 3 and rows["dask"].threads == 3
+        about = report.machine["dask"]
+        assert about["kind"] == "remote" and about["scheduler"] == local.scheduler_address
+        assert f"the cluster at {local.scheduler_address} of 3 workers" in bench.format_table(
+            report
+        )
+        assert local.scheduler_info["workers"]  # the bench left the cluster running
