@@ -13,7 +13,8 @@ vectorised step (:func:`core.timing.reference.reference_step`):
                  apart as its precompute, then a step from the statistics, O(n²), here.
 ``one-process``  the same ``chunk_step`` over the same chunks, one after the other in this
                  process at the cluster's thread count: what the cluster must beat. It is
-                 timed round-robin with ``dask``, so their ratio comes from one stretch of time.
+                 timed right after ``dask``, after a warm-up of its own (round-robin, the
+                 workers' spinning threads slowed it about 3x).
 
 The cluster's start-up and the scatter of the chunks are timed apart, never inside a step.
 dask is imported only here, and only when the rows are asked for; without the extra the rows
@@ -207,7 +208,10 @@ def dask_rows(
     local_row.note = f"the same {len(blocks)} chunks stepped one after another here"
     items = [
         Timed(dask_row, on_cluster, reference, pool="dask"),
-        Timed(local_row, one_process, reference, pool="dask"),
+        # a pool of its own: timed after the cluster's calls and its own warm-up, not
+        # round-robin with them (the workers' threads, still spinning after a step, slowed
+        # an interleaved one-process step about 3x: run_group's rule for two libraries)
+        Timed(local_row, one_process, reference, pool="one-process"),
     ]
     with machine.limit_threads(threads):
         run_group(items, config, cancel, prog.tick)
@@ -350,8 +354,9 @@ def crossover(report_rows: list[BenchResult], cores: int) -> dict[str, Any]:
                 f"chunks' work split {top.workers or 0} ways when {scheduling}; a larger "
                 "m may"
             )
+        upto = "up to" if len(sizes) > 1 else "at"
         text = (
-            f"the cluster's step {verdict} one process up to m={sizes[-1][0]:,} "
+            f"the cluster's step {verdict} one process {upto} m={sizes[-1][0]:,} "
             f"({last:.2g}x there): {why}"
         )
     return {
