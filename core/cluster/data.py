@@ -167,8 +167,8 @@ def _open_parquet(
     import dask
     import pyarrow.parquet as pq
 
-    p = Path(path)
-    files = sorted(str(f) for f in p.rglob("*.parquet")) if p.is_dir() else [path]
+    p = Path(path).resolve()  # the workers read it: from their own folder, not ours
+    files = sorted(str(f) for f in p.rglob("*.parquet")) if p.is_dir() else [str(p)]
     metas = [pq.ParquetFile(f) for f in files]
     schema = metas[0].schema_arrow
     names = [str(nm) for nm in schema.names]
@@ -198,15 +198,33 @@ def _array_block(block: np.ndarray, order: list[int]) -> np.ndarray:
 
 
 def _same_header(pattern: str) -> None:
-    """InputError naming the first file of a CSV glob whose header line differs from the
-    first file's (the chunks of one table must have the same columns)."""
+    """InputError naming the first file of a CSV glob that is empty or whose header line
+    differs from the first file's (the chunks of one table must have the same columns), or
+    when the first file's first line looks like data (no header: a row would be lost)."""
+    import csv
+
+    from core.data.sniff import detect_header
+
     files = sorted(glob.glob(pattern)) or [pattern]
 
     def header(name: str) -> str:
         with open(name, encoding="utf-8", errors="replace") as f:
-            return f.readline().strip()
+            line = f.readline().strip()
+        if not line:
+            raise InputError("is empty (or its first line is): every file of the glob "
+                             "needs the header line of the table's columns", path=name)  # fmt: skip
+        return line
 
     first = header(files[0])
+    with open(files[0], encoding="utf-8", errors="replace", newline="") as f:
+        sample = [row for _, row in zip(range(201), csv.reader(f), strict=False)]
+    if not detect_header(sample):
+        raise InputError(
+            f"its first line ({first[:60]!r}) looks like data, not column names: the dask "
+            "engine reads each CSV file's header line (--header is not available with "
+            "--engine dask yet); add a header line such as 'x1,x2,y' to every file",
+            path=files[0],
+        )
     for name in files[1:]:
         if header(name) != first:
             raise InputError(
@@ -280,7 +298,8 @@ def open_data(
             _same_header(path)
             # assume_missing: a column of whole numbers in one file and decimals in the next
             # is one float64 column (dask would infer int64 from the first and fail)
-            frame = dd.read_csv(path, blocksize=CSV_BLOCK, sample=1 << 20, assume_missing=True)
+            where = os.path.abspath(os.path.expanduser(path))  # as the workers must see it
+            frame = dd.read_csv(where, blocksize=CSV_BLOCK, sample=1 << 20, assume_missing=True)
             names = [str(c) for c in frame.columns]
             numeric = [frame[c].dtype.kind in "biuf" for c in frame.columns]
             chosen, tgt, notes = choose_columns(path, names, numeric, target, features, ignore)
@@ -296,7 +315,7 @@ def open_data(
             shape = store.shape
             found: Any = dict(store.attrs).get("gd_explorer")
             attrs = found if isinstance(found, dict) else {}
-            array = da.from_zarr(path)
+            array = da.from_zarr(os.path.abspath(path))
         else:
             array = np.load(path, mmap_mode="r")
             shape = array.shape

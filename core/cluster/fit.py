@@ -128,7 +128,7 @@ def fit_report(
     implementation = None
     with connect(args.scheduler) as (client, cluster):
         t0 = time.perf_counter()
-        stats = gram_pass(client, lazy.parts, args.data)
+        stats = gram_pass(client, lazy.parts, args.data, columns=[*lazy.features, lazy.target])
         pass_s = time.perf_counter() - t0
         problem = GramProblem(
             stats, lazy.features, scaling=model.scaling, intercept=model.intercept

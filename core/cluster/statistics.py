@@ -20,8 +20,12 @@ import numpy as np
 from core.errors import InputError
 
 #: A chunk's statistics: (rows, means, M2, minima, maxima, bad rows, rows of each chunk
-#: in order, bad ones included).
-Part = tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, tuple[int, ...]]
+#: in order, bad ones included, and each chunk's first bad cell (row in the chunk, column)
+#: or (-1, -1)).
+Part = tuple[
+    int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, tuple[int, ...],
+    tuple[tuple[int, int], ...],
+]  # fmt: skip
 
 
 #: Rows centred at a time inside a chunk: the centred copy stays small (about 10 MB at
@@ -34,19 +38,32 @@ def chunk_statistics(block: np.ndarray) -> Part:
     rows merged pairwise; rows with a NaN or infinity are counted and left out."""
     block = np.asarray(block, np.float64)
     if block.shape[0] <= SLICE_ROWS:
-        return _slice_statistics(block)
-    merged = merge_all(
-        *(
-            _slice_statistics(block[start : start + SLICE_ROWS])
-            for start in range(0, block.shape[0], SLICE_ROWS)
+        part = _slice_statistics(block)
+    else:
+        part = merge_all(
+            *(
+                _slice_statistics(block[start : start + SLICE_ROWS])
+                for start in range(0, block.shape[0], SLICE_ROWS)
+            )
         )
-    )
-    return (*merged[:6], (int(block.shape[0]),))
+    return (*part[:6], (int(block.shape[0]),), (_first_bad(block) if part[5] else (-1, -1),))
+
+
+def _first_bad(block: np.ndarray) -> tuple[int, int]:
+    """(row, column) of the first missing or non-finite cell of a chunk (rows counted from
+    0), found slice by slice (only when the chunk has one)."""
+    for start in range(0, block.shape[0], SLICE_ROWS):
+        bad = ~np.isfinite(block[start : start + SLICE_ROWS])
+        rows = np.flatnonzero(bad.any(axis=1))
+        if rows.size:
+            i = int(rows[0])
+            return start + i, int(np.argmax(bad[i]))
+    return -1, -1
 
 
 def _slice_statistics(block: np.ndarray) -> Part:
     ok = np.isfinite(block).all(axis=1)
-    counts = (int(block.shape[0]),)
+    counts, firsts = (int(block.shape[0]),), ((-1, -1),)
     bad = int(block.shape[0] - ok.sum())
     if bad:
         block = block[ok]
@@ -54,27 +71,28 @@ def _slice_statistics(block: np.ndarray) -> Part:
     rows = int(block.shape[0])
     if rows == 0:
         empty = np.full(k, np.nan)
-        return 0, np.zeros(k), np.zeros((k, k)), empty, empty, bad, counts
+        return 0, np.zeros(k), np.zeros((k, k)), empty, empty, bad, counts, firsts
     mean = block.mean(axis=0)
     centred = block - mean
-    return rows, mean, centred.T @ centred, block.min(axis=0), block.max(axis=0), bad, counts
+    low, high = block.min(axis=0), block.max(axis=0)
+    return rows, mean, centred.T @ centred, low, high, bad, counts, firsts
 
 
 def merge(a: Part, b: Part) -> Part:
     """Two chunks' statistics as one (Chan et al.'s pairwise update)."""
-    na, mean_a, m2_a, lo_a, hi_a, bad_a, counts_a = a
-    nb, mean_b, m2_b, lo_b, hi_b, bad_b, counts_b = b
+    na, mean_a, m2_a, lo_a, hi_a, bad_a, counts_a, firsts_a = a
+    nb, mean_b, m2_b, lo_b, hi_b, bad_b, counts_b, firsts_b = b
     lo, hi = np.fmin(lo_a, lo_b), np.fmax(hi_a, hi_b)
-    bad, counts = bad_a + bad_b, counts_a + counts_b
+    bad, counts, firsts = bad_a + bad_b, counts_a + counts_b, firsts_a + firsts_b
     if nb == 0:
-        return na, mean_a, m2_a, lo, hi, bad, counts
+        return na, mean_a, m2_a, lo, hi, bad, counts, firsts
     if na == 0:
-        return nb, mean_b, m2_b, lo, hi, bad, counts
+        return nb, mean_b, m2_b, lo, hi, bad, counts, firsts
     n = na + nb
     delta = mean_b - mean_a
     mean = mean_a + delta * (nb / n)
     m2 = m2_a + m2_b + np.outer(delta, delta) * (na * nb / n)
-    return n, mean, m2, lo, hi, bad, counts
+    return n, mean, m2, lo, hi, bad, counts, firsts
 
 
 def merge_all(*parts: Part) -> Part:
@@ -184,10 +202,18 @@ class GramStatistics:
         return full[:n, :n], full[:n, n], float(full[n, n])
 
 
-def gram_pass(client: Any, parts: list[Any], path: str, fan_in: int = 8) -> GramStatistics:
+def gram_pass(
+    client: Any,
+    parts: list[Any],
+    path: str,
+    fan_in: int = 8,
+    columns: list[str] | None = None,
+) -> GramStatistics:
     """Run the pass over ``parts`` (dask Delayed chunks) on ``client``'s cluster and return
-    its statistics. Raises InputError when DATA has no complete row, or has rows with a
-    missing or non-finite value (the dask engine does not fill them)."""
+    its statistics (``columns``: the chunks' column names, for messages). Raises
+    InputError when DATA has no complete row, or has rows with a missing or non-finite
+    value (the dask engine does not fill them; the first one is named by row and
+    column)."""
     import dask
 
     stats = dask.delayed(chunk_statistics, pure=True)
@@ -195,10 +221,12 @@ def gram_pass(client: Any, parts: list[Any], path: str, fan_in: int = 8) -> Gram
     combine = dask.delayed(merge_all, pure=True)
     while len(level) > 1:  # a tree of merges on the workers
         level = [combine(*level[k : k + fan_in]) for k in range(0, len(level), fan_in)]
-    m, mean, m2, low, high, bad, counts = wait_for(client, client.compute(level[0]), path)
+    result = wait_for(client, client.compute(level[0]), path)
+    m, mean, m2, low, high, bad, counts, firsts = result
     if bad:
         raise InputError(
-            f"{bad:,} rows have a missing or non-finite value; the dask engine needs complete "
+            f"{bad:,} row{'s have' if bad != 1 else ' has'} a missing or non-finite value "
+            f"({_where_first(counts, firsts, columns)}); the dask engine needs complete "
             "numeric rows (drop or fill them first)",
             path=path,
         )
@@ -208,3 +236,16 @@ def gram_pass(client: Any, parts: list[Any], path: str, fan_in: int = 8) -> Gram
     if not math.isfinite(float(np.abs(m2).max())):
         raise InputError("values too large: their squares overflow float64", path=path)
     return GramStatistics(int(m), mean, m2, low, high, len(parts), tuple(counts))
+
+
+def _where_first(
+    counts: tuple[int, ...], firsts: tuple[tuple[int, int], ...], columns: list[str] | None
+) -> str:
+    """``"the first: data row R, column 'c'"`` (R counted from 1 over the chunks in order)."""
+    start = 0
+    for rows, (row, col) in zip(counts, firsts, strict=True):
+        if row >= 0:
+            name = repr(columns[col]) if columns and col < len(columns) else f"{col + 1}"
+            return f"the first: data row {start + row + 1:,}, column {name}"
+        start += rows
+    return "where, not known"

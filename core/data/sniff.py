@@ -82,7 +82,7 @@ def sniff_encoding(raw: bytes, path: str, forced: str = "auto") -> Encoding:
     if b"\x00" in raw:
         utf16 = _bomless_utf16(raw)
         if utf16 is None:
-            raise InputError("is not a text file (it contains NUL bytes)", path=path)
+            raise InputError(not_text(raw), path=path)
         return Encoding(utf16, "utf-16", "read as UTF-16 (no byte-order mark)")
     if forced == "utf-16":
         return Encoding("utf-16-le", "utf-16", "read as UTF-16 (no byte-order mark)")
@@ -258,3 +258,19 @@ def sniff_delimiter(lines: Sequence[str]) -> str:
 def delimiter_char(delim: str) -> str:
     """The character of a delimiter setting (``tab`` -> a tab; whitespace stays a name)."""
     return "\t" if delim == "tab" else delim
+
+
+#: The first bytes of the binary formats the dask engine reads.
+_BINARY_TABLES = ((b"PAR1", "a Parquet file"), (b"\x93NUMPY", "a NumPy .npy file"))
+
+
+def not_text(raw: bytes) -> str:
+    """The message for a file that is not text (``raw``: its first bytes): a Parquet or
+    .npy file is named, with the engine that reads it."""
+    for magic, what in _BINARY_TABLES:
+        if raw.startswith(magic):
+            return (
+                f"is {what}, not a text table: read it with --engine dask "
+                "(pip install 'gd-explorer[cluster]')"
+            )
+    return "is not a text file (it contains NUL bytes)"

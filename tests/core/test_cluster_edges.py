@@ -151,3 +151,62 @@ def test_a_ragged_line_in_a_csv_glob_names_its_file(tmp_path, scheduler, capsys)
 def test_make_data_in_a_folder_nothing_can_be_written_in_says_so(capsys):
     err = one_line_error(capsys, "make-data", "--m", "10", "--n", "2", "--out", "/proc/x.npy")
     assert "cannot write in the folder '/proc'" in err and "GB" not in err
+
+
+@needs_dask
+def test_a_missing_value_is_named_by_row_and_column(tmp_path, scheduler, capsys):
+    table = np.arange(60, dtype=float).reshape(20, 3) % 7 + np.arange(20)[:, None]
+    table[13, 1] = np.nan
+    table[17, 0] = np.inf
+    path = tmp_path / "gaps.npy"
+    np.save(path, table)
+    err = one_line_error(capsys, "fit", str(path), "--engine", "dask", "--scheduler", scheduler)
+    assert "2 rows have a missing or non-finite value" in err
+    assert "the first: data row 14, column 'x2'" in err
+    table[17, 0] = 1.0
+    np.save(path, table)
+    err = one_line_error(capsys, "fit", str(path), "--engine", "dask", "--scheduler", scheduler)
+    assert "1 row has a missing" in err
+
+
+@needs_dask
+def test_a_csv_without_header_or_an_empty_file_is_refused_not_misread(tmp_path, scheduler, capsys):
+    dask = ["--engine", "dask", "--scheduler", scheduler]
+    rows = "\n".join(f"{k},{k * 0.5 + 1},{2 * k - 3}" for k in range(1, 30)) + "\n"
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "bare" / "p1.csv").write_text(rows)
+    err = one_line_error(capsys, "fit", str(tmp_path / "bare" / "*.csv"), *dask)
+    assert "p1.csv" in err and "looks like data, not column names" in err
+    (tmp_path / "gap").mkdir()
+    (tmp_path / "gap" / "p1.csv").write_text("a,b,y\n" + rows)
+    (tmp_path / "gap" / "p2.csv").write_text("")
+    err = one_line_error(capsys, "fit", str(tmp_path / "gap" / "*.csv"), *dask)
+    assert "p2.csv" in err and "is empty" in err
+
+
+@needs_dask
+def test_the_workers_are_given_absolute_paths(tmp_path, monkeypatch):
+    from core.cluster.data import open_data
+
+    np.save(tmp_path / "d.npy", np.arange(12.0).reshape(4, 3))
+    (tmp_path / "d.csv").write_text("a,b,y\n1,2,3\n4,5,7\n")
+    assert main(["make-data", "--m", "50", "--n", "2", "--out", str(tmp_path / "d.parquet")]) == 0
+    assert main(["make-data", "--m", "50", "--n", "2", "--out", str(tmp_path / "d.zarr")]) == 0
+    import dask
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for name in ("d.npy", "d.csv", "d.parquet", "d.zarr"):
+        monkeypatch.chdir(tmp_path)
+        lazy = open_data(name)
+        monkeypatch.chdir(elsewhere)  # as a worker started in another folder
+        (block,) = dask.compute(lazy.parts[0], scheduler="sync")
+        assert block.shape[1] == 3, name
+
+
+def test_the_in_memory_fit_of_a_parquet_or_npy_file_points_to_the_dask_engine(tmp_path, capsys):
+    np.save(tmp_path / "d.npy", np.arange(12.0).reshape(4, 3))
+    (tmp_path / "d.parquet").write_bytes(b"PAR1" + bytes(64) + b"PAR1")
+    for name, what in (("d.npy", "a NumPy .npy file"), ("d.parquet", "a Parquet file")):
+        err = one_line_error(capsys, "fit", str(tmp_path / name))
+        assert f"is {what}, not a text table: read it with --engine dask" in err
