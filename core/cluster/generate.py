@@ -270,13 +270,17 @@ def make_data(args: argparse.Namespace, progress: Callable[[str], None] | None =
 
 def format_made(r: dict) -> str:
     """The human-readable make-data report."""
+    from core.backend import format_bytes
+    from core.cli_report import count_text
+
     w = ", ".join(f"{v:.6g}" for v in r["coefficients"][:10])
     more = f", … ({r['n']} in all)" if r["n"] > 10 else ""
     return "\n".join(
         [
-            f"wrote       {r['path']} ({r['format']}): {r['m']:,} rows × {r['n']:,} features "
-            f"+ target y, {r['chunks']:,} chunks of {r['chunk_rows']:,} rows, "
-            f"{r['bytes_on_disk'] / 1e6:,.1f} MB in {r['elapsed_s']:.3g} s",
+            f"wrote       {r['path']} ({r['format']}): {count_text(r['m'], 'row')} × "
+            f"{count_text(r['n'], 'feature')} + target y, {count_text(r['chunks'], 'chunk')} "
+            f"of {count_text(r['chunk_rows'], 'row')}, "
+            f"{format_bytes(r['bytes_on_disk'])} in {r['elapsed_s']:.3g} s",
             f"truth       y = X·w + b + noise (σ = {r['noise']:g}), seed {r['seed']}; in "
             f"{r['truth_file']}",
             f"w           {w}{more}",
