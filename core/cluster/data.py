@@ -301,6 +301,13 @@ def open_data(
             where = os.path.abspath(os.path.expanduser(path))  # as the workers must see it
             frame = dd.read_csv(where, blocksize=CSV_BLOCK, sample=1 << 20, assume_missing=True)
             names = [str(c) for c in frame.columns]
+            if len(names) == 1 and any(d in names[0] for d in ";\t|"):
+                raise InputError(
+                    f"its header {names[0][:60]!r} is one column: the values seem separated "
+                    "by another mark than a comma, and the dask engine reads commas only "
+                    "(--delimiter is not available with --engine dask yet)",
+                    path=path,
+                )
             numeric = [frame[c].dtype.kind in "biuf" for c in frame.columns]
             chosen, tgt, notes = choose_columns(path, names, numeric, target, features, ignore)
             cols = [*chosen, tgt]

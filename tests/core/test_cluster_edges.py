@@ -210,3 +210,12 @@ def test_the_in_memory_fit_of_a_parquet_or_npy_file_points_to_the_dask_engine(tm
     for name, what in (("d.npy", "a NumPy .npy file"), ("d.parquet", "a Parquet file")):
         err = one_line_error(capsys, "fit", str(tmp_path / name))
         assert f"is {what}, not a text table: read it with --engine dask" in err
+
+
+@needs_dask
+def test_a_semicolon_csv_glob_says_the_engine_reads_commas(tmp_path, scheduler, capsys):
+    (tmp_path / "p1.csv").write_text("a;b;y\n1;2;3\n4;5;6\n7;8;10\n")
+    err = one_line_error(
+        capsys, "fit", str(tmp_path / "*.csv"), "--engine", "dask", "--scheduler", scheduler
+    )
+    assert "reads commas only" in err and "'a;b;y'" in err
