@@ -28,8 +28,8 @@ from core.run_report import final_fields
 
 #: ``settings_from_args(args) -> (DataSettings, ModelSettings, RunSettings)``, validated.
 Settings = Callable[[argparse.Namespace], tuple[Any, Any, Any]]
-#: ``observer(feature_names, intercept, batch_cost) -> observe``, called once DATA is open
-#: and the run about to start; ``observe(snapshot)`` then sees each snapshot as it is made
+#: ``observer(feature_names, intercept, batch_cost) -> observe``, called after the pass,
+#: when the run is about to start; ``observe(snapshot)`` then sees each snapshot as it is made
 #: (the command line's ``--history``; ``batch_cost``: a mini-batch run's snapshots carry it).
 Observer = Callable[[Sequence[str], bool, bool], Callable[[Any], None]]
 _REFUSED_DATA = (
@@ -120,15 +120,15 @@ def fit_report(
     predictions(blank, predict)  # a bad value is refused before the pass, not after it
     notes = list(lazy.notes)
     gd = run.solver != "normal"  # gd or an optimizer
-    observe = None
-    if observer is not None:
-        batch = gd and bool(mini_batch(run.solver, run.batch_size, 2**62))  # m not known yet
-        observe = observer(lazy.features, model.intercept, batch)
     steps: dict[str, Any] = {}
     implementation = None
     with connect(args.scheduler) as (client, cluster):
         t0 = time.perf_counter()
         stats = gram_pass(client, lazy.parts, args.data, columns=[*lazy.features, lazy.target])
+        observe = None
+        if observer is not None:  # m known: a batch of m rows or more is the full batch
+            batch = gd and bool(mini_batch(run.solver, run.batch_size, stats.m))
+            observe = observer(lazy.features, model.intercept, batch)
         pass_s = time.perf_counter() - t0
         problem = GramProblem(
             stats, lazy.features, scaling=model.scaling, intercept=model.intercept

@@ -274,23 +274,3 @@ def normal_snapshot(
         time.perf_counter() - t0, RunStatus.SOLVED, message, tuple(warnings),
     )  # fmt: skip
     return snapshot, info
-
-
-def normal_from_statistics(
-    stats: GramStatistics, intercept: bool
-) -> tuple[np.ndarray, float | None, float, float, str]:
-    """``(w, b, sse, κ, how)`` from the statistics alone, no pass (original units): the
-    Cholesky answer before refinement, relative error about κ²·ε; an SVD-based
-    minimum-norm solve when κ ≥ :data:`GRAM_SAFE_KAPPA` or Cholesky fails."""
-    n = stats.n
-    S, r, yy = stats.raw()
-    if intercept:
-        S, r, yy = stats.M2[:n, :n], stats.M2[:n, n], float(stats.M2[n, n])
-    x0, solve, kappa = gram_factor(stats, intercept)
-    if solve is not None:
-        w, how = x0[:n], "Cholesky"
-    else:
-        w, how = np.linalg.lstsq(S, r, rcond=None)[0], "minimum-norm least squares"
-    sse = yy - 2 * float(w @ r) + float(w @ S @ w)
-    b = float(stats.mean[n] - stats.mean[:n] @ w) if intercept else None
-    return w, b, max(sse, 0.0), kappa, how
