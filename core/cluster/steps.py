@@ -16,6 +16,8 @@ import numpy as np
 from core.cluster.gram_problem import GramProblem
 from core.cluster.statistics import wait_for
 
+#: Partial sums added per task in the tree that reduces a step's chunks.
+FAN_IN = 8
 #: The chunks are persisted on the workers when they take at most this share of the
 #: cluster's combined memory limit.
 PERSIST_SHARE = 0.5
@@ -68,13 +70,13 @@ def training_gradient(
 
 def reduce_on_cluster(client: Any, level: list[Any], path: str, what: str) -> np.ndarray:
     """The sum of the Delayed ``level`` (each an ``[Xᵀe, Σe, Σe²]``), added in a tree of
-    fan-in 8 on the workers; waits as the pass does (:func:`wait_for`: a cluster whose
+    fan-in :data:`FAN_IN` on the workers; waits as the pass does (:func:`wait_for`: a cluster whose
     workers all died or paused says so in an InputError)."""
     import dask
 
     add = dask.delayed(total, pure=True)
     while len(level) > 1:
-        level = [add(*level[k : k + 8]) for k in range(0, len(level), 8)]
+        level = [add(*level[k : k + FAN_IN]) for k in range(0, len(level), FAN_IN)]
     return np.asarray(wait_for(client, client.compute(level[0]), path, what))
 
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from core.cluster.gram_problem import GramProblem
 from core.cluster.statistics import gram_pass
-from core.cluster.steps import ChunkedSteps, chunk_step, total
+from core.cluster.steps import FAN_IN, ChunkedSteps, chunk_step, reduce_on_cluster, total
 from core.model.scaling import Scaler
 from core.solvers.snapshot import CancelFlag
 from core.timing import machine
@@ -244,8 +244,8 @@ def _row(
     return row
 
 
-def _tasks(chunks: int, fan_in: int = 8) -> int:
-    """Tasks of one step: a task per chunk and the tree of sums (fan-in 8, as ChunkedSteps)."""
+def _tasks(chunks: int, fan_in: int = FAN_IN) -> int:
+    """Tasks of one step: a task per chunk and the tree of sums (as ChunkedSteps adds them)."""
     count, level = chunks, chunks
     while level > 1:
         level = math.ceil(level / fan_in)
@@ -264,13 +264,10 @@ def _empty_step_seconds(
     for call in range(_OVERHEAD_CALLS + 1):
         check_cancel(cancel)
         t0 = time.perf_counter()
-        # impure: fresh keys each call, so nothing of an earlier call is reused
+        # impure: fresh keys each call, so nothing of an earlier call is reused (the sums'
+        # keys follow from theirs)
         level = [dask.delayed(_empty_step, pure=False)(p, w, b) for p in parts]
-        while len(level) > 1:
-            level = [
-                dask.delayed(total, pure=False)(*level[k : k + 8]) for k in range(0, len(level), 8)
-            ]
-        client.compute(level[0]).result()
+        reduce_on_cluster(client, level, "", "an empty step")
         if call:  # the first call is a warm-up
             times.append(time.perf_counter() - t0)
     return statistics.median(times)
